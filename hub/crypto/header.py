@@ -1,0 +1,119 @@
+"""The outer header: the only part of an envelope the hub may read. Byte layout in
+docs/envelope.md; parsing is strict and checks every limit before any public-key work."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+from .errors import EnvelopeError
+from .fields import SLUG_LEN, U64, Reader, blake2b, decode_slug, encode_slug
+
+MAGIC = b"CCRE"
+VERSION = 1
+WRAPPED_KEY_LEN = 80  # a sealed box of a 32-byte key: ephemeral key, MAC, key
+MAX_RECIPIENTS = 64
+FIXED_LEN = 4 + 1 + 1 + 16 + 16 + SLUG_LEN + SLUG_LEN + 1 + 8 + 8 + 32 + 24 + 1
+PAD_BLOCK = 512
+AEAD_TAG = 16
+MAX_CONTENT = 4 * 1024 * 1024
+MAX_ATTACHMENTS = 16
+MAX_LIFETIME = 400 * 86400
+
+
+class Kind(IntEnum):
+    REFERRAL = 1
+    REPLY = 2
+
+
+class Urgency(IntEnum):
+    ROUTINE = 1
+    URGENT = 2
+    EMERGENT = 3
+
+
+@dataclass(frozen=True)
+class Header:
+    kind: Kind
+    envelope_id: bytes
+    thread_id: bytes  # the referral's envelope id; equal to envelope_id for a referral
+    destination: str
+    referral_type: str
+    urgency: Urgency
+    created_at: int
+    expires_at: int
+    commitment: bytes
+    nonce: bytes
+    wrapped_keys: tuple[bytes, ...]
+    raw: bytes
+
+    @property
+    def hash(self) -> bytes:
+        return header_hash(self.raw)
+
+
+def header_hash(raw: bytes) -> bytes:
+    return blake2b(raw, person=b"ccrhub-hdr-v1")
+
+
+def encode_header(*, kind: Kind, envelope_id: bytes, thread_id: bytes, destination: str,
+                  referral_type: str, urgency: Urgency, created_at: int, expires_at: int,
+                  commitment: bytes, nonce: bytes, wrapped_keys: list[bytes]) -> bytes:
+    return b"".join([
+        MAGIC, bytes([VERSION, kind]), envelope_id, thread_id, encode_slug(destination),
+        encode_slug(referral_type), bytes([urgency]), U64.pack(created_at), U64.pack(expires_at),
+        commitment, nonce, bytes([len(wrapped_keys)]), *wrapped_keys,
+    ])
+
+
+def max_padded_inner() -> int:
+    overhead = 229 + 32 * MAX_RECIPIENTS + 1 + 41 * MAX_ATTACHMENTS + 4 + 64 + 1
+    return -(-(MAX_CONTENT + overhead) // PAD_BLOCK) * PAD_BLOCK
+
+
+def split_envelope(data: bytes) -> tuple[Header, bytes]:
+    """Parse an envelope into its header and body ciphertext, checking every length and
+    field. Raises EnvelopeError('malformed'). Cheap: no public-key work."""
+
+    def bad() -> EnvelopeError:
+        return EnvelopeError("malformed")
+
+    if len(data) < FIXED_LEN + WRAPPED_KEY_LEN + PAD_BLOCK + AEAD_TAG:
+        raise bad()
+    r = Reader(data, bad)
+    if r.take(4) != MAGIC:
+        raise bad()
+    if r.u8() != VERSION:
+        raise EnvelopeError("unknown-version")
+    try:
+        kind = Kind(r.u8())
+        envelope_id, thread_id = r.take(16), r.take(16)
+        destination, referral_type = decode_slug(r.take(SLUG_LEN)), decode_slug(r.take(SLUG_LEN))
+        urgency = Urgency(r.u8())
+    except ValueError:
+        raise bad() from None
+    created_at, expires_at = r.u64(), r.u64()
+    commitment, nonce, count = r.take(32), r.take(24), r.u8()
+    if destination is None or referral_type is None or not created_at < expires_at:
+        raise bad()
+    if kind is Kind.REFERRAL and thread_id != envelope_id:
+        raise bad()
+    if expires_at - created_at > MAX_LIFETIME:
+        raise bad()
+    if not 1 <= count <= MAX_RECIPIENTS:
+        raise EnvelopeError("too-many-recipients" if count else "malformed")
+    wrapped = tuple(r.take(WRAPPED_KEY_LEN) for _ in range(count))
+    header_len = FIXED_LEN + count * WRAPPED_KEY_LEN
+    body_len = r.remaining
+    if body_len < PAD_BLOCK + AEAD_TAG or (body_len - AEAD_TAG) % PAD_BLOCK:
+        raise bad()
+    if body_len - AEAD_TAG > max_padded_inner():
+        raise EnvelopeError("too-large")
+    header = Header(kind, envelope_id, thread_id, destination, referral_type, urgency,
+                    created_at, expires_at, commitment, nonce, wrapped, bytes(data[:header_len]))
+    return header, bytes(data[header_len:])
+
+
+def parse_header(data: bytes) -> Header:
+    """What the hub reads of an envelope: the header, after a full structural check."""
+    return split_envelope(data)[0]
