@@ -6,18 +6,34 @@ verifies rosters and receipts. Format: docs/envelope.md.
 
 from .certificates import DeviceCertificate, certify_device, parse_certificate, verify_certificate
 from .envelope import (
-    AttachmentRef, DeviceIdentity, Opened, ReplayGuard, Sealed, SeenEnvelopes, open_envelope, seal,
+    AttachmentRef,
+    DeviceIdentity,
+    Opened,
+    ReplayGuard,
+    Sealed,
+    SeenEnvelopes,
+    open_envelope,
+    seal,
 )
 from .errors import CryptoError, EnvelopeError, TrustError
 from .fingerprints import matches_fingerprint, numeric_fingerprint, short_fingerprint
 from .header import Header, Kind, Urgency, parse_header
 from .keys import (
-    AgencyRoot, DeviceKeys, export_agency_root, export_device_keys, import_agency_root,
+    AgencyRoot,
+    DeviceKeys,
+    export_agency_root,
+    export_device_keys,
+    import_agency_root,
     import_device_keys,
 )
 from .receipts import Receipt, ReceiptStatus, parse_receipt, sign_receipt, verify_receipt
 from .rosters import (
-    EscalationGroup, RosterPerson, SignedRoster, VerifiedRoster, make_roster, verify_roster,
+    EscalationGroup,
+    RosterPerson,
+    SignedRoster,
+    VerifiedRoster,
+    make_roster,
+    verify_roster,
 )
 from .trust import TrustStore
 

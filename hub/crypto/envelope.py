@@ -20,8 +20,16 @@ from .certificates import CERT_LEN, DeviceCertificate, parse_certificate
 from .errors import CryptoError, EnvelopeError, TrustError
 from .fields import U32, U64, Random, Reader, blake2b, equal, system_random
 from .header import (
-    MAX_ATTACHMENTS, MAX_CONTENT, MAX_RECIPIENTS, PAD_BLOCK, Header, Kind, Urgency,
-    encode_header, header_hash, split_envelope,
+    MAX_ATTACHMENTS,
+    MAX_CONTENT,
+    MAX_RECIPIENTS,
+    PAD_BLOCK,
+    Header,
+    Kind,
+    Urgency,
+    encode_header,
+    header_hash,
+    split_envelope,
 )
 from .keys import DeviceKeys, verify_signature
 

@@ -42,7 +42,8 @@ def decode_slug(raw: bytes) -> str | None:
     return value if SLUG_RE.fullmatch(value) else None
 
 
-def blake2b(data: bytes, *, person: bytes, size: int = 32, key: bytes = b"", salt: bytes = b"") -> bytes:
+def blake2b(data: bytes, *, person: bytes, size: int = 32, key: bytes = b"",
+            salt: bytes = b"") -> bytes:
     """BLAKE2b with a per-purpose personalisation, so no hash is ever reused for two jobs.
 
     hashlib's BLAKE2b is the same function as libsodium's crypto_generichash (a test pins

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
+from functools import cached_property
 
 from .errors import EnvelopeError
 from .fields import SLUG_LEN, U64, Reader, blake2b, decode_slug, encode_slug
@@ -47,7 +48,7 @@ class Header:
     wrapped_keys: tuple[bytes, ...]
     raw: bytes
 
-    @property
+    @cached_property
     def hash(self) -> bytes:
         return header_hash(self.raw)
 
@@ -71,18 +72,13 @@ def max_padded_inner() -> int:
     return -(-(MAX_CONTENT + overhead) // PAD_BLOCK) * PAD_BLOCK
 
 
-def split_envelope(data: bytes) -> tuple[Header, bytes]:
-    """Parse an envelope into its header and body ciphertext, checking every length and
-    field. Raises EnvelopeError('malformed'). Cheap: no public-key work."""
+def _malformed() -> EnvelopeError:
+    return EnvelopeError("malformed")
 
-    def bad() -> EnvelopeError:
-        return EnvelopeError("malformed")
 
-    if len(data) < FIXED_LEN + WRAPPED_KEY_LEN + PAD_BLOCK + AEAD_TAG:
-        raise bad()
-    r = Reader(data, bad)
+def _read_fixed(r: Reader) -> tuple:
     if r.take(4) != MAGIC:
-        raise bad()
+        raise _malformed()
     if r.u8() != VERSION:
         raise EnvelopeError("unknown-version")
     try:
@@ -91,27 +87,37 @@ def split_envelope(data: bytes) -> tuple[Header, bytes]:
         destination, referral_type = decode_slug(r.take(SLUG_LEN)), decode_slug(r.take(SLUG_LEN))
         urgency = Urgency(r.u8())
     except ValueError:
-        raise bad() from None
+        raise _malformed() from None
     created_at, expires_at = r.u64(), r.u64()
-    commitment, nonce, count = r.take(32), r.take(24), r.u8()
-    if destination is None or referral_type is None or not created_at < expires_at:
-        raise bad()
-    if kind is Kind.REFERRAL and thread_id != envelope_id:
-        raise bad()
-    if expires_at - created_at > MAX_LIFETIME:
-        raise bad()
+    if (destination is None or referral_type is None
+            or not created_at < expires_at <= created_at + MAX_LIFETIME
+            or (kind is Kind.REFERRAL and thread_id != envelope_id)):
+        raise _malformed()
+    return (kind, envelope_id, thread_id, destination, referral_type, urgency, created_at,
+            expires_at, r.take(32), r.take(24))
+
+
+def _check_body_length(body_len: int) -> None:
+    if body_len < PAD_BLOCK + AEAD_TAG or (body_len - AEAD_TAG) % PAD_BLOCK:
+        raise _malformed()
+    if body_len - AEAD_TAG > max_padded_inner():
+        raise EnvelopeError("too-large")
+
+
+def split_envelope(data: bytes) -> tuple[Header, bytes]:
+    """Parse an envelope into its header and body ciphertext, checking every length and
+    field. Raises EnvelopeError. Cheap: no public-key work."""
+    if len(data) < FIXED_LEN + WRAPPED_KEY_LEN + PAD_BLOCK + AEAD_TAG:
+        raise _malformed()
+    r = Reader(data, _malformed)
+    fixed = _read_fixed(r)
+    count = r.u8()
     if not 1 <= count <= MAX_RECIPIENTS:
         raise EnvelopeError("too-many-recipients" if count else "malformed")
     wrapped = tuple(r.take(WRAPPED_KEY_LEN) for _ in range(count))
+    _check_body_length(r.remaining)
     header_len = FIXED_LEN + count * WRAPPED_KEY_LEN
-    body_len = r.remaining
-    if body_len < PAD_BLOCK + AEAD_TAG or (body_len - AEAD_TAG) % PAD_BLOCK:
-        raise bad()
-    if body_len - AEAD_TAG > max_padded_inner():
-        raise EnvelopeError("too-large")
-    header = Header(kind, envelope_id, thread_id, destination, referral_type, urgency,
-                    created_at, expires_at, commitment, nonce, wrapped, bytes(data[:header_len]))
-    return header, bytes(data[header_len:])
+    return Header(*fixed, wrapped, bytes(data[:header_len])), bytes(data[header_len:])
 
 
 def parse_header(data: bytes) -> Header:

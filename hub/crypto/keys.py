@@ -146,8 +146,8 @@ def import_secret(data: bytes, kind: str, passphrase: str | None) -> dict[str, b
 
 def export_device_keys(keys: DeviceKeys, passphrase: str | None = None,
                        rand: Random = system_random) -> bytes:
-    return export_secret("device", {"box_seed_secret": keys.box_secret, "sign_seed": keys.sign_seed},
-                         passphrase, rand)
+    secrets = {"box_seed_secret": keys.box_secret, "sign_seed": keys.sign_seed}
+    return export_secret("device", secrets, passphrase, rand)
 
 
 def import_device_keys(data: bytes, passphrase: str | None = None) -> DeviceKeys:

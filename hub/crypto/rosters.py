@@ -70,7 +70,8 @@ class SignedRoster:
             return cls(base64.b64decode(doc["roster"], validate=True),
                        base64.b64decode(doc["signature"], validate=True))
         except (AssertionError, binascii.Error, TypeError, ValueError):
-            raise TrustError("bad-roster", "a signed roster is {roster, signature} in base64") from None
+            raise TrustError("bad-roster",
+                             "a signed roster is {roster, signature} in base64") from None
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,8 @@ def _check_rollback(previous: VerifiedRoster, body: RosterBody, signed: SignedRo
                          f"roster version {body.version} is not newer than {previous.version}")
 
 
-def _verified_devices(body: RosterBody, root_public: bytes, now: int) -> dict[bytes, DeviceCertificate]:
+def _verified_devices(body: RosterBody, root_public: bytes,
+                      now: int) -> dict[bytes, DeviceCertificate]:
     people = {p.id for p in body.people}
     devices: dict[bytes, DeviceCertificate] = {}
     for encoded in body.devices:
