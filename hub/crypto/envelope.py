@@ -22,13 +22,13 @@ from .fields import U32, U64, Random, Reader, blake2b, equal, system_random
 from .header import (
     MAX_ATTACHMENTS,
     MAX_CONTENT,
+    MAX_LIFETIME,
     MAX_RECIPIENTS,
     PAD_BLOCK,
     Header,
     Kind,
     Urgency,
     encode_header,
-    header_hash,
     split_envelope,
 )
 from .keys import DeviceKeys, verify_signature
@@ -148,13 +148,18 @@ def seal(content: bytes, *, sender: DeviceIdentity, recipients: Sequence[DeviceC
     thread_id = envelope_id if kind is Kind.REFERRAL else thread_id
     if thread_id is None or len(thread_id) != 16 or len(envelope_id) != 16:
         raise TrustError("thread", "a reply names its referral's 16-byte thread id")
+    if not 0 < lifetime <= MAX_LIFETIME:
+        raise TrustError("lifetime", f"an envelope lives 1 s to {MAX_LIFETIME // 86400} days")
     nonce = rand(24)
     wrapped = [wrap_key(content_key, c.box_public, rand) for c in recipients]
+    key_commitment = commitment(content_key, envelope_id)
     raw_header = encode_header(
         kind=kind, envelope_id=envelope_id, thread_id=thread_id, destination=destination,
         referral_type=referral_type, urgency=urgency, created_at=now, expires_at=now + lifetime,
-        commitment=commitment(content_key, envelope_id), nonce=nonce, wrapped_keys=wrapped)
-    digest = header_hash(raw_header)
+        commitment=key_commitment, nonce=nonce, wrapped_keys=wrapped)
+    header = Header(kind, envelope_id, thread_id, destination, referral_type, urgency, now,
+                    now + lifetime, key_commitment, nonce, tuple(wrapped), raw_header)
+    digest = header.hash
     blobs = tuple(att.seal_attachment(data, content_key, digest, i)
                   for i, data in enumerate(attachments))
     refs = [AttachmentRef(i, len(data), att.blob_hash(blob))
@@ -164,7 +169,6 @@ def seal(content: bytes, *, sender: DeviceIdentity, recipients: Sequence[DeviceC
     signature = sender.keys.sign(_signed_message(digest, inner))
     padded = sodium.sodium_pad(inner + signature, PAD_BLOCK)
     body = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(padded, raw_header, nonce, content_key)
-    header, _ = split_envelope(raw_header + body)
     return Sealed(raw_header + body, blobs, header)
 
 
@@ -175,7 +179,8 @@ def open_envelope(data: bytes, *, device: DeviceIdentity, trust: TrustStoreLike,
     _check_time(header, now)
     if header.destination != device.certificate.agency:
         raise EnvelopeError("wrong-agency")
-    slot, content_key = _unwrap(header, device.keys)
+    hint = trust.expected_slot(header, device.keys.box_public, now)
+    slot, content_key = _unwrap(header, device.keys, hint)
     if not equal(commitment(content_key, header.envelope_id), header.commitment):
         raise EnvelopeError("key-commitment")
     try:
@@ -196,6 +201,9 @@ def open_envelope(data: bytes, *, device: DeviceIdentity, trust: TrustStoreLike,
 class TrustStoreLike(Protocol):
     def is_current_sender(self, cert: DeviceCertificate, now: int) -> bool: ...
 
+    def expected_slot(self, header: Header, box_public: bytes, now: int) -> int | None:
+        """Where a sender sealing to the current roster put this device's wrapped key."""
+
 
 def _check_time(header: Header, now: int) -> None:
     if header.created_at > now + CLOCK_SKEW:
@@ -204,8 +212,14 @@ def _check_time(header: Header, now: int) -> None:
         raise EnvelopeError("expired")
 
 
-def _unwrap(header: Header, keys: DeviceKeys) -> tuple[int, bytes]:
-    for slot, wrapped in enumerate(header.wrapped_keys):
+def _unwrap(header: Header, keys: DeviceKeys, hint: int | None) -> tuple[int, bytes]:
+    """Try the slot the roster predicts first, then every slot: wrapped keys carry no
+    recipient identifier. The slot found is checked against the signed recipient list."""
+    slots = list(range(len(header.wrapped_keys)))
+    if hint is not None and 0 <= hint < len(slots):
+        slots.insert(0, slots.pop(hint))
+    for slot in slots:
+        wrapped = header.wrapped_keys[slot]
         try:
             return slot, sodium.crypto_box_seal_open(wrapped, keys.box_public, keys.box_secret)
         except Exception:

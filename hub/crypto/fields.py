@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 import struct
 from collections.abc import Callable
 
-import nacl.bindings as sodium
 import nacl.utils
 
 Random = Callable[[int], bytes]
@@ -53,8 +53,8 @@ def blake2b(data: bytes, *, person: bytes, size: int = 32, key: bytes = b"",
 
 
 def equal(a: bytes, b: bytes) -> bool:
-    """Constant-time comparison of equal-length secrets."""
-    return len(a) == len(b) and sodium.sodium_memcmp(a, b)
+    """Constant-time comparison (hmac.compare_digest; sodium_memcmp's wrapper costs 4 us)."""
+    return hmac.compare_digest(a, b)
 
 
 class Reader:

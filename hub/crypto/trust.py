@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from .certificates import DeviceCertificate
 from .errors import TrustError
 from .fingerprints import matches_fingerprint
+from .header import Header
 from .rosters import SignedRoster, VerifiedRoster, verify_roster
 
 
@@ -41,6 +42,18 @@ class TrustStore:
         if now >= roster.expires_at:
             raise TrustError("roster-expired", f"{agency}'s roster has expired")
         return roster
+
+    def expected_slot(self, header: Header, box_public: bytes, now: int) -> int | None:
+        """This device's place among the recipients a sender would take from the current
+        roster (senders seal to the group in roster order), or None."""
+        roster = self.rosters.get(header.destination)
+        if roster is None:
+            return None
+        try:
+            recipients = roster.recipients(header.referral_type, now)
+        except TrustError:
+            return None
+        return next((i for i, c in enumerate(recipients) if c.box_public == box_public), None)
 
     def is_current_sender(self, cert: DeviceCertificate, now: int) -> bool:
         """The sender's certificate is listed in its agency's current verified roster (whose
