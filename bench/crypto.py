@@ -24,7 +24,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import nacl.bindings as sodium
-from nacl.exceptions import CryptoError as NaclCryptoError
 from nacl.signing import SigningKey
 
 from hub.crypto import (
@@ -227,15 +226,6 @@ def baseline_seal(n_devices: int, profile: Profile) -> float:
         sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(body, None, nonce, key)
 
     return timed(once, profile) * 1e3
-
-
-def _try_unwrap(wrapped: Sequence[bytes], public: bytes, secret: bytes) -> bytes:
-    for box in wrapped:
-        try:
-            return sodium.crypto_box_seal_open(box, public, secret)
-        except NaclCryptoError:
-            continue
-    raise AssertionError("not a recipient")
 
 
 def baseline_open(n_devices: int, profile: Profile) -> float:
