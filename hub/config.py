@@ -1,0 +1,62 @@
+"""Process settings: HUB_* environment variables over an optional TOML settings file
+(HUB_SETTINGS_FILE). Secrets are named by file path, never written in committed config."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from hub.errors import ConfigError
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HUB_", extra="forbid", frozen=True)
+
+    redis_url: str | None = Field(None, description="None starts an embedded Valkey")
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+    public_base_url: str = "http://127.0.0.1:8080"
+    mode: Literal["dev", "production"] = "dev"
+    ccr_dir: Path = Path("config/example")
+    data_dir: Path = Path("var")
+    max_body_bytes: int = Field(8 * 1024 * 1024, ge=1024)
+    hub_signing_key_file: Path | None = None
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    smtp_username: str | None = None
+    smtp_password_file: Path | None = None
+    smtp_starttls: bool = False
+    sms_gateway_url: str | None = None
+    sms_token_file: Path | None = None
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+
+
+def _file_values(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text())
+    except OSError as e:
+        raise ConfigError(f"cannot read settings file: {e.strerror}", path=str(path)) from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"not valid TOML: {e}", path=str(path)) from None
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the file named by HUB_SETTINGS_FILE (if any), then HUB_* variables,
+    then ``overrides``. A bad value names the key and what is wrong."""
+    source = os.environ.get("HUB_SETTINGS_FILE")
+    from_file = _file_values(Path(source)) if source else {}
+    env_keys = {name for name in Settings.model_fields if f"HUB_{name.upper()}" in os.environ}
+    values = {k: v for k, v in from_file.items() if k not in env_keys} | overrides
+    try:
+        return Settings(**values)
+    except ValidationError as e:
+        first = e.errors()[0]
+        key = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(first["msg"], path=source or "environment", key=key) from None

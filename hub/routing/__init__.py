@@ -1,0 +1,1 @@
+"""The community's definition (directory), and the deadline arithmetic built on it."""

@@ -1,0 +1,206 @@
+"""The community's definition, from TOML files in one directory per CCR: agencies, people,
+referral types, deadline policies and sharing agreements. Checked at start-up: a bad file
+fails with the file, the key and what is wrong."""
+
+from __future__ import annotations
+
+import tomllib
+import zoneinfo
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+
+from hub.errors import ConfigError
+
+from .durations import Duration
+
+SLUG = r"^[a-z0-9][a-z0-9-]{0,31}$"
+CLOCK = r"^([01]\d|2[0-3]):[0-5]\d$"
+CLOSING = r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$"
+Slug = Annotated[str, Field(pattern=SLUG)]
+Urgency = Literal["routine", "urgent", "emergent"]
+Role = Literal["sender", "point_person", "backup", "coordinator", "agency_admin"]
+AgencyKind = Literal["hospital", "police", "shelter", "advocacy", "counseling", "prosecutor",
+                     "court", "coordination"]
+
+
+def _duration(value: object) -> object:
+    return Duration.parse(value) if isinstance(value, str) else value
+
+
+DurationText = Annotated[Duration, BeforeValidator(_duration)]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class BusinessHours(Model):
+    days: tuple[Annotated[int, Field(ge=0, le=6)], ...] = (0, 1, 2, 3, 4)
+    start: str = Field("09:00", pattern=CLOCK)
+    end: str = Field("17:00", pattern=CLOSING)
+
+    @field_validator("end")
+    @classmethod
+    def _after_start(cls, end: str, info: Any) -> str:
+        if end <= info.data.get("start", "00:00"):
+            raise ValueError("business hours must end after they start")
+        return end
+
+
+class Agency(Model):
+    id: Slug
+    name: str = Field(min_length=1)
+    kind: AgencyKind
+    timezone: str
+    business_hours: BusinessHours = BusinessHours()
+    holidays: tuple[date, ...] = ()
+    root_public_key: str | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as "
+                             "'America/Chicago'") from None
+        return value
+
+
+class Channel(Model):
+    kind: Literal["email", "sms"]
+    address: str | None = Field(None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    number: str | None = Field(None, pattern=r"^\+[1-9]\d{6,14}$")
+
+    @field_validator("number")
+    @classmethod
+    def _matches_kind(cls, number: str | None, info: Any) -> str | None:
+        kind, address = info.data.get("kind"), info.data.get("address")
+        if kind == "email" and (address is None or number is not None):
+            raise ValueError("an email channel has an 'address' and no 'number'")
+        if kind == "sms" and (number is None or address is not None):
+            raise ValueError("an sms channel has a 'number' (E.164, e.g. +15555550100)")
+        return number
+
+
+class QuietHours(Model):
+    start: str = Field(pattern=CLOCK)
+    end: str = Field(pattern=CLOCK)
+
+
+class Person(Model):
+    id: Slug
+    agency: Slug
+    display_name: str = Field(min_length=1)
+    roles: tuple[Role, ...] = Field(min_length=1)
+    channels: tuple[Channel, ...] = ()
+    language: Literal["en", "es"] = "en"
+    quiet_hours: QuietHours | None = None
+
+
+class ReferralType(Model):
+    code: Slug
+    label: str = Field(min_length=1)
+    default_urgency: Urgency
+
+
+class FollowUp(Model):
+    name: Slug
+    within: DurationText
+
+
+class EscalationStep(Model):
+    notify: Literal["point_person", "backups", "coordinator"]
+    after: DurationText
+
+
+class DeadlinePolicy(Model):
+    type: Slug
+    urgency: Urgency
+    ack_within: DurationText
+    follow_ups: tuple[FollowUp, ...] = ()
+    escalation: tuple[EscalationStep, ...] = Field(min_length=1)
+    repeat: int = Field(1, ge=1, le=10)
+
+
+class SharingAgreement(Model):
+    from_agency: Slug
+    to_agency: Slug
+    types: tuple[Slug, ...] = Field(min_length=1)
+    status_flows_back: bool = True
+    outcome_flows_back: bool = False
+    retain_after_close: DurationText = Duration(amount=30, unit="days")
+
+
+class Ccr(Model):
+    agencies: tuple[Agency, ...]
+    people: tuple[Person, ...]
+    referral_types: tuple[ReferralType, ...]
+    policies: tuple[DeadlinePolicy, ...]
+    agreements: tuple[SharingAgreement, ...]
+
+    def find_agency(self, agency_id: str) -> Agency | None:
+        return next((a for a in self.agencies if a.id == agency_id), None)
+
+    def find_person(self, person_id: str) -> Person | None:
+        return next((p for p in self.people if p.id == person_id), None)
+
+    def people_of(self, agency_id: str) -> tuple[Person, ...]:
+        return tuple(p for p in self.people if p.agency == agency_id)
+
+    def referral_type(self, code: str) -> ReferralType | None:
+        return next((t for t in self.referral_types if t.code == code), None)
+
+    def agreement(self, from_agency: str, to_agency: str,
+                  referral_type: str) -> SharingAgreement | None:
+        return next((a for a in self.agreements if a.from_agency == from_agency
+                     and a.to_agency == to_agency and referral_type in a.types), None)
+
+    def policy(self, referral_type: str, urgency: str) -> DeadlinePolicy | None:
+        return next((p for p in self.policies
+                     if p.type == referral_type and p.urgency == urgency), None)
+
+
+FILES = (("agencies.toml", "agency", Agency), ("people.toml", "person", Person),
+         ("referral_types.toml", "type", ReferralType), ("policies.toml", "policy", DeadlinePolicy),
+         ("agreements.toml", "agreement", SharingAgreement))
+
+
+def _read(path: Path, section: str, model: type[Model]) -> list[Model]:
+    try:
+        doc = tomllib.loads(path.read_text())
+    except OSError as e:
+        raise ConfigError(f"cannot read: {e.strerror}", path=str(path)) from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"not valid TOML: {e}", path=str(path)) from None
+    unknown = set(doc) - {section}
+    if unknown:
+        raise ConfigError(f"unknown table; this file holds [[{section}]] entries",
+                          path=str(path), key=sorted(unknown)[0])
+    items = []
+    for i, raw in enumerate(doc.get(section, [])):
+        try:
+            items.append(model.model_validate(raw))
+        except ValidationError as e:
+            err = e.errors()[0]
+            where = ".".join(str(p) for p in err["loc"])
+            key = f"{section}[{i}].{where}" if where else f"{section}[{i}]"
+            raise ConfigError(err["msg"].removeprefix("Value error, "), path=str(path),
+                              key=key) from None
+    return items
+
+
+def load_ccr(directory: Path) -> Ccr:
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise ConfigError("no such CCR directory", path=str(directory))
+    parts = [_read(directory / name, section, model) for name, section, model in FILES]
+    ccr = Ccr(agencies=tuple(parts[0]), people=tuple(parts[1]), referral_types=tuple(parts[2]),
+              policies=tuple(parts[3]), agreements=tuple(parts[4]))
+    from .references import check_references
+
+    check_references(ccr, directory)
+    return ccr
