@@ -1,0 +1,119 @@
+"""The hub's domain records: what a referral is, as the services and the store see it.
+
+Nothing here holds content: a referral is routing metadata around an envelope the hub
+cannot read. Consent metadata is checked fail-closed (hub/services/consent.py).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SLUG = r"^[a-z0-9][a-z0-9-]{0,31}$"
+REFERRAL_ID = r"^[0-9a-f]{32}$"
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Status(StrEnum):
+    """FHIR R4 Task statuses, as the lifecycle in docs/architecture.md uses them."""
+
+    REQUESTED = "requested"
+    RECEIVED = "received"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    IN_PROGRESS = "in-progress"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+
+
+# to-status -> the statuses it may come from
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    Status.RECEIVED: frozenset({Status.REQUESTED}),
+    Status.ACCEPTED: frozenset({Status.RECEIVED}),
+    Status.REJECTED: frozenset({Status.RECEIVED}),
+    Status.IN_PROGRESS: frozenset({Status.ACCEPTED}),
+    Status.COMPLETED: frozenset({Status.ACCEPTED, Status.IN_PROGRESS}),
+    Status.CANCELLED: frozenset({Status.REQUESTED, Status.RECEIVED, Status.ACCEPTED,
+                                 Status.IN_PROGRESS}),
+}
+OPEN_STATUSES = frozenset({Status.REQUESTED, Status.RECEIVED, Status.ACCEPTED,
+                           Status.IN_PROGRESS})
+
+ConsentMethod = Literal["written", "electronic-signature", "verbal-documented"]
+
+
+class Consent(Frozen):
+    """What the survivor agreed to, without any identifying detail: the signed form itself,
+    if any, travels inside the envelope."""
+
+    agency: str = Field(pattern=SLUG, description="the agency the consent was given for")
+    purposes: tuple[str, ...] = Field(min_length=1,
+                                      description="referral types or purposes it covers")
+    given_at: int = Field(description="when it was given, seconds since the epoch")
+    method: ConsentMethod
+    documented_by: str = Field(pattern=SLUG, description="person id of who documented it")
+    expires_at: int = Field(description="when it expires, seconds since the epoch")
+
+
+class HistoryEvent(Frozen):
+    at: float
+    actor: str
+    action: str
+    from_status: str | None = None
+    to_status: str | None = None
+    code: str | None = None
+
+
+class Referral(Frozen):
+    id: str
+    status: Status
+    generation: int
+    sender_agency: str
+    sender_person: str
+    destination: str
+    type: str
+    urgency: Literal["routine", "urgent", "emergent"]
+    created_at: int
+    expires_at: int
+    submitted_at: float
+    updated_at: float
+    header_hash: str
+    envelope_digest: str
+    consent: Consent
+    ack_due_at: float | None = None
+    notified_at: float | None = None
+    opened_at: float | None = None
+    acknowledged_at: float | None = None
+    acknowledged_by: str | None = None
+    reason_code: str | None = None
+    outcome_code: str | None = None
+    reply_count: int = 0
+    attachment_count: int = 0
+
+
+class AuditEvent(Frozen):
+    """One line of the audit log: who did what to which referral, and how it ended.
+    Never anything from inside an envelope."""
+
+    at: float
+    actor: str  # person id, or "anonymous", or "hub"
+    agency: str | None = None
+    action: str
+    referral: str | None = None
+    outcome: str  # "ok", "denied", "refused", "not_found", ...
+    request_id: str | None = None
+
+
+RejectReason = Literal["capacity", "not-eligible", "duplicate", "survivor-declined",
+                       "unable-to-contact", "outside-service-area", "other"]
+OutcomeCode = Literal["services-provided", "referred-elsewhere", "survivor-declined",
+                      "unable-to-contact", "other"]
+CancelReason = Literal["sent-in-error", "survivor-request", "duplicate", "other"]
+URGENCY_NAMES = {1: "routine", 2: "urgent", 3: "emergent"}

@@ -1,0 +1,59 @@
+"""The only package that imports redis. Key names live in keys.py; state changes are Lua."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from .access import AccessStore
+from .audit import AuditStore
+from .directory import DirectoryStore
+from .keys import Keys
+from .referrals import Deadline, DeadlineChanges, ReferralStore, TransitionResult
+from .scripts import Scripts
+from .threads import ThreadStore
+
+__all__ = ["TRANSIENT_ERRORS", "Deadline", "DeadlineChanges", "Store", "TransitionResult",
+           "connect"]
+
+TRANSIENT_ERRORS: tuple[type[Exception], ...] = (RedisConnectionError, RedisTimeoutError)
+"""Errors that mean 'Redis is unavailable right now': the web layer answers 503."""
+
+
+@dataclass
+class Store:
+    redis: Redis
+    keys: Keys
+    referrals: ReferralStore
+    threads: ThreadStore
+    directory: DirectoryStore
+    access: AccessStore
+    audit: AuditStore
+
+    @classmethod
+    def open(cls, redis: Redis, prefix: str = "ccr") -> Store:
+        keys, scripts = Keys(prefix), Scripts(redis)
+        return cls(redis, keys, ReferralStore(redis, keys, scripts),
+                   ThreadStore(redis, keys, scripts), DirectoryStore(redis, keys, scripts),
+                   AccessStore(redis, keys), AuditStore(redis, keys))
+
+    async def ping(self) -> bool:
+        return bool(await self.redis.ping())
+
+    async def durability(self) -> dict[str, str]:
+        """Redis's persistence settings, for the production start-up check."""
+        appendonly = await self.redis.config_get("appendonly")
+        fsync = await self.redis.config_get("appendfsync")
+        return {**appendonly, **fsync}
+
+    async def close(self) -> None:
+        await self.redis.aclose()
+
+
+def connect(url: str, prefix: str = "ccr") -> Store:
+    redis = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5,
+                           health_check_interval=30)
+    return Store.open(redis, prefix)

@@ -1,0 +1,53 @@
+"""Agency roots and signed rosters as the hub keeps them: it stores and serves rosters but
+cannot change them (clients verify every one against the root they pinned)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+
+from hub.models import AuditEvent
+
+from .codec import dumps
+from .keys import Keys
+from .scripts import Scripts
+
+
+@dataclass(frozen=True)
+class StoredRoster:
+    version: int
+    signed: str  # the signed roster's JSON, exactly as uploaded
+
+
+class DirectoryStore:
+    def __init__(self, redis: Redis, keys: Keys, scripts: Scripts):
+        self._r = redis
+        self._k = keys
+        self._s = scripts
+
+    async def root(self, agency: str) -> bytes | None:
+        return await self._r.get(self._k.root(agency))
+
+    async def set_root_if_absent(self, agency: str, public: bytes) -> bool:
+        return bool(await self._r.set(self._k.root(agency), public, nx=True))
+
+    async def replace_root(self, agency: str, public: bytes, audit: AuditEvent) -> None:
+        async with self._r.pipeline(transaction=True) as pipe:
+            pipe.set(self._k.root(agency), public)
+            pipe.delete(self._k.roster(agency))
+            pipe.xadd(self._k.audit(), {"event": dumps(audit)})
+            await pipe.execute()
+
+    async def roster(self, agency: str) -> StoredRoster | None:
+        row = await self._r.hgetall(self._k.roster(agency))
+        if not row:
+            return None
+        return StoredRoster(int(row[b"version"]), row[b"signed"].decode())
+
+    async def put_roster(self, agency: str, version: int, signed: str,
+                         audit: AuditEvent) -> tuple[str, int]:
+        """('ok' | 'same' | 'rollback', the version now current)."""
+        result, current = await self._s.put_roster(
+            keys=[self._k.roster(agency), self._k.audit()], args=[version, signed, dumps(audit)])
+        return result.decode(), int(current)

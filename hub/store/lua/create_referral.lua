@@ -1,0 +1,26 @@
+-- Create a referral in one atomic step: metadata, envelope bytes, history, indexes,
+-- acknowledgement deadline and audit event, or nothing at all.
+-- KEYS: ref, envelope, history, inbox, outbox, status index, deadlines, audit
+-- ARGV: envelope digest, envelope bytes, fields (JSON object of strings), history event,
+--       index score, referral id, deadline score, deadline member, audit event
+local existing = redis.call('HGET', KEYS[1], 'envelope_digest')
+if existing then
+  if existing == ARGV[1] then return 'exists' end
+  return 'conflict'
+end
+local flat = {}
+for k, v in pairs(cjson.decode(ARGV[3])) do
+  flat[#flat + 1] = k
+  flat[#flat + 1] = v
+end
+redis.call('HSET', KEYS[1], unpack(flat))
+redis.call('SET', KEYS[2], ARGV[2])
+redis.call('RPUSH', KEYS[3], ARGV[4])
+redis.call('ZADD', KEYS[4], ARGV[5], ARGV[6])
+redis.call('ZADD', KEYS[5], ARGV[5], ARGV[6])
+redis.call('ZADD', KEYS[6], ARGV[5], ARGV[6])
+if ARGV[8] ~= '' then
+  redis.call('ZADD', KEYS[7], ARGV[7], ARGV[8])
+end
+redis.call('XADD', KEYS[8], '*', 'event', ARGV[9])
+return 'created'

@@ -1,0 +1,28 @@
+-- Move a referral from one status to another in one atomic step: status and fields,
+-- generation, history, status indexes, deadlines and audit event.
+-- KEYS: ref, history, old status index, new status index, deadlines, audit
+-- ARGV: expected status, new status, fields (JSON object of strings), history event,
+--       index score, referral id, deadline changes (JSON {remove = [...], add = [[score, member]]}),
+--       audit event
+local current = redis.call('HGET', KEYS[1], 'status')
+if not current then return {'missing', ''} end
+if current ~= ARGV[1] then return {'stale', current} end
+local flat = {'status', ARGV[2]}
+for k, v in pairs(cjson.decode(ARGV[3])) do
+  flat[#flat + 1] = k
+  flat[#flat + 1] = v
+end
+redis.call('HSET', KEYS[1], unpack(flat))
+local generation = redis.call('HINCRBY', KEYS[1], 'generation', 1)
+redis.call('RPUSH', KEYS[2], ARGV[4])
+redis.call('ZREM', KEYS[3], ARGV[6])
+redis.call('ZADD', KEYS[4], ARGV[5], ARGV[6])
+local changes = cjson.decode(ARGV[7])
+for _, member in ipairs(changes['remove']) do
+  redis.call('ZREM', KEYS[5], member)
+end
+for _, entry in ipairs(changes['add']) do
+  redis.call('ZADD', KEYS[5], entry[1], entry[2])
+end
+redis.call('XADD', KEYS[6], '*', 'event', ARGV[8])
+return {'ok', tostring(generation)}

@@ -1,0 +1,106 @@
+"""Referrals in Redis: each state change is one Lua script, so a referral's state, its
+indexes, its deadline entry and its audit event change together or not at all."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+
+from hub.models import AuditEvent, HistoryEvent, Referral, Status
+
+from .codec import dumps, referral_from_hash, to_fields
+from .keys import Keys
+from .scripts import Scripts
+
+
+@dataclass(frozen=True)
+class Deadline:
+    member: str
+    due_at: float
+
+
+@dataclass(frozen=True)
+class DeadlineChanges:
+    remove: tuple[str, ...] = ()
+    add: tuple[Deadline, ...] = ()
+
+    def to_json(self) -> str:
+        return json.dumps({"remove": list(self.remove),
+                           "add": [[d.due_at, d.member] for d in self.add]})
+
+
+@dataclass(frozen=True)
+class TransitionResult:
+    ok: bool
+    current: str | None  # the status found when not ok; None when the referral is gone
+    generation: int | None = None
+
+
+class ReferralStore:
+    def __init__(self, redis: Redis, keys: Keys, scripts: Scripts):
+        self._r = redis
+        self._k = keys
+        self._s = scripts
+
+    async def create(self, referral: Referral, envelope: bytes, history: HistoryEvent,
+                     ack_deadline: Deadline | None, audit: AuditEvent) -> str:
+        """'created', 'exists' (same bytes under the same id) or 'conflict'."""
+        k, rid = self._k, referral.id
+        fields = referral.model_dump(exclude_none=True, mode="json")
+        fields["consent"] = referral.consent
+        result = await self._s.create_referral(
+            keys=[k.referral(rid), k.envelope(rid), k.history(rid), k.inbox(referral.destination),
+                  k.outbox(referral.sender_agency), k.by_status(referral.status), k.deadlines(),
+                  k.audit()],
+            args=[referral.envelope_digest, envelope, to_fields(fields), dumps(history),
+                  referral.submitted_at, rid, ack_deadline.due_at if ack_deadline else 0,
+                  ack_deadline.member if ack_deadline else "", dumps(audit)])
+        return result.decode()
+
+    async def get(self, rid: str) -> Referral | None:
+        raw = await self._r.hgetall(self._k.referral(rid))
+        return referral_from_hash(raw) if raw else None
+
+    async def get_many(self, rids: list[str]) -> list[Referral]:
+        async with self._r.pipeline(transaction=False) as pipe:
+            for rid in rids:
+                pipe.hgetall(self._k.referral(rid))
+            rows = await pipe.execute()
+        return [referral_from_hash(raw) for raw in rows if raw]
+
+    async def envelope(self, rid: str) -> bytes | None:
+        return await self._r.get(self._k.envelope(rid))
+
+    async def history(self, rid: str) -> list[HistoryEvent]:
+        rows = await self._r.lrange(self._k.history(rid), 0, -1)
+        return [HistoryEvent.model_validate_json(row) for row in rows]
+
+    async def transition(self, referral: Referral, to: Status, fields: dict[str, object],
+                         history: HistoryEvent, deadlines: DeadlineChanges,
+                         audit: AuditEvent) -> TransitionResult:
+        k, rid = self._k, referral.id
+        status, value = await self._s.transition(
+            keys=[k.referral(rid), k.history(rid), k.by_status(referral.status), k.by_status(to),
+                  k.deadlines(), k.audit()],
+            args=[referral.status, to, to_fields(fields), dumps(history), referral.submitted_at,
+                  rid, deadlines.to_json(), dumps(audit)])
+        if status == b"ok":
+            return TransitionResult(True, to, int(value))
+        return TransitionResult(False, value.decode() or None)
+
+    async def mark_receipt(self, rid: str, field: str, at: float, history: HistoryEvent,
+                           audit: AuditEvent) -> str:
+        k = self._k
+        result = await self._s.mark_receipt(
+            keys=[k.referral(rid), k.history(rid), k.audit()],
+            args=[field, at, dumps(history), dumps(audit)])
+        return result.decode()
+
+    async def page(self, index_key: str, *, offset: int, limit: int) -> list[str]:
+        rids = await self._r.zrevrange(index_key, offset, offset + limit - 1)
+        return [r.decode() for r in rids]
+
+    async def count(self, index_key: str) -> int:
+        return await self._r.zcard(index_key)

@@ -1,0 +1,23 @@
+"""The Lua scripts behind every atomic state change, loaded once per connection."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+
+from redis.asyncio import Redis
+from redis.commands.core import AsyncScript
+
+_NAMES = ("create_referral", "transition", "mark_receipt", "put_blob", "put_roster")
+
+
+class Scripts:
+    def __init__(self, redis: Redis):
+        lua = files("hub.store") / "lua"
+        for name in _NAMES:
+            setattr(self, name, redis.register_script((lua / f"{name}.lua").read_text()))
+
+    create_referral: AsyncScript
+    transition: AsyncScript
+    mark_receipt: AsyncScript
+    put_blob: AsyncScript
+    put_roster: AsyncScript
