@@ -1,0 +1,27 @@
+"""Writing audit events: who did what to which referral, and how it ended. Never anything
+from inside an envelope, never a token."""
+
+from __future__ import annotations
+
+from hub.clock import Clock
+from hub.models import AuditEvent
+from hub.store import Store
+
+from .principal import ANONYMOUS, Principal
+
+
+class Auditor:
+    def __init__(self, *, store: Store, clock: Clock):
+        self._store = store
+        self._clock = clock
+
+    def event(self, who: Principal | None, action: str, *, referral: str | None = None,
+              outcome: str = "ok", request_id: str | None = None) -> AuditEvent:
+        return AuditEvent(at=self._clock.now(), actor=who.person if who else ANONYMOUS,
+                          agency=who.agency if who else None, action=action, referral=referral,
+                          outcome=outcome, request_id=request_id)
+
+    async def record(self, who: Principal | None, action: str, *, referral: str | None = None,
+                     outcome: str = "ok", request_id: str | None = None) -> None:
+        await self._store.audit.append(
+            self.event(who, action, referral=referral, outcome=outcome, request_id=request_id))

@@ -1,0 +1,108 @@
+"""The directory the hub serves: agencies from the CCR's configuration, their registered
+roots and their current signed rosters. The hub verifies a roster against the agency's
+registered root before publishing it, and refuses rollbacks; clients verify again."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from hub.clock import Clock
+from hub.crypto import SignedRoster, TrustError, VerifiedRoster, verify_roster
+from hub.errors import Conflict, Forbidden, NotFound, Unprocessable
+from hub.models import Referral
+from hub.routing.directory import Agency, Ccr
+from hub.store import Store
+
+from .access import require_recipient
+from .audit import Auditor
+from .principal import Principal
+
+
+@dataclass(frozen=True)
+class PublishedRoster:
+    agency: str
+    version: int
+    signed: dict[str, str]
+
+
+class DirectoryService:
+    def __init__(self, *, store: Store, clock: Clock, ccr: Ccr, auditor: Auditor):
+        self._store = store
+        self._clock = clock
+        self.ccr = ccr
+        self._audit = auditor
+        self._verified: dict[str, VerifiedRoster] = {}
+
+    def agency(self, agency_id: str) -> Agency:
+        agency = self.ccr.find_agency(agency_id)
+        if agency is None:
+            raise NotFound(f"no agency '{agency_id}' in this CCR")
+        return agency
+
+    async def register_root(self, agency_id: str, public: bytes) -> bool:
+        """Register an agency's root public key (an operator's step, from the CLI)."""
+        self.agency(agency_id)
+        if len(public) != 32:
+            raise Unprocessable("a root public key is 32 bytes")
+        return await self._store.directory.set_root_if_absent(agency_id, public)
+
+    async def root(self, agency_id: str) -> bytes | None:
+        self.agency(agency_id)
+        return await self._store.directory.root(agency_id)
+
+    async def published(self, agency_id: str) -> PublishedRoster:
+        self.agency(agency_id)
+        stored = await self._store.directory.roster(agency_id)
+        if stored is None:
+            raise NotFound(f"{agency_id} has not published a roster yet")
+        return PublishedRoster(agency_id, stored.version, json.loads(stored.signed))
+
+    async def publish(self, who: Principal, agency_id: str, signed_doc: object) -> int:
+        if who.agency != agency_id or not who.has("agency_admin"):
+            raise Forbidden("only an agency admin of this agency may publish its roster")
+        root = await self.root(agency_id)
+        if root is None:
+            raise Conflict(f"{agency_id} has no registered root key; register it first",
+                           code="no_root")
+        try:
+            signed = SignedRoster.from_json(signed_doc)
+            roster = verify_roster(signed, root, agency=agency_id, now=int(self._clock.now()))
+        except TrustError as e:
+            raise Unprocessable(f"roster refused: {e}", code=f"roster_{e.reason}") from None
+        audit = self._audit.event(who, "roster.publish")
+        result, current = await self._store.directory.put_roster(
+            agency_id, roster.version, json.dumps(signed.to_json(), sort_keys=True), audit)
+        if result == "rollback":
+            raise Conflict(f"roster version {roster.version} is not newer than the published "
+                           f"version {current}", code="roster_rollback")
+        self._verified[agency_id] = roster
+        return roster.version
+
+    async def require_recipient(self, who: Principal, referral: Referral
+                                ) -> VerifiedRoster | None:
+        """Check ``who`` is in the receiving agency's escalation group for the referral's
+        type (see access.require_recipient); returns the roster checked against."""
+        roster = await self.verified_roster(referral.destination)
+        require_recipient(who, referral, roster)
+        return roster
+
+    async def verified_roster(self, agency_id: str) -> VerifiedRoster | None:
+        """The agency's current roster, verified against its root (cached per version)."""
+        stored = await self._store.directory.roster(agency_id)
+        if stored is None:
+            return None
+        cached = self._verified.get(agency_id)
+        now = int(self._clock.now())
+        if cached is not None and cached.version == stored.version and now < cached.expires_at:
+            return cached
+        root = await self._store.directory.root(agency_id)
+        if root is None:
+            return None
+        try:
+            roster = verify_roster(SignedRoster.from_json(json.loads(stored.signed)), root,
+                                   agency=agency_id, now=now)
+        except TrustError:
+            return None
+        self._verified[agency_id] = roster
+        return roster

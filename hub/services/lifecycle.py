@@ -1,0 +1,106 @@
+"""Moving a referral through its statuses (FHIR R4 Task). The acknowledgement needs a
+receipt signed by a device of the receiving escalation group; each change is one atomic
+store step, so fifty concurrent acknowledgements make exactly one transition."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from hub.clock import Clock
+from hub.crypto import EnvelopeError, ReceiptStatus, verify_receipt
+from hub.errors import Conflict, Unprocessable
+from hub.models import TRANSITIONS, HistoryEvent, Referral, Status
+from hub.store import DeadlineChanges, Store
+
+from .access import require_sender
+from .audit import Auditor
+from .directory import DirectoryService
+from .principal import Principal
+from .referrals import ReferralService
+
+
+class LifecycleService:
+    def __init__(self, *, store: Store, clock: Clock, directory: DirectoryService,
+                 referrals: ReferralService, auditor: Auditor):
+        self._store = store
+        self._clock = clock
+        self._directory = directory
+        self._referrals = referrals
+        self._audit = auditor
+
+    async def acknowledge(self, who: Principal, rid: str, receipt_b64: str,
+                          request_id: str | None = None) -> Referral:
+        referral = await self._referrals.get(who, rid)
+        roster = await self._directory.require_recipient(who, referral)
+        now = self._clock.now()
+        try:
+            raw = base64.b64decode(receipt_b64, validate=True)
+            receipt, device = verify_receipt(
+                raw, envelope_id=bytes.fromhex(referral.id),
+                header_hash=bytes.fromhex(referral.header_hash),
+                devices=roster.devices_of(roster.group_members(referral.type), int(now)))
+        except (binascii.Error, ValueError, EnvelopeError):
+            raise Unprocessable("the receipt does not verify: sign it with your device for this "
+                                "referral's envelope", code="bad_receipt") from None
+        if receipt.status is not ReceiptStatus.ACKNOWLEDGED or device.person != who.person:
+            raise Unprocessable("the receipt must be an acknowledgement signed by your own "
+                                "device", code="bad_receipt")
+        return await self._move(who, referral, Status.RECEIVED, request_id,
+                                fields={"acknowledged_at": now, "acknowledged_by": who.person},
+                                deadlines=DeadlineChanges(remove=(f"{rid}:ack",)))
+
+    async def accept(self, who: Principal, rid: str, request_id: str | None = None) -> Referral:
+        return await self._as_recipient(who, rid, Status.ACCEPTED, request_id)
+
+    async def reject(self, who: Principal, rid: str, reason: str,
+                     request_id: str | None = None) -> Referral:
+        return await self._as_recipient(who, rid, Status.REJECTED, request_id,
+                                        fields={"reason_code": reason}, code=reason)
+
+    async def progress(self, who: Principal, rid: str, request_id: str | None = None) -> Referral:
+        return await self._as_recipient(who, rid, Status.IN_PROGRESS, request_id)
+
+    async def complete(self, who: Principal, rid: str, outcome: str,
+                       request_id: str | None = None) -> Referral:
+        return await self._as_recipient(who, rid, Status.COMPLETED, request_id,
+                                        fields={"outcome_code": outcome}, code=outcome)
+
+    async def cancel(self, who: Principal, rid: str, reason: str,
+                     request_id: str | None = None) -> Referral:
+        referral = await self._referrals.get(who, rid)
+        require_sender(who, referral)
+        return await self._move(who, referral, Status.CANCELLED, request_id,
+                                fields={"reason_code": reason}, code=reason,
+                                deadlines=DeadlineChanges(remove=(f"{rid}:ack",)))
+
+    async def _as_recipient(self, who: Principal, rid: str, to: Status, request_id: str | None,
+                            fields: dict[str, object] | None = None,
+                            code: str | None = None) -> Referral:
+        referral = await self._referrals.get(who, rid)
+        await self._directory.require_recipient(who, referral)
+        return await self._move(who, referral, to, request_id, fields=fields or {}, code=code)
+
+    async def _move(self, who: Principal, referral: Referral, to: Status, request_id: str | None,
+                    *, fields: dict[str, object], code: str | None = None,
+                    deadlines: DeadlineChanges | None = None) -> Referral:
+        for _ in range(3):  # re-read when another change won the race, then decide again
+            if referral.status not in TRANSITIONS[to]:
+                raise Conflict(f"a referral that is '{referral.status}' cannot become '{to}'",
+                               code="illegal_transition")
+            now = self._clock.now()
+            result = await self._store.referrals.transition(
+                referral, to, {**fields, "updated_at": now},
+                HistoryEvent(at=now, actor=who.person, action=f"status.{to}",
+                             from_status=referral.status, to_status=to, code=code),
+                deadlines or DeadlineChanges(),
+                self._audit.event(who, f"referral.{to}", referral=referral.id,
+                                  request_id=request_id))
+            fresh = await self._store.referrals.get(referral.id)
+            if result.ok and fresh is not None:
+                return fresh
+            if fresh is None:
+                break
+            referral = fresh
+        raise Conflict("the referral changed while you were updating it; reload and retry",
+                       code="concurrent_change")

@@ -1,0 +1,164 @@
+"""Submitting referrals and reading them back: routing, consent and agreement checks before
+anything is stored; access rules on every read."""
+
+from __future__ import annotations
+
+import hashlib
+
+from hub.clock import Clock
+from hub.crypto import EnvelopeError, Header, Kind, parse_header
+from hub.crypto.envelope import CLOCK_SKEW
+from hub.errors import Conflict, Forbidden, NotFound, Unprocessable
+from hub.models import URGENCY_NAMES, Consent, HistoryEvent, Referral, Status
+from hub.routing.deadlines import DeadlineCalculator
+from hub.store import Deadline, Store
+
+from .access import require_visible
+from .audit import Auditor
+from .consent import ConsentService
+from .directory import DirectoryService
+from .principal import Principal
+
+
+def digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=32).hexdigest()
+
+
+def read_header(envelope: bytes) -> Header:
+    try:
+        return parse_header(envelope)
+    except EnvelopeError:
+        raise Unprocessable("the envelope's header cannot be read: seal it with the CCR Hub SDK "
+                            "(format v1, docs/envelope.md)", code="bad_envelope") from None
+
+
+def check_lifetime(header: Header, now: float) -> None:
+    if header.created_at > now + CLOCK_SKEW:
+        raise Unprocessable("the envelope was created in the future; check the sending "
+                            "device's clock", code="envelope_from_future")
+    if header.expires_at <= now:
+        raise Unprocessable("the envelope has expired; seal it again", code="envelope_expired")
+
+
+class ReferralService:
+    def __init__(self, *, store: Store, clock: Clock, directory: DirectoryService,
+                 consent: ConsentService, deadlines: DeadlineCalculator, auditor: Auditor):
+        self._store = store
+        self._clock = clock
+        self._directory = directory
+        self._consent = consent
+        self._deadlines = deadlines
+        self._audit = auditor
+
+    async def submit(self, who: Principal, envelope: bytes, consent: Consent | None,
+                     request_id: str | None = None) -> tuple[Referral, bool]:
+        """Route a sealed referral. Returns (referral, created); the same envelope again
+        returns the existing referral, other bytes under the same id are a conflict."""
+        if not who.has("sender"):
+            raise Forbidden("only a person with the sender role may submit referrals")
+        header = read_header(envelope)
+        now = self._clock.now()
+        self._check_route(who, header, now)
+        self._consent.check_release(consent, destination=header.destination,
+                                    referral_type=header.referral_type, now=now)
+        if await self._directory.verified_roster(header.destination) is None:
+            raise Conflict(f"{header.destination} has no current roster to seal to; ask its "
+                           "agency admin to publish one", code="no_roster")
+        referral = self._new_referral(who, header, envelope, consent, now)
+        ack_due = self._deadlines.ack_due(referral.type, referral.urgency, referral.destination,
+                                          now)
+        referral = referral.model_copy(update={"ack_due_at": ack_due})
+        result = await self._store.referrals.create(
+            referral, envelope,
+            HistoryEvent(at=now, actor=who.person, action="submitted", to_status=Status.REQUESTED),
+            Deadline(f"{referral.id}:ack", ack_due) if ack_due else None,
+            self._audit.event(who, "referral.submit", referral=referral.id,
+                              request_id=request_id))
+        if result == "created":
+            return referral, True
+        existing = await self._store.referrals.get(referral.id)
+        if result == "exists" and existing and existing.sender_agency == who.agency:
+            await self._audit.record(who, "referral.submit", referral=referral.id,
+                                     outcome="existing", request_id=request_id)
+            return existing, False
+        raise Conflict("another envelope was already submitted with this envelope id; seal "
+                       "again (a new id) rather than editing an envelope", code="duplicate_id")
+
+    def _check_route(self, who: Principal, header: Header, now: float) -> None:
+        if header.kind is not Kind.REFERRAL:
+            raise Unprocessable("this is a reply; post it to its referral's replies",
+                                code="not_a_referral")
+        ccr = self._directory.ccr
+        if ccr.find_agency(header.destination) is None:
+            raise Unprocessable(f"unknown destination agency '{header.destination}'",
+                                code="unknown_agency")
+        if ccr.referral_type(header.referral_type) is None:
+            raise Unprocessable(f"unknown referral type '{header.referral_type}'",
+                                code="unknown_type")
+        if ccr.agreement(who.agency, header.destination, header.referral_type) is None:
+            raise Forbidden(f"no sharing agreement lets {who.agency} send "
+                            f"'{header.referral_type}' referrals to {header.destination}",
+                            code="no_agreement")
+        check_lifetime(header, now)
+
+    @staticmethod
+    def _new_referral(who: Principal, header: Header, envelope: bytes, consent: Consent,
+                      now: float) -> Referral:
+        return Referral(
+            id=header.envelope_id.hex(), status=Status.REQUESTED, generation=1,
+            sender_agency=who.agency, sender_person=who.person, destination=header.destination,
+            type=header.referral_type, urgency=URGENCY_NAMES[header.urgency],
+            created_at=header.created_at, expires_at=header.expires_at, submitted_at=now,
+            updated_at=now, header_hash=header.hash.hex(), envelope_digest=digest(envelope),
+            consent=consent)
+
+    async def get(self, who: Principal, rid: str) -> Referral:
+        return require_visible(who, await self._store.referrals.get(rid), rid)
+
+    async def history(self, who: Principal, rid: str) -> list[HistoryEvent]:
+        await self.get(who, rid)
+        return await self._store.referrals.history(rid)
+
+    async def download(self, who: Principal, rid: str, request_id: str | None = None) -> bytes:
+        """The envelope bytes, for the receiving escalation group only; the first fetch is
+        recorded as the 'opened' receipt."""
+        referral = await self.get(who, rid)
+        await self._directory.require_recipient(who, referral)
+        now = self._clock.now()
+        self._consent.check_release(referral.consent, destination=referral.destination,
+                                    referral_type=referral.type, now=now)
+        envelope = await self._store.referrals.envelope(rid)
+        if envelope is None:
+            raise NotFound("this referral's envelope has been deleted", code="envelope_gone")
+        await self._store.referrals.mark_receipt(
+            rid, "opened_at", now, HistoryEvent(at=now, actor=who.person, action="opened"),
+            self._audit.event(who, "referral.download", referral=rid, request_id=request_id))
+        return envelope
+
+    async def inbox(self, who: Principal, *, statuses: frozenset[Status] | None, offset: int,
+                    limit: int) -> list[Referral]:
+        return await self._list(self._store.keys.inbox(who.agency), statuses, offset, limit)
+
+    async def outbox(self, who: Principal, *, statuses: frozenset[Status] | None, offset: int,
+                     limit: int) -> list[Referral]:
+        return await self._list(self._store.keys.outbox(who.agency), statuses, offset, limit)
+
+    async def _list(self, index: str, statuses: frozenset[Status] | None, offset: int,
+                    limit: int) -> list[Referral]:
+        if statuses is None:
+            ids = await self._store.referrals.page(index, offset=offset, limit=limit)
+            return await self._store.referrals.get_many(ids)
+        found: list[Referral] = []
+        skipped, cursor, batch = 0, 0, max(limit * 4, 100)
+        while len(found) < limit:
+            ids = await self._store.referrals.page(index, offset=cursor, limit=batch)
+            if not ids:
+                break
+            cursor += len(ids)
+            for referral in await self._store.referrals.get_many(ids):
+                if referral.status in statuses:
+                    if skipped < offset:
+                        skipped += 1
+                    elif len(found) < limit:
+                        found.append(referral)
+        return found
