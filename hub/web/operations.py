@@ -1,0 +1,35 @@
+"""Health, metrics and the OpenAPI document."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from hub.errors import Unavailable
+
+from . import schemas as s
+from .context import METRICS, respond, services
+from .openapi import openapi_document
+
+
+async def healthz(request: web.Request) -> web.Response:
+    try:
+        ok = await services(request).store.ping()
+    except Exception:
+        ok = False
+    if not ok:
+        raise Unavailable("Redis is not answering", code="redis_down")
+    return respond(s.Health(status="ok", redis="ok"))
+
+
+async def metrics(request: web.Request) -> web.Response:
+    registry = request.app[METRICS]
+    depths = await services(request).monitor.inbox_depths()
+    for agency, depth in depths.items():
+        registry.inbox_depth.labels(agency).set(depth)
+    return web.Response(body=generate_latest(registry.registry),
+                        headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+async def openapi(request: web.Request) -> web.Response:
+    return web.json_response(openapi_document())

@@ -1,0 +1,153 @@
+"""HTTP handlers for referrals: each parses and authorises, calls one service method and
+renders the answer. No business rule lives here."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from hub.errors import BadRequest
+from hub.models import Status
+
+from . import schemas as s
+from .context import METRICS, body, principal, query_int, request_id, respond, services
+
+OCTETS = "application/octet-stream"
+
+
+def _statuses(request: web.Request) -> frozenset[Status] | None:
+    raw = request.query.get("status")
+    if not raw:
+        return None
+    try:
+        return frozenset(Status(v) for v in raw.split(","))
+    except ValueError:
+        raise BadRequest(f"unknown status in '{raw}'; use any of "
+                         f"{', '.join(s.value for s in Status)}") from None
+
+
+def _rid(request: web.Request) -> str:
+    return request.match_info["rid"]
+
+
+async def submit(request: web.Request) -> web.Response:
+    req = await body(request, s.SubmitReferral)
+    referral, created = await services(request).referrals.submit(
+        principal(request), req.envelope, req.consent, request_id(request))
+    request.app[METRICS].submissions.labels("created" if created else "existing").inc()
+    return respond(s.ReferralView.of(referral), 201 if created else 200)
+
+
+async def _listing(request: web.Request, which: str) -> web.Response:
+    offset = query_int(request, "offset", 0, 0, 1_000_000)
+    limit = query_int(request, "limit", 50, 1, 200)
+    service = services(request).referrals
+    lister = service.inbox if which == "inbox" else service.outbox
+    found = await lister(principal(request), statuses=_statuses(request), offset=offset,
+                         limit=limit)
+    return respond(s.ReferralList(referrals=[s.ReferralView.of(r) for r in found],
+                                  offset=offset, limit=limit))
+
+
+async def inbox(request: web.Request) -> web.Response:
+    return await _listing(request, "inbox")
+
+
+async def outbox(request: web.Request) -> web.Response:
+    return await _listing(request, "outbox")
+
+
+async def get_referral(request: web.Request) -> web.Response:
+    referral = await services(request).referrals.get(principal(request), _rid(request))
+    return respond(s.ReferralView.of(referral))
+
+
+async def history(request: web.Request) -> web.Response:
+    events = await services(request).referrals.history(principal(request), _rid(request))
+    return respond(s.History(events=events))
+
+
+async def envelope(request: web.Request) -> web.Response:
+    data = await services(request).referrals.download(principal(request), _rid(request),
+                                                      request_id(request))
+    return web.Response(body=data, content_type=OCTETS)
+
+
+async def acknowledge(request: web.Request) -> web.Response:
+    req = await body(request, s.Acknowledge)
+    referral = await services(request).lifecycle.acknowledge(
+        principal(request), _rid(request), req.receipt, request_id(request))
+    return respond(s.ReferralView.of(referral))
+
+
+async def accept(request: web.Request) -> web.Response:
+    referral = await services(request).lifecycle.accept(principal(request), _rid(request),
+                                                        request_id(request))
+    return respond(s.ReferralView.of(referral))
+
+
+async def reject(request: web.Request) -> web.Response:
+    req = await body(request, s.Reject)
+    referral = await services(request).lifecycle.reject(principal(request), _rid(request),
+                                                        req.reason, request_id(request))
+    return respond(s.ReferralView.of(referral))
+
+
+async def progress(request: web.Request) -> web.Response:
+    referral = await services(request).lifecycle.progress(principal(request), _rid(request),
+                                                          request_id(request))
+    return respond(s.ReferralView.of(referral))
+
+
+async def complete(request: web.Request) -> web.Response:
+    req = await body(request, s.Complete)
+    referral = await services(request).lifecycle.complete(principal(request), _rid(request),
+                                                          req.outcome, request_id(request))
+    return respond(s.ReferralView.of(referral))
+
+
+async def cancel(request: web.Request) -> web.Response:
+    req = await body(request, s.Cancel)
+    referral = await services(request).lifecycle.cancel(principal(request), _rid(request),
+                                                        req.reason, request_id(request))
+    return respond(s.ReferralView.of(referral))
+
+
+async def post_reply(request: web.Request) -> web.Response:
+    req = await body(request, s.PostReply)
+    reply, created = await services(request).threads.post_reply(
+        principal(request), _rid(request), req.envelope, request_id(request))
+    return respond(s.Stored(id=reply.get("id", ""), created=created), 201 if created else 200)
+
+
+async def list_replies(request: web.Request) -> web.Response:
+    rows = await services(request).threads.replies(principal(request), _rid(request))
+    return respond(s.ReplyList(replies=[s.ReplyView.model_validate(
+        {k: r[k] for k in ("id", "from_agency", "to_agency", "posted_at")}) for r in rows]))
+
+
+async def reply_envelope(request: web.Request) -> web.Response:
+    data = await services(request).threads.reply_envelope(
+        principal(request), _rid(request), request.match_info["reply_id"])
+    return web.Response(body=data, content_type=OCTETS)
+
+
+def _index(request: web.Request) -> int:
+    raw = request.match_info["index"]
+    if not raw.isdigit():
+        raise BadRequest("an attachment index is a whole number")
+    return int(raw)
+
+
+async def put_attachment(request: web.Request) -> web.Response:
+    if request.content_type != OCTETS:
+        raise BadRequest(f"upload the sealed attachment as {OCTETS}", code="bad_content_type")
+    index = _index(request)
+    created = await services(request).threads.put_attachment(
+        principal(request), _rid(request), index, await request.read(), request_id(request))
+    return respond(s.Stored(id=str(index), created=created), 201 if created else 200)
+
+
+async def get_attachment(request: web.Request) -> web.Response:
+    data = await services(request).threads.attachment(principal(request), _rid(request),
+                                                      _index(request))
+    return web.Response(body=data, content_type=OCTETS)

@@ -1,0 +1,97 @@
+"""The route table: one list drives aiohttp's router, the authentication middleware and
+the OpenAPI document, so they cannot disagree."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from aiohttp import web
+from pydantic import BaseModel
+
+from . import directory, operations, referrals
+from . import schemas as s
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+RID = "{rid:[0-9a-f]{32}}"
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    handler: Handler
+    name: str
+    summary: str
+    body: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    auth: bool = True
+    audited: bool = False  # the service writes this route's audit event itself
+    octets_in: bool = False
+    octets_out: bool = False
+    ok: int = 200
+
+
+R = Route
+ROUTES: tuple[Route, ...] = (
+    R("GET", "/healthz", operations.healthz, "healthz", "Liveness: checks Redis",
+      response=s.Health, auth=False),
+    R("GET", "/metrics", operations.metrics, "metrics", "Prometheus figures", auth=False),
+    R("GET", "/v1/openapi.json", operations.openapi, "openapi", "This document", auth=False),
+    R("GET", "/v1/agencies", directory.agencies, "agencies.list",
+      "The CCR's agencies with their root keys and roster versions", response=s.AgencyList),
+    R("GET", "/v1/agencies/{agency}/roster", directory.get_roster, "roster.get",
+      "An agency's current signed roster", response=s.RosterView),
+    R("PUT", "/v1/agencies/{agency}/roster", directory.publish_roster, "roster.publish",
+      "Publish a new signed roster (agency admin)", body=s.PublishRoster,
+      response=s.RosterView, audited=True, ok=201),
+    R("POST", "/v1/referrals", referrals.submit, "referral.submit",
+      "Submit a sealed referral with its consent metadata", body=s.SubmitReferral,
+      response=s.ReferralView, audited=True, ok=201),
+    R("GET", "/v1/inbox", referrals.inbox, "referral.inbox",
+      "Referrals sent to your agency (?status=a,b&offset=&limit=)", response=s.ReferralList),
+    R("GET", "/v1/outbox", referrals.outbox, "referral.outbox",
+      "Referrals your agency sent (?status=a,b&offset=&limit=)", response=s.ReferralList),
+    R("GET", f"/v1/referrals/{RID}", referrals.get_referral, "referral.get",
+      "A referral's metadata", response=s.ReferralView),
+    R("GET", f"/v1/referrals/{RID}/history", referrals.history, "referral.history",
+      "A referral's status history and receipts", response=s.History),
+    R("GET", f"/v1/referrals/{RID}/envelope", referrals.envelope, "referral.envelope",
+      "Download the sealed envelope (receiving escalation group)", audited=True,
+      octets_out=True),
+    R("POST", f"/v1/referrals/{RID}/acknowledge", referrals.acknowledge, "referral.acknowledge",
+      "Acknowledge with a signed receipt", body=s.Acknowledge, response=s.ReferralView,
+      audited=True),
+    R("POST", f"/v1/referrals/{RID}/accept", referrals.accept, "referral.accept",
+      "Accept the referral", response=s.ReferralView, audited=True),
+    R("POST", f"/v1/referrals/{RID}/reject", referrals.reject, "referral.reject",
+      "Decline the referral with a reason code", body=s.Reject, response=s.ReferralView,
+      audited=True),
+    R("POST", f"/v1/referrals/{RID}/progress", referrals.progress, "referral.progress",
+      "Record that work is in progress", response=s.ReferralView, audited=True),
+    R("POST", f"/v1/referrals/{RID}/complete", referrals.complete, "referral.complete",
+      "Close with an outcome code", body=s.Complete, response=s.ReferralView, audited=True),
+    R("POST", f"/v1/referrals/{RID}/cancel", referrals.cancel, "referral.cancel",
+      "Cancel (sender)", body=s.Cancel, response=s.ReferralView, audited=True),
+    R("POST", f"/v1/referrals/{RID}/replies", referrals.post_reply, "reply.post",
+      "Post a sealed reply on the referral's thread", body=s.PostReply, response=s.Stored,
+      audited=True, ok=201),
+    R("GET", f"/v1/referrals/{RID}/replies", referrals.list_replies, "reply.list",
+      "The thread's replies (metadata)", response=s.ReplyList),
+    R("GET", f"/v1/referrals/{RID}/replies/{{reply_id:[0-9a-f]{{32}}}}", referrals.reply_envelope,
+      "reply.envelope", "Download a sealed reply (its addressee's group)", audited=True,
+      octets_out=True),
+    R("PUT", f"/v1/referrals/{RID}/attachments/{{index}}", referrals.put_attachment,
+      "attachment.put", "Upload a sealed attachment blob (sender)", response=s.Stored,
+      audited=True, octets_in=True, ok=201),
+    R("GET", f"/v1/referrals/{RID}/attachments/{{index}}", referrals.get_attachment,
+      "attachment.get", "Download a sealed attachment blob (receiving group)", audited=True,
+      octets_out=True),
+)
+
+BY_NAME = {r.name: r for r in ROUTES}
+
+
+def add_routes(app: web.Application) -> None:
+    for route in ROUTES:
+        app.router.add_route(route.method, route.path, route.handler, name=route.name)

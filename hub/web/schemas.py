@@ -1,0 +1,158 @@
+"""The HTTP API's bodies: every request is validated by one of these models, every
+response is rendered from one, and /v1/openapi.json is generated from the same classes."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+
+from hub.models import (
+    CancelReason,
+    Consent,
+    HistoryEvent,
+    OutcomeCode,
+    Referral,
+    RejectReason,
+    Status,
+)
+
+
+def _strict_base64(value: object) -> object:
+    if not isinstance(value, str):
+        return value  # pydantic then reports the wrong type
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("not valid base64 (standard alphabet, with padding)") from None
+
+
+Base64Bytes = Annotated[bytes, BeforeValidator(_strict_base64),
+                        WithJsonSchema({"type": "string", "format": "base64"})]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class SubmitReferral(Body):
+    envelope: Base64Bytes = Field(description="the sealed envelope (docs/envelope.md), base64")
+    consent: Consent
+
+
+class Acknowledge(Body):
+    receipt: str = Field(description="a signed acknowledgement receipt, base64",
+                         min_length=1, max_length=400)
+
+
+class Reject(Body):
+    reason: RejectReason
+
+
+class Complete(Body):
+    outcome: OutcomeCode
+
+
+class Cancel(Body):
+    reason: CancelReason
+
+
+class PostReply(Body):
+    envelope: Base64Bytes = Field(description="a sealed reply envelope, base64")
+
+
+class PublishRoster(Body):
+    roster: str = Field(description="base64 of the roster JSON, exactly as signed")
+    signature: str = Field(description="base64 Ed25519 signature by the agency's root")
+
+
+class ReferralView(Body):
+    """A referral's metadata: what coordinators see too. Never content."""
+
+    id: str
+    status: Status
+    sender_agency: str
+    destination: str
+    type: str
+    urgency: str
+    created_at: int
+    expires_at: int
+    submitted_at: float
+    updated_at: float
+    header_hash: str
+    consent_expires_at: int
+    ack_due_at: float | None
+    notified_at: float | None
+    opened_at: float | None
+    acknowledged_at: float | None
+    reason_code: str | None
+    outcome_code: str | None
+    reply_count: int
+    attachment_count: int
+
+    @classmethod
+    def of(cls, r: Referral) -> ReferralView:
+        fields = r.model_dump(include=set(cls.model_fields) - {"consent_expires_at"})
+        return cls(**fields, consent_expires_at=r.consent.expires_at)
+
+
+class ReferralList(Body):
+    referrals: list[ReferralView]
+    offset: int
+    limit: int
+
+
+class History(Body):
+    events: list[HistoryEvent]
+
+
+class ReplyView(Body):
+    id: str
+    from_agency: str
+    to_agency: str
+    posted_at: float
+
+
+class ReplyList(Body):
+    replies: list[ReplyView]
+
+
+class AgencyView(Body):
+    id: str
+    name: str
+    kind: str
+    timezone: str
+    root_public_key: str | None
+    roster_version: int | None
+
+
+class AgencyList(Body):
+    agencies: list[AgencyView]
+
+
+class RosterView(Body):
+    agency: str
+    version: int
+    roster: str
+    signature: str
+
+
+class Stored(Body):
+    id: str
+    created: bool
+
+
+class Health(Body):
+    status: str
+    redis: str
+
+
+class ErrorDetail(Body):
+    code: str
+    message: str
+
+
+class ErrorBody(Body):
+    error: ErrorDetail
