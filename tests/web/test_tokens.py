@@ -1,0 +1,34 @@
+"""API tokens: shown once, stored only as a hash; failed sign-ins are rate-limited per
+client address without locking out the real owner; revocation takes effect at once."""
+
+from __future__ import annotations
+
+from tests.support.redis_scan import dump_values
+
+
+async def test_token_secret_is_never_stored(hub) -> None:
+    values = await dump_values(hub.store.redis, hub.store.keys.prefix)
+    for member in hub.world.members.values():
+        secret = member.token.split("_", 2)[2].encode()
+        assert not [k for k, v in values.items() if secret in v]
+
+
+async def test_many_failures_are_throttled_but_the_owner_still_signs_in(hub) -> None:
+    nurse = hub.world.first("mercy-hospital", "sender")
+    token_id = nurse.token.split("_")[1]
+    wrong = {"Authorization": f"Bearer ccr_{token_id}_{'A' * 43}"}
+    codes = [(await hub.client.get("/v1/inbox", headers=wrong)).status for _ in range(25)]
+    assert codes[:20] == [401] * 20 and codes[20:] == [429] * 5
+    r = await hub.client.get("/v1/inbox", headers=wrong)
+    assert r.headers["Retry-After"] == "300"
+    r = await hub.client.get("/v1/outbox", headers=nurse.auth)
+    assert r.status == 200
+    denied = [e for e in await hub.store.audit.events() if e.action == "auth"]
+    assert len(denied) == 26
+
+
+async def test_revoked_token_stops_working_at_once(hub) -> None:
+    nurse = hub.world.first("mercy-hospital", "sender")
+    assert (await hub.client.get("/v1/outbox", headers=nurse.auth)).status == 200
+    assert await hub.services.tokens.revoke(nurse.token.split("_")[1])
+    assert (await hub.client.get("/v1/outbox", headers=nurse.auth)).status == 401
