@@ -1,0 +1,154 @@
+"""Submit throughput: `hub serve` against a baseline aiohttp handler that does one pipelined
+write of the same body plus one sorted-set add, on the same durable Redis (AOF, fsync
+always), each driven by the same 64 concurrent clients.
+
+    python -m bench.submit [--quick]
+
+Prints progress to stderr and one JSON object as the last line of stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+
+from hub.build import build_services
+from hub.clock import SystemClock
+from hub.config import Settings
+from hub.embedded import start_embedded
+from hub.sandbox import install_world, make_world
+
+ROOT = Path(__file__).resolve().parents[1]
+DEST, TYPE = "harbor-house", "discharge-handoff"
+BODY = os.urandom(4096)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def log(*args: object) -> None:
+    print(*args, file=sys.stderr, flush=True)
+
+
+async def prepare(redis_url: str, count: int) -> tuple[list[bytes], dict[str, str]]:
+    """Install a CCR in Redis and seal ``count`` distinct referrals ahead of the run."""
+    settings = Settings(redis_url=redis_url, ccr_dir=ROOT / "config" / "example")
+    services = build_services(settings)
+    now = int(SystemClock().now())
+    world = make_world(services.ccr, now)
+    await install_world(world, services)
+    await services.close()
+    nurse = world.first("mercy-hospital", "sender")
+    consent = world.consent(DEST, TYPE)
+    bodies = []
+    for _ in range(count):
+        sealed = world.seal_referral(nurse, DEST, TYPE, BODY)
+        bodies.append(json.dumps({"envelope": base64.b64encode(sealed.envelope).decode(),
+                                  "consent": consent}).encode())
+    return bodies, {**nurse.auth, "Content-Type": "application/json"}
+
+
+async def drive(url: str, bodies: list[bytes], headers: dict[str, str], clients: int,
+                seconds: float) -> tuple[float, list[float]]:
+    """Post bodies with ``clients`` concurrent workers for at most ``seconds``."""
+    latencies: list[float] = []
+    queue = iter(bodies)
+    deadline = time.perf_counter() + seconds
+    connector = aiohttp.TCPConnector(limit=clients)
+
+    async def worker(session: aiohttp.ClientSession) -> None:
+        for body in queue:
+            if time.perf_counter() > deadline:
+                return
+            started = time.perf_counter()
+            async with session.post(url, data=body, headers=headers) as r:
+                await r.read()
+                if r.status not in (200, 201):
+                    raise RuntimeError(f"{url} answered {r.status}")
+            latencies.append(time.perf_counter() - started)
+
+    async with aiohttp.ClientSession(connector=connector) as session:
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(session) for _ in range(clients)))
+        elapsed = time.perf_counter() - started
+    return len(latencies) / elapsed, latencies
+
+
+def start(module: list[str], env: dict[str, str], port: int) -> subprocess.Popen:
+    proc = subprocess.Popen([sys.executable, *module], env={**os.environ, **env}, cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+            return proc
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError(f"{module} did not start: {proc.stderr.read().decode()[-2000:]}")
+
+
+def percentile(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100)[q - 1] * 1000 if len(values) > 1 else 0.0
+
+
+async def run(args: argparse.Namespace) -> dict[str, object]:
+    data = Path(tempfile.mkdtemp(prefix="bench-submit-"))
+    server = start_embedded(data, durable=True)
+    try:
+        bodies, headers = await prepare(server.connection_url, args.requests)
+        base_port, hub_port = free_port(), free_port()
+        env = {"HUB_REDIS_URL": server.connection_url, "HUB_LOG_LEVEL": "WARNING"}
+        baseline = start(["-m", "bench.baseline_server", str(base_port)], env, base_port)
+        hub = start(["-m", "hub.cli", "serve", "--port", str(hub_port)],
+                    {**env, "HUB_CCR_DIR": str(ROOT / "config" / "example")}, hub_port)
+        try:
+            warm = bodies[: args.clients * 4]
+            await drive(f"http://127.0.0.1:{base_port}/", warm, headers, args.clients, 5)
+            base_rps, _ = await drive(f"http://127.0.0.1:{base_port}/", bodies, headers,
+                                      args.clients, args.seconds)
+            log(f"baseline: {base_rps:.0f} requests/s")
+            hub_rps, latencies = await drive(f"http://127.0.0.1:{hub_port}/v1/referrals",
+                                             bodies, headers, args.clients, args.seconds)
+            log(f"hub: {hub_rps:.0f} requests/s")
+        finally:
+            for proc in (baseline, hub):
+                proc.terminate()
+                proc.wait(10)
+    finally:
+        server.stop()
+    return {"hub_rps": round(hub_rps, 1), "baseline_rps": round(base_rps, 1),
+            "ratio": round(hub_rps / base_rps, 3), "p50_ms": round(percentile(latencies, 50), 2),
+            "p99_ms": round(percentile(latencies, 99), 2), "requests": len(latencies),
+            "clients": args.clients, "targets": {"ratio": 0.5, "p99_ms": 30},
+            "durability": "appendonly yes, appendfsync always", "quick": args.quick}
+
+
+def main(argv: list[str] | None = None) -> dict[str, object]:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--quick", action="store_true", help="a short run (under 45 s)")
+    p.add_argument("--clients", type=int, default=64)
+    args = p.parse_args(argv)
+    args.seconds = 5.0 if args.quick else 20.0
+    args.requests = 6000 if args.quick else 30000
+    result = asyncio.run(run(args))
+    print(json.dumps(result))
+    return result
+
+
+if __name__ == "__main__":
+    main()
