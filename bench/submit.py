@@ -119,8 +119,8 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         try:
             warm = bodies[: args.clients * 4]
             await drive(f"http://127.0.0.1:{base_port}/", warm, headers, args.clients, 5)
-            base_rps, _ = await drive(f"http://127.0.0.1:{base_port}/", bodies, headers,
-                                      args.clients, args.seconds)
+            base_rps, base_latencies = await drive(f"http://127.0.0.1:{base_port}/", bodies,
+                                                   headers, args.clients, args.seconds)
             log(f"baseline: {base_rps:.0f} requests/s")
             hub_rps, latencies = await drive(f"http://127.0.0.1:{hub_port}/v1/referrals",
                                              bodies, headers, args.clients, args.seconds)
@@ -133,7 +133,9 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         server.stop()
     return {"hub_rps": round(hub_rps, 1), "baseline_rps": round(base_rps, 1),
             "ratio": round(hub_rps / base_rps, 3), "p50_ms": round(percentile(latencies, 50), 2),
-            "p99_ms": round(percentile(latencies, 99), 2), "requests": len(latencies),
+            "p99_ms": round(percentile(latencies, 99), 2),
+            "baseline_p50_ms": round(percentile(base_latencies, 50), 2),
+            "baseline_p99_ms": round(percentile(base_latencies, 99), 2), "requests": len(latencies),
             "clients": args.clients, "targets": {"ratio": 0.5, "p99_ms": 30},
             "durability": "appendonly yes, appendfsync always", "quick": args.quick}
 
@@ -144,7 +146,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     p.add_argument("--clients", type=int, default=64)
     args = p.parse_args(argv)
     args.seconds = 5.0 if args.quick else 20.0
-    args.requests = 6000 if args.quick else 30000
+    args.requests = 9000 if args.quick else 40000
     result = asyncio.run(run(args))
     print(json.dumps(result))
     return result

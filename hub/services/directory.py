@@ -32,7 +32,7 @@ class DirectoryService:
         self._clock = clock
         self.ccr = ccr
         self._audit = auditor
-        self._verified: dict[str, VerifiedRoster] = {}
+        self._verified: dict[str, tuple[tuple[int, bytes], VerifiedRoster]] = {}
 
     def agency(self, agency_id: str) -> Agency:
         agency = self.ccr.find_agency(agency_id)
@@ -76,7 +76,7 @@ class DirectoryService:
         if result == "rollback":
             raise Conflict(f"roster version {roster.version} is not newer than the published "
                            f"version {current}", code="roster_rollback")
-        self._verified[agency_id] = roster
+        self._verified[agency_id] = ((roster.version, root), roster)
         return roster.version
 
     async def require_recipient(self, who: Principal, referral: Referral
@@ -87,22 +87,35 @@ class DirectoryService:
         require_recipient(who, referral, roster)
         return roster
 
+    async def routing_roster(self, agency_id: str, *, refresh: bool = False
+                             ) -> tuple[tuple[int, bytes], VerifiedRoster] | None:
+        """The roster a referral is routed by, with its (version, root) stamp: the cached
+        verification while unexpired (the store re-checks the stamp in the same atomic step
+        as the write, so a change is never missed), else a fresh one."""
+        cached = self._verified.get(agency_id)
+        if not refresh and cached and self._clock.now() < cached[1].expires_at:
+            return cached
+        if await self.verified_roster(agency_id) is None:
+            return None
+        return self._verified[agency_id]
+
     async def verified_roster(self, agency_id: str) -> VerifiedRoster | None:
-        """The agency's current roster, verified against its root (cached per version)."""
+        """The agency's current roster, verified against its root. A verification is cached
+        per (version, root) and reused until the roster expires."""
+        stamp = await self._store.directory.roster_stamp(agency_id)
+        if stamp is None:
+            return None
+        now = int(self._clock.now())
+        cached = self._verified.get(agency_id)
+        if cached is not None and cached[0] == stamp and now < cached[1].expires_at:
+            return cached[1]
         stored = await self._store.directory.roster(agency_id)
         if stored is None:
             return None
-        cached = self._verified.get(agency_id)
-        now = int(self._clock.now())
-        if cached is not None and cached.version == stored.version and now < cached.expires_at:
-            return cached
-        root = await self._store.directory.root(agency_id)
-        if root is None:
-            return None
         try:
-            roster = verify_roster(SignedRoster.from_json(json.loads(stored.signed)), root,
+            roster = verify_roster(SignedRoster.from_json(json.loads(stored.signed)), stamp[1],
                                    agency=agency_id, now=now)
         except TrustError:
             return None
-        self._verified[agency_id] = roster
+        self._verified[agency_id] = ((roster.version, stamp[1]), roster)
         return roster

@@ -61,19 +61,11 @@ class ReferralService:
         self._check_route(who, header, now)
         self._consent.check_release(consent, destination=header.destination,
                                     referral_type=header.referral_type, now=now)
-        if await self._directory.verified_roster(header.destination) is None:
-            raise Conflict(f"{header.destination} has no current roster to seal to; ask its "
-                           "agency admin to publish one", code="no_roster")
         referral = self._new_referral(who, header, envelope, consent, now)
         ack_due = self._deadlines.ack_due(referral.type, referral.urgency, referral.destination,
                                           now)
         referral = referral.model_copy(update={"ack_due_at": ack_due})
-        result = await self._store.referrals.create(
-            referral, envelope,
-            HistoryEvent(at=now, actor=who.person, action="submitted", to_status=Status.REQUESTED),
-            Deadline(f"{referral.id}:ack", ack_due) if ack_due else None,
-            self._audit.event(who, "referral.submit", referral=referral.id,
-                              request_id=request_id))
+        result = await self._create(who, referral, envelope, request_id)
         if result == "created":
             return referral, True
         existing = await self._store.referrals.get(referral.id)
@@ -83,6 +75,29 @@ class ReferralService:
             return existing, False
         raise Conflict("another envelope was already submitted with this envelope id; seal "
                        "again (a new id) rather than editing an envelope", code="duplicate_id")
+
+    async def _create(self, who: Principal, referral: Referral, envelope: bytes,
+                      request_id: str | None) -> str:
+        """Write the referral against the destination's current roster; when that roster
+        changed since it was verified, verify the new one and write again."""
+        for refresh in (False, True):
+            routed = await self._directory.routing_roster(referral.destination, refresh=refresh)
+            if routed is None:
+                raise Conflict(f"{referral.destination} has no current roster to seal to; ask "
+                               "its agency admin to publish one", code="no_roster")
+            result = await self._store.referrals.create(
+                referral, envelope,
+                HistoryEvent(at=referral.submitted_at, actor=who.person, action="submitted",
+                             to_status=Status.REQUESTED),
+                Deadline(f"{referral.id}:ack", referral.ack_due_at)
+                if referral.ack_due_at else None,
+                self._audit.event(who, "referral.submit", referral=referral.id,
+                                  request_id=request_id),
+                roster=routed[0])
+            if result != "roster_changed":
+                return result
+        raise Conflict(f"{referral.destination} published a new roster while this was being "
+                       "submitted; submit again", code="roster_changed")
 
     def _check_route(self, who: Principal, header: Header, now: float) -> None:
         if header.kind is not Kind.REFERRAL:

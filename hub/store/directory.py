@@ -39,6 +39,15 @@ class DirectoryStore:
             pipe.xadd(self._k.audit(), {"event": dumps(audit)})
             await pipe.execute()
 
+    async def roster_stamp(self, agency: str) -> tuple[int, bytes] | None:
+        """The current roster's version and the root it must verify against, in one round
+        trip: enough to tell whether a cached verification still holds."""
+        async with self._r.pipeline(transaction=False) as pipe:
+            pipe.hget(self._k.roster(agency), "version")
+            pipe.get(self._k.root(agency))
+            version, root = await pipe.execute()
+        return (int(version), root) if version is not None and root is not None else None
+
     async def roster(self, agency: str) -> StoredRoster | None:
         row = await self._r.hgetall(self._k.roster(agency))
         if not row:

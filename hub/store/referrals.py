@@ -45,18 +45,22 @@ class ReferralStore:
         self._s = scripts
 
     async def create(self, referral: Referral, envelope: bytes, history: HistoryEvent,
-                     ack_deadline: Deadline | None, audit: AuditEvent) -> str:
-        """'created', 'exists' (same bytes under the same id) or 'conflict'."""
+                     ack_deadline: Deadline | None, audit: AuditEvent,
+                     roster: tuple[int, bytes]) -> str:
+        """'created', 'exists' (same bytes under the same id), 'conflict', or
+        'roster_changed' when the destination's (roster version, root) is no longer
+        ``roster``."""
         k, rid = self._k, referral.id
         fields = referral.model_dump(exclude_none=True, mode="json")
         fields["consent"] = referral.consent
         result = await self._s.create_referral(
             keys=[k.referral(rid), k.envelope(rid), k.history(rid), k.inbox(referral.destination),
                   k.outbox(referral.sender_agency), k.by_status(referral.status), k.deadlines(),
-                  k.audit()],
+                  k.audit(), k.roster(referral.destination), k.root(referral.destination)],
             args=[referral.envelope_digest, envelope, to_fields(fields), dumps(history),
                   referral.submitted_at, rid, ack_deadline.due_at if ack_deadline else 0,
-                  ack_deadline.member if ack_deadline else "", dumps(audit)])
+                  ack_deadline.member if ack_deadline else "", dumps(audit), roster[0],
+                  roster[1]])
         return result.decode()
 
     async def get(self, rid: str) -> Referral | None:

@@ -1,8 +1,14 @@
 -- Create a referral in one atomic step: metadata, envelope bytes, history, indexes,
 -- acknowledgement deadline and audit event, or nothing at all.
--- KEYS: ref, envelope, history, inbox, outbox, status index, deadlines, audit
+-- The referral was routed by a roster the service verified; if the destination's roster
+-- or root changed since, nothing is written and the service verifies again.
+-- KEYS: ref, envelope, history, inbox, outbox, status index, deadlines, audit, roster, root
 -- ARGV: envelope digest, envelope bytes, fields (JSON object of strings), history event,
---       index score, referral id, deadline score, deadline member, audit event
+--       index score, referral id, deadline score, deadline member, audit event,
+--       roster version, root public key
+if redis.call('HGET', KEYS[9], 'version') ~= ARGV[10] or redis.call('GET', KEYS[10]) ~= ARGV[11] then
+  return 'roster_changed'
+end
 local existing = redis.call('HGET', KEYS[1], 'envelope_digest')
 if existing then
   if existing == ARGV[1] then return 'exists' end
