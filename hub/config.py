@@ -18,6 +18,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HUB_", extra="forbid", frozen=True)
 
     redis_url: str | None = Field(None, description="None starts an embedded Valkey")
+    key_prefix: str = Field("ccr", pattern=r"^[a-z0-9-]{1,32}$",
+                            description="every Redis key starts with this and a colon")
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=1, le=65535)
     public_base_url: str = "http://127.0.0.1:8080"
@@ -34,8 +36,6 @@ class Settings(BaseSettings):
     sms_gateway_url: str | None = None
     sms_token_file: Path | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-
-
 
 
 def _file_values(path: Path) -> dict[str, Any]:

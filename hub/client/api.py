@@ -1,0 +1,168 @@
+"""The hub's HTTP API, one method per endpoint, typed with the same pydantic models the
+hub validates with. Transport only: no keys, no cryptography (see agent.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from typing import Any, TypeVar
+
+import aiohttp
+from pydantic import BaseModel
+
+from hub.web import schemas as s
+
+from .errors import HubApiError, Unavailable, error_for
+
+M = TypeVar("M", bound=BaseModel)
+OCTETS = "application/octet-stream"
+RETRIES = 3
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+class HubApi:
+    """An authenticated session with one hub. Safe requests (reads, and writes that the hub
+    makes idempotent: a submission, reply or attachment under its envelope id) are retried
+    after a timeout or a 503, so a retry never makes a second referral."""
+
+    def __init__(self, base_url: str, token: str, *, timeout: float = 30.0,
+                 session: aiohttp.ClientSession | None = None):
+        self.base_url = base_url.rstrip("/")
+        self._token = token
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._session = session
+        self._owns_session = session is None
+
+    async def __aenter__(self) -> HubApi:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        if self._session is not None and self._owns_session:
+            await self._session.close()
+            self._session = None
+
+    def _client(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            self._session = aiohttp.ClientSession(timeout=self._timeout)
+        return self._session
+
+    async def _send(self, method: str, path: str, *, json: Any = None, data: bytes | None = None,
+                    params: dict[str, str] | None = None) -> tuple[int, bytes]:
+        headers = {"Authorization": f"Bearer {self._token}"}
+        if data is not None:
+            headers["Content-Type"] = OCTETS
+        async with self._client().request(method, self.base_url + path, json=json, data=data,
+                                          params=params, headers=headers) as r:
+            return r.status, await r.read()
+
+    async def request(self, method: str, path: str, *, json: Any = None,
+                      data: bytes | None = None, params: dict[str, str] | None = None,
+                      retry: bool = False) -> bytes:
+        """The response body of a 2xx answer; otherwise a typed HubApiError."""
+        attempts = RETRIES if retry else 1
+        for attempt in range(attempts):
+            try:
+                status, body = await self._send(method, path, json=json, data=data,
+                                                params=params)
+            except (TimeoutError, aiohttp.ClientConnectionError) as e:
+                if attempt + 1 == attempts:
+                    raise Unavailable(503, "unreachable",
+                                      f"cannot reach the hub at {self.base_url}: {e}") from None
+                await asyncio.sleep(0.2 * 2 ** attempt)
+                continue
+            if status == 503 and attempt + 1 < attempts:
+                await asyncio.sleep(0.2 * 2 ** attempt)
+                continue
+            if status >= 400:
+                raise _error(status, body)
+            return body
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _model(self, model: type[M], method: str, path: str, **kwargs: Any) -> M:
+        return model.model_validate_json(await self.request(method, path, **kwargs))
+
+    # -- directory ---------------------------------------------------------------------------
+    async def agencies(self) -> list[s.AgencyView]:
+        return (await self._model(s.AgencyList, "GET", "/v1/agencies", retry=True)).agencies
+
+    async def roster(self, agency: str) -> s.RosterView:
+        return await self._model(s.RosterView, "GET", f"/v1/agencies/{agency}/roster",
+                                 retry=True)
+
+    async def publish_roster(self, agency: str, signed: dict[str, str]) -> s.RosterView:
+        return await self._model(s.RosterView, "PUT", f"/v1/agencies/{agency}/roster",
+                                 json=signed, retry=True)
+
+    # -- referrals ---------------------------------------------------------------------------
+    async def submit(self, envelope: bytes, consent: dict[str, Any]) -> s.ReferralView:
+        return await self._model(s.ReferralView, "POST", "/v1/referrals", retry=True,
+                                 json={"envelope": _b64(envelope), "consent": consent})
+
+    async def _list(self, which: str, statuses: tuple[str, ...], offset: int,
+                    limit: int) -> list[s.ReferralView]:
+        params = {"offset": str(offset), "limit": str(limit)}
+        if statuses:
+            params["status"] = ",".join(statuses)
+        return (await self._model(s.ReferralList, "GET", f"/v1/{which}", params=params,
+                                  retry=True)).referrals
+
+    async def inbox(self, *statuses: str, offset: int = 0, limit: int = 50
+                    ) -> list[s.ReferralView]:
+        return await self._list("inbox", statuses, offset, limit)
+
+    async def outbox(self, *statuses: str, offset: int = 0, limit: int = 50
+                     ) -> list[s.ReferralView]:
+        return await self._list("outbox", statuses, offset, limit)
+
+    async def referral(self, rid: str) -> s.ReferralView:
+        return await self._model(s.ReferralView, "GET", f"/v1/referrals/{rid}", retry=True)
+
+    async def history(self, rid: str) -> s.History:
+        return await self._model(s.History, "GET", f"/v1/referrals/{rid}/history", retry=True)
+
+    async def envelope(self, rid: str) -> bytes:
+        return await self.request("GET", f"/v1/referrals/{rid}/envelope", retry=True)
+
+    async def acknowledge(self, rid: str, receipt: bytes) -> s.ReferralView:
+        return await self._model(s.ReferralView, "POST", f"/v1/referrals/{rid}/acknowledge",
+                                 json={"receipt": _b64(receipt)})
+
+    async def move(self, rid: str, action: str, body: dict[str, str] | None = None
+                   ) -> s.ReferralView:
+        """accept, reject (reason), progress, complete (outcome) or cancel (reason)."""
+        return await self._model(s.ReferralView, "POST", f"/v1/referrals/{rid}/{action}",
+                                 json=body or {})
+
+    # -- threads -----------------------------------------------------------------------------
+    async def post_reply(self, rid: str, envelope: bytes) -> s.Stored:
+        return await self._model(s.Stored, "POST", f"/v1/referrals/{rid}/replies", retry=True,
+                                 json={"envelope": _b64(envelope)})
+
+    async def replies(self, rid: str) -> list[s.ReplyView]:
+        return (await self._model(s.ReplyList, "GET", f"/v1/referrals/{rid}/replies",
+                                  retry=True)).replies
+
+    async def reply_envelope(self, rid: str, reply_id: str) -> bytes:
+        return await self.request("GET", f"/v1/referrals/{rid}/replies/{reply_id}", retry=True)
+
+    async def put_attachment(self, rid: str, index: int, blob: bytes) -> s.Stored:
+        return await self._model(s.Stored, "PUT", f"/v1/referrals/{rid}/attachments/{index}",
+                                 data=blob, retry=True)
+
+    async def attachment(self, rid: str, index: int) -> bytes:
+        return await self.request("GET", f"/v1/referrals/{rid}/attachments/{index}",
+                                  retry=True)
+
+
+def _error(status: int, body: bytes) -> HubApiError:
+    try:
+        detail = s.ErrorBody.model_validate_json(body).error
+        return error_for(status, detail.code, detail.message)
+    except ValueError:
+        return error_for(status, "http_error", f"the hub answered {status}")
