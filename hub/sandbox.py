@@ -14,13 +14,12 @@ import os
 from dataclasses import dataclass, field
 
 from hub.build import Services
+from hub.client.rosters import escalation_groups, roster_people
 from hub.crypto import (
     AgencyRoot,
     DeviceIdentity,
     DeviceKeys,
-    EscalationGroup,
     Kind,
-    RosterPerson,
     Sealed,
     SignedRoster,
     TrustStore,
@@ -98,25 +97,11 @@ class World:
                 "consent": self.consent(destination, referral_type)}
 
 
-def _groups(ccr: Ccr, agency: str) -> list[EscalationGroup]:
-    people = [p for p in ccr.people if p.agency == agency]
-    points = [p.id for p in people if "point_person" in p.roles]
-    backups = [p.id for p in people if "backup" in p.roles and p.id not in points]
-    if not points:  # a sending agency receives replies at its senders' devices
-        points = [p.id for p in people if "sender" in p.roles]
-        backups = points[1:]
-    if not points:
-        return []
-    return [EscalationGroup(type=t.code, point_person=points[0],
-                            backups=tuple(points[1:] + backups))
-            for t in ccr.referral_types]
-
-
 def make_world(ccr: Ccr, now: int) -> World:
     world = World(ccr, now)
     for agency in ccr.agencies:
         root = world.roots.setdefault(agency.id, AgencyRoot.generate())
-        people, devices = [], []
+        devices = []
         for person in (p for p in ccr.people if p.agency == agency.id):
             device = None
             if DEVICE_ROLES & set(person.roles):
@@ -126,12 +111,12 @@ def make_world(ccr: Ccr, now: int) -> World:
                                       expires_at=now + 365 * 86400)
                 device = DeviceIdentity(keys, cert)
                 devices.append(cert)
-            people.append(RosterPerson(id=person.id, roles=tuple(person.roles)))
             world.members[person.id] = Member(person.id, agency.id, frozenset(person.roles),
                                               device)
         world.rosters[agency.id] = make_roster(
             root, agency=agency.id, version=1, issued_at=now - 3600, expires_at=now + 180 * 86400,
-            people=people, devices=devices, groups=_groups(ccr, agency.id))
+            people=roster_people(ccr, agency.id), devices=devices,
+            groups=escalation_groups(ccr, agency.id))
     return world
 
 

@@ -1,0 +1,163 @@
+"""The command line's shape: every subcommand, its arguments and its help."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from hub.models import CancelReason, OutcomeCode, RejectReason
+
+from . import agency, device, operator, server, work
+
+STATUSES = ("requested", "received", "accepted", "rejected", "in-progress", "completed",
+            "cancelled")
+EPILOG = """exit codes: 0 done, 1 something here needs fixing, 2 bad command line,
+3 bad configuration, 4 the hub refused, 5 hub or Redis unreachable, 6 verification failed.
+Environment: HUB_HOME (your keys and pins, default ~/.ccr-hub), HUB_URL and HUB_TOKEN
+(instead of 'hub login'), HUB_PASSPHRASE (for protected key files), HUB_REDIS_URL
+(operators)."""
+
+
+def _choices(literal: object) -> tuple[str, ...]:
+    return literal.__args__  # type: ignore[attr-defined]
+
+
+class Builder:
+    def __init__(self, sub: argparse._SubParsersAction):
+        self.sub = sub
+
+    def add(self, name: str, fn, help_text: str, *, json: bool = False,
+            config: bool = False) -> argparse.ArgumentParser:
+        c = self.sub.add_parser(name, help=help_text, description=help_text)
+        c.set_defaults(fn=fn)
+        if json:
+            c.add_argument("--json", action="store_true", help="print JSON for scripts")
+        if config:
+            c.add_argument("--config", type=Path,
+                           help="the CCR directory (default: HUB_CCR_DIR or config/example)")
+        return c
+
+    def group(self, name: str, help_text: str) -> Builder:
+        p = self.sub.add_parser(name, help=help_text, description=help_text)
+        return Builder(p.add_subparsers(dest=f"{name}_action", required=True, metavar="ACTION"))
+
+
+def _running(b: Builder) -> None:
+    b.add("serve", server.cmd_serve, "Run the web server (needs HUB_REDIS_URL)",
+          config=True).add_argument("--port", type=int)
+    b.add("worker", server.cmd_worker, "Run the background worker (needs HUB_REDIS_URL)",
+          config=True).add_argument("--burst", action="store_true",
+                                    help="stop when the queue is empty")
+    b.add("run", server.cmd_run, "Development: embedded Valkey, mail sink, worker and web "
+          "server, demo tokens", config=True).add_argument("--port", type=int)
+
+
+def _operator(b: Builder) -> None:
+    a = b.group("admin", "Operator tasks on the hub's host (need HUB_REDIS_URL)")
+    c = a.add("issue-token", operator.cmd_issue_token, "Issue a person's API token (shown once)",
+              config=True)
+    c.add_argument("person", help="the person's id in people.toml")
+    c.add_argument("--by", default="admin-cli", help="who issues it, for the audit log")
+    c = a.add("revoke-token", operator.cmd_revoke_token, "Revoke an API token by its id",
+              config=True)
+    c.add_argument("token_id")
+    c.add_argument("--by", default="admin-cli", help="who revokes it, for the audit log")
+    c = a.add("register-root", operator.cmd_register_root,
+              "Register an agency's root public key", config=True)
+    c.add_argument("agency")
+    c.add_argument("public_key", help="base64, as printed by 'hub agency init'")
+
+
+def _agency(b: Builder) -> None:
+    a = b.group("agency", "An agency admin's keys: root, device approval, roster")
+    c = a.add("init", agency.cmd_init, "Create the agency's offline root key")
+    c.add_argument("agency")
+    c.add_argument("--out", type=Path, required=True, help="where to write the root key file")
+    a.add("fingerprint", agency.cmd_fingerprint, "Show the root key's fingerprints").add_argument(
+        "--root", type=Path, required=True)
+    c = a.add("approve", agency.cmd_approve, "Approve a device: issue its certificate")
+    c.add_argument("request", type=Path, help="the device-request.json the person sent")
+    c.add_argument("--root", type=Path, required=True)
+    c.add_argument("--agency", required=True)
+    c.add_argument("--out", type=Path, required=True, help="where to write the certificate")
+    c.add_argument("--days", type=int, default=365)
+    c = a.add("publish", agency.cmd_publish,
+              "Sign a new roster (people and groups from the CCR config) and publish it",
+              config=True)
+    c.add_argument("certs", type=Path, nargs="*", help="approved device certificates")
+    c.add_argument("--root", type=Path, required=True)
+    c.add_argument("--agency", required=True)
+    c.add_argument("--days", type=int, default=90, help="how long the roster is valid")
+
+
+def _device(b: Builder) -> None:
+    b.add("login", device.cmd_login, "Sign in: keep the hub's address and your token "
+          "(read from stdin or HUB_TOKEN)").add_argument("--url", required=True)
+    d = b.group("device", "This computer's device keys")
+    c = d.add("init", device.cmd_init, "Create device keys and a request to approve them")
+    c.add_argument("--agency", required=True)
+    c.add_argument("--person", required=True)
+    d.add("install", device.cmd_install, "Install the certificate your admin issued"
+          ).add_argument("certificate", type=Path)
+    d.add("show", device.cmd_show, "Show this device's identity and fingerprint", json=True)
+    t = b.group("trust", "Partner agencies' root keys")
+    c = t.add("pin", device.cmd_pin, "Pin an agency's root after comparing its fingerprint")
+    c.add_argument("agency")
+    c.add_argument("fingerprint", help="the short (CCR1-...) or read-aloud fingerprint")
+    t.add("list", device.cmd_pins, "List pinned agencies", json=True)
+
+
+def _work(b: Builder) -> None:
+    c = b.add("send", work.cmd_send, "Seal a referral to an agency's group and send it",
+              json=True)
+    c.add_argument("--to", required=True, help="the receiving agency's id")
+    c.add_argument("--type", required=True, help="the referral type code")
+    c.add_argument("--content", type=Path, required=True, help="a JSON file with the content")
+    c.add_argument("--urgency", choices=("routine", "urgent", "emergent"), default="urgent")
+    c.add_argument("--consent-by", required=True, help="who documented the consent")
+    c.add_argument("--consent-method", default="written",
+                   choices=("written", "electronic-signature", "verbal-documented"))
+    c.add_argument("--consent-days", type=int, default=30, help="how long consent lasts")
+    c.add_argument("--attach", type=Path, action="append", default=[], help="a file to attach")
+    for name, fn, what in (("inbox", work.cmd_inbox, "Referrals sent to your agency"),
+                           ("outbox", work.cmd_outbox, "Referrals your agency sent")):
+        c = b.add(name, fn, what, json=True)
+        c.add_argument("--status", action="append", default=[], choices=STATUSES)
+        c.add_argument("--limit", type=int, default=50)
+    c = b.add("open", work.cmd_open, "Download and open a referral", json=True)
+    c.add_argument("rid")
+    c.add_argument("--save", type=Path, help="a folder to save attachments in")
+    moves = (("ack", work.cmd_ack, "Acknowledge with a signed receipt"),
+             ("accept", work.cmd_accept, "Accept a received referral"),
+             ("progress", work.cmd_progress, "Record that work has started"))
+    for name, fn, what in moves:
+        b.add(name, fn, what, json=True).add_argument("rid")
+    for name, fn, what, flag, literal in (
+            ("reject", work.cmd_reject, "Reject with a reason", "--reason", RejectReason),
+            ("complete", work.cmd_complete, "Complete with an outcome", "--outcome",
+             OutcomeCode),
+            ("cancel", work.cmd_cancel, "Cancel a referral you sent", "--reason",
+             CancelReason)):
+        c = b.add(name, fn, what, json=True)
+        c.add_argument("rid")
+        c.add_argument(flag, required=True, choices=_choices(literal))
+    c = b.add("reply", work.cmd_reply, "Seal and post a reply on a referral", json=True)
+    c.add_argument("rid")
+    c.add_argument("--text", required=True)
+    b.add("replies", work.cmd_replies, "Open the replies sent to you", json=True
+          ).add_argument("rid")
+    b.add("status", work.cmd_status, "A referral's status and history", json=True
+          ).add_argument("rid")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="hub", epilog=EPILOG,
+                                formatter_class=argparse.RawDescriptionHelpFormatter,
+                                description="CCR Hub: sealed referrals between the agencies "
+                                "of a Coordinated Community Response.")
+    p.add_argument("--home", type=Path, help="your keys and pins (default HUB_HOME or "
+                   "~/.ccr-hub)")
+    b = Builder(p.add_subparsers(dest="command", required=True, metavar="COMMAND"))
+    for section in (_running, _operator, _agency, _device, _work):
+        section(b)
+    return p

@@ -1,0 +1,98 @@
+"""Running the hub: `serve` (the web server), `worker` (background jobs) and `run` (the
+development set-up: embedded Valkey, a local mail sink, web and worker together)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+
+from aiohttp import web
+
+from hub.config import Settings
+from hub.logs import setup_logging
+
+from .problems import EXIT_OK, Problem
+from .settings import settings_from
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from hub.web.app import create_app
+
+    settings = settings_from(args)
+    if settings.redis_url is None:
+        raise Problem("set HUB_REDIS_URL to the Redis the hub keeps its records in "
+                      "(or use 'hub run' for an embedded one)")
+    setup_logging(settings.log_level)
+    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+    return EXIT_OK
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from hub.worker import run_worker
+
+    settings = settings_from(args)
+    if settings.redis_url is None:
+        raise Problem("set HUB_REDIS_URL to the hub's Redis")
+    setup_logging(settings.log_level)
+    run_worker(settings, burst=args.burst)
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Development: an embedded Valkey unless HUB_REDIS_URL is set, a mail sink, demo
+    tokens, then the worker and the web server together."""
+    from hub.embedded import start_embedded
+    from hub.mailsink import start_mail_sink
+    from hub.web.app import create_app
+
+    settings = settings_from(args)
+    setup_logging(settings.log_level)
+    valkey = None
+    if settings.redis_url is None:
+        valkey = start_embedded(settings.data_dir / "valkey")
+        settings = settings.model_copy(update={"redis_url": valkey.connection_url})
+    mail = start_mail_sink(settings.data_dir / "mail", settings.smtp_port)
+    worker = subprocess.Popen([sys.executable, "-m", "hub.cli", "worker"],
+                              env={**os.environ, "HUB_REDIS_URL": settings.redis_url,
+                                   "HUB_CCR_DIR": str(settings.ccr_dir)})
+    try:
+        tokens = asyncio.run(_demo_tokens(settings))
+        _welcome(settings, tokens)
+        web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+    finally:
+        worker.terminate()
+        worker.wait(10)
+        mail.stop()
+        if valkey is not None:
+            valkey.stop()
+    return EXIT_OK
+
+
+def _welcome(settings: Settings, tokens: list[tuple[str, str]]) -> None:
+    base = settings.public_base_url
+    print(f"CCR Hub is running at {base}  (Redis: {settings.redis_url})")
+    print(f"  health: {base}/healthz   API: {base}/v1/openapi.json   docs: docs/api.md")
+    print(f"  mail sent in dev mode is kept in {settings.data_dir / 'mail'}/")
+    print(f"Demo tokens (dev only; also in {settings.data_dir / 'demo-tokens.txt'}):")
+    for person, token in tokens:
+        print(f"  {person:<22} {token}")
+    print("Try: make demo   (plays a referral from the hospital to the shelter)", flush=True)
+
+
+async def _demo_tokens(settings: Settings) -> list[tuple[str, str]]:
+    from hub.build import build_services
+
+    services = build_services(settings)
+    try:
+        out = [(p.id, (await services.tokens.issue(p.id, issued_by="hub-run")).token)
+               for p in services.ccr.people]
+    finally:
+        await services.close()
+    path = settings.data_dir / "demo-tokens.txt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.write_text("".join(f"{person} {token}\n" for person, token in out))
+    return out

@@ -1,0 +1,94 @@
+"""A real `hub serve` in a subprocess on its own key prefix, and a way to run the real `hub`
+command as different people (each with their own HUB_HOME)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import redis
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_healthy(url: str, proc: subprocess.Popen, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the hub exited: {proc.stderr.read().decode()[-2000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=1) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("the hub did not become healthy")
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+@dataclass
+class Running:
+    url: str
+    env: dict[str, str]
+    tmp: Path
+
+    def hub(self, *args: str, who: str | None = None, stdin: str | None = None,
+            extra_env: dict[str, str] | None = None) -> Result:
+        env = dict(self.env)
+        if who is not None:
+            env["HUB_HOME"] = str(self.tmp / "homes" / who)
+        env.update(extra_env or {})
+        done = subprocess.run([sys.executable, "-m", "hub.cli", *args], env=env, cwd=ROOT,
+                              input=stdin, capture_output=True, text=True, timeout=60)
+        return Result(done.returncode, done.stdout, done.stderr)
+
+    def ok(self, *args: str, **kwargs) -> str:
+        result = self.hub(*args, **kwargs)
+        assert result.code == 0, (args, result.err)
+        assert "Traceback" not in result.err
+        return result.out
+
+
+@pytest.fixture
+def running(redis_url: str, tmp_path: Path) -> Iterator[Running]:
+    prefix = f"cli-{uuid.uuid4().hex[:10]}"
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    env.update(HUB_REDIS_URL=redis_url, HUB_KEY_PREFIX=prefix, HUB_PORT=str(port),
+               HUB_CCR_DIR=str(ROOT / "config" / "example"), HUB_LOG_LEVEL="WARNING",
+               HUB_DATA_DIR=str(tmp_path / "var"))
+    url = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen([sys.executable, "-m", "hub.cli", "serve"], env=env, cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_healthy(url, proc)
+        yield Running(url, env, tmp_path)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        client = redis.Redis.from_url(redis_url)
+        keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+        client.close()
