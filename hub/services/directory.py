@@ -40,12 +40,25 @@ class DirectoryService:
             raise NotFound(f"no agency '{agency_id}' in this CCR")
         return agency
 
-    async def register_root(self, agency_id: str, public: bytes) -> bool:
-        """Register an agency's root public key (an operator's step, from the CLI)."""
+    async def register_root(self, agency_id: str, public: bytes, *,
+                            by: str = "operator-cli") -> bool:
+        """Register an agency's root public key (an operator's step, from the CLI); False
+        when it already has one."""
         self.agency(agency_id)
         if len(public) != 32:
             raise Unprocessable("a root public key is 32 bytes")
-        return await self._store.directory.set_root_if_absent(agency_id, public)
+        audit = self._audit.event(None, "root.register").model_copy(update={"actor": by})
+        return await self._store.directory.set_root_if_absent(agency_id, public, audit)
+
+    async def replace_root(self, agency_id: str, public: bytes, *, by: str) -> None:
+        """Re-key an agency (its root was lost or compromised): the published roster goes
+        with the old root, and the admin publishes a new one signed by the new root."""
+        self.agency(agency_id)
+        if len(public) != 32:
+            raise Unprocessable("a root public key is 32 bytes")
+        audit = self._audit.event(None, "root.replace").model_copy(update={"actor": by})
+        await self._store.directory.replace_root(agency_id, public, audit)
+        self._verified.pop(agency_id, None)
 
     async def root(self, agency_id: str) -> bytes | None:
         self.agency(agency_id)

@@ -29,8 +29,9 @@ class DirectoryStore:
     async def root(self, agency: str) -> bytes | None:
         return await self._r.get(self._k.root(agency))
 
-    async def set_root_if_absent(self, agency: str, public: bytes) -> bool:
-        return bool(await self._r.set(self._k.root(agency), public, nx=True))
+    async def set_root_if_absent(self, agency: str, public: bytes, audit: AuditEvent) -> bool:
+        return bool(await self._s.put_root(keys=[self._k.root(agency), self._k.audit()],
+                                           args=[public, dumps(audit)]))
 
     async def replace_root(self, agency: str, public: bytes, audit: AuditEvent) -> None:
         async with self._r.pipeline(transaction=True) as pipe:

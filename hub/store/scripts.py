@@ -7,7 +7,7 @@ from importlib.resources import files
 from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
 
-_NAMES = ("create_referral", "transition", "mark_receipt", "put_blob", "put_roster")
+_NAMES = ("create_referral", "transition", "mark_receipt", "put_blob", "put_roster", "put_root")
 
 
 class Scripts:
@@ -21,3 +21,4 @@ class Scripts:
     mark_receipt: AsyncScript
     put_blob: AsyncScript
     put_roster: AsyncScript
+    put_root: AsyncScript

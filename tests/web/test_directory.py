@@ -79,6 +79,7 @@ async def test_referrals_route_by_the_roster_published_after_the_hub_cached_one(
     # a root replaced under the hub leaves no current roster: refused, nothing written
     await hub.store.directory.replace_root(DEST, AgencyRoot.generate().public,
                                            hub.services.auditor.event(None, "root.replace"))
+    # (written by another process: this one's cache still holds the old verification)
     third = w.seal_referral(nurse, DEST, TYPE, b"{}")
     r = await hub.client.post("/v1/referrals", json=w.submit_body(third, DEST, TYPE),
                               headers=nurse.auth)
