@@ -3,6 +3,7 @@ var/mail/, so notices can be read without sending anything anywhere."""
 
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 
@@ -22,6 +23,7 @@ class _Keep:
 
 
 def start_mail_sink(directory: Path, port: int) -> Controller:
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's per-connection chatter
     controller = Controller(_Keep(directory), hostname="127.0.0.1", port=port)
     controller.start()
     return controller

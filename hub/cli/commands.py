@@ -50,6 +50,8 @@ def _running(b: Builder) -> None:
                                     help="stop when the queue is empty")
     b.add("run", server.cmd_run, "Development: embedded Valkey, mail sink, worker and web "
           "server, demo tokens", config=True).add_argument("--port", type=int)
+    b.add("demo", server.cmd_demo, "Play a scripted referral against the hub 'hub run' started",
+          config=True)
 
 
 def _operator(b: Builder) -> None:
@@ -62,10 +64,14 @@ def _operator(b: Builder) -> None:
               config=True)
     c.add_argument("token_id")
     c.add_argument("--by", default="admin-cli", help="who revokes it, for the audit log")
-    c = a.add("register-root", operator.cmd_register_root,
-              "Register an agency's root public key", config=True)
-    c.add_argument("agency")
-    c.add_argument("public_key", help="base64, as printed by 'hub agency init'")
+    for name, fn, what in (
+            ("register-root", operator.cmd_register_root, "Register an agency's root key"),
+            ("replace-root", operator.cmd_replace_root,
+             "Re-key an agency whose root was lost or compromised")):
+        c = a.add(name, fn, what, config=True)
+        c.add_argument("agency")
+        c.add_argument("public_key", help="base64, as printed by 'hub agency init'")
+        c.add_argument("--by", default="admin-cli", help="who does it, for the audit log")
 
 
 def _agency(b: Builder) -> None:

@@ -51,15 +51,29 @@ def cmd_revoke_token(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_register_root(args: argparse.Namespace) -> int:
+def _public_key(text: str) -> bytes:
     try:
-        public = base64.b64decode(args.public_key, validate=True)
+        public = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
         public = b""
     if len(public) != 32:
         raise Problem("the root public key is base64 of 32 bytes; copy it from "
                       "'hub agency init' output")
-    if not with_services(args, lambda s: s.directory.register_root(args.agency, public)):
+    return public
+
+
+def cmd_replace_root(args: argparse.Namespace) -> int:
+    public = _public_key(args.public_key)
+    with_services(args, lambda s: s.directory.replace_root(args.agency, public, by=args.by))
+    print(f"replaced the root key of {args.agency}; its admin must now publish a roster "
+          "signed by the new root, and partners pin the new fingerprint")
+    return EXIT_OK
+
+
+def cmd_register_root(args: argparse.Namespace) -> int:
+    public = _public_key(args.public_key)
+    if not with_services(args, lambda s: s.directory.register_root(args.agency, public,
+                                                                   by=args.by)):
         raise Problem(f"{args.agency} already has a root key registered", EXIT_REFUSED)
     print(f"registered the root key of {args.agency}")
     return EXIT_OK

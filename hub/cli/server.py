@@ -76,19 +76,21 @@ def _welcome(settings: Settings, tokens: list[tuple[str, str]]) -> None:
     print(f"CCR Hub is running at {base}  (Redis: {settings.redis_url})")
     print(f"  health: {base}/healthz   API: {base}/v1/openapi.json   docs: docs/api.md")
     print(f"  mail sent in dev mode is kept in {settings.data_dir / 'mail'}/")
-    print(f"Demo tokens (dev only; also in {settings.data_dir / 'demo-tokens.txt'}):")
+    print(f"Demo people (dev only; tokens also in {settings.data_dir / 'demo-tokens.txt'}):")
     for person, token in tokens:
         print(f"  {person:<22} {token}")
+    homes = settings.data_dir / "demo" / "homes"
+    print(f"Each has a ready 'hub' home: HUB_HOME={homes}/harbor-intake hub inbox")
     print("Try: make demo   (plays a referral from the hospital to the shelter)", flush=True)
 
 
 async def _demo_tokens(settings: Settings) -> list[tuple[str, str]]:
     from hub.build import build_services
+    from hub.demo import prepare_demo
 
     services = build_services(settings)
     try:
-        out = [(p.id, (await services.tokens.issue(p.id, issued_by="hub-run")).token)
-               for p in services.ccr.people]
+        out = await prepare_demo(services, settings.data_dir, settings.public_base_url)
     finally:
         await services.close()
     path = settings.data_dir / "demo-tokens.txt"
@@ -96,3 +98,14 @@ async def _demo_tokens(settings: Settings) -> list[tuple[str, str]]:
     path.touch(mode=0o600)
     path.write_text("".join(f"{person} {token}\n" for person, token in out))
     return out
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Play the scripted story against the hub that 'hub run' (make run) started."""
+    from hub.demo import homes, play
+
+    settings = settings_from(args)
+    if not homes(settings.data_dir).exists():
+        raise Problem("start the hub first with 'make run' (or 'hub run') in another terminal")
+    asyncio.run(play(settings.data_dir))
+    return EXIT_OK

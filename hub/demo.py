@@ -1,0 +1,134 @@
+"""Development only: the example CCR made real on first run, and a scripted story to watch.
+
+`hub run` calls `prepare_demo`: every agency gets a root (kept under var/demo/, as an
+agency admin would keep it offline), every person a token and, if they send or receive, a
+device; rosters are published. Each person gets a ready `hub` home under
+var/demo/homes/PERSON, so `HUB_HOME=var/demo/homes/harbor-intake hub inbox` just works.
+
+`hub demo` plays the story against the running hub through the SDK, printing what each
+party saw."""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from hub.build import Services
+from hub.cli.home import Home, write_private
+from hub.client import (
+    Agent,
+    ConsentDetails,
+    DischargeHandoff,
+    HubApi,
+    Reply,
+    SafeContact,
+    consent_for,
+    parse_content,
+)
+from hub.client.contents import Person
+from hub.crypto import export_agency_root, export_device_keys
+from hub.sandbox import World, make_world
+
+DEMO = "demo"
+HOSPITAL, SHELTER, COUNSELING = "mercy-hospital", "harbor-house", "northside-counseling"
+NURSE, INTAKE, COORDINATOR = "mercy-nurse-1", "harbor-intake", "ccr-coordinator"
+
+
+def homes(data_dir: Path) -> Path:
+    return data_dir / DEMO / "homes"
+
+
+async def prepare_demo(services: Services, data_dir: Path, url: str
+                       ) -> list[tuple[str, str]]:
+    """Set the example CCR up once (again after the data is wiped); (person, token) pairs."""
+    ready = data_dir / DEMO / "ready"
+    first = services.ccr.agencies[0].id
+    if ready.exists() and await services.directory.root(first) is not None:
+        return [(p.name, (p / "token").read_text().strip())
+                for p in sorted(homes(data_dir).iterdir())]
+    world = make_world(services.ccr, int(time.time()))
+    for agency, root in world.roots.items():
+        await services.directory.replace_root(agency, root.public, by="hub-run")
+        admin = next(m for m in world.members.values()
+                     if m.agency == agency and "agency_admin" in m.roles)
+        await services.directory.publish(admin.principal(), agency,
+                                         world.rosters[agency].to_json())
+        key = data_dir / DEMO / "roots" / f"{agency}.key"
+        write_private(key, export_agency_root(root), replace=True)
+    for member in world.members.values():
+        member.token = (await services.tokens.issue(member.person, issued_by="hub-run")).token
+        _write_home(world, member.person, homes(data_dir) / member.person, url)
+    ready.write_text("the example CCR is installed in this hub's data\n")
+    return [(m.person, m.token) for m in world.members.values()]
+
+
+def _write_home(world: World, person: str, path: Path, url: str) -> None:
+    member = world.members[person]
+    home = Home(path)
+    home.save_login(url, member.token)
+    if member.device is not None:
+        write_private(home.device_key, export_device_keys(member.device.keys), replace=True)
+        home.device_cert.write_text(base64.b64encode(member.device.certificate.raw).decode())
+    store = world.trust()
+    store.rosters.clear()  # fetched (and verified) from the hub on first use
+    home.save_trust(store)
+
+
+def _agent(data_dir: Path, person: str) -> Agent:
+    home = Home(homes(data_dir) / person)
+    url, token = home.login()
+    return Agent(HubApi(url, token), home.device(), home.trust())
+
+
+def _handoff() -> DischargeHandoff:
+    return DischargeHandoff(
+        survivor=Person(name="Demo Survivor", pronouns="she/her"),
+        needs=("shelter", "advocacy"), discharge_at="today 14:00", children=1,
+        safe_contact=SafeContact(channels=("sms",), phone="+15555550199", voicemail_ok=False,
+                                 may_name_agency=False, language="es"),
+        consent=ConsentDetails(method="written", given_at="today 10:00", documented_by=NURSE,
+                               scope="shelter intake and advocacy"),
+        summary="Discharge at 2pm; needs a safe bed tonight for herself and one child.")
+
+
+async def play(data_dir: Path, say: Callable[[str], None] = print) -> None:
+    nurse, intake = _agent(data_dir, NURSE), _agent(data_dir, INTAKE)
+    coordinator_url, coordinator_token = Home(homes(data_dir) / COORDINATOR).login()
+    coordinator = HubApi(coordinator_url, coordinator_token)
+    try:
+        say(f"1. The SANE nurse at {HOSPITAL} seals a discharge handoff to the {SHELTER} "
+            "group and sends it.")
+        consent = consent_for(SHELTER, "discharge-handoff", documented_by=NURSE)
+        sent = await nurse.send(SHELTER, "discharge-handoff", _handoff(), consent)
+        say(f"   the hub routed {sent.id}: status {sent.status}, acknowledgement due "
+            f"{time.strftime('%H:%M', time.localtime(sent.ack_due_at or 0))}")
+        say(f"2. The {SHELTER} point person's inbox:")
+        for r in await intake.api.inbox():
+            say(f"   {r.id}  {r.status}  {r.type} from {r.sender_agency}")
+        received = await intake.open(sent.id)
+        handoff = parse_content(received.content)
+        say(f"   opened on their device (sealed by {received.sender}): needs "
+            f"{', '.join(handoff.needs)}; safe channel {handoff.safe_contact.channels[0]}, "
+            f"voicemail {'ok' if handoff.safe_contact.voicemail_ok else 'NOT ok'}")
+        say(f"3. They acknowledge with a signed receipt: "
+            f"{(await intake.acknowledge(received)).status}; accept: "
+            f"{(await intake.api.move(sent.id, 'accept')).status}; and reply.")
+        await intake.reply(sent.id, Reply(text="Bed held until 9pm. We will text first."))
+        status = await nurse.api.referral(sent.id)
+        (reply,) = await nurse.open_replies(sent.id)
+        say(f"4. The nurse sees status '{status.status}' and opens the reply: "
+            f"\"{parse_content(reply.content).text}\"")
+        other = await nurse.send(COUNSELING, "counseling-referral", b'{"kind": "note"}',
+                                 consent_for(COUNSELING, "counseling-referral",
+                                             documented_by=NURSE), urgency="routine")
+        say(f"5. A counseling referral {other.id} is sent and left unacknowledged; it is due "
+            f"{time.strftime('%a %H:%M', time.localtime(other.ack_due_at or 0))} "
+            "(business hours).")
+        seen = await coordinator.referral(other.id)
+        say(f"6. The coordinator sees metadata only: {seen.type}, {seen.status}, from "
+            f"{seen.sender_agency} to {seen.destination}; never the content.")
+    finally:
+        for api in (nurse.api, intake.api, coordinator):
+            await api.close()
