@@ -88,7 +88,8 @@ def _shown(content: bytes) -> str:
     parsed = parse_content(content)
     if isinstance(parsed, bytes):
         return parsed.decode(errors="replace")
-    doc = parsed.model_dump(mode="json") if hasattr(parsed, "model_dump") else parsed
+    doc = parsed.model_dump(mode="json", exclude_none=True) if hasattr(parsed, "model_dump") \
+        else parsed
     return json.dumps(doc, indent=2, ensure_ascii=False)
 
 
