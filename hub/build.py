@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from hub.clock import Clock, SystemClock
 from hub.config import Settings
+from hub.escalation.engine import Engine
+from hub.notify.base import Channel
 from hub.routing.deadlines import DeadlineCalculator
 from hub.routing.directory import Ccr, load_ccr
+from hub.routing.ladder import Ladder
 from hub.services.audit import Auditor
 from hub.services.consent import ConsentService
 from hub.services.directory import DirectoryService
@@ -15,6 +19,7 @@ from hub.services.lifecycle import LifecycleService
 from hub.services.monitor import MonitorService
 from hub.services.referrals import ReferralService
 from hub.services.threads import ThreadService
+from hub.services.timers import TimerPlanner
 from hub.services.tokens import TokenService
 from hub.store import Store, connect
 
@@ -31,6 +36,13 @@ class Services:
     lifecycle: LifecycleService
     threads: ThreadService
     monitor: MonitorService
+    ladder: Ladder
+
+    def engine(self, channels: Mapping[str, Channel], base_url: str) -> Engine:
+        """The escalation engine over these services, delivering on ``channels``."""
+        return Engine(store=self.store, clock=self.clock, ccr=self.ccr, ladder=self.ladder,
+                      directory=self.directory, auditor=self.auditor, channels=channels,
+                      base_url=base_url)
 
     async def close(self) -> None:
         await self.store.close()
@@ -47,14 +59,16 @@ def build_services(settings: Settings, *, store: Store | None = None, clock: Clo
     auditor = Auditor(store=store, clock=clock)
     consent = ConsentService()
     directory = DirectoryService(store=store, clock=clock, ccr=ccr, auditor=auditor)
+    calculator = DeadlineCalculator(ccr)
+    timers = TimerPlanner(Ladder(ccr, calculator))
     referrals = ReferralService(store=store, clock=clock, directory=directory, consent=consent,
-                                deadlines=DeadlineCalculator(ccr), auditor=auditor)
+                                deadlines=calculator, timers=timers, auditor=auditor)
     return Services(
         store=store, clock=clock, ccr=ccr, auditor=auditor,
         tokens=TokenService(store=store, clock=clock, ccr=ccr, auditor=auditor),
         directory=directory, referrals=referrals,
         lifecycle=LifecycleService(store=store, clock=clock, directory=directory,
-                                   referrals=referrals, auditor=auditor),
+                                   referrals=referrals, timers=timers, auditor=auditor),
         threads=ThreadService(store=store, clock=clock, directory=directory, referrals=referrals,
                               consent=consent, auditor=auditor),
-        monitor=MonitorService(store=store, ccr=ccr))
+        monitor=MonitorService(store=store, ccr=ccr), ladder=timers.ladder)

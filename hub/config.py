@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     hub_signing_key_file: Path | None = None
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
+    smtp_sender: str = "CCR Hub <hub@localhost>"
     smtp_username: str | None = None
     smtp_password_file: Path | None = None
     smtp_starttls: bool = False

@@ -108,8 +108,12 @@ class ReferralType(Model):
 
 
 class FollowUp(Model):
+    """A deadline once a referral is accepted (first contact, outcome...), met when the
+    referral reaches ``met_by``."""
+
     name: Slug
     within: DurationText
+    met_by: Literal["in-progress", "completed"] = "completed"
 
 
 class EscalationStep(Model):

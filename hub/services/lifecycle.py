@@ -11,22 +11,24 @@ from hub.clock import Clock
 from hub.crypto import EnvelopeError, ReceiptStatus, verify_receipt
 from hub.errors import Conflict, Unprocessable
 from hub.models import TRANSITIONS, HistoryEvent, Referral, Status
-from hub.store import DeadlineChanges, Store
+from hub.store import Store
 
 from .access import require_sender
 from .audit import Auditor
 from .directory import DirectoryService
 from .principal import Principal
 from .referrals import ReferralService
+from .timers import TimerPlanner
 
 
 class LifecycleService:
     def __init__(self, *, store: Store, clock: Clock, directory: DirectoryService,
-                 referrals: ReferralService, auditor: Auditor):
+                 referrals: ReferralService, timers: TimerPlanner, auditor: Auditor):
         self._store = store
         self._clock = clock
         self._directory = directory
         self._referrals = referrals
+        self._timers = timers
         self._audit = auditor
 
     async def acknowledge(self, who: Principal, rid: str, receipt_b64: str,
@@ -47,8 +49,7 @@ class LifecycleService:
             raise Unprocessable("the receipt must be an acknowledgement signed by your own "
                                 "device", code="bad_receipt")
         return await self._move(who, referral, Status.RECEIVED, request_id,
-                                fields={"acknowledged_at": now, "acknowledged_by": who.person},
-                                deadlines=DeadlineChanges(remove=(f"{rid}:ack",)))
+                                fields={"acknowledged_at": now, "acknowledged_by": who.person})
 
     async def accept(self, who: Principal, rid: str, request_id: str | None = None) -> Referral:
         return await self._as_recipient(who, rid, Status.ACCEPTED, request_id)
@@ -71,8 +72,7 @@ class LifecycleService:
         referral = await self._referrals.get(who, rid)
         require_sender(who, referral)
         return await self._move(who, referral, Status.CANCELLED, request_id,
-                                fields={"reason_code": reason}, code=reason,
-                                deadlines=DeadlineChanges(remove=(f"{rid}:ack",)))
+                                fields={"reason_code": reason}, code=reason)
 
     async def _as_recipient(self, who: Principal, rid: str, to: Status, request_id: str | None,
                             fields: dict[str, object] | None = None,
@@ -82,18 +82,18 @@ class LifecycleService:
         return await self._move(who, referral, to, request_id, fields=fields or {}, code=code)
 
     async def _move(self, who: Principal, referral: Referral, to: Status, request_id: str | None,
-                    *, fields: dict[str, object], code: str | None = None,
-                    deadlines: DeadlineChanges | None = None) -> Referral:
+                    *, fields: dict[str, object], code: str | None = None) -> Referral:
         for _ in range(3):  # re-read when another change won the race, then decide again
             if referral.status not in TRANSITIONS[to]:
                 raise Conflict(f"a referral that is '{referral.status}' cannot become '{to}'",
                                code="illegal_transition")
             now = self._clock.now()
+            deadlines, timer_fields = self._timers.on_transition(referral, to, now)
             result = await self._store.referrals.transition(
-                referral, to, {**fields, "updated_at": now},
+                referral, to, {**fields, **timer_fields, "updated_at": now},
                 HistoryEvent(at=now, actor=who.person, action=f"status.{to}",
                              from_status=referral.status, to_status=to, code=code),
-                deadlines or DeadlineChanges(),
+                deadlines,
                 self._audit.event(who, f"referral.{to}", referral=referral.id,
                                   request_id=request_id))
             fresh = await self._store.referrals.get(referral.id)

@@ -11,13 +11,14 @@ from hub.crypto.envelope import CLOCK_SKEW
 from hub.errors import Conflict, Forbidden, NotFound, Unprocessable
 from hub.models import URGENCY_NAMES, Consent, HistoryEvent, Referral, Status
 from hub.routing.deadlines import DeadlineCalculator
-from hub.store import Deadline, Store
+from hub.store import Store
 
 from .access import require_visible
 from .audit import Auditor
 from .consent import ConsentService
 from .directory import DirectoryService
 from .principal import Principal
+from .timers import TimerPlanner
 
 
 def digest(data: bytes) -> str:
@@ -42,12 +43,14 @@ def check_lifetime(header: Header, now: float) -> None:
 
 class ReferralService:
     def __init__(self, *, store: Store, clock: Clock, directory: DirectoryService,
-                 consent: ConsentService, deadlines: DeadlineCalculator, auditor: Auditor):
+                 consent: ConsentService, deadlines: DeadlineCalculator, timers: TimerPlanner,
+                 auditor: Auditor):
         self._store = store
         self._clock = clock
         self._directory = directory
         self._consent = consent
         self._deadlines = deadlines
+        self._timers = timers
         self._audit = auditor
 
     async def submit(self, who: Principal, envelope: bytes, consent: Consent | None,
@@ -85,15 +88,15 @@ class ReferralService:
             if routed is None:
                 raise Conflict(f"{referral.destination} has no current roster to seal to; ask "
                                "its agency admin to publish one", code="no_roster")
+            first_rung, timer_fields = self._timers.on_submit(referral)
             result = await self._store.referrals.create(
                 referral, envelope,
                 HistoryEvent(at=referral.submitted_at, actor=who.person, action="submitted",
                              to_status=Status.REQUESTED),
-                Deadline(f"{referral.id}:ack", referral.ack_due_at)
-                if referral.ack_due_at else None,
+                first_rung,
                 self._audit.event(who, "referral.submit", referral=referral.id,
                                   request_id=request_id),
-                roster=routed[0])
+                roster=routed[0], timer_fields=timer_fields)
             if result != "roster_changed":
                 return result
         raise Conflict(f"{referral.destination} published a new roster while this was being "

@@ -12,9 +12,11 @@ from .access import AccessStore
 from .audit import AuditStore
 from .directory import DirectoryStore
 from .keys import Keys
+from .notices import NoticeStore
 from .referrals import Deadline, DeadlineChanges, ReferralStore, TransitionResult
 from .scripts import Scripts
 from .threads import ThreadStore
+from .timers import TimerStore
 
 __all__ = ["TRANSIENT_ERRORS", "Deadline", "DeadlineChanges", "Store", "TransitionResult",
            "connect"]
@@ -32,13 +34,16 @@ class Store:
     directory: DirectoryStore
     access: AccessStore
     audit: AuditStore
+    timers: TimerStore
+    notices: NoticeStore
 
     @classmethod
     def open(cls, redis: Redis, prefix: str = "ccr") -> Store:
         keys, scripts = Keys(prefix), Scripts(redis)
         return cls(redis, keys, ReferralStore(redis, keys, scripts),
                    ThreadStore(redis, keys, scripts), DirectoryStore(redis, keys, scripts),
-                   AccessStore(redis, keys), AuditStore(redis, keys))
+                   AccessStore(redis, keys), AuditStore(redis, keys),
+                   TimerStore(redis, keys, scripts), NoticeStore(redis, keys, scripts))
 
     async def ping(self) -> bool:
         return bool(await self.redis.ping())

@@ -26,5 +26,6 @@ def to_fields(values: Mapping[str, object]) -> str:
 
 def referral_from_hash(raw: Mapping[bytes, bytes]) -> Referral:
     fields = {k.decode(): v.decode() for k, v in raw.items()}
+    fields = {k: v for k, v in fields.items() if k in Referral.model_fields}  # not timers
     fields["consent"] = Consent.model_validate_json(fields["consent"])
     return Referral.model_validate(fields)

@@ -56,7 +56,27 @@ class Keys:
         return f"{self.prefix}:status:{status}"
 
     def deadlines(self) -> str:
+        """Timers by due time: ``{rid}:ack`` and ``{rid}:fu:{name}``. The single truth."""
         return f"{self.prefix}:deadlines"
+
+    def inflight(self, queue: str) -> str:
+        """Claimed entries of a timer queue (deadlines, deliveries) by lease expiry."""
+        return f"{queue}:inflight"
+
+    def stalled(self) -> str:
+        """Referrals flagged for the coordinators' stalled queue, by when they were flagged."""
+        return f"{self.prefix}:stalled"
+
+    # notices
+    def deliveries(self) -> str:
+        """Notices waiting to be (re)tried, by when."""
+        return f"{self.prefix}:deliveries"
+
+    def notice(self, nid: str) -> str:
+        return f"{self.prefix}:notice:{nid}"
+
+    def notices_of(self, rid: str) -> str:
+        return f"{self.prefix}:ref:{rid}:notices"
 
     # directory and access
     def root(self, agency: str) -> str:

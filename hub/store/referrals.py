@@ -46,13 +46,15 @@ class ReferralStore:
 
     async def create(self, referral: Referral, envelope: bytes, history: HistoryEvent,
                      ack_deadline: Deadline | None, audit: AuditEvent,
-                     roster: tuple[int, bytes]) -> str:
+                     roster: tuple[int, bytes], timer_fields: dict[str, str] | None = None
+                     ) -> str:
         """'created', 'exists' (same bytes under the same id), 'conflict', or
         'roster_changed' when the destination's (roster version, root) is no longer
         ``roster``."""
         k, rid = self._k, referral.id
         fields = referral.model_dump(exclude_none=True, mode="json")
         fields["consent"] = referral.consent
+        fields.update(timer_fields or {})
         result = await self._s.create_referral(
             keys=[k.referral(rid), k.envelope(rid), k.history(rid), k.inbox(referral.destination),
                   k.outbox(referral.sender_agency), k.by_status(referral.status), k.deadlines(),
@@ -66,6 +68,10 @@ class ReferralStore:
     async def get(self, rid: str) -> Referral | None:
         raw = await self._r.hgetall(self._k.referral(rid))
         return referral_from_hash(raw) if raw else None
+
+    async def timer_state(self, rid: str, field: str) -> str | None:
+        raw = await self._r.hget(self._k.referral(rid), field)
+        return raw.decode() if raw is not None else None
 
     async def get_many(self, rids: list[str]) -> list[Referral]:
         async with self._r.pipeline(transaction=False) as pipe:
@@ -87,7 +93,7 @@ class ReferralStore:
         k, rid = self._k, referral.id
         status, value = await self._s.transition(
             keys=[k.referral(rid), k.history(rid), k.by_status(referral.status), k.by_status(to),
-                  k.deadlines(), k.audit()],
+                  k.deadlines(), k.audit(), k.inflight(k.deadlines())],
             args=[referral.status, to, to_fields(fields), dumps(history), referral.submitted_at,
                   rid, deadlines.to_json(), dumps(audit)])
         if status == b"ok":

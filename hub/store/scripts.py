@@ -7,7 +7,8 @@ from importlib.resources import files
 from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
 
-_NAMES = ("create_referral", "transition", "mark_receipt", "put_blob", "put_roster", "put_root")
+_NAMES = ("create_referral", "transition", "mark_receipt", "put_blob", "put_roster", "put_root",
+          "claim_due", "reap", "advance_timer", "claim_notice")
 
 
 class Scripts:
@@ -22,3 +23,7 @@ class Scripts:
     put_blob: AsyncScript
     put_roster: AsyncScript
     put_root: AsyncScript
+    claim_due: AsyncScript
+    reap: AsyncScript
+    advance_timer: AsyncScript
+    claim_notice: AsyncScript

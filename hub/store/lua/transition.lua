@@ -1,6 +1,7 @@
 -- Move a referral from one status to another in one atomic step: status and fields,
 -- generation, history, status indexes, deadlines and audit event.
--- KEYS: ref, history, old status index, new status index, deadlines, audit
+-- KEYS: ref, history, old status index, new status index, deadlines, audit,
+--       claimed deadlines (a removed timer is dropped even while a worker holds it)
 -- ARGV: expected status, new status, fields (JSON object of strings), history event,
 --       index score, referral id, deadline changes (JSON {remove = [...], add = [[score, member]]}),
 --       audit event
@@ -20,6 +21,7 @@ redis.call('ZADD', KEYS[4], ARGV[5], ARGV[6])
 local changes = cjson.decode(ARGV[7])
 for _, member in ipairs(changes['remove']) do
   redis.call('ZREM', KEYS[5], member)
+  redis.call('ZREM', KEYS[7], member)
 end
 for _, entry in ipairs(changes['add']) do
   redis.call('ZADD', KEYS[5], entry[1], entry[2])

@@ -1,0 +1,104 @@
+"""Where a referral stands on its escalation ladder, and when the next rung is due. Pure
+arithmetic over the CCR's policies: no Redis, no clock.
+
+A timer is the acknowledgement (``ack``, counted from submission) or a follow-up
+(``fu:NAME``, counted from acceptance). Round ``r`` of a ladder starts ``r`` times the
+timer's length after its base; step ``i`` fires ``steps[i].after`` into its round. Every
+length is counted in the receiving agency's calendar (clock or business time)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from .deadlines import DeadlineCalculator
+from .directory import Ccr, DeadlinePolicy, EscalationStep
+from .durations import Duration
+
+ACK = "ack"
+
+
+@dataclass(frozen=True)
+class Rung:
+    """The next step to fire on one timer: its place on the ladder and its due time."""
+
+    timer: str
+    step: int
+    round: int
+    base: float  # submission (ack) or acceptance (follow-ups)
+    due: float
+
+    def state(self) -> str:
+        """What the referral record keeps for this timer (``t:{timer}``)."""
+        return json.dumps({"step": self.step, "round": self.round, "base": self.base})
+
+    @staticmethod
+    def parse(timer: str, state: str, due: float) -> Rung:
+        doc = json.loads(state)
+        return Rung(timer, int(doc["step"]), int(doc["round"]), float(doc["base"]), due)
+
+
+def member(rid: str, timer: str) -> str:
+    return f"{rid}:{timer}"
+
+
+def split_member(value: str) -> tuple[str, str]:
+    rid, _, timer = value.partition(":")
+    return rid, timer
+
+
+class Ladder:
+    def __init__(self, ccr: Ccr, calculator: DeadlineCalculator):
+        self._ccr = ccr
+        self._calc = calculator
+
+    def policy(self, referral_type: str, urgency: str) -> DeadlinePolicy | None:
+        return self._ccr.policy(referral_type, urgency)
+
+    def length(self, policy: DeadlinePolicy, timer: str) -> Duration:
+        if timer == ACK:
+            return policy.ack_within
+        name = timer.removeprefix("fu:")
+        return next(f.within for f in policy.follow_ups if f.name == name)
+
+    def step(self, policy: DeadlinePolicy, rung: Rung) -> EscalationStep:
+        return policy.escalation[rung.step]
+
+    def _due(self, policy: DeadlinePolicy, agency: str, timer: str, base: float, step: int,
+             round_: int) -> float:
+        length = self.length(policy, timer)
+        start = base if timer == ACK else self._calc.add(agency, int(base), length)
+        if round_:
+            start = self._calc.add(agency, int(start),
+                                   Duration(amount=length.amount * round_, unit=length.unit))
+        return float(self._calc.add(agency, int(start), policy.escalation[step].after))
+
+    def deadline(self, policy: DeadlinePolicy, agency: str, timer: str, base: float) -> float:
+        """When the timer's obligation is due (the acknowledgement, or the follow-up)."""
+        return float(self._calc.add(agency, int(base), self.length(policy, timer)))
+
+    def first(self, policy: DeadlinePolicy, agency: str, timer: str, base: float) -> Rung:
+        return self.at(policy, agency, timer, 0, 0, base)
+
+    def at(self, policy: DeadlinePolicy, agency: str, timer: str, step: int, round_: int,
+           base: float) -> Rung:
+        return Rung(timer, step, round_, base,
+                    self._due(policy, agency, timer, base, step, round_))
+
+    def next(self, policy: DeadlinePolicy, agency: str, rung: Rung) -> Rung | None:
+        """The rung after ``rung``, or None when the ladder's rounds are spent."""
+        step, round_ = rung.step + 1, rung.round
+        if step == len(policy.escalation):
+            step, round_ = 0, round_ + 1
+        if round_ >= policy.repeat:
+            return None
+        return Rung(rung.timer, step, round_, rung.base,
+                    self._due(policy, agency, rung.timer, rung.base, step, round_))
+
+    def follow_ups(self, policy: DeadlinePolicy | None, *, met_by: str | None = None
+                   ) -> tuple[str, ...]:
+        """The follow-up timers of a policy (those a status meets, with ``met_by``)."""
+        if policy is None:
+            return ()
+        return tuple(f"fu:{f.name}" for f in policy.follow_ups
+                     if met_by is None or f.met_by == met_by)

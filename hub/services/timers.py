@@ -1,0 +1,46 @@
+"""Which timers a state change starts and stops, decided here so that every change writes
+them in the same atomic step as the status: submission starts the acknowledgement ladder,
+acknowledgement stops it, acceptance starts the follow-ups, a status that meets a follow-up
+stops it, and closing a referral stops everything."""
+
+from __future__ import annotations
+
+from hub.models import Referral, Status
+from hub.routing.ladder import ACK, Ladder, member
+from hub.store import Deadline, DeadlineChanges
+
+CLOSED = (Status.COMPLETED, Status.REJECTED, Status.CANCELLED, Status.REVOKED)
+
+
+def timer_field(timer: str) -> str:
+    return f"t:{timer}"
+
+
+class TimerPlanner:
+    def __init__(self, ladder: Ladder):
+        self.ladder = ladder
+
+    def on_submit(self, referral: Referral) -> tuple[Deadline | None, dict[str, str]]:
+        policy = self.ladder.policy(referral.type, referral.urgency)
+        if policy is None:
+            return None, {}
+        rung = self.ladder.first(policy, referral.destination, ACK, referral.submitted_at)
+        return Deadline(member(referral.id, ACK), rung.due), {timer_field(ACK): rung.state()}
+
+    def on_transition(self, referral: Referral, to: Status, now: float
+                      ) -> tuple[DeadlineChanges, dict[str, str]]:
+        policy = self.ladder.policy(referral.type, referral.urgency)
+        follow_ups = self.ladder.follow_ups(policy)
+        stop: tuple[str, ...] = ()
+        if to in (Status.RECEIVED, *CLOSED):
+            stop = (ACK, *follow_ups)
+        elif to is Status.IN_PROGRESS:
+            stop = self.ladder.follow_ups(policy, met_by=Status.IN_PROGRESS.value)
+        add, fields = [], {}
+        if to is Status.ACCEPTED and policy is not None:
+            for timer in follow_ups:
+                rung = self.ladder.first(policy, referral.destination, timer, now)
+                add.append(Deadline(member(referral.id, timer), rung.due))
+                fields[timer_field(timer)] = rung.state()
+        return DeadlineChanges(remove=tuple(member(referral.id, t) for t in stop),
+                               add=tuple(add)), fields

@@ -1,0 +1,52 @@
+"""The notice outbox: one record per notice under its idempotency key, committed only while
+the referral is still waiting at the generation the step was decided on."""
+
+from __future__ import annotations
+
+import json
+
+from redis.asyncio import Redis
+
+from hub.models import AuditEvent
+
+from .codec import dumps
+from .keys import Keys
+from .scripts import Scripts
+
+
+class NoticeStore:
+    def __init__(self, redis: Redis, keys: Keys, scripts: Scripts):
+        self._r = redis
+        self._k = keys
+        self._s = scripts
+
+    async def commit(self, rid: str, nid: str, fields: dict[str, str], *, generation: int,
+                     statuses: tuple[str, ...], deliver_at: float, audit: AuditEvent) -> str:
+        """'created', 'exists' (this idempotency key was committed before) or 'stale'."""
+        k = self._k
+        result = await self._s.claim_notice(
+            keys=[k.referral(rid), k.notice(nid), k.notices_of(rid), k.deliveries(), k.audit()],
+            args=[generation, json.dumps(list(statuses)), json.dumps(fields), deliver_at, nid,
+                  dumps(audit)])
+        return result.decode()
+
+    async def get(self, nid: str) -> dict[str, str] | None:
+        row = await self._r.hgetall(self._k.notice(nid))
+        return {k.decode(): v.decode() for k, v in row.items()} if row else None
+
+    async def update(self, nid: str, fields: dict[str, str], *, release: bool = False,
+                     retry_at: float | None = None) -> None:
+        """Record an attempt's outcome; release the claim, or queue the next attempt."""
+        k = self._k
+        async with self._r.pipeline(transaction=True) as pipe:
+            pipe.hset(k.notice(nid), mapping=fields)
+            if retry_at is not None:
+                pipe.zadd(k.deliveries(), {nid: retry_at})
+            if release or retry_at is not None:
+                pipe.zrem(k.inflight(k.deliveries()), nid)
+            await pipe.execute()
+
+    async def of_referral(self, rid: str) -> list[dict[str, str]]:
+        nids = [n.decode() for n in await self._r.lrange(self._k.notices_of(rid), 0, -1)]
+        rows = [await self.get(nid) for nid in nids]
+        return [row | {"id": nid} for nid, row in zip(nids, rows, strict=True) if row]

@@ -1,0 +1,80 @@
+"""Timer queues (the deadline index and the notice deliveries): claimed under a lease by
+the ticker, returned by the reaper when a worker dies, finished by the job that fired."""
+
+from __future__ import annotations
+
+from redis.asyncio import Redis
+
+from hub.models import HistoryEvent
+
+from .codec import dumps
+from .keys import Keys
+from .scripts import Scripts
+
+
+class TimerStore:
+    def __init__(self, redis: Redis, keys: Keys, scripts: Scripts):
+        self._r = redis
+        self._k = keys
+        self._s = scripts
+
+    async def claim(self, queue: str, now: float, lease: float,
+                    limit: int) -> list[tuple[str, float]]:
+        flat = await self._s.claim_due(keys=[queue, self._k.inflight(queue)],
+                                       args=[now, now + lease, limit])
+        return [(flat[i].decode(), float(flat[i + 1])) for i in range(0, len(flat), 2)]
+
+    async def reap(self, queue: str, now: float, limit: int = 1000) -> int:
+        return int(await self._s.reap(keys=[self._k.inflight(queue), queue], args=[now, limit]))
+
+    async def release(self, queue: str, member: str) -> None:
+        await self._r.zrem(self._k.inflight(queue), member)
+
+    async def requeue(self, queue: str, member: str, due: float) -> None:
+        """Give a claim back to be fired again at ``due`` (a stale step whose timer still
+        runs, or a notice to retry)."""
+        async with self._r.pipeline(transaction=True) as pipe:
+            pipe.zrem(self._k.inflight(queue), member)
+            pipe.zadd(queue, {member: due})
+            await pipe.execute()
+
+    async def advance(self, rid: str, member: str, *, timer_field: str, generation: int,
+                      next_state: str | None, next_due: float, now: float, flag_stalled: bool,
+                      first_notice: HistoryEvent | None) -> str:
+        """'ok', 'lost' (no longer ours), 'gone' (the referral was purged) or 'stale'."""
+        k = self._k
+        result = await self._s.advance_timer(
+            keys=[k.referral(rid), k.deadlines(), k.inflight(k.deadlines()), k.stalled(),
+                  k.history(rid)],
+            args=[member, timer_field, generation, next_state or "", next_due, now,
+                  "1" if flag_stalled else "0", dumps(first_notice) if first_notice else ""])
+        return result.decode()
+
+    async def flag_stalled(self, rid: str, now: float) -> None:
+        await self._r.zadd(self._k.stalled(), {rid: now}, nx=True)
+
+    async def stalled(self) -> list[str]:
+        return [r.decode() for r in await self._r.zrange(self._k.stalled(), 0, -1)]
+
+    async def due(self, queue: str, member: str) -> float | None:
+        """When a member is due, or None when it is neither queued nor claimed."""
+        async with self._r.pipeline(transaction=False) as pipe:
+            pipe.zscore(queue, member)
+            pipe.zscore(self._k.inflight(queue), member)
+            queued, claimed = await pipe.execute()
+        return queued if queued is not None else claimed
+
+    async def schedule_missing(self, entries: dict[str, float]) -> int:
+        """Add timers that are in neither the queue nor the claimed set (the reconciler)."""
+        added = 0
+        for member, due in entries.items():
+            if await self.due(self._k.deadlines(), member) is None:
+                added += await self._r.zadd(self._k.deadlines(), {member: due}, nx=True)
+        return added
+
+    async def size(self, queue: str) -> tuple[int, int]:
+        async with self._r.pipeline(transaction=False) as pipe:
+            pipe.zcard(queue)
+            pipe.zcard(self._k.inflight(queue))
+            queued, claimed = await pipe.execute()
+        return queued, claimed
