@@ -1,0 +1,173 @@
+"""Firing a rung of the ladder, and delivering the notices it commits.
+
+`fire(member)` runs when a timer falls due: it commits one notice per person to notify
+(each gated in Redis on the referral still waiting at the same generation, so nothing is
+committed after an acknowledgement), then records the rung reached and schedules the next.
+`deliver(nid)` sends one notice on its channel: a transient failure is retried with backoff
+and jitter until the notice's send-by time, a permanent one (or running out of time) dead-
+letters it and moves to the person's next channel at once; with no channel left the
+referral is flagged in the coordinators' stalled queue."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from hub.clock import Clock
+from hub.models import HistoryEvent, Referral, Status
+from hub.notify.base import Channel, Notice, PermanentSendError, TransientSendError
+from hub.notify.render import NoticeFacts, render
+from hub.routing.directory import Ccr, Person
+from hub.routing.ladder import ACK, Ladder, Rung, split_member
+from hub.services.audit import Auditor
+from hub.services.directory import DirectoryService
+from hub.services.timers import timer_field
+from hub.store import Store
+
+from .recipients import address, after_quiet_hours, channel, people_to_notify
+
+WATCHING = {ACK: (Status.REQUESTED.value,)}
+FOLLOW_UP_STATUSES = (Status.ACCEPTED.value, Status.IN_PROGRESS.value)
+SEND_WINDOW = {"emergent": 600, "urgent": 900, "routine": 4 * 3600}  # seconds to deliver
+BACKOFF_BASE, BACKOFF_CAP = 5.0, 300.0
+
+
+def watching(timer: str) -> tuple[str, ...]:
+    return WATCHING.get(timer, FOLLOW_UP_STATUSES)
+
+
+def notice_id(referral: Referral, rung: Rung, person: str, channel_index: int) -> str:
+    """The idempotency key: referral, generation, timer step and round, person, channel."""
+    key = (f"{referral.id}|{referral.generation}|{rung.timer}|{rung.step}|{rung.round}|"
+           f"{person}|{channel_index}")
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def backoff(attempt: int, rand: random.Random) -> float:
+    return min(BACKOFF_CAP, BACKOFF_BASE * 2 ** attempt) * rand.uniform(0.5, 1.5)
+
+
+@dataclass
+class Engine:
+    store: Store
+    clock: Clock
+    ccr: Ccr
+    ladder: Ladder
+    directory: DirectoryService
+    auditor: Auditor
+    channels: Mapping[str, Channel]
+    base_url: str
+    rand: random.Random = random.Random()  # noqa: B008 - jitter only, never security
+
+    # -- timers ------------------------------------------------------------------------------
+    async def fire(self, member: str) -> str:
+        rid, timer = split_member(member)
+        queue = self.store.keys.deadlines()
+        referral = await self.store.referrals.get(rid)
+        state = await self.store.referrals.timer_state(rid, timer_field(timer))
+        policy = self.ladder.policy(referral.type, referral.urgency) if referral else None
+        if referral is None or state is None or policy is None \
+                or referral.status not in watching(timer):
+            await self.store.timers.release(queue, member)
+            return "done"
+        rung = Rung.parse(timer, state, due=0.0)
+        step = policy.escalation[rung.step]
+        roster = await self.directory.verified_roster(referral.destination)
+        level = rung.round * len(policy.escalation) + rung.step + 1
+        for person in people_to_notify(self.ccr, referral.destination, referral.type,
+                                       step.notify, roster):
+            if await self._commit(referral, rung, level, person, 0) == "stale":
+                return await self._stale(member)
+        now = self.clock.now()
+        following = self.ladder.next(policy, referral.destination, rung)
+        first = HistoryEvent(at=now, actor="hub", action="notified") \
+            if timer == ACK and level == 1 else None
+        result = await self.store.timers.advance(
+            rid, member, timer_field=timer_field(timer), generation=referral.generation,
+            next_state=following.state() if following else None,
+            next_due=following.due if following else 0.0, now=now,
+            flag_stalled=step.notify == "coordinator", first_notice=first)
+        return await self._stale(member) if result == "stale" else result
+
+    async def _stale(self, member: str) -> str:
+        """The referral changed under this step: fire again with what it is now (if the
+        change stopped the timer, the next firing finds that and does nothing)."""
+        await self.store.timers.requeue(self.store.keys.deadlines(), member, self.clock.now())
+        return "stale"
+
+    async def _commit(self, referral: Referral, rung: Rung, level: int, person: Person,
+                      index: int) -> str:
+        ch = channel(person, index)
+        if ch is None:
+            return "no-channel"
+        agency = self.ccr.find_agency(referral.destination)
+        now = self.clock.now()
+        policy = self.ladder.policy(referral.type, referral.urgency)
+        due = self.ladder.deadline(policy, agency.id, rung.timer, rung.base) if policy else now
+        facts = NoticeFacts(referral.id, agency.name, rung.timer, due, level, agency.timezone)
+        text = render(facts, person.language, self.base_url)
+        nid = notice_id(referral, rung, person.id, index)
+        fields = {"referral": referral.id, "generation": str(referral.generation),
+                  "timer": rung.timer, "step": str(rung.step), "round": str(rung.round),
+                  "level": str(level), "person": person.id, "channel": ch.kind,
+                  "channel_index": str(index), "to": address(ch), "subject": text.subject,
+                  "text": text.sms if ch.kind == "sms" else text.text, "html": text.html,
+                  "status": "queued", "attempts": "0", "created_at": str(now),
+                  "send_by": str(now + SEND_WINDOW[referral.urgency])}
+        deliver_at = after_quiet_hours(person, agency.timezone, now, referral.urgency)
+        return await self.store.notices.commit(
+            referral.id, nid, fields, generation=referral.generation,
+            statuses=watching(rung.timer), deliver_at=deliver_at,
+            audit=self.auditor.event(None, f"notice.{ch.kind}", referral=referral.id))
+
+    # -- deliveries --------------------------------------------------------------------------
+    async def deliver(self, nid: str) -> str:
+        notice = await self.store.notices.get(nid)
+        if notice is None or notice["status"] == "sent":
+            await self.store.timers.release(self.store.keys.deliveries(), nid)
+            return "done"
+        if notice["status"] == "dead":
+            return await self._dead_letter(nid, notice, "dead")
+        adapter = self.channels.get(notice["channel"])
+        if adapter is None:
+            return await self._dead_letter(nid, notice, "no adapter for this channel")
+        message = Notice(key=nid, to=notice["to"], subject=notice["subject"],
+                         text=notice["text"], html=notice["html"] or None)
+        attempts = int(notice["attempts"]) + 1
+        try:
+            sent = await adapter.send(message)
+        except TransientSendError as e:
+            now = self.clock.now()
+            retry_at = now + backoff(attempts, self.rand)
+            if retry_at >= float(notice["send_by"]):
+                return await self._dead_letter(nid, notice, f"gave up: {e}")
+            await self.store.notices.update(nid, {"attempts": str(attempts),
+                                                  "last_error": str(e)[:200]},
+                                            retry_at=retry_at)
+            return "retry"
+        except PermanentSendError as e:
+            return await self._dead_letter(nid, notice, f"refused: {e}")
+        await self.store.notices.update(nid, {"status": "sent", "attempts": str(attempts),
+                                              "provider_id": sent.provider_id,
+                                              "sent_at": str(self.clock.now())}, release=True)
+        return "sent"
+
+    async def _dead_letter(self, nid: str, notice: dict[str, str], why: str) -> str:
+        """Mark the notice dead, then (idempotently) try the person's next channel, or flag
+        the referral for the coordinators when there is none."""
+        await self.store.notices.update(nid, {"status": "dead", "last_error": why[:200]})
+        referral = await self.store.referrals.get(notice["referral"])
+        person = self.ccr.find_person(notice["person"])
+        if referral is not None and person is not None:
+            state = await self.store.referrals.timer_state(referral.id,
+                                                           timer_field(notice["timer"]))
+            base = Rung.parse(notice["timer"], state, 0.0).base if state else referral.submitted_at
+            rung = Rung(notice["timer"], int(notice["step"]), int(notice["round"]), base, 0.0)
+            nxt = int(notice["channel_index"]) + 1
+            outcome = await self._commit(referral, rung, int(notice["level"]), person, nxt)
+            if outcome == "no-channel":
+                await self.store.timers.flag_stalled(referral.id, self.clock.now())
+        await self.store.timers.release(self.store.keys.deliveries(), nid)
+        return "dead"

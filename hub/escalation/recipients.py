@@ -1,0 +1,58 @@
+"""Who a rung of the ladder notifies, and on which channel: the receiving agency's point
+person or backups for the referral's type (from its verified roster, else the CCR's
+configuration), or the CCR's coordinators. Per-person rules: channel order, quiet hours
+(an urgent referral overrides them), language."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from hub.crypto import VerifiedRoster
+from hub.routing.directory import Ccr, Channel, Person
+
+
+def people_to_notify(ccr: Ccr, agency: str, referral_type: str, notify: str,
+                     roster: VerifiedRoster | None) -> list[Person]:
+    if notify == "coordinator":
+        ids = [p.id for p in ccr.people if "coordinator" in p.roles]
+    else:
+        group = roster.group(referral_type) if roster else None
+        if group is not None:
+            ids = [group.point_person] if notify == "point_person" else list(group.backups)
+        else:
+            role = "point_person" if notify == "point_person" else "backup"
+            ids = [p.id for p in ccr.people_of(agency) if role in p.roles]
+    return [p for p in (ccr.find_person(i) for i in ids) if p is not None]
+
+
+def channel(person: Person, index: int) -> Channel | None:
+    return person.channels[index] if index < len(person.channels) else None
+
+
+def address(ch: Channel) -> str:
+    return ch.address if ch.kind == "email" else ch.number  # type: ignore[return-value]
+
+
+def _clock(text: str) -> time:
+    hours, minutes = text.split(":")
+    return time(int(hours), int(minutes))
+
+
+def after_quiet_hours(person: Person, timezone: str, now: float, urgency: str) -> float:
+    """When a notice to ``person`` may go out: now, or (for routine referrals) the end of
+    their quiet hours in their agency's time zone."""
+    quiet = person.quiet_hours
+    if quiet is None or urgency != "routine":
+        return now
+    zone = ZoneInfo(timezone)
+    local = datetime.fromtimestamp(now, zone)
+    start, end = _clock(quiet.start), _clock(quiet.end)
+    t = local.time()
+    inside = start <= t < end if start < end else (t >= start or t < end)
+    if not inside:
+        return now
+    ends = datetime.combine(local.date(), end, zone)
+    if ends <= local:
+        ends = datetime.combine(local.date() + timedelta(days=1), end, zone)
+    return ends.timestamp()

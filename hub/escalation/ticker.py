@@ -1,0 +1,103 @@
+"""The ticker: claims due timers and deliveries under a lease and hands each to RQ; the
+reaper returns claims whose worker died; the reconciler repairs any drift between the
+referrals' states and the deadline index. Several tickers may run: a claim is atomic, so
+no entry is handed out twice while its lease holds."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+
+from rq import Queue
+
+from hub.clock import Clock
+from hub.models import Status
+from hub.routing.ladder import ACK, Ladder, Rung, member
+from hub.services.timers import timer_field
+from hub.store import Store
+
+from . import jobs
+
+log = logging.getLogger(__name__)
+LEASE = 60.0  # seconds a worker has to finish a step before it is fired again
+BATCH = 500
+
+
+def job_id(name: str, member: str, due: float) -> str:
+    """One job per claim of an entry at its due time (RQ ids: letters, digits, _ and -)."""
+    return f"{name}-{member.replace(':', '_')}-{int(due * 1000)}"
+
+
+class Ticker:
+    def __init__(self, store: Store, clock: Clock, queue: Queue, ladder: Ladder, *,
+                 lease: float = LEASE, batch: int = BATCH):
+        self.store = store
+        self.clock = clock
+        self.queue = queue
+        self.ladder = ladder
+        self.lease = lease
+        self.batch = batch
+
+    async def tick(self) -> int:
+        """Hand every due timer and delivery to RQ; how many were handed out."""
+        now, handed = self.clock.now(), 0
+        for queue_key, job in ((self.store.keys.deadlines(), jobs.fire_timer),
+                               (self.store.keys.deliveries(), jobs.deliver_notice)):
+            while claimed := await self.store.timers.claim(queue_key, now, self.lease,
+                                                           self.batch):
+                self.queue.enqueue_many([Queue.prepare_data(job, args=(m,),
+                                                            job_id=job_id(job.__name__, m, due),
+                                                            result_ttl=60, failure_ttl=86400)
+                                         for m, due in claimed])
+                handed += len(claimed)
+        return handed
+
+    async def reap(self) -> int:
+        now = self.clock.now()
+        return sum([await self.store.timers.reap(q, now) for q in
+                    (self.store.keys.deadlines(), self.store.keys.deliveries())])
+
+    async def reconcile(self) -> int:
+        """Re-add every timer a referral's state says should run but the index lacks."""
+        missing: dict[str, float] = {}
+        for status, timers in ((Status.REQUESTED, None), (Status.ACCEPTED, "fu"),
+                               (Status.IN_PROGRESS, "fu")):
+            key = self.store.keys.by_status(status)
+            async for raw, _ in self.store.redis.zscan_iter(key, count=500):
+                rid = raw.decode()
+                referral = await self.store.referrals.get(rid)
+                policy = self.ladder.policy(referral.type, referral.urgency) if referral else None
+                if policy is None:
+                    continue
+                names = (ACK,) if timers is None else self.ladder.follow_ups(policy)
+                if status is Status.IN_PROGRESS:
+                    met = self.ladder.follow_ups(policy, met_by=Status.IN_PROGRESS.value)
+                    names = tuple(n for n in names if n not in met)
+                for timer in names:
+                    state = await self.store.referrals.timer_state(rid, timer_field(timer))
+                    if state is None:
+                        continue
+                    rung = Rung.parse(timer, state, 0.0)
+                    due = self.ladder.at(policy, referral.destination, timer, rung.step,
+                                         rung.round, rung.base).due
+                    missing[member(rid, timer)] = due
+        repaired = await self.store.timers.schedule_missing(missing)
+        if repaired:
+            log.warning("reconciler re-added %d timers missing from the index", repaired)
+        return repaired
+
+    async def run(self, stop: threading.Event, *, interval: float = 0.2,
+                  reconcile_every: float = 60.0) -> None:
+        await self.reconcile()
+        last = self.clock.now()
+        while not stop.is_set():
+            try:
+                await self.tick()
+                await self.reap()
+                if self.clock.now() - last >= reconcile_every:
+                    await self.reconcile()
+                    last = self.clock.now()
+            except Exception:  # keep ticking through a Redis blip; the next tick catches up
+                log.exception("tick failed")
+            await asyncio.sleep(interval)

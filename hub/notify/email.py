@@ -1,0 +1,61 @@
+"""Email with aiosmtplib: TLS or STARTTLS, authentication, timeouts, and a Message-ID
+derived from the notice's idempotency key (so a re-sent notice is recognisably the same)."""
+
+from __future__ import annotations
+
+import hashlib
+from email.message import EmailMessage
+from email.utils import formatdate
+
+import aiosmtplib
+
+from .base import Notice, PermanentSendError, Sent, TransientSendError
+
+
+def message_id(key: str) -> str:
+    return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@ccr-hub>"
+
+
+class EmailChannel:
+    kind = "email"
+
+    def __init__(self, host: str, port: int, *, sender: str, username: str | None = None,
+                 password: str | None = None, use_tls: bool = False, start_tls: bool = False,
+                 timeout: float = 10.0):
+        self._host, self._port, self._sender = host, port, sender
+        self._username, self._password = username, password
+        self._use_tls, self._start_tls, self._timeout = use_tls, start_tls, timeout
+
+    def build(self, notice: Notice) -> EmailMessage:
+        message = EmailMessage()
+        message["From"] = self._sender
+        message["To"] = notice.to
+        message["Subject"] = notice.subject
+        message["Date"] = formatdate(localtime=False)
+        message["Message-ID"] = message_id(notice.key)
+        message.set_content(notice.text)
+        if notice.html:
+            message.add_alternative(notice.html, subtype="html")
+        return message
+
+    async def send(self, notice: Notice) -> Sent:
+        message = self.build(notice)
+        try:
+            await aiosmtplib.send(message, hostname=self._host, port=self._port,
+                                  username=self._username, password=self._password,
+                                  use_tls=self._use_tls, start_tls=self._start_tls or None,
+                                  timeout=self._timeout)
+        except aiosmtplib.SMTPRecipientsRefused as e:
+            codes = [r.code for r in e.recipients]
+            if all(400 <= c < 500 for c in codes):
+                raise TransientSendError(f"recipient deferred ({codes})") from None
+            raise PermanentSendError(f"recipient refused ({codes})") from None
+        except aiosmtplib.SMTPAuthenticationError as e:
+            raise PermanentSendError(f"authentication failed ({e.code})", status=e.code) \
+                from None
+        except aiosmtplib.SMTPResponseException as e:
+            error = TransientSendError if 400 <= e.code < 500 else PermanentSendError
+            raise error(f"the mail server answered {e.code}", status=e.code) from None
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as e:
+            raise TransientSendError(f"mail server unreachable: {type(e).__name__}") from None
+        return Sent(provider_id=message["Message-ID"])

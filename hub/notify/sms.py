@@ -1,0 +1,102 @@
+"""SMS over an HTTP gateway with the aiohttp client: a generic JSON webhook and a
+Twilio-compatible form API. A notice must fit one segment; a gateway's 429 or 5xx (or no
+answer) is transient, any other refusal permanent."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+import aiohttp
+
+from .base import Notice, PermanentSendError, Sent, TransientSendError
+
+GSM7 = set("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLM"
+           "NOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
+GSM7_EXTENDED = set("^{}\\[~]|€")
+
+
+def fits_one_segment(text: str) -> bool:
+    if all(c in GSM7 or c in GSM7_EXTENDED for c in text):
+        return sum(2 if c in GSM7_EXTENDED else 1 for c in text) <= 160
+    return len(text.encode("utf-16-le")) // 2 <= 70
+
+
+def _idempotency(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+class _Gateway:
+    kind = "sms"
+
+    def __init__(self, timeout: float):
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._session: aiohttp.ClientSession | None = None
+
+    def _client(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            self._session = aiohttp.ClientSession(timeout=self._timeout)
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def _post(self, url: str, **kwargs) -> dict:
+        try:
+            async with self._client().post(url, **kwargs) as r:
+                if r.status == 429 or r.status >= 500:
+                    raise TransientSendError(f"the SMS gateway answered {r.status}",
+                                             status=r.status)
+                if r.status >= 400:
+                    raise PermanentSendError(f"the SMS gateway refused ({r.status})",
+                                             status=r.status)
+                return await r.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError) as e:
+            raise TransientSendError(f"SMS gateway unreachable: {type(e).__name__}") from None
+        except ValueError:
+            raise TransientSendError("the SMS gateway answered something unreadable") from None
+
+    @staticmethod
+    def _check(notice: Notice) -> None:
+        if not fits_one_segment(notice.text):
+            raise PermanentSendError("the SMS does not fit one segment")
+
+
+class WebhookSms(_Gateway):
+    """POST {"to", "body", "idempotency_key"} with a bearer token; answers {"id": ...}."""
+
+    def __init__(self, url: str, token: str, *, timeout: float = 10.0):
+        super().__init__(timeout)
+        self._url, self._token = url, token
+
+    async def send(self, notice: Notice) -> Sent:
+        self._check(notice)
+        doc = await self._post(self._url, json={"to": notice.to, "body": notice.text,
+                                                "idempotency_key": _idempotency(notice.key)},
+                               headers={"Authorization": f"Bearer {self._token}"})
+        return Sent(provider_id=str(doc.get("id", "")))
+
+
+class TwilioSms(_Gateway):
+    """Twilio's Messages API (or a compatible gateway): form fields, basic auth."""
+
+    def __init__(self, base_url: str, account_sid: str, auth_token: str, sender: str, *,
+                 timeout: float = 10.0):
+        super().__init__(timeout)
+        self._url = f"{base_url.rstrip('/')}/2010-04-01/Accounts/{account_sid}/Messages.json"
+        self._auth = aiohttp.BasicAuth(account_sid, auth_token)
+        self._sender = sender
+
+    async def send(self, notice: Notice) -> Sent:
+        self._check(notice)
+        doc = await self._post(self._url, data={"To": notice.to, "From": self._sender,
+                                                "Body": notice.text}, auth=self._auth,
+                               headers={"Idempotency-Key": _idempotency(notice.key)})
+        return Sent(provider_id=str(doc.get("sid", "")))
+
+
+def verify_webhook_signature(secret: str, body: bytes, signature_hex: str) -> bool:
+    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, signature_hex)

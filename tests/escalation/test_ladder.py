@@ -1,0 +1,99 @@
+"""An unacknowledged urgent discharge handoff walks the whole ladder at the right times;
+an acknowledgement stops it; notices carry nothing from inside the envelope."""
+
+from __future__ import annotations
+
+import base64
+from collections import Counter
+
+from hub.crypto import ReceiptStatus, sign_receipt
+
+DEST, TYPE = "harbor-house", "discharge-handoff"
+CANARY = "CANARY-Jane-Roe-555-0199"
+INTAKE, DIRECTOR = "intake@harbor.example.org", "director@harbor.example.org"
+COORDINATOR = "coordinator@ccr.example.org"
+NIGHT = "+15555550121"
+HOUR = 3600
+
+
+async def submit(hub, content: bytes = b"{}") -> str:
+    w = hub.world
+    nurse = w.first("mercy-hospital", "sender")
+    sealed = w.seal_referral(nurse, DEST, TYPE, content)
+    r = await hub.client.post("/v1/referrals", json=w.submit_body(sealed, DEST, TYPE),
+                              headers=nurse.auth)
+    assert r.status == 201
+    return sealed, (await r.json())["id"]
+
+
+async def acknowledge(hub, sealed, rid: str) -> None:
+    point = hub.world.first(DEST, "point_person")
+    receipt = sign_receipt(point.device, envelope_id=sealed.header.envelope_id,
+                           header_hash=sealed.header.hash, status=ReceiptStatus.ACKNOWLEDGED,
+                           at=int(hub.clock.now()))
+    r = await hub.client.post(f"/v1/referrals/{rid}/acknowledge", headers=point.auth,
+                              json={"receipt": base64.b64encode(receipt).decode()})
+    assert r.status == 200, await r.text()
+
+
+def received(rig) -> list[str]:
+    return [m["To"] for m in rig.mail.messages] + [t["to"] for t in rig.sms.texts]
+
+
+async def test_an_unacknowledged_referral_walks_the_whole_ladder(rig) -> None:
+    hub = rig.hub
+    _, rid = await submit(hub, CANARY.encode())
+    await rig.run_due()
+    assert received(rig) == [INTAKE]
+    meta = await (await hub.client.get(f"/v1/referrals/{rid}",
+                                       headers=hub.world.first(DEST, "point_person").auth)).json()
+    assert meta["notified_at"] == hub.clock.now()
+
+    assert await rig.advance(HOUR - 1) == 0
+    await rig.advance(1)
+    assert sorted(received(rig)) == sorted([INTAKE, NIGHT, DIRECTOR])
+    assert await hub.store.timers.stalled() == []
+
+    before = Counter(received(rig))
+    await rig.advance(HOUR)  # the coordinator, and the second round's first rung
+    assert Counter(received(rig)) - before == Counter([COORDINATOR, INTAKE])
+    assert await hub.store.timers.stalled() == [rid]
+    await rig.advance(HOUR)
+    await rig.advance(HOUR)
+    assert len(received(rig)) == 8  # two rounds of: 1 + 2 + 1
+    assert await rig.advance(10 * HOUR) == 0
+
+    levels = [m["Subject"] for m in rig.mail.to(INTAKE)]
+    assert levels[0].endswith("is waiting") and levels[1].endswith("needs action now")
+    night = [t for t in rig.sms.texts if t["to"] == NIGHT]
+    assert night[0]["body"].startswith("CCR Hub: ref ")  # Spanish, one segment
+    assert all(len(t["body"]) <= 160 for t in rig.sms.texts)
+    for message in rig.mail.messages:
+        assert CANARY not in message.as_string()
+        assert rid[:8] in message["Subject"] and "Jane" not in message.as_string()
+    assert not [t for t in rig.sms.texts if CANARY in t["body"]]
+
+
+async def test_an_acknowledgement_stops_the_ladder(rig) -> None:
+    hub = rig.hub
+    sealed, rid = await submit(hub)
+    await rig.run_due()
+    await rig.advance(30 * 60)
+    await acknowledge(hub, sealed, rid)
+    assert await rig.advance(12 * HOUR) == 0
+    assert received(rig) == [INTAKE]
+    assert await hub.store.timers.size(hub.store.keys.deadlines()) == (0, 0)
+
+
+async def test_an_acknowledgement_racing_a_claimed_step_gets_no_notice_after_it(rig) -> None:
+    hub = rig.hub
+    sealed, rid = await submit(hub)
+    await rig.run_due()
+    hub.clock.advance(HOUR)
+    assert await rig.ticker.tick() == 1  # the backups' rung is claimed and queued ...
+    await acknowledge(hub, sealed, rid)  # ... and the acknowledgement commits first
+    rig.work()
+    assert await rig.run_due() == 0
+    assert received(rig) == [INTAKE]
+    notices = await hub.store.notices.of_referral(rid)
+    assert [n["person"] for n in notices] == ["harbor-intake"]
