@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     sms_gateway_url: str | None = None
     sms_token_file: Path | None = None
+    timer_lease: float = Field(60.0, gt=0, description="seconds a worker has to finish a "
+                               "claimed step or delivery before it is fired again")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 

@@ -27,7 +27,8 @@ def _tick_forever(settings: Settings, queue: Queue, stop: threading.Event) -> No
     async def go() -> None:
         services = build_services(settings)
         try:
-            await Ticker(services.store, services.clock, queue, services.ladder).run(stop)
+            await Ticker(services.store, services.clock, queue, services.ladder,
+                         lease=settings.timer_lease).run(stop)
         finally:
             await services.close()
 
