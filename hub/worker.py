@@ -7,9 +7,10 @@ import asyncio
 import threading
 
 from redis import Redis
-from rq import Queue, Worker
+from rq import Queue, SimpleWorker
 
 from hub.config import Settings
+from hub.escalation import runtime
 
 
 def queue_name(settings: Settings) -> str:
@@ -49,8 +50,11 @@ def run_worker(settings: Settings, *, burst: bool = False, ticker: bool = True) 
                                   name="ticker", daemon=True)
         thread.start()
     try:
-        return Worker([queue], connection=connection).work(burst=burst)
+        # Jobs run in this process (no fork per job), so they share one engine: its Redis
+        # connection, verified rosters and mail and SMS sessions outlive a single job.
+        return SimpleWorker([queue], connection=connection).work(burst=burst)
     finally:
         stop.set()
         if thread is not None:
             thread.join(5)
+        runtime.reset()

@@ -45,9 +45,11 @@ class Builder:
 def _running(b: Builder) -> None:
     b.add("serve", server.cmd_serve, "Run the web server (needs HUB_REDIS_URL)",
           config=True).add_argument("--port", type=int)
-    b.add("worker", server.cmd_worker, "Run the background worker (needs HUB_REDIS_URL)",
-          config=True).add_argument("--burst", action="store_true",
-                                    help="stop when the queue is empty")
+    c = b.add("worker", server.cmd_worker, "Run the background worker and the deadline "
+              "ticker (needs HUB_REDIS_URL)", config=True)
+    c.add_argument("--burst", action="store_true", help="stop when the queue is empty")
+    c.add_argument("--no-ticker", action="store_true",
+                   help="only run jobs (another worker runs the ticker)")
     b.add("run", server.cmd_run, "Development: embedded Valkey, mail sink, worker and web "
           "server, demo tokens", config=True).add_argument("--port", type=int)
     b.add("demo", server.cmd_demo, "Play a scripted referral against the hub 'hub run' started",

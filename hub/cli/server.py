@@ -37,7 +37,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     if settings.redis_url is None:
         raise Problem("set HUB_REDIS_URL to the hub's Redis")
     setup_logging(settings.log_level)
-    run_worker(settings, burst=args.burst)
+    run_worker(settings, burst=args.burst, ticker=not args.no_ticker)
     return EXIT_OK
 
 
