@@ -38,11 +38,12 @@ class Services:
     monitor: MonitorService
     ladder: Ladder
 
-    def engine(self, channels: Mapping[str, Channel], base_url: str) -> Engine:
+    def engine(self, channels: Mapping[str, Channel], base_url: str, *,
+               lease: float = 60.0) -> Engine:
         """The escalation engine over these services, delivering on ``channels``."""
         return Engine(store=self.store, clock=self.clock, ccr=self.ccr, ladder=self.ladder,
                       directory=self.directory, auditor=self.auditor, channels=channels,
-                      base_url=base_url)
+                      base_url=base_url, lease=lease)
 
     async def close(self) -> None:
         await self.store.close()

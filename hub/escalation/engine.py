@@ -10,6 +10,7 @@ referral is flagged in the coordinators' stalled queue."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import random
 from collections.abc import Mapping
@@ -59,10 +60,18 @@ class Engine:
     auditor: Auditor
     channels: Mapping[str, Channel]
     base_url: str
+    lease: float = 60.0  # seconds to send a notice claimed at commit before it is re-sent
     rand: random.Random = random.Random()  # noqa: B008 - jitter only, never security
 
     # -- timers ------------------------------------------------------------------------------
     async def fire(self, member: str) -> str:
+        """Fire a due rung, then send at once the notices it committed that are due now
+        (a notice held back by quiet hours waits in the deliveries queue)."""
+        outcome, claimed = await self._fire(member)
+        await asyncio.gather(*(self.deliver(nid) for nid in claimed))
+        return outcome
+
+    async def _fire(self, member: str) -> tuple[str, list[str]]:
         rid, timer = split_member(member)
         queue = self.store.keys.deadlines()
         referral = await self.store.referrals.get(rid)
@@ -71,15 +80,21 @@ class Engine:
         if referral is None or state is None or policy is None \
                 or referral.status not in watching(timer):
             await self.store.timers.release(queue, member)
-            return "done"
+            return "done", []
         rung = Rung.parse(timer, state, due=0.0)
         step = policy.escalation[rung.step]
         roster = await self.directory.verified_roster(referral.destination)
         level = rung.round * len(policy.escalation) + rung.step + 1
+        due = self.ladder.at(policy, referral.destination, timer, rung.step, rung.round,
+                             rung.base).due
+        claimed: list[str] = []
         for person in people_to_notify(self.ccr, referral.destination, referral.type,
                                        step.notify, roster):
-            if await self._commit(referral, rung, level, person, 0) == "stale":
-                return await self._stale(member)
+            outcome, nid = await self._commit(referral, rung, level, person, 0, due)
+            if outcome == "stale":
+                return await self._stale(member), claimed
+            if outcome == "claimed":
+                claimed.append(nid)
         now = self.clock.now()
         following = self.ladder.next(policy, referral.destination, rung)
         first = HistoryEvent(at=now, actor="hub", action="notified") \
@@ -89,7 +104,7 @@ class Engine:
             next_state=following.state() if following else None,
             next_due=following.due if following else 0.0, now=now,
             flag_stalled=step.notify == "coordinator", first_notice=first)
-        return await self._stale(member) if result == "stale" else result
+        return (await self._stale(member) if result == "stale" else result), claimed
 
     async def _stale(self, member: str) -> str:
         """The referral changed under this step: fire again with what it is now (if the
@@ -98,10 +113,12 @@ class Engine:
         return "stale"
 
     async def _commit(self, referral: Referral, rung: Rung, level: int, person: Person,
-                      index: int) -> str:
+                      index: int, rung_due: float) -> tuple[str, str]:
+        """Commit the notice for ``person`` on their channel number ``index``: its outcome
+        (see NoticeStore.commit, or 'no-channel') and its id."""
         ch = channel(person, index)
         if ch is None:
-            return "no-channel"
+            return "no-channel", ""
         agency = self.ccr.find_agency(referral.destination)
         now = self.clock.now()
         policy = self.ladder.policy(referral.type, referral.urgency)
@@ -115,12 +132,14 @@ class Engine:
                   "channel_index": str(index), "to": address(ch), "subject": text.subject,
                   "text": text.sms if ch.kind == "sms" else text.text, "html": text.html,
                   "status": "queued", "attempts": "0", "created_at": str(now),
+                  "rung_due": str(rung_due),
                   "send_by": str(now + SEND_WINDOW[referral.urgency])}
         deliver_at = after_quiet_hours(person, agency.timezone, now, referral.urgency)
-        return await self.store.notices.commit(
+        outcome = await self.store.notices.commit(
             referral.id, nid, fields, generation=referral.generation,
-            statuses=watching(rung.timer), deliver_at=deliver_at,
+            statuses=watching(rung.timer), deliver_at=deliver_at, now=now, lease=self.lease,
             audit=self.auditor.event(None, f"notice.{ch.kind}", referral=referral.id))
+        return outcome, nid
 
     # -- deliveries --------------------------------------------------------------------------
     async def deliver(self, nid: str) -> str:
@@ -130,6 +149,11 @@ class Engine:
             return "done"
         if notice["status"] == "dead":
             return await self._dead_letter(nid, notice, "dead")
+        referral = await self.store.referrals.get(notice["referral"])
+        if referral is None or referral.status.value not in watching(notice["timer"]):
+            # acknowledged (or closed) since the notice was committed: it is not sent
+            await self.store.notices.update(nid, {"status": "cancelled"}, release=True)
+            return "cancelled"
         adapter = self.channels.get(notice["channel"])
         if adapter is None:
             return await self._dead_letter(nid, notice, "no adapter for this channel")
@@ -160,14 +184,20 @@ class Engine:
         await self.store.notices.update(nid, {"status": "dead", "last_error": why[:200]})
         referral = await self.store.referrals.get(notice["referral"])
         person = self.ccr.find_person(notice["person"])
+        following = ""
         if referral is not None and person is not None:
             state = await self.store.referrals.timer_state(referral.id,
                                                            timer_field(notice["timer"]))
             base = Rung.parse(notice["timer"], state, 0.0).base if state else referral.submitted_at
             rung = Rung(notice["timer"], int(notice["step"]), int(notice["round"]), base, 0.0)
             nxt = int(notice["channel_index"]) + 1
-            outcome = await self._commit(referral, rung, int(notice["level"]), person, nxt)
+            outcome, next_nid = await self._commit(referral, rung, int(notice["level"]),
+                                                   person, nxt, float(notice["rung_due"]))
             if outcome == "no-channel":
                 await self.store.timers.flag_stalled(referral.id, self.clock.now())
+            if outcome == "claimed":
+                following = next_nid
         await self.store.timers.release(self.store.keys.deliveries(), nid)
+        if following:
+            await self.deliver(following)
         return "dead"

@@ -30,7 +30,8 @@ async def engine_from_settings() -> AsyncIterator[Engine]:
     services = build_services(settings)
     channels = channels_from_settings(settings)
     try:
-        yield services.engine(channels, settings.public_base_url)
+        yield services.engine(channels, settings.public_base_url,
+                              lease=settings.timer_lease)
     finally:
         for adapter in channels.values():
             close = getattr(adapter, "close", None)

@@ -22,6 +22,7 @@ from . import jobs
 log = logging.getLogger(__name__)
 LEASE = 60.0  # seconds a worker has to finish a step before it is fired again
 BATCH = 500
+INTERVAL = 0.05  # the longest a ticker sleeps: a timer added for "now" waits at most this
 
 
 def job_id(name: str, member: str, due: float) -> str:
@@ -87,7 +88,15 @@ class Ticker:
             log.warning("reconciler re-added %d timers missing from the index", repaired)
         return repaired
 
-    async def run(self, stop: threading.Event, *, interval: float = 0.2,
+    async def pause(self, interval: float) -> float:
+        """How long to sleep before the next tick: until the earliest entry falls due, at
+        most ``interval`` (entries added meanwhile are seen within it)."""
+        soonest = await self.store.timers.soonest((self.store.keys.deadlines(),
+                                                   self.store.keys.deliveries()))
+        wait = interval if soonest is None else soonest - self.clock.now()
+        return min(interval, max(wait, 0.0))
+
+    async def run(self, stop: threading.Event, *, interval: float = INTERVAL,
                   reconcile_every: float = 60.0) -> None:
         await self.reconcile()
         last = self.clock.now()
@@ -98,6 +107,7 @@ class Ticker:
                 if self.clock.now() - last >= reconcile_every:
                     await self.reconcile()
                     last = self.clock.now()
+                await asyncio.sleep(await self.pause(interval))
             except Exception:  # keep ticking through a Redis blip; the next tick catches up
                 log.exception("tick failed")
-            await asyncio.sleep(interval)
+                await asyncio.sleep(interval)

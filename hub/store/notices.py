@@ -21,13 +21,17 @@ class NoticeStore:
         self._s = scripts
 
     async def commit(self, rid: str, nid: str, fields: dict[str, str], *, generation: int,
-                     statuses: tuple[str, ...], deliver_at: float, audit: AuditEvent) -> str:
-        """'created', 'exists' (this idempotency key was committed before) or 'stale'."""
+                     statuses: tuple[str, ...], deliver_at: float, audit: AuditEvent,
+                     now: float, lease: float) -> str:
+        """'claimed' (due now, and claimed for the caller to send under ``lease``),
+        'created' (queued for later), 'exists' (this idempotency key was committed before)
+        or 'stale'."""
         k = self._k
         result = await self._s.claim_notice(
-            keys=[k.referral(rid), k.notice(nid), k.notices_of(rid), k.deliveries(), k.audit()],
+            keys=[k.referral(rid), k.notice(nid), k.notices_of(rid), k.deliveries(), k.audit(),
+                  k.inflight(k.deliveries())],
             args=[generation, json.dumps(list(statuses)), json.dumps(fields), deliver_at, nid,
-                  dumps(audit)])
+                  dumps(audit), now, now + lease])
         return result.decode()
 
     async def get(self, nid: str) -> dict[str, str] | None:

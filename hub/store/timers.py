@@ -64,6 +64,14 @@ class TimerStore:
             queued, claimed = await pipe.execute()
         return queued if queued is not None else claimed
 
+    async def soonest(self, queues: tuple[str, ...]) -> float | None:
+        """When the earliest entry of any of ``queues`` falls due (None when all are empty)."""
+        async with self._r.pipeline(transaction=False) as pipe:
+            for queue in queues:
+                pipe.zrange(queue, 0, 0, withscores=True)
+            firsts = [score for rows in await pipe.execute() for _, score in rows]
+        return min(firsts, default=None)
+
     async def schedule_missing(self, entries: dict[str, float]) -> int:
         """Add timers that are in neither the queue nor the claimed set (the reconciler)."""
         added = 0

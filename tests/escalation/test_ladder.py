@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import base64
 from collections import Counter
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from hub.crypto import ReceiptStatus, sign_receipt
+from hub.crypto import ReceiptStatus, Urgency, sign_receipt
 
 DEST, TYPE = "harbor-house", "discharge-handoff"
 CANARY = "CANARY-Jane-Roe-555-0199"
@@ -14,6 +16,7 @@ INTAKE, DIRECTOR = "intake@harbor.example.org", "director@harbor.example.org"
 COORDINATOR = "coordinator@ccr.example.org"
 NIGHT = "+15555550121"
 HOUR = 3600
+CHICAGO = ZoneInfo("America/Chicago")
 
 
 async def submit(hub, content: bytes = b"{}") -> str:
@@ -97,3 +100,30 @@ async def test_an_acknowledgement_racing_a_claimed_step_gets_no_notice_after_it(
     assert received(rig) == [INTAKE]
     notices = await hub.store.notices.of_referral(rid)
     assert [n["person"] for n in notices] == ["harbor-intake"]
+
+
+async def test_a_notice_held_for_quiet_hours_is_not_sent_once_acknowledged(rig) -> None:
+    hub = rig.hub
+    late_evening = datetime(2027, 1, 19, 23, 0, tzinfo=CHICAGO).timestamp()  # a Tuesday
+    hub.clock.set(late_evening)
+    w = hub.world
+    nurse = w.first("mercy-hospital", "sender")
+    sealed = w.seal_referral(nurse, DEST, TYPE, b"{}", now=int(late_evening),
+                             urgency=Urgency.ROUTINE)
+    body = {**w.submit_body(sealed, DEST, TYPE),
+            "consent": {**w.consent(DEST, TYPE), "given_at": int(late_evening) - 60,
+                        "expires_at": int(late_evening) + 30 * 86400}}
+    r = await hub.client.post("/v1/referrals", json=body, headers=nurse.auth)
+    assert r.status == 201, await r.text()
+    rid = (await r.json())["id"]
+    await rig.run_due()
+    assert received(rig) == []  # the intake advocate's quiet hours run to 07:00
+    (held,) = await hub.store.notices.of_referral(rid)
+    assert held["status"] == "queued"
+
+    hub.clock.set(late_evening + 1800)
+    await acknowledge(hub, sealed, rid)  # the night backup saw it in the inbox
+    await rig.advance(9 * HOUR)
+    assert received(rig) == []
+    (held,) = await hub.store.notices.of_referral(rid)
+    assert held["status"] == "cancelled"

@@ -1,0 +1,205 @@
+"""Escalation latency: from a rung's deadline to its notice accepted by a local SMTP server.
+
+    python -m bench.escalation [--quick] [--open N] [--due K] [--seconds S] [--workers W]
+
+Loads N open referrals into a durable embedded Valkey (AOF, fsync always); K of them have
+their first rung (notify the point person) fall due spread over S seconds of real time,
+the rest later. Starts W `hub worker` processes (one runs the ticker) and an SMTP sink,
+and measures, for every rung that fell due, the time from its deadline to the SMTP server
+accepting its email. Beside it, in the same run, the timer-only baseline: the same ticker
+claiming the same number of bare entries, measured from deadline to claim.
+
+Prints progress to stderr and one JSON object as the last line of stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from aiosmtpd.controller import Controller
+
+from hub.build import build_services
+from hub.config import Settings
+from hub.embedded import start_embedded
+from hub.escalation.ticker import INTERVAL
+from hub.models import Consent, HistoryEvent, Referral, Status
+from hub.notify.email import message_id
+from hub.sandbox import install_world, make_world
+
+from .submit import free_port, log, percentile
+
+ROOT = Path(__file__).resolve().parents[1]
+DEST, TYPE, PREFIX = "harbor-house", "discharge-handoff", "bench"
+
+
+class Sink:
+    def __init__(self) -> None:
+        self.arrivals: list[tuple[str, float]] = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        at = time.time()
+        for line in envelope.original_content.split(b"\r\n"):
+            if line.lower().startswith(b"message-id:"):
+                self.arrivals.append((line.split(b":", 1)[1].strip().decode(), at))
+        return "250 OK"
+
+
+def referral(rid: str, submitted_at: float, now: float) -> Referral:
+    consent = Consent(agency=DEST, purposes=(TYPE,), given_at=int(now) - 60, method="written",
+                      documented_by="mercy-nurse-1", expires_at=int(now) + 30 * 86400)
+    return Referral(id=rid, status=Status.REQUESTED, generation=1,
+                    sender_agency="mercy-hospital", sender_person="mercy-nurse-1",
+                    destination=DEST, type=TYPE, urgency="urgent", created_at=int(now),
+                    expires_at=int(now) + 30 * 86400, submitted_at=submitted_at,
+                    updated_at=now, header_hash="00" * 32, envelope_digest="00" * 32,
+                    consent=consent, ack_due_at=submitted_at + 7200)
+
+
+async def load(services, count: int, due: int, start: float, seconds: float) -> list[str]:
+    """N open referrals straight into the store; the first ``due`` fall due in the run."""
+    stamp, _ = await services.directory.routing_roster(DEST)
+    now, firing = time.time(), []
+    planner = services.referrals._timers  # the same planner the submit path uses
+
+    async def one(i: int) -> None:
+        rid = os.urandom(16).hex()
+        at = start + seconds * i / max(due, 1) if i < due else start + 86400 + i
+        r = referral(rid, at, now)
+        first, fields = planner.on_submit(r)
+        await services.store.referrals.create(
+            r, b"\0" * 512, HistoryEvent(at=now, actor="bench", action="submitted"), first,
+            services.auditor.event(None, "bench.load", referral=rid), roster=stamp,
+            timer_fields=fields)
+        if i < due:
+            firing.append(rid)
+
+    for batch in range(0, count, 64):
+        await asyncio.gather(*(one(i) for i in range(batch, min(count, batch + 64))))
+    return firing
+
+
+async def timer_only(services, count: int, seconds: float) -> list[float]:
+    """The baseline: bare entries in a sorted set, claimed by the same Lua claim loop."""
+    queue, start = f"{PREFIX}:baseline", time.time() + 1
+    await services.store.redis.zadd(queue, {f"b{i}": start + seconds * i / count
+                                            for i in range(count)})
+    lateness: list[float] = []
+    while len(lateness) < count and time.time() < start + seconds + 10:
+        now = time.time()
+        for _, due in await services.store.timers.claim(queue, now, 60, 500):
+            lateness.append(now - due)
+        await asyncio.sleep(await ticker_pause(services, queue))
+    return lateness
+
+
+async def ticker_pause(services, queue: str) -> float:
+    """The ticker's sleep: until the soonest entry, at most its interval."""
+    soonest = await services.store.timers.soonest((queue,))
+    return INTERVAL if soonest is None else min(INTERVAL, max(soonest - time.time(), 0.0))
+
+
+def start_workers(env: dict[str, str], count: int) -> list[subprocess.Popen]:
+    return [subprocess.Popen([sys.executable, "-m", "hub.cli", "worker",
+                              *([] if i == 0 else ["--no-ticker"])], env=env, cwd=ROOT,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             start_new_session=True) for i in range(count)]
+
+
+async def measure(services, firing: list[str], sink: Sink, start: float,
+                  seconds: float) -> dict[str, object]:
+    deadline = start + seconds + 30
+    while time.time() < deadline and len(sink.arrivals) < len(firing):
+        await asyncio.sleep(0.5)
+    await asyncio.sleep(2)  # anything late or duplicated arrives now
+    arrived: dict[str, list[float]] = {}
+    for mid, at in sink.arrivals:
+        arrived.setdefault(mid, []).append(at)
+    latencies, committed, missing, fired = [], [], 0, 0
+    for rid in firing:
+        notices = await services.store.notices.of_referral(rid)
+        fired += len(notices)
+        times = [arrived[message_id(n["id"])][0] for n in notices
+                 if message_id(n["id"]) in arrived]
+        if not times:
+            missing += 1
+            continue
+        latencies.append(times[0] - float(notices[0]["rung_due"]))
+        committed.append(float(notices[0]["created_at"]) - float(notices[0]["rung_due"]))
+    duplicates = sum(len(v) - 1 for v in arrived.values())
+    return {"fired": fired, "missing": missing, "duplicates": duplicates,
+            "p50_ms": round(percentile(latencies, 50), 1),
+            "p99_ms": round(percentile(latencies, 99), 1),
+            "max_ms": round(max(latencies, default=0) * 1000, 1),
+            "committed_p50_ms": round(percentile(committed, 50), 1)}
+
+
+async def run(args: argparse.Namespace) -> dict[str, object]:
+    data = Path(tempfile.mkdtemp(prefix="bench-escalation-"))
+    server = start_embedded(data, durable=True)
+    sink = Sink()
+    smtp = Controller(sink, hostname="127.0.0.1", port=free_port())
+    smtp.start()
+    settings = Settings(redis_url=server.connection_url, key_prefix=PREFIX,
+                        ccr_dir=ROOT / "config" / "example")
+    services = build_services(settings)
+    workers: list[subprocess.Popen] = []
+    try:
+        await install_world(make_world(services.ccr, int(time.time())), services)
+        log(f"timer-only baseline: {args.due} entries over {args.seconds:.0f} s")
+        baseline = await timer_only(services, args.due, args.seconds)
+        start = time.time() + 5 + args.open / 4000
+        log(f"loading {args.open} open referrals ({args.due} fall due in the run)")
+        firing = await load(services, args.open, args.due, start, args.seconds)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+        env.update(HUB_REDIS_URL=server.connection_url, HUB_KEY_PREFIX=PREFIX,
+                   HUB_CCR_DIR=str(ROOT / "config" / "example"),
+                   HUB_SMTP_PORT=str(smtp.port), HUB_LOG_LEVEL="WARNING")
+        workers = start_workers(env, args.workers)
+        log(f"{args.workers} workers running; rungs fall due from {start - time.time():.1f} s")
+        figures = await measure(services, firing, sink, start, args.seconds)
+    finally:
+        for proc in workers:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(15)
+        smtp.stop()
+        await services.close()
+        server.stop()
+    log(f"fired {figures['fired']}, p99 {figures['p99_ms']} ms")
+    return {"open": args.open, "due": args.due, **figures,
+            "baseline_timer_only_p50_ms": round(percentile(baseline, 50), 1),
+            "baseline_timer_only_p99_ms": round(percentile(baseline, 99), 1),
+            "workers": args.workers, "seconds": args.seconds,
+            "targets": {"missing": 0, "duplicates": 0, "p99_ms": 500, "max_ms": 2000},
+            "durability": "appendonly yes, appendfsync always", "quick": args.quick}
+
+
+def main(argv: list[str] | None = None) -> dict[str, object]:
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="a short run (under 45 s)")
+    p.add_argument("--open", type=int, help="open referrals (default 100,000; quick 5,000)")
+    p.add_argument("--due", type=int, help="how many fall due during the run")
+    p.add_argument("--seconds", type=float, help="how long rungs keep falling due")
+    p.add_argument("--workers", type=int, default=2)
+    args = p.parse_args(argv)
+    args.open = args.open or (5_000 if args.quick else 100_000)
+    args.due = args.due or (200 if args.quick else 3_000)
+    args.seconds = args.seconds or (8.0 if args.quick else 60.0)
+    random.seed(1)
+    result = asyncio.run(run(args))
+    print(json.dumps(result))
+    return result
+
+
+if __name__ == "__main__":
+    main()
