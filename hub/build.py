@@ -14,6 +14,7 @@ from hub.routing.directory import Ccr, load_ccr
 from hub.routing.ladder import Ladder
 from hub.services.audit import Auditor
 from hub.services.consent import ConsentService
+from hub.services.deliveries import DeliveryReports
 from hub.services.directory import DirectoryService
 from hub.services.lifecycle import LifecycleService
 from hub.services.monitor import MonitorService
@@ -36,6 +37,7 @@ class Services:
     lifecycle: LifecycleService
     threads: ThreadService
     monitor: MonitorService
+    deliveries: DeliveryReports
     ladder: Ladder
 
     def engine(self, channels: Mapping[str, Channel], base_url: str, *,
@@ -72,4 +74,5 @@ def build_services(settings: Settings, *, store: Store | None = None, clock: Clo
                                    referrals=referrals, timers=timers, auditor=auditor),
         threads=ThreadService(store=store, clock=clock, directory=directory, referrals=referrals,
                               consent=consent, auditor=auditor),
-        monitor=MonitorService(store=store, ccr=ccr), ladder=timers.ladder)
+        monitor=MonitorService(store=store, ccr=ccr), ladder=timers.ladder,
+        deliveries=DeliveryReports(store=store, clock=clock, auditor=auditor))

@@ -34,8 +34,15 @@ class Settings(BaseSettings):
     smtp_username: str | None = None
     smtp_password_file: Path | None = None
     smtp_starttls: bool = False
-    sms_gateway_url: str | None = None
-    sms_token_file: Path | None = None
+    sms_provider: Literal["webhook", "twilio"] = "webhook"
+    sms_gateway_url: str | None = Field(None, description="the webhook's URL, or Twilio's "
+                                        "API base (https://api.twilio.com)")
+    sms_token_file: Path | None = Field(None, description="the webhook's bearer token, or "
+                                        "Twilio's auth token (which also signs its reports)")
+    sms_account_sid: str | None = None
+    sms_sender: str | None = Field(None, description="Twilio: the number notices come from")
+    sms_report_secret_file: Path | None = Field(None, description="webhook: the HMAC secret "
+                                                "that signs its delivery reports")
     timer_lease: float = Field(60.0, gt=0, description="seconds a worker has to finish a "
                                "claimed step or delivery before it is fired again")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -63,3 +70,8 @@ def load_settings(**overrides: Any) -> Settings:
         first = e.errors()[0]
         key = ".".join(str(p) for p in first["loc"])
         raise ConfigError(first["msg"], path=source or "environment", key=key) from None
+
+
+def read_secret(path: Path | None) -> str | None:
+    """A secret from its file (kept out of committed files and the environment)."""
+    return path.read_text().strip() if path else None

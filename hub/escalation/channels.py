@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-from hub.config import Settings
+from hub.config import Settings, read_secret
 from hub.notify.base import Channel
-
-
-def _secret(path) -> str | None:
-    return path.read_text().strip() if path else None
 
 
 def channels_from_settings(settings: Settings) -> dict[str, Channel]:
     from hub.notify.email import EmailChannel
-    from hub.notify.sms import WebhookSms
+    from hub.notify.sms import TwilioSms, WebhookSms
 
     channels: dict[str, Channel] = {"email": EmailChannel(
         settings.smtp_host, settings.smtp_port, sender=settings.smtp_sender,
-        username=settings.smtp_username, password=_secret(settings.smtp_password_file),
+        username=settings.smtp_username, password=read_secret(settings.smtp_password_file),
         start_tls=settings.smtp_starttls)}
-    if settings.sms_gateway_url:
-        channels["sms"] = WebhookSms(settings.sms_gateway_url,
-                                     _secret(settings.sms_token_file) or "")
+    token = read_secret(settings.sms_token_file) or ""
+    if settings.sms_gateway_url and settings.sms_provider == "twilio":
+        channels["sms"] = TwilioSms(settings.sms_gateway_url, settings.sms_account_sid or "",
+                                    token, settings.sms_sender or "")
+    elif settings.sms_gateway_url:
+        channels["sms"] = WebhookSms(settings.sms_gateway_url, token)
     return channels

@@ -147,8 +147,8 @@ class Engine:
         if notice is None or notice["status"] == "sent":
             await self.store.timers.release(self.store.keys.deliveries(), nid)
             return "done"
-        if notice["status"] == "dead":
-            return await self._dead_letter(nid, notice, "dead")
+        if notice["status"] == "dead":  # e.g. the carrier reported it undelivered
+            return await self._dead_letter(nid, notice, notice.get("last_error", "dead"))
         referral = await self.store.referrals.get(notice["referral"])
         if referral is None or referral.status.value not in watching(notice["timer"]):
             # acknowledged (or closed) since the notice was committed: it is not sent
@@ -175,7 +175,8 @@ class Engine:
             return await self._dead_letter(nid, notice, f"refused: {e}")
         await self.store.notices.update(nid, {"status": "sent", "attempts": str(attempts),
                                               "provider_id": sent.provider_id,
-                                              "sent_at": str(self.clock.now())}, release=True)
+                                              "sent_at": str(self.clock.now())}, release=True,
+                                        sent_as=sent.provider_id if adapter.kind == "sms" else None)
         return "sent"
 
     async def _dead_letter(self, nid: str, notice: dict[str, str], why: str) -> str:

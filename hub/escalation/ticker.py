@@ -13,6 +13,7 @@ from rq import Queue
 
 from hub.clock import Clock
 from hub.models import Status
+from hub.routing.directory import DeadlinePolicy
 from hub.routing.ladder import ACK, Ladder, Rung, member
 from hub.services.timers import timer_field
 from hub.store import Store
@@ -22,6 +23,7 @@ from . import jobs
 log = logging.getLogger(__name__)
 LEASE = 60.0  # seconds a worker has to finish a step before it is fired again
 BATCH = 500
+WATCHED = (Status.REQUESTED, Status.ACCEPTED, Status.IN_PROGRESS)  # statuses with timers
 INTERVAL = 0.05  # the longest a ticker sleeps: a timer added for "now" waits at most this
 
 
@@ -59,34 +61,46 @@ class Ticker:
         return sum([await self.store.timers.reap(q, now) for q in
                     (self.store.keys.deadlines(), self.store.keys.deliveries())])
 
-    async def reconcile(self) -> int:
+    async def reconcile(self, batch: int = 500) -> int:
         """Re-add every timer a referral's state says should run but the index lacks."""
-        missing: dict[str, float] = {}
-        for status, timers in ((Status.REQUESTED, None), (Status.ACCEPTED, "fu"),
-                               (Status.IN_PROGRESS, "fu")):
-            key = self.store.keys.by_status(status)
-            async for raw, _ in self.store.redis.zscan_iter(key, count=500):
-                rid = raw.decode()
-                referral = await self.store.referrals.get(rid)
-                policy = self.ladder.policy(referral.type, referral.urgency) if referral else None
-                if policy is None:
-                    continue
-                names = (ACK,) if timers is None else self.ladder.follow_ups(policy)
-                if status is Status.IN_PROGRESS:
-                    met = self.ladder.follow_ups(policy, met_by=Status.IN_PROGRESS.value)
-                    names = tuple(n for n in names if n not in met)
-                for timer in names:
-                    state = await self.store.referrals.timer_state(rid, timer_field(timer))
-                    if state is None:
-                        continue
-                    rung = Rung.parse(timer, state, 0.0)
-                    due = self.ladder.at(policy, referral.destination, timer, rung.step,
-                                         rung.round, rung.base).due
-                    missing[member(rid, timer)] = due
-        repaired = await self.store.timers.schedule_missing(missing)
+        repaired = 0
+        for status in WATCHED:
+            rids: list[str] = []
+            async for raw, _ in self.store.redis.zscan_iter(self.store.keys.by_status(status),
+                                                           count=batch):
+                rids.append(raw.decode())
+                if len(rids) == batch:
+                    repaired += await self._repair(rids)
+                    rids = []
+            repaired += await self._repair(rids) if rids else 0
         if repaired:
             log.warning("reconciler re-added %d timers missing from the index", repaired)
         return repaired
+
+    async def _repair(self, rids: list[str]) -> int:
+        expected: dict[str, float] = {}
+        for referral, states in await self.store.referrals.with_timers(rids):
+            policy = self.ladder.policy(referral.type, referral.urgency)
+            if policy is None:
+                continue
+            for timer in self._running(policy, referral.status):
+                state = states.get(timer_field(timer))
+                if state is None:
+                    continue
+                rung = Rung.parse(timer, state, 0.0)
+                expected[member(referral.id, timer)] = self.ladder.at(
+                    policy, referral.destination, timer, rung.step, rung.round, rung.base).due
+        return await self.store.timers.schedule_missing(expected) if expected else 0
+
+    def _running(self, policy: DeadlinePolicy, status: Status) -> tuple[str, ...]:
+        """The timers a referral in ``status`` runs under ``policy``."""
+        if status is Status.REQUESTED:
+            return (ACK,)
+        names = self.ladder.follow_ups(policy)
+        if status is Status.IN_PROGRESS:
+            met = self.ladder.follow_ups(policy, met_by=Status.IN_PROGRESS.value)
+            names = tuple(n for n in names if n not in met)
+        return names
 
     async def pause(self, interval: float) -> float:
         """How long to sleep before the next tick: until the earliest entry falls due, at
@@ -98,16 +112,25 @@ class Ticker:
 
     async def run(self, stop: threading.Event, *, interval: float = INTERVAL,
                   reconcile_every: float = 60.0) -> None:
-        await self.reconcile()
+        """Tick until ``stop``; the reconciler runs beside the ticks (at start and every
+        ``reconcile_every`` seconds), so a big index never delays a due step."""
+        reconciling = asyncio.create_task(self._reconcile_safely())
         last = self.clock.now()
         while not stop.is_set():
             try:
                 await self.tick()
                 await self.reap()
-                if self.clock.now() - last >= reconcile_every:
-                    await self.reconcile()
+                if reconciling.done() and self.clock.now() - last >= reconcile_every:
+                    reconciling = asyncio.create_task(self._reconcile_safely())
                     last = self.clock.now()
                 await asyncio.sleep(await self.pause(interval))
             except Exception:  # keep ticking through a Redis blip; the next tick catches up
                 log.exception("tick failed")
                 await asyncio.sleep(interval)
+        reconciling.cancel()
+
+    async def _reconcile_safely(self) -> None:
+        try:
+            await self.reconcile()
+        except Exception:
+            log.exception("reconcile failed; it runs again within a minute")

@@ -1,11 +1,14 @@
 """SMS over an HTTP gateway with the aiohttp client: a generic JSON webhook and a
 Twilio-compatible form API. A notice must fit one segment; a gateway's 429 or 5xx (or no
-answer) is transient, any other refusal permanent."""
+answer) is transient, any other refusal permanent. Gateways report delivery later through
+signed callbacks: the signature checks are here, applying a report is the hub's business."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+from collections.abc import Mapping
 
 import aiohttp
 
@@ -97,6 +100,30 @@ class TwilioSms(_Gateway):
         return Sent(provider_id=str(doc.get("sid", "")))
 
 
+# Delivery reports: how far a message got. A report is applied only when it is further along
+# than the last one, so a repeated or late report changes nothing.
+PROGRESS = {"accepted": 1, "scheduled": 1, "queued": 1, "sending": 2, "sent": 3,
+            "delivered": 4, "undelivered": 4, "failed": 4, "canceled": 4, "read": 5}
+UNDELIVERED = frozenset({"undelivered", "failed", "canceled"})
+
+
+def webhook_signature(secret: str, body: bytes) -> str:
+    """The generic gateway's signature: HMAC-SHA256 of the raw body, in hex."""
+    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
 def verify_webhook_signature(secret: str, body: bytes, signature_hex: str) -> bool:
-    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, signature_hex)
+    return hmac.compare_digest(webhook_signature(secret, body), signature_hex)
+
+
+def twilio_signature(auth_token: str, url: str, params: Mapping[str, str]) -> str:
+    """Twilio's X-Twilio-Signature: HMAC-SHA1 of the full URL followed by every form field
+    (sorted by name, name then value), base64-encoded."""
+    signed = url + "".join(k + params[k] for k in sorted(params))
+    return base64.b64encode(hmac.new(auth_token.encode(), signed.encode(), hashlib.sha1)
+                            .digest()).decode()
+
+
+def verify_twilio_signature(auth_token: str, url: str, params: Mapping[str, str],
+                            signature: str) -> bool:
+    return hmac.compare_digest(twilio_signature(auth_token, url, params), signature)

@@ -75,6 +75,10 @@ class Keys:
     def notice(self, nid: str) -> str:
         return f"{self.prefix}:notice:{nid}"
 
+    def sent_as(self, provider_id: str) -> str:
+        """The notice a gateway knows by ``provider_id`` (for its delivery reports)."""
+        return f"{self.prefix}:sent-as:{provider_id}"
+
     def notices_of(self, rid: str) -> str:
         return f"{self.prefix}:ref:{rid}:notices"
 

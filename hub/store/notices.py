@@ -13,6 +13,8 @@ from .codec import dumps
 from .keys import Keys
 from .scripts import Scripts
 
+REPORTS_FOR = 14 * 86400  # seconds a gateway's delivery reports are matched to a notice
+
 
 class NoticeStore:
     def __init__(self, redis: Redis, keys: Keys, scripts: Scripts):
@@ -39,11 +41,14 @@ class NoticeStore:
         return {k.decode(): v.decode() for k, v in row.items()} if row else None
 
     async def update(self, nid: str, fields: dict[str, str], *, release: bool = False,
-                     retry_at: float | None = None) -> None:
-        """Record an attempt's outcome; release the claim, or queue the next attempt."""
+                     retry_at: float | None = None, sent_as: str | None = None) -> None:
+        """Record an attempt's outcome; release the claim, or queue the next attempt;
+        remember the gateway's id for the notice (``sent_as``) to match delivery reports."""
         k = self._k
         async with self._r.pipeline(transaction=True) as pipe:
             pipe.hset(k.notice(nid), mapping=fields)
+            if sent_as:
+                pipe.set(k.sent_as(sent_as), nid, ex=REPORTS_FOR)
             if retry_at is not None:
                 pipe.zadd(k.deliveries(), {nid: retry_at})
             if release or retry_at is not None:
@@ -54,3 +59,17 @@ class NoticeStore:
         nids = [n.decode() for n in await self._r.lrange(self._k.notices_of(rid), 0, -1)]
         rows = [await self.get(nid) for nid in nids]
         return [row | {"id": nid} for nid, row in zip(nids, rows, strict=True) if row]
+
+    async def sent_as(self, provider_id: str) -> str | None:
+        nid = await self._r.get(self._k.sent_as(provider_id))
+        return nid.decode() if nid else None
+
+    async def apply_report(self, nid: str, status: str, *, progress: int, undelivered: bool,
+                           now: float, error: str, audit: AuditEvent) -> str:
+        """'applied', 'ignored' (not further along than the last report), 'undelivered'
+        (the notice is dead and queued so its next channel is tried) or 'unknown'."""
+        k = self._k
+        result = await self._s.delivery_report(
+            keys=[k.notice(nid), k.deliveries(), k.audit()],
+            args=[status, progress, now, error, "1" if undelivered else "0", nid, dumps(audit)])
+        return result.decode()

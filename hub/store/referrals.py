@@ -80,6 +80,15 @@ class ReferralStore:
             rows = await pipe.execute()
         return [referral_from_hash(raw) for raw in rows if raw]
 
+    async def with_timers(self, rids: list[str]) -> list[tuple[Referral, dict[str, str]]]:
+        """Each referral that exists, with its timer fields (``t:<name>`` → state)."""
+        async with self._r.pipeline(transaction=False) as pipe:
+            for rid in rids:
+                pipe.hgetall(self._k.referral(rid))
+            rows = await pipe.execute()
+        return [(referral_from_hash(raw), {k.decode(): v.decode() for k, v in raw.items()
+                                           if k.startswith(b"t:")}) for raw in rows if raw]
+
     async def envelope(self, rid: str) -> bytes | None:
         return await self._r.get(self._k.envelope(rid))
 

@@ -8,7 +8,7 @@ from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
 
 _NAMES = ("create_referral", "transition", "mark_receipt", "put_blob", "put_roster", "put_root",
-          "claim_due", "reap", "advance_timer", "claim_notice")
+          "claim_due", "reap", "advance_timer", "claim_notice", "delivery_report")
 
 
 class Scripts:
@@ -27,3 +27,4 @@ class Scripts:
     reap: AsyncScript
     advance_timer: AsyncScript
     claim_notice: AsyncScript
+    delivery_report: AsyncScript

@@ -74,11 +74,16 @@ class TimerStore:
 
     async def schedule_missing(self, entries: dict[str, float]) -> int:
         """Add timers that are in neither the queue nor the claimed set (the reconciler)."""
-        added = 0
-        for member, due in entries.items():
-            if await self.due(self._k.deadlines(), member) is None:
-                added += await self._r.zadd(self._k.deadlines(), {member: due}, nx=True)
-        return added
+        queue = self._k.deadlines()
+        members = list(entries)
+        async with self._r.pipeline(transaction=False) as pipe:
+            for member in members:
+                pipe.zscore(queue, member)
+                pipe.zscore(self._k.inflight(queue), member)
+            scores = await pipe.execute()
+        missing = {m: entries[m] for i, m in enumerate(members)
+                   if scores[2 * i] is None and scores[2 * i + 1] is None}
+        return await self._r.zadd(queue, missing, nx=True) if missing else 0
 
     async def size(self, queue: str) -> tuple[int, int]:
         async with self._r.pipeline(transaction=False) as pipe:

@@ -57,6 +57,10 @@ async def body(request: web.Request, model: type[M]) -> M:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise BadRequest("the body is not valid JSON", code="bad_json") from None
+    return validated(model, data)
+
+
+def validated(model: type[M], data: object) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as e:

@@ -1,0 +1,147 @@
+"""Delivery reports from the SMS gateway: signed, matched to the notice by the gateway's
+message id, applied only when further along than the last one, and a text the carrier could
+not deliver flags the referral for the coordinators when the person has no other channel."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from hub.config import Settings
+from hub.notify.sms import twilio_signature, verify_twilio_signature, webhook_signature
+from hub.web.app import create_app
+
+from .test_ladder import HOUR, NIGHT, submit
+
+SECRET = "report-secret"
+BASE = "https://hub.example.org"
+
+
+@dataclass
+class Reports:
+    client: object
+    provider: str
+
+    async def webhook(self, doc: dict, *, secret: str = SECRET):
+        raw = json.dumps(doc).encode()
+        return await self.client.post("/v1/reports/sms", data=raw, headers={
+            "Content-Type": "application/json",
+            "X-Hub-Signature-256": "sha256=" + webhook_signature(secret, raw)})
+
+    async def twilio(self, form: dict[str, str], *, token: str = SECRET):
+        signature = twilio_signature(token, f"{BASE}/v1/reports/twilio", form)
+        return await self.client.post("/v1/reports/twilio", data=form,
+                                      headers={"X-Twilio-Signature": signature})
+
+
+async def reports_app(aiohttp_client, rig, tmp_path: Path, provider: str) -> Reports:
+    secret = tmp_path / "secret"
+    secret.write_text(SECRET + "\n")
+    hub = rig.hub
+    settings = Settings(redis_url="redis://unused", key_prefix=hub.store.keys.prefix,
+                        public_base_url=BASE, sms_provider=provider,
+                        sms_report_secret_file=secret, sms_token_file=secret)
+    return Reports(await aiohttp_client(create_app(settings, hub.services)), provider)
+
+
+@pytest.fixture
+async def reports(aiohttp_client, rig, tmp_path: Path) -> Reports:
+    return await reports_app(aiohttp_client, rig, tmp_path, "webhook")
+
+
+async def text_to_the_night_backup(rig) -> tuple[str, dict]:
+    """Let an urgent referral reach its backups' rung: the night backup gets an SMS."""
+    _, rid = await submit(rig.hub)
+    await rig.run_due()
+    await rig.advance(HOUR)
+    (text,) = [n for n in await rig.hub.store.notices.of_referral(rid) if n["channel"] == "sms"]
+    assert text["to"] == NIGHT and text["provider_id"].startswith("sms-")
+    return rid, text
+
+
+async def notice(rig, nid: str) -> dict:
+    return await rig.hub.store.notices.get(nid)
+
+
+async def test_a_delivered_report_is_recorded_once_and_a_late_one_changes_nothing(
+        rig, reports) -> None:
+    rid, text = await text_to_the_night_backup(rig)
+    r = await reports.webhook({"id": text["provider_id"], "status": "delivered"})
+    assert (r.status, await r.json()) == (200, {"result": "applied"})
+    assert (await notice(rig, text["id"]))["delivery_status"] == "delivered"
+    for late in ("delivered", "sent", "queued"):  # repeated, or out of order
+        r = await reports.webhook({"id": text["provider_id"], "status": late})
+        assert (await r.json())["result"] == "ignored"
+    assert (await notice(rig, text["id"]))["delivery_status"] == "delivered"
+    actions = [e.action for e in await rig.hub.store.audit.events()]
+    assert actions.count("notice.report.delivered") == 1
+
+
+async def test_an_undelivered_text_flags_the_coordinators_when_no_channel_is_left(
+        rig, reports) -> None:
+    rid, text = await text_to_the_night_backup(rig)
+    assert await rig.hub.store.timers.stalled() == []
+    r = await reports.webhook({"id": text["provider_id"], "status": "undelivered",
+                               "error": "30003"})
+    assert (await r.json())["result"] == "undelivered"
+    await rig.run_due()
+    after = await notice(rig, text["id"])
+    assert after["status"] == "dead" and "undelivered" in after["last_error"]
+    assert after["delivery_error"] == "30003"
+    assert await rig.hub.store.timers.stalled() == [rid]
+    assert len(rig.sms.texts) == 1  # nothing re-sent on the channel that failed
+
+
+async def test_a_report_with_a_bad_signature_is_refused_audited_and_changes_nothing(
+        rig, reports) -> None:
+    _, text = await text_to_the_night_backup(rig)
+    r = await reports.webhook({"id": text["provider_id"], "status": "failed"},
+                              secret="guessed")
+    assert r.status == 401 and (await r.json())["error"]["code"] == "bad_signature"
+    assert (await notice(rig, text["id"])).get("delivery_status") is None
+    (event,) = [e for e in await rig.hub.store.audit.events() if e.action == "notice.report"]
+    assert event.outcome == "bad_signature"
+
+
+@pytest.mark.parametrize(("doc", "status", "code"), [
+    ({"id": "sms-404", "status": "delivered"}, 404, "unknown_message"),
+    ({"id": "sms-1", "status": "teleported"}, 422, "invalid_body"),
+    ({"id": "sms 1; DROP", "status": "sent"}, 422, "invalid_body"),
+    ({"id": "sms-1", "status": "sent", "extra": 1}, 422, "invalid_body"),
+], ids=["unknown message id", "unknown status", "malformed id", "unknown field"])
+async def test_a_bad_report_gets_a_clear_error(rig, reports, doc, status, code) -> None:
+    r = await reports.webhook(doc)
+    assert r.status == status and (await r.json())["error"]["code"] == code
+
+
+async def test_a_hub_without_a_report_secret_takes_no_reports(aiohttp_client, rig) -> None:
+    settings = Settings(redis_url="redis://unused", key_prefix=rig.hub.store.keys.prefix)
+    client = await aiohttp_client(create_app(settings, rig.hub.services))
+    r = await client.post("/v1/reports/sms", json={"id": "sms-1", "status": "sent"})
+    assert r.status == 404 and (await r.json())["error"]["code"] == "reports_not_configured"
+
+
+def test_the_twilio_signature_matches_twilios_published_example() -> None:
+    url = "https://mycompany.com/myapp.php?foo=1&bar=2"
+    params = {"CallSid": "CA1234567890ABCDE", "Caller": "+14158675309", "Digits": "1234",
+              "From": "+14158675309", "To": "+18005551212"}
+    assert twilio_signature("12345", url, params) == "RSOYDt4T1cUTdK1PDd93/VVr8B8="
+    assert not verify_twilio_signature("12345", url, {**params, "Digits": "9999"},
+                                       "RSOYDt4T1cUTdK1PDd93/VVr8B8=")
+
+
+async def test_a_twilio_status_callback_is_verified_and_applied(aiohttp_client, rig,
+                                                                tmp_path: Path) -> None:
+    twilio = await reports_app(aiohttp_client, rig, tmp_path, "twilio")
+    _, text = await text_to_the_night_backup(rig)
+    sid = "SM" + "ab" * 16
+    await rig.hub.store.redis.set(rig.hub.store.keys.sent_as(sid), text["id"])  # as if Twilio
+    form = {"MessageSid": sid, "MessageStatus": "delivered", "AccountSid": "AC" + "0" * 32}
+    r = await twilio.twilio(form)
+    assert (r.status, (await r.json())["result"]) == (200, "applied")
+    r = await twilio.twilio({**form, "MessageStatus": "failed"}, token="wrong")
+    assert r.status == 401
+    assert (await notice(rig, text["id"]))["delivery_status"] == "delivered"
