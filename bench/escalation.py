@@ -163,7 +163,10 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
         env.update(HUB_REDIS_URL=server.connection_url, HUB_KEY_PREFIX=PREFIX,
                    HUB_CCR_DIR=str(ROOT / "config" / "example"),
-                   HUB_SMTP_PORT=str(smtp.port), HUB_LOG_LEVEL="WARNING")
+                   HUB_SMTP_PORT=str(smtp.port), HUB_LOG_LEVEL="WARNING",
+                   # every rung here notifies the same point person: measure each notice,
+                   # not flood control's digest
+                   HUB_NOTICE_LIMIT_PERSON="1000000", HUB_NOTICE_LIMIT_AGENCY="1000000")
         workers = start_workers(env, args.workers)
         log(f"{args.workers} workers running; rungs fall due from {start - time.time():.1f} s")
         figures = await measure(services, firing, sink, start, args.seconds)

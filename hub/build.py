@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from hub.clock import Clock, SystemClock
 from hub.config import Settings
 from hub.escalation.engine import Engine
+from hub.escalation.flood import Flood, FloodLimits
 from hub.notify.base import Channel
 from hub.routing.deadlines import DeadlineCalculator
 from hub.routing.directory import Ccr, load_ccr
@@ -41,11 +42,12 @@ class Services:
     ladder: Ladder
 
     def engine(self, channels: Mapping[str, Channel], base_url: str, *,
-               lease: float = 60.0) -> Engine:
+               lease: float = 60.0, limits: FloodLimits = FloodLimits()) -> Engine:  # noqa: B008
         """The escalation engine over these services, delivering on ``channels``."""
         return Engine(store=self.store, clock=self.clock, ccr=self.ccr, ladder=self.ladder,
                       directory=self.directory, auditor=self.auditor, channels=channels,
-                      base_url=base_url, lease=lease)
+                      base_url=base_url, lease=lease,
+                      flood=Flood(store=self.store, ccr=self.ccr, limits=limits))
 
     async def close(self) -> None:
         await self.store.close()

@@ -33,7 +33,11 @@ class Settings(BaseSettings):
     smtp_sender: str = "CCR Hub <hub@localhost>"
     smtp_username: str | None = None
     smtp_password_file: Path | None = None
-    smtp_starttls: bool = False
+    smtp_starttls: bool = Field(False, description="insist on STARTTLS (it is used whenever "
+                                "the server offers it in any case)")
+    smtp_implicit_tls: bool = Field(False, description="TLS from the first byte (port 465)")
+    smtp_ca_file: Path | None = Field(None, description="a CA bundle to trust for the mail "
+                                      "server (a private CA)")
     sms_provider: Literal["webhook", "twilio"] = "webhook"
     sms_gateway_url: str | None = Field(None, description="the webhook's URL, or Twilio's "
                                         "API base (https://api.twilio.com)")
@@ -45,6 +49,11 @@ class Settings(BaseSettings):
                                                 "that signs its delivery reports")
     timer_lease: float = Field(60.0, gt=0, description="seconds a worker has to finish a "
                                "claimed step or delivery before it is fired again")
+    notice_limit_person: int = Field(3, ge=1, description="notices to one person on one "
+                                     "channel per window; more wait for one digest")
+    notice_limit_agency: int = Field(20, ge=1, description="notices to one agency's people "
+                                     "per window")
+    notice_window: float = Field(600.0, gt=0, description="the flood-control window, seconds")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 

@@ -13,7 +13,8 @@ def channels_from_settings(settings: Settings) -> dict[str, Channel]:
     channels: dict[str, Channel] = {"email": EmailChannel(
         settings.smtp_host, settings.smtp_port, sender=settings.smtp_sender,
         username=settings.smtp_username, password=read_secret(settings.smtp_password_file),
-        start_tls=settings.smtp_starttls)}
+        start_tls=settings.smtp_starttls, use_tls=settings.smtp_implicit_tls,
+        ca_file=settings.smtp_ca_file)}
     token = read_secret(settings.sms_token_file) or ""
     if settings.sms_gateway_url and settings.sms_provider == "twilio":
         channels["sms"] = TwilioSms(settings.sms_gateway_url, settings.sms_account_sid or "",

@@ -19,14 +19,16 @@ from dataclasses import dataclass
 from hub.clock import Clock
 from hub.models import HistoryEvent, Referral, Status
 from hub.notify.base import Channel, Notice, PermanentSendError, TransientSendError
-from hub.notify.render import NoticeFacts, render
+from hub.notify.render import NoticeFacts, render, render_digest
 from hub.routing.directory import Ccr, Person
 from hub.routing.ladder import ACK, Ladder, Rung, split_member
 from hub.services.audit import Auditor
 from hub.services.directory import DirectoryService
 from hub.services.timers import timer_field
 from hub.store import Store
+from hub.store.flood import DIGEST
 
+from .flood import Flood, digest_id, digest_meta
 from .recipients import address, after_quiet_hours, channel, people_to_notify
 
 WATCHING = {ACK: (Status.REQUESTED.value,)}
@@ -60,6 +62,7 @@ class Engine:
     auditor: Auditor
     channels: Mapping[str, Channel]
     base_url: str
+    flood: Flood
     lease: float = 60.0  # seconds to send a notice claimed at commit before it is re-sent
     rand: random.Random = random.Random()  # noqa: B008 - jitter only, never security
 
@@ -132,7 +135,7 @@ class Engine:
                   "channel_index": str(index), "to": address(ch), "subject": text.subject,
                   "text": text.sms if ch.kind == "sms" else text.text, "html": text.html,
                   "status": "queued", "attempts": "0", "created_at": str(now),
-                  "rung_due": str(rung_due),
+                  "rung_due": str(rung_due), "agency": agency.id, "deadline": str(due),
                   "send_by": str(now + SEND_WINDOW[referral.urgency])}
         deliver_at = after_quiet_hours(person, agency.timezone, now, referral.urgency)
         outcome = await self.store.notices.commit(
@@ -142,29 +145,34 @@ class Engine:
         return outcome, nid
 
     # -- deliveries --------------------------------------------------------------------------
-    async def deliver(self, nid: str) -> str:
+    async def deliver(self, member: str) -> str:
+        """Send one notice (or, for a ``digest-`` member, a person's digest)."""
+        if member.startswith(DIGEST):
+            return await self._deliver_digest(member.removeprefix(DIGEST))
+        nid = member
         notice = await self.store.notices.get(nid)
-        if notice is None or notice["status"] == "sent":
+        if notice is None or notice["status"] in ("sent", "held", "cancelled"):
             await self.store.timers.release(self.store.keys.deliveries(), nid)
             return "done"
         if notice["status"] == "dead":  # e.g. the carrier reported it undelivered
             return await self._dead_letter(nid, notice, notice.get("last_error", "dead"))
-        referral = await self.store.referrals.get(notice["referral"])
-        if referral is None or referral.status.value not in watching(notice["timer"]):
-            # acknowledged (or closed) since the notice was committed: it is not sent
+        if not await self._still_wanted(notice):
             await self.store.notices.update(nid, {"status": "cancelled"}, release=True)
             return "cancelled"
         adapter = self.channels.get(notice["channel"])
         if adapter is None:
             return await self._dead_letter(nid, notice, "no adapter for this channel")
+        free_at = await self.flood.take(nid, notice, self.clock.now())
+        if free_at:
+            await self.store.flood.hold(nid, digest_id(notice), digest_meta(notice), free_at)
+            return "held"
         message = Notice(key=nid, to=notice["to"], subject=notice["subject"],
                          text=notice["text"], html=notice["html"] or None)
         attempts = int(notice["attempts"]) + 1
         try:
             sent = await adapter.send(message)
         except TransientSendError as e:
-            now = self.clock.now()
-            retry_at = now + backoff(attempts, self.rand)
+            retry_at = self.clock.now() + backoff(attempts, self.rand)
             if retry_at >= float(notice["send_by"]):
                 return await self._dead_letter(nid, notice, f"gave up: {e}")
             await self.store.notices.update(nid, {"attempts": str(attempts),
@@ -178,6 +186,79 @@ class Engine:
                                               "sent_at": str(self.clock.now())}, release=True,
                                         sent_as=sent.provider_id if adapter.kind == "sms" else None)
         return "sent"
+
+    async def _still_wanted(self, notice: dict[str, str]) -> bool:
+        """False once the referral was acknowledged (or closed) after the notice was
+        committed: such a notice is not sent."""
+        referral = await self.store.referrals.get(notice["referral"])
+        return referral is not None and referral.status.value in watching(notice["timer"])
+
+    async def _deliver_digest(self, digest: str) -> str:
+        """Send a person's held notices as one message, once their window has room."""
+        member = DIGEST + digest
+        meta, nids = await self.store.flood.held(digest)
+        live: list[tuple[str, dict[str, str]]] = []
+        for nid in nids:
+            notice = await self.store.notices.get(nid)
+            if notice is not None and await self._still_wanted(notice):
+                live.append((nid, notice))
+        gone = sorted(set(nids) - {nid for nid, _ in live})
+        if gone:
+            await self.store.flood.settle(digest, gone, {"status": "cancelled"})
+        adapter = self.channels.get(meta.get("channel", ""))
+        if not live or adapter is None:
+            await self.store.timers.release(self.store.keys.deliveries(), member)
+            return "done"
+        now = self.clock.now()
+        free_at = await self.flood.take(f"{member}:{now}", live[0][1], now)
+        if free_at:
+            await self.store.timers.requeue(self.store.keys.deliveries(), member, free_at)
+            return "held"
+        message = self._digest_message(meta, live, adapter.kind)
+        key = message.key
+        try:
+            sent = await adapter.send(message)
+        except TransientSendError:
+            give_up = min(float(n["send_by"]) for _, n in live)
+            retry_at = now + backoff(1, self.rand)
+            if retry_at < give_up:
+                await self.store.timers.requeue(self.store.keys.deliveries(), member, retry_at)
+                return "retry"
+            return await self._dead_letter_digest(digest, live, "gave up on the digest")
+        except PermanentSendError as e:
+            return await self._dead_letter_digest(digest, live, f"refused: {e}")
+        await self.store.flood.settle(digest, [nid for nid, _ in live], {
+            "status": "sent", "provider_id": sent.provider_id, "sent_at": str(self.clock.now()),
+            "sent_in_digest": key})
+        return "sent"
+
+    def _digest_message(self, meta: dict[str, str], live: list[tuple[str, dict[str, str]]],
+                        kind: str) -> Notice:
+        """One message for the held notices (a single one goes out as it was written)."""
+        if len(live) == 1:
+            nid, n = live[0]
+            return Notice(key=nid, to=meta["to"], subject=n["subject"], text=n["text"],
+                          html=n["html"] or None)
+        person = self.ccr.find_person(meta["person"])
+        text = render_digest([self._facts(n) for _, n in live],
+                             person.language if person else "en", self.base_url)
+        key = hashlib.sha256("|".join(nid for nid, _ in live).encode()).hexdigest()[:32]
+        return Notice(key=key, to=meta["to"], subject=text.subject,
+                      text=text.sms if kind == "sms" else text.text,
+                      html=text.html if kind == "email" else None)
+
+    async def _dead_letter_digest(self, digest: str, live: list[tuple[str, dict[str, str]]],
+                                  why: str) -> str:
+        await self.store.flood.settle(digest, [nid for nid, _ in live], {"status": "dead"})
+        for nid, notice in live:
+            await self._dead_letter(nid, notice, why)
+        return "dead"
+
+    def _facts(self, notice: dict[str, str]) -> NoticeFacts:
+        referral_agency = self.ccr.find_agency(notice["agency"])
+        return NoticeFacts(notice["referral"], referral_agency.name, notice["timer"],
+                           float(notice["deadline"]), int(notice["level"]),
+                           referral_agency.timezone)
 
     async def _dead_letter(self, nid: str, notice: dict[str, str], why: str) -> str:
         """Mark the notice dead, then (idempotently) try the person's next channel, or flag

@@ -25,13 +25,16 @@ async def engine_from_settings() -> AsyncIterator[Engine]:
     from hub.config import load_settings
 
     from .channels import channels_from_settings
+    from .flood import FloodLimits
 
     settings = load_settings()
     services = build_services(settings)
     channels = channels_from_settings(settings)
     try:
-        yield services.engine(channels, settings.public_base_url,
-                              lease=settings.timer_lease)
+        yield services.engine(channels, settings.public_base_url, lease=settings.timer_lease,
+                              limits=FloodLimits(settings.notice_limit_person,
+                                                 settings.notice_limit_agency,
+                                                 settings.notice_window))
     finally:
         for adapter in channels.values():
             close = getattr(adapter, "close", None)

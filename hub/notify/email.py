@@ -4,12 +4,22 @@ derived from the notice's idempotency key (so a re-sent notice is recognisably t
 from __future__ import annotations
 
 import hashlib
+import ssl
 from email.message import EmailMessage
 from email.utils import formatdate
+from pathlib import Path
 
 import aiosmtplib
 
 from .base import Notice, PermanentSendError, Sent, TransientSendError
+
+
+def _untrusted_certificate(error: BaseException | None) -> bool:
+    while error is not None:
+        if isinstance(error, ssl.SSLCertVerificationError):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
 
 
 def message_id(key: str) -> str:
@@ -21,10 +31,14 @@ class EmailChannel:
 
     def __init__(self, host: str, port: int, *, sender: str, username: str | None = None,
                  password: str | None = None, use_tls: bool = False, start_tls: bool = False,
-                 timeout: float = 10.0):
+                 ca_file: Path | None = None, timeout: float = 10.0):
+        """``use_tls``: TLS from the first byte (port 465). ``start_tls``: insist on
+        STARTTLS; without it the connection is still upgraded whenever the server offers
+        it. ``ca_file``: trust this CA bundle (a private CA) instead of the system's."""
         self._host, self._port, self._sender = host, port, sender
         self._username, self._password = username, password
         self._use_tls, self._start_tls, self._timeout = use_tls, start_tls, timeout
+        self._ca_file = str(ca_file) if ca_file else None
 
     def build(self, notice: Notice) -> EmailMessage:
         message = EmailMessage()
@@ -44,18 +58,21 @@ class EmailChannel:
             await aiosmtplib.send(message, hostname=self._host, port=self._port,
                                   username=self._username, password=self._password,
                                   use_tls=self._use_tls, start_tls=self._start_tls or None,
-                                  timeout=self._timeout)
+                                  cert_bundle=self._ca_file, timeout=self._timeout)
         except aiosmtplib.SMTPRecipientsRefused as e:
             codes = [r.code for r in e.recipients]
             if all(400 <= c < 500 for c in codes):
                 raise TransientSendError(f"recipient deferred ({codes})") from None
             raise PermanentSendError(f"recipient refused ({codes})") from None
         except aiosmtplib.SMTPAuthenticationError as e:
-            raise PermanentSendError(f"authentication failed ({e.code})", status=e.code) \
-                from None
+            error = TransientSendError if 400 <= e.code < 500 else PermanentSendError
+            raise error(f"authentication failed ({e.code})", status=e.code) from None
         except aiosmtplib.SMTPResponseException as e:
             error = TransientSendError if 400 <= e.code < 500 else PermanentSendError
             raise error(f"the mail server answered {e.code}", status=e.code) from None
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as e:
+            if _untrusted_certificate(e):  # retrying will not make it trusted
+                raise PermanentSendError("the mail server's certificate is not trusted (set "
+                                         "HUB_SMTP_CA_FILE for a private CA)") from None
             raise TransientSendError(f"mail server unreachable: {type(e).__name__}") from None
         return Sent(provider_id=message["Message-ID"])

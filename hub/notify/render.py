@@ -4,6 +4,7 @@ notice may say: an opaque reference, the agency, the deadline, the level and a l
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -37,20 +38,48 @@ class Rendered:
     sms: str
 
 
-def _context(facts: NoticeFacts, base_url: str) -> dict[str, object]:
-    local = datetime.fromtimestamp(facts.due, ZoneInfo(facts.timezone))
-    return {"digest": False, "ref": facts.referral[:8], "agency": facts.agency,
+_ES_DAYS = ("lun", "mar", "mié", "jue", "vie", "sáb", "dom")
+_ES_MONTHS = ("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic")
+
+
+def _when(local: datetime, lang: str) -> tuple[str, str]:
+    """The deadline in full (for email) and short (for an SMS: GSM-7 characters only)."""
+    if lang == "es":
+        return (f"{_ES_DAYS[local.weekday()]} {local.day} {_ES_MONTHS[local.month - 1]} "
+                f"{local:%H:%M %Z}", f"{local:%d/%m %H:%M}")
+    return local.strftime("%a %d %b %H:%M %Z"), local.strftime("%a %H:%M")
+
+
+def _item(facts: NoticeFacts, lang: str, base_url: str) -> dict[str, object]:
+    due, due_short = _when(datetime.fromtimestamp(facts.due, ZoneInfo(facts.timezone)), lang)
+    return {"ref": facts.referral[:8], "agency": facts.agency,
             "timer": "ack" if facts.timer == "ack" else "follow-up", "level": facts.level,
-            "due": local.strftime("%a %d %b %H:%M %Z"), "due_short": local.strftime("%a %H:%M"),
-            "link": f"{base_url.rstrip('/')}/r/{facts.referral}", "base": base_url}
+            "due": due, "due_short": due_short,
+            "link": f"{base_url.rstrip('/')}/r/{facts.referral}"}
 
 
-def render(facts: NoticeFacts, language: str, base_url: str) -> Rendered:
-    lang = language if language in LANGUAGES else "en"
-    ctx = _context(facts, base_url)
+def _language(language: str) -> str:
+    return language if language in LANGUAGES else "en"
+
+
+def _render(lang: str, ctx: dict[str, object]) -> Rendered:
 
     def one(name: str) -> str:
         return _env.get_template(f"{lang}/{name}").render(ctx).strip()
 
     return Rendered(one("subject.txt"), one("email.txt") + "\n", one("email.html"),
                     one("sms.txt"))
+
+
+def render(facts: NoticeFacts, language: str, base_url: str) -> Rendered:
+    lang = _language(language)
+    return _render(lang, {"digest": False, "base": base_url, **_item(facts, lang, base_url)})
+
+
+def render_digest(items: Sequence[NoticeFacts], language: str, base_url: str) -> Rendered:
+    """One message for many notices to one person (flood control): each referral's
+    reference, deadline and level, and one link to the hub."""
+    lang = _language(language)
+    rows = [_item(f, lang, base_url) for f in sorted(items, key=lambda f: f.due)]
+    return _render(lang, {"digest": True, "count": len(rows), "items": rows,
+                              "agency": rows[0]["agency"], "base": base_url})

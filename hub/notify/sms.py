@@ -55,11 +55,14 @@ class _Gateway:
                 if r.status >= 400:
                     raise PermanentSendError(f"the SMS gateway refused ({r.status})",
                                              status=r.status)
-                return await r.json(content_type=None)
+                doc = await r.json(content_type=None)
         except (aiohttp.ClientError, TimeoutError) as e:
             raise TransientSendError(f"SMS gateway unreachable: {type(e).__name__}") from None
         except ValueError:
-            raise TransientSendError("the SMS gateway answered something unreadable") from None
+            doc = None
+        if not isinstance(doc, dict):
+            raise TransientSendError("the SMS gateway answered something unreadable")
+        return doc
 
     @staticmethod
     def _check(notice: Notice) -> None:
@@ -89,14 +92,15 @@ class TwilioSms(_Gateway):
                  timeout: float = 10.0):
         super().__init__(timeout)
         self._url = f"{base_url.rstrip('/')}/2010-04-01/Accounts/{account_sid}/Messages.json"
-        self._auth = aiohttp.BasicAuth(account_sid, auth_token)
+        self._authorization = aiohttp.encode_basic_auth(account_sid, auth_token)
         self._sender = sender
 
     async def send(self, notice: Notice) -> Sent:
         self._check(notice)
         doc = await self._post(self._url, data={"To": notice.to, "From": self._sender,
-                                                "Body": notice.text}, auth=self._auth,
-                               headers={"Idempotency-Key": _idempotency(notice.key)})
+                                                "Body": notice.text},
+                               headers={"Authorization": self._authorization,
+                                        "Idempotency-Key": _idempotency(notice.key)})
         return Sent(provider_id=str(doc.get("sid", "")))
 
 

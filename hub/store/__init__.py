@@ -11,6 +11,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from .access import AccessStore
 from .audit import AuditStore
 from .directory import DirectoryStore
+from .flood import FloodStore
 from .keys import Keys
 from .notices import NoticeStore
 from .referrals import Deadline, DeadlineChanges, ReferralStore, TransitionResult
@@ -36,6 +37,7 @@ class Store:
     audit: AuditStore
     timers: TimerStore
     notices: NoticeStore
+    flood: FloodStore
 
     @classmethod
     def open(cls, redis: Redis, prefix: str = "ccr") -> Store:
@@ -43,7 +45,8 @@ class Store:
         return cls(redis, keys, ReferralStore(redis, keys, scripts),
                    ThreadStore(redis, keys, scripts), DirectoryStore(redis, keys, scripts),
                    AccessStore(redis, keys), AuditStore(redis, keys),
-                   TimerStore(redis, keys, scripts), NoticeStore(redis, keys, scripts))
+                   TimerStore(redis, keys, scripts), NoticeStore(redis, keys, scripts),
+                   FloodStore(redis, keys, scripts))
 
     async def ping(self) -> bool:
         return bool(await self.redis.ping())

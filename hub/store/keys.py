@@ -75,6 +75,22 @@ class Keys:
     def notice(self, nid: str) -> str:
         return f"{self.prefix}:notice:{nid}"
 
+    def sent_by_person(self, person: str, channel: str) -> str:
+        """Flood control: notices sent to a person on a channel, by when (a sliding window)."""
+        return f"{self.prefix}:sent-to:{person}:{channel}"
+
+    def sent_by_agency(self, agency: str) -> str:
+        """Flood control: notices sent to an agency's people, by when."""
+        return f"{self.prefix}:sent-to-agency:{agency}"
+
+    def digest(self, digest: str) -> str:
+        """A person's digest on one channel: who and where to (person, channel, to)."""
+        return f"{self.prefix}:digest:{digest}"
+
+    def digest_notices(self, digest: str) -> str:
+        """The notices held in a digest until it is sent."""
+        return f"{self.prefix}:digest:{digest}:notices"
+
     def sent_as(self, provider_id: str) -> str:
         """The notice a gateway knows by ``provider_id`` (for its delivery reports)."""
         return f"{self.prefix}:sent-as:{provider_id}"

@@ -8,7 +8,7 @@ from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
 
 _NAMES = ("create_referral", "transition", "mark_receipt", "put_blob", "put_roster", "put_root",
-          "claim_due", "reap", "advance_timer", "claim_notice", "delivery_report")
+          "claim_due", "reap", "advance_timer", "claim_notice", "delivery_report", "take_send_slot")
 
 
 class Scripts:
@@ -28,3 +28,4 @@ class Scripts:
     advance_timer: AsyncScript
     claim_notice: AsyncScript
     delivery_report: AsyncScript
+    take_send_slot: AsyncScript

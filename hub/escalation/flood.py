@@ -1,0 +1,44 @@
+"""Flood control: when many referrals stall together for one person, they get one digest,
+not dozens of messages. Each person (per channel) and each agency has a sliding window of
+notices sent; a notice that finds its window full is held in the person's digest, which
+goes out as one message as soon as the window has room again."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from hub.routing.directory import Ccr
+from hub.store import Store
+
+
+@dataclass(frozen=True)
+class FloodLimits:
+    person: int = 3  # notices to one person on one channel per window
+    agency: int = 20  # notices to one agency's people per window
+    window: float = 600.0  # seconds
+
+
+def digest_id(notice: dict[str, str]) -> str:
+    """A person's digest on one channel (the same id for every notice held for them)."""
+    return hashlib.sha256(f"{notice['person']}|{notice['channel']}".encode()).hexdigest()[:32]
+
+
+def digest_meta(notice: dict[str, str]) -> dict[str, str]:
+    return {"person": notice["person"], "channel": notice["channel"], "to": notice["to"]}
+
+
+@dataclass
+class Flood:
+    store: Store
+    ccr: Ccr
+    limits: FloodLimits = FloodLimits()
+
+    async def take(self, member: str, notice: dict[str, str], now: float) -> float:
+        """0 when ``member`` may be sent to the notice's person now; else when it may."""
+        person = self.ccr.find_person(notice["person"])
+        agency = person.agency if person else notice["agency"]
+        return await self.store.flood.take(
+            member, person=notice["person"], channel=notice["channel"], agency=agency, now=now,
+            window=self.limits.window, person_limit=self.limits.person,
+            agency_limit=self.limits.agency)

@@ -1,0 +1,58 @@
+"""Flood control's records: each person's and agency's sliding window of sent notices, and
+each person's digest (per channel) of notices held back while the window was full."""
+
+from __future__ import annotations
+
+from redis.asyncio import Redis
+
+from .keys import Keys
+from .scripts import Scripts
+
+DIGEST = "digest-"  # a deliveries member naming a digest rather than a notice
+
+
+class FloodStore:
+    def __init__(self, redis: Redis, keys: Keys, scripts: Scripts):
+        self._r = redis
+        self._k = keys
+        self._s = scripts
+
+    async def take(self, member: str, *, person: str, channel: str, agency: str, now: float,
+                   window: float, person_limit: int, agency_limit: int) -> float:
+        """0 when a slot was taken for ``member``; else when the first slot frees."""
+        k = self._k
+        free = await self._s.take_send_slot(
+            keys=[k.sent_by_person(person, channel), k.sent_by_agency(agency)],
+            args=[now, window, person_limit, agency_limit, member])
+        return float(free)
+
+    async def hold(self, nid: str, digest: str, meta: dict[str, str], send_at: float) -> None:
+        """Move a notice into its person's digest, sent at ``send_at`` (or sooner, if the
+        digest is already due sooner)."""
+        k = self._k
+        async with self._r.pipeline(transaction=True) as pipe:
+            pipe.hset(k.notice(nid), mapping={"status": "held", "digest": digest})
+            pipe.hset(k.digest(digest), mapping=meta)
+            pipe.sadd(k.digest_notices(digest), nid)
+            pipe.zadd(k.deliveries(), {DIGEST + digest: send_at}, lt=True)
+            pipe.zrem(k.inflight(k.deliveries()), nid)
+            await pipe.execute()
+
+    async def held(self, digest: str) -> tuple[dict[str, str], list[str]]:
+        async with self._r.pipeline(transaction=False) as pipe:
+            pipe.hgetall(self._k.digest(digest))
+            pipe.smembers(self._k.digest_notices(digest))
+            meta, nids = await pipe.execute()
+        return ({k.decode(): v.decode() for k, v in meta.items()},
+                sorted(n.decode() for n in nids))
+
+    async def settle(self, digest: str, nids: list[str], fields: dict[str, str]) -> None:
+        """The digest went out (or its notices were cancelled): record it on each notice and
+        let the digest go."""
+        k = self._k
+        async with self._r.pipeline(transaction=True) as pipe:
+            for nid in nids:
+                pipe.hset(k.notice(nid), mapping=fields)
+            pipe.srem(k.digest_notices(digest), *nids)
+            pipe.zrem(k.inflight(k.deliveries()), DIGEST + digest)
+            await pipe.execute()

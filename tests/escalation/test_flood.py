@@ -1,0 +1,86 @@
+"""Flood control: when many referrals stall together for one person they get a few
+messages and then one digest, not dozens; a referral acknowledged meanwhile drops out of
+the digest; each agency's people share a window too."""
+
+from __future__ import annotations
+
+from hub.notify.sms import fits_one_segment
+
+from .test_ladder import HOUR, INTAKE, NIGHT, acknowledge, submit
+
+WINDOW = 600  # the default: three notices per person and channel per ten minutes
+
+
+def plain(message) -> str:
+    part = next(p for p in message.walk() if p.get_content_type() == "text/plain")
+    return part.get_payload(decode=True).decode()
+
+
+async def stall(rig, count: int) -> list[tuple[object, str]]:
+    referrals = [await submit(rig.hub) for _ in range(count)]
+    await rig.run_due()
+    return referrals
+
+
+async def test_twelve_stalled_referrals_reach_the_point_person_as_three_notices_and_a_digest(
+        rig) -> None:
+    referrals = await stall(rig, 12)
+    assert len(rig.mail.to(INTAKE)) == 3
+    assert await rig.advance(WINDOW - 1) == 0  # nothing more inside the window
+    await rig.advance(1)
+    mails = rig.mail.to(INTAKE)
+    assert len(mails) == 4
+    digest = plain(mails[-1])
+    assert digest.startswith("9 referrals for Harbor House Domestic Violence Shelter need")
+    held = [rid for _, rid in referrals if rid[:8] in digest]
+    assert len(held) == 9 and mails[3]["Subject"] == "CCR Hub: 9 referrals need you"
+    for _, rid in referrals:
+        (notice,) = await rig.hub.store.notices.of_referral(rid)
+        assert notice["status"] == "sent"
+        assert ("sent_in_digest" in notice) == (rid in held)
+
+
+async def test_a_referral_acknowledged_while_held_drops_out_of_the_digest(rig) -> None:
+    referrals = await stall(rig, 5)
+    held = [(sealed, rid) for sealed, rid in referrals
+            if (await rig.hub.store.notices.of_referral(rid))[0]["status"] == "held"]
+    assert len(held) == 2
+    await acknowledge(rig.hub, *held[0])
+    await rig.advance(WINDOW)
+    last = rig.mail.to(INTAKE)[-1]  # the one still waiting, as its own notice
+    assert last["Subject"] == f"CCR Hub: referral {held[1][1][:8]} is waiting"
+    assert held[0][1][:8] not in last.as_string()
+    (gone,) = await rig.hub.store.notices.of_referral(held[0][1])
+    assert gone["status"] == "cancelled"
+
+
+async def test_no_digest_is_sent_when_every_held_referral_was_acknowledged(rig) -> None:
+    referrals = await stall(rig, 4)
+    (sealed, rid), = [(s, r) for s, r in referrals
+                      if (await rig.hub.store.notices.of_referral(r))[0]["status"] == "held"]
+    await acknowledge(rig.hub, sealed, rid)
+    await rig.advance(WINDOW)
+    assert len(rig.mail.to(INTAKE)) == 3
+
+
+async def test_the_night_backups_digest_is_one_spanish_sms_segment(rig) -> None:
+    await stall(rig, 6)
+    await rig.advance(HOUR)
+    await rig.advance(WINDOW)
+    texts = [t["body"] for t in rig.sms.texts if t["to"] == NIGHT]
+    assert len(texts) == 4 and texts[-1].startswith("CCR Hub: 3 referencias")
+    assert all(fits_one_segment(t) for t in texts)
+
+
+async def test_an_agencys_people_share_one_window(rig) -> None:
+    flood = rig.hub.store.flood
+    now = rig.hub.clock.now()
+
+    async def take(member: str, person: str) -> float:
+        return await flood.take(member, person=person, channel="email", agency="harbor-house",
+                                now=now, window=WINDOW, person_limit=3, agency_limit=4)
+
+    assert [await take(f"n{i}", "harbor-intake") for i in range(3)] == [0, 0, 0]
+    assert await take("n3", "harbor-director") == 0
+    assert await take("n4", "harbor-director") == now + WINDOW  # the agency's fifth
+    assert await take("n5", "harbor-intake") == now + WINDOW

@@ -1,0 +1,141 @@
+"""Rendering notices proves: NoticeFacts holds only content-free fields and the templates use
+nothing beyond what render() derives from them; each notice (subject, text, HTML, SMS) in
+English and Spanish names the opaque reference, the agency, the deadline in the agency's
+time zone, the level and a link under the base URL; an unknown language falls back to
+English; the HTML escapes the agency name; and the SMS stays within one segment whatever
+the agency's name or the level (the agency is not in the SMS at all, so only the length of
+the base URL can push it past one segment: render() itself does not check)."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import string
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from jinja2 import Environment, PackageLoader, meta
+
+from hub.notify.render import LANGUAGES, NoticeFacts, render
+from hub.notify.sms import fits_one_segment
+
+REFERRAL = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"  # an envelope id: 16 bytes, hex
+BASE_URL = "https://ccr-hub.example-county.org"
+DUE = 1_800_000_000  # Fri 15 Jan 2027 08:00 UTC, which is 00:00 in Los Angeles
+LOCAL_DUE = {"en": "Fri 15 Jan 00:00 PST", "es": "vie 15 ene 00:00 PST"}  # (email)
+LOCAL_DUE_SHORT = {"en": "Fri 00:00", "es": "15/01 00:00"}  # (SMS)
+LINK = f"{BASE_URL}/r/{REFERRAL}"
+LEVEL_7 = {"en": ("Escalation level: 7", "level 7."),  # (email, SMS)
+           "es": ("Nivel de escalamiento: 7", "nivel 7.")}
+
+
+def facts(agency: str = "Harbor Shelter", *, timer: str = "ack", level: int = 2,
+          referral: str = REFERRAL, due: int = DUE,
+          timezone: str = "America/Los_Angeles") -> NoticeFacts:
+    return NoticeFacts(referral, agency, timer, due, level, timezone)
+
+
+# Nothing but content-free facts
+
+
+def test_notice_facts_hold_only_content_free_fields():
+    assert [f.name for f in dataclasses.fields(NoticeFacts)] == \
+        ["referral", "agency", "timer", "due", "level", "timezone"]
+    assert list(inspect.signature(render).parameters) == ["facts", "language", "base_url"]
+
+
+def test_the_templates_use_only_names_derived_from_the_facts():
+    env = Environment(loader=PackageLoader("hub", "templates/notices"))
+    used = set().union(*(meta.find_undeclared_variables(env.parse(
+        env.loader.get_source(env, name)[0])) for name in env.list_templates()))
+    # digest/count/items belong to the digest variant, which carries the same kind of facts
+    assert used <= {"digest", "count", "items", "ref", "agency", "timer", "due", "due_short",
+                    "level", "link", "base"}
+
+
+# What each notice says
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_part_names_the_reference_and_links_under_the_base_url(language):
+    rendered = render(facts(), language, BASE_URL + "/")
+    for part in (rendered.subject, rendered.text, rendered.html, rendered.sms):
+        assert REFERRAL[:8] in part
+    for part in (rendered.text, rendered.html, rendered.sms):
+        assert LINK in part
+        assert part.count(REFERRAL) == part.count(LINK)  # the full id only inside the link
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_email_names_agency_deadline_in_its_time_zone_and_level(language):
+    rendered = render(facts(level=7), language, BASE_URL)
+    for part in (rendered.text, rendered.html):
+        assert "Harbor Shelter" in part
+        assert LOCAL_DUE[language] in part
+        assert LEVEL_7[language][0] in part
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_sms_names_the_local_deadline_and_level(language):
+    sms = render(facts(level=7), language, BASE_URL).sms
+    assert LOCAL_DUE_SHORT[language] in sms
+    assert LEVEL_7[language][1] in sms
+
+
+def test_a_first_notice_waits_and_an_escalation_asks_for_action_now():
+    first, later = (render(facts(level=n), "en", BASE_URL) for n in (1, 2))
+    assert first.subject.endswith("is waiting") and later.subject.endswith("needs action now")
+    assert "not handled in time" not in first.text and "not handled in time" in later.text
+
+
+@pytest.mark.parametrize("timer, en, es", [("ack", "to ack", "acuse"),
+                                           ("fu:safety-plan", "follow-up", "seguimiento")])
+def test_the_sms_says_which_deadline_without_naming_the_follow_up(timer, en, es):
+    english, spanish = (render(facts(timer=timer), lang, BASE_URL).sms for lang in LANGUAGES)
+    assert en in english and es in spanish
+    assert "safety" not in english + spanish
+
+
+@pytest.mark.parametrize("language", ["fr", "", "EN", "es-MX"])
+def test_an_unknown_language_falls_back_to_english(language):
+    assert render(facts(), language, BASE_URL) == render(facts(), "en", BASE_URL)
+
+
+def test_the_html_email_escapes_the_agency_name():
+    agency = "<script>alert(1)</script> & Co"
+    rendered = render(facts(agency), "en", BASE_URL)
+    assert "<script>" not in rendered.html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in rendered.html
+    assert agency in rendered.text  # plain text is not HTML: shown as given
+
+
+def test_a_spanish_notice_names_the_deadline_in_spanish():
+    rendered = render(facts(), "es", BASE_URL)
+    assert "Fri" not in rendered.sms and "Jan" not in rendered.text
+
+
+# One SMS segment
+
+AGENCY_ALPHABET = string.ascii_letters + string.digits + " &'-.,()/" + "áéíóúñÑüçÇàèãõ"
+TIMEZONES = ["America/Los_Angeles", "America/New_York", "America/Puerto_Rico",
+             "Pacific/Honolulu", "Europe/Madrid", "UTC", "Asia/Kolkata"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(agency=st.text(AGENCY_ALPHABET, min_size=1, max_size=80),
+       level=st.integers(1, 12), timer=st.sampled_from(["ack", "fu:intake", "fu:safety-plan"]),
+       language=st.sampled_from(LANGUAGES), timezone=st.sampled_from(TIMEZONES),
+       due=st.integers(1_700_000_000, 2_100_000_000),
+       base_url=st.sampled_from(["http://127.0.0.1:8080", BASE_URL]))
+def test_the_sms_fits_one_segment_for_any_agency_name_and_level(
+        agency, level, timer, language, timezone, due, base_url):
+    facts_ = facts(agency, timer=timer, level=level, due=due, timezone=timezone)
+    assert fits_one_segment(render(facts_, language, base_url).sms)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_only_an_overlong_base_url_can_push_the_sms_past_one_segment(language):
+    base_url = "https://" + "h" * 92  # 100 characters
+    sms = render(facts(timer="fu:intake", level=12), language, base_url).sms
+    assert not fits_one_segment(sms)  # render() does not shorten it; the channel refuses it
