@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
+from functools import partial
 
 from redis import Redis
 from rq import Queue, SimpleWorker
+from rq.timeouts import TimerDeathPenalty
 
 from hub.config import Settings
 from hub.escalation import runtime
@@ -41,6 +44,7 @@ def run_worker(settings: Settings, *, burst: bool = False, ticker: bool = True) 
     ``ticker`` is off, a ticker thread claims due timers for the whole time."""
     if settings.redis_url is None:
         raise ValueError("no Redis URL: set HUB_REDIS_URL or use 'hub run'")
+    runtime.install(partial(runtime.engine_from_settings, settings))
     connection = Redis.from_url(settings.redis_url)
     queue = queue_for(settings, connection)
     stop = threading.Event()
@@ -58,3 +62,47 @@ def run_worker(settings: Settings, *, burst: bool = False, ticker: bool = True) 
         if thread is not None:
             thread.join(5)
         runtime.reset()
+
+
+class ThreadWorker(SimpleWorker):
+    """An RQ worker on a thread of the dev web server, which keeps the signals for itself.
+    It waits for jobs a second at a time so that it notices a stop request, and times jobs
+    out with a timer thread instead of SIGALRM."""
+
+    death_penalty_class = TimerDeathPenalty
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, worker_ttl=16, **kwargs)
+
+    def _install_signal_handlers(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        self._stop_requested = True  # what RQ's own signal handler sets when idle
+
+
+def start_beside_server(settings: Settings) -> Callable[[], None]:
+    """Dev mode (`hub serve --with-worker`): the worker and the ticker on threads of this
+    process. Returns the function that stops them."""
+    if settings.redis_url is None:
+        raise ValueError("no Redis URL: set HUB_REDIS_URL or use 'hub run'")
+    runtime.install(partial(runtime.engine_from_settings, settings))
+    connection = Redis.from_url(settings.redis_url)
+    queue = queue_for(settings, connection)
+    stop = threading.Event()
+    worker = ThreadWorker([queue], connection=connection)
+    threads = [threading.Thread(target=_tick_forever, args=(settings, queue, stop),
+                                name="ticker", daemon=True),
+               threading.Thread(target=worker.work, name="worker", daemon=True)]
+    for thread in threads:
+        thread.start()
+
+    def halt() -> None:
+        stop.set()
+        worker.stop()
+        for thread in threads:
+            thread.join(5)
+        runtime.reset()
+        connection.close()
+
+    return halt

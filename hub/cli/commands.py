@@ -43,8 +43,11 @@ class Builder:
 
 
 def _running(b: Builder) -> None:
-    b.add("serve", server.cmd_serve, "Run the web server (needs HUB_REDIS_URL)",
-          config=True).add_argument("--port", type=int)
+    c = b.add("serve", server.cmd_serve, "Run the web server (needs HUB_REDIS_URL)",
+              config=True)
+    c.add_argument("--port", type=int)
+    c.add_argument("--with-worker", action="store_true",
+                   help="dev mode: run the worker and the deadline ticker in this process too")
     c = b.add("worker", server.cmd_worker, "Run the background worker and the deadline "
               "ticker (needs HUB_REDIS_URL)", config=True)
     c.add_argument("--burst", action="store_true", help="stop when the queue is empty")

@@ -8,6 +8,7 @@ import asyncio
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 
 from aiohttp import web
 
@@ -26,8 +27,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise Problem("set HUB_REDIS_URL to the Redis the hub keeps its records in "
                       "(or use 'hub run' for an embedded one)")
     setup_logging(settings.log_level)
-    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+    stop = _worker_beside(settings) if args.with_worker else None
+    try:
+        web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+    finally:
+        if stop is not None:
+            stop()
     return EXIT_OK
+
+
+def _worker_beside(settings: Settings) -> Callable[[], None]:
+    from hub.worker import start_beside_server
+
+    if settings.mode != "dev":
+        raise Problem("--with-worker is for dev mode: in production run 'hub worker' "
+                      "(one or more) beside 'hub serve'")
+    return start_beside_server(settings)
 
 
 def cmd_worker(args: argparse.Namespace) -> int:

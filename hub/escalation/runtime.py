@@ -11,23 +11,27 @@ import os
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from .engine import Engine
+
+if TYPE_CHECKING:
+    from hub.config import Settings
 
 T = TypeVar("T")
 EngineFactory = Callable[[], AbstractAsyncContextManager[Engine]]
 
 
 @asynccontextmanager
-async def engine_from_settings() -> AsyncIterator[Engine]:
+async def engine_from_settings(settings: Settings | None = None) -> AsyncIterator[Engine]:
+    """The engine for ``settings`` (by default, this process's)."""
     from hub.build import build_services
     from hub.config import load_settings
 
     from .channels import channels_from_settings
     from .flood import FloodLimits
 
-    settings = load_settings()
+    settings = settings or load_settings()
     services = build_services(settings)
     channels = channels_from_settings(settings)
     try:
