@@ -78,9 +78,16 @@ def load_settings(**overrides: Any) -> Settings:
     except ValidationError as e:
         first = e.errors()[0]
         key = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(first["msg"], path=source or "environment", key=key) from None
+        blame = source if source and key in from_file and key not in env_keys else "environment"
+        raise ConfigError(first["msg"], path=blame, key=key) from None
 
 
 def read_secret(path: Path | None) -> str | None:
     """A secret from its file (kept out of committed files and the environment)."""
-    return path.read_text().strip() if path else None
+    if path is None:
+        return None
+    try:
+        return path.read_text().strip()
+    except OSError as e:
+        raise ConfigError(f"cannot read this secret file: {e.strerror}", path=str(path)) \
+            from None

@@ -61,11 +61,16 @@ class BusinessCalendar:
 
     def add_days(self, start: int, days: int) -> int:
         windows = self.windows(start)
-        opens, _ = next(windows)
-        offset = max(0, start - opens)
+        first, _ = next(windows)
+        if not days:
+            return max(first, start)
         for _ in range(days):
             opens, closes = next(windows)
-        return min(opens + offset, closes) if days else max(opens, start)
+        if start <= first:  # asked outside open hours: count from the opening
+            return opens
+        wall = datetime.fromtimestamp(start, self._zone).time()  # the same local time
+        day = datetime.fromtimestamp(opens, self._zone).date()
+        return min(max(int(datetime.combine(day, wall, self._zone).timestamp()), opens), closes)
 
 
 class DeadlineCalculator:

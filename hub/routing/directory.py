@@ -10,7 +10,15 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from hub.errors import ConfigError
 
@@ -38,7 +46,7 @@ class Model(BaseModel):
 
 
 class BusinessHours(Model):
-    days: tuple[Annotated[int, Field(ge=0, le=6)], ...] = (0, 1, 2, 3, 4)
+    days: tuple[Annotated[int, Field(ge=0, le=6)], ...] = Field((0, 1, 2, 3, 4), min_length=1)
     start: str = Field("09:00", pattern=CLOCK)
     end: str = Field("17:00", pattern=CLOSING)
 
@@ -64,7 +72,7 @@ class Agency(Model):
     def _known_zone(cls, value: str) -> str:
         try:
             zoneinfo.ZoneInfo(value)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # 'America' is a folder
             raise ValueError(f"unknown time zone {value!r}; use an IANA name such as "
                              "'America/Chicago'") from None
         return value
@@ -75,15 +83,13 @@ class Channel(Model):
     address: str | None = Field(None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     number: str | None = Field(None, pattern=r"^\+[1-9]\d{6,14}$")
 
-    @field_validator("number")
-    @classmethod
-    def _matches_kind(cls, number: str | None, info: Any) -> str | None:
-        kind, address = info.data.get("kind"), info.data.get("address")
-        if kind == "email" and (address is None or number is not None):
+    @model_validator(mode="after")
+    def _matches_kind(self) -> Channel:
+        if self.kind == "email" and (self.address is None or self.number is not None):
             raise ValueError("an email channel has an 'address' and no 'number'")
-        if kind == "sms" and (number is None or address is not None):
+        if self.kind == "sms" and (self.number is None or self.address is not None):
             raise ValueError("an sms channel has a 'number' (E.164, e.g. +15555550100)")
-        return number
+        return self
 
 
 class QuietHours(Model):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 Unit = Literal["minutes", "hours", "days", "business_hours", "business_days"]
 
@@ -19,7 +19,7 @@ _UNITS = {"m": "minutes", "min": "minutes", "mins": "minutes", "minute": "minute
 class Duration(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    amount: int
+    amount: int = Field(ge=0)
     unit: Unit
 
     @classmethod
