@@ -6,14 +6,9 @@ from __future__ import annotations
 
 from hub.notify.sms import fits_one_segment
 
-from .test_ladder import HOUR, INTAKE, NIGHT, acknowledge, submit
+from .test_ladder import HOUR, INTAKE, NIGHT, acknowledge, plain, submit
 
 WINDOW = 600  # the default: three notices per person and channel per ten minutes
-
-
-def plain(message) -> str:
-    part = next(p for p in message.walk() if p.get_content_type() == "text/plain")
-    return part.get_payload(decode=True).decode()
 
 
 async def stall(rig, count: int) -> list[tuple[object, str]]:

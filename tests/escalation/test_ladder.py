@@ -39,6 +39,12 @@ async def acknowledge(hub, sealed, rid: str) -> None:
     assert r.status == 200, await r.text()
 
 
+def plain(message) -> str:
+    """An email's plain-text part, decoded."""
+    part = next(p for p in message.walk() if p.get_content_type() == "text/plain")
+    return part.get_payload(decode=True).decode()
+
+
 def received(rig) -> list[str]:
     return [m["To"] for m in rig.mail.messages] + [t["to"] for t in rig.sms.texts]
 
@@ -127,3 +133,23 @@ async def test_a_notice_held_for_quiet_hours_is_not_sent_once_acknowledged(rig) 
     assert received(rig) == []
     (held,) = await hub.store.notices.of_referral(rid)
     assert held["status"] == "cancelled"
+
+
+async def test_an_overdue_follow_up_climbs_its_own_ladder_until_work_starts(rig) -> None:
+    hub = rig.hub
+    sealed, rid = await submit(hub)
+    await rig.run_due()
+    await acknowledge(hub, sealed, rid)
+    point = hub.world.first(DEST, "point_person")
+    assert (await hub.client.post(f"/v1/referrals/{rid}/accept", headers=point.auth)).status == 200
+    before = len(received(rig))
+    assert await rig.advance(24 * HOUR - 1) == 0  # first contact is due a day after accepting
+    await rig.advance(1)
+    (late,) = rig.mail.messages[before:]
+    assert late["To"] == INTAKE and "has an overdue follow-up" in plain(late)
+    r = await hub.client.post(f"/v1/referrals/{rid}/progress", headers=point.auth)
+    assert r.status == 200  # first contact made: that ladder stops, the outcome's runs on
+    assert await rig.advance(3 * HOUR) == 0
+    assert len(received(rig)) == before + 1
+    await rig.advance(14 * 24 * HOUR - 27 * HOUR)  # the outcome is due 14 days in
+    assert received(rig)[-1] == INTAKE and len(received(rig)) == before + 2
