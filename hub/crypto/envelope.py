@@ -139,8 +139,10 @@ def seal(content: bytes, *, sender: DeviceIdentity, recipients: Sequence[DeviceC
     """Seal ``content`` (and attachments) for every recipient device."""
     if not 1 <= len(recipients) <= MAX_RECIPIENTS:
         raise TrustError("recipients", f"an envelope goes to 1 to {MAX_RECIPIENTS} devices")
-    if len(content) > MAX_CONTENT or len(attachments) > MAX_ATTACHMENTS:
-        raise TrustError("too-large", "content or attachment count over the limit")
+    if len(content) > MAX_CONTENT or len(attachments) > MAX_ATTACHMENTS \
+            or any(len(a) > att.MAX_ATTACHMENT for a in attachments):
+        raise TrustError("too-large", "content, an attachment or the attachment count is "
+                         "over the limit (4 MiB, 256 MiB, 16)")
     if len({c.box_public for c in recipients}) != len(recipients):
         raise TrustError("recipients", "a device is listed twice")
     content_key = rand(32)
@@ -243,7 +245,10 @@ def _parse_inner(plain: bytes, header: Header, content_key: bytes) -> Opened:
     refs = tuple(AttachmentRef(r.u8(), r.u64(), r.take(32)) for _ in range(count))
     if any(ref.index != i for i, ref in enumerate(refs)) or len(set(recipients)) != len(recipients):
         raise bad()
-    content = r.take(r.u32())
+    length = r.u32()
+    if length > MAX_CONTENT:
+        raise bad()
+    content = r.take(length)
     signed_len = len(plain) - r.remaining
     signature = r.take(64)
     r.done()

@@ -50,7 +50,7 @@ class RosterBody(_Strict):
     expires_at: int
     people: tuple[RosterPerson, ...]
     devices: tuple[str, ...]  # base64 device certificates
-    revoked: tuple[str, ...] = ()  # hex device ids
+    revoked: tuple[str, ...] = ()  # hex device ids (16 bytes)
     groups: tuple[EscalationGroup, ...]
 
 
@@ -146,8 +146,18 @@ def verify_roster(signed: SignedRoster, root_public: bytes, *, agency: str, now:
         _check_rollback(previous, body, signed)
     devices = _verified_devices(body, root_public, now)
     _check_groups(body)
-    revoked = frozenset(bytes.fromhex(d) for d in body.revoked)
+    revoked = _revoked(body)
     return VerifiedRoster(agency, body.version, body.expires_at, body, signed, devices, revoked)
+
+
+def _revoked(body: RosterBody) -> frozenset[bytes]:
+    try:
+        ids = frozenset(bytes.fromhex(d) for d in body.revoked)
+    except ValueError:
+        ids = frozenset({b""})
+    if any(len(i) != 16 for i in ids):
+        raise TrustError("bad-roster", "a revoked device id is not 32 hex digits")
+    return ids
 
 
 def _check_rollback(previous: VerifiedRoster, body: RosterBody, signed: SignedRoster) -> None:
