@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import random
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 from hub.clock import Clock
@@ -65,6 +65,15 @@ class Engine:
     flood: Flood
     lease: float = 60.0  # seconds to send a notice claimed at commit before it is re-sent
     rand: random.Random = random.Random()  # noqa: B008 - jitter only, never security
+
+    async def each(self, step: Callable[[str], Awaitable[str]], ids: list[str]) -> list[str]:
+        """Run ``step`` for every id concurrently; one failing does not stop the others (its
+        claim stays leased, so it runs again), and the first failure is raised at the end."""
+        results = await asyncio.gather(*(step(i) for i in ids), return_exceptions=True)
+        failed = [r for r in results if isinstance(r, BaseException)]
+        if failed:
+            raise failed[0]
+        return [str(r) for r in results]
 
     # -- timers ------------------------------------------------------------------------------
     async def fire(self, member: str) -> str:

@@ -27,9 +27,13 @@ WATCHED = (Status.REQUESTED, Status.ACCEPTED, Status.IN_PROGRESS)  # statuses wi
 INTERVAL = 0.05  # the longest a ticker sleeps: a timer added for "now" waits at most this
 
 
-def job_id(name: str, member: str, due: float) -> str:
-    """One job per claim of an entry at its due time (RQ ids: letters, digits, _ and -)."""
-    return f"{name}-{member.replace(':', '_')}-{int(due * 1000)}"
+CHUNK = 8  # entries per job: a burst is shared among workers and run concurrently in each
+
+
+def job_id(name: str, member: str, due: float, count: int) -> str:
+    """One job per chunk of a claim, named by its first entry, that entry's due time and
+    the chunk's size (RQ ids: letters, digits, _ and -)."""
+    return f"{name}-{member.replace(':', '_')}-{int(due * 1000)}-{count}"
 
 
 class Ticker:
@@ -45,14 +49,15 @@ class Ticker:
     async def tick(self) -> int:
         """Hand every due timer and delivery to RQ; how many were handed out."""
         now, handed = self.clock.now(), 0
-        for queue_key, job in ((self.store.keys.deadlines(), jobs.fire_timer),
-                               (self.store.keys.deliveries(), jobs.deliver_notice)):
+        for queue_key, job in ((self.store.keys.deadlines(), jobs.fire_timers),
+                               (self.store.keys.deliveries(), jobs.deliver_notices)):
             while claimed := await self.store.timers.claim(queue_key, now, self.lease,
                                                            self.batch):
-                self.queue.enqueue_many([Queue.prepare_data(job, args=(m,),
-                                                            job_id=job_id(job.__name__, m, due),
-                                                            result_ttl=60, failure_ttl=86400)
-                                         for m, due in claimed])
+                chunks = [claimed[i:i + CHUNK] for i in range(0, len(claimed), CHUNK)]
+                self.queue.enqueue_many([Queue.prepare_data(
+                    job, args=([m for m, _ in chunk],),
+                    job_id=job_id(job.__name__, *chunk[0], len(chunk)),
+                    result_ttl=60, failure_ttl=86400) for chunk in chunks])
                 handed += len(claimed)
         return handed
 
