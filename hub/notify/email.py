@@ -1,5 +1,7 @@
 """Email with aiosmtplib: TLS or STARTTLS, authentication, timeouts, and a Message-ID
-derived from the notice's idempotency key (so a re-sent notice is recognisably the same)."""
+derived from the notice's idempotency key (so a re-sent notice is recognisably the same).
+Sessions are kept open and reused (a few at a time), so a burst of notices does not pay a
+connection, TLS handshake and login per message; a session that fails is dropped."""
 
 from __future__ import annotations
 
@@ -22,6 +24,16 @@ def _untrusted_certificate(error: BaseException | None) -> bool:
     return False
 
 
+IDLE_SESSIONS = 4
+
+
+async def _quit(session: aiosmtplib.SMTP) -> None:
+    try:
+        await session.quit()
+    except (aiosmtplib.SMTPException, OSError, TimeoutError):
+        session.close()
+
+
 def message_id(key: str) -> str:
     return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@ccr-hub>"
 
@@ -39,6 +51,7 @@ class EmailChannel:
         self._username, self._password = username, password
         self._use_tls, self._start_tls, self._timeout = use_tls, start_tls, timeout
         self._ca_file = str(ca_file) if ca_file else None
+        self._idle: list[aiosmtplib.SMTP] = []  # open sessions waiting for the next notice
 
     def build(self, notice: Notice) -> EmailMessage:
         message = EmailMessage()
@@ -52,13 +65,45 @@ class EmailChannel:
             message.add_alternative(notice.html, subtype="html")
         return message
 
-    async def send(self, notice: Notice) -> Sent:
-        message = self.build(notice)
-        try:
-            await aiosmtplib.send(message, hostname=self._host, port=self._port,
+    async def _session(self) -> tuple[aiosmtplib.SMTP, bool]:
+        """An open session: an idle one (True) or a new one (False)."""
+        while self._idle:
+            session = self._idle.pop()
+            if session.is_connected:
+                return session, True
+        session = aiosmtplib.SMTP(hostname=self._host, port=self._port,
                                   username=self._username, password=self._password,
                                   use_tls=self._use_tls, start_tls=self._start_tls or None,
                                   cert_bundle=self._ca_file, timeout=self._timeout)
+        await session.connect()
+        return session, False
+
+    async def _deliver(self, message: EmailMessage) -> None:
+        session, reused = await self._session()
+        try:
+            await session.send_message(message)
+        except aiosmtplib.SMTPServerDisconnected:
+            session.close()
+            if not reused:
+                raise
+            await self._deliver(message)  # the server had closed an idle session
+            return
+        except BaseException:
+            session.close()
+            raise
+        if len(self._idle) < IDLE_SESSIONS:
+            self._idle.append(session)
+        else:
+            await _quit(session)
+
+    async def close(self) -> None:
+        while self._idle:
+            await _quit(self._idle.pop())
+
+    async def send(self, notice: Notice) -> Sent:
+        message = self.build(notice)
+        try:
+            await self._deliver(message)
         except aiosmtplib.SMTPRecipientsRefused as e:
             codes = [r.code for r in e.recipients]
             if all(400 <= c < 500 for c in codes):

@@ -4,9 +4,10 @@ fixed by the idempotency key); how every refusal, hang-up or silence is classifi
 (transient: try later; permanent: retrying will not help); authentication; and TLS, both
 STARTTLS and implicit, with a certificate from a private CA.
 
-EmailChannel has no option to trust a private CA (no tls_context / cert bundle /
-validate_certs), so the TLS deliveries here trust the test CA process-wide through
-SSL_CERT_FILE, which OpenSSL reads when aiosmtplib builds its default context."""
+Most TLS deliveries here trust the test CA process-wide through SSL_CERT_FILE (which
+OpenSSL reads when aiosmtplib builds its default context); one names it with ``ca_file``,
+as HUB_SMTP_CA_FILE does. Sessions are reused across notices and replaced when the server
+has closed them."""
 
 from __future__ import annotations
 
@@ -43,6 +44,12 @@ class Mailbox:
         self.over_tls: list[bool] = []
         self.refuse_rcpt: str | None = None
         self.refuse_data: str | None = None
+        self.sessions = 0
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses) -> list[str]:
+        self.sessions += 1
+        session.host_name = hostname
+        return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
         if self.refuse_rcpt:
@@ -310,3 +317,34 @@ async def test_a_server_requiring_starttls_refuses_a_plaintext_client_permanentl
     port = await scripted(MAIL="530 5.7.0 Must issue a STARTTLS command first")
     with pytest.raises(PermanentSendError):
         await channel_to(port).send(make_notice())
+
+
+# Sessions
+
+
+async def test_notices_in_a_row_share_one_session(smtp):
+    server = smtp()
+    channel = server.channel()
+    for i in range(3):
+        await channel.send(make_notice(key=f"n{i}"))
+    await channel.close()
+    assert len(server.box.messages) == 3 and server.box.sessions == 1
+
+
+async def test_a_session_the_server_closed_while_idle_is_replaced():
+    box, port = Mailbox(), free_port()
+    server = Controller(box, hostname=LOOPBACK, port=port)
+    server.start()
+    channel = channel_to(port)
+    await channel.send(make_notice(key="before"))
+    server.stop()  # the idle session dies with the server
+    server = Controller(box, hostname=LOOPBACK, port=port)
+    server.start()
+    try:
+        await channel.send(make_notice(key="after"))
+    finally:
+        await channel.close()
+        server.stop()
+    assert [m["Message-ID"] for m in box.messages] == [message_id("before"),
+                                                       message_id("after")]
+    assert box.sessions == 2
