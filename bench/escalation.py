@@ -65,27 +65,33 @@ def referral(rid: str, submitted_at: float, now: float) -> Referral:
                     consent=consent, ack_due_at=submitted_at + 7200)
 
 
-async def load(services, count: int, due: int, start: float, seconds: float) -> list[str]:
-    """N open referrals straight into the store; the first ``due`` fall due in the run."""
+async def load(services, count: int, due: int, seconds: float) -> tuple[list[str], float]:
+    """N open referrals straight into the store: first those due after the run, then the
+    ``due`` ones, whose first rungs fall due spread over ``seconds`` once workers are up.
+    Returns those and when the first falls due."""
     stamp, _ = await services.directory.routing_roster(DEST)
-    now, firing = time.time(), []
+    now = time.time()
     planner = services.referrals._timers  # the same planner the submit path uses
 
-    async def one(i: int) -> None:
+    async def one(at: float) -> str:
         rid = os.urandom(16).hex()
-        at = start + seconds * i / max(due, 1) if i < due else start + 86400 + i
         r = referral(rid, at, now)
         first, fields = planner.on_submit(r)
         await services.store.referrals.create(
             r, b"\0" * 512, HistoryEvent(at=now, actor="bench", action="submitted"), first,
             services.auditor.event(None, "bench.load", referral=rid), roster=stamp,
             timer_fields=fields)
-        if i < due:
-            firing.append(rid)
+        return rid
 
-    for batch in range(0, count, 64):
-        await asyncio.gather(*(one(i) for i in range(batch, min(count, batch + 64))))
-    return firing
+    async def batches(times: list[float]) -> list[str]:
+        made: list[str] = []
+        for i in range(0, len(times), 64):
+            made += await asyncio.gather(*(one(at) for at in times[i:i + 64]))
+        return made
+
+    await batches([now + 86400 + i for i in range(count - due)])
+    start = time.time() + 5 + due / 1000
+    return await batches([start + seconds * i / max(due, 1) for i in range(due)]), start
 
 
 async def timer_only(services, count: int, seconds: float) -> list[float]:
@@ -157,9 +163,8 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         await install_world(make_world(services.ccr, int(time.time())), services)
         log(f"timer-only baseline: {args.due} entries over {args.seconds:.0f} s")
         baseline = await timer_only(services, args.due, args.seconds)
-        start = time.time() + 5 + args.open / 4000
         log(f"loading {args.open} open referrals ({args.due} fall due in the run)")
-        firing = await load(services, args.open, args.due, start, args.seconds)
+        firing, start = await load(services, args.open, args.due, args.seconds)
         env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
         env.update(HUB_REDIS_URL=server.connection_url, HUB_KEY_PREFIX=PREFIX,
                    HUB_CCR_DIR=str(ROOT / "config" / "example"),
