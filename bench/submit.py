@@ -103,7 +103,8 @@ def start(module: list[str], env: dict[str, str], port: int) -> subprocess.Popen
 
 
 def percentile(values: list[float], q: float) -> float:
-    return statistics.quantiles(values, n=100)[q - 1] * 1000 if len(values) > 1 else 0.0
+    return (statistics.quantiles(values, n=100, method="inclusive")[q - 1] * 1000
+            if len(values) > 1 else 0.0)
 
 
 async def run(args: argparse.Namespace) -> dict[str, object]:
