@@ -4,8 +4,10 @@ nothing lost and nothing sent twice where a channel had accepted it."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 
+from hub.escalation.ticker import Ticker
 from hub.routing.ladder import member
 
 from .test_ladder import HOUR, INTAKE, submit
@@ -110,3 +112,13 @@ async def test_the_reconciler_restores_a_timer_missing_from_the_index(rig) -> No
     assert await rig.ticker.reconcile() == 1
     assert await hub.store.timers.due(key, member(rid, "ack")) == due
     assert await rig.ticker.reconcile() == 0
+
+
+async def test_two_tickers_running_together_hand_out_each_step_once(rig) -> None:
+    hub = rig.hub
+    rids = [(await submit(hub))[1] for _ in range(30)]
+    second = Ticker(hub.store, hub.clock, rig.queue, hub.services.ladder, lease=60)
+    handed = await asyncio.gather(*(t.tick() for t in (rig.ticker, second) for _ in range(3)))
+    assert sum(handed) == len(rids)
+    members = [m for job in rig.queue.jobs for m in job.args[0]]
+    assert sorted(members) == sorted(member(rid, "ack") for rid in rids)
