@@ -25,7 +25,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check hub tests bench
 
 bench: $(STAMP)
-	$(BIN)/python -m bench.crypto
+	for b in crypto submit escalation; do $(BIN)/python -m bench.$$b $(BENCH_FLAGS) || exit 1; done
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .hypothesis
