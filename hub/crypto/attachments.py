@@ -5,11 +5,14 @@ attachment's index. The signed manifest inside the envelope lists (index, size, 
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Iterable, Iterator
+from queue import SimpleQueue
 
 import nacl.bindings as sodium
+from nacl._sodium import ffi, lib  # PyNaCl's own libsodium binding: no copy per chunk
 
-from .errors import EnvelopeError
+from .errors import CryptoError, EnvelopeError
 from .fields import U16, blake2b
 
 CHUNK = 64 * 1024
@@ -18,6 +21,7 @@ _HEADERBYTES = sodium.crypto_secretstream_xchacha20poly1305_HEADERBYTES
 _TAG_MESSAGE = sodium.crypto_secretstream_xchacha20poly1305_TAG_MESSAGE
 _TAG_FINAL = sodium.crypto_secretstream_xchacha20poly1305_TAG_FINAL
 MAX_ATTACHMENT = 256 * 1024 * 1024
+PARALLEL = 1024 * 1024  # from this size a second thread hashes while the first encrypts
 
 
 def attachment_key(content_key: bytes, index: int) -> bytes:
@@ -33,7 +37,7 @@ def blob_length(size: int) -> int:
     return _HEADERBYTES + size + chunks * _ABYTES
 
 
-def blob_hash(blob: bytes) -> bytes:
+def blob_hash(blob: bytes | bytearray) -> bytes:
     """SHA-256 of the whole blob: collision resistance is what stops a co-recipient, who
     knows the attachment key, from swapping in another blob. SHA-256 rather than BLAKE2b
     because OpenSSL's runs on the CPU's SHA extensions, twice as fast here."""
@@ -57,49 +61,110 @@ def seal_chunks(chunks: Iterable[bytes], content_key: bytes, header_digest: byte
     yield sodium.crypto_secretstream_xchacha20poly1305_push(state, bytes(pending), ad, _TAG_FINAL)
 
 
-def seal_attachment(data: bytes, content_key: bytes, header_digest: bytes, index: int) -> bytes:
-    """The whole blob at once (``seal_chunks`` streams): one copy per chunk, no buffering."""
+def seal_attachment(data: bytes, content_key: bytes, header_digest: bytes,
+                    index: int) -> tuple[bytearray, bytes]:
+    """The whole blob at once (``seal_chunks`` streams) and its hash for the manifest.
+    Chunks are sealed straight into the blob's buffer, handed over without a copy (a copy
+    of a big blob costs as much as sealing it), and a large blob is hashed by a second
+    thread as its chunks are written (libsodium and hashlib both release the GIL)."""
+    size = len(data)
     state = sodium.crypto_secretstream_xchacha20poly1305_state()
-    out = [sodium.crypto_secretstream_xchacha20poly1305_init_push(
-        state, attachment_key(content_key, index))]
+    out = bytearray(blob_length(size))
+    out[:_HEADERBYTES] = sodium.crypto_secretstream_xchacha20poly1305_init_push(
+        state, attachment_key(content_key, index))
     ad = _chunk_ad(header_digest, index)
-    last = max(0, (len(data) - 1) // CHUNK)
+    src, dst = ffi.from_buffer("unsigned char[]", data), ffi.from_buffer("unsigned char[]", out)
+    hasher = _Hasher(out) if size >= PARALLEL else None
+    last = max(0, (size - 1) // CHUNK)
+    read, written = 0, _HEADERBYTES
     for n in range(last + 1):
-        tag = _TAG_FINAL if n == last else _TAG_MESSAGE
-        out.append(sodium.crypto_secretstream_xchacha20poly1305_push(
-            state, data[n * CHUNK : (n + 1) * CHUNK], ad, tag))
-    return b"".join(out)
+        take = min(CHUNK, size - read)
+        rc = lib.crypto_secretstream_xchacha20poly1305_push(
+            state.statebuf, dst + written, ffi.NULL, src + read, take, ad, len(ad),
+            _TAG_FINAL if n == last else _TAG_MESSAGE)
+        if rc != 0:
+            raise CryptoError("libsodium refused to seal an attachment chunk")
+        read, written = read + take, written + take + _ABYTES
+        if hasher is not None:
+            hasher.upto(written)
+    return out, hasher.digest() if hasher is not None else blob_hash(out)
 
 
-def open_attachment(blob: bytes, content_key: bytes, header_digest: bytes, ref) -> bytes:
+class _Hasher:
+    """SHA-256 of a buffer on a second thread, fed the positions written so far."""
+
+    def __init__(self, buffer: bytes | bytearray):
+        self._view = memoryview(buffer)
+        self._ends: SimpleQueue[int | None] = SimpleQueue()
+        self._hash = hashlib.sha256()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        done = 0
+        while (end := self._ends.get()) is not None:
+            self._hash.update(self._view[done:end])
+            done = end
+
+    def upto(self, end: int) -> None:
+        self._ends.put(end)
+
+    def digest(self) -> bytes:
+        self._ends.put(None)
+        self._thread.join()
+        self._view.release()
+        return self._hash.digest()
+
+
+def open_attachment(blob: bytes | bytearray, content_key: bytes, header_digest: bytes,
+                    ref) -> bytearray:
     """Check the blob against its manifest entry and decrypt it. One EnvelopeError on any
-    failure: wrong size, wrong hash, a chunk out of order, a missing final chunk."""
+    failure: wrong size, wrong hash, a chunk out of order, a missing final chunk. A large
+    blob is hashed on a second thread while it is decrypted; nothing is returned unless
+    both succeed, and a wrong hash is reported as such whatever decryption found."""
     if ref.size > MAX_ATTACHMENT or len(blob) != blob_length(ref.size):
         raise EnvelopeError("attachment-size")
-    if blob_hash(blob) != ref.blob_hash:
+    if ref.size < PARALLEL:
+        if blob_hash(blob) != ref.blob_hash:
+            raise EnvelopeError("attachment-hash")
+        return _pull_into(blob, content_key, header_digest, ref)
+    hasher = _Hasher(blob)
+    hasher.upto(len(blob))
+    try:
+        plain, failure = _pull_into(blob, content_key, header_digest, ref), None
+    except EnvelopeError as e:
+        plain, failure = bytearray(), e
+    if hasher.digest() != ref.blob_hash:
         raise EnvelopeError("attachment-hash")
-    return b"".join(_pull_chunks(blob, content_key, header_digest, ref.index))
+    if failure is not None:
+        raise failure
+    return plain
 
 
-def _pull_chunks(blob: bytes, content_key: bytes, header_digest: bytes,
-                 index: int) -> Iterator[bytes]:
+def _pull_into(blob: bytes | bytearray, content_key: bytes, header_digest: bytes,
+               ref) -> bytearray:
+    """Decrypt chunk by chunk straight into one buffer (the size is known and checked),
+    returned without a copy."""
     state = sodium.crypto_secretstream_xchacha20poly1305_state()
-    ad = _chunk_ad(header_digest, index)
-    view = memoryview(blob)
+    ad = _chunk_ad(header_digest, ref.index)
     try:
         sodium.crypto_secretstream_xchacha20poly1305_init_pull(
-            state, bytes(view[:_HEADERBYTES]), attachment_key(content_key, index))
-        pos, tag = _HEADERBYTES, None
-        while pos < len(view):
-            piece = bytes(view[pos : pos + CHUNK + _ABYTES])
-            pos += len(piece)
-            message, tag = sodium.crypto_secretstream_xchacha20poly1305_pull(state, piece, ad)
-            if tag == _TAG_FINAL and pos != len(view):
-                raise EnvelopeError("attachment-truncated")
-            yield message
-    except EnvelopeError:
-        raise
+            state, bytes(blob[:_HEADERBYTES]), attachment_key(content_key, ref.index))
     except Exception:
         raise EnvelopeError("attachment-ciphertext") from None
-    if tag != _TAG_FINAL:
+    out = bytearray(ref.size)
+    src, dst = ffi.from_buffer("unsigned char[]", blob), ffi.from_buffer("unsigned char[]", out)
+    tag = ffi.new("unsigned char *")
+    read, written, final = _HEADERBYTES, 0, False
+    while read < len(blob):
+        if final:
+            raise EnvelopeError("attachment-truncated")  # chunks after the final one
+        clen = min(CHUNK + _ABYTES, len(blob) - read)
+        rc = lib.crypto_secretstream_xchacha20poly1305_pull(
+            state.statebuf, dst + written, ffi.NULL, tag, src + read, clen, ad, len(ad))
+        if rc != 0:
+            raise EnvelopeError("attachment-ciphertext")
+        read, written, final = read + clen, written + clen - _ABYTES, tag[0] == _TAG_FINAL
+    if not final:
         raise EnvelopeError("attachment-truncated")
+    return out

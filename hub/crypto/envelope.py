@@ -60,7 +60,7 @@ class AttachmentRef:
 @dataclass(frozen=True)
 class Sealed:
     envelope: bytes
-    attachments: tuple[bytes, ...]
+    attachments: tuple[bytearray, ...]  # the sealed blobs, in their own buffers
     header: Header
 
 
@@ -73,7 +73,7 @@ class Opened:
     attachments: tuple[AttachmentRef, ...]
     _content_key: bytes = field(repr=False)
 
-    def open_attachment(self, index: int, blob: bytes) -> bytes:
+    def open_attachment(self, index: int, blob: bytes | bytearray) -> bytearray:
         return att.open_attachment(blob, self._content_key, self.header.hash,
                                    self._ref(index))
 
@@ -162,10 +162,11 @@ def seal(content: bytes, *, sender: DeviceIdentity, recipients: Sequence[DeviceC
     header = Header(kind, envelope_id, thread_id, destination, referral_type, urgency, now,
                     now + lifetime, key_commitment, nonce, tuple(wrapped), raw_header)
     digest = header.hash
-    blobs = tuple(att.seal_attachment(data, content_key, digest, i)
-                  for i, data in enumerate(attachments))
-    refs = [AttachmentRef(i, len(data), att.blob_hash(blob))
-            for i, (data, blob) in enumerate(zip(attachments, blobs, strict=True))]
+    sealed = [att.seal_attachment(data, content_key, digest, i)
+              for i, data in enumerate(attachments)]
+    blobs = tuple(blob for blob, _ in sealed)
+    refs = [AttachmentRef(i, len(data), blob_hash)
+            for i, (data, (_, blob_hash)) in enumerate(zip(attachments, sealed, strict=True))]
     inner = b"".join([sender.certificate.raw, *(c.box_public for c in recipients),
                       _encode_manifest(refs), U32.pack(len(content)), content])
     signature = sender.keys.sign(_signed_message(digest, inner))
