@@ -39,19 +39,26 @@ def _tick_forever(settings: Settings, queue: Queue, stop: threading.Event) -> No
     asyncio.run(go())
 
 
-def run_worker(settings: Settings, *, burst: bool = False, ticker: bool = True) -> bool:
-    """Work the queue until stopped (or, with ``burst``, until it is empty). Unless
-    ``ticker`` is off, a ticker thread claims due timers for the whole time."""
+def _prepare(settings: Settings) -> tuple[Redis, Queue, threading.Event, threading.Thread]:
+    """This process's engine for ``settings``, the queue, and a ticker thread (not started)
+    with the event that stops it."""
     if settings.redis_url is None:
         raise ValueError("no Redis URL: set HUB_REDIS_URL or use 'hub run'")
     runtime.install(partial(runtime.engine_from_settings, settings))
     connection = Redis.from_url(settings.redis_url)
     queue = queue_for(settings, connection)
     stop = threading.Event()
-    thread = None
-    if ticker and not burst:
-        thread = threading.Thread(target=_tick_forever, args=(settings, queue, stop),
-                                  name="ticker", daemon=True)
+    ticker = threading.Thread(target=_tick_forever, args=(settings, queue, stop),
+                              name="ticker", daemon=True)
+    return connection, queue, stop, ticker
+
+
+def run_worker(settings: Settings, *, burst: bool = False, ticker: bool = True) -> bool:
+    """Work the queue until stopped (or, with ``burst``, until it is empty). Unless
+    ``ticker`` is off, a ticker thread claims due timers for the whole time."""
+    connection, queue, stop, thread = _prepare(settings)
+    ticking = ticker and not burst
+    if ticking:
         thread.start()
     try:
         # Jobs run in this process (no fork per job), so they share one engine: its Redis
@@ -59,7 +66,7 @@ def run_worker(settings: Settings, *, burst: bool = False, ticker: bool = True) 
         return SimpleWorker([queue], connection=connection).work(burst=burst)
     finally:
         stop.set()
-        if thread is not None:
+        if ticking:
             thread.join(5)
         runtime.reset()
 
@@ -84,16 +91,9 @@ class ThreadWorker(SimpleWorker):
 def start_beside_server(settings: Settings) -> Callable[[], None]:
     """Dev mode (`hub serve --with-worker`): the worker and the ticker on threads of this
     process. Returns the function that stops them."""
-    if settings.redis_url is None:
-        raise ValueError("no Redis URL: set HUB_REDIS_URL or use 'hub run'")
-    runtime.install(partial(runtime.engine_from_settings, settings))
-    connection = Redis.from_url(settings.redis_url)
-    queue = queue_for(settings, connection)
-    stop = threading.Event()
+    connection, queue, stop, ticker = _prepare(settings)
     worker = ThreadWorker([queue], connection=connection)
-    threads = [threading.Thread(target=_tick_forever, args=(settings, queue, stop),
-                                name="ticker", daemon=True),
-               threading.Thread(target=worker.work, name="worker", daemon=True)]
+    threads = [ticker, threading.Thread(target=worker.work, name="worker", daemon=True)]
     for thread in threads:
         thread.start()
 
