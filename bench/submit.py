@@ -1,6 +1,7 @@
 """Submit throughput: `hub serve` against a baseline aiohttp handler that does one pipelined
 write of the same body plus one sorted-set add, on the same durable Redis (AOF, fsync
-always), each driven by the same 64 concurrent clients.
+always), each driven by the same 64 concurrent clients. The audit log's sealer runs beside
+the hub (`hub audit seal --follow`), as a worker would, so its cost is in the figure.
 
     python -m bench.submit [--quick]
 
@@ -102,6 +103,15 @@ def start(module: list[str], env: dict[str, str], port: int) -> subprocess.Popen
     raise RuntimeError(f"{module} did not start: {proc.stderr.read().decode()[-2000:]}")
 
 
+async def sealed_count(redis_url: str) -> int:
+    """Audit entries the sealer had moved into the sealed log by the end of the run."""
+    services = build_services(Settings(redis_url=redis_url, ccr_dir=ROOT / "config" / "example"))
+    try:
+        return (await services.store.audit.head()).count
+    finally:
+        await services.close()
+
+
 def percentile(values: list[float], q: float) -> float:
     return (statistics.quantiles(values, n=100, method="inclusive")[q - 1] * 1000
             if len(values) > 1 else 0.0)
@@ -115,8 +125,13 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         base_port, hub_port = free_port(), free_port()
         env = {"HUB_REDIS_URL": server.connection_url, "HUB_LOG_LEVEL": "WARNING"}
         baseline = start(["-m", "bench.baseline_server", str(base_port)], env, base_port)
-        hub = start(["-m", "hub.cli", "serve", "--port", str(hub_port)],
-                    {**env, "HUB_CCR_DIR": str(ROOT / "config" / "example")}, hub_port)
+        hub_env = {**env, "HUB_CCR_DIR": str(ROOT / "config" / "example"),
+                   "HUB_DATA_DIR": str(data / "var")}
+        hub = start(["-m", "hub.cli", "serve", "--port", str(hub_port)], hub_env, hub_port)
+        sealing = ["audit", "seal", "--follow"] if args.sealer else ["audit", "seal"]
+        sealer = subprocess.Popen([sys.executable, "-m", "hub.cli", *sealing],
+                                  env={**os.environ, **hub_env}, cwd=ROOT,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             warm = bodies[: args.clients * 4]
             await drive(f"http://127.0.0.1:{base_port}/", warm, headers, args.clients, 5)
@@ -126,8 +141,9 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
             hub_rps, latencies = await drive(f"http://127.0.0.1:{hub_port}/v1/referrals",
                                              bodies, headers, args.clients, args.seconds)
             log(f"hub: {hub_rps:.0f} requests/s")
+            sealed = await sealed_count(server.connection_url)
         finally:
-            for proc in (baseline, hub):
+            for proc in (baseline, hub, sealer):
                 proc.terminate()
                 proc.wait(10)
     finally:
@@ -137,7 +153,8 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
             "p99_ms": round(percentile(latencies, 99), 2),
             "baseline_p50_ms": round(percentile(base_latencies, 50), 2),
             "baseline_p99_ms": round(percentile(base_latencies, 99), 2), "requests": len(latencies),
-            "clients": args.clients, "targets": {"ratio": 0.5, "p99_ms": 30},
+            "clients": args.clients, "audit_sealer": args.sealer, "audit_sealed": sealed,
+            "targets": {"ratio": 0.5, "p99_ms": 30},
             "durability": "appendonly yes, appendfsync always", "quick": args.quick}
 
 
@@ -145,6 +162,8 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--quick", action="store_true", help="a short run (under 45 s)")
     p.add_argument("--clients", type=int, default=64)
+    p.add_argument("--no-sealer", dest="sealer", action="store_false",
+                   help="do not run the audit log's sealer beside the hub (to see its cost)")
     args = p.parse_args(argv)
     args.seconds = 5.0 if args.quick else 20.0
     args.requests = 9000 if args.quick else 40000

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from hub.clock import Clock, SystemClock
-from hub.config import Settings
+from hub.config import Settings, read_secret
+from hub.crypto.auditlog import HubKey
+from hub.errors import ConfigError
 from hub.escalation.engine import Engine
 from hub.escalation.flood import Flood, FloodLimits
 from hub.notify.base import Channel
@@ -14,6 +17,7 @@ from hub.routing.deadlines import DeadlineCalculator
 from hub.routing.directory import Ccr, load_ccr
 from hub.routing.ladder import Ladder
 from hub.services.audit import Auditor
+from hub.services.auditlog import AuditLog
 from hub.services.consent import ConsentService
 from hub.services.deliveries import DeliveryReports
 from hub.services.directory import DirectoryService
@@ -39,6 +43,7 @@ class Services:
     threads: ThreadService
     monitor: MonitorService
     deliveries: DeliveryReports
+    auditlog: AuditLog
     ladder: Ladder
 
     def engine(self, channels: Mapping[str, Channel], base_url: str, *,
@@ -51,6 +56,29 @@ class Services:
 
     async def close(self) -> None:
         await self.store.close()
+
+
+def hub_key(settings: Settings) -> HubKey | None:
+    """The hub's checkpoint-signing key: from HUB_HUB_SIGNING_KEY_FILE (64 hex digits of
+    seed), or in dev mode one kept under the data directory, made on first use."""
+    path = settings.hub_signing_key_file
+    if path is None and settings.mode == "dev":
+        path = settings.data_dir / "hub-signing.key"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as f:
+                f.write(HubKey.generate().seed.hex() + "\n")
+    seed = read_secret(path)
+    if seed is None:
+        return None
+    try:
+        return HubKey.from_seed(bytes.fromhex(seed))
+    except ValueError:
+        raise ConfigError("not a hub signing key (64 hex digits)", path=str(path)) from None
 
 
 def build_services(settings: Settings, *, store: Store | None = None, clock: Clock | None = None,
@@ -77,4 +105,5 @@ def build_services(settings: Settings, *, store: Store | None = None, clock: Clo
         threads=ThreadService(store=store, clock=clock, directory=directory, referrals=referrals,
                               consent=consent, auditor=auditor),
         monitor=MonitorService(store=store, ccr=ccr), ladder=timers.ladder,
-        deliveries=DeliveryReports(store=store, clock=clock, auditor=auditor))
+        deliveries=DeliveryReports(store=store, clock=clock, auditor=auditor),
+        auditlog=AuditLog(store=store, clock=clock, key=hub_key(settings)))

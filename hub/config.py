@@ -27,7 +27,8 @@ class Settings(BaseSettings):
     ccr_dir: Path = Path("config/example")
     data_dir: Path = Path("var")
     max_body_bytes: int = Field(8 * 1024 * 1024, ge=1024)
-    hub_signing_key_file: Path | None = None
+    hub_signing_key_file: Path | None = Field(None, description="the hub's own Ed25519 seed "
+                                              "(64 hex digits): it signs audit checkpoints")
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
     smtp_sender: str = "CCR Hub <hub@localhost>"

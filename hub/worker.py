@@ -31,8 +31,10 @@ def _tick_forever(settings: Settings, queue: Queue, stop: threading.Event) -> No
     async def go() -> None:
         services = build_services(settings)
         try:
-            await Ticker(services.store, services.clock, queue, services.ladder,
-                         lease=settings.timer_lease).run(stop)
+            await asyncio.gather(
+                Ticker(services.store, services.clock, queue, services.ladder,
+                       lease=settings.timer_lease).run(stop),
+                services.auditlog.run(stop))  # the audit log's sealer
         finally:
             await services.close()
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from hub.models import CancelReason, OutcomeCode, RejectReason
 
-from . import agency, device, operator, server, work
+from . import agency, audit, device, operator, server, work
 
 STATUSES = ("requested", "received", "accepted", "rejected", "in-progress", "completed",
             "cancelled")
@@ -77,6 +77,21 @@ def _operator(b: Builder) -> None:
         c.add_argument("agency")
         c.add_argument("public_key", help="base64, as printed by 'hub agency init'")
         c.add_argument("--by", default="admin-cli", help="who does it, for the audit log")
+
+
+def _audit(b: Builder) -> None:
+    a = b.group("audit", "The tamper-evident audit log (on the hub's host, HUB_REDIS_URL)")
+    a.add("checkpoint", audit.cmd_checkpoint, "Seal what is waiting and sign a checkpoint now",
+          config=True)
+    a.add("seal", audit.cmd_seal, "Seal the events waiting in the intake (the worker does "
+          "this continuously)", config=True).add_argument(
+        "--follow", action="store_true", help="keep sealing until stopped")
+    a.add("export", audit.cmd_export, "Write the log and its checkpoints to a file to keep "
+          "off this machine", config=True).add_argument("file", type=Path)
+    a.add("verify", audit.cmd_verify, "Check every entry and checkpoint; name the first "
+          "entry edited, deleted, inserted, reordered or cut off", config=True
+          ).add_argument("--checkpoints", type=Path, metavar="FILE",
+                         help="also check the checkpoints in a file 'hub audit export' wrote")
 
 
 def _agency(b: Builder) -> None:
@@ -169,6 +184,6 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--home", type=Path, help="your keys and pins (default HUB_HOME or "
                    "~/.ccr-hub)")
     b = Builder(p.add_subparsers(dest="command", required=True, metavar="COMMAND"))
-    for section in (_running, _operator, _agency, _device, _work):
+    for section in (_running, _operator, _audit, _agency, _device, _work):
         section(b)
     return p

@@ -9,7 +9,7 @@ from hub.clock import Clock
 from hub.crypto import EnvelopeError, Header, Kind, parse_header
 from hub.crypto.envelope import CLOCK_SKEW
 from hub.errors import Conflict, Forbidden, NotFound, Unprocessable
-from hub.models import URGENCY_NAMES, Consent, HistoryEvent, Referral, Status
+from hub.models import URGENCY_NAMES, AuditEvent, Consent, HistoryEvent, Referral, Status
 from hub.routing.deadlines import DeadlineCalculator
 from hub.store import Store
 
@@ -136,6 +136,15 @@ class ReferralService:
     async def history(self, who: Principal, rid: str) -> list[HistoryEvent]:
         await self.get(who, rid)
         return await self._store.referrals.history(rid)
+
+    async def audit_trail(self, who: Principal, rid: str) -> list[AuditEvent]:
+        """Who opened, acknowledged, escalated... a referral, and when: for coordinators
+        and the two agencies' admins. Entries hold no identifying detail."""
+        await self.get(who, rid)
+        if not who.has("coordinator", "agency_admin"):
+            raise Forbidden("only coordinators and agency admins read a referral's audit trail",
+                            code="not_allowed")
+        return await self._store.audit.events(referral=rid)
 
     async def download(self, who: Principal, rid: str, request_id: str | None = None) -> bytes:
         """The envelope bytes, for the receiving escalation group only; the first fetch is

@@ -1,8 +1,11 @@
 """The audit log. Every audit event goes through ``append`` here or through the same
-XADD inside a state-change script, so the tamper-evident chain (issue 6) has one place
-to live."""
+XADD inside a state-change script, into the intake stream; the sealer then moves events,
+in order, into the sealed log (a hash chain) with ``seal``. Readers see both."""
 
 from __future__ import annotations
+
+import json
+from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
@@ -10,20 +13,73 @@ from hub.models import AuditEvent
 
 from .codec import dumps
 from .keys import Keys
+from .scripts import Scripts
+
+
+@dataclass(frozen=True)
+class Head:
+    count: int  # entries in the sealed log
+    hash: str  # hex hash of the last one ("" before the first)
+    id: str  # intake id of the last one sealed ("0" before the first)
+
+
+@dataclass(frozen=True)
+class Sealed:
+    id: str
+    entry: str  # canonical JSON: seq, id, event, prev
+    hash: str
 
 
 class AuditStore:
-    def __init__(self, redis: Redis, keys: Keys):
+    def __init__(self, redis: Redis, keys: Keys, scripts: Scripts):
         self._r = redis
         self._k = keys
+        self._s = scripts
 
     async def append(self, event: AuditEvent) -> None:
         await self._r.xadd(self._k.audit(), {"event": dumps(event)})
 
+    # -- sealing ----------------------------------------------------------------------------
+    async def head(self) -> Head:
+        row = {k.decode(): v.decode() for k, v in
+               (await self._r.hgetall(self._k.audit_head())).items()}
+        return Head(int(row.get("count", 0)), row.get("hash", ""), row.get("id", "0"))
+
+    async def intake(self, after: str, count: int) -> list[tuple[str, str]]:
+        """Events not sealed yet, oldest first: (intake id, event JSON)."""
+        rows = await self._r.xrange(self._k.audit(), min=f"({after}", count=count)
+        return [(i.decode(), f[b"event"].decode()) for i, f in rows]
+
+    async def seal(self, head: Head, entries: list[Sealed]) -> bool:
+        """Append ``entries`` after ``head``; False when another sealer moved it first."""
+        last = entries[-1]
+        k = self._k
+        args: list[str | int] = [head.count, head.count + len(entries), last.hash, last.id]
+        for e in entries:
+            args += [e.id, e.entry, e.hash]
+        result = await self._s.seal_audit(keys=[k.audit(), k.audit_log(), k.audit_head()],
+                                          args=args)
+        return result == b"ok"
+
+    async def log(self, after: str = "-", count: int = 10_000) -> list[Sealed]:
+        rows = await self._r.xrange(self._k.audit_log(), min=after, count=count)
+        return [Sealed(i.decode(), f[b"entry"].decode(), f[b"hash"].decode())
+                for i, f in rows]
+
+    async def add_checkpoint(self, doc: dict[str, str]) -> None:
+        await self._r.xadd(self._k.audit_checkpoints(), doc)
+
+    async def checkpoints(self) -> list[dict[str, str]]:
+        rows = await self._r.xrange(self._k.audit_checkpoints())
+        return [{k.decode(): v.decode() for k, v in f.items()} for _, f in rows]
+
+    # -- reading ----------------------------------------------------------------------------
     async def events(self, *, referral: str | None = None, count: int = 10_000) -> list[AuditEvent]:
-        rows = await self._r.xrange(self._k.audit(), count=count)
-        events = [AuditEvent.model_validate_json(fields[b"event"]) for _, fields in rows]
+        """Sealed events, then those not sealed yet, oldest first."""
+        docs = [json.loads(s.entry)["event"] for s in await self.log(count=count)]
+        docs += [json.loads(e) for _, e in await self.intake("0", count)]
+        events = [AuditEvent.model_validate(d) for d in docs]
         return [e for e in events if referral is None or e.referral == referral]
 
     async def length(self) -> int:
-        return await self._r.xlen(self._k.audit())
+        return await self._r.xlen(self._k.audit_log()) + await self._r.xlen(self._k.audit())

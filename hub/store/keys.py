@@ -116,7 +116,22 @@ class Keys:
 
     # audit
     def audit(self) -> str:
+        """Audit events as written, atomically with the change they record (the intake
+        the sealer moves into the log)."""
         return f"{self.prefix}:audit"
+
+    def audit_log(self) -> str:
+        """The sealed audit log: each entry canonical JSON naming the previous entry's
+        hash, under the same stream id the event had in the intake stream."""
+        return f"{self.prefix}:audit:log"
+
+    def audit_head(self) -> str:
+        """The sealed log's head: entry count, last hash, last intake id."""
+        return f"{self.prefix}:audit:head"
+
+    def audit_checkpoints(self) -> str:
+        """Signed checkpoints (count, head hash) of the sealed log."""
+        return f"{self.prefix}:audit:checkpoints"
 
     def pattern(self) -> str:
         return f"{self.prefix}:*"

@@ -8,7 +8,8 @@ from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
 
 _NAMES = ("create_referral", "transition", "mark_receipt", "put_blob", "put_roster", "put_root",
-          "claim_due", "reap", "advance_timer", "claim_notice", "delivery_report", "take_send_slot")
+          "claim_due", "reap", "advance_timer", "claim_notice", "delivery_report",
+          "take_send_slot", "seal_audit")
 
 
 class Scripts:
@@ -29,3 +30,4 @@ class Scripts:
     claim_notice: AsyncScript
     delivery_report: AsyncScript
     take_send_slot: AsyncScript
+    seal_audit: AsyncScript

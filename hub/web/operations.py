@@ -1,4 +1,4 @@
-"""Health, metrics and the OpenAPI document."""
+"""Health, metrics, the OpenAPI document and the audit log's verification."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from hub.errors import Unavailable
 
 from . import schemas as s
-from .context import METRICS, respond, services
+from .context import METRICS, principal, respond, services
 from .openapi import openapi_document
 
 
@@ -33,3 +33,8 @@ async def metrics(request: web.Request) -> web.Response:
 
 async def openapi(request: web.Request) -> web.Response:
     return web.json_response(openapi_document())
+
+
+async def audit_verify(request: web.Request) -> web.Response:
+    verdict = await services(request).auditlog.verify_for(principal(request))
+    return respond(s.AuditVerdict(**verdict.doc()))

@@ -66,6 +66,11 @@ async def history(request: web.Request) -> web.Response:
     return respond(s.History(events=events))
 
 
+async def audit_trail(request: web.Request) -> web.Response:
+    events = await services(request).referrals.audit_trail(principal(request), _rid(request))
+    return respond(s.AuditTrail(events=events))
+
+
 async def envelope(request: web.Request) -> web.Response:
     data = await services(request).referrals.download(principal(request), _rid(request),
                                                       request_id(request))

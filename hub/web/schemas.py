@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from hub.models import (
+    AuditEvent,
     CancelReason,
     Consent,
     HistoryEvent,
@@ -127,6 +128,17 @@ class ReferralList(Body):
 
 class History(Body):
     events: list[HistoryEvent]
+
+
+class AuditTrail(Body):
+    events: list[AuditEvent]
+
+
+class AuditVerdict(Body):
+    ok: bool
+    entries: int = Field(description="sealed entries checked")
+    checkpoints: int = Field(description="signed checkpoints checked")
+    problem: str = Field(description="the first thing found wrong, naming the entry")
 
 
 class ReplyView(Body):

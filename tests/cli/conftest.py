@@ -30,7 +30,8 @@ def wait_healthy(url: str, proc: subprocess.Popen, seconds: float = 20) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"the hub exited: {proc.stderr.read().decode()[-2000:]}")
+            err = proc.stderr.read().decode() if proc.stderr else ""
+            raise RuntimeError(f"the hub exited: {err[-2000:]}")
         try:
             with urllib.request.urlopen(f"{url}/healthz", timeout=1) as r:
                 if r.status == 200:

@@ -23,7 +23,8 @@ def test_hub_run_starts_everything_and_the_demo_plays(tmp_path: Path) -> None:
     env.update(HUB_PORT=str(port), HUB_SMTP_PORT=str(smtp), HUB_DATA_DIR=str(tmp_path / "var"),
                HUB_PUBLIC_BASE_URL=f"http://127.0.0.1:{port}", HUB_LOG_LEVEL="WARNING")
     proc = subprocess.Popen([sys.executable, "-m", "hub.cli", "run"], env=env, cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=(tmp_path / "hub-run.log").open("w"),
+                            text=True)  # the log to a file: a full pipe would stall the hub
     try:
         wait_healthy(f"http://127.0.0.1:{port}", proc, seconds=40)
         lines = []

@@ -51,15 +51,16 @@ def test_the_walk_through_runs_as_written(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
     env.update(HUB_PORT=str(port), HUB_SMTP_PORT=str(free_port()),
                HUB_PUBLIC_BASE_URL=f"http://127.0.0.1:{port}", HUB_LOG_LEVEL="WARNING")
+    log = tmp_path / "hub-run.log"  # a file, not a pipe nobody reads while it runs
     hub = subprocess.Popen([sys.executable, "-m", "hub.cli", "run"], cwd=tmp_path, env=env,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                           stdout=subprocess.DEVNULL, stderr=log.open("w"),
                            start_new_session=True)
     nurse, point, back = blocks("One referral, from both sides")
 
     def sh(script: str) -> str:
         done = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=tmp_path,
                               env=env, capture_output=True, text=True, timeout=120)
-        assert done.returncode == 0, (script, done.stderr)
+        assert done.returncode == 0, (script, done.stderr, log.read_text()[-2000:])
         assert "Traceback" not in done.stderr
         return done.stdout
 

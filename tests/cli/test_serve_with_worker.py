@@ -53,9 +53,10 @@ async def test_a_dev_server_with_its_worker_notifies_the_point_person(redis_url:
     env.update(HUB_REDIS_URL=redis_url, HUB_KEY_PREFIX=prefix, HUB_PORT=str(port),
                HUB_CCR_DIR=str(EXAMPLE), HUB_SMTP_PORT=str(smtp.port), HUB_LOG_LEVEL="WARNING",
                HUB_DATA_DIR=str(tmp_path / "var"))
+    log = tmp_path / "serve.log"
     proc = subprocess.Popen([sys.executable, "-m", "hub.cli", "serve", "--with-worker"],
                             env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+                            stderr=log.open("w"))
     url = f"http://127.0.0.1:{port}"
     try:
         await asyncio.to_thread(wait_healthy, url, proc)
@@ -69,7 +70,7 @@ async def test_a_dev_server_with_its_worker_notifies_the_point_person(redis_url:
             if inbox.to:
                 break
             await asyncio.sleep(0.1)
-        assert inbox.to == ["intake@harbor.example.org"]
+        assert inbox.to == ["intake@harbor.example.org"], log.read_text()[-3000:]
     finally:
         proc.terminate()
         assert proc.wait(15) is not None  # the worker's threads stop with the server

@@ -16,6 +16,7 @@ MISSING = "0" * 32
 ENDPOINTS = [  # method, path, body, is_metadata_read
     ("GET", "/v1/referrals/{rid}", None, True),
     ("GET", "/v1/referrals/{rid}/history", None, True),
+    ("GET", "/v1/referrals/{rid}/audit", None, True),
     ("GET", "/v1/referrals/{rid}/replies", None, True),
     ("GET", "/v1/referrals/{rid}/envelope", None, False),
     ("GET", "/v1/referrals/{rid}/replies/{reply}", None, False),

@@ -1,0 +1,14 @@
+-- Move audit events from the intake stream into the sealed log, in one step and only if
+-- no other sealer moved the head meanwhile.
+-- KEYS: intake, log, head
+-- ARGV: expected count, new count, new head hash, last intake id,
+--       then for each entry: its intake id, its sealed JSON, its hash
+if (redis.call('HGET', KEYS[3], 'count') or '0') ~= ARGV[1] then return 'moved' end
+local ids = {}
+for i = 5, #ARGV, 3 do
+  redis.call('XADD', KEYS[2], ARGV[i], 'entry', ARGV[i + 1], 'hash', ARGV[i + 2])
+  ids[#ids + 1] = ARGV[i]
+end
+redis.call('HSET', KEYS[3], 'count', ARGV[2], 'hash', ARGV[3], 'id', ARGV[4])
+if #ids > 0 then redis.call('XDEL', KEYS[1], unpack(ids)) end
+return 'ok'
