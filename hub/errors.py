@@ -36,6 +36,10 @@ class NotFound(HubError):
     status, code = 404, "not_found"
 
 
+class Gone(HubError):
+    status, code = 410, "gone"
+
+
 class Conflict(HubError):
     status, code = 409, "conflict"
 

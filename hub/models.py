@@ -94,6 +94,8 @@ class Referral(Frozen):
     acknowledged_by: str | None = None
     reason_code: str | None = None
     outcome_code: str | None = None
+    revoked_at: float | None = None  # consent withdrawn: content deleted at this time
+    revoked_by: str | None = None
     reply_count: int = 0
     attachment_count: int = 0
 
@@ -116,4 +118,5 @@ RejectReason = Literal["capacity", "not-eligible", "duplicate", "survivor-declin
 OutcomeCode = Literal["services-provided", "referred-elsewhere", "survivor-declined",
                       "unable-to-contact", "other"]
 CancelReason = Literal["sent-in-error", "survivor-request", "duplicate", "other"]
+RevokeReason = Literal["survivor-withdrew", "survivor-safety", "other"]
 URGENCY_NAMES = {1: "routine", 2: "urgent", 3: "emergent"}

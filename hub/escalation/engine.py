@@ -21,7 +21,7 @@ from hub.models import HistoryEvent, Referral, Status
 from hub.notify.base import Channel, Notice, PermanentSendError, TransientSendError
 from hub.notify.render import NoticeFacts, render, render_digest
 from hub.routing.directory import Ccr, Person
-from hub.routing.ladder import ACK, Ladder, Rung, split_member
+from hub.routing.ladder import ACK, WITHDRAWN, Ladder, Rung, split_member
 from hub.services.audit import Auditor
 from hub.services.directory import DirectoryService
 from hub.services.timers import timer_field
@@ -31,7 +31,7 @@ from hub.store.flood import DIGEST
 from .flood import Flood, digest_id, digest_meta
 from .recipients import address, after_quiet_hours, channel, people_to_notify
 
-WATCHING = {ACK: (Status.REQUESTED.value,)}
+WATCHING = {ACK: (Status.REQUESTED.value,), WITHDRAWN: (Status.REVOKED.value,)}
 FOLLOW_UP_STATUSES = (Status.ACCEPTED.value, Status.IN_PROGRESS.value)
 SEND_WINDOW = {"emergent": 600, "urgent": 900, "routine": 4 * 3600}  # seconds to deliver
 BACKOFF_BASE, BACKOFF_CAP = 5.0, 300.0
@@ -87,6 +87,8 @@ class Engine:
         rid, timer = split_member(member)
         queue = self.store.keys.deadlines()
         referral = await self.store.referrals.get(rid)
+        if timer == WITHDRAWN:
+            return await self._tell_withdrawn(referral, member)
         state = await self.store.referrals.timer_state(rid, timer_field(timer))
         policy = self.ladder.policy(referral.type, referral.urgency) if referral else None
         if referral is None or state is None or policy is None \
@@ -99,10 +101,11 @@ class Engine:
         level = rung.round * len(policy.escalation) + rung.step + 1
         due = self.ladder.at(policy, referral.destination, timer, rung.step, rung.round,
                              rung.base).due
+        deadline = self.ladder.deadline(policy, referral.destination, timer, rung.base)
         claimed: list[str] = []
         for person in people_to_notify(self.ccr, referral.destination, referral.type,
                                        step.notify, roster):
-            outcome, nid = await self._commit(referral, rung, level, person, 0, due)
+            outcome, nid = await self._commit(referral, rung, level, person, 0, due, deadline)
             if outcome == "stale":
                 return await self._stale(member), claimed
             if outcome == "claimed":
@@ -118,6 +121,29 @@ class Engine:
             flag_stalled=step.notify == "coordinator", first_notice=first)
         return (await self._stale(member) if result == "stale" else result), claimed
 
+    async def _tell_withdrawn(self, referral: Referral | None, member: str
+                              ) -> tuple[str, list[str]]:
+        """Consent was withdrawn: one content-free notice to everyone who had access (the
+        sender and the receiving escalation group); then this step is done for good."""
+        claimed: list[str] = []
+        if referral is not None and referral.status is Status.REVOKED:
+            now = self.clock.now()
+            rung = Rung(WITHDRAWN, 0, 0, referral.revoked_at or now, now)
+            for person in await self._had_access(referral):
+                outcome, nid = await self._commit(referral, rung, 0, person, 0, now, now)
+                if outcome == "claimed":
+                    claimed.append(nid)
+        await self.store.timers.release(self.store.keys.deadlines(), member)
+        return "done", claimed
+
+    async def _had_access(self, referral: Referral) -> list[Person]:
+        roster = await self.directory.verified_roster(referral.destination)
+        group = [p for notify in ("point_person", "backups") for p in people_to_notify(
+            self.ccr, referral.destination, referral.type, notify, roster)]
+        sender = self.ccr.find_person(referral.sender_person)
+        people = {p.id: p for p in [*([sender] if sender else []), *group]}
+        return list(people.values())
+
     async def _stale(self, member: str) -> str:
         """The referral changed under this step: fire again with what it is now (if the
         change stopped the timer, the next firing finds that and does nothing)."""
@@ -125,7 +151,7 @@ class Engine:
         return "stale"
 
     async def _commit(self, referral: Referral, rung: Rung, level: int, person: Person,
-                      index: int, rung_due: float) -> tuple[str, str]:
+                      index: int, rung_due: float, deadline: float) -> tuple[str, str]:
         """Commit the notice for ``person`` on their channel number ``index``: its outcome
         (see NoticeStore.commit, or 'no-channel') and its id."""
         ch = channel(person, index)
@@ -133,9 +159,8 @@ class Engine:
             return "no-channel", ""
         agency = self.ccr.find_agency(referral.destination)
         now = self.clock.now()
-        policy = self.ladder.policy(referral.type, referral.urgency)
-        due = self.ladder.deadline(policy, agency.id, rung.timer, rung.base) if policy else now
-        facts = NoticeFacts(referral.id, agency.name, rung.timer, due, level, agency.timezone)
+        facts = NoticeFacts(referral.id, agency.name, rung.timer, deadline, level,
+                            agency.timezone)
         text = render(facts, person.language, self.base_url)
         nid = notice_id(referral, rung, person.id, index)
         fields = {"referral": referral.id, "generation": str(referral.generation),
@@ -144,7 +169,7 @@ class Engine:
                   "channel_index": str(index), "to": address(ch), "subject": text.subject,
                   "text": text.sms if ch.kind == "sms" else text.text, "html": text.html,
                   "status": "queued", "attempts": "0", "created_at": str(now),
-                  "rung_due": str(rung_due), "agency": agency.id, "deadline": str(due),
+                  "rung_due": str(rung_due), "agency": agency.id, "deadline": str(deadline),
                   "send_by": str(now + SEND_WINDOW[referral.urgency])}
         deliver_at = after_quiet_hours(person, agency.timezone, now, referral.urgency)
         outcome = await self.store.notices.commit(
@@ -283,7 +308,8 @@ class Engine:
             rung = Rung(notice["timer"], int(notice["step"]), int(notice["round"]), base, 0.0)
             nxt = int(notice["channel_index"]) + 1
             outcome, next_nid = await self._commit(referral, rung, int(notice["level"]),
-                                                   person, nxt, float(notice["rung_due"]))
+                                                   person, nxt, float(notice["rung_due"]),
+                                                   float(notice["deadline"]))
             if outcome == "no-channel":
                 await self.store.timers.flag_stalled(referral.id, self.clock.now())
             if outcome == "claimed":

@@ -16,6 +16,7 @@ from .directory import Ccr, DeadlinePolicy, EscalationStep
 from .durations import Duration
 
 ACK = "ack"
+WITHDRAWN = "withdrawn"  # not a ladder: the one step that tells everyone consent was withdrawn
 
 
 @dataclass(frozen=True)

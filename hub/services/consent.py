@@ -4,8 +4,8 @@ rules live; issue 6 extends it to every point of release, expiry and revocation.
 from __future__ import annotations
 
 from hub.clock import iso
-from hub.errors import Forbidden, Unprocessable
-from hub.models import Consent
+from hub.errors import Forbidden, Gone, Unprocessable
+from hub.models import Consent, Referral, Status
 
 MAX_CONSENT_DAYS = 90
 
@@ -13,6 +13,18 @@ MAX_CONSENT_DAYS = 90
 class ConsentService:
     def __init__(self, *, max_days: int = MAX_CONSENT_DAYS):
         self._max_seconds = max_days * 86400
+
+    def check_referral(self, referral: Referral, now: float) -> None:
+        """Before any content of ``referral`` is released: refuse once consent was
+        withdrawn (its content is gone), then check the consent record itself."""
+        if referral.status is Status.REVOKED:
+            raise Gone("the survivor withdrew consent for this referral; its content was "
+                       "deleted", code="consent_withdrawn")
+        if referral.status is Status.EXPIRED:
+            raise Gone("consent for this referral ran out; its content was deleted",
+                       code="consent_expired")
+        self.check_release(referral.consent, destination=referral.destination,
+                           referral_type=referral.type, now=now)
 
     def check_release(self, consent: Consent | None, *, destination: str, referral_type: str,
                       now: float) -> None:

@@ -9,8 +9,9 @@ import binascii
 
 from hub.clock import Clock
 from hub.crypto import EnvelopeError, ReceiptStatus, verify_receipt
-from hub.errors import Conflict, Unprocessable
+from hub.errors import Conflict, Forbidden, Unprocessable
 from hub.models import TRANSITIONS, HistoryEvent, Referral, Status
+from hub.routing.ladder import WITHDRAWN, member
 from hub.store import Store
 
 from .access import require_sender
@@ -73,6 +74,38 @@ class LifecycleService:
         require_sender(who, referral)
         return await self._move(who, referral, Status.CANCELLED, request_id,
                                 fields={"reason_code": reason}, code=reason)
+
+    async def revoke_consent(self, who: Principal, rid: str, reason: str,
+                             request_id: str | None = None) -> Referral:
+        """The survivor withdrew consent, as the sending or the receiving agency records it.
+        At once: status 'revoked', every envelope, reply and attachment deleted, timers
+        stopped, notices not sent yet cancelled, and a content-free notice queued for
+        everyone who had access (lua/revoke.lua)."""
+        referral = await self._referrals.get(who, rid)
+        if who.agency not in (referral.sender_agency, referral.destination) \
+                or not who.has("sender", "point_person", "backup", "agency_admin"):
+            raise Forbidden("a withdrawal of consent is recorded by the sending or the "
+                            "receiving agency", code="not_allowed")
+        for _ in range(3):
+            if referral.status in (Status.REVOKED, Status.EXPIRED):
+                raise Conflict(f"the referral is already {referral.status}",
+                               code="illegal_transition")
+            now = self._clock.now()
+            result = await self._store.referrals.revoke(
+                referral, {"updated_at": now, "revoked_at": now, "revoked_by": who.person,
+                           "reason_code": reason},
+                HistoryEvent(at=now, actor=who.person, action="status.revoked",
+                             from_status=referral.status, to_status=Status.REVOKED, code=reason),
+                self._audit.event(who, "referral.revoked", referral=rid, request_id=request_id),
+                notify_at=now, notify_member=member(rid, WITHDRAWN))
+            fresh = await self._store.referrals.get(rid)
+            if result.ok and fresh is not None:
+                return fresh
+            if fresh is None:
+                break
+            referral = fresh
+        raise Conflict("the referral changed while you were updating it; reload and retry",
+                       code="concurrent_change")
 
     async def _as_recipient(self, who: Principal, rid: str, to: Status, request_id: str | None,
                             fields: dict[str, object] | None = None,

@@ -152,8 +152,7 @@ class ReferralService:
         referral = await self.get(who, rid)
         await self._directory.require_recipient(who, referral)
         now = self._clock.now()
-        self._consent.check_release(referral.consent, destination=referral.destination,
-                                    referral_type=referral.type, now=now)
+        self._consent.check_referral(referral, now)
         envelope = await self._store.referrals.envelope(rid)
         if envelope is None:
             raise NotFound("this referral's envelope has been deleted", code="envelope_gone")

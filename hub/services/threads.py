@@ -21,6 +21,11 @@ from .referrals import ReferralService, check_lifetime, digest, read_header
 CLOSED_TO_CONTENT = frozenset({Status.REVOKED, Status.EXPIRED, Status.CANCELLED})
 
 
+def _closed() -> Conflict:
+    return Conflict("consent for this referral was withdrawn or ran out while you were "
+                    "sending; nothing was stored", code="thread_closed")
+
+
 class ThreadService:
     def __init__(self, *, store: Store, clock: Clock, directory: DirectoryService,
                  referrals: ReferralService, consent: ConsentService, auditor: Auditor):
@@ -63,6 +68,8 @@ class ThreadService:
             raise Conflict("another reply was posted with this envelope id", code="duplicate_id")
         if result == "missing":
             raise not_found(rid)
+        if result == "closed":
+            raise _closed()
         stored = await self._store.threads.reply(rid, reply_id)
         return stored or {}, result == "created"
 
@@ -80,8 +87,7 @@ class ThreadService:
         members = roster.group_members(referral.type) if roster else ()
         if who.agency != to or who.person not in members:
             raise Forbidden(f"only {to}'s escalation group for '{referral.type}' can open it")
-        self._consent.check_release(referral.consent, destination=referral.destination,
-                                    referral_type=referral.type, now=self._clock.now())
+        self._consent.check_referral(referral, self._clock.now())
         envelope = await self._store.threads.reply_envelope(rid, reply_id)
         if envelope is None:
             raise NotFound("this reply's envelope has been deleted", code="envelope_gone")
@@ -105,15 +111,17 @@ class ThreadService:
             self._audit.event(who, "attachment.upload", referral=rid, request_id=request_id))
         if result == "conflict":
             raise Conflict(f"attachment {index} already holds other bytes", code="duplicate_id")
+        if result == "closed":
+            raise _closed()
         return result == "created"
 
     async def attachment(self, who: Principal, rid: str, index: int) -> bytes:
         referral = await self._referrals.get(who, rid)
         await self._directory.require_recipient(who, referral)
-        self._consent.check_release(referral.consent, destination=referral.destination,
-                                    referral_type=referral.type, now=self._clock.now())
+        self._consent.check_referral(referral, self._clock.now())
         blob = await self._store.threads.attachment(rid, index)
         if blob is None:
-            raise NotFound(f"no attachment {index} on this referral")
+            raise NotFound(f"attachment {index} is not on the hub: not uploaded yet, or "
+                           "deleted", code="attachment_gone")
         await self._audit.record(who, "attachment.download", referral=rid)
         return blob

@@ -109,6 +109,22 @@ class ReferralStore:
             return TransitionResult(True, to, int(value))
         return TransitionResult(False, value.decode() or None)
 
+    async def revoke(self, referral: Referral, fields: dict[str, object], history: HistoryEvent,
+                     audit: AuditEvent, *, notify_at: float, notify_member: str
+                     ) -> TransitionResult:
+        """Consent withdrawn: status, timers, content and the notice step in one step
+        (lua/revoke.lua)."""
+        k, rid = self._k, referral.id
+        status, value = await self._s.revoke(
+            keys=[k.referral(rid), k.history(rid), k.by_status(referral.status),
+                  k.by_status(Status.REVOKED), k.deadlines(), k.inflight(k.deadlines()),
+                  k.audit(), k.envelope(rid), k.replies(rid), k.attachments(rid)],
+            args=[referral.status, to_fields(fields), dumps(history), referral.submitted_at,
+                  rid, dumps(audit), notify_at, notify_member])
+        if status == b"ok":
+            return TransitionResult(True, Status.REVOKED, int(value))
+        return TransitionResult(False, value.decode() or None)
+
     async def mark_receipt(self, rid: str, field: str, at: float, history: HistoryEvent,
                            audit: AuditEvent) -> str:
         k = self._k

@@ -29,7 +29,8 @@ class ThreadStore:
 
     async def put_reply(self, rid: str, reply_id: str, digest: str, envelope: bytes,
                         meta: dict[str, object], history: HistoryEvent, audit: AuditEvent) -> str:
-        """'created', 'exists', 'conflict' or 'missing' (no such referral)."""
+        """'created', 'exists', 'conflict', 'missing' (no such referral) or 'closed'
+        (consent withdrawn or expired: its content is gone and nothing more is kept)."""
         k = self._k
         return await self._put(rid, k.reply_envelope(rid, reply_id), k.reply(rid, reply_id),
                                k.replies(rid), reply_id, digest, envelope, meta, "reply_count",

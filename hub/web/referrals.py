@@ -156,3 +156,10 @@ async def get_attachment(request: web.Request) -> web.Response:
     data = await services(request).threads.attachment(principal(request), _rid(request),
                                                       _index(request))
     return web.Response(body=data, content_type=OCTETS)
+
+
+async def revoke_consent(request: web.Request) -> web.Response:
+    req = await body(request, s.RevokeConsent)
+    referral = await services(request).lifecycle.revoke_consent(
+        principal(request), _rid(request), req.reason, request_id(request))
+    return respond(s.ReferralView.of(referral))

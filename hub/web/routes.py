@@ -79,6 +79,10 @@ ROUTES: tuple[Route, ...] = (
       "Close with an outcome code", body=s.Complete, response=s.ReferralView, audited=True),
     R("POST", f"/v1/referrals/{RID}/cancel", referrals.cancel, "referral.cancel",
       "Cancel (sender)", body=s.Cancel, response=s.ReferralView, audited=True),
+    R("POST", f"/v1/referrals/{RID}/revoke-consent", referrals.revoke_consent,
+      "referral.revoke", "Record that the survivor withdrew consent (either agency): the "
+      "content is deleted at once", body=s.RevokeConsent, response=s.ReferralView,
+      audited=True),
     R("POST", f"/v1/referrals/{RID}/replies", referrals.post_reply, "reply.post",
       "Post a sealed reply on the referral's thread", body=s.PostReply, response=s.Stored,
       audited=True, ok=201),

@@ -17,6 +17,7 @@ from hub.models import (
     OutcomeCode,
     Referral,
     RejectReason,
+    RevokeReason,
     Status,
 )
 
@@ -81,6 +82,10 @@ class Cancel(Body):
     reason: CancelReason
 
 
+class RevokeConsent(Body):
+    reason: RevokeReason
+
+
 class PostReply(Body):
     envelope: Base64Bytes = Field(description="a sealed reply envelope, base64")
 
@@ -111,6 +116,7 @@ class ReferralView(Body):
     acknowledged_at: float | None
     reason_code: str | None
     outcome_code: str | None
+    revoked_at: float | None = Field(None, description="consent withdrawn: content deleted")
     reply_count: int
     attachment_count: int
 

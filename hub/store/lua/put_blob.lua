@@ -1,9 +1,12 @@
 -- Store a reply or an attachment once: the same bytes again are accepted, other bytes
--- under the same name are a conflict. Metadata, list membership and audit go together.
+-- under the same name are a conflict; nothing once consent was withdrawn or ran out.
+-- Metadata, list membership and audit go together.
 -- KEYS: blob, meta hash, member list, ref, history, audit
 -- ARGV: digest, bytes, fields (JSON object of strings), member, history event, audit event,
 --       the referral's counter field for this kind of blob
-if redis.call('EXISTS', KEYS[4]) == 0 then return 'missing' end
+local status = redis.call('HGET', KEYS[4], 'status')
+if not status then return 'missing' end
+if status == 'revoked' or status == 'expired' then return 'closed' end  -- content deleted
 local existing = redis.call('HGET', KEYS[2], 'digest')
 if existing then
   if existing == ARGV[1] then return 'exists' end

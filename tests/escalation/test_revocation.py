@@ -1,0 +1,119 @@
+"""Consent withdrawn: at once the referral is 'revoked', its envelope, replies and
+attachments are gone from Redis, its deadlines stop, nothing more is stored or released,
+and everyone who had access gets one content-free notice. Races with a download, a reply
+and an escalation step in flight leave no ciphertext anywhere."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+
+from tests.support.redis_scan import dump_values
+
+from .test_ladder import DEST, HOUR, INTAKE, NIGHT, TYPE, plain, received
+
+DIRECTOR, NURSE = "director@harbor.example.org", "sane-day@mercy.example.org"
+
+
+async def referral_with_content(hub):
+    """A submitted referral with an attachment and a reply: (sealed, rid, ciphertexts)."""
+    w = hub.world
+    nurse, point = w.first("mercy-hospital", "sender"), w.first(DEST, "point_person")
+    sealed = w.seal_referral(nurse, DEST, TYPE, b"{}", attachments=(b"scan" * 100,))
+    r = await hub.client.post("/v1/referrals", json=w.submit_body(sealed, DEST, TYPE),
+                              headers=nurse.auth)
+    assert r.status == 201
+    rid = (await r.json())["id"]
+    r = await hub.client.put(f"/v1/referrals/{rid}/attachments/0", data=sealed.attachments[0],
+                             headers={**nurse.auth, "Content-Type": "application/octet-stream"})
+    assert r.status == 201
+    reply = w.seal_reply(point, sealed.header.envelope_id, "mercy-hospital", TYPE, b"ok")
+    r = await hub.client.post(f"/v1/referrals/{rid}/replies", headers=point.auth,
+                              json={"envelope": base64.b64encode(reply.envelope).decode()})
+    assert r.status == 201
+    return sealed, rid, [sealed.envelope, bytes(sealed.attachments[0]), reply.envelope]
+
+
+async def revoke(hub, rid: str, who=None):
+    who = who or hub.world.first("mercy-hospital", "sender")
+    return await hub.client.post(f"/v1/referrals/{rid}/revoke-consent", headers=who.auth,
+                                 json={"reason": "survivor-withdrew"})
+
+
+async def ciphertext_left(hub, ciphertexts: list[bytes]) -> list[bytes]:
+    values = await dump_values(hub.store.redis, hub.store.keys.prefix)
+    return [k for k, v in values.items() for c in ciphertexts if c[-64:] in v]
+
+
+async def test_a_withdrawal_deletes_the_content_and_tells_everyone_who_had_access(rig) -> None:
+    hub = rig.hub
+    _, rid, ciphertexts = await referral_with_content(hub)
+    await rig.run_due()
+    assert received(rig) == [INTAKE]
+    assert await ciphertext_left(hub, ciphertexts)  # the check can see them ...
+    r = await revoke(hub, rid)
+    assert r.status == 200 and (await r.json())["status"] == "revoked"
+    assert await ciphertext_left(hub, ciphertexts) == []  # ... and they are gone
+
+    await rig.run_due()
+    told = received(rig)[1:]
+    assert sorted(told) == sorted([NURSE, INTAKE, NIGHT, DIRECTOR])
+    mail = [m for m in rig.mail.messages[1:]]
+    assert all(m["Subject"].endswith(": consent withdrawn") for m in mail)
+    assert all("deleted" in plain(m) for m in mail)
+    assert await rig.advance(12 * HOUR) == 0  # no escalation after it
+    assert await hub.store.timers.size(hub.store.keys.deadlines()) == (0, 0)
+
+    point = hub.world.first(DEST, "point_person")
+    r = await hub.client.get(f"/v1/referrals/{rid}/envelope", headers=point.auth)
+    assert r.status == 410 and (await r.json())["error"]["code"] == "consent_withdrawn"
+    r = await hub.client.get(f"/v1/referrals/{rid}/attachments/0", headers=point.auth)
+    assert r.status == 410
+    actions = [e.action for e in await hub.store.audit.events(referral=rid)]
+    assert "referral.revoked" in actions
+
+
+async def test_an_escalation_step_in_flight_sends_no_escalation_after_a_withdrawal(rig) -> None:
+    hub = rig.hub
+    _, rid, _ = await referral_with_content(hub)
+    await rig.run_due()
+    hub.clock.advance(HOUR)
+    assert await rig.ticker.tick() == 1  # the backups' rung is claimed and queued ...
+    assert (await revoke(hub, rid)).status == 200  # ... and the withdrawal commits first
+    rig.work()
+    await rig.run_due()
+    later = rig.mail.messages[1:]
+    assert [m["Subject"].endswith("consent withdrawn") for m in later] == [True] * len(later)
+    assert [t for t in rig.sms.texts if "retirado" not in t["body"]] == []  # the night
+    # backup reads Spanish: "el consentimiento ... fue retirado"
+
+
+async def test_downloads_and_replies_racing_a_withdrawal_leave_no_ciphertext(rig) -> None:
+    hub = rig.hub
+    w = hub.world
+    point = w.first(DEST, "point_person")
+    for _ in range(5):
+        sealed, rid, ciphertexts = await referral_with_content(hub)
+        late = w.seal_reply(point, sealed.header.envelope_id, "mercy-hospital", TYPE, b"late")
+        body = {"envelope": base64.b64encode(late.envelope).decode()}
+        results = await asyncio.gather(
+            hub.client.get(f"/v1/referrals/{rid}/envelope", headers=point.auth),
+            hub.client.post(f"/v1/referrals/{rid}/replies", headers=point.auth, json=body),
+            revoke(hub, rid),
+            hub.client.get(f"/v1/referrals/{rid}/attachments/0", headers=point.auth))
+        assert results[2].status == 200
+        assert {r.status for r in results} <= {200, 201, 404, 409, 410}  # 404: deleted
+        assert await ciphertext_left(hub, [*ciphertexts, late.envelope]) == []
+
+
+async def test_either_agency_may_record_a_withdrawal_and_nobody_else(rig) -> None:
+    hub = rig.hub
+    w = hub.world
+    _, rid, _ = await referral_with_content(hub)
+    coordinator = next(m for m in w.members.values() if "coordinator" in m.roles)
+    outsider = w.first("riverside-pd", "point_person")
+    assert (await revoke(hub, rid, coordinator)).status == 403
+    assert (await revoke(hub, rid, outsider)).status == 404
+    assert (await revoke(hub, rid, w.first(DEST, "point_person"))).status == 200
+    r = await revoke(hub, rid)
+    assert r.status == 409 and (await r.json())["error"]["code"] == "illegal_transition"
