@@ -76,9 +76,9 @@ async def load(services, count: int, due: int, seconds: float) -> tuple[list[str
     async def one(at: float) -> str:
         rid = os.urandom(16).hex()
         r = referral(rid, at, now)
-        first, fields = planner.on_submit(r)
+        deadlines, fields = planner.on_submit(r)
         await services.store.referrals.create(
-            r, b"\0" * 512, HistoryEvent(at=now, actor="bench", action="submitted"), first,
+            r, b"\0" * 512, HistoryEvent(at=now, actor="bench", action="submitted"), deadlines,
             services.auditor.event(None, "bench.load", referral=rid), roster=stamp,
             timer_fields=fields)
         return rid

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from hub.models import CancelReason, OutcomeCode, RejectReason
 
-from . import agency, audit, device, operator, server, work
+from . import agency, agreements, audit, device, operator, server, work
 
 STATUSES = ("requested", "received", "accepted", "rejected", "in-progress", "completed",
             "cancelled")
@@ -92,6 +92,15 @@ def _audit(b: Builder) -> None:
           "entry edited, deleted, inserted, reordered or cut off", config=True
           ).add_argument("--checkpoints", type=Path, metavar="FILE",
                          help="also check the checkpoints in a file 'hub audit export' wrote")
+
+
+def _agreements(b: Builder) -> None:
+    a = b.group("agreements", "The CCR's sharing agreements (from its configuration)")
+    c = a.add("check", agreements.cmd_check, "May FROM send TYPE to TO, and on what terms",
+              json=True, config=True)
+    c.add_argument("from_agency", metavar="FROM")
+    c.add_argument("to_agency", metavar="TO")
+    c.add_argument("type", metavar="TYPE")
 
 
 def _agency(b: Builder) -> None:
@@ -184,6 +193,6 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--home", type=Path, help="your keys and pins (default HUB_HOME or "
                    "~/.ccr-hub)")
     b = Builder(p.add_subparsers(dest="command", required=True, metavar="COMMAND"))
-    for section in (_running, _operator, _audit, _agency, _device, _work):
+    for section in (_running, _operator, _audit, _agreements, _agency, _device, _work):
         section(b)
     return p

@@ -17,11 +17,21 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 from hub.clock import Clock
-from hub.models import HistoryEvent, Referral, Status
+from hub.models import OPEN_STATUSES, HistoryEvent, Referral, Status
 from hub.notify.base import Channel, Notice, PermanentSendError, TransientSendError
 from hub.notify.render import NoticeFacts, render, render_digest
 from hub.routing.directory import Ccr, Person
-from hub.routing.ladder import ACK, WITHDRAWN, Ladder, Rung, split_member
+from hub.routing.ladder import (
+    ACK,
+    CONSENT,
+    EXPIRED,
+    RETAIN,
+    WITHDRAWN,
+    Ladder,
+    Rung,
+    member,
+    split_member,
+)
 from hub.services.audit import Auditor
 from hub.services.directory import DirectoryService
 from hub.services.timers import timer_field
@@ -31,7 +41,9 @@ from hub.store.flood import DIGEST
 from .flood import Flood, digest_id, digest_meta
 from .recipients import address, after_quiet_hours, channel, people_to_notify
 
-WATCHING = {ACK: (Status.REQUESTED.value,), WITHDRAWN: (Status.REVOKED.value,)}
+WATCHING = {ACK: (Status.REQUESTED.value,), WITHDRAWN: (Status.REVOKED.value,),
+            EXPIRED: (Status.EXPIRED.value,)}
+TOLD = {WITHDRAWN: Status.REVOKED, EXPIRED: Status.EXPIRED}  # steps telling what consent did
 FOLLOW_UP_STATUSES = (Status.ACCEPTED.value, Status.IN_PROGRESS.value)
 SEND_WINDOW = {"emergent": 600, "urgent": 900, "routine": 4 * 3600}  # seconds to deliver
 BACKOFF_BASE, BACKOFF_CAP = 5.0, 300.0
@@ -87,8 +99,12 @@ class Engine:
         rid, timer = split_member(member)
         queue = self.store.keys.deadlines()
         referral = await self.store.referrals.get(rid)
-        if timer == WITHDRAWN:
-            return await self._tell_withdrawn(referral, member)
+        if timer in TOLD:
+            return await self._tell_everyone(referral, member, timer)
+        if timer == CONSENT:
+            return await self._consent_ran_out(referral, member), []
+        if timer == RETAIN:
+            return await self._retention_over(referral, member), []
         state = await self.store.referrals.timer_state(rid, timer_field(timer))
         policy = self.ladder.policy(referral.type, referral.urgency) if referral else None
         if referral is None or state is None or policy is None \
@@ -121,20 +137,59 @@ class Engine:
             flag_stalled=step.notify == "coordinator", first_notice=first)
         return (await self._stale(member) if result == "stale" else result), claimed
 
-    async def _tell_withdrawn(self, referral: Referral | None, member: str
-                              ) -> tuple[str, list[str]]:
-        """Consent was withdrawn: one content-free notice to everyone who had access (the
-        sender and the receiving escalation group); then this step is done for good."""
+    async def _tell_everyone(self, referral: Referral | None, member_: str, timer: str
+                             ) -> tuple[str, list[str]]:
+        """Consent was withdrawn or ran out: one content-free notice to everyone who had
+        access (the sender and the receiving escalation group); then the step is done."""
         claimed: list[str] = []
-        if referral is not None and referral.status is Status.REVOKED:
+        if referral is not None and referral.status is TOLD[timer]:
             now = self.clock.now()
-            rung = Rung(WITHDRAWN, 0, 0, referral.revoked_at or now, now)
+            rung = Rung(timer, 0, 0, referral.updated_at, now)
             for person in await self._had_access(referral):
                 outcome, nid = await self._commit(referral, rung, 0, person, 0, now, now)
                 if outcome == "claimed":
                     claimed.append(nid)
-        await self.store.timers.release(self.store.keys.deadlines(), member)
+        await self.store.timers.release(self.store.keys.deadlines(), member_)
         return "done", claimed
+
+    async def _consent_ran_out(self, referral: Referral | None, member_: str) -> str:
+        """The survivor's consent ran out: an open referral becomes 'expired' and everyone
+        is told; a closed one keeps its status. Either way its content is deleted now."""
+        queue = self.store.keys.deadlines()
+        now = self.clock.now()
+        if referral is None or referral.status in (Status.REVOKED, Status.EXPIRED):
+            await self.store.timers.release(queue, member_)
+            return "done"
+        if now < referral.consent.expires_at:  # fired early (a clock step): wait for it
+            await self.store.timers.requeue(queue, member_, referral.consent.expires_at)
+            return "early"
+        to = Status.EXPIRED if referral.status in OPEN_STATUSES else None
+        return await self._end_content(referral, member_, to)
+
+    async def _retention_over(self, referral: Referral | None, member_: str) -> str:
+        """A closed referral's retention under its sharing agreement is over: its content
+        is deleted; its status and content-free metadata stay."""
+        if referral is None or referral.status in (Status.REVOKED, Status.EXPIRED) \
+                or referral.status in OPEN_STATUSES:
+            await self.store.timers.release(self.store.keys.deadlines(), member_)
+            return "done"
+        return await self._end_content(referral, member_, None)
+
+    async def _end_content(self, referral: Referral, member_: str, to: Status | None) -> str:
+        """Delete the content (lua/end_consent.lua); with ``to`` (expired) also close the
+        referral and queue the step that tells everyone."""
+        now = self.clock.now()
+        result = await self.store.referrals.end_consent(
+            referral, to, {"updated_at": now},
+            HistoryEvent(at=now, actor="hub", action="status.expired" if to else "purged",
+                         from_status=referral.status, to_status=to or referral.status),
+            self.auditor.event(None, "referral.expired" if to else "referral.purged",
+                               referral=referral.id),
+            notify_at=now, notify_member=member(referral.id, EXPIRED) if to else None)
+        if not result.ok:  # it changed meanwhile: decide again with what it is now
+            await self.store.timers.requeue(self.store.keys.deadlines(), member_, now)
+            return "stale"
+        return "expired" if to else "purged"
 
     async def _had_access(self, referral: Referral) -> list[Person]:
         roster = await self.directory.verified_roster(referral.destination)

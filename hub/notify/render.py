@@ -53,7 +53,8 @@ def _when(local: datetime, lang: str) -> tuple[str, str]:
 def _item(facts: NoticeFacts, lang: str, base_url: str) -> dict[str, object]:
     due, due_short = _when(datetime.fromtimestamp(facts.due, ZoneInfo(facts.timezone)), lang)
     return {"ref": facts.referral[:8], "agency": facts.agency,
-            "timer": facts.timer if facts.timer in ("ack", "withdrawn") else "follow-up",
+            "timer": facts.timer if facts.timer in ("ack", "withdrawn", "expired")
+            else "follow-up",
             "level": facts.level,
             "due": due, "due_short": due_short,
             "link": f"{base_url.rstrip('/')}/r/{facts.referral}"}

@@ -17,6 +17,9 @@ from .durations import Duration
 
 ACK = "ack"
 WITHDRAWN = "withdrawn"  # not a ladder: the one step that tells everyone consent was withdrawn
+CONSENT = "consent"  # not a ladder: when the survivor's consent runs out
+EXPIRED = "expired"  # not a ladder: the one step that tells everyone consent ran out
+RETAIN = "retain"  # not a ladder: when a closed referral's content is deleted (agreement)
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,15 @@ class Ladder:
             return None
         return Rung(rung.timer, step, round_, rung.base,
                     self._due(policy, agency, rung.timer, rung.base, step, round_))
+
+    def retain_until(self, sender: str, destination: str, referral_type: str,
+                     closed_at: float) -> float | None:
+        """When a referral closed at ``closed_at`` loses its content under the sharing
+        agreement (None when no agreement covers it any more)."""
+        agreement = self._ccr.agreement(sender, destination, referral_type)
+        if agreement is None:
+            return None
+        return float(self._calc.add(destination, int(closed_at), agreement.retain_after_close))
 
     def follow_ups(self, policy: DeadlinePolicy | None, *, met_by: str | None = None
                    ) -> tuple[str, ...]:

@@ -80,7 +80,7 @@ class LifecycleService:
         """The survivor withdrew consent, as the sending or the receiving agency records it.
         At once: status 'revoked', every envelope, reply and attachment deleted, timers
         stopped, notices not sent yet cancelled, and a content-free notice queued for
-        everyone who had access (lua/revoke.lua)."""
+        everyone who had access (lua/end_consent.lua)."""
         referral = await self._referrals.get(who, rid)
         if who.agency not in (referral.sender_agency, referral.destination) \
                 or not who.has("sender", "point_person", "backup", "agency_admin"):
@@ -91,9 +91,10 @@ class LifecycleService:
                 raise Conflict(f"the referral is already {referral.status}",
                                code="illegal_transition")
             now = self._clock.now()
-            result = await self._store.referrals.revoke(
-                referral, {"updated_at": now, "revoked_at": now, "revoked_by": who.person,
-                           "reason_code": reason},
+            result = await self._store.referrals.end_consent(
+                referral, Status.REVOKED,
+                {"updated_at": now, "revoked_at": now, "revoked_by": who.person,
+                 "reason_code": reason},
                 HistoryEvent(at=now, actor=who.person, action="status.revoked",
                              from_status=referral.status, to_status=Status.REVOKED, code=reason),
                 self._audit.event(who, "referral.revoked", referral=rid, request_id=request_id),

@@ -88,12 +88,12 @@ class ReferralService:
             if routed is None:
                 raise Conflict(f"{referral.destination} has no current roster to seal to; ask "
                                "its agency admin to publish one", code="no_roster")
-            first_rung, timer_fields = self._timers.on_submit(referral)
+            deadlines, timer_fields = self._timers.on_submit(referral)
             result = await self._store.referrals.create(
                 referral, envelope,
                 HistoryEvent(at=referral.submitted_at, actor=who.person, action="submitted",
                              to_status=Status.REQUESTED),
-                first_rung,
+                deadlines,
                 self._audit.event(who, "referral.submit", referral=referral.id,
                                   request_id=request_id),
                 roster=routed[0], timer_fields=timer_fields)

@@ -1,12 +1,13 @@
 """Which timers a state change starts and stops, decided here so that every change writes
 them in the same atomic step as the status: submission starts the acknowledgement ladder,
 acknowledgement stops it, acceptance starts the follow-ups, a status that meets a follow-up
-stops it, and closing a referral stops everything."""
+stops it, and closing a referral stops them all; the end of consent runs until consent is
+withdrawn or runs out (then the content goes, closed or not)."""
 
 from __future__ import annotations
 
 from hub.models import Referral, Status
-from hub.routing.ladder import ACK, Ladder, member
+from hub.routing.ladder import ACK, CONSENT, RETAIN, Ladder, member
 from hub.store import Deadline, DeadlineChanges
 
 CLOSED = (Status.COMPLETED, Status.REJECTED, Status.CANCELLED, Status.REVOKED)
@@ -20,12 +21,17 @@ class TimerPlanner:
     def __init__(self, ladder: Ladder):
         self.ladder = ladder
 
-    def on_submit(self, referral: Referral) -> tuple[Deadline | None, dict[str, str]]:
+    def on_submit(self, referral: Referral) -> tuple[tuple[Deadline, ...], dict[str, str]]:
+        """The end of consent (content is deleted then), and the acknowledgement ladder's
+        first rung when a policy covers the type and urgency."""
+        ends = Deadline(member(referral.id, CONSENT), float(referral.consent.expires_at))
+        fields = {timer_field(CONSENT): "{}"}
         policy = self.ladder.policy(referral.type, referral.urgency)
         if policy is None:
-            return None, {}
+            return (ends,), fields
         rung = self.ladder.first(policy, referral.destination, ACK, referral.submitted_at)
-        return Deadline(member(referral.id, ACK), rung.due), {timer_field(ACK): rung.state()}
+        return (Deadline(member(referral.id, ACK), rung.due), ends), {
+            **fields, timer_field(ACK): rung.state()}
 
     def on_transition(self, referral: Referral, to: Status, now: float
                       ) -> tuple[DeadlineChanges, dict[str, str]]:
@@ -37,6 +43,12 @@ class TimerPlanner:
         elif to is Status.IN_PROGRESS:
             stop = self.ladder.follow_ups(policy, met_by=Status.IN_PROGRESS.value)
         add, fields = [], {}
+        if to in CLOSED and to is not Status.REVOKED:  # the agreement's retention starts
+            until = self.ladder.retain_until(referral.sender_agency, referral.destination,
+                                             referral.type, now)
+            if until is not None:
+                add.append(Deadline(member(referral.id, RETAIN), until))
+                fields[timer_field(RETAIN)] = "{}"
         if to is Status.ACCEPTED and policy is not None:
             for timer in follow_ups:
                 rung = self.ladder.first(policy, referral.destination, timer, now)

@@ -45,7 +45,7 @@ class ReferralStore:
         self._s = scripts
 
     async def create(self, referral: Referral, envelope: bytes, history: HistoryEvent,
-                     ack_deadline: Deadline | None, audit: AuditEvent,
+                     deadlines: tuple[Deadline, ...], audit: AuditEvent,
                      roster: tuple[int, bytes], timer_fields: dict[str, str] | None = None
                      ) -> str:
         """'created', 'exists' (same bytes under the same id), 'conflict', or
@@ -60,9 +60,9 @@ class ReferralStore:
                   k.outbox(referral.sender_agency), k.by_status(referral.status), k.deadlines(),
                   k.audit(), k.roster(referral.destination), k.root(referral.destination)],
             args=[referral.envelope_digest, envelope, to_fields(fields), dumps(history),
-                  referral.submitted_at, rid, ack_deadline.due_at if ack_deadline else 0,
-                  ack_deadline.member if ack_deadline else "", dumps(audit), roster[0],
-                  roster[1]])
+                  referral.submitted_at, rid,
+                  json.dumps([[d.due_at, d.member] for d in deadlines]), dumps(audit),
+                  roster[0], roster[1]])
         return result.decode()
 
     async def get(self, rid: str) -> Referral | None:
@@ -109,20 +109,21 @@ class ReferralStore:
             return TransitionResult(True, to, int(value))
         return TransitionResult(False, value.decode() or None)
 
-    async def revoke(self, referral: Referral, fields: dict[str, object], history: HistoryEvent,
-                     audit: AuditEvent, *, notify_at: float, notify_member: str
-                     ) -> TransitionResult:
-        """Consent withdrawn: status, timers, content and the notice step in one step
-        (lua/revoke.lua)."""
+    async def end_consent(self, referral: Referral, to: Status | None,
+                          fields: dict[str, object], history: HistoryEvent, audit: AuditEvent,
+                          *, notify_at: float, notify_member: str | None) -> TransitionResult:
+        """Consent withdrawn or run out: status (``to``; None keeps a closed referral's),
+        timers, content and the notice step in one step (lua/end_consent.lua)."""
         k, rid = self._k, referral.id
-        status, value = await self._s.revoke(
+        status, value = await self._s.end_consent(
             keys=[k.referral(rid), k.history(rid), k.by_status(referral.status),
-                  k.by_status(Status.REVOKED), k.deadlines(), k.inflight(k.deadlines()),
-                  k.audit(), k.envelope(rid), k.replies(rid), k.attachments(rid)],
-            args=[referral.status, to_fields(fields), dumps(history), referral.submitted_at,
-                  rid, dumps(audit), notify_at, notify_member])
+                  k.by_status(to or referral.status), k.deadlines(),
+                  k.inflight(k.deadlines()), k.audit(), k.envelope(rid), k.replies(rid),
+                  k.attachments(rid)],
+            args=[referral.status, to or "", to_fields(fields), dumps(history),
+                  referral.submitted_at, rid, dumps(audit), notify_at, notify_member or ""])
         if status == b"ok":
-            return TransitionResult(True, Status.REVOKED, int(value))
+            return TransitionResult(True, to or referral.status, int(value))
         return TransitionResult(False, value.decode() or None)
 
     async def mark_receipt(self, rid: str, field: str, at: float, history: HistoryEvent,

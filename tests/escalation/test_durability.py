@@ -48,8 +48,9 @@ async def test_redis_restarted_with_aof_loses_no_deadline(tmp_path: Path) -> Non
     try:
         store = Store.open(Redis.from_url(server.connection_url), "ccr")
         after = await store.redis.zrange(store.keys.deadlines(), 0, -1, withscores=True)
-        assert after == before and len(after) == 5
-        assert {m.decode() for m, _ in after} == {member(r, "ack") for r in rids}
+        assert after == before and len(after) == 10  # each: its ladder, its consent's end
+        assert {m.decode() for m, _ in after} == {member(r, t) for r in rids
+                                                  for t in ("ack", "consent")}
         await store.close()
     finally:
         server.stop()

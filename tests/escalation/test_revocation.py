@@ -1,13 +1,15 @@
 """Consent withdrawn: at once the referral is 'revoked', its envelope, replies and
 attachments are gone from Redis, its deadlines stop, nothing more is stored or released,
 and everyone who had access gets one content-free notice. Races with a download, a reply
-and an escalation step in flight leave no ciphertext anywhere."""
+and an escalation step in flight leave no ciphertext anywhere. Consent running out does the
+same to an open referral ('expired'), and deletes a closed one's content."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
 
+from hub.crypto import ReceiptStatus, sign_receipt
 from tests.support.redis_scan import dump_values
 
 from .test_ladder import DEST, HOUR, INTAKE, NIGHT, TYPE, plain, received
@@ -32,6 +34,17 @@ async def referral_with_content(hub):
                               json={"envelope": base64.b64encode(reply.envelope).decode()})
     assert r.status == 201
     return sealed, rid, [sealed.envelope, bytes(sealed.attachments[0]), reply.envelope]
+
+
+async def acknowledge_as_point(hub, rid: str) -> None:
+    referral = await hub.store.referrals.get(rid)
+    point = hub.world.first(DEST, "point_person")
+    receipt = sign_receipt(point.device, envelope_id=bytes.fromhex(rid),
+                           header_hash=bytes.fromhex(referral.header_hash),
+                           status=ReceiptStatus.ACKNOWLEDGED, at=int(hub.clock.now()))
+    r = await hub.client.post(f"/v1/referrals/{rid}/acknowledge", headers=point.auth,
+                              json={"receipt": base64.b64encode(receipt).decode()})
+    assert r.status == 200, await r.text()
 
 
 async def revoke(hub, rid: str, who=None):
@@ -117,3 +130,59 @@ async def test_either_agency_may_record_a_withdrawal_and_nobody_else(rig) -> Non
     assert (await revoke(hub, rid, w.first(DEST, "point_person"))).status == 200
     r = await revoke(hub, rid)
     assert r.status == 409 and (await r.json())["error"]["code"] == "illegal_transition"
+
+
+async def test_consent_running_out_expires_an_open_referral_and_tells_everyone(rig) -> None:
+    hub = rig.hub
+    _, rid, ciphertexts = await referral_with_content(hub)
+    await rig.run_due()
+    await acknowledge_as_point(hub, rid)
+    expires_at = (await hub.store.referrals.get(rid)).consent.expires_at
+    hub.clock.set(expires_at - 1)
+    await rig.run_due()
+    point = hub.world.first(DEST, "point_person")
+    r = await hub.client.get(f"/v1/referrals/{rid}/envelope", headers=point.auth)
+    assert r.status != 410  # one second before: still consent (refused for its age only)
+    before = len(received(rig))
+    await rig.advance(1)
+    referral = await hub.store.referrals.get(rid)
+    assert referral.status == "expired"
+    assert await ciphertext_left(hub, ciphertexts) == []
+    told = rig.mail.messages[before:]
+    assert sorted(received(rig)[before:]) == sorted([NURSE, INTAKE, NIGHT, DIRECTOR])
+    assert all(m["Subject"].endswith(": consent ran out") for m in told)
+    r = await hub.client.get(f"/v1/referrals/{rid}/envelope", headers=point.auth)
+    assert r.status == 410 and (await r.json())["error"]["code"] == "consent_expired"
+
+
+async def test_a_closed_referral_keeps_its_status_but_not_its_content_after_consent(
+        rig) -> None:
+    hub = rig.hub
+    _, rid, ciphertexts = await referral_with_content(hub)
+    nurse = hub.world.first("mercy-hospital", "sender")
+    r = await hub.client.post(f"/v1/referrals/{rid}/cancel", headers=nurse.auth,
+                              json={"reason": "sent-in-error"})
+    assert r.status == 200
+    hub.clock.set((await hub.store.referrals.get(rid)).consent.expires_at)
+    before = len(received(rig))
+    await rig.run_due()
+    assert (await hub.store.referrals.get(rid)).status == "cancelled"
+    assert await ciphertext_left(hub, ciphertexts) == []
+    assert len(received(rig)) == before  # nobody to tell: it was closed already
+    assert "referral.purged" in [e.action for e in await hub.store.audit.events(referral=rid)]
+
+
+async def test_a_closed_referrals_content_is_deleted_when_the_agreements_retention_ends(
+        rig) -> None:
+    hub = rig.hub
+    _, rid, ciphertexts = await referral_with_content(hub)
+    nurse = hub.world.first("mercy-hospital", "sender")
+    r = await hub.client.post(f"/v1/referrals/{rid}/cancel", headers=nurse.auth,
+                              json={"reason": "duplicate"})
+    assert r.status == 200
+    await rig.advance(7 * 24 * HOUR - 60)  # mercy → harbor: kept 7 days after closing
+    assert await ciphertext_left(hub, ciphertexts)
+    await rig.advance(60)
+    assert await ciphertext_left(hub, ciphertexts) == []
+    referral = await hub.store.referrals.get(rid)
+    assert referral.status == "cancelled" and referral.reply_count == 1  # metadata stays

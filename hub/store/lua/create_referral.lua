@@ -1,12 +1,13 @@
 -- Create a referral in one atomic step: metadata, envelope bytes, history, indexes,
--- acknowledgement deadline and audit event, or nothing at all.
+-- deadlines (the acknowledgement ladder's first rung, the end of consent) and audit event,
+-- or nothing at all.
 -- The referral was routed by a roster the service verified; if the destination's roster
 -- or root changed since, nothing is written and the service verifies again.
 -- KEYS: ref, envelope, history, inbox, outbox, status index, deadlines, audit, roster, root
 -- ARGV: envelope digest, envelope bytes, fields (JSON object of strings), history event,
---       index score, referral id, deadline score, deadline member, audit event,
+--       index score, referral id, deadlines (JSON list of [score, member]), audit event,
 --       roster version, root public key
-if redis.call('HGET', KEYS[9], 'version') ~= ARGV[10] or redis.call('GET', KEYS[10]) ~= ARGV[11] then
+if redis.call('HGET', KEYS[9], 'version') ~= ARGV[9] or redis.call('GET', KEYS[10]) ~= ARGV[10] then
   return 'roster_changed'
 end
 local existing = redis.call('HGET', KEYS[1], 'envelope_digest')
@@ -25,8 +26,8 @@ redis.call('RPUSH', KEYS[3], ARGV[4])
 redis.call('ZADD', KEYS[4], ARGV[5], ARGV[6])
 redis.call('ZADD', KEYS[5], ARGV[5], ARGV[6])
 redis.call('ZADD', KEYS[6], ARGV[5], ARGV[6])
-if ARGV[8] ~= '' then
-  redis.call('ZADD', KEYS[7], ARGV[7], ARGV[8])
+for _, entry in ipairs(cjson.decode(ARGV[7])) do
+  redis.call('ZADD', KEYS[7], entry[1], entry[2])
 end
-redis.call('XADD', KEYS[8], '*', 'event', ARGV[9])
+redis.call('XADD', KEYS[8], '*', 'event', ARGV[8])
 return 'created'
