@@ -1,0 +1,80 @@
+"""What the end of consent sets off, as steps of the engine: consent withdrawn or run out
+tells everyone who had access (without content); consent running out deletes the content
+(an open referral becomes 'expired'); a closed referral's retention running out deletes its
+content too. The deletion itself is one atomic step (lua/end_consent.lua)."""
+
+from __future__ import annotations
+
+from hub.models import OPEN_STATUSES, HistoryEvent, Referral, Status
+from hub.routing.directory import Person
+from hub.routing.ladder import EXPIRED, WITHDRAWN, Rung, member
+
+from .recipients import people_to_notify
+
+TOLD = {WITHDRAWN: Status.REVOKED, EXPIRED: Status.EXPIRED}  # steps telling what consent did
+
+
+class Endings:
+    """Mixed into the Engine: uses its store, clock, ccr, directory, auditor and _commit."""
+
+    async def _tell_everyone(self, referral: Referral | None, member_: str, timer: str
+                             ) -> tuple[str, list[str]]:
+        """Consent was withdrawn or ran out: one content-free notice to everyone who had
+        access (the sender and the receiving escalation group); then the step is done."""
+        claimed: list[str] = []
+        if referral is not None and referral.status is TOLD[timer]:
+            now = self.clock.now()
+            rung = Rung(timer, 0, 0, referral.updated_at, now)
+            for person in await self._had_access(referral):
+                outcome, nid = await self._commit(referral, rung, 0, person, 0, now, now)
+                if outcome == "claimed":
+                    claimed.append(nid)
+        await self.store.timers.release(self.store.keys.deadlines(), member_)
+        return "done", claimed
+
+    async def _consent_ran_out(self, referral: Referral | None, member_: str) -> str:
+        """The survivor's consent ran out: an open referral becomes 'expired' and everyone
+        is told; a closed one keeps its status. Either way its content is deleted now."""
+        queue = self.store.keys.deadlines()
+        now = self.clock.now()
+        if referral is None or referral.status in (Status.REVOKED, Status.EXPIRED):
+            await self.store.timers.release(queue, member_)
+            return "done"
+        if now < referral.consent.expires_at:  # fired early (a clock step): wait for it
+            await self.store.timers.requeue(queue, member_, referral.consent.expires_at)
+            return "early"
+        to = Status.EXPIRED if referral.status in OPEN_STATUSES else None
+        return await self._end_content(referral, member_, to)
+
+    async def _retention_over(self, referral: Referral | None, member_: str) -> str:
+        """A closed referral's retention under its sharing agreement is over: its content
+        is deleted; its status and content-free metadata stay."""
+        if referral is None or referral.status in (Status.REVOKED, Status.EXPIRED) \
+                or referral.status in OPEN_STATUSES:
+            await self.store.timers.release(self.store.keys.deadlines(), member_)
+            return "done"
+        return await self._end_content(referral, member_, None)
+
+    async def _end_content(self, referral: Referral, member_: str, to: Status | None) -> str:
+        """Delete the content (lua/end_consent.lua); with ``to`` (expired) also close the
+        referral and queue the step that tells everyone."""
+        now = self.clock.now()
+        result = await self.store.referrals.end_consent(
+            referral, to, {"updated_at": now},
+            HistoryEvent(at=now, actor="hub", action="status.expired" if to else "purged",
+                         from_status=referral.status, to_status=to or referral.status),
+            self.auditor.event(None, "referral.expired" if to else "referral.purged",
+                               referral=referral.id),
+            notify_at=now, notify_member=member(referral.id, EXPIRED) if to else None)
+        if not result.ok:  # it changed meanwhile: decide again with what it is now
+            await self.store.timers.requeue(self.store.keys.deadlines(), member_, now)
+            return "stale"
+        return "expired" if to else "purged"
+
+    async def _had_access(self, referral: Referral) -> list[Person]:
+        roster = await self.directory.verified_roster(referral.destination)
+        group = [p for notify in ("point_person", "backups") for p in people_to_notify(
+            self.ccr, referral.destination, referral.type, notify, roster)]
+        sender = self.ccr.find_person(referral.sender_person)
+        people = {p.id: p for p in [*([sender] if sender else []), *group]}
+        return list(people.values())
