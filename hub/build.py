@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from hub.clock import Clock, SystemClock
 from hub.config import Settings, read_secret
@@ -58,20 +60,30 @@ class Services:
         await self.store.close()
 
 
+def _create_whole(path: Path, text: str) -> None:
+    """Write a new file (mode 0600) that nobody ever sees half-written: a private temporary
+    file linked into place, so when two builders race, one wins and both read the same."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.link(temporary, path)
+    except FileExistsError:
+        pass  # another process or thread made it first
+    finally:
+        temporary.unlink()
+
+
 def hub_key(settings: Settings) -> HubKey | None:
     """The hub's checkpoint-signing key: from HUB_HUB_SIGNING_KEY_FILE (64 hex digits of
     seed), or in dev mode one kept under the data directory, made on first use."""
     path = settings.hub_signing_key_file
     if path is None and settings.mode == "dev":
         path = settings.data_dir / "hub-signing.key"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "w") as f:
-                f.write(HubKey.generate().seed.hex() + "\n")
+        if not path.exists():
+            _create_whole(path, HubKey.generate().seed.hex() + "\n")
     seed = read_secret(path)
     if seed is None:
         return None

@@ -185,3 +185,17 @@ async def test_a_coordinator_verifies_the_log_over_the_api(hub, sealed_log) -> N
     assert r.status == 200 and doc["ok"] and doc["entries"] > 0 and doc["checkpoints"] == 1
     nurse = w.first("mercy-hospital", "sender")
     assert (await hub.client.get("/v1/audit/verify", headers=nurse.auth)).status == 403
+
+
+def test_builders_racing_in_dev_mode_share_one_whole_signing_key(tmp_path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from hub.build import hub_key
+    from hub.config import Settings
+
+    settings = Settings(data_dir=tmp_path)
+    with ThreadPoolExecutor(16) as pool:
+        keys = list(pool.map(lambda _: hub_key(settings), range(16)))
+    assert len({k.public for k in keys}) == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["hub-signing.key"]
+    assert oct((tmp_path / "hub-signing.key").stat().st_mode & 0o777) == "0o600"
