@@ -112,6 +112,9 @@ class Engine(Endings):
                 or referral.status not in watching(timer):
             await self.store.timers.release(queue, member)
             return "done", []
+        if self.clock.now() >= referral.consent.expires_at:  # fail closed: its own step
+            await self.store.timers.release(queue, member)  # ends the referral; tell no one
+            return "done", []
         rung = Rung.parse(timer, state, due=0.0)
         step = policy.escalation[rung.step]
         roster = await self.directory.verified_roster(referral.destination)

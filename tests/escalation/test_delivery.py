@@ -112,6 +112,10 @@ async def test_the_reconciler_restores_a_timer_missing_from_the_index(rig) -> No
     assert await rig.ticker.reconcile() == 1
     assert await hub.store.timers.due(key, member(rid, "ack")) == due
     assert await rig.ticker.reconcile() == 0
+    ends = await hub.store.timers.due(key, member(rid, "consent"))
+    await hub.store.redis.zrem(key, member(rid, "consent"))  # consent's end, too
+    assert await rig.ticker.reconcile() == 1
+    assert await hub.store.timers.due(key, member(rid, "consent")) == ends
 
 
 async def test_two_tickers_running_together_hand_out_each_step_once(rig) -> None:

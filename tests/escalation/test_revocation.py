@@ -186,3 +186,16 @@ async def test_a_closed_referrals_content_is_deleted_when_the_agreements_retenti
     assert await ciphertext_left(hub, ciphertexts) == []
     referral = await hub.store.referrals.get(rid)
     assert referral.status == "cancelled" and referral.reply_count == 1  # metadata stays
+
+
+async def test_no_escalation_notice_goes_out_once_consent_has_run_out(rig) -> None:
+    hub = rig.hub
+    _, rid, _ = await referral_with_content(hub)
+    await rig.run_due()
+    ends = (await hub.store.referrals.get(rid)).consent.expires_at
+    await hub.store.redis.zrem(hub.store.keys.deadlines(), f"{rid}:consent")  # lost, say
+    hub.clock.set(ends + 1)
+    await hub.store.redis.zadd(hub.store.keys.deadlines(), {f"{rid}:ack": ends})
+    before = len(received(rig))
+    await rig.run_due()
+    assert len(received(rig)) == before  # the rung found consent over and told no one
