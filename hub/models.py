@@ -60,6 +60,8 @@ class Consent(Frozen):
     method: ConsentMethod
     documented_by: str = Field(pattern=SLUG, description="person id of who documented it")
     expires_at: int = Field(description="when it expires, seconds since the epoch")
+    share_outcome: bool = Field(False, description="the survivor agreed that the sender "
+                                "learns the outcome (else only that the referral closed)")
 
 
 class HistoryEvent(Frozen):

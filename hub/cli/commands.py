@@ -153,6 +153,9 @@ def _work(b: Builder) -> None:
     c.add_argument("--consent-method", default="written",
                    choices=("written", "electronic-signature", "verbal-documented"))
     c.add_argument("--consent-days", type=int, default=30, help="how long consent lasts")
+    c.add_argument("--share-outcome", action="store_true",
+                   help="the survivor agreed that you learn the outcome (else only that it "
+                   "closed)")
     c.add_argument("--attach", type=Path, action="append", default=[], help="a file to attach")
     for name, fn, what in (("inbox", work.cmd_inbox, "Referrals sent to your agency"),
                            ("outbox", work.cmd_outbox, "Referrals your agency sent")):

@@ -51,7 +51,8 @@ def cmd_send(args: argparse.Namespace) -> int:
     async def go() -> ReferralView:
         async with agent_session() as agent:
             consent = consent_for(args.to, args.type, documented_by=args.consent_by,
-                                  method=args.consent_method, days=args.consent_days)
+                                  method=args.consent_method, days=args.consent_days,
+                                  share_outcome=args.share_outcome)
             return await agent.send(args.to, args.type, content, consent,
                                     urgency=args.urgency, attachments=blobs, progress=progress)
 

@@ -149,8 +149,11 @@ class Agent:
 
 
 def consent_for(destination: str, referral_type: str, *, documented_by: str,
-                method: str = "written", days: int = 30, now: int | None = None) -> Consent:
-    """Consent metadata for one destination and referral type, given now."""
+                method: str = "written", days: int = 30, share_outcome: bool = False,
+                now: int | None = None) -> Consent:
+    """Consent metadata for one destination and referral type, given now.
+    ``share_outcome``: the survivor agreed that the sender learns how it ended."""
     now = int(time.time()) if now is None else now
     return Consent(agency=destination, purposes=(referral_type,), given_at=now - 1,
-                   method=method, documented_by=documented_by, expires_at=now + days * 86400)
+                   method=method, documented_by=documented_by, expires_at=now + days * 86400,
+                   share_outcome=share_outcome)

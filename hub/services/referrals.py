@@ -17,6 +17,7 @@ from .access import require_visible
 from .audit import Auditor
 from .consent import ConsentService
 from .directory import DirectoryService
+from .flowback import as_seen_by, history_as_seen_by
 from .principal import Principal
 from .timers import TimerPlanner
 
@@ -133,9 +134,15 @@ class ReferralService:
     async def get(self, who: Principal, rid: str) -> Referral:
         return require_visible(who, await self._store.referrals.get(rid), rid)
 
+    async def read(self, who: Principal, rid: str) -> Referral:
+        """A referral as ``who`` may see it (flowback.py: outcomes reach the sender only
+        when the agreement and the survivor allow)."""
+        return as_seen_by(who, await self.get(who, rid), self._directory.ccr)
+
     async def history(self, who: Principal, rid: str) -> list[HistoryEvent]:
-        await self.get(who, rid)
-        return await self._store.referrals.history(rid)
+        referral = await self.get(who, rid)
+        return history_as_seen_by(who, referral, await self._store.referrals.history(rid),
+                                  self._directory.ccr)
 
     async def audit_trail(self, who: Principal, rid: str) -> list[AuditEvent]:
         """Who opened, acknowledged, escalated... a referral, and when: for coordinators
@@ -167,7 +174,8 @@ class ReferralService:
 
     async def outbox(self, who: Principal, *, statuses: frozenset[Status] | None, offset: int,
                      limit: int) -> list[Referral]:
-        return await self._list(self._store.keys.outbox(who.agency), statuses, offset, limit)
+        sent = await self._list(self._store.keys.outbox(who.agency), statuses, offset, limit)
+        return [as_seen_by(who, r, self._directory.ccr) for r in sent]
 
     async def _list(self, index: str, statuses: frozenset[Status] | None, offset: int,
                     limit: int) -> list[Referral]:

@@ -57,7 +57,7 @@ async def outbox(request: web.Request) -> web.Response:
 
 
 async def get_referral(request: web.Request) -> web.Response:
-    referral = await services(request).referrals.get(principal(request), _rid(request))
+    referral = await services(request).referrals.read(principal(request), _rid(request))
     return respond(s.ReferralView.of(referral))
 
 

@@ -19,7 +19,7 @@ def test_an_agreed_type_is_allowed_with_its_terms() -> None:
     assert done.returncode == 0
     assert json.loads(done.stdout) == {
         "allowed": True, "from": "mercy-hospital", "to": "harbor-house",
-        "type": "discharge-handoff", "status_flows_back": True, "outcome_flows_back": False,
+        "type": "discharge-handoff", "status_flows_back": True, "outcome_flows_back": True,
         "retain_after_close": "7 days"}
 
 

@@ -25,8 +25,9 @@ async def test_discharge_handoff_end_to_end(hub, caplog) -> None:
                              json.dumps(HANDOFF).encode())
     rid = sealed.header.envelope_id.hex()
 
-    r = await c.post("/v1/referrals", json=w.submit_body(sealed, "harbor-house",
-                                                         "discharge-handoff"), headers=nurse.auth)
+    body = w.submit_body(sealed, "harbor-house", "discharge-handoff")
+    body["consent"]["share_outcome"] = True  # the survivor wants the nurse to know how it went
+    r = await c.post("/v1/referrals", json=body, headers=nurse.auth)
     assert r.status == 201, await r.text()
     submitted = await r.json()
     assert submitted["id"] == rid and submitted["status"] == "requested"
