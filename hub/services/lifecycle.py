@@ -108,6 +108,38 @@ class LifecycleService:
         raise Conflict("the referral changed while you were updating it; reload and retry",
                        code="concurrent_change")
 
+    async def narrow_consent(self, who: Principal, rid: str, *, share_outcome: bool,
+                             request_id: str | None = None) -> Referral:
+        """The survivor narrowed their consent (either agency records it): it can only
+        take back, never give more; widening takes new consent, that is a new referral."""
+        referral = await self._referrals.get(who, rid)
+        if who.agency not in (referral.sender_agency, referral.destination) \
+                or not who.has("sender", "point_person", "backup", "agency_admin"):
+            raise Forbidden("consent is recorded by the sending or the receiving agency",
+                            code="not_allowed")
+        if referral.status in (Status.REVOKED, Status.EXPIRED):
+            raise Conflict(f"the referral is {referral.status}: there is no consent left",
+                           code="illegal_transition")
+        for _ in range(3):
+            record = await self._store.referrals.consent_record(rid)
+            if record is None:
+                break
+            stored, consent = record
+            if share_outcome and not consent.share_outcome:
+                raise Unprocessable("consent can only be narrowed here; sharing more needs "
+                                    "the survivor's new consent on a new referral",
+                                    code="consent_widened")
+            now = self._clock.now()
+            narrowed = consent.model_copy(update={"share_outcome": share_outcome})
+            if await self._store.referrals.narrow_consent(
+                    rid, stored, narrowed,
+                    HistoryEvent(at=now, actor=who.person, action="consent.narrowed"),
+                    self._audit.event(who, "consent.narrowed", referral=rid,
+                                      request_id=request_id), now):
+                return await self._referrals.get(who, rid)
+        raise Conflict("the referral changed while you were updating it; reload and retry",
+                       code="concurrent_change")
+
     async def _as_recipient(self, who: Principal, rid: str, to: Status, request_id: str | None,
                             fields: dict[str, object] | None = None,
                             code: str | None = None) -> Referral:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
-from hub.models import AuditEvent, HistoryEvent, Referral, Status
+from hub.models import AuditEvent, Consent, HistoryEvent, Referral, Status
 
 from .codec import dumps, referral_from_hash, to_fields
 from .keys import Keys
@@ -125,6 +125,20 @@ class ReferralStore:
         if status == b"ok":
             return TransitionResult(True, to or referral.status, int(value))
         return TransitionResult(False, value.decode() or None)
+
+    async def consent_record(self, rid: str) -> tuple[bytes, Consent] | None:
+        """The consent as stored (its exact bytes, for a compare-and-set) and parsed."""
+        raw = await self._r.hget(self._k.referral(rid), "consent")
+        return (raw, Consent.model_validate_json(raw)) if raw is not None else None
+
+    async def narrow_consent(self, rid: str, stored: bytes, narrowed: Consent,
+                             history: HistoryEvent, audit: AuditEvent, now: float) -> bool:
+        """Replace the consent record if it is still ``stored``; False if it changed."""
+        k = self._k
+        result = await self._s.narrow_consent(
+            keys=[k.referral(rid), k.history(rid), k.audit()],
+            args=[stored, narrowed.model_dump_json(), dumps(history), dumps(audit), now])
+        return result == b"ok"
 
     async def mark_receipt(self, rid: str, field: str, at: float, history: HistoryEvent,
                            audit: AuditEvent) -> str:

@@ -9,7 +9,7 @@ from redis.commands.core import AsyncScript
 
 _NAMES = ("create_referral", "transition", "mark_receipt", "put_blob", "put_roster", "put_root",
           "claim_due", "reap", "advance_timer", "claim_notice", "delivery_report",
-          "take_send_slot", "seal_audit", "end_consent")
+          "take_send_slot", "seal_audit", "end_consent", "narrow_consent")
 
 
 class Scripts:
@@ -32,3 +32,4 @@ class Scripts:
     take_send_slot: AsyncScript
     seal_audit: AsyncScript
     end_consent: AsyncScript
+    narrow_consent: AsyncScript

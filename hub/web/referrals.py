@@ -163,3 +163,11 @@ async def revoke_consent(request: web.Request) -> web.Response:
     referral = await services(request).lifecycle.revoke_consent(
         principal(request), _rid(request), req.reason, request_id(request))
     return respond(s.ReferralView.of(referral))
+
+
+async def narrow_consent(request: web.Request) -> web.Response:
+    req = await body(request, s.NarrowConsent)
+    referral = await services(request).lifecycle.narrow_consent(
+        principal(request), _rid(request), share_outcome=req.share_outcome,
+        request_id=request_id(request))
+    return respond(s.ReferralView.of(referral))

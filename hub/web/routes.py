@@ -83,6 +83,9 @@ ROUTES: tuple[Route, ...] = (
       "referral.revoke", "Record that the survivor withdrew consent (either agency): the "
       "content is deleted at once", body=s.RevokeConsent, response=s.ReferralView,
       audited=True),
+    R("POST", f"/v1/referrals/{RID}/consent", referrals.narrow_consent, "consent.narrow",
+      "Record that the survivor narrowed consent (either agency); never widens it",
+      body=s.NarrowConsent, response=s.ReferralView, audited=True),
     R("POST", f"/v1/referrals/{RID}/replies", referrals.post_reply, "reply.post",
       "Post a sealed reply on the referral's thread", body=s.PostReply, response=s.Stored,
       audited=True, ok=201),

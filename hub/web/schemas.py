@@ -86,6 +86,10 @@ class RevokeConsent(Body):
     reason: RevokeReason
 
 
+class NarrowConsent(Body):
+    share_outcome: bool = Field(description="false: the sender no longer learns the outcome")
+
+
 class PostReply(Body):
     envelope: Base64Bytes = Field(description="a sealed reply envelope, base64")
 
@@ -117,13 +121,17 @@ class ReferralView(Body):
     reason_code: str | None
     outcome_code: str | None
     revoked_at: float | None = Field(None, description="consent withdrawn: content deleted")
+    share_outcome: bool = Field(False, description="the survivor agreed that the sender "
+                                "learns the outcome")
     reply_count: int
     attachment_count: int
 
     @classmethod
     def of(cls, r: Referral) -> ReferralView:
-        fields = r.model_dump(include=set(cls.model_fields) - {"consent_expires_at"})
-        return cls(**fields, consent_expires_at=r.consent.expires_at)
+        fields = r.model_dump(include=set(cls.model_fields) - {"consent_expires_at",
+                                                                 "share_outcome"})
+        return cls(**fields, consent_expires_at=r.consent.expires_at,
+                   share_outcome=r.consent.share_outcome)
 
 
 class ReferralList(Body):

@@ -77,3 +77,22 @@ def test_without_an_agreement_letting_outcomes_flow_back_consent_is_not_enough(h
                         outcome_code="services-provided")
     assert ccr.agreement("bridge-advocacy", DEST, "shelter-request").outcome_flows_back is False
     assert not outcome_flows_to(advocate, referral, ccr)
+
+
+async def test_the_survivor_can_narrow_consent_later_but_never_widen_it(hub) -> None:
+    w = hub.world
+    nurse, point = w.first("mercy-hospital", "sender"), w.first(DEST, "point_person")
+    rid = await completed(hub, share_outcome=True)
+    coordinator = next(m for m in w.members.values() if "coordinator" in m.roles)
+    url = f"/v1/referrals/{rid}/consent"
+    assert (await hub.client.post(url, headers=coordinator.auth,
+                                  json={"share_outcome": False})).status == 403
+    r = await hub.client.post(url, headers=point.auth, json={"share_outcome": False})
+    assert r.status == 200 and (await r.json())["share_outcome"] is False
+    assert (await seen(hub, nurse, rid))[1] is None  # the nurse no longer learns it
+    r = await hub.client.post(url, headers=nurse.auth, json={"share_outcome": True})
+    assert r.status == 422 and (await r.json())["error"]["code"] == "consent_widened"
+    history = await (await hub.client.get(f"/v1/referrals/{rid}/history",
+                                          headers=point.auth)).json()
+    assert [e["actor"] for e in history["events"] if e["action"] == "consent.narrowed"] == [
+        point.person]
