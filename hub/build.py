@@ -102,7 +102,7 @@ def build_services(settings: Settings, *, store: Store | None = None, clock: Clo
     clock = clock or SystemClock()
     ccr = ccr or load_ccr(settings.ccr_dir)
     auditor = Auditor(store=store, clock=clock)
-    consent = ConsentService()
+    consent = ConsentService(max_days=settings.consent_max_days)
     directory = DirectoryService(store=store, clock=clock, ccr=ccr, auditor=auditor)
     calculator = DeadlineCalculator(ccr)
     timers = TimerPlanner(Ladder(ccr, calculator))

@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     notice_limit_agency: int = Field(20, ge=1, description="notices to one agency's people "
                                      "per window")
     notice_window: float = Field(600.0, gt=0, description="the flood-control window, seconds")
+    consent_max_days: int = Field(90, ge=1, le=366, description="the longest consent the hub "
+                                  "accepts (federal rules ask for reasonably time-limited)")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 
