@@ -116,7 +116,7 @@ class AuditLog:
         return {"format": "ccr-audit/1",
                 "checkpoints": [c.doc() for c in await self.checkpoints()],
                 "entries": [{"entry": s.entry, "hash": s.hash}
-                            for s in await self.store.audit.log()]}
+                            for s in await self.store.audit.whole_log()]}
 
     async def verify_for(self, who: Principal) -> Verdict:
         if not who.is_coordinator:
@@ -126,7 +126,7 @@ class AuditLog:
     async def verify(self, exported: list[Checkpoint] = ()) -> Verdict:
         """Walk the sealed log; check every link, every stored checkpoint and any
         ``exported`` ones (kept off the machine, so a rewritten log is caught too)."""
-        entries = await self.store.audit.log()
+        entries = await self.store.audit.whole_log()
         stored = await self.checkpoints()
         hashes, problem = _walk(entries)
         for point in (*stored, *exported):

@@ -66,6 +66,13 @@ class AuditStore:
         return [Sealed(i.decode(), f[b"entry"].decode(), f[b"hash"].decode())
                 for i, f in rows]
 
+    async def whole_log(self, page: int = 5_000) -> list[Sealed]:
+        """Every sealed entry, oldest first, read a page at a time."""
+        entries: list[Sealed] = []
+        while rows := await self.log(f"({entries[-1].id}" if entries else "-", page):
+            entries += rows
+        return entries
+
     async def add_checkpoint(self, doc: dict[str, str]) -> None:
         await self._r.xadd(self._k.audit_checkpoints(), doc)
 

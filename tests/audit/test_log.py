@@ -199,3 +199,15 @@ def test_builders_racing_in_dev_mode_share_one_whole_signing_key(tmp_path) -> No
     assert len({k.public for k in keys}) == 1
     assert [p.name for p in tmp_path.iterdir()] == ["hub-signing.key"]
     assert oct((tmp_path / "hub-signing.key").stat().st_mode & 0o777) == "0o600"
+
+
+async def test_a_log_longer_than_a_page_verifies_whole(hub) -> None:
+    for i in range(30):
+        await hub.store.audit.append(hub.services.auditor.event(None, f"bulk.{i}"))
+    log = hub.services.auditlog
+    await log.seal()
+    await log.checkpoint()
+    entries = await hub.store.audit.whole_log(page=7)
+    assert len(entries) == (await hub.store.audit.head()).count >= 30
+    assert [e.id for e in entries] == [e.id for e in await hub.store.audit.log()]
+    assert (await log.verify()).ok
