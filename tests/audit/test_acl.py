@@ -40,6 +40,7 @@ def acl_server():
     server.stop()
 
 
+@pytest.mark.filterwarnings("ignore:CLIENT LIST command not supported")  # RQ, refused
 async def test_the_hub_works_under_its_acl_and_cannot_rewrite_the_audit_log(acl_server,
                                                                            tmp_path) -> None:
     clock = FakeClock(1_800_000_000)
