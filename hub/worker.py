@@ -1,5 +1,6 @@
-"""The background worker: RQ workers on the hub's queue, and the ticker (in a thread of
-the same process) that hands due timers and deliveries to them. Jobs take ids only."""
+"""The background worker: RQ workers on the hub's queue, the ticker that hands due timers
+and deliveries to them, and the audit log's sealer (each in a thread of the same process).
+Jobs take ids only."""
 
 from __future__ import annotations
 
@@ -31,36 +32,50 @@ def _tick_forever(settings: Settings, queue: Queue, stop: threading.Event) -> No
     async def go() -> None:
         services = build_services(settings)
         try:
-            await asyncio.gather(
-                Ticker(services.store, services.clock, queue, services.ladder,
-                       lease=settings.timer_lease).run(stop),
-                services.auditlog.run(stop))  # the audit log's sealer
+            await Ticker(services.store, services.clock, queue, services.ladder,
+                         lease=settings.timer_lease).run(stop)
         finally:
             await services.close()
 
     asyncio.run(go())
 
 
-def _prepare(settings: Settings) -> tuple[Redis, Queue, threading.Event, threading.Thread]:
-    """This process's engine for ``settings``, the queue, and a ticker thread (not started)
-    with the event that stops it."""
+def _seal_forever(settings: Settings, stop: threading.Event) -> None:
+    """The audit log's sealer, on a thread and loop of its own so it never delays a tick."""
+    from hub.build import build_services
+
+    async def go() -> None:
+        services = build_services(settings)
+        try:
+            await services.auditlog.run(stop)
+        finally:
+            await services.close()
+
+    asyncio.run(go())
+
+
+def _prepare(settings: Settings) -> tuple[Redis, Queue, threading.Event, list[threading.Thread]]:
+    """This process's engine for ``settings``, the queue, and the ticker and sealer
+    threads (not started) with the event that stops them."""
     if settings.redis_url is None:
         raise ValueError("no Redis URL: set HUB_REDIS_URL or use 'hub run'")
     runtime.install(partial(runtime.engine_from_settings, settings))
     connection = Redis.from_url(settings.redis_url)
     queue = queue_for(settings, connection)
     stop = threading.Event()
-    ticker = threading.Thread(target=_tick_forever, args=(settings, queue, stop),
-                              name="ticker", daemon=True)
-    return connection, queue, stop, ticker
+    threads = [threading.Thread(target=_tick_forever, args=(settings, queue, stop),
+                                name="ticker", daemon=True),
+               threading.Thread(target=_seal_forever, args=(settings, stop), name="sealer",
+                                daemon=True)]
+    return connection, queue, stop, threads
 
 
 def run_worker(settings: Settings, *, burst: bool = False, ticker: bool = True) -> bool:
     """Work the queue until stopped (or, with ``burst``, until it is empty). Unless
     ``ticker`` is off, a ticker thread claims due timers for the whole time."""
-    connection, queue, stop, thread = _prepare(settings)
+    connection, queue, stop, threads = _prepare(settings)
     ticking = ticker and not burst
-    if ticking:
+    for thread in threads if ticking else ():
         thread.start()
     try:
         # Jobs run in this process (no fork per job), so they share one engine: its Redis
@@ -68,7 +83,7 @@ def run_worker(settings: Settings, *, burst: bool = False, ticker: bool = True) 
         return SimpleWorker([queue], connection=connection).work(burst=burst)
     finally:
         stop.set()
-        if ticking:
+        for thread in threads if ticking else ():
             thread.join(5)
         runtime.reset()
 
@@ -93,9 +108,9 @@ class ThreadWorker(SimpleWorker):
 def start_beside_server(settings: Settings) -> Callable[[], None]:
     """Dev mode (`hub serve --with-worker`): the worker and the ticker on threads of this
     process. Returns the function that stops them."""
-    connection, queue, stop, ticker = _prepare(settings)
+    connection, queue, stop, threads = _prepare(settings)
     worker = ThreadWorker([queue], connection=connection)
-    threads = [ticker, threading.Thread(target=worker.work, name="worker", daemon=True)]
+    threads.append(threading.Thread(target=worker.work, name="worker", daemon=True))
     for thread in threads:
         thread.start()
 

@@ -81,10 +81,11 @@ class AuditStore:
         return [{k.decode(): v.decode() for k, v in f.items()} for _, f in rows]
 
     # -- reading ----------------------------------------------------------------------------
-    async def events(self, *, referral: str | None = None, count: int = 10_000) -> list[AuditEvent]:
-        """Sealed events, then those not sealed yet, oldest first."""
-        docs = [json.loads(s.entry)["event"] for s in await self.log(count=count)]
-        docs += [json.loads(e) for _, e in await self.intake("0", count)]
+    async def events(self, *, referral: str | None = None) -> list[AuditEvent]:
+        """Sealed events, then those not sealed yet, oldest first (the whole log is read:
+        an index per referral would spare that)."""
+        docs = [json.loads(s.entry)["event"] for s in await self.whole_log()]
+        docs += [json.loads(e) for _, e in await self.intake("0", 1_000_000)]
         events = [AuditEvent.model_validate(d) for d in docs]
         return [e for e in events if referral is None or e.referral == referral]
 
