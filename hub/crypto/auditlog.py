@@ -5,13 +5,9 @@ log had, and the hash of the last). Pure functions; the hub's key file is the ca
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from functools import cached_property
 
-from nacl.signing import SigningKey
-
-from .fields import Random, blake2b, system_random
-from .keys import verify_signature
+from .fields import blake2b
+from .keys import AgencyRoot, verify_signature
 
 GENESIS = bytes(32)  # what the first entry names as the one before it
 _CHECKPOINT = b"ccr-hub audit checkpoint v1\0"
@@ -31,27 +27,12 @@ def checkpoint_message(count: int, head: bytes, at: int) -> bytes:
     return _CHECKPOINT + canonical({"count": count, "head": head.hex(), "at": at})
 
 
-@dataclass(frozen=True, repr=False)
-class HubKey:
-    """The hub's own signing key: it signs audit checkpoints, nothing else."""
-
-    seed: bytes
-    public: bytes
-
-    @classmethod
-    def generate(cls, rand: Random = system_random) -> HubKey:
-        return cls.from_seed(rand(32))
-
-    @classmethod
-    def from_seed(cls, seed: bytes) -> HubKey:
-        return cls(seed, bytes(SigningKey(seed).verify_key))
-
-    @cached_property
-    def _signing_key(self) -> SigningKey:
-        return SigningKey(self.seed)
+class HubKey(AgencyRoot):
+    """The hub's own Ed25519 signing key (an offline-root-like key pair kept by the hub):
+    it signs audit checkpoints, nothing else."""
 
     def sign_checkpoint(self, count: int, head: bytes, at: int) -> bytes:
-        return self._signing_key.sign(checkpoint_message(count, head, at)).signature
+        return self.sign(checkpoint_message(count, head, at))
 
     def __repr__(self) -> str:
         return f"HubKey(public={self.public.hex()[:16]}...)"

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Awaitable, Callable
 
 from hub.clock import Clock
 from hub.crypto import EnvelopeError, ReceiptStatus, verify_receipt
 from hub.errors import Conflict, Forbidden, Unprocessable
 from hub.models import TRANSITIONS, HistoryEvent, Referral, Status
 from hub.routing.ladder import WITHDRAWN, member
-from hub.store import Store
+from hub.store import Store, TransitionResult
 
 from .access import require_sender
 from .audit import Auditor
@@ -86,12 +87,12 @@ class LifecycleService:
                 or not who.has("sender", "point_person", "backup", "agency_admin"):
             raise Forbidden("a withdrawal of consent is recorded by the sending or the "
                             "receiving agency", code="not_allowed")
-        for _ in range(3):
+        async def withdraw(referral: Referral) -> TransitionResult:
             if referral.status in (Status.REVOKED, Status.EXPIRED):
                 raise Conflict(f"the referral is already {referral.status}",
                                code="illegal_transition")
             now = self._clock.now()
-            result = await self._store.referrals.end_consent(
+            return await self._store.referrals.end_consent(
                 referral, Status.REVOKED,
                 {"updated_at": now, "revoked_at": now, "revoked_by": who.person,
                  "reason_code": reason},
@@ -99,14 +100,8 @@ class LifecycleService:
                              from_status=referral.status, to_status=Status.REVOKED, code=reason),
                 self._audit.event(who, "referral.revoked", referral=rid, request_id=request_id),
                 notify_at=now, notify_member=member(rid, WITHDRAWN))
-            fresh = await self._store.referrals.get(rid)
-            if result.ok and fresh is not None:
-                return fresh
-            if fresh is None:
-                break
-            referral = fresh
-        raise Conflict("the referral changed while you were updating it; reload and retry",
-                       code="concurrent_change")
+
+        return await self._until_applied(referral, withdraw)
 
     async def narrow_consent(self, who: Principal, rid: str, *, share_outcome: bool,
                              request_id: str | None = None) -> Referral:
@@ -149,19 +144,28 @@ class LifecycleService:
 
     async def _move(self, who: Principal, referral: Referral, to: Status, request_id: str | None,
                     *, fields: dict[str, object], code: str | None = None) -> Referral:
-        for _ in range(3):  # re-read when another change won the race, then decide again
+        async def move(referral: Referral) -> TransitionResult:
             if referral.status not in TRANSITIONS[to]:
                 raise Conflict(f"a referral that is '{referral.status}' cannot become '{to}'",
                                code="illegal_transition")
             now = self._clock.now()
             deadlines, timer_fields = self._timers.on_transition(referral, to, now)
-            result = await self._store.referrals.transition(
+            return await self._store.referrals.transition(
                 referral, to, {**fields, **timer_fields, "updated_at": now},
                 HistoryEvent(at=now, actor=who.person, action=f"status.{to}",
                              from_status=referral.status, to_status=to, code=code),
                 deadlines,
                 self._audit.event(who, f"referral.{to}", referral=referral.id,
                                   request_id=request_id))
+
+        return await self._until_applied(referral, move)
+
+    async def _until_applied(self, referral: Referral,
+                             change: Callable[[Referral], Awaitable[TransitionResult]]
+                             ) -> Referral:
+        """Apply ``change``; when another change won the race, re-read and decide again."""
+        for _ in range(3):
+            result = await change(referral)
             fresh = await self._store.referrals.get(referral.id)
             if result.ok and fresh is not None:
                 return fresh
