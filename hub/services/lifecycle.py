@@ -18,6 +18,7 @@ from hub.store import Store, TransitionResult
 from .access import require_sender
 from .audit import Auditor
 from .directory import DirectoryService
+from .flowback import status_flows_to
 from .principal import Principal
 from .referrals import ReferralService
 from .timers import TimerPlanner
@@ -73,6 +74,10 @@ class LifecycleService:
                      request_id: str | None = None) -> Referral:
         referral = await self._referrals.get(who, rid)
         require_sender(who, referral)
+        if referral.status not in TRANSITIONS[Status.CANCELLED] \
+                and not status_flows_to(who, referral, self._directory.ccr):
+            raise Conflict("this referral can no longer be cancelled",  # and no more is said
+                           code="illegal_transition")
         return await self._move(who, referral, Status.CANCELLED, request_id,
                                 fields={"reason_code": reason}, code=reason)
 

@@ -4,6 +4,7 @@ anything is stored; access rules on every read."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 from hub.clock import Clock
 from hub.crypto import EnvelopeError, Header, Kind, parse_header
@@ -170,18 +171,21 @@ class ReferralService:
 
     async def inbox(self, who: Principal, *, statuses: frozenset[Status] | None, offset: int,
                     limit: int) -> list[Referral]:
-        return await self._list(self._store.keys.inbox(who.agency), statuses, offset, limit)
+        return await self._list(self._store.keys.inbox(who.agency), statuses, offset, limit,
+                                lambda r: r)
 
     async def outbox(self, who: Principal, *, statuses: frozenset[Status] | None, offset: int,
                      limit: int) -> list[Referral]:
-        sent = await self._list(self._store.keys.outbox(who.agency), statuses, offset, limit)
-        return [as_seen_by(who, r, self._directory.ccr) for r in sent]
+        """What the agency sent, as it may see it: a status filter matches the status it
+        sees, so filtering reveals nothing the agreement keeps from flowing back."""
+        return await self._list(self._store.keys.outbox(who.agency), statuses, offset, limit,
+                                lambda r: as_seen_by(who, r, self._directory.ccr))
 
     async def _list(self, index: str, statuses: frozenset[Status] | None, offset: int,
-                    limit: int) -> list[Referral]:
+                    limit: int, seen: Callable[[Referral], Referral]) -> list[Referral]:
         if statuses is None:
             ids = await self._store.referrals.page(index, offset=offset, limit=limit)
-            return await self._store.referrals.get_many(ids)
+            return [seen(r) for r in await self._store.referrals.get_many(ids)]
         found: list[Referral] = []
         skipped, cursor, batch = 0, 0, max(limit * 4, 100)
         while len(found) < limit:
@@ -189,7 +193,7 @@ class ReferralService:
             if not ids:
                 break
             cursor += len(ids)
-            for referral in await self._store.referrals.get_many(ids):
+            for referral in map(seen, await self._store.referrals.get_many(ids)):
                 if referral.status in statuses:
                     if skipped < offset:
                         skipped += 1

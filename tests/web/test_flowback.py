@@ -96,3 +96,37 @@ async def test_the_survivor_can_narrow_consent_later_but_never_widen_it(hub) -> 
                                           headers=point.auth)).json()
     assert [e["actor"] for e in history["events"] if e["action"] == "consent.narrowed"] == [
         point.person]
+
+
+async def test_when_status_does_not_flow_back_the_sender_sees_only_what_it_did(hub) -> None:
+    w = hub.world
+    prosecutor = w.first("county-prosecutor", "sender")
+    advocate = w.first("bridge-advocacy", "point_person")
+    kind = "advocacy-request"
+    sealed = w.seal_referral(prosecutor, "bridge-advocacy", kind, b"{}")
+    r = await hub.client.post("/v1/referrals", json=w.submit_body(sealed, "bridge-advocacy",
+                                                                  kind), headers=prosecutor.auth)
+    assert r.status == 201, await r.text()
+    rid = (await r.json())["id"]
+    receipt = sign_receipt(advocate.device, envelope_id=sealed.header.envelope_id,
+                           header_hash=sealed.header.hash, status=ReceiptStatus.ACKNOWLEDGED,
+                           at=int(hub.clock.now()))
+    for step, doc in (("acknowledge", {"receipt": base64.b64encode(receipt).decode()}),
+                      ("accept", None), ("complete", {"outcome": "services-provided"})):
+        r = await hub.client.post(f"/v1/referrals/{rid}/{step}", headers=advocate.auth, json=doc)
+        assert r.status == 200, await r.text()
+
+    view = await (await hub.client.get(f"/v1/referrals/{rid}", headers=prosecutor.auth)).json()
+    assert (view["status"], view["acknowledged_at"], view["outcome_code"]) == (
+        "requested", None, None)
+    history = await (await hub.client.get(f"/v1/referrals/{rid}/history",
+                                          headers=prosecutor.auth)).json()
+    assert [e["action"] for e in history["events"]] == ["submitted"]
+    for status, expected in (("completed", []), ("requested", [rid])):
+        listed = await (await hub.client.get(f"/v1/outbox?status={status}",
+                                             headers=prosecutor.auth)).json()
+        assert [x["id"] for x in listed["referrals"]] == expected
+    r = await hub.client.post(f"/v1/referrals/{rid}/cancel", headers=prosecutor.auth,
+                              json={"reason": "other"})
+    assert r.status == 409 and "completed" not in await r.text()
+    assert (await seen(hub, advocate, rid))[0] == "completed"  # the advocate's own view
