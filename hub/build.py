@@ -117,5 +117,9 @@ def build_services(settings: Settings, *, store: Store | None = None, clock: Clo
         threads=ThreadService(store=store, clock=clock, directory=directory, referrals=referrals,
                               consent=consent, auditor=auditor),
         monitor=MonitorService(store=store, ccr=ccr), ladder=timers.ladder,
-        deliveries=DeliveryReports(store=store, clock=clock, auditor=auditor),
+        deliveries=DeliveryReports(store=store, clock=clock, auditor=auditor,
+                                   provider=settings.sms_provider,
+                                   secret=read_secret(settings.sms_report_secret_file
+                                                      if settings.sms_provider == "webhook"
+                                                      else settings.sms_token_file)),
         auditlog=AuditLog(store=store, clock=clock, key=hub_key(settings)))

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from hub.build import build_services
 from hub.config import Settings
 from hub.notify.sms import twilio_signature, verify_twilio_signature, webhook_signature
 from hub.web.app import create_app
@@ -44,7 +45,8 @@ async def reports_app(aiohttp_client, rig, tmp_path: Path, provider: str) -> Rep
     settings = Settings(redis_url="redis://unused", key_prefix=hub.store.keys.prefix,
                         public_base_url=BASE, sms_provider=provider,
                         sms_report_secret_file=secret, sms_token_file=secret)
-    return Reports(await aiohttp_client(create_app(settings, hub.services)), provider)
+    services = build_services(settings, store=hub.store, clock=hub.clock, ccr=hub.services.ccr)
+    return Reports(await aiohttp_client(create_app(settings, services)), provider)
 
 
 @pytest.fixture
