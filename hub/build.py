@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from hub.clock import Clock, SystemClock
@@ -23,9 +23,13 @@ from hub.services.auditlog import AuditLog
 from hub.services.consent import ConsentService
 from hub.services.deliveries import DeliveryReports
 from hub.services.directory import DirectoryService
+from hub.services.figures import FiguresService
 from hub.services.lifecycle import LifecycleService
 from hub.services.monitor import MonitorService
+from hub.services.oversight import OversightService
+from hub.services.queue import QueueService
 from hub.services.referrals import ReferralService
+from hub.services.sessions import SessionService
 from hub.services.threads import ThreadService
 from hub.services.timers import TimerPlanner
 from hub.services.tokens import TokenService
@@ -47,6 +51,10 @@ class Services:
     deliveries: DeliveryReports
     auditlog: AuditLog
     ladder: Ladder
+    sessions: SessionService
+    queue: QueueService
+    figures: FiguresService
+    oversight: OversightService = field(init=False)  # nudges through this services' engine
 
     def engine(self, channels: Mapping[str, Channel], base_url: str, *,
                lease: float = 60.0, limits: FloodLimits = FloodLimits()) -> Engine:  # noqa: B008
@@ -108,9 +116,9 @@ def build_services(settings: Settings, *, store: Store | None = None, clock: Clo
     timers = TimerPlanner(Ladder(ccr, calculator))
     referrals = ReferralService(store=store, clock=clock, directory=directory, consent=consent,
                                 deadlines=calculator, timers=timers, auditor=auditor)
-    return Services(
-        store=store, clock=clock, ccr=ccr, auditor=auditor,
-        tokens=TokenService(store=store, clock=clock, ccr=ccr, auditor=auditor),
+    tokens = TokenService(store=store, clock=clock, ccr=ccr, auditor=auditor)
+    services = Services(
+        store=store, clock=clock, ccr=ccr, auditor=auditor, tokens=tokens,
         directory=directory, referrals=referrals,
         lifecycle=LifecycleService(store=store, clock=clock, directory=directory,
                                    referrals=referrals, timers=timers, auditor=auditor),
@@ -122,4 +130,12 @@ def build_services(settings: Settings, *, store: Store | None = None, clock: Clo
                                    secret=read_secret(settings.sms_report_secret_file
                                                       if settings.sms_provider == "webhook"
                                                       else settings.sms_token_file)),
-        auditlog=AuditLog(store=store, clock=clock, key=hub_key(settings)))
+        auditlog=AuditLog(store=store, clock=clock, key=hub_key(settings)),
+        sessions=SessionService(store=store, clock=clock, ccr=ccr, tokens=tokens,
+                                auditor=auditor),
+        queue=QueueService(store=store, clock=clock, ccr=ccr),
+        figures=FiguresService(store=store, clock=clock, ccr=ccr))
+    services.oversight = OversightService(
+        store=store, clock=clock, auditor=auditor, timers=timers,
+        nudger=services.engine({}, settings.public_base_url).nudge)
+    return services

@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     notice_window: float = Field(600.0, gt=0, description="the flood-control window, seconds")
     consent_max_days: int = Field(90, ge=1, le=366, description="the longest consent the hub "
                                   "accepts (federal rules ask for reasonably time-limited)")
+    live_every: float = Field(2.0, gt=0, le=60, description="seconds between the dashboard's "
+                              "checks for changes to push to open pages")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 

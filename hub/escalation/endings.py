@@ -8,6 +8,7 @@ from __future__ import annotations
 from hub.models import OPEN_STATUSES, HistoryEvent, Referral, Status
 from hub.routing.directory import Person
 from hub.routing.ladder import EXPIRED, WITHDRAWN, Rung, member
+from hub.services.timers import obligations
 
 from .recipients import people_to_notify
 
@@ -65,7 +66,8 @@ class Endings:
                          from_status=referral.status, to_status=to or referral.status),
             self.auditor.event(None, "referral.expired" if to else "referral.purged",
                                referral=referral.id),
-            notify_at=now, notify_member=member(referral.id, EXPIRED) if to else None)
+            notify_at=now, notify_member=member(referral.id, EXPIRED) if to else None,
+            obligations=obligations(self.ladder, referral))
         if not result.ok:  # it changed meanwhile: decide again with what it is now
             await self.store.timers.requeue(self.store.keys.deadlines(), member_, now)
             return "stale"

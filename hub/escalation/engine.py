@@ -19,16 +19,14 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 from hub.clock import Clock
-from hub.models import HistoryEvent, Referral, Status
+from hub.models import HistoryEvent, Referral
 from hub.notify.base import Channel, Notice, PermanentSendError, TransientSendError
 from hub.notify.render import NoticeFacts, render, render_digest
 from hub.routing.directory import Ccr, Person
 from hub.routing.ladder import (
     ACK,
     CONSENT,
-    EXPIRED,
     RETAIN,
-    WITHDRAWN,
     Ladder,
     Rung,
     split_member,
@@ -41,23 +39,19 @@ from hub.store.flood import DIGEST
 
 from .endings import TOLD, Endings
 from .flood import Flood, digest_id, digest_meta
-from .recipients import address, after_quiet_hours, channel, people_to_notify
+from .nudges import Nudges
+from .recipients import address, after_quiet_hours, channel, people_to_notify, watching
 
-WATCHING = {ACK: (Status.REQUESTED.value,), WITHDRAWN: (Status.REVOKED.value,),
-            EXPIRED: (Status.EXPIRED.value,)}
-FOLLOW_UP_STATUSES = (Status.ACCEPTED.value, Status.IN_PROGRESS.value)
 SEND_WINDOW = {"emergent": 600, "urgent": 900, "routine": 4 * 3600}  # seconds to deliver
 BACKOFF_BASE, BACKOFF_CAP = 5.0, 300.0
 
 
-def watching(timer: str) -> tuple[str, ...]:
-    return WATCHING.get(timer, FOLLOW_UP_STATUSES)
-
-
-def notice_id(referral: Referral, rung: Rung, person: str, channel_index: int) -> str:
-    """The idempotency key: referral, generation, timer step and round, person, channel."""
+def notice_id(referral: Referral, rung: Rung, person: str, channel_index: int,
+              tag: str = "") -> str:
+    """The idempotency key: referral, generation, timer step and round, person, channel
+    (and a nudge's ``tag``, so a nudge is a notice of its own)."""
     key = (f"{referral.id}|{referral.generation}|{rung.timer}|{rung.step}|{rung.round}|"
-           f"{person}|{channel_index}")
+           f"{person}|{channel_index}{'|' + tag if tag else ''}")
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
@@ -66,7 +60,7 @@ def backoff(attempt: int, rand: random.Random) -> float:
 
 
 @dataclass
-class Engine(Endings):
+class Engine(Endings, Nudges):
     store: Store
     clock: Clock
     ccr: Ccr
@@ -148,7 +142,8 @@ class Engine(Endings):
         return "stale"
 
     async def _commit(self, referral: Referral, rung: Rung, level: int, person: Person,
-                      index: int, rung_due: float, deadline: float) -> tuple[str, str]:
+                      index: int, rung_due: float, deadline: float, tag: str = ""
+                      ) -> tuple[str, str]:
         """Commit the notice for ``person`` on their channel number ``index``: its outcome
         (see NoticeStore.commit, or 'no-channel') and its id."""
         ch = channel(person, index)
@@ -159,7 +154,7 @@ class Engine(Endings):
         facts = NoticeFacts(referral.id, agency.name, rung.timer, deadline, level,
                             agency.timezone)
         text = render(facts, person.language, self.base_url)
-        nid = notice_id(referral, rung, person.id, index)
+        nid = notice_id(referral, rung, person.id, index, tag)
         fields = {"referral": referral.id, "generation": str(referral.generation),
                   "timer": rung.timer, "step": str(rung.step), "round": str(rung.round),
                   "level": str(level), "person": person.id, "channel": ch.kind,

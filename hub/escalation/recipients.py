@@ -9,7 +9,19 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from hub.crypto import VerifiedRoster
+from hub.models import Status
 from hub.routing.directory import Ccr, Channel, Person
+from hub.routing.ladder import ACK, EXPIRED, WITHDRAWN
+
+WATCHING = {ACK: (Status.REQUESTED.value,), WITHDRAWN: (Status.REVOKED.value,),
+            EXPIRED: (Status.EXPIRED.value,)}
+FOLLOW_UP_STATUSES = (Status.ACCEPTED.value, Status.IN_PROGRESS.value)
+
+
+def watching(timer: str) -> tuple[str, ...]:
+    """The statuses in which a timer's notices are still wanted."""
+    return WATCHING.get(timer, FOLLOW_UP_STATUSES)
+
 
 
 def people_to_notify(ccr: Ccr, agency: str, referral_type: str, notify: str,

@@ -104,7 +104,8 @@ class LifecycleService:
                 HistoryEvent(at=now, actor=who.person, action="status.revoked",
                              from_status=referral.status, to_status=Status.REVOKED, code=reason),
                 self._audit.event(who, "referral.revoked", referral=rid, request_id=request_id),
-                notify_at=now, notify_member=member(rid, WITHDRAWN))
+                notify_at=now, notify_member=member(rid, WITHDRAWN),
+                obligations=self._timers.obligations(referral))
 
         return await self._until_applied(referral, withdraw)
 

@@ -17,21 +17,33 @@ def timer_field(timer: str) -> str:
     return f"t:{timer}"
 
 
+def obligations(ladder: Ladder, referral: Referral) -> tuple[str, ...]:
+    """Every deadline the referral's policy can owe (to drop when consent ends)."""
+    policy = ladder.policy(referral.type, referral.urgency)
+    return tuple(member(referral.id, t) for t in (ACK, *ladder.follow_ups(policy)))
+
+
 class TimerPlanner:
     def __init__(self, ladder: Ladder):
         self.ladder = ladder
 
-    def on_submit(self, referral: Referral) -> tuple[tuple[Deadline, ...], dict[str, str]]:
+    def on_submit(self, referral: Referral) -> tuple[DeadlineChanges, dict[str, str]]:
         """The end of consent (content is deleted then), and the acknowledgement ladder's
-        first rung when a policy covers the type and urgency."""
+        first rung with the acknowledgement's deadline when a policy covers the type and
+        urgency."""
         ends = Deadline(member(referral.id, CONSENT), float(referral.consent.expires_at))
         fields = {timer_field(CONSENT): "{}"}
         policy = self.ladder.policy(referral.type, referral.urgency)
         if policy is None:
-            return (ends,), fields
+            return DeadlineChanges(add=(ends,)), fields
         rung = self.ladder.first(policy, referral.destination, ACK, referral.submitted_at)
-        return (Deadline(member(referral.id, ACK), rung.due), ends), {
+        owed = self.ladder.deadline(policy, referral.destination, ACK, referral.submitted_at)
+        return DeadlineChanges(add=(Deadline(member(referral.id, ACK), rung.due), ends),
+                               due=(Deadline(member(referral.id, ACK), owed),)), {
             **fields, timer_field(ACK): rung.state()}
+
+    def obligations(self, referral: Referral) -> tuple[str, ...]:
+        return obligations(self.ladder, referral)
 
     def on_transition(self, referral: Referral, to: Status, now: float
                       ) -> tuple[DeadlineChanges, dict[str, str]]:
@@ -42,7 +54,7 @@ class TimerPlanner:
             stop = (ACK, *follow_ups)
         elif to is Status.IN_PROGRESS:
             stop = self.ladder.follow_ups(policy, met_by=Status.IN_PROGRESS.value)
-        add, fields = [], {}
+        add, due, fields = [], [], {}
         if to in CLOSED and to is not Status.REVOKED:  # the agreement's retention starts
             until = self.ladder.retain_until(referral.sender_agency, referral.destination,
                                              referral.type, now)
@@ -53,6 +65,8 @@ class TimerPlanner:
             for timer in follow_ups:
                 rung = self.ladder.first(policy, referral.destination, timer, now)
                 add.append(Deadline(member(referral.id, timer), rung.due))
+                due.append(Deadline(member(referral.id, timer), self.ladder.deadline(
+                    policy, referral.destination, timer, now)))
                 fields[timer_field(timer)] = rung.state()
         return DeadlineChanges(remove=tuple(member(referral.id, t) for t in stop),
-                               add=tuple(add)), fields
+                               add=tuple(add), due=tuple(due)), fields

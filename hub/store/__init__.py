@@ -14,8 +14,10 @@ from .directory import DirectoryStore
 from .flood import FloodStore
 from .keys import Keys
 from .notices import NoticeStore
+from .oversight import OversightStore
 from .referrals import Deadline, DeadlineChanges, ReferralStore, TransitionResult
 from .scripts import Scripts
+from .sessions import SessionStore
 from .threads import ThreadStore
 from .timers import TimerStore
 
@@ -38,6 +40,8 @@ class Store:
     timers: TimerStore
     notices: NoticeStore
     flood: FloodStore
+    oversight: OversightStore
+    sessions: SessionStore
 
     @classmethod
     def open(cls, redis: Redis, prefix: str = "ccr") -> Store:
@@ -46,7 +50,8 @@ class Store:
                    ThreadStore(redis, keys, scripts), DirectoryStore(redis, keys, scripts),
                    AccessStore(redis, keys), AuditStore(redis, keys, scripts),
                    TimerStore(redis, keys, scripts), NoticeStore(redis, keys, scripts),
-                   FloodStore(redis, keys, scripts))
+                   FloodStore(redis, keys, scripts), OversightStore(redis, keys),
+                   SessionStore(redis, keys))
 
     async def ping(self) -> bool:
         return bool(await self.redis.ping())

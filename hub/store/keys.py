@@ -63,9 +63,42 @@ class Keys:
         """Claimed entries of a timer queue (deadlines, deliveries) by lease expiry."""
         return f"{queue}:inflight"
 
+    def obligations(self) -> str:
+        """What each open referral owes, by when: ``{rid}:ack`` and ``{rid}:fu:{name}``
+        scored by the acknowledgement or follow-up deadline itself (not by the ladder's next
+        rung). Added and removed in the same step as the timers; the dashboard's queue."""
+        return f"{self.prefix}:obligations"
+
+    def cards(self) -> str:
+        """Each referral's fixed routing facts (``sender|destination|type|urgency``), one
+        hash field per referral, so the queue filters many referrals in one read."""
+        return f"{self.prefix}:cards"
+
     def stalled(self) -> str:
         """Referrals flagged for the coordinators' stalled queue, by when they were flagged."""
         return f"{self.prefix}:stalled"
+
+    # figures: counted per receiving agency and UTC day of submission
+    def figures(self, agency: str, day: str) -> str:
+        """Counters of the referrals an agency received on ``day`` (YYYY-MM-DD)."""
+        return f"{self.prefix}:figures:{agency}:{day}"
+
+    def ack_times(self, agency: str, day: str) -> str:
+        """Seconds from submission to acknowledgement, of those referrals."""
+        return f"{self.prefix}:figures:{agency}:{day}:ack"
+
+    def open_counts(self) -> str:
+        """Open referrals per receiving agency, now."""
+        return f"{self.prefix}:open"
+
+    # dashboard
+    def session(self, digest: str) -> str:
+        """A signed-in browser session, under the hash of its cookie."""
+        return f"{self.prefix}:session:{digest}"
+
+    def nudged(self, rid: str) -> str:
+        """Set while a coordinator's nudge of this referral is fresh (the rate limit)."""
+        return f"{self.prefix}:ref:{rid}:nudged"
 
     # notices
     def deliveries(self) -> str:

@@ -13,6 +13,7 @@ from hub.models import AuditEvent, Consent, HistoryEvent, Referral, Status
 from .codec import dumps, referral_from_hash, to_fields
 from .keys import Keys
 from .scripts import Scripts
+from .tallies import on_change, on_create
 
 
 @dataclass(frozen=True)
@@ -21,14 +22,28 @@ class Deadline:
     due_at: float
 
 
+def _pairs(deadlines: tuple[Deadline, ...]) -> list[list[object]]:
+    return [[d.due_at, d.member] for d in deadlines]
+
+
 @dataclass(frozen=True)
 class DeadlineChanges:
+    """Timers to stop and to start, and the obligations (acknowledgement or follow-up
+    deadlines) that start with them; a stopped timer's obligation is met."""
+
     remove: tuple[str, ...] = ()
     add: tuple[Deadline, ...] = ()
+    due: tuple[Deadline, ...] = ()
 
     def to_json(self) -> str:
-        return json.dumps({"remove": list(self.remove),
-                           "add": [[d.due_at, d.member] for d in self.add]})
+        return json.dumps({"remove": list(self.remove), "add": _pairs(self.add),
+                           "due": _pairs(self.due)})
+
+
+def card(referral: Referral) -> str:
+    """The routing facts the queue filters on, which never change after submission."""
+    return "|".join((referral.sender_agency, referral.destination, referral.type,
+                     referral.urgency, f"{referral.submitted_at:.0f}"))
 
 
 @dataclass(frozen=True)
@@ -45,7 +60,7 @@ class ReferralStore:
         self._s = scripts
 
     async def create(self, referral: Referral, envelope: bytes, history: HistoryEvent,
-                     deadlines: tuple[Deadline, ...], audit: AuditEvent,
+                     deadlines: DeadlineChanges, audit: AuditEvent,
                      roster: tuple[int, bytes], timer_fields: dict[str, str] | None = None
                      ) -> str:
         """'created', 'exists' (same bytes under the same id), 'conflict', or
@@ -55,15 +70,22 @@ class ReferralStore:
         fields = referral.model_dump(exclude_none=True, mode="json")
         fields["consent"] = referral.consent
         fields.update(timer_fields or {})
+        tally = on_create(referral)
         result = await self._s.create_referral(
             keys=[k.referral(rid), k.envelope(rid), k.history(rid), k.inbox(referral.destination),
                   k.outbox(referral.sender_agency), k.by_status(referral.status), k.deadlines(),
-                  k.audit(), k.roster(referral.destination), k.root(referral.destination)],
+                  k.audit(), k.roster(referral.destination), k.root(referral.destination),
+                  k.obligations(), k.cards(), *self._tally_keys(referral)],
             args=[referral.envelope_digest, envelope, to_fields(fields), dumps(history),
-                  referral.submitted_at, rid,
-                  json.dumps([[d.due_at, d.member] for d in deadlines]), dumps(audit),
-                  roster[0], roster[1]])
+                  referral.submitted_at, rid, json.dumps(_pairs(deadlines.add)), dumps(audit),
+                  roster[0], roster[1], json.dumps(_pairs(deadlines.due)), card(referral),
+                  tally.to_json()])
         return result.decode()
+
+    def _tally_keys(self, referral: Referral) -> list[str]:
+        day = on_create(referral).day
+        return [self._k.figures(referral.destination, day),
+                self._k.ack_times(referral.destination, day), self._k.open_counts()]
 
     async def get(self, rid: str) -> Referral | None:
         raw = await self._r.hgetall(self._k.referral(rid))
@@ -102,26 +124,31 @@ class ReferralStore:
         k, rid = self._k, referral.id
         status, value = await self._s.transition(
             keys=[k.referral(rid), k.history(rid), k.by_status(referral.status), k.by_status(to),
-                  k.deadlines(), k.audit(), k.inflight(k.deadlines())],
+                  k.deadlines(), k.audit(), k.inflight(k.deadlines()), k.obligations(),
+                  *self._tally_keys(referral)],
             args=[referral.status, to, to_fields(fields), dumps(history), referral.submitted_at,
-                  rid, deadlines.to_json(), dumps(audit)])
+                  rid, deadlines.to_json(), dumps(audit),
+                  on_change(referral, to, history.at, history.code).to_json()])
         if status == b"ok":
             return TransitionResult(True, to, int(value))
         return TransitionResult(False, value.decode() or None)
 
     async def end_consent(self, referral: Referral, to: Status | None,
                           fields: dict[str, object], history: HistoryEvent, audit: AuditEvent,
-                          *, notify_at: float, notify_member: str | None) -> TransitionResult:
+                          *, notify_at: float, notify_member: str | None,
+                          obligations: tuple[str, ...]) -> TransitionResult:
         """Consent withdrawn or run out: status (``to``; None keeps a closed referral's),
-        timers, content and the notice step in one step (lua/end_consent.lua)."""
+        timers and ``obligations``, content and the notice step in one step
+        (lua/end_consent.lua)."""
         k, rid = self._k, referral.id
         status, value = await self._s.end_consent(
             keys=[k.referral(rid), k.history(rid), k.by_status(referral.status),
                   k.by_status(to or referral.status), k.deadlines(),
                   k.inflight(k.deadlines()), k.audit(), k.envelope(rid), k.replies(rid),
-                  k.attachments(rid)],
+                  k.attachments(rid), k.obligations(), *self._tally_keys(referral)],
             args=[referral.status, to or "", to_fields(fields), dumps(history),
-                  referral.submitted_at, rid, dumps(audit), notify_at, notify_member or ""])
+                  referral.submitted_at, rid, dumps(audit), notify_at, notify_member or "",
+                  json.dumps(list(obligations)), on_change(referral, to, history.at).to_json()])
         if status == b"ok":
             return TransitionResult(True, to or referral.status, int(value))
         return TransitionResult(False, value.decode() or None)

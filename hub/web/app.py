@@ -13,6 +13,7 @@ from hub.config import Settings
 
 from . import middleware
 from .context import METRICS, SERVICES, SETTINGS
+from .pages import setup_pages
 from .routes import add_routes
 
 log = logging.getLogger(__name__)
@@ -53,11 +54,21 @@ def create_app(settings: Settings, services: Services | None = None) -> web.Appl
 
     app.cleanup_ctx.append(resources)
     add_routes(app)
+    setup_pages(app)
     app.on_response_prepare.append(_security_headers)
     return app
 
 
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; "
+                           "img-src 'self' data:; connect-src 'self'; object-src 'none'; "
+                           "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+
+
 async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """Every answer: never cached, never framed, never sniffed, no referrer; pages run no
+    script but the hub's own files."""
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Cache-Control", "no-store")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "no-referrer")

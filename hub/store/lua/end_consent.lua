@@ -5,10 +5,12 @@
 -- written. A reply or attachment arriving later is refused by put_blob.lua.
 -- (Reply and attachment keys are derived from the referral's key: one Redis, not a cluster.)
 -- KEYS: ref, history, old status index, new status index, deadlines, claimed deadlines,
---       audit, envelope, replies list, attachments list
+--       audit, envelope, replies list, attachments list, obligations, figures, ack times,
+--       open counts
 -- ARGV: expected status, new status ('' keeps it), fields (JSON object of strings),
 --       history event, index score, referral id, audit event, when the notice step is due,
---       its timer member ('' for none)
+--       its timer member ('' for none), obligations to drop (JSON list of members),
+--       tally (see create_referral.lua)
 local current = redis.call('HGET', KEYS[1], 'status')
 if not current then return {'missing', ''} end
 if current ~= ARGV[1] then return {'stale', current} end
@@ -40,6 +42,13 @@ end
 for _, index in ipairs(redis.call('LRANGE', KEYS[10], 0, -1)) do
   redis.call('DEL', KEYS[1] .. ':attachment:' .. index)
 end
+for _, member in ipairs(cjson.decode(ARGV[10])) do
+  redis.call('ZREM', KEYS[11], member)
+end
+local tally = cjson.decode(ARGV[11])
+for field, by in pairs(tally['counts']) do redis.call('HINCRBY', KEYS[12], field, by) end
+if tally['ack'] then redis.call('RPUSH', KEYS[13], tally['ack']) end
+if tally['open'] ~= 0 then redis.call('HINCRBY', KEYS[14], tally['agency'], tally['open']) end
 if ARGV[9] ~= '' then redis.call('ZADD', KEYS[5], ARGV[8], ARGV[9]) end
 redis.call('XADD', KEYS[7], '*', 'event', ARGV[7])
 return {'ok', tostring(generation)}

@@ -1,10 +1,12 @@
 -- Move a referral from one status to another in one atomic step: status and fields,
 -- generation, history, status indexes, deadlines and audit event.
 -- KEYS: ref, history, old status index, new status index, deadlines, audit,
---       claimed deadlines (a removed timer is dropped even while a worker holds it)
+--       claimed deadlines (a removed timer is dropped even while a worker holds it),
+--       obligations, figures, ack times, open counts
 -- ARGV: expected status, new status, fields (JSON object of strings), history event,
---       index score, referral id, deadline changes (JSON {remove = [...], add = [[score, member]]}),
---       audit event
+--       index score, referral id, deadline changes (JSON {remove = [...], add = [[score,
+--       member]], due = [[score, member]]}: removed timers are dropped from the obligations
+--       too), audit event, tally (see create_referral.lua)
 local current = redis.call('HGET', KEYS[1], 'status')
 if not current then return {'missing', ''} end
 if current ~= ARGV[1] then return {'stale', current} end
@@ -22,9 +24,17 @@ local changes = cjson.decode(ARGV[7])
 for _, member in ipairs(changes['remove']) do
   redis.call('ZREM', KEYS[5], member)
   redis.call('ZREM', KEYS[7], member)
+  redis.call('ZREM', KEYS[8], member)
 end
 for _, entry in ipairs(changes['add']) do
   redis.call('ZADD', KEYS[5], entry[1], entry[2])
 end
+for _, entry in ipairs(changes['due']) do
+  redis.call('ZADD', KEYS[8], entry[1], entry[2])
+end
+local tally = cjson.decode(ARGV[9])
+for field, by in pairs(tally['counts']) do redis.call('HINCRBY', KEYS[9], field, by) end
+if tally['ack'] then redis.call('RPUSH', KEYS[10], tally['ack']) end
+if tally['open'] ~= 0 then redis.call('HINCRBY', KEYS[11], tally['agency'], tally['open']) end
 redis.call('XADD', KEYS[6], '*', 'event', ARGV[8])
 return {'ok', tostring(generation)}

@@ -1,0 +1,174 @@
+"""The stalled-referral queue: referrals past their acknowledgement deadline, about to
+breach one (acknowledgement or follow-up) within a chosen number of hours, and follow-ups
+overdue. Read from the obligations index, filtered by each referral's routing card, so a
+page costs a few reads whatever the number of open referrals. Metadata only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import Field
+
+from hub.clock import Clock
+from hub.models import OPEN_STATUSES, SLUG, Frozen
+from hub.routing.directory import Ccr
+from hub.store import Store
+from hub.store.oversight import Owed
+
+from .principal import Principal
+from .scope import in_scope, queue_scope
+
+State = Literal["breached", "due-soon", "follow-up"]
+STATES: tuple[State, ...] = ("breached", "due-soon", "follow-up")
+URGENCY_RANK = {"emergent": 0, "urgent": 1, "routine": 2}
+PAGE_SIZE = 25
+
+
+class QueueFilter(Frozen):
+    state: State | None = None
+    agency: str | None = Field(None, pattern=SLUG, description="the receiving agency")
+    type: str | None = Field(None, pattern=SLUG)
+    urgency: Literal["routine", "urgent", "emergent"] | None = None
+    hours: int = Field(24, ge=1, le=168, description="'about to breach' looks this far ahead")
+    sort: Literal["due", "age", "agency", "type", "urgency"] = "due"
+    order: Literal["asc", "desc"] = "asc"
+    page: int = Field(1, ge=1, le=100_000)
+
+
+@dataclass(frozen=True)
+class Card:
+    sender: str
+    destination: str
+    type: str
+    urgency: str
+    submitted_at: float
+
+    @staticmethod
+    def parse(text: str) -> Card:
+        sender, destination, type_, urgency, submitted = text.split("|")
+        return Card(sender, destination, type_, urgency, float(submitted))
+
+
+@dataclass(frozen=True)
+class Entry:
+    owed: Owed
+    card: Card
+    state: State
+
+
+@dataclass(frozen=True)
+class Notice:
+    channel: str
+    status: str  # queued, sent, dead, cancelled, held
+    delivery: str | None  # the gateway's report, when it sent one
+    at: float | None
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    rid: str
+    timer: str
+    state: State
+    card: Card
+    status: str
+    due: float
+    level: int
+    notice: Notice | None
+    stalled: bool
+    reviewed: str | None
+
+    @property
+    def reference(self) -> str:
+        return self.rid[:8]
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: list[QueueRow]
+    total: int
+    page: int
+    pages: int
+    counts: dict[str, int]
+    now: float
+
+
+def state_of(owed: Owed, now: float) -> State:
+    if owed.due > now:
+        return "due-soon"
+    return "breached" if owed.timer == "ack" else "follow-up"
+
+
+class QueueService:
+    def __init__(self, *, store: Store, clock: Clock, ccr: Ccr):
+        self._store = store
+        self._clock = clock
+        self._ccr = ccr
+
+    async def page(self, who: Principal, query: QueueFilter) -> QueuePage:
+        scope = queue_scope(who)
+        now = self._clock.now()
+        entries = await self._entries(scope, query, now)
+        counts = {s: 0 for s in STATES}
+        for entry in entries:
+            counts[entry.state] += 1
+        chosen = [e for e in entries if query.state in (None, e.state)]
+        chosen.sort(key=self._sort_key(query.sort), reverse=query.order == "desc")
+        pages = max(1, -(-len(chosen) // PAGE_SIZE))
+        start = (min(query.page, pages) - 1) * PAGE_SIZE
+        rows = await self._rows(chosen[start:start + PAGE_SIZE])
+        return QueuePage(rows, len(chosen), min(query.page, pages), pages, counts, now)
+
+    async def signature(self, who: Principal, hours: int) -> tuple[int, int, int]:
+        """Changes when the queue may have: a deadline passed or was met, a referral came
+        due or was flagged stalled (for live updates)."""
+        queue_scope(who)
+        now = self._clock.now()
+        return await self._store.oversight.counts(now, now + hours * 3600)
+
+    async def _entries(self, scope: frozenset[str] | None, query: QueueFilter,
+                       now: float) -> list[Entry]:
+        owed = await self._store.oversight.owed(now + query.hours * 3600)
+        cards = await self._store.oversight.cards([o.rid for o in owed])
+        out = []
+        for o, text in zip(owed, cards, strict=True):
+            if text is None:
+                continue
+            card = Card.parse(text)
+            if not in_scope(scope, card.destination) or \
+                    query.agency not in (None, card.destination) or \
+                    query.type not in (None, card.type) or \
+                    query.urgency not in (None, card.urgency):
+                continue
+            out.append(Entry(o, card, state_of(o, now)))
+        return out
+
+    def _sort_key(self, sort: str):
+        names = {a.id: a.name for a in self._ccr.agencies}
+        keys = {"due": lambda e: e.owed.due, "age": lambda e: e.card.submitted_at,
+                "agency": lambda e: (names.get(e.card.destination, ""), e.owed.due),
+                "type": lambda e: (e.card.type, e.owed.due),
+                "urgency": lambda e: (URGENCY_RANK.get(e.card.urgency, 9), e.owed.due)}
+        return keys[sort]
+
+    async def _rows(self, entries: list[Entry]) -> list[QueueRow]:
+        rids = [e.owed.rid for e in entries]
+        details = await self._store.oversight.details(rids)
+        stalled = await self._store.oversight.stalled(rids)
+        rows = []
+        for entry, (record, notice), flagged in zip(entries, details, stalled, strict=True):
+            status = record.get("status", "")
+            if status not in OPEN_STATUSES:  # closed meanwhile
+                continue
+            rows.append(QueueRow(entry.owed.rid, entry.owed.timer, entry.state, entry.card,
+                                 status, entry.owed.due, int(notice.get("level", 0) or 0),
+                                 _notice(notice), flagged, record.get("review_code")))
+        return rows
+
+
+def _notice(row: dict[str, str]) -> Notice | None:
+    if not row:
+        return None
+    at = row.get("sent_at") or row.get("created_at")
+    return Notice(row.get("channel", ""), row.get("status", ""), row.get("delivery_status"),
+                  float(at) if at else None)

@@ -1,0 +1,41 @@
+"""The hub's pages (server-rendered with aiohttp-jinja2): sign-in, and the coordinators'
+dashboard. Metadata only; every page view is audited; no script runs inline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from . import dashboard, figures, referral, signin
+from .render import FILTERS, request_query
+
+STATIC = Path(__file__).resolve().parents[1] / "static"
+
+
+def setup_pages(app: web.Application) -> None:
+    env = aiohttp_jinja2.setup(
+        app, loader=jinja2.PackageLoader("hub", "templates/pages"),
+        autoescape=jinja2.select_autoescape(["html"], default=True),
+        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(FILTERS)
+    env.globals["request_query"] = request_query
+    r = app.router
+    r.add_get("/", signin.home, name="page.home")
+    r.add_get("/signin", signin.form, name="page.signin")
+    r.add_post("/signin", signin.submit, name="page.signin.submit")
+    r.add_post("/signout", signin.sign_out, name="page.signout")
+    r.add_get("/r/{rid:[0-9a-f]{32}}", referral.link, name="page.link")
+    r.add_get("/dashboard", dashboard.queue, name="page.queue")
+    r.add_get("/dashboard/rows", dashboard.rows, name="page.queue.rows")
+    r.add_get("/dashboard/events", dashboard.events, name="page.queue.events")
+    r.add_get("/dashboard/referrals/{rid:[0-9a-f]{32}}", referral.dossier, name="page.referral")
+    r.add_post("/dashboard/referrals/{rid:[0-9a-f]{32}}/nudge", referral.nudge,
+               name="page.referral.nudge")
+    r.add_post("/dashboard/referrals/{rid:[0-9a-f]{32}}/review", referral.review,
+               name="page.referral.review")
+    r.add_get("/dashboard/figures", figures.page, name="page.figures")
+    r.add_get("/dashboard/figures.csv", figures.export, name="page.figures.csv")
+    r.add_static("/static/", STATIC, name="static")

@@ -1,0 +1,72 @@
+"""The stalled-referral queue: the page, its rows alone (what live updates fetch), and the
+server-sent events that tell an open page the queue changed."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+
+from aiohttp import web
+
+from hub.services.queue import STATES, QueueFilter
+
+from ..context import SERVICES, SETTINGS
+from .session import COOKIE, query, render, session, signed_in
+
+
+def _context(request: web.Request, filters: QueueFilter, page) -> dict[str, object]:
+    services = request.app[SERVICES]
+    who = session(request).principal
+    agencies = [a for a in services.ccr.agencies if who.is_coordinator or a.id == who.agency]
+    return {"filters": filters, "queue": page, "states": STATES, "agencies": agencies,
+            "names": {a.id: a.name for a in services.ccr.agencies},
+            "zones": {a.id: a.timezone for a in services.ccr.agencies},
+            "types": services.ccr.referral_types, "query": request.query}
+
+
+@signed_in("dashboard.queue")
+async def queue(request: web.Request) -> web.Response:
+    filters = query(request, QueueFilter)
+    page = await request.app[SERVICES].queue.page(session(request).principal, filters)
+    return render(request, "queue.html", _context(request, filters, page))
+
+
+@signed_in("dashboard.queue", audit=False)
+async def rows(request: web.Request) -> web.Response:
+    """The queue's table alone, with the same filters: an open page swaps it in."""
+    filters = query(request, QueueFilter)
+    page = await request.app[SERVICES].queue.page(session(request).principal, filters)
+    return render(request, "queue_rows.html", _context(request, filters, page))
+
+
+@signed_in("dashboard.live")
+async def events(request: web.Request) -> web.StreamResponse:
+    """An event whenever the queue's signature changes; 'signed-out' when the session ends
+    (live updates do not count as activity: an unattended page still signs out)."""
+    filters = query(request, QueueFilter)
+    stream = web.StreamResponse(headers={"Content-Type": "text/event-stream",
+                                         "Cache-Control": "no-store"})
+    await stream.prepare(request)
+    with contextlib.suppress(ConnectionResetError):  # the page was closed
+        await _watch(request, stream, filters.hours)
+    return stream
+
+
+async def _watch(request: web.Request, stream: web.StreamResponse, hours: int) -> None:
+    services, every = request.app[SERVICES], request.app[SETTINGS].live_every
+    who = session(request).principal
+    last, beats = None, 0
+    while True:
+        if await services.sessions.resolve(request.cookies.get(COOKIE), touch=False) is None:
+            await stream.write(b"event: signed-out\ndata: {}\n\n")
+            return
+        now = await services.queue.signature(who, hours)
+        if now != last:
+            body = json.dumps({"past": now[0], "due": now[1], "stalled": now[2]})
+            await stream.write(f"event: queue\ndata: {body}\n\n".encode())
+            last, beats = now, 0
+        elif (beats := beats + 1) * every >= 15:
+            await stream.write(b": still here\n\n")
+            beats = 0
+        await asyncio.sleep(every)

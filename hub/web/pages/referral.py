@@ -1,0 +1,56 @@
+"""One referral as the dashboard shows it (metadata only), and what a coordinator does
+about it: nudge the receiving agency, mark it reviewed at a team meeting."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from hub.errors import BadRequest
+from hub.services.oversight import REVIEW_CODES
+from hub.services.queue import Card
+from hub.store.referrals import card
+
+from ..context import SERVICES
+from .session import render, session, signed_in
+
+DONE = {"nudged": "Nudge sent: the current step's notice goes out again now.",
+        "reviewed": "Marked as reviewed."}
+
+
+async def link(request: web.Request) -> web.Response:
+    """The link in every notice: the referral's page (signing in first if need be)."""
+    raise web.HTTPSeeOther(f"/dashboard/referrals/{request.match_info['rid']}")
+
+
+@signed_in("dashboard.referral")
+async def dossier(request: web.Request) -> web.Response:
+    services = request.app[SERVICES]
+    found = await services.oversight.dossier(session(request).principal,
+                                             request.match_info["rid"])
+    return render(request, "referral.html", {
+        "d": found, "card": Card.parse(card(found.referral)),
+        "names": {a.id: a.name for a in services.ccr.agencies},
+        "zone": services.ccr.find_agency(found.referral.destination).timezone,
+        "review_codes": REVIEW_CODES, "done": DONE.get(request.query.get("done", ""))})
+
+
+@signed_in("dashboard.nudge", form=True, audit=False)
+async def nudge(request: web.Request) -> web.Response:
+    rid = request.match_info["rid"]
+    timer = str((await request.post()).get("timer", "ack"))
+    if timer != "ack" and not timer.startswith("fu:"):
+        raise BadRequest("choose the acknowledgement or a follow-up to nudge", code="bad_timer")
+    await request.app[SERVICES].oversight.nudge(session(request).principal, rid, timer)
+    raise web.HTTPSeeOther(f"/dashboard/referrals/{rid}?done=nudged")
+
+
+@signed_in("dashboard.review", form=True, audit=False)
+async def review(request: web.Request) -> web.Response:
+    rid = request.match_info["rid"]
+    code = str((await request.post()).get("code", ""))
+    if code not in REVIEW_CODES:
+        raise BadRequest(f"choose a reason: one of {', '.join(REVIEW_CODES)}", code="bad_code")
+    await request.app[SERVICES].oversight.review(session(request).principal, rid,
+                                                 code)  # type: ignore[arg-type]
+    raise web.HTTPSeeOther(f"/dashboard/referrals/{rid}?done=reviewed")
+
