@@ -4,7 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run demo test lint bench clean
+.PHONY: run demo test lint bench clean web web-test
+
+# The browser bundle (docs/browser.md): npm packages installed from web/package-lock.json, and
+# web/src bundled by esbuild into hub/web/static/app.js (built output, not committed).
+WEB_STAMP := web/node_modules/.installed
+WEB_SRC := $(shell find web/src -type f 2>/dev/null)
+APP_JS := hub/web/static/app.js
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -12,13 +18,26 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-run: $(STAMP)
+$(WEB_STAMP): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	touch $(WEB_STAMP)
+
+$(APP_JS): $(WEB_STAMP) $(WEB_SRC) web/build.mjs
+	cd web && node build.mjs
+
+web: $(APP_JS)
+
+web-test: $(WEB_STAMP)
+	cd web && npm test
+
+run: $(STAMP) $(APP_JS)
 	$(BIN)/hub run --config config/example
 
 demo: $(STAMP)
 	$(BIN)/hub demo
 
-test: $(STAMP)
+test: $(STAMP) $(APP_JS)
+	cd web && npm test
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
@@ -28,4 +47,4 @@ bench: $(STAMP)
 	for b in crypto submit escalation; do $(BIN)/python -m bench.$$b $(BENCH_FLAGS) || exit 1; done
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .hypothesis
+	rm -rf $(VENV) var .pytest_cache .hypothesis web/node_modules $(APP_JS)
