@@ -3,7 +3,7 @@ write of the same body plus one sorted-set add, on the same durable Redis (AOF, 
 always), each driven by the same 64 concurrent clients. The audit log's sealer runs beside
 the hub (`hub audit seal --follow`), as a worker would, so its cost is in the figure.
 
-    python -m bench.submit [--quick]
+    python -m bench.submit [--quick] [--processes N]
 
 Prints progress to stderr and one JSON object as the last line of stdout.
 """
@@ -127,7 +127,8 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         baseline = start(["-m", "bench.baseline_server", str(base_port)], env, base_port)
         hub_env = {**env, "HUB_CCR_DIR": str(ROOT / "config" / "example"),
                    "HUB_DATA_DIR": str(data / "var")}
-        hub = start(["-m", "hub.cli", "serve", "--port", str(hub_port)], hub_env, hub_port)
+        hub = start(["-m", "hub.cli", "serve", "--port", str(hub_port),
+                     "--processes", str(args.processes)], hub_env, hub_port)
         sealing = ["audit", "seal", "--follow"] if args.sealer else ["audit", "seal"]
         sealer = subprocess.Popen([sys.executable, "-m", "hub.cli", *sealing],
                                   env={**os.environ, **hub_env}, cwd=ROOT,
@@ -153,7 +154,8 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
             "p99_ms": round(percentile(latencies, 99), 2),
             "baseline_p50_ms": round(percentile(base_latencies, 50), 2),
             "baseline_p99_ms": round(percentile(base_latencies, 99), 2), "requests": len(latencies),
-            "clients": args.clients, "audit_sealer": args.sealer, "audit_sealed": sealed,
+            "clients": args.clients, "hub_processes": args.processes,
+            "audit_sealer": args.sealer, "audit_sealed": sealed,
             "targets": {"ratio": 0.5, "p99_ms": 30},
             "durability": "appendonly yes, appendfsync always", "quick": args.quick}
 
@@ -162,6 +164,8 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--quick", action="store_true", help="a short run (under 45 s)")
     p.add_argument("--clients", type=int, default=64)
+    p.add_argument("--processes", type=int, default=1,
+                   help="hub server processes sharing the port (the baseline has one)")
     p.add_argument("--no-sealer", dest="sealer", action="store_false",
                    help="do not run the audit log's sealer beside the hub (to see its cost)")
     args = p.parse_args(argv)

@@ -48,6 +48,8 @@ def _running(b: Builder) -> None:
     c.add_argument("--port", type=int)
     c.add_argument("--with-worker", action="store_true",
                    help="dev mode: run the worker and the deadline ticker in this process too")
+    c.add_argument("--processes", type=int, default=1, choices=range(1, 65), metavar="N",
+                   help="serve from N processes sharing the port (one per core)")
     c = b.add("worker", server.cmd_worker, "Run the background worker and the deadline "
               "ticker (needs HUB_REDIS_URL)", config=True)
     c.add_argument("--burst", action="store_true", help="stop when the queue is empty")

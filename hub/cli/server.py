@@ -27,6 +27,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise Problem("set HUB_REDIS_URL to the Redis the hub keeps its records in "
                       "(or use 'hub run' for an embedded one)")
     setup_logging(settings.log_level)
+    if args.processes > 1:
+        if args.with_worker:
+            raise Problem("--with-worker runs in one process; leave out --processes")
+        from .prefork import serve_forked
+
+        return serve_forked(lambda: create_app(settings), settings.host, settings.port,
+                            args.processes)
     stop = _worker_beside(settings) if args.with_worker else None
     try:
         web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
