@@ -71,10 +71,10 @@ class AuditLog:
             prev = bytes.fromhex(head.hash) if head.hash else GENESIS
             entries = []
             for n, (iid, event) in enumerate(waiting, start=head.count):
-                entry = canonical({"seq": n, "id": iid, "event": json.loads(event),
-                                   "prev": prev.hex()})
+                doc = json.loads(event)
+                entry = canonical({"seq": n, "id": iid, "event": doc, "prev": prev.hex()})
                 prev = entry_hash(entry)
-                entries.append(Sealed(iid, entry.decode(), prev.hex()))
+                entries.append(Sealed(iid, entry.decode(), prev.hex(), doc.get("referral")))
             if await self.store.audit.seal(head, entries):
                 sealed += len(entries)
 

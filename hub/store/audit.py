@@ -28,6 +28,7 @@ class Sealed:
     id: str
     entry: str  # canonical JSON: seq, id, event, prev
     hash: str
+    referral: str | None = None  # the referral the event names (indexed when sealed)
 
 
 class AuditStore:
@@ -56,7 +57,7 @@ class AuditStore:
         k = self._k
         args: list[str | int] = [head.count, head.count + len(entries), last.hash, last.id]
         for e in entries:
-            args += [e.id, e.entry, e.hash]
+            args += [e.id, e.entry, e.hash, k.audit_of(e.referral) if e.referral else ""]
         result = await self._s.seal_audit(keys=[k.audit(), k.audit_log(), k.audit_head()],
                                           args=args)
         return result == b"ok"
@@ -82,12 +83,24 @@ class AuditStore:
 
     # -- reading ----------------------------------------------------------------------------
     async def events(self, *, referral: str | None = None) -> list[AuditEvent]:
-        """Sealed events, then those not sealed yet, oldest first (the whole log is read:
-        an index per referral would spare that)."""
-        docs = [json.loads(s.entry)["event"] for s in await self.whole_log()]
+        """Sealed events, then those not sealed yet, oldest first: for one referral, read
+        through its index of sealed entries; otherwise the whole log."""
+        if referral is None:
+            sealed = [s.entry for s in await self.whole_log()]
+        else:
+            sealed = await self._entries(referral)
+        docs = [json.loads(entry)["event"] for entry in sealed]
         docs += [json.loads(e) for _, e in await self.intake("0", 1_000_000)]
         events = [AuditEvent.model_validate(d) for d in docs]
         return [e for e in events if referral is None or e.referral == referral]
+
+    async def _entries(self, referral: str) -> list[str]:
+        ids = await self._r.lrange(self._k.audit_of(referral), 0, -1)
+        async with self._r.pipeline(transaction=False) as pipe:
+            for i in ids:
+                pipe.xrange(self._k.audit_log(), min=i, max=i)
+            rows = await pipe.execute()
+        return [row[0][1][b"entry"].decode() for row in rows if row]
 
     async def length(self) -> int:
         return await self._r.xlen(self._k.audit_log()) + await self._r.xlen(self._k.audit())

@@ -128,6 +128,10 @@ class Keys:
         """The notice a gateway knows by ``provider_id`` (for its delivery reports)."""
         return f"{self.prefix}:sent-as:{provider_id}"
 
+    def audit_of(self, rid: str) -> str:
+        """The sealed log's entry ids that name this referral, in order (its trail)."""
+        return f"{self.prefix}:ref:{rid}:audit"
+
     def notices_of(self, rid: str) -> str:
         return f"{self.prefix}:ref:{rid}:notices"
 

@@ -77,6 +77,23 @@ async def test_sealing_keeps_every_event_in_order_and_empties_the_intake(hub) ->
     assert [e.referral for e in await hub.store.audit.events(referral=rid)] != []
 
 
+async def test_a_referrals_trail_is_read_through_its_index_and_holds_only_its_events(
+        hub) -> None:
+    first, second = await referral(hub), await referral(hub)
+    everything = await hub.store.audit.events()
+    await hub.services.auditlog.seal()
+    await hub.client.get(f"/v1/referrals/{first}",
+                         headers=hub.world.first(DEST, "sender").auth)  # not sealed yet
+    for rid in (first, second):
+        trail = await hub.store.audit.events(referral=rid)
+        assert trail == [e for e in await hub.store.audit.events() if e.referral == rid]
+        assert trail and {e.referral for e in trail} == {rid}
+    assert len(await hub.store.audit.events(referral=first)) == \
+        len([e for e in everything if e.referral == first]) + 1
+    index = await hub.store.redis.lrange(hub.store.keys.audit_of(first), 0, -1)
+    assert len(index) == len([e for e in everything if e.referral == first])
+
+
 async def test_two_sealers_at_once_seal_each_event_exactly_once(hub) -> None:
     for _ in range(5):
         await referral(hub)

@@ -2,11 +2,14 @@
 -- no other sealer moved the head meanwhile.
 -- KEYS: intake, log, head
 -- ARGV: expected count, new count, new head hash, last intake id,
---       then for each entry: its intake id, its sealed JSON, its hash
+--       then for each entry: its intake id, its sealed JSON, its hash, and the key of its
+--       referral's index of sealed entries ('' when it names no referral)
+-- (An index key is derived from the referral's id: one Redis, not a cluster.)
 if (redis.call('HGET', KEYS[3], 'count') or '0') ~= ARGV[1] then return 'moved' end
 local ids = {}
-for i = 5, #ARGV, 3 do
+for i = 5, #ARGV, 4 do
   redis.call('XADD', KEYS[2], ARGV[i], 'entry', ARGV[i + 1], 'hash', ARGV[i + 2])
+  if ARGV[i + 3] ~= '' then redis.call('RPUSH', ARGV[i + 3], ARGV[i]) end
   ids[#ids + 1] = ARGV[i]
 end
 redis.call('HSET', KEYS[3], 'count', ARGV[2], 'hash', ARGV[3], 'id', ARGV[4])
