@@ -14,7 +14,7 @@ from rq import Queue
 from hub.clock import Clock
 from hub.models import Status
 from hub.routing.directory import DeadlinePolicy
-from hub.routing.ladder import ACK, CONSENT, Ladder, Rung, member
+from hub.routing.ladder import ACK, CONSENT, RETAIN, Ladder, Rung, member
 from hub.services.timers import timer_field
 from hub.store import Store
 
@@ -23,7 +23,10 @@ from . import jobs
 log = logging.getLogger(__name__)
 LEASE = 60.0  # seconds a worker has to finish a step before it is fired again
 BATCH = 500
-WATCHED = (Status.REQUESTED, Status.RECEIVED, Status.ACCEPTED, Status.IN_PROGRESS)  # open
+# statuses whose referrals may run timers: the open ones (ladders, consent's end) and the
+# closed ones that still hold content (consent's end, the agreement's retention)
+WATCHED = (Status.REQUESTED, Status.RECEIVED, Status.ACCEPTED, Status.IN_PROGRESS,
+           Status.COMPLETED, Status.REJECTED, Status.CANCELLED)
 INTERVAL = 0.05  # the longest a ticker sleeps: a timer added for "now" waits at most this
 
 
@@ -87,6 +90,11 @@ class Ticker:
         for referral, states in await self.store.referrals.with_timers(rids):
             if timer_field(CONSENT) in states:  # consent's end: at its expiry
                 expected[member(referral.id, CONSENT)] = float(referral.consent.expires_at)
+            if timer_field(RETAIN) in states:  # retention: counted from when it closed
+                until = self.ladder.retain_until(referral.sender_agency, referral.destination,
+                                                 referral.type, referral.updated_at)
+                if until is not None:
+                    expected[member(referral.id, RETAIN)] = until
             policy = self.ladder.policy(referral.type, referral.urgency)
             if policy is None:
                 continue
@@ -103,8 +111,8 @@ class Ticker:
         """The timers a referral in ``status`` runs under ``policy``."""
         if status is Status.REQUESTED:
             return (ACK,)
-        if status is Status.RECEIVED:
-            return ()
+        if status not in (Status.REQUESTED, Status.ACCEPTED, Status.IN_PROGRESS):
+            return ()  # acknowledged and not accepted yet, or closed
         names = self.ladder.follow_ups(policy)
         if status is Status.IN_PROGRESS:
             met = self.ladder.follow_ups(policy, met_by=Status.IN_PROGRESS.value)

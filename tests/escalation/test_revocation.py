@@ -188,6 +188,22 @@ async def test_a_closed_referrals_content_is_deleted_when_the_agreements_retenti
     assert referral.status == "cancelled" and referral.reply_count == 1  # metadata stays
 
 
+async def test_a_closed_referrals_lost_retention_and_consent_timers_are_restored(rig) -> None:
+    hub = rig.hub
+    _, rid, ciphertexts = await referral_with_content(hub)
+    nurse = hub.world.first("mercy-hospital", "sender")
+    r = await hub.client.post(f"/v1/referrals/{rid}/cancel", headers=nurse.auth,
+                              json={"reason": "duplicate"})
+    assert r.status == 200
+    key = hub.store.keys.deadlines()
+    due = {t: await hub.store.timers.due(key, f"{rid}:{t}") for t in ("retain", "consent")}
+    await hub.store.redis.zrem(key, f"{rid}:retain", f"{rid}:consent")  # lost, say
+    assert await rig.ticker.reconcile() == 2
+    assert {t: await hub.store.timers.due(key, f"{rid}:{t}") for t in due} == due
+    await rig.advance(7 * 24 * HOUR)  # and the restored retention still deletes the content
+    assert await ciphertext_left(hub, ciphertexts) == []
+
+
 async def test_no_escalation_notice_goes_out_once_consent_has_run_out(rig) -> None:
     hub = rig.hub
     _, rid, _ = await referral_with_content(hub)
