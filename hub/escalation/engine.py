@@ -44,6 +44,7 @@ from .recipients import address, after_quiet_hours, channel, people_to_notify, w
 
 SEND_WINDOW = {"emergent": 600, "urgent": 900, "routine": 4 * 3600}  # seconds to deliver
 BACKOFF_BASE, BACKOFF_CAP = 5.0, 300.0
+SKEW = 5.0  # seconds a rung may fire before its due time (clocks of ticker and worker)
 
 
 def notice_id(referral: Referral, rung: Rung, person: str, channel_index: int,
@@ -110,11 +111,14 @@ class Engine(Endings, Nudges):
             await self.store.timers.release(queue, member)  # ends the referral; tell no one
             return "done", []
         rung = Rung.parse(timer, state, due=0.0)
+        due = self.ladder.at(policy, referral.destination, timer, rung.step, rung.round,
+                             rung.base).due
+        if due > self.clock.now() + SKEW:  # handed out twice (a lease ran out while its job
+            await self.store.timers.requeue(queue, member, due)  # waited) and the other
+            return "not-due", []  # job fired it: the rung now waiting is not due yet
         step = policy.escalation[rung.step]
         roster = await self.directory.verified_roster(referral.destination)
         level = rung.round * len(policy.escalation) + rung.step + 1
-        due = self.ladder.at(policy, referral.destination, timer, rung.step, rung.round,
-                             rung.base).due
         deadline = self.ladder.deadline(policy, referral.destination, timer, rung.base)
         claimed: list[str] = []
         for person in people_to_notify(self.ccr, referral.destination, referral.type,
@@ -246,7 +250,7 @@ class Engine(Endings, Nudges):
             sent = await adapter.send(message)
         except TransientSendError:
             give_up = min(float(n["send_by"]) for _, n in live)
-            retry_at = now + backoff(1, self.rand)
+            retry_at = now + backoff(await self.store.flood.failed_attempt(digest), self.rand)
             if retry_at < give_up:
                 await self.store.timers.requeue(self.store.keys.deliveries(), member, retry_at)
                 return "retry"
@@ -255,7 +259,7 @@ class Engine(Endings, Nudges):
             return await self._dead_letter_digest(digest, live, f"refused: {e}")
         await self.store.flood.settle(digest, [nid for nid, _ in live], {
             "status": "sent", "provider_id": sent.provider_id, "sent_at": str(self.clock.now()),
-            "sent_in_digest": key})
+            "sent_in_digest": key}, sent_as=sent.provider_id if adapter.kind == "sms" else None)
         return "sent"
 
     def _digest_message(self, meta: dict[str, str], live: list[tuple[str, dict[str, str]]],

@@ -51,13 +51,17 @@ class DeliveryReports:
             await self._refuse()
 
     async def apply(self, provider_id: str, status: str, error: str = "") -> str:
-        nid = await self.store.notices.sent_as(provider_id)
-        notice = await self.store.notices.get(nid) if nid else None
-        if nid is None or notice is None:
+        """Apply a report to every notice the message carried (a digest carries several);
+        the outcome for the first."""
+        found = [(nid, await self.store.notices.get(nid))
+                 for nid in await self.store.notices.sent_as(provider_id)]
+        found = [(nid, notice) for nid, notice in found if notice is not None]
+        if not found:
             raise NotFound("no notice was sent with that message id (reports are matched for "
                            "14 days after sending)", code="unknown_message")
-        return await self.store.notices.apply_report(
+        outcomes = [await self.store.notices.apply_report(
             nid, status, progress=PROGRESS[status], undelivered=status in UNDELIVERED,
             now=self.clock.now(), error=error,
             audit=self.auditor.event(None, f"notice.report.{status}",
-                                     referral=notice["referral"]))
+                                     referral=notice["referral"])) for nid, notice in found]
+        return outcomes[0]

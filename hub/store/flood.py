@@ -6,6 +6,7 @@ from __future__ import annotations
 from redis.asyncio import Redis
 
 from .keys import Keys
+from .notices import REPORTS_FOR
 from .scripts import Scripts
 
 DIGEST = "digest-"  # a deliveries member naming a digest rather than a notice
@@ -46,13 +47,22 @@ class FloodStore:
         return ({k.decode(): v.decode() for k, v in meta.items()},
                 sorted(n.decode() for n in nids))
 
-    async def settle(self, digest: str, nids: list[str], fields: dict[str, str]) -> None:
-        """The digest went out (or its notices were cancelled): record it on each notice and
-        let the digest go."""
+    async def failed_attempt(self, digest: str) -> int:
+        """Count a failed send of the digest; how many have failed since it last went out."""
+        return int(await self._r.hincrby(self._k.digest(digest), "attempts", 1))
+
+    async def settle(self, digest: str, nids: list[str], fields: dict[str, str],
+                     sent_as: str | None = None) -> None:
+        """The digest went out (or its notices were cancelled): record it on each notice,
+        remember the gateway's id for the digest's notices (``sent_as``, to match its
+        delivery reports) and let the digest go."""
         k = self._k
         async with self._r.pipeline(transaction=True) as pipe:
             for nid in nids:
                 pipe.hset(k.notice(nid), mapping=fields)
+            if sent_as:
+                pipe.set(k.sent_as(sent_as), " ".join(nids), ex=REPORTS_FOR)
+            pipe.hdel(k.digest(digest), "attempts")
             pipe.srem(k.digest_notices(digest), *nids)
             pipe.zrem(k.inflight(k.deliveries()), DIGEST + digest)
             await pipe.execute()

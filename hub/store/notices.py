@@ -60,9 +60,10 @@ class NoticeStore:
         rows = [await self.get(nid) for nid in nids]
         return [row | {"id": nid} for nid, row in zip(nids, rows, strict=True) if row]
 
-    async def sent_as(self, provider_id: str) -> str | None:
-        nid = await self._r.get(self._k.sent_as(provider_id))
-        return nid.decode() if nid else None
+    async def sent_as(self, provider_id: str) -> list[str]:
+        """The notices a gateway's message carried (several, for a digest)."""
+        nids = await self._r.get(self._k.sent_as(provider_id))
+        return nids.decode().split() if nids else []
 
     async def apply_report(self, nid: str, status: str, *, progress: int, undelivered: bool,
                            now: float, error: str, audit: AuditEvent) -> str:

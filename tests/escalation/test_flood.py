@@ -79,3 +79,28 @@ async def test_an_agencys_people_share_one_window(rig) -> None:
     assert await take("n3", "harbor-director") == 0
     assert await take("n4", "harbor-director") == now + WINDOW  # the agency's fifth
     assert await take("n5", "harbor-intake") == now + WINDOW
+
+
+async def test_a_failing_digest_backs_off_longer_each_time_and_goes_once_the_gateway_is_back(
+        rig) -> None:
+    await stall(rig, 6)
+    await rig.advance(HOUR)  # the night backup: three texts, three held for a digest
+    rig.sms.fail = 503
+    member = "digest-" + next(iter({
+        n["digest"] for k in await rig.hub.store.redis.keys(
+            f"{rig.hub.store.keys.prefix}:notice:*")
+        if (n := await rig.hub.store.notices.get(k.decode().rsplit(":", 1)[1])).get("digest")
+        and n["channel"] == "sms"}))
+    waits = []
+    for _ in range(3):
+        due = await rig.hub.store.timers.due(rig.hub.store.keys.deliveries(), member)
+        rig.hub.clock.set(due)
+        await rig.run_due()
+        waits.append(await rig.hub.store.timers.due(rig.hub.store.keys.deliveries(), member)
+                     - rig.hub.clock.now())
+    for attempt, wait in enumerate(waits, start=1):  # 10, 20, 40 s, each ±50% (jitter)
+        assert 2.5 * 2 ** attempt <= wait <= 7.5 * 2 ** attempt
+    rig.sms.fail, before = None, len(rig.sms.texts)
+    await rig.advance(WINDOW)  # the failed attempts took their slots in the window too
+    assert [t["body"][:22] for t in rig.sms.texts[before:] if t["to"] == NIGHT
+            and "referencias" in t["body"]] == ["CCR Hub: 3 referencias"]

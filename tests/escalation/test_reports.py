@@ -147,3 +147,23 @@ async def test_a_twilio_status_callback_is_verified_and_applied(aiohttp_client, 
     r = await twilio.twilio({**form, "MessageStatus": "failed"}, token="wrong")
     assert r.status == 401
     assert (await notice(rig, text["id"]))["delivery_status"] == "delivered"
+
+
+async def test_a_report_on_a_digest_text_reaches_every_notice_it_carried(rig, reports) -> None:
+    for _ in range(6):  # six stalled referrals: the night backup gets 3 texts and a digest
+        await submit(rig.hub)
+    await rig.run_due()
+    await rig.advance(HOUR)
+    await rig.advance(600)
+    store = rig.hub.store
+    nids = [k.decode().rsplit(":", 1)[1]
+            async for k in store.redis.scan_iter(match=f"{store.keys.prefix}:notice:*")]
+    notices = {nid: await store.notices.get(nid) for nid in nids}
+    carried = [nid for nid, n in notices.items()
+               if n.get("sent_in_digest") and n["channel"] == "sms"]
+    assert len(carried) == 3
+    (provider_id,) = {notices[nid]["provider_id"] for nid in carried}
+    r = await reports.webhook({"id": provider_id, "status": "delivered"})
+    assert (r.status, await r.json()) == (200, {"result": "applied"})
+    assert [(await store.notices.get(nid))["delivery_status"] for nid in carried] == \
+        ["delivered"] * 3
