@@ -391,6 +391,17 @@ def test_an_expired_device_is_not_sealed_to(world: World):
     assert expired.certificate not in roster.recipients(TYPE, NOW)
 
 
+def test_a_device_not_valid_yet_is_left_out_until_it_is(world: World):
+    harbor = world.agencies[RECEIVING]
+    early = new_device(harbor.root, RECEIVING, "hh-backup", issued_at=NOW + DAY,
+                       expires_at=NOW + 30 * DAY)
+    roster = harbor.roster(extra=[early.certificate])
+    today = verify_roster(roster, harbor.root.public, agency=RECEIVING, now=NOW)
+    assert early.certificate.device_id not in today.devices  # the roster itself is accepted
+    tomorrow = verify_roster(roster, harbor.root.public, agency=RECEIVING, now=NOW + DAY)
+    assert early.certificate.device_id in tomorrow.devices
+
+
 def test_an_envelope_from_a_revoked_device_is_rejected(world: World, envelope: bytes):
     mercy = world.agencies[SENDING]
     trust = world.trust()
