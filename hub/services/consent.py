@@ -38,6 +38,9 @@ class ConsentService:
         if referral_type not in consent.purposes:
             raise Forbidden(f"consent does not cover '{referral_type}'; it covers "
                             f"{', '.join(consent.purposes)}", code="consent_wrong_purpose")
+        if not 0 <= consent.given_at < consent.expires_at:
+            raise Unprocessable("consent 'given_at' and 'expires_at' are seconds since 1970, "
+                                "'given_at' first", code="consent_invalid")
         if consent.given_at > now + 300:
             raise Unprocessable("consent 'given_at' is in the future; check the clock",
                                 code="consent_invalid")

@@ -18,6 +18,8 @@ from .access import require_recipient
 from .audit import Auditor
 from .principal import Principal
 
+MAX_ROSTER_VERSION = 2**31 - 1  # the store's Lua compares versions as numbers
+
 
 @dataclass(frozen=True)
 class PublishedRoster:
@@ -83,6 +85,9 @@ class DirectoryService:
             roster = verify_roster(signed, root, agency=agency_id, now=int(self._clock.now()))
         except TrustError as e:
             raise Unprocessable(f"roster refused: {e}", code=f"roster_{e.reason}") from None
+        if roster.version > MAX_ROSTER_VERSION:
+            raise Unprocessable(f"a roster version is a counter up to {MAX_ROSTER_VERSION}; "
+                                "publish the next one after the current", code="roster_version")
         audit = self._audit.event(who, "roster.publish")
         result, current = await self._store.directory.put_roster(
             agency_id, roster.version, json.dumps(signed.to_json(), sort_keys=True), audit)

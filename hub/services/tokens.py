@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from typing import NoReturn
 
 from hub.clock import Clock
 from hub.errors import NotFound, TooManyRequests, Unauthorized
@@ -74,13 +75,21 @@ class TokenService:
         principal = await self._lookup(*parts) if parts else None
         if principal is not None:
             return principal
-        scopes = {"ip": client} | ({"token": parts[0]} if parts else {})
+        await self.refuse(client, token_id=parts[0] if parts else None)
+
+    async def refuse(self, client: str, *, token_id: str | None = None,
+                     message: str = "a valid API token is required: 'Authorization: Bearer "
+                                    "ccr_...'") -> NoReturn:
+        """A failed sign-in (a bad token, or a session cookie that is not a live session):
+        audited, counted per client address (and token id), and answered 401, or 429 past
+        the limit."""
+        scopes = {"ip": client} | ({"token": token_id} if token_id else {})
         over = [await self._store.access.failures(s, v) >= FAILURE_LIMIT for s, v in scopes.items()]
         await self._store.access.record_failure(
             scopes, FAILURE_WINDOW, self._audit.event(None, "auth", outcome="denied"))
         if any(over):
             raise TooManyRequests("too many failed sign-ins from here; wait five minutes")
-        raise Unauthorized("a valid API token is required: 'Authorization: Bearer ccr_...'")
+        raise Unauthorized(message)
 
     async def _lookup(self, token_id: str, secret: str) -> Principal | None:
         row = await self._store.access.token(token_id)

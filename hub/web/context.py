@@ -21,6 +21,7 @@ METRICS = web.AppKey("metrics", Metrics)
 REQUEST_ID = web.RequestKey("request_id", str)
 PRINCIPAL = web.RequestKey("principal", Principal)
 ERROR = web.RequestKey("error", str)
+SESSION_COOKIE = "ccr_session"  # a signed-in browser's session (services/sessions.py)
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -57,6 +58,8 @@ async def body(request: web.Request, model: type[M]) -> M:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise BadRequest("the body is not valid JSON", code="bad_json") from None
+    except RecursionError:  # nested deeper than the interpreter's stack
+        raise BadRequest("the body's JSON is nested too deeply", code="bad_json") from None
     return validated(model, data)
 
 

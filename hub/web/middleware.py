@@ -10,11 +10,11 @@ import time
 
 from aiohttp import web
 
-from hub.errors import HubError, Unavailable
+from hub.errors import Forbidden, HubError, Unavailable
 from hub.logs import request_id_var
 from hub.store import TRANSIENT_ERRORS
 
-from .context import ERROR, METRICS, PRINCIPAL, REQUEST_ID, SERVICES, SETTINGS
+from .context import ERROR, METRICS, PRINCIPAL, REQUEST_ID, SERVICES, SESSION_COOKIE, SETTINGS
 from .routes import BY_NAME, Route
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,8 @@ async def errors(request: web.Request, handler) -> web.StreamResponse:
         code, message = _HTTP_CODES.get(e.status, ("http_error", e.reason))
         if e.status == 413:
             message = f"the body is over the {request.app[SETTINGS].max_body_bytes}-byte limit"
-        response = error_response(e.status, code, message)
+        allow = {"Allow": e.headers["Allow"]} if "Allow" in e.headers else {}  # RFC 9110: 405
+        response = error_response(e.status, code, message, **allow)
     except TRANSIENT_ERRORS:
         log.warning("redis unavailable")
         response = error_response(503, "unavailable", "storage is unavailable; retry shortly",
@@ -91,10 +92,27 @@ async def authenticate(request: web.Request, handler) -> web.StreamResponse:
     route = _route(request)
     if route is not None and route.auth:
         header = request.headers.get("Authorization", "")
+        if not header and SESSION_COOKIE in request.cookies:
+            request[PRINCIPAL] = await _session_principal(request)
+            return await handler(request)
         token = header[7:].strip() if header.startswith("Bearer ") else None
         request[PRINCIPAL] = await request.app[SERVICES].tokens.authenticate(
             token, client_address(request))
     return await handler(request)
+
+
+async def _session_principal(request: web.Request):
+    """The hub's own pages call the API with their session cookie (no token in the page);
+    a call that changes something must carry the session's CSRF token as X-CSRF-Token."""
+    services = request.app[SERVICES]
+    current = await services.sessions.resolve(request.cookies[SESSION_COOKIE])
+    if current is None:
+        await services.tokens.refuse(client_address(request),
+                                     message="your session has ended; sign in again")
+    if request.method not in ("GET", "HEAD", "OPTIONS") and \
+            not current.csrf_ok(request.headers.get("X-CSRF-Token")):
+        raise Forbidden("send the page's CSRF token as X-CSRF-Token", code="bad_csrf")
+    return current.principal
 
 
 @web.middleware

@@ -9,44 +9,105 @@ from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
+from hub.crypto.header import MAX_ATTACHMENTS
+from hub.models import Status
+
 from . import schemas as s
 
+# Path parameters whose route takes any segment, checked by the handler instead.
+PATH_SCHEMAS: dict[str, dict[str, Any]] = {
+    "index": {"type": "integer", "minimum": 0, "maximum": MAX_ATTACHMENTS - 1}}
+_LISTING = [
+    {"name": "status", "in": "query", "required": False, "style": "form", "explode": False,
+     "description": "only these statuses, comma-separated",
+     "schema": {"type": "array", "items": {"enum": [v.value for v in Status]}}},
+    {"name": "offset", "in": "query", "required": False,
+     "schema": {"type": "integer", "minimum": 0, "maximum": 1_000_000, "default": 0}},
+    {"name": "limit", "in": "query", "required": False,
+     "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}},
+]
+QUERY = {"referral.inbox": _LISTING, "referral.outbox": _LISTING}
+FORMS = {"report.twilio": s.TwilioReport}  # bodies sent as application/x-www-form-urlencoded
+REPEATABLE = {"referral.submit", "reply.post", "attachment.put"}  # the same again: 200
+RID = {"rid": "$request.path.rid"}
 
-def _path(path: str) -> tuple[str, list[str]]:
-    names: list[str] = []
+
+def _links(route: Any, routes: Any) -> dict[str, Any]:
+    """OpenAPI links: where the id a call returns is used next (and stateful fuzzing
+    follows them)."""
+    if route.name == "referral.submit":
+        return {r.name: {"operationId": r.name, "parameters": {"rid": "$response.body#/id"}}
+                for r in routes if "{rid" in r.path}
+    if route.name == "reply.post":
+        return {"reply.envelope": {"operationId": "reply.envelope",
+                                   "parameters": {**RID, "reply_id": "$response.body#/id"}}}
+    if route.name == "attachment.put":
+        return {"attachment.get": {"operationId": "attachment.get",
+                                   "parameters": {**RID, "index": "$request.path.index"}}}
+    return {}
+
+
+def _path(path: str) -> tuple[str, list[tuple[str, str | None]]]:
+    params: list[tuple[str, str | None]] = []
 
     def repl(m: re.Match[str]) -> str:
-        names.append(m.group(1))
+        params.append((m.group(1), m.group(2)))
         return "{" + m.group(1) + "}"
 
-    return re.sub(r"\{(\w+)(?::(?:[^{}]|\{\d+\})*)?\}", repl, path), names
+    return re.sub(r"\{(\w+)(?::((?:[^{}]|\{\d+\})*))?\}", repl, path), params
+
+
+def _path_parameter(name: str, regex: str | None) -> dict[str, Any]:
+    schema = {"type": "string", "pattern": f"^{regex}$"} if regex else \
+        PATH_SCHEMAS.get(name, {"type": "string"})
+    return {"name": name, "in": "path", "required": True, "schema": schema}
 
 
 def _ref(model: type) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{model.__name__}"}
 
 
-def _operation(route: Any, params: list[str]) -> dict[str, Any]:
-    op: dict[str, Any] = {"operationId": route.name, "summary": route.summary,
-                          "parameters": [{"name": p, "in": "path", "required": True,
-                                          "schema": {"type": "string"}} for p in params]}
-    if route.auth:
-        op["security"] = [{"bearer": []}]
+def _request_body(route: Any) -> dict[str, Any] | None:
     if route.body is not None:
-        op["requestBody"] = {"required": True,
-                             "content": {"application/json": {"schema": _ref(route.body)}}}
+        content = {"application/json": {"schema": _ref(route.body)}}
+    elif route.name in FORMS:
+        content = {"application/x-www-form-urlencoded": {"schema": _ref(FORMS[route.name])}}
     elif route.octets_in:
-        op["requestBody"] = {"required": True, "content": {"application/octet-stream": {
-            "schema": {"type": "string", "format": "binary"}}}}
+        content = {"application/octet-stream": {"schema": {"type": "string",
+                                                           "format": "binary"}}}
+    else:
+        return None
+    return {"required": True, "content": content}
+
+
+def _success(route: Any, routes: Any) -> dict[str, Any]:
     ok: dict[str, Any] = {"description": "OK"}
     if route.response is not None:
         ok["content"] = {"application/json": {"schema": _ref(route.response)}}
     elif route.octets_out:
         ok["content"] = {"application/octet-stream": {"schema": {"type": "string",
                                                                  "format": "binary"}}}
+    links = _links(route, routes)
+    if links:
+        ok["links"] = links
+    answers = {str(route.ok): ok}
+    if route.name in REPEATABLE:
+        answers["200"] = {**ok, "description": "The same again: the existing one"}
+    return answers
+
+
+def _operation(route: Any, params: list[tuple[str, str | None]], routes: Any) -> dict[str, Any]:
+    op: dict[str, Any] = {"operationId": route.name, "summary": route.summary,
+                          "parameters": [_path_parameter(*p) for p in params]
+                          + QUERY.get(route.name, [])}
+    if route.auth:
+        op["security"] = [{"bearer": []}]
+    body = _request_body(route)
+    if body is not None:
+        op["requestBody"] = body
     error = {"description": "Error", "content": {"application/json": {
         "schema": _ref(s.ErrorBody)}}}
-    op["responses"] = {str(route.ok): ok, "4XX": error}
+    op["responses"] = {**_success(route, routes), "4XX": error}
     return op
 
 
@@ -55,13 +116,13 @@ def openapi_document() -> dict[str, Any]:
     from .routes import ROUTES
 
     models = {r.body for r in ROUTES if r.body} | {r.response for r in ROUTES if r.response}
-    models.add(s.ErrorBody)
+    models |= {s.ErrorBody, *FORMS.values()}
     _, schema = models_json_schema([(m, "validation") for m in sorted(models, key=str)],
                                    ref_template="#/components/schemas/{model}")
     paths: dict[str, dict[str, Any]] = {}
     for route in ROUTES:
         path, params = _path(route.path)
-        paths.setdefault(path, {})[route.method.lower()] = _operation(route, params)
+        paths.setdefault(path, {})[route.method.lower()] = _operation(route, params, ROUTES)
     return {
         "openapi": "3.1.0",
         "info": {"title": "CCR Hub", "version": "1",

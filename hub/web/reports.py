@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from hub.errors import BadRequest
+
 from . import schemas as s
 from .context import SETTINGS, body, services, validated
+
+FORM = "application/x-www-form-urlencoded"
 
 
 async def webhook_report(request: web.Request) -> web.Response:
@@ -20,7 +24,13 @@ async def webhook_report(request: web.Request) -> web.Response:
 
 async def twilio_report(request: web.Request) -> web.Response:
     reports = services(request).deliveries
-    form = {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
+    if request.content_type != FORM:
+        raise BadRequest(f"send Twilio's status callback as {FORM}", code="bad_content_type")
+    try:
+        posted = await request.post()
+    except (ValueError, LookupError):  # a charset Python does not know, undecodable bytes
+        raise BadRequest("the body is not a readable form", code="bad_form") from None
+    form = {k: v for k, v in posted.items() if isinstance(v, str)}
     url = request.app[SETTINGS].public_base_url.rstrip("/") + request.path_qs
     await reports.check_twilio(url, form, request.headers.get("X-Twilio-Signature", ""))
     report = validated(s.TwilioReport, form)
