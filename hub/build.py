@@ -106,7 +106,8 @@ def build_services(settings: Settings, *, store: Store | None = None, clock: Clo
     if store is None:
         if settings.redis_url is None:
             raise ValueError("no Redis URL: set HUB_REDIS_URL or use 'hub run'")
-        store = connect(settings.redis_url, settings.key_prefix)
+        store = connect(settings.redis_url, settings.key_prefix,
+                        timeout=settings.redis_timeout)
     clock = clock or SystemClock()
     ccr = ccr or load_ccr(settings.ccr_dir)
     auditor = Auditor(store=store, clock=clock)

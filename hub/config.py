@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(None, description="None starts an embedded Valkey")
     key_prefix: str = Field("ccr", pattern=r"^[a-z0-9-]{1,32}$",
                             description="every Redis key starts with this and a colon")
+    redis_timeout: float = Field(3.0, gt=0, le=60, description="seconds to wait for Redis "
+                                 "to answer before giving up (the API then answers 503 with "
+                                 "Retry-After rather than hanging)")
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=1, le=65535)
     public_base_url: str = "http://127.0.0.1:8080"

@@ -66,7 +66,9 @@ class Store:
         await self.redis.aclose()
 
 
-def connect(url: str, prefix: str = "ccr") -> Store:
-    redis = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5,
-                           health_check_interval=30)
+def connect(url: str, prefix: str = "ccr", *, timeout: float = 3.0) -> Store:
+    """A store on the Redis at ``url``. A command that gets no answer within ``timeout``
+    seconds (a stalled server) raises a TRANSIENT_ERRORS error instead of waiting on."""
+    redis = Redis.from_url(url, socket_connect_timeout=min(2.0, timeout),
+                           socket_timeout=timeout, health_check_interval=30)
     return Store.open(redis, prefix)
