@@ -201,21 +201,28 @@ class Engine(Endings, Nudges):
         attempts = int(notice["attempts"]) + 1
         try:
             sent = await adapter.send(message)
-        except TransientSendError as e:
-            retry_at = self.clock.now() + backoff(attempts, self.rand)
-            if retry_at >= float(notice["send_by"]):
-                return await self._dead_letter(nid, notice, f"gave up: {e}")
-            await self.store.notices.update(nid, {"attempts": str(attempts),
-                                                  "last_error": str(e)[:200]},
-                                            retry_at=retry_at)
-            return "retry"
-        except PermanentSendError as e:
-            return await self._dead_letter(nid, notice, f"refused: {e}")
+        except (TransientSendError, PermanentSendError) as e:
+            await self.flood.give_back(nid, notice)
+            return await self._failed(nid, notice, attempts, e)
         await self.store.notices.update(nid, {"status": "sent", "attempts": str(attempts),
                                               "provider_id": sent.provider_id,
                                               "sent_at": str(self.clock.now())}, release=True,
                                         sent_as=sent.provider_id if adapter.kind == "sms" else None)
         return "sent"
+
+    async def _failed(self, nid: str, notice: dict[str, str], attempts: int,
+                      error: TransientSendError | PermanentSendError) -> str:
+        """Retry a transient failure with backoff until the notice's send-by time; dead-
+        letter a permanent one (or one out of time)."""
+        if isinstance(error, PermanentSendError):
+            return await self._dead_letter(nid, notice, f"refused: {error}")
+        retry_at = self.clock.now() + backoff(attempts, self.rand)
+        if retry_at >= float(notice["send_by"]):
+            return await self._dead_letter(nid, notice, f"gave up: {error}")
+        await self.store.notices.update(nid, {"attempts": str(attempts),
+                                              "last_error": str(error)[:200]},
+                                        retry_at=retry_at)
+        return "retry"
 
     async def _still_wanted(self, notice: dict[str, str]) -> bool:
         """False once the referral was acknowledged (or closed) after the notice was
@@ -248,19 +255,26 @@ class Engine(Endings, Nudges):
         key = message.key
         try:
             sent = await adapter.send(message)
-        except TransientSendError:
-            give_up = min(float(n["send_by"]) for _, n in live)
-            retry_at = now + backoff(await self.store.flood.failed_attempt(digest), self.rand)
-            if retry_at < give_up:
-                await self.store.timers.requeue(self.store.keys.deliveries(), member, retry_at)
-                return "retry"
-            return await self._dead_letter_digest(digest, live, "gave up on the digest")
-        except PermanentSendError as e:
-            return await self._dead_letter_digest(digest, live, f"refused: {e}")
+        except (TransientSendError, PermanentSendError) as e:
+            await self.flood.give_back(f"{member}:{now}", live[0][1])
+            return await self._digest_failed(digest, live, now, e)
         await self.store.flood.settle(digest, [nid for nid, _ in live], {
             "status": "sent", "provider_id": sent.provider_id, "sent_at": str(self.clock.now()),
             "sent_in_digest": key}, sent_as=sent.provider_id if adapter.kind == "sms" else None)
         return "sent"
+
+    async def _digest_failed(self, digest: str, live: list[tuple[str, dict[str, str]]],
+                             now: float, error: TransientSendError | PermanentSendError) -> str:
+        """Retry a digest with backoff by its own count of attempts, until the earliest
+        send-by time of what it holds; otherwise dead-letter every notice in it."""
+        if isinstance(error, PermanentSendError):
+            return await self._dead_letter_digest(digest, live, f"refused: {error}")
+        give_up = min(float(n["send_by"]) for _, n in live)
+        retry_at = now + backoff(await self.store.flood.failed_attempt(digest), self.rand)
+        if retry_at >= give_up:
+            return await self._dead_letter_digest(digest, live, "gave up on the digest")
+        await self.store.timers.requeue(self.store.keys.deliveries(), DIGEST + digest, retry_at)
+        return "retry"
 
     def _digest_message(self, meta: dict[str, str], live: list[tuple[str, dict[str, str]]],
                         kind: str) -> Notice:

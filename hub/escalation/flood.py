@@ -34,11 +34,18 @@ class Flood:
     ccr: Ccr
     limits: FloodLimits = FloodLimits()
 
+    def _agency(self, notice: dict[str, str]) -> str:
+        person = self.ccr.find_person(notice["person"])
+        return person.agency if person else notice["agency"]
+
     async def take(self, member: str, notice: dict[str, str], now: float) -> float:
         """0 when ``member`` may be sent to the notice's person now; else when it may."""
-        person = self.ccr.find_person(notice["person"])
-        agency = person.agency if person else notice["agency"]
         return await self.store.flood.take(
-            member, person=notice["person"], channel=notice["channel"], agency=agency, now=now,
-            window=self.limits.window, person_limit=self.limits.person,
-            agency_limit=self.limits.agency)
+            member, person=notice["person"], channel=notice["channel"],
+            agency=self._agency(notice), now=now, window=self.limits.window,
+            person_limit=self.limits.person, agency_limit=self.limits.agency)
+
+    async def give_back(self, member: str, notice: dict[str, str]) -> None:
+        """A send that failed does not count against the person's window."""
+        await self.store.flood.give_back(member, person=notice["person"],
+                                         channel=notice["channel"], agency=self._agency(notice))

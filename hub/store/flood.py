@@ -27,6 +27,13 @@ class FloodStore:
             args=[now, window, person_limit, agency_limit, member])
         return float(free)
 
+    async def give_back(self, member: str, *, person: str, channel: str, agency: str) -> None:
+        """Free the slot ``member`` took: the send failed, nothing reached the person."""
+        async with self._r.pipeline(transaction=True) as pipe:
+            pipe.zrem(self._k.sent_by_person(person, channel), member)
+            pipe.zrem(self._k.sent_by_agency(agency), member)
+            await pipe.execute()
+
     async def hold(self, nid: str, digest: str, meta: dict[str, str], send_at: float) -> None:
         """Move a notice into its person's digest, sent at ``send_at`` (or sooner, if the
         digest is already due sooner)."""
