@@ -33,6 +33,7 @@ from hub.services.sessions import SessionService
 from hub.services.threads import ThreadService
 from hub.services.timers import TimerPlanner
 from hub.services.tokens import TokenService
+from hub.services.worklist import WorklistService
 from hub.store import Store, connect
 
 
@@ -55,6 +56,7 @@ class Services:
     queue: QueueService
     figures: FiguresService
     oversight: OversightService = field(init=False)  # nudges through this services' engine
+    worklist: WorklistService = field(init=False)  # the browser's inbox and thread pages
 
     def engine(self, channels: Mapping[str, Channel], base_url: str, *,
                lease: float = 60.0, limits: FloodLimits = FloodLimits()) -> Engine:  # noqa: B008
@@ -139,4 +141,6 @@ def build_services(settings: Settings, *, store: Store | None = None, clock: Clo
     services.oversight = OversightService(
         store=store, clock=clock, auditor=auditor, timers=timers,
         nudger=services.engine({}, settings.public_base_url).nudge)
+    services.worklist = WorklistService(store=store, clock=clock, ccr=ccr, referrals=referrals,
+                                        timers=timers)
     return services

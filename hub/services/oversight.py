@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from hub.clock import Clock
-from hub.errors import Conflict, Forbidden, TooManyRequests
+from hub.errors import BadRequest, Conflict, Forbidden, TooManyRequests
 from hub.models import OPEN_STATUSES, AuditEvent, HistoryEvent, Referral
 from hub.store import Store
 from hub.store.oversight import Owed
@@ -71,14 +71,18 @@ class OversightService:
         if referral.status not in OPEN_STATUSES:
             raise Conflict(f"the referral is {referral.status}: nothing to nudge",
                            code="nothing_to_nudge")
+        if f"{rid}:{timer}" not in self._timers.obligations(referral):
+            raise BadRequest(f"this referral has no deadline '{timer}': choose the "
+                             "acknowledgement or one of its follow-ups", code="bad_timer")
         now = self._clock.now()
-        if not await self._store.oversight.take_nudge(rid, now + NUDGE_EVERY):
+        if not await self._store.oversight.take_nudge(rid, now, now + NUDGE_EVERY):
             raise TooManyRequests("this referral was nudged less than 15 minutes ago; give "
                                   "the agency time to answer", code="nudged_recently")
         queued = await self._nudge(referral, timer, f"nudge:{now:.0f}")
         await self._audit.record(who, "dashboard.nudge", referral=rid,
                                  outcome="ok" if queued else "nothing_due")
         if not queued:
+            await self._store.oversight.drop_nudge(rid)
             raise Conflict("that deadline is met or has no one left to notify",
                            code="nothing_to_nudge")
         return queued

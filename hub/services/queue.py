@@ -1,12 +1,14 @@
 """The stalled-referral queue: referrals past their acknowledgement deadline, about to
 breach one (acknowledgement or follow-up) within a chosen number of hours, and follow-ups
 overdue. Read from the obligations index, filtered by each referral's routing card, so a
-page costs a few reads whatever the number of open referrals. Metadata only."""
+page costs a few reads whatever the number of open referrals. Everyone's queue by deadline
+(the coordinators' usual view) is counted and paged off the index alone, reading cards for
+the rows shown; cards once read are kept (store/oversight.py). Metadata only."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import Field
 
@@ -36,8 +38,7 @@ class QueueFilter(Frozen):
     page: int = Field(1, ge=1, le=100_000)
 
 
-@dataclass(frozen=True)
-class Card:
+class Card(NamedTuple):  # tuples: a page may sift thousands
     sender: str
     destination: str
     type: str
@@ -50,8 +51,7 @@ class Card:
         return Card(sender, destination, type_, urgency, float(submitted))
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     owed: Owed
     card: Card
     state: State
@@ -108,16 +108,56 @@ class QueueService:
     async def page(self, who: Principal, query: QueueFilter) -> QueuePage:
         scope = queue_scope(who)
         now = self._clock.now()
-        entries = await self._entries(scope, query, now)
+        until = now + query.hours * 3600
+        if scope is None and (query.sort, query.order) == ("due", "asc") and \
+                (query.agency, query.type, query.urgency) == (None, None, None):
+            page = await self._by_deadline(query, now, until)
+            if page is not None:
+                return page
+        entries = await self._entries(scope, query, now, until)
         counts = {s: 0 for s in STATES}
         for entry in entries:
             counts[entry.state] += 1
         chosen = [e for e in entries if query.state in (None, e.state)]
         chosen.sort(key=self._sort_key(query.sort), reverse=query.order == "desc")
-        pages = max(1, -(-len(chosen) // PAGE_SIZE))
-        start = (min(query.page, pages) - 1) * PAGE_SIZE
+        number, pages, start = _paging(len(chosen), query.page)
         rows = await self._rows(chosen[start:start + PAGE_SIZE])
-        return QueuePage(rows, len(chosen), min(query.page, pages), pages, counts, now)
+        return QueuePage(rows, len(chosen), number, pages, counts, now)
+
+    async def _by_deadline(self, query: QueueFilter, now: float, until: float
+                           ) -> QueuePage | None:
+        """Everyone's queue, soonest deadline first, straight off the index: the deadlines
+        already passed are read (to tell the acknowledgements from the follow-ups), those to
+        come only counted, and the page's rows alone read from there and have their cards
+        read. (Every obligation has a card: create_referral writes both in one step, and
+        cards are never deleted.) None, to take the general path, if one has none after all.
+        """
+        oversight = self._store.oversight
+        past, soon = await oversight.owed_raw(now), await oversight.owed_count(now, until)
+        counts: dict[str, int] = {"breached": 0, "due-soon": soon, "follow-up": 0}
+        overdue = []
+        for member, due in past:
+            state: State = "breached" if member.partition(b":")[2] == b"ack" else "follow-up"
+            counts[state] += 1
+            if query.state in (None, state):
+                overdue.append((member, due, state))
+        coming = soon if query.state in (None, "due-soon") else 0
+        number, pages, start = _paging(len(overdue) + coming, query.page)
+        picked = overdue[start:start + PAGE_SIZE]
+        if coming and len(picked) < PAGE_SIZE:  # the page reaches deadlines still to come
+            picked += [(member, due, "due-soon") for member, due in await oversight.owed_raw(
+                until, after=now, offset=max(0, start - len(overdue)),
+                count=PAGE_SIZE - len(picked))]
+        shown = []
+        for member, due, state in picked:
+            rid, _, timer = member.decode().partition(":")
+            shown.append((Owed(rid, timer, due), state))
+        cards = await oversight.cards([o.rid for o, _ in shown])
+        if None in cards:
+            return None
+        rows = await self._rows([Entry(o, Card.parse(text), state)
+                                 for (o, state), text in zip(shown, cards, strict=True)])
+        return QueuePage(rows, len(overdue) + coming, number, pages, counts, now)
 
     async def signature(self, who: Principal, hours: int) -> tuple[int, int, int]:
         """Changes when the queue may have: a deadline passed or was met, a referral came
@@ -126,26 +166,29 @@ class QueueService:
         now = self._clock.now()
         return await self._store.oversight.counts(now, now + hours * 3600)
 
-    async def _entries(self, scope: frozenset[str] | None, query: QueueFilter,
-                       now: float) -> list[Entry]:
-        owed = await self._store.oversight.owed(now + query.hours * 3600)
-        cards = await self._store.oversight.cards([o.rid for o in owed])
+    async def _entries(self, scope: frozenset[str] | None, query: QueueFilter, now: float,
+                       until: float) -> list[Entry]:
+        owed = await self._store.oversight.owed_raw(until)
+        members = [member.decode().partition(":") for member, _ in owed]
+        cards = await self._store.oversight.cards([rid for rid, _, _ in members])
         out = []
-        for o, text in zip(owed, cards, strict=True):
+        for (rid, _, timer), (_, due), text in zip(members, owed, cards, strict=True):
             if text is None:
                 continue
-            card = Card.parse(text)
-            if not in_scope(scope, card.destination) or \
-                    query.agency not in (None, card.destination) or \
-                    query.type not in (None, card.type) or \
-                    query.urgency not in (None, card.urgency):
+            sender, destination, type_, urgency, submitted = text.split("|")  # Card.parse,
+            if not in_scope(scope, destination) or \
+                    query.agency not in (None, destination) or \
+                    query.type not in (None, type_) or \
+                    query.urgency not in (None, urgency):  # made only for what is kept
                 continue
+            o = Owed(rid, timer, due)
+            card = Card(sender, destination, type_, urgency, float(submitted))
             out.append(Entry(o, card, state_of(o, now)))
         return out
 
     def _sort_key(self, sort: str):
         names = {a.id: a.name for a in self._ccr.agencies}
-        keys = {"due": lambda e: e.owed.due, "age": lambda e: e.card.submitted_at,
+        keys = {"due": lambda e: e.owed.due, "age": lambda e: -e.card.submitted_at,
                 "agency": lambda e: (names.get(e.card.destination, ""), e.owed.due),
                 "type": lambda e: (e.card.type, e.owed.due),
                 "urgency": lambda e: (URGENCY_RANK.get(e.card.urgency, 9), e.owed.due)}
@@ -164,6 +207,14 @@ class QueueService:
                                  status, entry.owed.due, int(notice.get("level", 0) or 0),
                                  _notice(notice), flagged, record.get("review_code")))
         return rows
+
+
+def _paging(total: int, wanted: int) -> tuple[int, int, int]:
+    """The page shown (the last when ``wanted`` is past it), how many there are, and the
+    index of its first row."""
+    pages = max(1, -(-total // PAGE_SIZE))
+    number = min(wanted, pages)
+    return number, pages, (number - 1) * PAGE_SIZE
 
 
 def _notice(row: dict[str, str]) -> Notice | None:

@@ -32,3 +32,13 @@ def figure_scope(who: Principal) -> frozenset[str] | None:
 
 def in_scope(scope: frozenset[str] | None, agency: str) -> bool:
     return scope is None or agency in scope
+
+
+def landing(who: Principal) -> str:
+    """The page a person starts from: coordinators and agency admins watch the queue,
+    point persons and backups work their inbox, senders follow what they sent."""
+    if who.has("coordinator", "agency_admin"):
+        return "/dashboard"
+    if who.has("point_person", "backup"):
+        return "/inbox"
+    return "/sent" if who.has("sender") else "/dashboard"

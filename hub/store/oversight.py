@@ -5,10 +5,13 @@ limit, a team meeting's review)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from redis.asyncio import Redis
+from redis.exceptions import WatchError
 
 from hub.models import AuditEvent, HistoryEvent
 
@@ -16,9 +19,9 @@ from .codec import dumps
 from .keys import Keys
 
 
-@dataclass(frozen=True)
-class Owed:
-    """One deadline an open referral owes: ``timer`` is ``ack`` or ``fu:NAME``."""
+class Owed(NamedTuple):
+    """One deadline an open referral owes: ``timer`` is ``ack`` or ``fu:NAME``. (A tuple:
+    a queue page makes thousands of them.)"""
 
     rid: str
     timer: str
@@ -31,20 +34,42 @@ class DayFigures:
     ack_seconds: list[float]
 
 
+CARDS_KEPT = 200_000  # routing cards kept in memory (a few hundred bytes each)
+
+
 class OversightStore:
     def __init__(self, redis: Redis, keys: Keys):
         self._r = redis
         self._k = keys
+        self._cards: dict[str, str] = {}
 
     async def owed(self, until: float) -> list[Owed]:
         """Every deadline due at or before ``until``, soonest first."""
-        rows = await self._r.zrangebyscore(self._k.obligations(), "-inf", until,
-                                           withscores=True)
         out = []
-        for value, score in rows:
-            rid, _, timer = value.decode().partition(":")
-            out.append(Owed(rid, timer, score))
+        for member, due in await self.owed_raw(until):
+            rid, _, timer = member.decode().partition(":")
+            out.append(Owed(rid, timer, due))
         return out
+
+    async def owed_raw(self, until: float, *, after: float | None = None, offset: int = 0,
+                       count: int | None = None) -> list[tuple[bytes, float]]:
+        """The same as (``{rid}:{timer}``, due) pairs, left undecoded (a queue page reads
+        thousands and decodes the few it shows): due after ``after`` (if given) and at or
+        before ``until``, ``count`` of them (all if None) from the ``offset``-th. (A bare
+        command: redis-py's own WITHSCORES handling turns every RESP3 score into text and
+        back.)"""
+        low = "-inf" if after is None else f"({after!r}"
+        limit = () if count is None else ("LIMIT", offset, count)
+        rows = await self._r.execute_command("ZRANGEBYSCORE", self._k.obligations(), low,
+                                             until, "WITHSCORES", *limit)
+        if rows and isinstance(rows[0], list):  # RESP3: [member, score] pairs
+            return [(member, float(due)) for member, due in rows]
+        return [(member, float(due)) for member, due in zip(rows[::2], rows[1::2],
+                                                             strict=True)]  # RESP2: flat
+
+    async def owed_count(self, after: float, until: float) -> int:
+        """How many deadlines fall due after ``after`` and at or before ``until``."""
+        return int(await self._r.zcount(self._k.obligations(), f"({after!r}", until))
 
     async def owed_by(self, members: Sequence[str]) -> list[Owed]:
         """Which of ``members`` (``{rid}:{timer}``) are still owed, and by when."""
@@ -55,11 +80,18 @@ class OversightStore:
                 if due is not None]
 
     async def cards(self, rids: Sequence[str]) -> list[str | None]:
-        """Each referral's routing card (see store/referrals.py ``card``), in order."""
-        if not rids:
-            return []
-        return [c.decode() if c is not None else None
-                for c in await self._r.hmget(self._k.cards(), list(rids))]
+        """Each referral's routing card (see store/referrals.py ``card``), in order. A card
+        never changes once written and is never deleted, so each is read from Redis once
+        and then kept (up to CARDS_KEPT; past that the keeping starts again)."""
+        kept = self._cards
+        missing = list({rid: None for rid in rids if rid not in kept})
+        if missing:
+            if len(kept) + len(missing) > CARDS_KEPT:
+                kept.clear()
+            found = await self._r.hmget(self._k.cards(), missing)
+            kept.update((rid, c.decode()) for rid, c in zip(missing, found, strict=True)
+                        if c is not None)
+        return [kept.get(rid) for rid in rids]
 
     async def counts(self, now: float, soon: float) -> tuple[int, int, int]:
         """How many deadlines are past, how many fall due by ``soon``, how many are flagged
@@ -113,9 +145,26 @@ class OversightStore:
         rows = await self._r.hgetall(self._k.open_counts())
         return {agency.decode(): int(n) for agency, n in rows.items()}
 
-    async def take_nudge(self, rid: str, until: float) -> bool:
-        """True if no nudge of ``rid`` is fresh; then this one is, until ``until``."""
-        return bool(await self._r.set(self._k.nudged(rid), "1", nx=True, exat=int(until) + 1))
+    async def take_nudge(self, rid: str, now: float, until: float) -> bool:
+        """True if no nudge of ``rid`` is fresh at ``now`` (the hub's clock, not Redis's);
+        then this one is, until ``until``."""
+        key = self._k.nudged(rid)
+        async with self._r.pipeline(transaction=True) as pipe:
+            try:
+                await pipe.watch(key)
+                fresh = await pipe.get(key)
+                if fresh is not None and float(fresh) > now:
+                    return False
+                pipe.multi()
+                pipe.set(key, repr(until), ex=max(1, math.ceil(until - now)))
+                await pipe.execute()
+            except WatchError:  # another nudge took it meanwhile
+                return False
+        return True
+
+    async def drop_nudge(self, rid: str) -> None:
+        """Forget a nudge that sent nothing (it holds back no other)."""
+        await self._r.delete(self._k.nudged(rid))
 
     async def review(self, rid: str, fields: dict[str, str], history: HistoryEvent,
                      audit: AuditEvent) -> bool:

@@ -1,5 +1,7 @@
-"""The hub's pages (server-rendered with aiohttp-jinja2): sign-in, and the coordinators'
-dashboard. Metadata only; every page view is audited; no script runs inline."""
+"""The hub's pages (server-rendered with aiohttp-jinja2): sign-in, the coordinators'
+dashboard, and the browser's device, inbox, thread and send pages (whose script seals and
+opens envelopes in the browser). Metadata only on the server; every page view is audited;
+no script runs inline."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from . import dashboard, figures, referral, signin
+from . import dashboard, device, figures, inbox, referral, send, signin
 from .render import FILTERS, request_query
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
@@ -38,4 +40,9 @@ def setup_pages(app: web.Application) -> None:
                name="page.referral.review")
     r.add_get("/dashboard/figures", figures.page, name="page.figures")
     r.add_get("/dashboard/figures.csv", figures.export, name="page.figures.csv")
+    r.add_get("/device", device.page, name="page.device")
+    r.add_get("/inbox", inbox.inbox, name="page.inbox")
+    r.add_get("/inbox/{rid:[0-9a-f]{32}}", inbox.thread, name="page.thread")
+    r.add_get("/sent", inbox.sent, name="page.sent")
+    r.add_get("/send", send.form, name="page.send")
     r.add_static("/static/", STATIC, name="static")

@@ -10,6 +10,7 @@ import json
 from aiohttp import web
 
 from hub.services.queue import STATES, QueueFilter
+from hub.services.scope import queue_scope
 
 from ..context import SERVICES, SETTINGS
 from .session import COOKIE, query, render, session, signed_in
@@ -32,9 +33,10 @@ async def queue(request: web.Request) -> web.Response:
     return render(request, "queue.html", _context(request, filters, page))
 
 
-@signed_in("dashboard.queue", audit=False)
+@signed_in("dashboard.queue")
 async def rows(request: web.Request) -> web.Response:
-    """The queue's table alone, with the same filters: an open page swaps it in."""
+    """The queue's table alone, with the same filters: an open page swaps it in (an access
+    like any other: audited)."""
     filters = query(request, QueueFilter)
     page = await request.app[SERVICES].queue.page(session(request).principal, filters)
     return render(request, "queue_rows.html", _context(request, filters, page))
@@ -45,6 +47,7 @@ async def events(request: web.Request) -> web.StreamResponse:
     """An event whenever the queue's signature changes; 'signed-out' when the session ends
     (live updates do not count as activity: an unattended page still signs out)."""
     filters = query(request, QueueFilter)
+    queue_scope(session(request).principal)  # a 403 page, before the stream starts
     stream = web.StreamResponse(headers={"Content-Type": "text/event-stream",
                                          "Cache-Control": "no-store"})
     await stream.prepare(request)
@@ -63,7 +66,9 @@ async def _watch(request: web.Request, stream: web.StreamResponse, hours: int) -
             return
         now = await services.queue.signature(who, hours)
         if now != last:
-            body = json.dumps({"past": now[0], "due": now[1], "stalled": now[2]})
+            # the counts are the whole CCR's: only coordinators may read them
+            body = json.dumps({"past": now[0], "due": now[1], "stalled": now[2]}
+                              if who.is_coordinator else {})
             await stream.write(f"event: queue\ndata: {body}\n\n".encode())
             last, beats = now, 0
         elif (beats := beats + 1) * every >= 15:

@@ -17,9 +17,19 @@ DONE = {"nudged": "Nudge sent: the current step's notice goes out again now.",
         "reviewed": "Marked as reviewed."}
 
 
+@signed_in("page.link", audit=False)
 async def link(request: web.Request) -> web.Response:
-    """The link in every notice: the referral's page (signing in first if need be)."""
-    raise web.HTTPSeeOther(f"/dashboard/referrals/{request.match_info['rid']}")
+    """The link in every notice: the referral's page (signing in first if need be). The
+    receiving escalation group and the sender open it in the browser (/inbox/{rid});
+    coordinators and agency admins see it on the dashboard."""
+    rid = request.match_info["rid"]
+    who = session(request).principal
+    if who.has("point_person", "backup", "sender") and not who.is_coordinator:
+        referral = await request.app[SERVICES].referrals.get(who, rid)
+        receiving = who.agency == referral.destination and who.has("point_person", "backup")
+        if receiving or (who.agency == referral.sender_agency and who.has("sender")):
+            raise web.HTTPSeeOther(f"/inbox/{rid}")
+    raise web.HTTPSeeOther(f"/dashboard/referrals/{rid}")
 
 
 @signed_in("dashboard.referral")

@@ -17,9 +17,9 @@ from pydantic import BaseModel, ValidationError
 from hub.errors import BadRequest, Forbidden, HubError
 from hub.services.sessions import Session
 
-from ..context import REQUEST_ID, SERVICES, SETTINGS, describe
+from ..context import REQUEST_ID, SERVICES, SESSION_COOKIE, SETTINGS, describe
 
-COOKIE = "ccr_session"
+COOKIE = SESSION_COOKIE
 SESSION = web.RequestKey("session", Session)
 PageHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

@@ -8,6 +8,7 @@ import secrets
 from aiohttp import web
 
 from hub.errors import HubError
+from hub.services.scope import landing
 
 from ..context import SERVICES, SETTINGS
 from ..middleware import client_address
@@ -17,14 +18,18 @@ FORM_COOKIE = "ccr_signin"  # the sign-in form's CSRF token (there is no session
 
 
 def _next(value: str | None) -> str:
-    """Where to go after signing in: only a path on this hub."""
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+    """Where to go after signing in: only a path on this hub (browsers drop tabs and
+    newlines from a URL, so '/<tab>/evil' would be '//evil': no control characters)."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value \
+            and value.isprintable():
         return value
-    return "/dashboard"
+    return "/"
 
 
+@signed_in("page.home", audit=False)
 async def home(request: web.Request) -> web.Response:
-    raise web.HTTPSeeOther("/dashboard")
+    """Each person's own start: the queue, the inbox, or what they sent."""
+    raise web.HTTPSeeOther(landing(session(request).principal))
 
 
 async def form(request: web.Request, *, message: str | None = None,

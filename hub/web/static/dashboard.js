@@ -5,9 +5,9 @@
   const queue = document.getElementById("queue");
   if (!queue || !window.EventSource) return;
   const events = new EventSource(queue.dataset.live);
-  let first = true;
+  // The first event comes when the stream opens: fetching then too catches any change
+  // between rendering the page and connecting.
   events.addEventListener("queue", async function () {
-    if (first) { first = false; return; }  // the page already shows this state
     const answer = await fetch(queue.dataset.rows, { credentials: "same-origin" });
     if (answer.ok) {
       queue.innerHTML = await answer.text();

@@ -1,0 +1,112 @@
+"""What a person works on in the browser: the referrals sent to their agency with the
+deadlines each still owes (point persons and backups), the referrals their agency sent
+(senders), and one referral's thread page. Metadata only: what a referral says is sealed
+and opened in the browser, never here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from hub.clock import Clock
+from hub.errors import Forbidden
+from hub.models import HistoryEvent, Referral
+from hub.routing.directory import Agency, Ccr, ReferralType
+from hub.store import Store
+from hub.store.oversight import Owed
+
+from .access import RECIPIENT_ROLES
+from .principal import Principal
+from .referrals import ReferralService
+from .timers import TimerPlanner
+
+Side = Literal["receiving", "sending"]
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    referral: Referral
+    owed: tuple[Owed, ...]  # the deadlines it still owes, soonest first
+
+    @property
+    def next_due(self) -> Owed | None:
+        return self.owed[0] if self.owed else None
+
+
+@dataclass(frozen=True)
+class Destination:
+    """An agency ``who`` may send to, with the referral types the agreement covers."""
+
+    agency: Agency
+    types: tuple[ReferralType, ...]
+
+
+@dataclass(frozen=True)
+class Thread:
+    item: WorkItem
+    history: list[HistoryEvent]
+    side: Side
+
+
+class WorklistService:
+    def __init__(self, *, store: Store, clock: Clock, ccr: Ccr, referrals: ReferralService,
+                 timers: TimerPlanner):
+        self._store = store
+        self._ccr = ccr
+        self._clock = clock
+        self._referrals = referrals
+        self._timers = timers
+
+    def now(self) -> float:
+        return self._clock.now()
+
+    async def inbox(self, who: Principal, *, offset: int = 0,
+                    limit: int = PAGE_SIZE) -> list[WorkItem]:
+        """Referrals sent to ``who``'s agency, newest first, with their deadlines."""
+        if not who.has(*RECIPIENT_ROLES):
+            raise Forbidden("the inbox is for point persons and backups", code="not_allowed")
+        found = await self._referrals.inbox(who, statuses=None, offset=offset, limit=limit)
+        return await self._with_deadlines(found)
+
+    async def sent(self, who: Principal, *, offset: int = 0,
+                   limit: int = PAGE_SIZE) -> list[WorkItem]:
+        """Referrals ``who``'s agency sent, as the sending agency may see them (the
+        receiving agency's deadlines are its own business)."""
+        if not who.has("sender"):
+            raise Forbidden("the sent list is for senders", code="not_allowed")
+        found = await self._referrals.outbox(who, statuses=None, offset=offset, limit=limit)
+        return [WorkItem(r, ()) for r in found]
+
+    def destinations(self, who: Principal) -> list[Destination]:
+        """Where ``who`` may send, and what: the sharing agreements from their agency."""
+        if not who.has("sender"):
+            raise Forbidden("sending referrals is for senders", code="not_allowed")
+        out = []
+        for a in self._ccr.agreements:
+            agency = self._ccr.find_agency(a.to_agency)
+            if a.from_agency != who.agency or agency is None:
+                continue
+            types = tuple(t for code in a.types if (t := self._ccr.referral_type(code)))
+            out.append(Destination(agency, types))
+        return out
+
+    async def thread(self, who: Principal, rid: str) -> Thread:
+        """One referral for its thread page, for a person of either agency (404 for
+        anyone else, as for a missing one)."""
+        referral = await self._referrals.read(who, rid)
+        history = await self._referrals.history(who, rid)
+        if who.agency == referral.destination:
+            return Thread((await self._with_deadlines([referral]))[0], history, "receiving")
+        if who.agency == referral.sender_agency:
+            return Thread(WorkItem(referral, ()), history, "sending")
+        raise Forbidden("this page is for the two agencies of a referral; coordinators see "
+                        "it on the dashboard", code="not_allowed")
+
+    async def _with_deadlines(self, referrals: list[Referral]) -> list[WorkItem]:
+        members = [m for r in referrals for m in self._timers.obligations(r)]
+        owed: dict[str, list[Owed]] = {}
+        for o in await self._store.oversight.owed_by(members):
+            owed.setdefault(o.rid, []).append(o)
+        return [WorkItem(r, tuple(sorted(owed.get(r.id, ()), key=lambda o: o.due)))
+                for r in referrals]

@@ -1,0 +1,60 @@
+"""A person's referrals in the browser: the inbox of their agency (point persons and
+backups) with each referral's deadlines, the referrals their agency sent (senders), and a
+referral's thread page, where the page itself opens the envelope and the replies
+(web/src/pages/thread-page.js). Metadata only on the server's side."""
+
+from __future__ import annotations
+
+from typing import get_args
+
+from aiohttp import web
+
+from hub.build import Services
+from hub.models import CancelReason, OutcomeCode, RejectReason
+
+from ..context import SERVICES
+from .sealed import render_sealed
+from .session import render, session, signed_in
+
+
+def _names(request: web.Request) -> dict[str, str]:
+    return {a.id: a.name for a in request.app[SERVICES].ccr.agencies}
+
+
+def _list(request: web.Request, items: list, sent: bool) -> web.Response:
+    services, who = request.app[SERVICES], session(request).principal
+    agency = services.ccr.find_agency(who.agency)
+    return render(request, "inbox.html", {
+        "items": items, "names": _names(request), "now": services.worklist.now(),
+        "sent": sent, "zone": agency.timezone if agency else "UTC"})
+
+
+@signed_in("page.inbox")
+async def inbox(request: web.Request) -> web.Response:
+    items = await request.app[SERVICES].worklist.inbox(session(request).principal)
+    return _list(request, items, sent=False)
+
+
+@signed_in("page.sent")
+async def sent(request: web.Request) -> web.Response:
+    items = await request.app[SERVICES].worklist.sent(session(request).principal)
+    return _list(request, items, sent=True)
+
+
+@signed_in("page.thread")
+async def thread(request: web.Request) -> web.Response:
+    services = request.app[SERVICES]
+    found = await services.worklist.thread(session(request).principal,
+                                           request.match_info["rid"])
+    referral = found.item.referral
+    return render_sealed(request, "thread.html", {
+        "t": found, "r": referral, "names": _names(request), "now": services.worklist.now(),
+        "zone": services.ccr.find_agency(referral.destination).timezone,
+        "type_label": _label(services, referral.type),
+        "reject_reasons": get_args(RejectReason), "outcomes": get_args(OutcomeCode),
+        "cancel_reasons": get_args(CancelReason)})
+
+
+def _label(services: Services, code: str) -> str:
+    found = services.ccr.referral_type(code)
+    return found.label if found else code

@@ -1,0 +1,182 @@
+// /device: set this browser up as the signed-in person's device (keys made here, kept
+// encrypted under a passphrase), hand the agency admin the device request and the
+// fingerprint, keep an encrypted key backup, restore from one, find the admin's approval in
+// the agency's roster, and pin partner agencies' roots by fingerprint.
+
+import { shortFingerprint } from '../crypto/index.js';
+import { bytesEqual } from '../crypto/fields.js';
+
+import { api, fromBase64 } from './api.js';
+import { $, busy, download, el, nowSeconds, say, show, when } from './dom.js';
+import { PageTrust } from './trust.js';
+import { explain } from './unlock.js';
+import { Vault } from './vault.js';
+
+export async function devicePage(root) {
+  const { agency, person } = root.dataset;
+  const status = $('#status');
+  const vault = await Vault.load(agency, person);
+  const trust = await PageTrust.load(agency, person, nowSeconds());
+  const page = { agency, person, status, vault, trust };
+
+  const refresh = async () => {
+    show($('#setup'), !vault.exists);
+    show($('#device'), vault.exists);
+    if (vault.exists) await showDevice(page);
+  };
+  wireSetup(page, refresh);
+  wireDevice(page, refresh);
+  await refresh();
+  await showPins(page, refresh);
+}
+
+const frame = () => new Promise((resolve) => { requestAnimationFrame(() => setTimeout(resolve, 0)); });
+
+function wireSetup({ vault, status }, refresh) {
+  $('#setup-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const [pass, again] = [$('#setup-pass').value, $('#setup-pass2').value];
+    if (pass !== again) {
+      say(status, 'The two passphrases differ; type them again.', 'alert');
+      return;
+    }
+    try {
+      await busy(event.submitter, status, 'Making this device\'s keys…', async () => {
+        await frame();
+        await vault.create(pass);
+      });
+      $('#setup-form').reset();
+      say(status, 'Device keys made. Now send the device request to your agency admin and '
+        + 'read them the fingerprint.');
+      await refresh();
+    } catch (error) {
+      say(status, explain(error), 'alert');
+    }
+  });
+  $('#restore-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const file = $('#restore-file').files[0];
+    if (!file) {
+      say(status, 'Choose the key backup file first.', 'alert');
+      return;
+    }
+    try {
+      await busy(event.submitter, status, 'Restoring…', async () => {
+        await vault.restore(new Uint8Array(await file.arrayBuffer()), $('#restore-pass').value);
+      });
+      $('#restore-form').reset();
+      say(status, 'Device keys restored from the backup.');
+      await refresh();
+    } catch (error) {
+      say(status, explain(error), 'alert');
+    }
+  });
+}
+
+function wireDevice({ vault, status, person, agency, trust }, refresh) {
+  $('#download-request').addEventListener('click', () => {
+    download(`device-request-${person}.json`, new TextEncoder().encode(vault.request()),
+      'application/json');
+  });
+  $('#download-backup').addEventListener('click', () => {
+    download(`ccr-device-key-${person}.json`, new TextEncoder().encode(vault.record.keyFile),
+      'application/json');
+  });
+  $('#check-approval').addEventListener('click', async (event) => {
+    try {
+      await busy(event.target, status, 'Looking for this device in your agency\'s roster…',
+        () => checkApproval({ vault, trust, agency }));
+      say(status, vault.certificate() ? 'This device is approved.'
+        : 'Not approved yet: your agency admin has not published a roster with this device.');
+      await refresh();
+    } catch (error) {
+      say(status, explain(error), 'alert');
+    }
+  });
+  $('#forget').addEventListener('click', async () => {
+    if (!window.confirm('Forget this device? Without a key backup, what was sealed to it can '
+      + 'no longer be opened here.')) return;
+    await vault.forget();
+    say(status, 'This browser no longer holds your device keys.');
+    await refresh();
+  });
+}
+
+async function checkApproval({ vault, trust, agency }) {
+  const now = nowSeconds();
+  const roster = await trust.refresh(agency, now);
+  return vault.findCertificate(roster, now);
+}
+
+async function showDevice(page) {
+  const { vault, trust, agency } = page;
+  $('#fingerprint').textContent = vault.fingerprint();
+  if (!vault.certificate() && trust.pinned(agency)) {
+    try {
+      await checkApproval(page);
+    } catch {
+      // shown when the person checks
+    }
+  }
+  const cert = vault.certificate();
+  const approval = $('#approval');
+  approval.textContent = cert
+    ? `Approved for ${cert.person} at ${cert.agency} until ${when(cert.expiresAt)}`
+    : 'Waiting for your agency admin to approve this device';
+  approval.className = cert ? 'approved' : 'waiting';
+  $('#device').dataset.approved = cert ? 'yes' : 'no';
+}
+
+async function showPins(page, refresh) {
+  const body = $('#pin-table tbody');
+  let agencies;
+  try {
+    ({ agencies } = await api('GET', '/v1/agencies'));
+  } catch (error) {
+    say(page.status, explain(error), 'alert');
+    return;
+  }
+  body.replaceChildren(...agencies.map((a) => pinRow(page, a, refresh)));
+}
+
+function pinRow(page, agency, refresh) {
+  const offered = agency.root_public_key ? fromBase64(agency.root_public_key) : null;
+  const pinned = page.trust.pinned(agency.id);
+  const row = el('tr', { 'data-agency': agency.id },
+    el('td', {}, el('strong', { text: agency.name }), el('br'), el('small', { text: agency.id })));
+  if (offered === null) {
+    row.append(el('td', { colspan: 2, class: 'muted', text: 'No root registered on the hub yet' }));
+  } else if (pinned && bytesEqual(pinned, offered)) {
+    row.append(el('td', { class: 'pinned', text: 'Pinned' }),
+      el('td', {}, el('code', { text: shortFingerprint(pinned) })));
+  } else if (pinned) {
+    row.append(el('td', { colspan: 2, class: 'alert', text: 'The hub now offers another root '
+      + 'than the one you pinned. Do not send or open anything for this agency; call them and '
+      + 'your agency admin.' }));
+  } else {
+    row.append(el('td', { class: 'muted', text: 'Not pinned' }), el('td', {}, pinForm(page, agency, offered, refresh)));
+  }
+  return row;
+}
+
+function pinForm(page, agency, offered, refresh) {
+  const input = el('input', { type: 'text', autocomplete: 'off', spellcheck: 'false',
+    'aria-label': `Fingerprint of ${agency.name}`, placeholder: 'CCR1-… or the 60 digits' });
+  const form = el('form', { class: 'inline pin' }, input,
+    el('button', { type: 'submit', text: 'Pin' }));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    try {
+      await page.trust.pin(agency.id, offered, input.value);
+      say(page.status, `${agency.name} pinned.`);
+      await showPins(page, refresh);
+      await refresh();
+    } catch (error) {
+      const mismatch = error.reason === 'fingerprint-mismatch';
+      say(page.status, mismatch ? `NOT pinned: the root the hub offers for ${agency.name} does `
+        + 'not match that fingerprint. Call them back on a number you know and compare again.'
+        : explain(error), 'alert');
+    }
+  });
+  return form;
+}

@@ -1,0 +1,181 @@
+// /send: a referral written in a form, checked as the SDK's models check it, sealed in this
+// browser to the destination's escalation group (its roster verified against the pinned
+// root), with its attachments, and submitted with the consent metadata the hub requires.
+// The form's fields have no `name`: the browser itself never submits them anywhere.
+
+import { MAX_ATTACHMENTS } from '../crypto/header.js';
+import { Urgency, sealReferral } from '../crypto/index.js';
+
+import { ApiError, api, toBase64 } from './api.js';
+import { HANDOFF, consentMetadata, referralContent } from './contents.js';
+import { $, $$, busy, el, nowSeconds, say, show } from './dom.js';
+import { Problem, explain, unlockDevice } from './unlock.js';
+
+const URGENCY = { routine: Urgency.ROUTINE, urgent: Urgency.URGENT, emergent: Urgency.EMERGENT };
+const HUMAN = {
+  missing: 'fill this in', too_short: 'choose at least one', int_type: 'a whole number',
+  int_parsing: 'a whole number', int_from_float: 'a whole number',
+  greater_than_equal: '0 or more', string_pattern_mismatch: 'a time such as 09:30',
+  string_too_short: 'write something',
+};
+
+/** The form's inputs under `root` as contents.js formToDoc reads them. */
+export function entries(root) {
+  return $$('[data-path]', root).filter((e) => !e.closest('[hidden]')).map((e) => ({
+    path: e.dataset.path, type: e.type, value: e.value, checked: e.checked,
+    multi: 'multi' in e.dataset }));
+}
+
+export async function sendPage(root) {
+  const { agency, person } = root.dataset;
+  const page = { agency, person, root, maxBody: Number(root.dataset.maxBody),
+    status: $('#send-status'), pending: null };
+  const form = $('#send-form');
+  form.addEventListener('submit', (event) => event.preventDefault());
+  wireChoices();
+  resetDefaults();
+  page.unlocked = await unlockDevice({ agency, person });
+  $('#send-fields').disabled = false;
+  form.addEventListener('input', () => { page.pending = null; });
+  form.addEventListener('submit', (event) => send(page, event.submitter));
+}
+
+function wireChoices() {
+  const destination = $('#destination');
+  const type = $('#type');
+  const choices = [...$('#type-options').content.querySelectorAll('option')];
+  const pickTypes = () => {
+    const allowed = destination.selectedOptions[0]?.dataset.types.split(' ') ?? [];
+    type.replaceChildren(...choices.filter((o) => allowed.includes(o.value)).map((o) => o.cloneNode(true)));
+    pickType();
+  };
+  const pickType = () => {
+    const handoff = type.value === HANDOFF;
+    show($('#handoff'), handoff);
+    $$('.handoff-only').forEach((e) => show(e, handoff));
+    show($('#generic'), !handoff);
+    $('#urgency').value = type.selectedOptions[0]?.dataset.urgency ?? 'urgent';
+  };
+  destination.addEventListener('change', pickTypes);
+  type.addEventListener('change', pickType);
+  pickTypes();
+}
+
+function localNow() {
+  const at = new Date(Date.now() - new Date().getTimezoneOffset() * 60000);
+  return at.toISOString().slice(0, 16);
+}
+
+function resetDefaults() {
+  $('#consent-given').value = localNow();
+  $('#consent-days').value = '30';
+}
+
+function clearErrors() {
+  $$('[aria-invalid]').forEach((e) => e.removeAttribute('aria-invalid'));
+  $$('.field-error').forEach((e) => e.remove());
+  show($('#errors'), false);
+}
+
+/** A field's name as the form shows it: its label's own text, or its group's legend. */
+function labelOf(node) {
+  const label = node?.closest('label') ?? (node?.matches('label') ? node : null);
+  const legend = node?.matches('fieldset') ? node.querySelector(':scope > legend') : null;
+  return (label ?? legend)?.firstChild?.textContent.trim() ?? '';
+}
+
+function showErrors(errors) {
+  const list = $('#errors ul');
+  list.replaceChildren();
+  for (const error of errors) {
+    const path = error.loc.join('.');
+    const target = $(`[data-path="${path}"]`) ?? $(`[data-group="${path}"]`)
+      ?? $(`[data-consent="${error.loc[1]}"]`);
+    const message = HUMAN[error.type] ?? error.msg;
+    if (target) {
+      target.setAttribute('aria-invalid', 'true');
+      target.after(el('span', { class: 'field-error', text: message }));
+    }
+    list.append(el('li', { 'data-loc': path, text: `${labelOf(target) || path}: ${message}` }));
+  }
+  show($('#errors'));
+  $('#errors').scrollIntoView({ block: 'start' });
+}
+
+function readConsent(page, type, now) {
+  const given = new Date($('#consent-given').value).getTime();
+  return consentMetadata({ destination: $('#destination').value, referralType: type,
+    givenAt: Number.isNaN(given) ? Number.NaN : Math.floor(given / 1000),
+    days: Number($('#consent-days').value), method: $('#consent-method').value,
+    documentedBy: page.person, shareOutcome: $('#consent-share').checked, now });
+}
+
+async function readFiles(page) {
+  const files = [...$('#attachments').files];
+  if (files.length > MAX_ATTACHMENTS) throw new Problem(`at most ${MAX_ATTACHMENTS} attachments`);
+  const big = files.find((f) => f.size + 1024 > page.maxBody);
+  if (big) throw new Problem(`${big.name} is too large for this hub (${page.maxBody} bytes at most)`);
+  return Promise.all(files.map(async (f) => new Uint8Array(await f.arrayBuffer())));
+}
+
+/** Check, seal and submit; a failed submission keeps the sealed envelope so that sending
+ * again is the same referral (the hub answers 200 for the same bytes). */
+async function send(page, button) {
+  clearErrors();
+  const now = nowSeconds();
+  const type = $('#type').value;
+  const content = referralContent(type, entries(type === HANDOFF ? $('#send-fields') : $('#generic')));
+  const consent = readConsent(page, type, now);
+  const errors = [...(content.errors ?? []), ...(consent.errors ?? [])];
+  if (errors.length) {
+    showErrors(errors);
+    say(page.status, 'Nothing was sent: check the fields marked below.', 'alert');
+    return;
+  }
+  try {
+    const view = await busy(button, page.status, 'Sealing in this browser…', async () => {
+      page.pending ??= await seal(page, type, content.bytes, consent.consent, now);
+      return submit(page, page.pending);
+    });
+    page.pending = null;
+    done(page, view);
+  } catch (error) {
+    const retry = error instanceof ApiError && (error.status === 0 || error.status >= 500);
+    if (!retry) page.pending = null;
+    say(page.status, `Not sent: ${explain(error)}${retry ? ' Send again to retry.' : ''}`, 'alert');
+  }
+}
+
+async function seal(page, type, bytes, consent, now) {
+  const { device, trust } = page.unlocked;
+  const destination = $('#destination').value;
+  const attachments = await readFiles(page);
+  await trust.refresh(destination, now);
+  const sealed = sealReferral(bytes, { sender: device, trust: trust.store, destination,
+    referralType: type, now, urgency: URGENCY[$('#urgency').value], attachments });
+  return { sealed, consent };
+}
+
+async function submit(page, { sealed, consent }) {
+  say(page.status, 'Sending the sealed envelope…', 'busy');
+  const view = await api('POST', '/v1/referrals', { json: {
+    envelope: toBase64(sealed.envelope), consent } });
+  for (const [index, blob] of sealed.attachments.entries()) {
+    say(page.status, `Sending sealed attachment ${index + 1} of ${sealed.attachments.length}…`, 'busy');
+    await api('PUT', `/v1/referrals/${view.id}/attachments/${index}`, { bytes: blob });
+  }
+  return view;
+}
+
+function done(page, view) {
+  $('#send-form').reset();
+  resetDefaults();
+  $('#type').dispatchEvent(new Event('change'));
+  say(page.status, '');
+  const sent = $('#sent');
+  sent.dataset.referral = view.id;
+  $('#sent-reference').textContent = view.id.slice(0, 8);
+  $('#sent-link').href = `/inbox/${view.id}`;
+  show(sent);
+  sent.scrollIntoView({ block: 'start' });
+}

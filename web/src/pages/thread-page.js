@@ -1,0 +1,216 @@
+// /inbox/{rid}: one referral's thread, opened in this browser. The receiving escalation group
+// downloads the envelope and opens it here, acknowledges with a receipt signed here, accepts
+// or declines, records progress and the outcome, and downloads attachments, decrypted here;
+// either agency reads the replies sealed to it and writes replies sealed to the other.
+// Nothing opened is stored: it lives in this page until the page is left.
+
+import { ReceiptStatus, fromHex, openEnvelope, openReply, sealReply, signReceipt,
+  toHex } from '../crypto/index.js';
+import { EnvelopeError } from '../crypto/errors.js';
+
+import { api, toBase64 } from './api.js';
+import { parseContent, replyContent } from './contents.js';
+import { $, $$, busy, download, el, nowSeconds, say, show, size, when } from './dom.js';
+import { attachmentName } from './files.js';
+import { renderContent } from './render.js';
+import { Problem, explain, unlockDevice } from './unlock.js';
+
+const OPEN = ['requested', 'received', 'accepted', 'in-progress'];
+const STATUS_TEXT = { requested: 'waiting for acknowledgement', received: 'acknowledged',
+  accepted: 'accepted', rejected: 'declined', 'in-progress': 'in progress',
+  completed: 'completed', cancelled: 'cancelled by the sender',
+  revoked: 'consent withdrawn: content deleted', expired: 'consent ran out: content deleted' };
+
+export async function threadPage(root) {
+  const t = { ...root.dataset, status: $('#thread-status'), opened: null };
+  t.base = `/v1/referrals/${t.rid}`;
+  wireActions(t);
+  wireReplies(t);
+  t.unlocked = await unlockDevice({ agency: t.agency, person: t.person });
+  try {
+    t.view = await api('GET', t.base);
+    showStatus(t, t.view);
+    const now = nowSeconds();
+    for (const agency of new Set([t.view.sender_agency, t.view.destination])) {
+      await t.unlocked.trust.refresh(agency, now);
+    }
+    if (t.side === 'receiving') {
+      if (['revoked', 'expired'].includes(t.view.status)) {
+        $('#content').replaceChildren(el('p', { class: 'muted', text: 'The survivor\'s consent was '
+          + 'withdrawn or ran out: the hub deleted the envelope, its replies and attachments.' }));
+      } else {
+        await openIt(t);
+      }
+    }
+    await loadReplies(t);
+    $('#reply-form button').disabled = ['revoked', 'expired', 'cancelled'].includes(t.view.status);
+    say(t.status, '');
+  } catch (error) {
+    say(t.status, explain(error), 'alert');
+  }
+}
+
+// -- the referral ---------------------------------------------------------------------------
+
+async function openIt(t) {
+  const { device, trust } = t.unlocked;
+  say(t.status, 'Opening the envelope in this browser…', 'busy');
+  const data = await api('GET', `${t.base}/envelope`, { binary: true });
+  const opened = openEnvelope(data, { device, trust: trust.store, now: nowSeconds() });
+  // the hub names a referral by its envelope id and keeps its header hash: both must agree
+  if (toHex(opened.header.envelopeId) !== t.rid || toHex(opened.header.hash) !== t.view.header_hash) {
+    throw new EnvelopeError('not-this-referral');
+  }
+  t.opened = opened;
+  const parsed = parseContent(opened.content);
+  $('#content').replaceChildren(renderContent(parsed));
+  $('#content').dataset.opened = 'yes';
+  showAttachments(t);
+}
+
+function showAttachments(t) {
+  const refs = t.opened.attachments;
+  show($('#attachments'), refs.length > 0);
+  $('#attachments ul').replaceChildren(...refs.map((ref) => {
+    const button = el('button', { type: 'button', 'data-index': ref.index,
+      text: `Download attachment ${ref.index + 1} (${size(ref.size)})` });
+    button.addEventListener('click', () => fetchAttachment(t, ref, button));
+    return el('li', {}, button);
+  }));
+}
+
+async function fetchAttachment(t, ref, button) {
+  try {
+    const blob = await busy(button, t.status, `Downloading attachment ${ref.index + 1}…`,
+      () => api('GET', `${t.base}/attachments/${ref.index}`, { binary: true }));
+    const bytes = t.opened.openAttachment(ref.index, blob);
+    const [name, type] = attachmentName(t.rid, ref.index, bytes);
+    download(name, bytes, type);
+    say(t.status, `Attachment ${ref.index + 1} decrypted in this browser and saved as ${name}.`);
+  } catch (error) {
+    say(t.status, explain(error), 'alert');
+  }
+}
+
+// -- status changes -------------------------------------------------------------------------
+
+function showStatus(t, view) {
+  t.view = view;
+  $('#status-text').textContent = STATUS_TEXT[view.status] ?? view.status;
+  $('#status-text').dataset.status = view.status;
+  if (view.status !== 'requested') $$('[data-timer="ack"]').forEach((e) => show(e, false));
+  for (const part of $$('#actions [data-when]')) {
+    show(part, part.dataset.when.split(' ').includes(OPEN.includes(view.status) ? view.status : 'closed'));
+  }
+  show($('#actions'), Boolean(t.unlocked));
+}
+
+async function refreshHistory(t) {
+  const { events } = await api('GET', `${t.base}/history`);
+  $('#history').replaceChildren(...events.map((e) => el('li', {},
+    el('time', { text: when(e.at) }), ` ${e.action}`,
+    e.from_status ? ` from ${e.from_status}` : '', e.code ? ` (${e.code})` : '', ` · ${e.actor}`)));
+}
+
+async function act(t, button, message, step) {
+  try {
+    const view = await busy(button, t.status, message, step);
+    showStatus(t, view);
+    await refreshHistory(t);
+    say(t.status, `Done: the referral is ${STATUS_TEXT[view.status] ?? view.status}.`);
+  } catch (error) {
+    say(t.status, explain(error), 'alert');
+  }
+}
+
+function acknowledge(t) {
+  if (t.opened === null) throw new Problem('Open the referral before acknowledging it.');
+  const receipt = signReceipt(t.unlocked.device, { envelopeId: t.opened.header.envelopeId,
+    headerHash: t.opened.header.hash, status: ReceiptStatus.ACKNOWLEDGED, at: nowSeconds() });
+  return api('POST', `${t.base}/acknowledge`, { json: { receipt: toBase64(receipt) } });
+}
+
+function wireActions(t) {
+  const on = (selector, kind, message, body) => {
+    const node = $(selector);
+    node?.addEventListener(kind, (event) => {
+      event.preventDefault();
+      act(t, event.submitter ?? event.target, message, body);
+    });
+  };
+  on('#act-acknowledge', 'click', 'Signing a receipt in this browser…', () => acknowledge(t));
+  on('#act-accept', 'click', 'Accepting…', () => api('POST', `${t.base}/accept`, { json: {} }));
+  on('#act-progress', 'click', 'Recording…', () => api('POST', `${t.base}/progress`, { json: {} }));
+  on('#reject-form', 'submit', 'Declining…', () => api('POST', `${t.base}/reject`,
+    { json: { reason: $('#reject-reason').value } }));
+  on('#complete-form', 'submit', 'Closing…', () => api('POST', `${t.base}/complete`,
+    { json: { outcome: $('#complete-outcome').value } }));
+  on('#cancel-form', 'submit', 'Cancelling…', () => api('POST', `${t.base}/cancel`,
+    { json: { reason: $('#cancel-reason').value } }));
+}
+
+// -- replies --------------------------------------------------------------------------------
+
+function replyItem(reply, body, note) {
+  return el('li', { 'data-reply': reply.id },
+    el('p', { class: 'muted' }, el('time', { text: when(reply.posted_at) }), ` · ${note}`),
+    body);
+}
+
+async function loadReplies(t) {
+  const { device, trust } = t.unlocked;
+  const { replies } = await api('GET', `${t.base}/replies`);
+  const items = [];
+  for (const reply of replies) {
+    if (reply.to_agency !== t.agency) {
+      const mine = t.written?.get(reply.id);
+      items.push(replyItem(reply, mine ? el('p', { class: 'reply-text', text: mine }) : null,
+        `your agency replied, sealed to ${reply.to_agency}${mine ? '' : ' (only they can read it)'}`));
+      continue;
+    }
+    try {
+      const data = await api('GET', `${t.base}/replies/${reply.id}`, { binary: true });
+      const opened = openReply(data, { referralId: fromHex(t.rid), device,
+        trust: trust.store, now: nowSeconds() });
+      const who = `${opened.sender.person} at ${opened.sender.agency}`;
+      items.push(replyItem(reply, renderContent(parseContent(opened.content)), `from ${who}`));
+    } catch (error) {
+      items.push(replyItem(reply, el('p', { class: 'alert', text: explain(error) }),
+        `from ${reply.from_agency}`));
+    }
+  }
+  $('#replies').replaceChildren(...items);
+  show($('#no-replies'), items.length === 0);
+}
+
+function wireReplies(t) {
+  $('#reply-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const text = $('#reply-text');
+    const built = replyContent(text.value);
+    if (built.errors) {
+      say(t.status, 'Write the reply first.', 'alert');
+      return;
+    }
+    try {
+      await busy(event.submitter, t.status, 'Sealing the reply in this browser…', async () => {
+        const { device, trust } = t.unlocked;
+        const other = t.side === 'receiving' ? t.view.sender_agency : t.view.destination;
+        const now = nowSeconds();
+        await trust.refresh(other, now);
+        const sealed = sealReply(built.bytes, { sender: device, trust: trust.store,
+          referralId: fromHex(t.rid), otherAgency: other, referralType: t.view.type, now });
+        const stored = await api('POST', `${t.base}/replies`,
+          { json: { envelope: toBase64(sealed.envelope) } });
+        t.written ??= new Map();
+        t.written.set(stored.id, built.value.text); // this page's memory only
+      });
+      text.value = '';
+      await loadReplies(t);
+      await refreshHistory(t);
+      say(t.status, 'Reply sealed and sent.');
+    } catch (error) {
+      say(t.status, explain(error), 'alert');
+    }
+  });
+}

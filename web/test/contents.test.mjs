@@ -1,0 +1,182 @@
+// The send form's pure logic (web/src/pages/contents.js): a discharge handoff read off the
+// form, checked as hub/client/contents.py's pydantic models check it, written as pydantic
+// writes it; replies; other referral types as text; and the consent metadata the hub needs.
+// tests/client/test_contents_js.py runs the same checks against pydantic itself.
+
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+
+import {
+  DischargeHandoff, GenericReferral, consentMetadata, dump, formToDoc, localToIso, parseContent,
+  referralContent, replyContent, validate,
+} from '../src/pages/contents.js';
+import { attachmentName } from '../src/pages/files.js';
+
+const NOW = 1_800_000_000;
+const text = (b) => new TextDecoder().decode(b);
+
+const field = (path, value, type = 'text') => ({ path, value, type });
+const tick = (path, value, checked, multi = true) => ({ path, value, checked, type: 'checkbox', multi });
+
+function handoffForm(overrides = {}) {
+  const base = [
+    field('survivor.name', 'Alex Example'),
+    field('survivor.preferred_name', ''),
+    field('survivor.pronouns', 'they/them'),
+    tick('needs', 'shelter', true), tick('needs', 'advocacy', true), tick('needs', 'legal', false),
+    field('discharge_at', '2026-11-25T15:00Z'),
+    tick('safe_contact.channels', 'phone', true), tick('safe_contact.channels', 'sms', false),
+    field('safe_contact.phone', '+1 555 0100'),
+    field('safe_contact.safe_times.0.days', 'weekdays'),
+    field('safe_contact.safe_times.0.start', '09:00', 'time'),
+    field('safe_contact.safe_times.0.end', '12:00', 'time'),
+    field('safe_contact.safe_times.1.days', ''),
+    field('safe_contact.safe_times.1.start', '', 'time'),
+    field('safe_contact.safe_times.1.end', '', 'time'),
+    tick('safe_contact.voicemail_ok', 'on', false, false),
+    tick('safe_contact.may_name_agency', 'on', false, false),
+    field('safe_contact.language', 'en'),
+    field('consent.method', 'written', 'select-one'),
+    field('consent.given_at', '2026-11-25T14:00Z'),
+    field('consent.documented_by', 'mercy-nurse-1', 'hidden'),
+    field('consent.scope', 'shelter intake and safety planning'),
+    field('children', '2', 'number'),
+    tick('pets', 'on', true, false),
+    field('summary', ''),
+  ];
+  return base.map((e) => (e.path in overrides ? { ...e, ...overrides[e.path] } : e));
+}
+
+describe('a discharge handoff from the form', () => {
+  test('a complete form is valid and written as pydantic writes it', () => {
+    const built = referralContent('discharge-handoff', handoffForm());
+    assert.equal(built.errors, undefined);
+    assert.equal(text(built.bytes), '{"kind":"discharge-handoff","survivor":{"name":"Alex Example",'
+      + '"pronouns":"they/them"},"needs":["shelter","advocacy"],"discharge_at":"2026-11-25T15:00Z",'
+      + '"safe_contact":{"channels":["phone"],"phone":"+1 555 0100","safe_times":[{"days":"weekdays",'
+      + '"start":"09:00","end":"12:00"}],"voicemail_ok":false,"may_name_agency":false,"language":"en",'
+      + '"interpreter_needed":false},"consent":{"method":"written","given_at":"2026-11-25T14:00Z",'
+      + '"documented_by":"mercy-nurse-1","scope":"shelter intake and safety planning"},'
+      + '"children":2,"pets":true}');
+    assert.equal(parseContent(built.bytes).kind, 'handoff');
+  });
+
+  test('what the models refuse, the form refuses, at the same place', () => {
+    const cases = [
+      [{ 'survivor.name': { value: '' } }, [['survivor', 'name'], 'missing']],
+      [{ 'survivor.pronouns': { value: '' } }, null], // optional: left out
+      [{ 'safe_contact.safe_times.0.start': { value: '9am' } },
+        [['safe_contact', 'safe_times', 0, 'start'], 'string_pattern_mismatch']],
+      [{ 'safe_contact.safe_times.0.end': { value: '24:00' } },
+        [['safe_contact', 'safe_times', 0, 'end'], 'string_pattern_mismatch']],
+      [{ children: { value: '-1' } }, [['children'], 'greater_than_equal']],
+      [{ children: { value: 'two' } }, [['children'], 'int_parsing']],
+      [{ 'consent.scope': { value: '   ' } }, [['consent', 'scope'], 'missing']],
+      [{ 'consent.method': { value: 'by-phone' } }, [['consent', 'method'], 'literal_error']],
+    ];
+    for (const [overrides, expected] of cases) {
+      const built = referralContent('discharge-handoff', handoffForm(overrides));
+      if (expected === null) {
+        assert.equal(built.errors, undefined, JSON.stringify(overrides));
+        continue;
+      }
+      assert.deepEqual(built.errors.map((e) => [e.loc, e.type]), [expected], JSON.stringify(overrides));
+    }
+  });
+
+  test('no channel ticked, no need ticked: at least one of each', () => {
+    const form = handoffForm().map((e) => (e.multi ? { ...e, checked: false } : e));
+    const { errors } = referralContent('discharge-handoff', form);
+    assert.deepEqual(errors.map((e) => [e.loc.join('.'), e.type]),
+      [['needs', 'too_short'], ['safe_contact.channels', 'too_short']]);
+  });
+
+  test('a half-filled safe time is reported; an empty one is left out', () => {
+    const { errors } = referralContent('discharge-handoff',
+      handoffForm({ 'safe_contact.safe_times.1.days': { value: 'weekends' } }));
+    assert.deepEqual(errors.map((e) => e.loc.join('.')),
+      ['safe_contact.safe_times.1.start', 'safe_contact.safe_times.1.end']);
+  });
+
+  test('extra keys, wrong types and unknown literals are refused as pydantic refuses them', () => {
+    const { errors } = validate(DischargeHandoff, {
+      survivor: { name: 'A', nickname: 'B' }, needs: ['shelter', 'spa'], discharge_at: 5,
+      safe_contact: { channels: ['phone'], voicemail_ok: 'yes please' },
+      consent: { method: 'written', given_at: 'x', documented_by: 'y', scope: 'z' },
+    });
+    assert.deepEqual(errors.map((e) => [e.loc.join('.'), e.type]), [
+      ['survivor.nickname', 'extra_forbidden'], ['needs.1', 'literal_error'],
+      ['discharge_at', 'string_type'], ['safe_contact.voicemail_ok', 'bool_type']]);
+  });
+});
+
+describe('other contents', () => {
+  test('a reply has text; a referral type without a model is its code and text', () => {
+    assert.equal(text(replyContent('bed held until 6pm').bytes),
+      '{"kind":"reply","text":"bed held until 6pm"}');
+    assert.deepEqual(replyContent('').errors.map((e) => e.type), ['string_too_short']);
+    const built = referralContent('shelter-request', [field('text', 'two children, one dog')]);
+    assert.equal(text(built.bytes), '{"kind":"shelter-request","text":"two children, one dog"}');
+    assert.deepEqual(referralContent('shelter-request', [field('text', '')]).errors
+      .map((e) => [e.loc.join('.'), e.type]), [['text', 'missing']]);
+    assert.equal(validate(GenericReferral('shelter-request'), { kind: 'x', text: 'y' }).errors[0].type,
+      'literal_error');
+  });
+
+  test('opened bytes are read as the SDK reads them', () => {
+    assert.equal(parseContent(dump({ kind: 'reply', text: 'ok' })).kind, 'reply');
+    assert.deepEqual(parseContent(new TextEncoder().encode('{"kind":"x","a":1}')),
+      { kind: 'json', value: { kind: 'x', a: 1 } });
+    assert.deepEqual(parseContent(new TextEncoder().encode('plain words')),
+      { kind: 'text', value: 'plain words' });
+    assert.equal(parseContent(new TextEncoder().encode('{"kind":"reply"}')).kind, 'json');
+  });
+
+  test('form times become ISO 8601 in UTC; other text is kept', () => {
+    assert.match(localToIso('2026-11-25T14:30'), /^2026-11-2\dT\d\d:\d0:00Z$/);
+    assert.equal(localToIso('tomorrow morning'), 'tomorrow morning');
+  });
+
+  test('formToDoc builds nested documents and lists', () => {
+    assert.deepEqual(formToDoc([field('a.b', 'x'), tick('a.c', 'p', true), tick('a.c', 'q', true),
+      field('l.1.v', 'z'), field('n', '3', 'number'), tick('f', 'on', false, false)]),
+    { a: { b: 'x', c: ['p', 'q'] }, l: [{ v: 'z' }], n: 3, f: false });
+  });
+});
+
+describe('consent metadata', () => {
+  const base = { destination: 'harbor-house', referralType: 'discharge-handoff',
+    givenAt: NOW - 600, days: 30, method: 'written', documentedBy: 'mercy-nurse-1', now: NOW };
+
+  test('a consent for the destination and type, lasting the days chosen', () => {
+    assert.deepEqual(consentMetadata(base).consent, { agency: 'harbor-house',
+      purposes: ['discharge-handoff'], given_at: NOW - 600, method: 'written',
+      documented_by: 'mercy-nurse-1', expires_at: NOW - 600 + 30 * 86400, share_outcome: false });
+  });
+
+  test('refused as the hub would refuse it', () => {
+    const refused = (changes) => consentMetadata({ ...base, ...changes }).errors
+      .map((e) => e.loc[1]);
+    assert.deepEqual(refused({ days: 91 }), ['expires_at']);
+    assert.deepEqual(refused({ days: 0 }), ['expires_at']);
+    assert.deepEqual(refused({ givenAt: NOW + 3600 }), ['given_at']);
+    assert.deepEqual(refused({ givenAt: NOW - 40 * 86400, days: 30 }), ['expires_at']);
+    assert.deepEqual(refused({ method: 'nod' }), ['method']);
+    assert.deepEqual(refused({ givenAt: Number.NaN }), ['given_at']);
+  });
+});
+
+describe('attachment names', () => {
+  const rid = 'a4c8192e'.padEnd(32, '0');
+  test('named by position and by what their first bytes say they are', () => {
+    const bytes = (text) => new TextEncoder().encode(text);
+    assert.deepEqual(attachmentName(rid, 0, bytes('%PDF-1.4 ...')),
+      ['referral-a4c8192e-attachment-1.pdf', 'application/pdf']);
+    assert.deepEqual(attachmentName(rid, 1, Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 13, 10)),
+      ['referral-a4c8192e-attachment-2.png', 'image/png']);
+    assert.deepEqual(attachmentName(rid, 2, bytes('notes, in text')),
+      ['referral-a4c8192e-attachment-3.txt', 'text/plain']);
+    assert.deepEqual(attachmentName(rid, 3, Uint8Array.of(0xff, 0xfe, 0x00)),
+      ['referral-a4c8192e-attachment-4.bin', 'application/octet-stream']);
+  });
+});
