@@ -65,13 +65,14 @@ class SignedRoster:
 
     @classmethod
     def from_json(cls, doc: object) -> SignedRoster:
+        bad = TrustError("bad-roster", "a signed roster is {roster, signature} in base64")
+        if not isinstance(doc, dict) or set(doc) != {"roster", "signature"}:
+            raise bad
         try:
-            assert isinstance(doc, dict) and set(doc) == {"roster", "signature"}
             return cls(base64.b64decode(doc["roster"], validate=True),
                        base64.b64decode(doc["signature"], validate=True))
-        except (AssertionError, binascii.Error, TypeError, ValueError):
-            raise TrustError("bad-roster",
-                             "a signed roster is {roster, signature} in base64") from None
+        except (binascii.Error, TypeError, ValueError):
+            raise bad from None
 
 
 @dataclass(frozen=True)

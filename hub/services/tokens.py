@@ -84,10 +84,9 @@ class TokenService:
         audited, counted per client address (and token id), and answered 401, or 429 past
         the limit."""
         scopes = {"ip": client} | ({"token": token_id} if token_id else {})
-        over = [await self._store.access.failures(s, v) >= FAILURE_LIMIT for s, v in scopes.items()]
-        await self._store.access.record_failure(
+        counts = await self._store.access.record_failure(
             scopes, FAILURE_WINDOW, self._audit.event(None, "auth", outcome="denied"))
-        if any(over):
+        if max(counts) > FAILURE_LIMIT:  # counted and compared in one step: no race past it
             raise TooManyRequests("too many failed sign-ins from here; wait five minutes")
         raise Unauthorized(message)
 

@@ -38,16 +38,14 @@ class AccessStore:
     async def tokens_of(self, person: str) -> list[str]:
         return sorted(t.decode() for t in await self._r.smembers(self._k.person_tokens(person)))
 
-    async def failures(self, scope: str, value: str) -> int:
-        raw = await self._r.get(self._k.auth_failures(scope, value))
-        return int(raw or 0)
-
     async def record_failure(self, scopes: dict[str, str], window: int,
-                             audit: AuditEvent) -> None:
+                             audit: AuditEvent) -> list[int]:
+        """Count a failed sign-in in each scope (atomically); the counts, this one included."""
         async with self._r.pipeline(transaction=True) as pipe:
             for scope, value in scopes.items():
                 key = self._k.auth_failures(scope, value)
                 pipe.incr(key)
                 pipe.expire(key, window, nx=True)
             pipe.xadd(self._k.audit(), {"event": dumps(audit)})
-            await pipe.execute()
+            results = await pipe.execute()
+        return [int(n) for n in results[0:-1:2]]

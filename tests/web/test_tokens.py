@@ -3,6 +3,8 @@ client address without locking out the real owner; revocation takes effect at on
 
 from __future__ import annotations
 
+import asyncio
+
 from tests.support.redis_scan import dump_values
 
 
@@ -25,6 +27,14 @@ async def test_many_failures_are_throttled_but_the_owner_still_signs_in(hub) -> 
     assert r.status == 200
     denied = [e for e in await hub.store.audit.events() if e.action == "auth"]
     assert len(denied) == 26
+
+
+async def test_simultaneous_guesses_do_not_slip_past_the_limit(hub) -> None:
+    wrong = {"Authorization": f"Bearer ccr_{'0' * 16}_{'A' * 43}"}
+    answers = await asyncio.gather(*(hub.client.get("/v1/inbox", headers=wrong)
+                                     for _ in range(60)))
+    codes = sorted(r.status for r in answers)
+    assert codes == [401] * 20 + [429] * 40
 
 
 async def test_revoked_token_stops_working_at_once(hub) -> None:
