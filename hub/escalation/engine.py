@@ -216,7 +216,8 @@ class Engine(Endings, Nudges):
         letter a permanent one (or one out of time)."""
         if isinstance(error, PermanentSendError):
             return await self._dead_letter(nid, notice, f"refused: {error}")
-        retry_at = self.clock.now() + backoff(attempts, self.rand)
+        wait = max(backoff(attempts, self.rand), error.retry_after or 0.0)
+        retry_at = self.clock.now() + wait
         if retry_at >= float(notice["send_by"]):
             return await self._dead_letter(nid, notice, f"gave up: {error}")
         await self.store.notices.update(nid, {"attempts": str(attempts),
@@ -270,7 +271,8 @@ class Engine(Endings, Nudges):
         if isinstance(error, PermanentSendError):
             return await self._dead_letter_digest(digest, live, f"refused: {error}")
         give_up = min(float(n["send_by"]) for _, n in live)
-        retry_at = now + backoff(await self.store.flood.failed_attempt(digest), self.rand)
+        retry_at = now + max(backoff(await self.store.flood.failed_attempt(digest), self.rand),
+                             error.retry_after or 0.0)
         if retry_at >= give_up:
             return await self._dead_letter_digest(digest, live, "gave up on the digest")
         await self.store.timers.requeue(self.store.keys.deliveries(), DIGEST + digest, retry_at)

@@ -31,7 +31,13 @@ class SendError(Exception):
 
 
 class TransientSendError(SendError):
-    """Try again later (timeouts, 4xx SMTP replies, 429 and 5xx from a gateway)."""
+    """Try again later (timeouts, 4xx SMTP replies, 429 and 5xx from a gateway); no sooner
+    than ``retry_after`` seconds when the provider said so."""
+
+    def __init__(self, message: str, *, status: int | None = None,
+                 retry_after: float | None = None):
+        super().__init__(message, status=status)
+        self.retry_after = retry_after
 
 
 class PermanentSendError(SendError):

@@ -51,7 +51,8 @@ class _Gateway:
             async with self._client().post(url, **kwargs) as r:
                 if r.status == 429 or r.status >= 500:
                     raise TransientSendError(f"the SMS gateway answered {r.status}",
-                                             status=r.status)
+                                             status=r.status,
+                                             retry_after=retry_after(r.headers))
                 if r.status >= 400:
                     raise PermanentSendError(f"the SMS gateway refused ({r.status})",
                                              status=r.status)
@@ -131,3 +132,13 @@ def twilio_signature(auth_token: str, url: str, params: Mapping[str, str]) -> st
 def verify_twilio_signature(auth_token: str, url: str, params: Mapping[str, str],
                             signature: str) -> bool:
     return hmac.compare_digest(twilio_signature(auth_token, url, params), signature)
+
+
+def retry_after(headers: Mapping[str, str]) -> float | None:
+    """A gateway's Retry-After in seconds (the delay form; a date or nonsense is ignored),
+    at most an hour."""
+    try:
+        seconds = float(headers.get("Retry-After", ""))
+    except ValueError:
+        return None
+    return min(seconds, 3600.0) if seconds >= 0 else None

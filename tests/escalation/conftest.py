@@ -55,14 +55,17 @@ class Mailbox:
 
 @dataclass
 class Gateway:
-    """A loopback SMS gateway: keeps what it accepts; ``fail`` makes it answer that status."""
+    """A loopback SMS gateway: keeps what it accepts; ``fail`` makes it answer that status
+    (with ``retry_after`` as its Retry-After header)."""
 
     texts: list[dict] = field(default_factory=list)
     fail: int | None = None
+    retry_after: str | None = None  # sent with a failure, when set
 
     async def handle(self, request: web.Request) -> web.Response:
         if self.fail:
-            return web.json_response({"error": "no"}, status=self.fail)
+            headers = {"Retry-After": self.retry_after} if self.retry_after else None
+            return web.json_response({"error": "no"}, status=self.fail, headers=headers)
         doc = await request.json()
         self.texts.append(doc)
         return web.json_response({"id": f"sms-{len(self.texts)}"}, status=201)

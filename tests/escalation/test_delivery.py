@@ -56,6 +56,21 @@ async def test_every_channel_failing_flags_the_coordinators_and_loses_nothing(ri
     assert await rig.hub.store.timers.size(rig.hub.store.keys.deliveries()) == (0, 0)
 
 
+async def test_a_throttling_gateway_is_asked_again_no_sooner_than_it_said(rig) -> None:
+    rig.mail.refuse = "550 5.1.1 no such mailbox"  # so the text is the one that counts
+    rig.sms.fail, rig.sms.retry_after = 429, "240"
+    _, rid = await submit(rig.hub)
+    await rig.run_due()
+    (text,) = [n for n in await rig.hub.store.notices.of_referral(rid) if n["channel"] == "sms"]
+    due = await rig.hub.store.timers.due(rig.hub.store.keys.deliveries(), text["id"])
+    assert due - rig.hub.clock.now() >= 240  # not the 5-15 s backoff of a first retry
+    rig.sms.fail = None
+    await rig.advance(239)
+    assert rig.sms.texts == []
+    await rig.advance(1)
+    assert len(rig.sms.texts) == 1
+
+
 async def test_a_gateway_that_accepted_is_not_asked_again(rig) -> None:
     rig.mail.refuse = "550 5.1.1 no such mailbox"
     _, rid = await submit(rig.hub)
