@@ -109,12 +109,13 @@ class QueueService:
         scope = queue_scope(who)
         now = self._clock.now()
         until = now + query.hours * 3600
-        if scope is None and (query.sort, query.order) == ("due", "asc") and \
-                (query.agency, query.type, query.urgency) == (None, None, None):
-            page = await self._by_deadline(query, now, until)
+        agency = one_agency(scope, query)
+        if (query.sort, query.order) == ("due", "asc") and (query.type, query.urgency) == \
+                (None, None) and (scope is None or agency is not None):
+            page = await self._by_deadline(query, now, until, agency)
             if page is not None:
                 return page
-        entries = await self._entries(scope, query, now, until)
+        entries = await self._entries(scope, query, now, until, agency)
         counts = {s: 0 for s in STATES}
         for entry in entries:
             counts[entry.state] += 1
@@ -124,16 +125,18 @@ class QueueService:
         rows = await self._rows(chosen[start:start + PAGE_SIZE])
         return QueuePage(rows, len(chosen), number, pages, counts, now)
 
-    async def _by_deadline(self, query: QueueFilter, now: float, until: float
-                           ) -> QueuePage | None:
-        """Everyone's queue, soonest deadline first, straight off the index: the deadlines
+    async def _by_deadline(self, query: QueueFilter, now: float, until: float,
+                           agency: str | None) -> QueuePage | None:
+        """A queue (everyone's, or one receiving agency's when ``agency`` is given),
+        soonest deadline first, straight off its index: the deadlines
         already passed are read (to tell the acknowledgements from the follow-ups), those to
         come only counted, and the page's rows alone read from there and have their cards
         read. (Every obligation has a card: create_referral writes both in one step, and
         cards are never deleted.) None, to take the general path, if one has none after all.
         """
         oversight = self._store.oversight
-        past, soon = await oversight.owed_raw(now), await oversight.owed_count(now, until)
+        past = await oversight.owed_raw(now, agency=agency)
+        soon = await oversight.owed_count(now, until, agency=agency)
         counts: dict[str, int] = {"breached": 0, "due-soon": soon, "follow-up": 0}
         overdue = []
         for member, due in past:
@@ -147,7 +150,7 @@ class QueueService:
         if coming and len(picked) < PAGE_SIZE:  # the page reaches deadlines still to come
             picked += [(member, due, "due-soon") for member, due in await oversight.owed_raw(
                 until, after=now, offset=max(0, start - len(overdue)),
-                count=PAGE_SIZE - len(picked))]
+                count=PAGE_SIZE - len(picked), agency=agency)]
         shown = []
         for member, due, state in picked:
             rid, _, timer = member.decode().partition(":")
@@ -160,15 +163,18 @@ class QueueService:
         return QueuePage(rows, len(overdue) + coming, number, pages, counts, now)
 
     async def signature(self, who: Principal, hours: int) -> tuple[int, int, int]:
-        """Changes when the queue may have: a deadline passed or was met, a referral came
-        due or was flagged stalled (for live updates)."""
-        queue_scope(who)
+        """Changes when the queue ``who`` sees may have: one of its deadlines passed or was
+        met, a referral came due, or (for coordinators) one was flagged stalled. Counted on
+        the reader's own agency's index when they see one agency, so nothing of another
+        agency's queue shows through (for live updates)."""
+        scope = queue_scope(who)
         now = self._clock.now()
-        return await self._store.oversight.counts(now, now + hours * 3600)
+        agency = next(iter(scope)) if scope is not None and len(scope) == 1 else None
+        return await self._store.oversight.counts(now, now + hours * 3600, agency=agency)
 
     async def _entries(self, scope: frozenset[str] | None, query: QueueFilter, now: float,
-                       until: float) -> list[Entry]:
-        owed = await self._store.oversight.owed_raw(until)
+                       until: float, agency: str | None) -> list[Entry]:
+        owed = await self._store.oversight.owed_raw(until, agency=agency)
         members = [member.decode().partition(":") for member, _ in owed]
         cards = await self._store.oversight.cards([rid for rid, _, _ in members])
         out = []
@@ -207,6 +213,14 @@ class QueueService:
                                  status, entry.owed.due, int(notice.get("level", 0) or 0),
                                  _notice(notice), flagged, record.get("review_code")))
         return rows
+
+
+def one_agency(scope: frozenset[str] | None, query: QueueFilter) -> str | None:
+    """The one receiving agency whose index a page can read (the filter's, or the reader's
+    own), if there is one; an agency outside the reader's scope is left to the filter."""
+    if query.agency is not None:
+        return query.agency if scope is None or query.agency in scope else None
+    return next(iter(scope)) if scope is not None and len(scope) == 1 else None
 
 
 def _paging(total: int, wanted: int) -> tuple[int, int, int]:

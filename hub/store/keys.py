@@ -69,6 +69,10 @@ class Keys:
         rung). Added and removed in the same step as the timers; the dashboard's queue."""
         return f"{self.prefix}:obligations"
 
+    def obligations_of(self, agency: str) -> str:
+        """The same, for the referrals one agency received (its own queue)."""
+        return f"{self.prefix}:obligations:{agency}"
+
     def cards(self) -> str:
         """Each referral's fixed routing facts (``sender|destination|type|urgency``), one
         hash field per referral, so the queue filters many referrals in one read."""

@@ -43,16 +43,21 @@ class OversightStore:
         self._k = keys
         self._cards: dict[str, str] = {}
 
-    async def owed(self, until: float) -> list[Owed]:
-        """Every deadline due at or before ``until``, soonest first."""
+    def _index(self, agency: str | None) -> str:
+        return self._k.obligations() if agency is None else self._k.obligations_of(agency)
+
+    async def owed(self, until: float, *, agency: str | None = None) -> list[Owed]:
+        """Every deadline due at or before ``until`` (of one receiving agency's referrals,
+        or everyone's), soonest first."""
         out = []
-        for member, due in await self.owed_raw(until):
+        for member, due in await self.owed_raw(until, agency=agency):
             rid, _, timer = member.decode().partition(":")
             out.append(Owed(rid, timer, due))
         return out
 
     async def owed_raw(self, until: float, *, after: float | None = None, offset: int = 0,
-                       count: int | None = None) -> list[tuple[bytes, float]]:
+                       count: int | None = None, agency: str | None = None
+                       ) -> list[tuple[bytes, float]]:
         """The same as (``{rid}:{timer}``, due) pairs, left undecoded (a queue page reads
         thousands and decodes the few it shows): due after ``after`` (if given) and at or
         before ``until``, ``count`` of them (all if None) from the ``offset``-th. (A bare
@@ -60,16 +65,16 @@ class OversightStore:
         back.)"""
         low = "-inf" if after is None else f"({after!r}"
         limit = () if count is None else ("LIMIT", offset, count)
-        rows = await self._r.execute_command("ZRANGEBYSCORE", self._k.obligations(), low,
+        rows = await self._r.execute_command("ZRANGEBYSCORE", self._index(agency), low,
                                              until, "WITHSCORES", *limit)
         if rows and isinstance(rows[0], list):  # RESP3: [member, score] pairs
             return [(member, float(due)) for member, due in rows]
         return [(member, float(due)) for member, due in zip(rows[::2], rows[1::2],
                                                              strict=True)]  # RESP2: flat
 
-    async def owed_count(self, after: float, until: float) -> int:
+    async def owed_count(self, after: float, until: float, *, agency: str | None = None) -> int:
         """How many deadlines fall due after ``after`` and at or before ``until``."""
-        return int(await self._r.zcount(self._k.obligations(), f"({after!r}", until))
+        return int(await self._r.zcount(self._index(agency), f"({after!r}", until))
 
     async def owed_by(self, members: Sequence[str]) -> list[Owed]:
         """Which of ``members`` (``{rid}:{timer}``) are still owed, and by when."""
@@ -93,15 +98,17 @@ class OversightStore:
                         if c is not None)
         return [kept.get(rid) for rid in rids]
 
-    async def counts(self, now: float, soon: float) -> tuple[int, int, int]:
-        """How many deadlines are past, how many fall due by ``soon``, how many are flagged
-        stalled: a cheap signature of the queue, for live updates."""
+    async def counts(self, now: float, soon: float, *, agency: str | None = None
+                     ) -> tuple[int, int, int]:
+        """How many deadlines are past, how many fall due by ``soon``, and how many
+        referrals are flagged stalled (everyone's only: the flags are not kept per agency):
+        a cheap signature of the queue, for live updates."""
         async with self._r.pipeline(transaction=False) as pipe:
-            pipe.zcount(self._k.obligations(), "-inf", now)
-            pipe.zcount(self._k.obligations(), "-inf", soon)
+            pipe.zcount(self._index(agency), "-inf", now)
+            pipe.zcount(self._index(agency), "-inf", soon)
             pipe.zcard(self._k.stalled())
             past, coming, stalled = await pipe.execute()
-        return int(past), int(coming), int(stalled)
+        return int(past), int(coming), int(stalled) if agency is None else 0
 
     async def details(self, rids: Sequence[str]) -> list[tuple[dict[str, str], dict[str, str]]]:
         """For each referral: its record and its latest notice (empty when none)."""

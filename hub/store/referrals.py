@@ -75,7 +75,8 @@ class ReferralStore:
             keys=[k.referral(rid), k.envelope(rid), k.history(rid), k.inbox(referral.destination),
                   k.outbox(referral.sender_agency), k.by_status(referral.status), k.deadlines(),
                   k.audit(), k.roster(referral.destination), k.root(referral.destination),
-                  k.obligations(), k.cards(), *self._tally_keys(referral)],
+                  k.obligations(), k.cards(), *self._tally_keys(referral),
+                  k.obligations_of(referral.destination)],
             args=[referral.envelope_digest, envelope, to_fields(fields), dumps(history),
                   referral.submitted_at, rid, json.dumps(_pairs(deadlines.add)), dumps(audit),
                   roster[0], roster[1], json.dumps(_pairs(deadlines.due)), card(referral),
@@ -125,7 +126,7 @@ class ReferralStore:
         status, value = await self._s.transition(
             keys=[k.referral(rid), k.history(rid), k.by_status(referral.status), k.by_status(to),
                   k.deadlines(), k.audit(), k.inflight(k.deadlines()), k.obligations(),
-                  *self._tally_keys(referral)],
+                  *self._tally_keys(referral), k.obligations_of(referral.destination)],
             args=[referral.status, to, to_fields(fields), dumps(history), referral.submitted_at,
                   rid, deadlines.to_json(), dumps(audit),
                   on_change(referral, to, history.at, history.code).to_json()])
@@ -145,7 +146,8 @@ class ReferralStore:
             keys=[k.referral(rid), k.history(rid), k.by_status(referral.status),
                   k.by_status(to or referral.status), k.deadlines(),
                   k.inflight(k.deadlines()), k.audit(), k.envelope(rid), k.replies(rid),
-                  k.attachments(rid), k.obligations(), *self._tally_keys(referral)],
+                  k.attachments(rid), k.obligations(), *self._tally_keys(referral),
+                  k.obligations_of(referral.destination)],
             args=[referral.status, to or "", to_fields(fields), dumps(history),
                   referral.submitted_at, rid, dumps(audit), notify_at, notify_member or "",
                   json.dumps(list(obligations)), on_change(referral, to, history.at).to_json()])

@@ -6,7 +6,7 @@
 -- The queue's indexes (what it owes by when, its routing card) and the receiving agency's
 -- figures are written in the same step.
 -- KEYS: ref, envelope, history, inbox, outbox, status index, deadlines, audit, roster, root,
---       obligations, cards, figures, ack times, open counts
+--       obligations, cards, figures, ack times, open counts, the destination's obligations
 -- ARGV: envelope digest, envelope bytes, fields (JSON object of strings), history event,
 --       index score, referral id, deadlines (JSON list of [score, member]), audit event,
 --       roster version, root public key, obligations (JSON list of [score, member]),
@@ -35,6 +35,7 @@ for _, entry in ipairs(cjson.decode(ARGV[7])) do
 end
 for _, entry in ipairs(cjson.decode(ARGV[11])) do
   redis.call('ZADD', KEYS[11], entry[1], entry[2])
+  redis.call('ZADD', KEYS[16], entry[1], entry[2])
 end
 redis.call('HSET', KEYS[12], ARGV[6], ARGV[12])
 local tally = cjson.decode(ARGV[13])

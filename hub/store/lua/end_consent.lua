@@ -6,7 +6,7 @@
 -- (Reply and attachment keys are derived from the referral's key: one Redis, not a cluster.)
 -- KEYS: ref, history, old status index, new status index, deadlines, claimed deadlines,
 --       audit, envelope, replies list, attachments list, obligations, figures, ack times,
---       open counts
+--       open counts, the destination's obligations
 -- ARGV: expected status, new status ('' keeps it), fields (JSON object of strings),
 --       history event, index score, referral id, audit event, when the notice step is due,
 --       its timer member ('' for none), obligations to drop (JSON list of members),
@@ -44,6 +44,7 @@ for _, index in ipairs(redis.call('LRANGE', KEYS[10], 0, -1)) do
 end
 for _, member in ipairs(cjson.decode(ARGV[10])) do
   redis.call('ZREM', KEYS[11], member)
+  redis.call('ZREM', KEYS[15], member)
 end
 local tally = cjson.decode(ARGV[11])
 for field, by in pairs(tally['counts']) do redis.call('HINCRBY', KEYS[12], field, by) end

@@ -2,7 +2,7 @@
 -- generation, history, status indexes, deadlines and audit event.
 -- KEYS: ref, history, old status index, new status index, deadlines, audit,
 --       claimed deadlines (a removed timer is dropped even while a worker holds it),
---       obligations, figures, ack times, open counts
+--       obligations, figures, ack times, open counts, the destination's obligations
 -- ARGV: expected status, new status, fields (JSON object of strings), history event,
 --       index score, referral id, deadline changes (JSON {remove = [...], add = [[score,
 --       member]], due = [[score, member]]}: removed timers are dropped from the obligations
@@ -25,12 +25,14 @@ for _, member in ipairs(changes['remove']) do
   redis.call('ZREM', KEYS[5], member)
   redis.call('ZREM', KEYS[7], member)
   redis.call('ZREM', KEYS[8], member)
+  redis.call('ZREM', KEYS[12], member)
 end
 for _, entry in ipairs(changes['add']) do
   redis.call('ZADD', KEYS[5], entry[1], entry[2])
 end
 for _, entry in ipairs(changes['due']) do
   redis.call('ZADD', KEYS[8], entry[1], entry[2])
+  redis.call('ZADD', KEYS[12], entry[1], entry[2])
 end
 local tally = cjson.decode(ARGV[9])
 for field, by in pairs(tally['counts']) do redis.call('HINCRBY', KEYS[9], field, by) end

@@ -66,9 +66,10 @@ async def _watch(request: web.Request, stream: web.StreamResponse, hours: int) -
             return
         now = await services.queue.signature(who, hours)
         if now != last:
-            # the counts are the whole CCR's: only coordinators may read them
-            body = json.dumps({"past": now[0], "due": now[1], "stalled": now[2]}
-                              if who.is_coordinator else {})
+            # counted within the reader's scope (queue.signature); the stalled flags are
+            # everyone's, so only coordinators get that number
+            body = json.dumps({"past": now[0], "due": now[1]}
+                              | ({"stalled": now[2]} if who.is_coordinator else {}))
             await stream.write(f"event: queue\ndata: {body}\n\n".encode())
             last, beats = now, 0
         elif (beats := beats + 1) * every >= 15:

@@ -105,6 +105,21 @@ async def test_the_stream_tells_an_agency_nothing_about_other_agencies_queues(hu
     assert first.name == "queue" and first.data.get("past", 0) == 0
 
 
+async def test_another_agencys_queue_changing_sends_an_agency_no_event(hub, live) -> None:
+    browser = await live("harbor-intake")
+    stream = await open_stream(browser)
+    assert (await next_event(stream)).data == {"past": 0, "due": 0}
+    await submit(hub, dest="bridge-advocacy", type_="advocacy-request")
+    await no_event(stream)  # Bridge's referral came due: nothing of it reaches Harbor House
+    for _ in range(12):  # two hours pass, Bridge's deadline with them; Harbor stays active
+        hub.clock.advance(10 * MINUTE)
+        assert (await browser.get("/dashboard")).status == 200
+    assert await hub.store.oversight.counts(hub.clock.now(), hub.clock.now()) >= (1, 1, 0)
+    await no_event(stream)  # ...nor its deadline passing
+    await submit(hub)  # but Harbor House's own does
+    assert (await next_event(stream)).data == {"past": 0, "due": 1}
+
+
 async def test_the_rows_fetched_on_an_event_are_the_table_the_page_shows(hub,
                                                                          sign_in) -> None:
     _, harbor = await submit(hub)
