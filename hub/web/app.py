@@ -12,7 +12,7 @@ from hub.build import Services, build_services
 from hub.config import Settings
 
 from . import middleware
-from .context import METRICS, SERVICES, SETTINGS
+from .context import CONTENT_SECURITY_POLICY, METRICS, SERVICES, SETTINGS
 from .pages import setup_pages
 from .routes import add_routes
 
@@ -57,11 +57,6 @@ def create_app(settings: Settings, services: Services | None = None) -> web.Appl
     setup_pages(app)
     app.on_response_prepare.append(_security_headers)
     return app
-
-
-CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; "
-                           "img-src 'self' data:; connect-src 'self'; object-src 'none'; "
-                           "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 
 
 async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:

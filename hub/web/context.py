@@ -22,6 +22,9 @@ REQUEST_ID = web.RequestKey("request_id", str)
 PRINCIPAL = web.RequestKey("principal", Principal)
 ERROR = web.RequestKey("error", str)
 SESSION_COOKIE = "ccr_session"  # a signed-in browser's session (services/sessions.py)
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; "
+                           "img-src 'self' data:; connect-src 'self'; object-src 'none'; "
+                           "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -9,13 +9,12 @@ from typing import Any
 
 from aiohttp import web
 
+from ..context import CONTENT_SECURITY_POLICY
 from .session import render
 
-# hub/web/app.py CONTENT_SECURITY_POLICY with 'wasm-unsafe-eval' added to script-src only
-SEALED_PAGE_POLICY = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; "
-                      "style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-                      "object-src 'none'; base-uri 'none'; form-action 'self'; "
-                      "frame-ancestors 'none'")
+# every page's policy with 'wasm-unsafe-eval' added to script-src only
+SEALED_PAGE_POLICY = CONTENT_SECURITY_POLICY.replace(
+    "script-src 'self';", "script-src 'self' 'wasm-unsafe-eval';")
 DEVICE_ROLES = ("sender", "point_person", "backup")
 
 
