@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import tempfile
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from pathlib import Path
 
 from hub.notify.base import Notice, PermanentSendError, Sent
 
@@ -173,3 +176,13 @@ class Escalation:
     async def advance(self, seconds: float) -> int:
         self.hub.clock.advance(seconds)
         return await self.run_due()
+
+
+def screenshots() -> Path:
+    """Where the browser tests save their screenshots: HUB_SCREENSHOTS (the README's come
+    from `HUB_SCREENSHOTS=docs/screenshots make test`), else a temporary directory, so a
+    test run leaves the checkout as it was."""
+    where = Path(os.environ.get("HUB_SCREENSHOTS")
+                 or Path(tempfile.gettempdir()) / "ccr-hub-screenshots")
+    where.mkdir(parents=True, exist_ok=True)
+    return where

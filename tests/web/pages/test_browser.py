@@ -27,13 +27,13 @@ from hub.web.app import create_app
 from tests.conftest import EXAMPLE, Hub
 
 from .conftest import acknowledge, act, submit
-from .support import Escalation, Outbox
+from .support import Escalation, Outbox, screenshots
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 LAPTOP, TABLET = {"width": 1280, "height": 800}, {"width": 820, "height": 1180}
-SHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
+SHOTS = screenshots()
 START = 1_800_018_000  # a Friday, 07:00 in Chicago (the shelter's time zone)
 MINUTE, HOUR = 60, 3600
 COORDINATOR = "ccr-coordinator"

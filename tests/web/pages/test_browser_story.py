@@ -57,10 +57,12 @@ from hub.web.app import create_app
 from tests.conftest import EXAMPLE
 from tests.support.redis_scan import dump_values
 
+from .support import screenshots
+
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
+SHOTS = screenshots()
 NURSE, POINT, MERCY, HARBOR = "mercy-nurse-1", "harbor-intake", "mercy-hospital", "harbor-house"
 PASSPHRASE = "correct horse battery staple"
 PDF = b"%PDF-1.4\n% a discharge summary, fictional\n"
