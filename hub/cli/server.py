@@ -97,6 +97,7 @@ def _welcome(settings: Settings, tokens: list[tuple[str, str]]) -> None:
     base = settings.public_base_url
     print(f"CCR Hub is running at {base}  (Redis: {settings.redis_url})")
     print(f"  health: {base}/healthz   API: {base}/v1/openapi.json   docs: docs/api.md")
+    print(f"  pages: {base}/signin (paste a token below: the dashboard, the inbox, sending)")
     print(f"  mail sent in dev mode is kept in {settings.data_dir / 'mail'}/")
     print(f"Demo people (dev only; tokens also in {settings.data_dir / 'demo-tokens.txt'}):")
     for person, token in tokens:
