@@ -28,8 +28,10 @@ import redis
 from aiohttp import web
 from aiosmtpd.controller import Controller
 
+from hub.build import Services, build_services
+from hub.config import Settings
 from hub.crypto import ReceiptStatus, Sealed, Urgency, sign_receipt
-from hub.sandbox import Member, World
+from hub.sandbox import Member, World, install_world, make_world
 
 from ..cli.conftest import ROOT, free_port
 
@@ -387,3 +389,13 @@ async def submit_all(api: Api, subs: list[Submission], ledger: Ledger, clients: 
             await submit(api, sub, ledger)
 
     await asyncio.gather(*(client() for _ in range(clients)))
+
+
+async def installed_world(redis_url: str, prefix: str, tmp: Path) -> tuple[Services, World]:
+    """The example CCR installed under ``prefix`` on the test's own Redis server: roots,
+    rosters and a token for everyone (the hub under test serves it from another process)."""
+    services = build_services(Settings(redis_url=redis_url, key_prefix=prefix,
+                                       ccr_dir=EXAMPLE, data_dir=tmp / "var"))
+    world = make_world(services.ccr, int(time.time()))
+    await install_world(world, services)
+    return services, world

@@ -22,13 +22,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from hub.build import build_services
-from hub.config import Settings
-from hub.sandbox import install_world, make_world
-
 from .conftest import CANARY
 from .harness import (
-    EXAMPLE,
     Api,
     HubProcess,
     Ledger,
@@ -36,6 +31,7 @@ from .harness import (
     Smtp,
     Submission,
     hub_env,
+    installed_world,
     seal_many,
     serve,
 )
@@ -112,10 +108,7 @@ async def wait_until_settled(store, seconds: float = 20.0) -> None:
 async def test_ten_times_the_normal_load_keeps_its_latency_budget_and_loses_nothing(
         redis_server: RedisProcess, tmp_path: Path) -> None:
     prefix = f"load-{uuid.uuid4().hex[:8]}"
-    services = build_services(Settings(redis_url=redis_server.url, key_prefix=prefix,
-                                       ccr_dir=EXAMPLE, data_dir=tmp_path / "var"))
-    world = make_world(services.ccr, int(time.time()))
-    await install_world(world, services)
+    services, world = await installed_world(redis_server.url, prefix, tmp_path)
     smtp = Smtp()
     env = hub_env(redis_server.url, prefix, tmp_path, HUB_SMTP_PORT=str(smtp.port),
                   HUB_NOTICE_LIMIT_PERSON="100000", HUB_NOTICE_LIMIT_AGENCY="100000")

@@ -14,17 +14,13 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from hub.build import build_services
-from hub.config import Settings
-from hub.sandbox import install_world, make_world
-
 from .conftest import CANARY
 from .harness import (
-    EXAMPLE,
     Api,
     Ledger,
     RedisProcess,
     hub_env,
+    installed_world,
     seal_many,
     serve,
     submit_all,
@@ -49,10 +45,7 @@ async def kill_during(redis_server: RedisProcess, ledger: Ledger) -> None:
 async def test_redis_killed_under_load_loses_no_acknowledged_referral(
         redis_server: RedisProcess, tmp_path: Path) -> None:
     prefix = f"kill-{uuid.uuid4().hex[:8]}"
-    services = build_services(Settings(redis_url=redis_server.url, key_prefix=prefix,
-                                       ccr_dir=EXAMPLE, data_dir=tmp_path / "var"))
-    world = make_world(services.ccr, int(time.time()))
-    await install_world(world, services)
+    services, world = await installed_world(redis_server.url, prefix, tmp_path)
     subs = seal_many(world, REFERRALS, CANARY)
     server, url = serve(hub_env(redis_server.url, prefix, tmp_path, HUB_MODE="production"),
                         tmp_path)

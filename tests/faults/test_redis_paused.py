@@ -14,17 +14,13 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from hub.build import build_services
-from hub.config import Settings
-from hub.sandbox import install_world, make_world
-
 from .conftest import CANARY
 from .harness import (
-    EXAMPLE,
     Api,
     Ledger,
     RedisProcess,
     hub_env,
+    installed_world,
     seal_many,
     serve,
     submit,
@@ -56,10 +52,7 @@ async def probe(api: Api, before, fresh) -> list[tuple[int, dict, float]]:
 async def test_a_paused_redis_gets_fast_503s_and_nothing_half_written(
         redis_server: RedisProcess, tmp_path: Path) -> None:
     prefix = f"pause-{uuid.uuid4().hex[:8]}"
-    services = build_services(Settings(redis_url=redis_server.url, key_prefix=prefix,
-                                       ccr_dir=EXAMPLE, data_dir=tmp_path / "var"))
-    world = make_world(services.ccr, int(time.time()))
-    await install_world(world, services)
+    services, world = await installed_world(redis_server.url, prefix, tmp_path)
     server, url = serve(hub_env(redis_server.url, prefix, tmp_path), tmp_path)
     ledger = Ledger()
     before, load, fresh, after = (seal_many(world, n, CANARY) for n in (4, 60, 4, 4))
