@@ -5,7 +5,6 @@ published, a token for everyone."""
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -21,21 +20,13 @@ from hub.config import Settings
 from hub.sandbox import World, install_world, make_world
 from hub.store import Store
 from hub.web.app import create_app
+from tests.support.live import redis_for_module
 
 
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
-    url = os.environ.get("HUB_REDIS_URL")
-    if url:
+    with redis_for_module() as url:
         yield url
-        return
-    from hub.embedded import start_embedded
-
-    server = start_embedded(None, durable=False)
-    try:
-        yield server.connection_url
-    finally:
-        server.stop()
 
 
 @pytest.fixture

@@ -108,8 +108,8 @@ async def _stop(live: LiveHub, runner: web.AppRunner) -> None:
 
 @contextmanager
 def redis_for_module() -> Iterator[str]:
-    """HUB_REDIS_URL when set (each live hub keeps to its own key prefix), else an embedded
-    Valkey of its own, as tests/conftest.py does for the session."""
+    """HUB_REDIS_URL when set (each test keeps to its own key prefix), else an embedded
+    Valkey of its own (tests/conftest.py's session Redis, and modules that need their own)."""
     url = os.environ.get("HUB_REDIS_URL")
     if url:
         yield url
