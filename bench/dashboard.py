@@ -53,7 +53,8 @@ from hub.config import Settings
 from hub.embedded import start_embedded
 from hub.models import Consent, HistoryEvent, Referral, Status
 from hub.routing.deadlines import DeadlineCalculator
-from hub.sandbox import install_world, make_world
+from hub.sandbox import World, install_world, make_world
+from hub.services.principal import Principal
 from hub.store.keys import Keys
 from hub.store.referrals import ReferralStore
 from hub.store.scripts import Scripts
@@ -175,10 +176,13 @@ class Loader:
         self.planner = services.referrals._timers  # the planner the submit path uses
         self.deadlines = DeadlineCalculator(services.ccr)
         self.stamps: dict[str, tuple[int, bytes]] = {}
+        self.senders: dict[str, Principal] = {}
 
-    async def prepare(self, destinations: set[str]) -> None:
-        for agency in destinations:
+    async def prepare(self, every: list[Route], world: World) -> None:
+        for agency in {r.destination for r in every}:
             self.stamps[agency], _ = await self.services.directory.routing_roster(agency)
+        for agency in {r.sender for r in every}:
+            self.senders[agency] = world.first(agency, "sender").principal()
 
     def referral(self, plan: Plan) -> Referral:
         r, now, at = plan.route, self.now, plan.submitted_at
@@ -186,7 +190,8 @@ class Loader:
                           method="written", documented_by="bench",
                           expires_at=int(now) + 60 * int(DAY))
         return Referral(id=os.urandom(16).hex(), status=Status.REQUESTED, generation=1,
-                        sender_agency=r.sender, sender_person="bench", destination=r.destination,
+                        sender_agency=r.sender, sender_person=self.senders[r.sender].person,
+                        destination=r.destination,
                         type=r.type, urgency=r.urgency, created_at=int(at),
                         expires_at=int(now) + 60 * int(DAY), submitted_at=at, updated_at=at,
                         header_hash="00" * 32, envelope_digest="00" * 32, consent=consent,
@@ -201,7 +206,8 @@ class Loader:
             HistoryEvent(at=plan.submitted_at, actor="bench", action="submitted",
                          to_status=Status.REQUESTED), deadlines,
             services.auditor.event(None, "bench.load", referral=referral.id),
-            roster=self.stamps[referral.destination], timer_fields=fields)
+            roster=self.stamps[referral.destination],
+            token_id=self.senders[referral.sender_agency].token_id, timer_fields=fields)
         assert result == "created", result
         for to, at, extra in plan.steps:
             changes, timer_fields = self.planner.on_transition(referral, to, at)
@@ -331,7 +337,7 @@ async def fill(redis_url: str, args: argparse.Namespace, data: Path) -> tuple[st
         plans = [plan_open(rand.choice(every), now, rand) for _ in range(args.open)]
         plans += [plan_closed(rand.choice(every), now, rand) for _ in range(args.open // 10)]
         loader = Loader(services, now)
-        await loader.prepare({r.destination for r in every})
+        await loader.prepare(every, world)
         log(f"loading {args.open} open and {args.open // 10} closed referrals")
         started = time.perf_counter()
         await loader.load(plans)

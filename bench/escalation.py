@@ -35,6 +35,7 @@ from hub.escalation.ticker import INTERVAL
 from hub.models import Consent, HistoryEvent, Referral, Status
 from hub.notify.email import message_id
 from hub.sandbox import install_world, make_world
+from hub.services.principal import Principal
 
 from .submit import free_port, log, percentile
 
@@ -65,7 +66,8 @@ def referral(rid: str, submitted_at: float, now: float) -> Referral:
                     consent=consent, ack_due_at=submitted_at + 7200)
 
 
-async def load(services, count: int, due: int, seconds: float) -> tuple[list[str], float]:
+async def load(services, sender: Principal, count: int, due: int, seconds: float
+               ) -> tuple[list[str], float]:
     """N open referrals straight into the store: first those due after the run, then the
     ``due`` ones, whose first rungs fall due spread over ``seconds`` once workers are up.
     Returns those and when the first falls due."""
@@ -80,7 +82,7 @@ async def load(services, count: int, due: int, seconds: float) -> tuple[list[str
         await services.store.referrals.create(
             r, b"\0" * 512, HistoryEvent(at=now, actor="bench", action="submitted"), deadlines,
             services.auditor.event(None, "bench.load", referral=rid), roster=stamp,
-            timer_fields=fields)
+            token_id=sender.token_id, timer_fields=fields)
         return rid
 
     async def batches(times: list[float]) -> list[str]:
@@ -161,11 +163,13 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
     services = build_services(settings)
     workers: list[subprocess.Popen] = []
     try:
-        await install_world(make_world(services.ccr, int(time.time())), services)
+        world = make_world(services.ccr, int(time.time()))
+        await install_world(world, services)
         log(f"timer-only baseline: {args.due} entries over {args.seconds:.0f} s")
         baseline = await timer_only(services, args.due, args.seconds)
         log(f"loading {args.open} open referrals ({args.due} fall due in the run)")
-        firing, start = await load(services, args.open, args.due, args.seconds)
+        nurse = world.members["mercy-nurse-1"].principal()
+        firing, start = await load(services, nurse, args.open, args.due, args.seconds)
         env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
         env.update(HUB_REDIS_URL=server.connection_url, HUB_KEY_PREFIX=PREFIX,
                    HUB_CCR_DIR=str(ROOT / "config" / "example"),

@@ -43,7 +43,9 @@ class Member:
     token: str = ""
 
     def principal(self) -> Principal:
-        return Principal(self.person, self.agency, self.roles, "test")
+        """As the hub knows this member once its token is issued (install_world)."""
+        token_id = self.token.split("_")[1] if self.token else ""
+        return Principal(self.person, self.agency, self.roles, token_id)
 
     @property
     def auth(self) -> dict[str, str]:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from hub.clock import Clock
 from hub.crypto import EnvelopeError, Header, Kind, parse_header
 from hub.crypto.envelope import CLOCK_SKEW
-from hub.errors import Conflict, Forbidden, NotFound, Unprocessable
+from hub.errors import Conflict, Forbidden, NotFound, TokenRevoked, Unprocessable
 from hub.models import URGENCY_NAMES, AuditEvent, Consent, HistoryEvent, Referral, Status
 from hub.routing.deadlines import DeadlineCalculator
 from hub.store import Store
@@ -98,7 +98,10 @@ class ReferralService:
                 deadlines,
                 self._audit.event(who, "referral.submit", referral=referral.id,
                                   request_id=request_id),
-                roster=routed[0], timer_fields=timer_fields)
+                roster=routed[0], token_id=who.token_id, timer_fields=timer_fields)
+            if result == "token_revoked":
+                raise TokenRevoked("this API token has been revoked; ask your agency admin "
+                                   "for a new one")
             if result != "roster_changed":
                 return result
         raise Conflict(f"{referral.destination} published a new roster while this was being "

@@ -61,11 +61,11 @@ class ReferralStore:
 
     async def create(self, referral: Referral, envelope: bytes, history: HistoryEvent,
                      deadlines: DeadlineChanges, audit: AuditEvent,
-                     roster: tuple[int, bytes], timer_fields: dict[str, str] | None = None
-                     ) -> str:
-        """'created', 'exists' (same bytes under the same id), 'conflict', or
+                     roster: tuple[int, bytes], token_id: str,
+                     timer_fields: dict[str, str] | None = None) -> str:
+        """'created', 'exists' (same bytes under the same id), 'conflict',
         'roster_changed' when the destination's (roster version, root) is no longer
-        ``roster``."""
+        ``roster``, or 'token_revoked' when ``token_id`` no longer stands for the sender."""
         k, rid = self._k, referral.id
         fields = referral.model_dump(exclude_none=True, mode="json")
         fields["consent"] = referral.consent
@@ -76,11 +76,11 @@ class ReferralStore:
                   k.outbox(referral.sender_agency), k.by_status(referral.status), k.deadlines(),
                   k.audit(), k.roster(referral.destination), k.root(referral.destination),
                   k.obligations(), k.cards(), *self._tally_keys(referral),
-                  k.obligations_of(referral.destination)],
+                  k.obligations_of(referral.destination), k.token(token_id)],
             args=[referral.envelope_digest, envelope, to_fields(fields), dumps(history),
                   referral.submitted_at, rid, json.dumps(_pairs(deadlines.add)), dumps(audit),
                   roster[0], roster[1], json.dumps(_pairs(deadlines.due)), card(referral),
-                  tally.to_json()])
+                  tally.to_json(), referral.sender_person])
         return result.decode()
 
     def _tally_keys(self, referral: Referral) -> list[str]:

@@ -10,7 +10,7 @@ import time
 
 from aiohttp import web
 
-from hub.errors import Forbidden, HubError, Unavailable
+from hub.errors import Forbidden, HubError, TokenRevoked, Unavailable
 from hub.logs import request_id_var
 from hub.store import TRANSIENT_ERRORS
 
@@ -90,15 +90,23 @@ def client_address(request: web.Request) -> str:
 @web.middleware
 async def authenticate(request: web.Request, handler) -> web.StreamResponse:
     route = _route(request)
-    if route is not None and route.auth:
-        header = request.headers.get("Authorization", "")
-        if not header and SESSION_COOKIE in request.cookies:
-            request[PRINCIPAL] = await _session_principal(request)
-            return await handler(request)
-        token = header[7:].strip() if header.startswith("Bearer ") else None
-        request[PRINCIPAL] = await request.app[SERVICES].tokens.authenticate(
-            token, client_address(request))
-    return await handler(request)
+    if route is None or not route.auth:
+        return await handler(request)
+    request[PRINCIPAL] = await _principal(request, route)
+    try:
+        return await handler(request)
+    except TokenRevoked:  # revoked since it was verified: refused like any failed sign-in
+        await request.app[SERVICES].tokens.refuse_revoked(client_address(request),
+                                                          request[PRINCIPAL].token_id)
+
+
+async def _principal(request: web.Request, route: Route):
+    header = request.headers.get("Authorization", "")
+    if not header and SESSION_COOKIE in request.cookies:
+        return await _session_principal(request)
+    token = header[7:].strip() if header.startswith("Bearer ") else None
+    return await request.app[SERVICES].tokens.authenticate(
+        token, client_address(request), rechecked_by_write=route.token_rechecked)
 
 
 async def _session_principal(request: web.Request):

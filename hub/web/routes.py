@@ -27,6 +27,7 @@ class Route:
     response: type[BaseModel] | None = None
     auth: bool = True
     audited: bool = False  # the service writes this route's audit event itself
+    token_rechecked: bool = False  # the write refuses a revoked token in its atomic step
     octets_in: bool = False
     octets_out: bool = False
     ok: int = 200
@@ -47,7 +48,7 @@ ROUTES: tuple[Route, ...] = (
       response=s.RosterView, audited=True, ok=201),
     R("POST", "/v1/referrals", referrals.submit, "referral.submit",
       "Submit a sealed referral with its consent metadata", body=s.SubmitReferral,
-      response=s.ReferralView, audited=True, ok=201),
+      response=s.ReferralView, audited=True, token_rechecked=True, ok=201),
     R("GET", "/v1/inbox", referrals.inbox, "referral.inbox",
       "Referrals sent to your agency (?status=a,b&offset=&limit=)", response=s.ReferralList),
     R("GET", "/v1/outbox", referrals.outbox, "referral.outbox",

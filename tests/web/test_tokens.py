@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import asyncio
 
+from hub.services.tokens import TokenService
 from tests.support.redis_scan import dump_values
+
+DEST, TYPE = "harbor-house", "discharge-handoff"
 
 
 async def test_token_secret_is_never_stored(hub) -> None:
@@ -42,3 +45,34 @@ async def test_revoked_token_stops_working_at_once(hub) -> None:
     assert (await hub.client.get("/v1/outbox", headers=nurse.auth)).status == 200
     assert await hub.services.tokens.revoke(nurse.token.split("_")[1])
     assert (await hub.client.get("/v1/outbox", headers=nurse.auth)).status == 401
+
+
+async def _records(hub) -> dict[bytes, bytes]:
+    """Everything but the audit intake and the failed sign-in counters."""
+    keys = hub.store.keys
+    return {k: v for k, v in (await dump_values(hub.store.redis, keys.prefix)).items()
+            if k != keys.audit().encode() and b":authfail:" not in k}
+
+
+async def _submit(hub, nurse):
+    sealed = hub.world.seal_referral(nurse, DEST, TYPE, b"{}")
+    return await hub.client.post("/v1/referrals", json=hub.world.submit_body(sealed, DEST, TYPE),
+                                 headers=nurse.auth)
+
+
+async def test_a_token_revoked_by_another_process_cannot_submit_though_remembered(hub) -> None:
+    """Submitting may authenticate a token from the process's memory; the write itself
+    refuses one that the CLI (another process, with its own memory) revoked since."""
+    nurse = hub.world.first("mercy-hospital", "sender")
+    assert (await _submit(hub, nurse)).status == 201  # now remembered by this process
+    cli = TokenService(store=hub.store, clock=hub.clock, ccr=hub.services.ccr,
+                       auditor=hub.services.auditor)
+    assert await cli.revoke(nurse.token.split("_")[1])
+    before = await _records(hub)
+    r = await _submit(hub, nurse)
+    assert r.status == 401
+    assert "revoked" in (await r.json())["error"]["message"]
+    assert await _records(hub) == before
+    assert [e.outcome for e in await hub.store.audit.events() if e.action == "auth"] == \
+        ["denied"]
+    assert (await _submit(hub, nurse)).status == 401  # forgotten: refused at sign-in now

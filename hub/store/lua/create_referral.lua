@@ -5,12 +5,19 @@
 -- or root changed since, nothing is written and the service verifies again.
 -- The queue's indexes (what it owes by when, its routing card) and the receiving agency's
 -- figures are written in the same step.
+-- The sender's API token must still stand (the web layer may have authenticated it from
+-- memory): a token revoked since is refused here, and nothing is written.
 -- KEYS: ref, envelope, history, inbox, outbox, status index, deadlines, audit, roster, root,
---       obligations, cards, figures, ack times, open counts, the destination's obligations
+--       obligations, cards, figures, ack times, open counts, the destination's obligations,
+--       the sender's token
 -- ARGV: envelope digest, envelope bytes, fields (JSON object of strings), history event,
 --       index score, referral id, deadlines (JSON list of [score, member]), audit event,
 --       roster version, root public key, obligations (JSON list of [score, member]),
---       card, tally (JSON {agency, counts = {field = n}, open = n, ack = seconds?})
+--       card, tally (JSON {agency, counts = {field = n}, open = n, ack = seconds?}),
+--       the sender (the person the token must belong to)
+if redis.call('HGET', KEYS[17], 'person') ~= ARGV[14] then
+  return 'token_revoked'
+end
 if redis.call('HGET', KEYS[9], 'version') ~= ARGV[9] or redis.call('GET', KEYS[10]) ~= ARGV[10] then
   return 'roster_changed'
 end
