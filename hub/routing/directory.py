@@ -7,6 +7,7 @@ from __future__ import annotations
 import tomllib
 import zoneinfo
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -152,11 +153,23 @@ class Ccr(Model):
     policies: tuple[DeadlinePolicy, ...]
     agreements: tuple[SharingAgreement, ...]
 
+    @cached_property
+    def _agencies(self) -> dict[str, Agency]:
+        return {a.id: a for a in self.agencies}
+
+    @cached_property
+    def _people(self) -> dict[str, Person]:
+        return {p.id: p for p in self.people}
+
+    @cached_property
+    def _policies(self) -> dict[tuple[str, str], DeadlinePolicy]:
+        return {(p.type, p.urgency): p for p in reversed(self.policies)}  # the first wins
+
     def find_agency(self, agency_id: str) -> Agency | None:
-        return next((a for a in self.agencies if a.id == agency_id), None)
+        return self._agencies.get(agency_id)
 
     def find_person(self, person_id: str) -> Person | None:
-        return next((p for p in self.people if p.id == person_id), None)
+        return self._people.get(person_id)
 
     def people_of(self, agency_id: str) -> tuple[Person, ...]:
         return tuple(p for p in self.people if p.agency == agency_id)
@@ -170,8 +183,7 @@ class Ccr(Model):
                      and a.to_agency == to_agency and referral_type in a.types), None)
 
     def policy(self, referral_type: str, urgency: str) -> DeadlinePolicy | None:
-        return next((p for p in self.policies
-                     if p.type == referral_type and p.urgency == urgency), None)
+        return self._policies.get((referral_type, urgency))
 
 
 FILES = (("agencies.toml", "agency", Agency), ("people.toml", "person", Person),

@@ -13,7 +13,7 @@ from hub.models import AuditEvent, Consent, HistoryEvent, Referral, Status
 from .codec import dumps, referral_from_hash, to_fields
 from .keys import Keys
 from .scripts import Scripts
-from .tallies import on_change, on_create
+from .tallies import Tally, on_change, on_create
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ class ReferralStore:
             keys=[k.referral(rid), k.envelope(rid), k.history(rid), k.inbox(referral.destination),
                   k.outbox(referral.sender_agency), k.by_status(referral.status), k.deadlines(),
                   k.audit(), k.roster(referral.destination), k.root(referral.destination),
-                  k.obligations(), k.cards(), *self._tally_keys(referral),
+                  k.obligations(), k.cards(), *self._tally_keys(tally),
                   k.obligations_of(referral.destination), k.token(token_id)],
             args=[referral.envelope_digest, envelope, to_fields(fields), dumps(history),
                   referral.submitted_at, rid, json.dumps(_pairs(deadlines.add)), dumps(audit),
@@ -83,10 +83,10 @@ class ReferralStore:
                   tally.to_json(), referral.sender_person])
         return result.decode()
 
-    def _tally_keys(self, referral: Referral) -> list[str]:
-        day = on_create(referral).day
-        return [self._k.figures(referral.destination, day),
-                self._k.ack_times(referral.destination, day), self._k.open_counts()]
+    def _tally_keys(self, tally: Tally) -> list[str]:
+        k = self._k
+        return [k.figures(tally.agency, tally.day), k.ack_times(tally.agency, tally.day),
+                k.open_counts()]
 
     async def get(self, rid: str) -> Referral | None:
         raw = await self._r.hgetall(self._k.referral(rid))
@@ -123,13 +123,13 @@ class ReferralStore:
                          history: HistoryEvent, deadlines: DeadlineChanges,
                          audit: AuditEvent) -> TransitionResult:
         k, rid = self._k, referral.id
+        tally = on_change(referral, to, history.at, history.code)
         status, value = await self._s.transition(
             keys=[k.referral(rid), k.history(rid), k.by_status(referral.status), k.by_status(to),
                   k.deadlines(), k.audit(), k.inflight(k.deadlines()), k.obligations(),
-                  *self._tally_keys(referral), k.obligations_of(referral.destination)],
+                  *self._tally_keys(tally), k.obligations_of(referral.destination)],
             args=[referral.status, to, to_fields(fields), dumps(history), referral.submitted_at,
-                  rid, deadlines.to_json(), dumps(audit),
-                  on_change(referral, to, history.at, history.code).to_json()])
+                  rid, deadlines.to_json(), dumps(audit), tally.to_json()])
         if status == b"ok":
             return TransitionResult(True, to, int(value))
         return TransitionResult(False, value.decode() or None)
@@ -142,15 +142,16 @@ class ReferralStore:
         timers and ``obligations``, content and the notice step in one step
         (lua/end_consent.lua)."""
         k, rid = self._k, referral.id
+        tally = on_change(referral, to, history.at)
         status, value = await self._s.end_consent(
             keys=[k.referral(rid), k.history(rid), k.by_status(referral.status),
                   k.by_status(to or referral.status), k.deadlines(),
                   k.inflight(k.deadlines()), k.audit(), k.envelope(rid), k.replies(rid),
-                  k.attachments(rid), k.obligations(), *self._tally_keys(referral),
+                  k.attachments(rid), k.obligations(), *self._tally_keys(tally),
                   k.obligations_of(referral.destination)],
             args=[referral.status, to or "", to_fields(fields), dumps(history),
                   referral.submitted_at, rid, dumps(audit), notify_at, notify_member or "",
-                  json.dumps(list(obligations)), on_change(referral, to, history.at).to_json()])
+                  json.dumps(list(obligations)), tally.to_json()])
         if status == b"ok":
             return TransitionResult(True, to or referral.status, int(value))
         return TransitionResult(False, value.decode() or None)

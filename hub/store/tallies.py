@@ -7,17 +7,24 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from hub.models import OPEN_STATUSES, Referral, Status
 
 RECEIVED, ACKED, IN_TIME, CLOSED, COMPLETED = ("received", "acked", "acked_in_time", "closed",
                                                "completed")
 DECLINED = "declined:"  # + the reason code
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def day_of(at: float) -> str:
-    return datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%d")
+    return _day(int(at // 86400))
+
+
+@lru_cache(maxsize=64)
+def _day(days_since_epoch: int) -> str:
+    return (EPOCH + timedelta(days=days_since_epoch)).strftime("%Y-%m-%d")
 
 
 @dataclass(frozen=True)
