@@ -162,6 +162,15 @@ class Ccr(Model):
         return {p.id: p for p in self.people}
 
     @cached_property
+    def _types(self) -> dict[str, ReferralType]:
+        return {t.code: t for t in reversed(self.referral_types)}  # the first wins
+
+    @cached_property
+    def _agreements(self) -> dict[tuple[str, str, str], SharingAgreement]:
+        return {(a.from_agency, a.to_agency, t): a for a in reversed(self.agreements)
+                for t in a.types}
+
+    @cached_property
     def _policies(self) -> dict[tuple[str, str], DeadlinePolicy]:
         return {(p.type, p.urgency): p for p in reversed(self.policies)}  # the first wins
 
@@ -175,12 +184,11 @@ class Ccr(Model):
         return tuple(p for p in self.people if p.agency == agency_id)
 
     def referral_type(self, code: str) -> ReferralType | None:
-        return next((t for t in self.referral_types if t.code == code), None)
+        return self._types.get(code)
 
     def agreement(self, from_agency: str, to_agency: str,
                   referral_type: str) -> SharingAgreement | None:
-        return next((a for a in self.agreements if a.from_agency == from_agency
-                     and a.to_agency == to_agency and referral_type in a.types), None)
+        return self._agreements.get((from_agency, to_agency, referral_type))
 
     def policy(self, referral_type: str, urgency: str) -> DeadlinePolicy | None:
         return self._policies.get((referral_type, urgency))

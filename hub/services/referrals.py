@@ -66,10 +66,9 @@ class ReferralService:
         self._check_route(who, header, now)
         self._consent.check_release(consent, destination=header.destination,
                                     referral_type=header.referral_type, now=now)
-        referral = self._new_referral(who, header, envelope, consent, now)
-        ack_due = self._deadlines.ack_due(referral.type, referral.urgency, referral.destination,
-                                          now)
-        referral = referral.model_copy(update={"ack_due_at": ack_due})
+        ack_due = self._deadlines.ack_due(header.referral_type, URGENCY_NAMES[header.urgency],
+                                          header.destination, now)
+        referral = self._new_referral(who, header, envelope, consent, now, ack_due)
         result = await self._create(who, referral, envelope, request_id)
         if result == "created":
             return referral, True
@@ -126,14 +125,14 @@ class ReferralService:
 
     @staticmethod
     def _new_referral(who: Principal, header: Header, envelope: bytes, consent: Consent,
-                      now: float) -> Referral:
+                      now: float, ack_due: float | None) -> Referral:
         return Referral(
             id=header.envelope_id.hex(), status=Status.REQUESTED, generation=1,
             sender_agency=who.agency, sender_person=who.person, destination=header.destination,
             type=header.referral_type, urgency=URGENCY_NAMES[header.urgency],
             created_at=header.created_at, expires_at=header.expires_at, submitted_at=now,
             updated_at=now, header_hash=header.hash.hex(), envelope_digest=digest(envelope),
-            consent=consent)
+            consent=consent, ack_due_at=ack_due)
 
     async def get(self, who: Principal, rid: str) -> Referral:
         return require_visible(who, await self._store.referrals.get(rid), rid)

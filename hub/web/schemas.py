@@ -128,10 +128,11 @@ class ReferralView(Body):
 
     @classmethod
     def of(cls, r: Referral) -> ReferralView:
-        fields = r.model_dump(include=set(cls.model_fields) - {"consent_expires_at",
-                                                                 "share_outcome"})
-        return cls(**fields, consent_expires_at=r.consent.expires_at,
+        return cls(**r.model_dump(include=_FROM_REFERRAL), consent_expires_at=r.consent.expires_at,
                    share_outcome=r.consent.share_outcome)
+
+
+_FROM_REFERRAL = frozenset(ReferralView.model_fields) - {"consent_expires_at", "share_outcome"}
 
 
 class ReferralList(Body):
