@@ -74,7 +74,7 @@ def validated(model: type[M], data: object) -> M:
 
 
 def respond(model: BaseModel, status: int = 200) -> web.Response:
-    return web.Response(body=model.model_dump_json(), status=status,
+    return web.Response(body=model.model_dump_json().encode(), status=status,
                         content_type="application/json")
 
 
