@@ -24,6 +24,7 @@ from hub.crypto import (
     SignedRoster,
     TrustStore,
     Urgency,
+    VerifiedRoster,
     certify_device,
     make_roster,
     seal,
@@ -59,6 +60,8 @@ class World:
     roots: dict[str, AgencyRoot] = field(default_factory=dict)
     rosters: dict[str, SignedRoster] = field(default_factory=dict)
     members: dict[str, Member] = field(default_factory=dict)
+    _verified: dict[tuple[str, int], tuple[SignedRoster, bytes, VerifiedRoster]] = field(
+        default_factory=dict, repr=False)
 
     def first(self, agency: str, role: str) -> Member:
         return next(m for m in self.members.values() if m.agency == agency and role in m.roles)
@@ -70,11 +73,22 @@ class World:
             store.accept_roster(agency, self.rosters[agency], now or self.now)
         return store
 
+    def roster(self, agency: str, now: int) -> VerifiedRoster:
+        """``agency``'s current roster as a sender verifies it, remembered while it stands."""
+        signed, root = self.rosters[agency], self.roots[agency].public
+        kept = self._verified.get((agency, now))
+        if kept is None or kept[:2] != (signed, root):
+            store = TrustStore()
+            store.pin(agency, root)
+            store.accept_roster(agency, signed, now)
+            kept = self._verified[agency, now] = (signed, root, store.roster(agency, now))
+        return kept[2]
+
     def seal_referral(self, sender: Member, destination: str, referral_type: str,
                       content: bytes, *, urgency: Urgency = Urgency.URGENT, now: int | None = None,
                       attachments: tuple[bytes, ...] = (), lifetime: int = 30 * 86400) -> Sealed:
         now = now or self.now
-        roster = self.trust(now).roster(destination, now)
+        roster = self.roster(destination, now)
         return seal(content, sender=sender.device, recipients=roster.recipients(referral_type, now),
                     destination=destination, referral_type=referral_type, urgency=urgency,
                     now=now, lifetime=lifetime, attachments=attachments)
@@ -82,7 +96,7 @@ class World:
     def seal_reply(self, author: Member, thread: bytes, destination: str, referral_type: str,
                    content: bytes, *, now: int | None = None) -> Sealed:
         now = now or self.now
-        roster = self.trust(now).roster(destination, now)
+        roster = self.roster(destination, now)
         return seal(content, sender=author.device, recipients=roster.recipients(referral_type, now),
                     destination=destination, referral_type=referral_type,
                     urgency=Urgency.ROUTINE, now=now, lifetime=30 * 86400, kind=Kind.REPLY,
