@@ -10,6 +10,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from .access import AccessStore
 from .audit import AuditStore
+from .connection import redis_at
 from .directory import DirectoryStore
 from .flood import FloodStore
 from .keys import Keys
@@ -69,6 +70,4 @@ class Store:
 def connect(url: str, prefix: str = "ccr", *, timeout: float = 3.0) -> Store:
     """A store on the Redis at ``url``. A command that gets no answer within ``timeout``
     seconds (a stalled server) raises a TRANSIENT_ERRORS error instead of waiting on."""
-    redis = Redis.from_url(url, socket_connect_timeout=min(2.0, timeout),
-                           socket_timeout=timeout, health_check_interval=30)
-    return Store.open(redis, prefix)
+    return Store.open(redis_at(url, timeout=timeout), prefix)

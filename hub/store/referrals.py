@@ -77,8 +77,7 @@ class ReferralStore:
                   k.audit(), k.roster(referral.destination), k.root(referral.destination),
                   k.obligations(), k.cards(), *self._tally_keys(tally),
                   k.obligations_of(referral.destination), k.token(token_id)],
-            args=[referral.envelope_digest, memoryview(envelope),  # sent as is, not copied
-                  to_fields(fields), dumps(history),
+            args=[referral.envelope_digest, envelope, to_fields(fields), dumps(history),
                   referral.submitted_at, rid, json.dumps(_pairs(deadlines.add)), dumps(audit),
                   roster[0], roster[1], json.dumps(_pairs(deadlines.due)), card(referral),
                   tally.to_json(), referral.sender_person])
