@@ -20,7 +20,7 @@ from .settings import settings_from
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from hub.web.app import create_app
+    from hub.web.app import create_app, serving
 
     settings = settings_from(args)
     if settings.redis_url is None:
@@ -32,11 +32,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
             raise Problem("--with-worker runs in one process; leave out --processes")
         from .prefork import serve_forked
 
-        return serve_forked(lambda: create_app(settings), settings.host, settings.port,
-                            args.processes)
+        return serve_forked(lambda: serving(create_app(settings)), settings.host,
+                            settings.port, args.processes)
     stop = _worker_beside(settings) if args.with_worker else None
     try:
-        web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+        web.run_app(serving(create_app(settings)), host=settings.host, port=settings.port,
+                    print=None)
     finally:
         if stop is not None:
             stop()
@@ -68,7 +69,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     tokens, then the worker and the web server together."""
     from hub.embedded import start_embedded
     from hub.mailsink import start_mail_sink
-    from hub.web.app import create_app
+    from hub.web.app import create_app, serving
 
     settings = settings_from(args)
     setup_logging(settings.log_level)
@@ -83,7 +84,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         tokens = asyncio.run(_demo_tokens(settings))
         _welcome(settings, tokens)
-        web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+        web.run_app(serving(create_app(settings)), host=settings.host, port=settings.port,
+                    print=None)
     finally:
         worker.terminate()
         worker.wait(10)

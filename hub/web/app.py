@@ -3,6 +3,7 @@ opened and closed in cleanup_ctx, one error middleware."""
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 
@@ -56,6 +57,21 @@ def create_app(settings: Settings, services: Services | None = None) -> web.Appl
     add_routes(app)
     setup_pages(app)
     app.on_response_prepare.append(_security_headers)
+    return app
+
+
+def serving(app: web.Application) -> web.Application:
+    """``app`` as a server process runs it: once it has started, everything loaded so far
+    (modules, models, templates, the CCR, the services: some 70,000 objects that live as
+    long as the process) is moved out of the garbage collector's sight. A full collection
+    then takes microseconds instead of some 30 ms that every request in flight would wait
+    out. (Tests build apps without it, so their process collects as usual.)"""
+
+    async def settle_heap(app: web.Application) -> None:
+        gc.collect()
+        gc.freeze()
+
+    app.on_startup.append(settle_heap)  # after the services open (cleanup_ctx runs first)
     return app
 
 
