@@ -1,10 +1,12 @@
-"""Turning domain records into Redis values and back: strings in, validated models out."""
+"""Turning domain records into Redis values and back: strings in, validated models out.
+The JSON the Lua scripts decode is written by orjson (a tenth of json.dumps's time on the
+submit path; the scripts' cjson reads it the same)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 
+import orjson
 from pydantic import BaseModel
 
 from hub.models import Consent, Referral
@@ -14,14 +16,19 @@ def dumps(model: BaseModel) -> str:
     return model.model_dump_json(exclude_none=True)
 
 
-def to_fields(values: Mapping[str, object]) -> str:
+def packed(value: object) -> bytes:
+    """``value`` as JSON, for a Lua script to decode."""
+    return orjson.dumps(value)
+
+
+def to_fields(values: Mapping[str, object]) -> bytes:
     """A JSON object of strings, the form the Lua scripts HSET."""
     out = {}
     for key, value in values.items():
         if value is None:
             continue
         out[key] = value.model_dump_json() if isinstance(value, BaseModel) else str(value)
-    return json.dumps(out)
+    return packed(out)
 
 
 def referral_from_hash(raw: Mapping[bytes, bytes]) -> Referral:

@@ -3,13 +3,11 @@ the referral is still waiting at the generation the step was decided on."""
 
 from __future__ import annotations
 
-import json
-
 from redis.asyncio import Redis
 
 from hub.models import AuditEvent
 
-from .codec import dumps
+from .codec import dumps, packed
 from .keys import Keys
 from .scripts import Scripts
 
@@ -32,7 +30,7 @@ class NoticeStore:
         result = await self._s.claim_notice(
             keys=[k.referral(rid), k.notice(nid), k.notices_of(rid), k.deliveries(), k.audit(),
                   k.inflight(k.deliveries())],
-            args=[generation, json.dumps(list(statuses)), json.dumps(fields), deliver_at, nid,
+            args=[generation, packed(list(statuses)), packed(fields), deliver_at, nid,
                   dumps(audit), now, now + lease])
         return result.decode()
 

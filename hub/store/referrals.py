@@ -3,14 +3,13 @@ indexes, its deadline entry and its audit event change together or not at all.""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
 from hub.models import AuditEvent, Consent, HistoryEvent, Referral, Status
 
-from .codec import dumps, referral_from_hash, to_fields
+from .codec import dumps, packed, referral_from_hash, to_fields
 from .keys import Keys
 from .scripts import Scripts
 from .tallies import Tally, on_change, on_create
@@ -35,9 +34,9 @@ class DeadlineChanges:
     add: tuple[Deadline, ...] = ()
     due: tuple[Deadline, ...] = ()
 
-    def to_json(self) -> str:
-        return json.dumps({"remove": list(self.remove), "add": _pairs(self.add),
-                           "due": _pairs(self.due)})
+    def to_json(self) -> bytes:
+        return packed({"remove": list(self.remove), "add": _pairs(self.add),
+                       "due": _pairs(self.due)})
 
 
 def card(referral: Referral) -> str:
@@ -78,8 +77,8 @@ class ReferralStore:
                   k.obligations(), k.cards(), *self._tally_keys(tally),
                   k.obligations_of(referral.destination), k.token(token_id)],
             args=[referral.envelope_digest, envelope, to_fields(fields), dumps(history),
-                  referral.submitted_at, rid, json.dumps(_pairs(deadlines.add)), dumps(audit),
-                  roster[0], roster[1], json.dumps(_pairs(deadlines.due)), card(referral),
+                  referral.submitted_at, rid, packed(_pairs(deadlines.add)), dumps(audit),
+                  roster[0], roster[1], packed(_pairs(deadlines.due)), card(referral),
                   tally.to_json(), referral.sender_person])
         return result.decode()
 
@@ -151,7 +150,7 @@ class ReferralStore:
                   k.obligations_of(referral.destination)],
             args=[referral.status, to or "", to_fields(fields), dumps(history),
                   referral.submitted_at, rid, dumps(audit), notify_at, notify_member or "",
-                  json.dumps(list(obligations)), tally.to_json()])
+                  packed(list(obligations)), tally.to_json()])
         if status == b"ok":
             return TransitionResult(True, to or referral.status, int(value))
         return TransitionResult(False, value.decode() or None)

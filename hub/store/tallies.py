@@ -5,12 +5,13 @@ each agency has open now. Pure arithmetic over the referral; the Lua scripts app
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from hub.models import OPEN_STATUSES, Referral, Status
+
+from .codec import packed
 
 RECEIVED, ACKED, IN_TIME, CLOSED, COMPLETED = ("received", "acked", "acked_in_time", "closed",
                                                "completed")
@@ -35,12 +36,12 @@ class Tally:
     ack_seconds: float | None = None
     open: int = 0
 
-    def to_json(self) -> str:
+    def to_json(self) -> bytes:
         doc: dict[str, object] = {"agency": self.agency, "counts": self.counts,
                                   "open": self.open}
         if self.ack_seconds is not None:
             doc["ack"] = f"{self.ack_seconds:.3f}"
-        return json.dumps(doc)
+        return packed(doc)
 
 
 def on_create(referral: Referral) -> Tally:
