@@ -48,7 +48,8 @@ BASELINES = {("escalation", "p50_ms"): "baseline_timer_only_p50_ms",
 # What a run was asked to do rather than what it measured: shown once per bench.
 PARAMETERS = {"quick", "open", "due", "workers", "seconds", "clients", "requests",
               "audit_sealer", "durability", "hub_processes", "closed", "owed_past",
-              "owed_24h", "owed_later"}
+              "owed_24h", "owed_later", "rounds", "round_seconds", "round_ratios", "driver",
+              "forked_processes", "forked_round_ratios"}
 COMPARE = {"<=": lambda value, target: value <= target,
            ">=": lambda value, target: value >= target}
 

@@ -7,7 +7,7 @@ little CPU from the servers), else from Python's aiohttp client (`--driver pytho
 two are measured in alternating rounds (3 of 2 s with --quick, else 5 of 4 s): requests per
 second are the mean over the rounds, latencies the median of the rounds' percentiles.
 
-    python -m bench.submit [--quick] [--processes N] [--driver wrk|python]
+    python -m bench.submit [--quick] [--processes N] [--forked N] [--driver wrk|python]
 
 Prints progress to stderr and one JSON object as the last line of stdout.
 """
@@ -39,7 +39,7 @@ from hub.sandbox import install_world, make_world
 ROOT = Path(__file__).resolve().parents[1]
 DEST, TYPE = "harbor-house", "discharge-handoff"
 BODY = os.urandom(4096)
-MAX_RPS = 5000  # sealed bodies prepared per second of the hub's rounds
+MAX_RPS = 4000  # sealed bodies prepared per second of each hub round
 
 
 def free_port() -> int:
@@ -133,69 +133,98 @@ def percentile(values: list[float], q: float) -> float:
             if len(values) > 1 else 0.0)
 
 
-async def alternate(args: argparse.Namespace, base_url: str, hub_url: str, bodies: list[bytes],
-                    headers: dict[str, str]) -> tuple[list[tuple], list[tuple]]:
-    """Both servers warmed up, then measured in turn, ``args.rounds`` times, so that drift in
-    the machine (the disk's fsync times above all) falls on both alike. Each of the hub's
-    rounds posts bodies it has not seen: a repeat would take the cheaper 'existing' path."""
-    warm, fresh = bodies[: args.clients * 4], bodies[args.clients * 4:]
-    for url in (base_url, hub_url):
-        await drive(url, warm, headers, args.clients, 5)
-    share = len(fresh) // args.rounds
-    base, hub = [], []
+async def alternate(args: argparse.Namespace, urls: dict[str, str], bodies: list[bytes],
+                    headers: dict[str, str]) -> dict[str, list[tuple[float, float, float]]]:
+    """Every server warmed up, then each measured in turn, ``args.rounds`` times, so that
+    drift in the machine (the disk's fsync times above all) falls on all alike. Every hub
+    round posts bodies no hub has seen (a repeat would take the cheaper 'existing' path);
+    the baseline stores whatever it is sent."""
+    warm, fresh = bodies[: len(urls) * args.clients * 4], bodies[len(urls) * args.clients * 4:]
+    for url, batch in zip(urls.values(), _split(warm, len(urls)), strict=True):
+        await drive(url, batch, headers, args.clients, 5)
+    batches = iter(_split(fresh, (len(urls) - 1) * args.rounds))
+    results: dict[str, list[tuple[float, float, float]]] = {name: [] for name in urls}
     for i in range(args.rounds):
-        base.append(await measure(args, base_url, fresh, headers))
-        hub.append(await measure(args, hub_url, fresh[i * share:(i + 1) * share], headers))
-        log(f"round {i + 1}: baseline {base[-1][0]:.0f} requests/s, hub {hub[-1][0]:.0f}")
-    return base, hub
+        for name, url in urls.items():
+            batch = fresh if name == "baseline" else next(batches)  # the baseline keeps none
+            results[name].append(await measure(args, url, batch, headers))
+            if results[name][-1][0] * args.seconds >= len(batch):
+                raise RuntimeError(f"{name} ran out of fresh bodies; raise MAX_RPS")
+        log(f"round {i + 1}: " + ", ".join(f"{name} {rounds[-1][0]:.0f} requests/s"
+                                           for name, rounds in results.items()))
+    return results
+
+
+def _split(items: list, parts: int) -> list[list]:
+    size = len(items) // parts
+    return [items[i * size:(i + 1) * size] for i in range(parts)]
+
+
+def summary(rounds: list[tuple[float, float, float]],
+            base: list[tuple[float, float, float]]) -> dict[str, object]:
+    """Requests per second (the rounds' mean) and its ratio to the baseline's, and the
+    median of the rounds' p50 and p99."""
+    rps = statistics.fmean(r[0] for r in rounds)
+    return {"rps": round(rps, 1), "ratio": round(rps / statistics.fmean(b[0] for b in base), 3),
+            "p50_ms": round(statistics.median(r[1] for r in rounds), 2),
+            "p99_ms": round(statistics.median(r[2] for r in rounds), 2),
+            "round_ratios": [round(r[0] / b[0], 3) for r, b in zip(rounds, base, strict=True)]}
 
 
 async def run(args: argparse.Namespace) -> dict[str, object]:
     data = Path(tempfile.mkdtemp(prefix="bench-submit-"))
     server = start_embedded(data, durable=True)
+    procs: list[subprocess.Popen] = []
     try:
         bodies, headers = await prepare(server.connection_url, args.requests)
-        base_port, hub_port = free_port(), free_port()
         env = {"HUB_REDIS_URL": server.connection_url, "HUB_LOG_LEVEL": "WARNING"}
-        baseline = start(["-m", "bench.baseline_server", str(base_port)], env, base_port)
         hub_env = {**env, "HUB_CCR_DIR": str(ROOT / "config" / "example"),
                    "HUB_DATA_DIR": str(data / "var")}
-        server_proc = start(["-m", "hub.cli", "serve", "--port", str(hub_port),
-                             "--processes", str(args.processes)], hub_env, hub_port)
+        urls = {}
+        port = free_port()
+        procs.append(start(["-m", "bench.baseline_server", str(port)], env, port))
+        urls["baseline"] = f"http://127.0.0.1:{port}/"
+        for name, processes in (("hub", args.processes), ("forked", args.forked)):
+            if processes:
+                port = free_port()
+                procs.append(start(["-m", "hub.cli", "serve", "--port", str(port),
+                                    "--processes", str(processes)], hub_env, port))
+                urls[name] = f"http://127.0.0.1:{port}/v1/referrals"
         sealing = ["audit", "seal", "--follow"] if args.sealer else ["audit", "seal"]
-        sealer = subprocess.Popen([sys.executable, "-m", "hub.cli", *sealing],
-                                  env={**os.environ, **hub_env}, cwd=ROOT,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            base, hub = await alternate(args, f"http://127.0.0.1:{base_port}/",
-                                        f"http://127.0.0.1:{hub_port}/v1/referrals", bodies,
-                                        headers)
-            sealed = await sealed_count(server.connection_url)
-        finally:
-            for proc in (baseline, server_proc, sealer):
-                proc.terminate()
-                proc.wait(10)
+        procs.append(subprocess.Popen([sys.executable, "-m", "hub.cli", *sealing],
+                                      env={**os.environ, **hub_env}, cwd=ROOT,
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        results = await alternate(args, urls, bodies, headers)
+        sealed = await sealed_count(server.connection_url)
     finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait(10)
         server.stop()
-    rps = statistics.fmean
-    return {"hub_rps": round(rps(r[0] for r in hub), 1),
-            "baseline_rps": round(rps(r[0] for r in base), 1),
-            "ratio": round(rps(r[0] for r in hub) / rps(r[0] for r in base), 3),
-            "p50_ms": round(statistics.median(r[1] for r in hub), 2),
-            "p99_ms": round(statistics.median(r[2] for r in hub), 2),
-            "baseline_p50_ms": round(statistics.median(r[1] for r in base), 2),
-            "baseline_p99_ms": round(statistics.median(r[2] for r in base), 2),
-            "round_ratios": [round(h[0] / b[0], 3) for b, h in zip(base, hub, strict=True)],
-            "rounds": args.rounds, "round_seconds": args.seconds, "driver": args.driver,
-            "clients": args.clients, "hub_processes": args.processes,
-            "audit_sealer": args.sealer, "audit_sealed": sealed,
-            "targets": {"ratio": 0.5, "p99_ms": 30},
-            "durability": "appendonly yes, appendfsync always", "quick": args.quick}
+    base = results["baseline"]
+    hub = summary(results["hub"], base)
+    out: dict[str, object] = {
+        "hub_rps": hub["rps"], "baseline_rps": round(statistics.fmean(b[0] for b in base), 1),
+        "ratio": hub["ratio"], "p50_ms": hub["p50_ms"], "p99_ms": hub["p99_ms"],
+        "baseline_p50_ms": round(statistics.median(b[1] for b in base), 2),
+        "baseline_p99_ms": round(statistics.median(b[2] for b in base), 2),
+        "round_ratios": hub["round_ratios"]}
+    if "forked" in results:
+        forked = summary(results["forked"], base)
+        out |= {f"forked_{k}": v for k, v in forked.items()}
+    return out | {
+        "rounds": args.rounds, "round_seconds": args.seconds, "driver": args.driver,
+        "clients": args.clients, "hub_processes": args.processes,
+        "forked_processes": args.forked, "audit_sealer": args.sealer, "audit_sealed": sealed,
+        "targets": {"ratio": 0.5, "p99_ms": 30},
+        "durability": "appendonly yes, appendfsync always", "quick": args.quick}
 
 
 def main(argv: list[str] | None = None) -> dict[str, object]:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--quick", action="store_true", help="a short run (under 45 s)")
+    p.add_argument("--tiny", action="store_true",
+                   help="a smoke run for the tests: one round of one second")
     p.add_argument("--clients", type=int, default=64)
     p.add_argument("--driver", choices=("wrk", "python"),
                    default="wrk" if wrk.available() else "python",
@@ -203,11 +232,16 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
                    "default when installed, or Python's aiohttp client")
     p.add_argument("--processes", type=int, default=1,
                    help="hub server processes sharing the port (the baseline has one)")
+    p.add_argument("--forked", type=int, default=0, metavar="N",
+                   help="also measure `hub serve --processes N` in the same rounds (the "
+                   "forked_* figures)")
     p.add_argument("--no-sealer", dest="sealer", action="store_false",
                    help="do not run the audit log's sealer beside the hub (to see its cost)")
     args = p.parse_args(argv)
-    args.rounds, args.seconds = (3, 2.0) if args.quick else (5, 4.0)
-    args.requests = args.clients * 4 + args.rounds * int(args.seconds) * MAX_RPS
+    args.rounds, args.seconds = (1, 1.0) if args.tiny else (3, 2.0) if args.quick else (5, 4.0)
+    servers = 2 + bool(args.forked)
+    args.requests = (servers * args.clients * 4
+                     + (servers - 1) * args.rounds * int(args.seconds) * MAX_RPS)
     result = asyncio.run(run(args))
     print(json.dumps(result))
     return result
