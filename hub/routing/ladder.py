@@ -37,7 +37,6 @@ class Rung:
         json.dumps would write, without its cost on the submit path."""
         return f'{{"step": {self.step}, "round": {self.round}, "base": {float(self.base)!r}}}'
 
-
     @staticmethod
     def parse(timer: str, state: str, due: float) -> Rung:
         doc = json.loads(state)

@@ -1,5 +1,5 @@
 """Turning domain records into Redis values and back: strings in, validated models out.
-The JSON the Lua scripts decode is written by orjson (a tenth of json.dumps's time on the
+The JSON the Lua scripts decode is written by orjson (in a tenth of json.dumps's time on the
 submit path; the scripts' cjson reads it the same)."""
 
 from __future__ import annotations
