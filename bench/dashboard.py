@@ -46,7 +46,6 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 from redis.asyncio import Redis
-from redis.commands.core import AsyncScript
 
 from hub.build import build_services
 from hub.config import Settings
@@ -57,7 +56,7 @@ from hub.sandbox import World, install_world, make_world
 from hub.services.principal import Principal
 from hub.store.keys import Keys
 from hub.store.referrals import ReferralStore
-from hub.store.scripts import Scripts
+from hub.store.scripts import Script, Scripts
 
 from .submit import free_port, log, start
 
@@ -136,7 +135,7 @@ class Pipelined:
     def __init__(self, redis: Redis, scripts: Scripts):
         self._redis = redis
         self._scripts = scripts
-        self._pending: list[tuple[AsyncScript, list, list, asyncio.Future]] = []
+        self._pending: list[tuple[Script, list, list, asyncio.Future]] = []
 
     def __getattr__(self, name: str):
         script = getattr(self._scripts, name)

@@ -97,3 +97,11 @@ async def test_reject_records_the_reason_code(hub) -> None:
     r = await hub.client.post(f"/v1/referrals/{rid}/reject", json={"reason": "because"},
                               headers=point.auth)
     assert r.status == 422
+
+
+async def test_a_redis_that_forgot_its_scripts_is_taught_them_again(hub) -> None:
+    """After SCRIPT FLUSH (or a restart), the next state change loads its script again
+    instead of failing."""
+    await hub.store.redis.script_flush()
+    _, rid = await _submitted(hub)
+    assert (await hub.store.referrals.get(rid)).status == "requested"
