@@ -61,15 +61,18 @@ def create_app(settings: Settings, services: Services | None = None) -> web.Appl
 
 
 def serving(app: web.Application) -> web.Application:
-    """``app`` as a server process runs it: once it has started, everything loaded so far
+    """``app`` as a server process runs it. Once it has started, everything loaded so far
     (modules, models, templates, the CCR, the services: some 70,000 objects that live as
-    long as the process) is moved out of the garbage collector's sight. A full collection
-    then takes microseconds instead of some 30 ms that every request in flight would wait
-    out. (Tests build apps without it, so their process collects as usual.)"""
+    long as the process) is moved out of the garbage collector's sight, so a full collection
+    takes microseconds instead of some 30 ms that every request in flight would wait out;
+    and the youngest generation is collected every 20,000 allocations instead of 700, as a
+    request makes thousands. (Tests build apps without it: their process collects as
+    usual.)"""
 
     async def settle_heap(app: web.Application) -> None:
         gc.collect()
         gc.freeze()
+        gc.set_threshold(20_000, 20, 20)
 
     app.on_startup.append(settle_heap)  # after the services open (cleanup_ctx runs first)
     return app
