@@ -4,8 +4,8 @@ authentication, and the audit event every request leaves."""
 from __future__ import annotations
 
 import logging
+import random
 import re
-import secrets
 import time
 
 from aiohttp import web
@@ -34,13 +34,15 @@ _HTTP_CODES = {404: ("not_found", "no such endpoint; see /v1/openapi.json"),
                413: ("payload_too_large", "the body is over the size limit")}
 
 
+# A request id ties log lines and audit events together; it is no secret (a client may send
+# its own), so it comes from `random` (reseeded in each forked process), not a syscall.
 _REQUEST_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
 
 
 @web.middleware
 async def errors(request: web.Request, handler) -> web.StreamResponse:
     rid = request.headers.get("X-Request-Id", "")
-    rid = rid if _REQUEST_ID.fullmatch(rid) else secrets.token_hex(8)
+    rid = rid if _REQUEST_ID.fullmatch(rid) else f"{random.getrandbits(64):016x}"
     request[REQUEST_ID] = rid
     token = request_id_var.set(rid)
     try:
