@@ -48,7 +48,7 @@ async def prepare_demo(services: Services, data_dir: Path, url: str
     if ready.exists() and await services.directory.root(first) is not None:
         return [(p.name, (p / "token").read_text().strip())
                 for p in sorted(homes(data_dir).iterdir())]
-    world = make_world(services.ccr, int(time.time()))
+    world = make_world(services.ccr, int(services.clock.now()))
     for agency, root in world.roots.items():
         await services.directory.replace_root(agency, root.public, by="hub-run")
         admin = next(m for m in world.members.values()

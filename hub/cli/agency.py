@@ -7,10 +7,10 @@ from __future__ import annotations
 import argparse
 import base64
 import json
-import time
 from pathlib import Path
 
 from hub.client.rosters import escalation_groups, roster_people
+from hub.clock import SystemClock
 from hub.crypto import (
     AgencyRoot,
     export_agency_root,
@@ -71,7 +71,7 @@ def cmd_approve(args: argparse.Namespace) -> int:
             from None
     if fields["agency"] != args.agency:
         raise Problem(f"that device is for {fields['agency']}, not {args.agency}")
-    now = int(time.time())
+    now = int(SystemClock().now())
     cert = issue_certificate(
         root, agency=fields["agency"], person=fields["person"],
         device_id=bytes.fromhex(fields["device_id"]),
@@ -103,7 +103,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
         async with api_session() as api:
             listed = {a.id: a for a in await api.agencies()}
             version = (listed[args.agency].roster_version or 0) + 1
-            now = int(time.time())
+            now = int(SystemClock().now())
             signed = make_roster(root, agency=args.agency, version=version, issued_at=now - 60,
                                  expires_at=now + args.days * 86400,
                                  people=roster_people(ccr, args.agency), devices=certs,

@@ -8,10 +8,10 @@ from __future__ import annotations
 import base64
 import json
 import os
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from hub.clock import SystemClock
 from hub.crypto import (
     DeviceIdentity,
     SignedRoster,
@@ -95,7 +95,7 @@ class Home:
         for agency, signed in doc["rosters"].items():
             roster = SignedRoster.from_json(signed)
             try:
-                store.accept_roster(agency, roster, int(time.time()))
+                store.accept_roster(agency, roster, int(SystemClock().now()))
             except TrustError:  # expired or re-keyed: fetched again from the hub
                 continue
         return store

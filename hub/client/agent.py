@@ -4,10 +4,10 @@ signs receipts. Keys never leave it; the hub sees sealed bytes and metadata only
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from hub.clock import SystemClock
 from hub.crypto import (
     DeviceIdentity,
     Kind,
@@ -58,7 +58,7 @@ class Agent:
     api: HubApi
     device: DeviceIdentity
     trust: TrustStore
-    clock: Callable[[], float] = time.time
+    clock: Callable[[], float] = SystemClock().now
 
     def _now(self) -> int:
         return int(self.clock())
@@ -153,7 +153,7 @@ def consent_for(destination: str, referral_type: str, *, documented_by: str,
                 now: int | None = None) -> Consent:
     """Consent metadata for one destination and referral type, given now.
     ``share_outcome``: the survivor agreed that the sender learns how it ended."""
-    now = int(time.time()) if now is None else now
+    now = int(SystemClock().now()) if now is None else now
     return Consent(agency=destination, purposes=(referral_type,), given_at=now - 1,
                    method=method, documented_by=documented_by, expires_at=now + days * 86400,
                    share_outcome=share_outcome)
