@@ -9,20 +9,16 @@ import threading
 from collections.abc import Callable
 from functools import partial
 
-from redis import Redis
 from rq import Queue, SimpleWorker
 from rq.timeouts import TimerDeathPenalty
 
 from hub.config import Settings
 from hub.escalation import runtime
+from hub.store.connection import jobs_redis_at
 
 
 def queue_name(settings: Settings) -> str:
     return f"{settings.key_prefix}-jobs"
-
-
-def queue_for(settings: Settings, connection: Redis) -> Queue:
-    return Queue(queue_name(settings), connection=connection)
 
 
 def _tick_forever(settings: Settings, queue: Queue, stop: threading.Event) -> None:
@@ -54,33 +50,32 @@ def _seal_forever(settings: Settings, stop: threading.Event) -> None:
     asyncio.run(go())
 
 
-def _prepare(settings: Settings) -> tuple[Redis, Queue, threading.Event, list[threading.Thread]]:
+def _prepare(settings: Settings) -> tuple[Queue, threading.Event, list[threading.Thread]]:
     """This process's engine for ``settings``, the queue, and the ticker and sealer
     threads (not started) with the event that stops them."""
     if settings.redis_url is None:
         raise ValueError("no Redis URL: set HUB_REDIS_URL or use 'hub run'")
     runtime.install(partial(runtime.engine_from_settings, settings))
-    connection = Redis.from_url(settings.redis_url)
-    queue = queue_for(settings, connection)
+    queue = Queue(queue_name(settings), connection=jobs_redis_at(settings.redis_url))
     stop = threading.Event()
     threads = [threading.Thread(target=_tick_forever, args=(settings, queue, stop),
                                 name="ticker", daemon=True),
                threading.Thread(target=_seal_forever, args=(settings, stop), name="sealer",
                                 daemon=True)]
-    return connection, queue, stop, threads
+    return queue, stop, threads
 
 
 def run_worker(settings: Settings, *, burst: bool = False, ticker: bool = True) -> bool:
     """Work the queue until stopped (or, with ``burst``, until it is empty). Unless
     ``ticker`` is off, a ticker thread claims due timers for the whole time."""
-    connection, queue, stop, threads = _prepare(settings)
+    queue, stop, threads = _prepare(settings)
     ticking = ticker and not burst
     for thread in threads if ticking else ():
         thread.start()
     try:
         # Jobs run in this process (no fork per job), so they share one engine: its Redis
         # connection, verified rosters and mail and SMS sessions outlive a single job.
-        return SimpleWorker([queue], connection=connection).work(burst=burst)
+        return SimpleWorker([queue], connection=queue.connection).work(burst=burst)
     finally:
         stop.set()
         for thread in threads if ticking else ():
@@ -108,8 +103,8 @@ class ThreadWorker(SimpleWorker):
 def start_beside_server(settings: Settings) -> Callable[[], None]:
     """Dev mode (`hub serve --with-worker`): the worker and the ticker on threads of this
     process. Returns the function that stops them."""
-    connection, queue, stop, threads = _prepare(settings)
-    worker = ThreadWorker([queue], connection=connection)
+    queue, stop, threads = _prepare(settings)
+    worker = ThreadWorker([queue], connection=queue.connection)
     threads.append(threading.Thread(target=worker.work, name="worker", daemon=True))
     for thread in threads:
         thread.start()
@@ -120,6 +115,6 @@ def start_beside_server(settings: Settings) -> Callable[[], None]:
         for thread in threads:
             thread.join(5)
         runtime.reset()
-        connection.close()
+        queue.connection.close()
 
     return halt

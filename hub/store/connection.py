@@ -1,10 +1,12 @@
 """How the store connects to Redis: redis-py's asyncio client, with commands packed by
 hiredis. redis-py's synchronous connections already pack with hiredis when it is installed
 (its HiredisRespSerializer); its asyncio ones pack in Python, which was a sixth of the
-submit path's time in the hub. The bytes on the wire are the same."""
+submit path's time in the hub. The bytes on the wire are the same. RQ, which runs the
+background jobs, takes a synchronous client of its own."""
 
 from __future__ import annotations
 
+import redis
 from redis.asyncio import ConnectionPool, Redis
 from redis.asyncio.connection import Connection, SSLConnection, UnixDomainSocketConnection
 from redis.connection import HiredisRespSerializer
@@ -28,3 +30,8 @@ def redis_at(url: str, *, timeout: float) -> Redis:
                                    socket_timeout=timeout, health_check_interval=30)
     pool.connection_class = _PACKING[pool.connection_class]
     return Redis.from_pool(pool)  # the client owns the pool: aclose() closes it
+
+
+def jobs_redis_at(url: str) -> redis.Redis:
+    """The synchronous client RQ's queue and workers run on."""
+    return redis.Redis.from_url(url)
