@@ -131,6 +131,28 @@ class Rig:
         return await self.run_due()
 
 
+def engine_factory(hub, settings: Settings, smtp_port: int, gateway_url: str, *,
+                   sms_timeout: float = 2):
+    """The engine each job runs on: the hub's store prefix and fake clock, the rig's SMTP
+    server and SMS gateway."""
+
+    @asynccontextmanager
+    async def engine():
+        store = connect(settings.redis_url, settings.key_prefix)
+        services = build_services(settings, store=store, clock=hub.clock, ccr=hub.services.ccr)
+        text = WebhookSms(f"{gateway_url}/sms", "gateway-token", timeout=sms_timeout)
+        channels = {"email": EmailChannel("127.0.0.1", smtp_port, sender="hub@example.org",
+                                          timeout=2), "sms": text}
+        try:
+            yield services.engine(channels, BASE_URL)
+        finally:
+            await text.close()
+            await channels["email"].close()
+            await services.close()
+
+    return engine
+
+
 @pytest.fixture
 async def rig(hub, redis_url: str) -> AsyncIterator[Rig]:
     mail = Mailbox()
@@ -142,22 +164,7 @@ async def rig(hub, redis_url: str) -> AsyncIterator[Rig]:
     gateway = ThreadedServer(app)
     prefix = hub.store.keys.prefix
     settings = Settings(redis_url=redis_url, key_prefix=prefix)
-
-    @asynccontextmanager
-    async def engine():
-        store = connect(redis_url, prefix)
-        services = build_services(settings, store=store, clock=hub.clock,
-                                  ccr=hub.services.ccr)
-        text = WebhookSms(f"{gateway.url}/sms", "gateway-token", timeout=2)
-        channels = {"email": EmailChannel("127.0.0.1", smtp.port, sender="hub@example.org",
-                                          timeout=2), "sms": text}
-        try:
-            yield services.engine(channels, BASE_URL)
-        finally:
-            await text.close()
-            await services.close()
-
-    runtime.install(engine)
+    runtime.install(engine_factory(hub, settings, smtp.port, gateway.url))
     connection = Redis.from_url(redis_url)
     queue = Queue(f"{prefix}-jobs", connection=connection)
     ticker = Ticker(hub.store, hub.clock, queue, hub.services.ladder, lease=60)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,15 +21,13 @@ from hub.clock import FakeClock
 from hub.config import Settings
 from hub.escalation import runtime
 from hub.escalation.ticker import Ticker
-from hub.notify.email import EmailChannel
-from hub.notify.sms import WebhookSms
 from hub.sandbox import install_world, make_world
 from hub.store import connect
 from hub.web.app import create_app
 
 from ..conftest import Hub
-from ..escalation.conftest import ThreadedServer
-from .harness import BASE_URL, EXAMPLE, Api, FlakyGateway, Ledger, RedisProcess, Smtp
+from ..escalation.conftest import ThreadedServer, engine_factory
+from .harness import EXAMPLE, Api, FlakyGateway, Ledger, RedisProcess, Smtp
 from .invariants import Evidence
 
 CANARY = f"CANARY-Jane-Roe-{uuid.uuid4().hex[:8]}"
@@ -147,27 +144,6 @@ class Rig:
                         logs=["\n".join(self.log.lines)], server=self.server)
 
 
-def engine_factory(hub: Hub, settings: Settings, smtp: Smtp, gateway_url: str):
-    """The engine each job runs on: the hub's store prefix and fake clock, the rig's SMTP
-    server and SMS gateway."""
-
-    @asynccontextmanager
-    async def engine():
-        store = connect(settings.redis_url, settings.key_prefix)
-        services = build_services(settings, store=store, clock=hub.clock, ccr=hub.services.ccr)
-        text = WebhookSms(f"{gateway_url}/sms", "gateway-token", timeout=SMS_TIMEOUT)
-        channels = {"email": EmailChannel("127.0.0.1", smtp.port, sender="hub@example.org",
-                                          timeout=2), "sms": text}
-        try:
-            yield services.engine(channels, BASE_URL)
-        finally:
-            await text.close()
-            await channels["email"].close()
-            await services.close()
-
-    return engine
-
-
 @pytest.fixture
 async def rig(fault_hub: Hub, redis_server: RedisProcess, hub_log: LogLines,
               tmp_path: Path) -> AsyncIterator[Rig]:
@@ -177,7 +153,8 @@ async def rig(fault_hub: Hub, redis_server: RedisProcess, hub_log: LogLines,
     gateway = ThreadedServer(sms.app())
     settings = Settings(redis_url=redis_server.url, key_prefix=hub.store.keys.prefix,
                         ccr_dir=EXAMPLE, data_dir=tmp_path / "var")
-    runtime.install(engine_factory(hub, settings, smtp, gateway.url))
+    runtime.install(engine_factory(hub, settings, smtp.port, gateway.url,
+                                   sms_timeout=SMS_TIMEOUT))
     connection = Redis.from_url(redis_server.url)
     queue = Queue(f"{hub.store.keys.prefix}-jobs", connection=connection)
     ticker = Ticker(hub.store, hub.clock, queue, hub.services.ladder, lease=60)
