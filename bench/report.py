@@ -49,7 +49,7 @@ BASELINES = {("escalation", "p50_ms"): "baseline_timer_only_p50_ms",
 PARAMETERS = {"quick", "open", "due", "workers", "seconds", "clients", "requests",
               "audit_sealer", "durability", "hub_processes", "closed", "owed_past",
               "owed_24h", "owed_later", "rounds", "round_seconds", "round_ratios", "driver",
-              "forked_processes", "forked_round_ratios"}
+              "forked_processes", "forked_round_ratios", "paced_rate"}
 COMPARE = {"<=": lambda value, target: value <= target,
            ">=": lambda value, target: value >= target}
 

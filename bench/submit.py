@@ -1,13 +1,20 @@
 """Submit throughput: `hub serve` against a baseline aiohttp handler that does one pipelined
 write of the same body plus one sorted-set add, on the same durable Redis (AOF, fsync
-always), each driven by the same 64 concurrent clients. The audit log's sealer runs beside
-the hub (`hub audit seal --follow`), as a worker would, so its cost is in the figure. The
-load comes from wrk when it is installed (Debian's `wrk`: C, so the load generator takes
+always; its automatic AOF rewrite is off, see hub/embedded.py), each driven by the same 64
+concurrent clients. The audit log's sealer runs beside the hub (`hub audit seal --follow`),
+as a worker would, so its cost is in the figure. The load comes from wrk when it is installed (Debian's `wrk`: C, so the load generator takes
 little CPU from the servers), else from Python's aiohttp client (`--driver python`). The
 two are measured in alternating rounds (3 of 2 s with --quick, else 5 of 4 s): requests per
 second are the mean over the rounds, latencies the median of the rounds' percentiles.
 
-    python -m bench.submit [--quick] [--processes N] [--forked N] [--driver wrk|python]
+Those 64 clients keep every server saturated (a closed loop), so their latencies are mostly
+queueing: 64 requests in flight at N requests/s wait 64/N s on average, whatever the
+server does. The paced figures (`paced_*`) show the latency a sender sees short of
+saturation instead: requests leave at a fixed rate (`--rate`, open loop, from Python's
+client) whether or not earlier ones were answered, and each counts from when it was due.
+
+    python -m bench.submit [--quick] [--rate N] [--processes N] [--forked N]
+                           [--driver wrk|python]
 
 Prints progress to stderr and one JSON object as the last line of stdout.
 """
@@ -96,6 +103,33 @@ async def drive(url: str, bodies: list[bytes], headers: dict[str, str], clients:
     return len(latencies) / elapsed, latencies
 
 
+async def paced(url: str, bodies: list[bytes], headers: dict[str, str], rate: float,
+                seconds: float) -> tuple[float, float, float]:
+    """Post one body every 1/``rate`` s for ``seconds`` (after a second that warms the
+    connections up and is not counted): the rate achieved, p50 and p99 (ms) from when each
+    request was due, so that a slow answer hides no later wait."""
+    warm, count = int(rate), int(rate * (seconds + 1))
+    if len(bodies) < count:
+        raise RuntimeError(f"{count} bodies needed for {seconds} s at {rate}/s")
+    loop = asyncio.get_running_loop()
+    latencies: list[float] = []
+
+    async def one(session: aiohttp.ClientSession, i: int, due: float) -> None:
+        await asyncio.sleep(due - loop.time())
+        async with session.post(url, data=bodies[i], headers=headers) as r:
+            await r.read()
+            if r.status not in (200, 201):
+                raise RuntimeError(f"{url} answered {r.status}")
+        if i >= warm:
+            latencies.append(loop.time() - due)
+
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+        start = loop.time() + 0.1
+        await asyncio.gather(*(one(session, i, start + i / rate) for i in range(count)))
+        elapsed = loop.time() - start - 1
+    return (len(latencies) / elapsed, percentile(latencies, 50), percentile(latencies, 99))
+
+
 def start(module: list[str], env: dict[str, str], port: int) -> subprocess.Popen:
     proc = subprocess.Popen([sys.executable, *module], env={**os.environ, **env}, cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -107,6 +141,20 @@ def start(module: list[str], env: dict[str, str], port: int) -> subprocess.Popen
             time.sleep(0.05)
     proc.kill()
     raise RuntimeError(f"{module} did not start: {proc.stderr.read().decode()[-2000:]}")
+
+
+async def sealer_caught_up(redis_url: str, timeout: float = 60) -> float:
+    """Wait until the sealer has sealed every audit event waiting; the seconds it took."""
+    services = build_services(Settings(redis_url=redis_url, ccr_dir=ROOT / "config" / "example"))
+    started = time.perf_counter()
+    try:
+        while await services.store.audit.intake((await services.store.audit.head()).id, 1):
+            if time.perf_counter() - started > timeout:
+                raise RuntimeError(f"the audit sealer did not catch up in {timeout} s")
+            await asyncio.sleep(0.1)
+        return time.perf_counter() - started
+    finally:
+        await services.close()
 
 
 async def sealed_count(redis_url: str) -> int:
@@ -155,6 +203,18 @@ async def alternate(args: argparse.Namespace, urls: dict[str, str], bodies: list
     return results
 
 
+async def pace_each(args: argparse.Namespace, urls: dict[str, str], bodies: list[bytes],
+                    headers: dict[str, str]) -> dict[str, tuple[float, float, float]]:
+    """Each server at ``args.rate`` requests/s, one after the other, hubs on fresh bodies."""
+    batches = iter(_split(bodies, len(urls) - 1))
+    results = {}
+    for name, url in urls.items():
+        batch = bodies if name == "baseline" else next(batches)
+        results[name] = await paced(url, batch, headers, args.rate, args.paced_seconds)
+        log(f"paced at {args.rate:g}/s: {name} p99 {results[name][2]:.1f} ms")
+    return results
+
+
 def _split(items: list, parts: int) -> list[list]:
     size = len(items) // parts
     return [items[i * size:(i + 1) * size] for i in range(parts)]
@@ -173,10 +233,11 @@ def summary(rounds: list[tuple[float, float, float]],
 
 async def run(args: argparse.Namespace) -> dict[str, object]:
     data = Path(tempfile.mkdtemp(prefix="bench-submit-"))
-    server = start_embedded(data, durable=True)
+    server = start_embedded(data, durable=True, compact=False)
     procs: list[subprocess.Popen] = []
     try:
-        bodies, headers = await prepare(server.connection_url, args.requests)
+        bodies, headers = await prepare(server.connection_url,
+                                        args.requests + args.paced_requests)
         env = {"HUB_REDIS_URL": server.connection_url, "HUB_LOG_LEVEL": "WARNING"}
         hub_env = {**env, "HUB_CCR_DIR": str(ROOT / "config" / "example"),
                    "HUB_DATA_DIR": str(data / "var")}
@@ -194,7 +255,10 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         procs.append(subprocess.Popen([sys.executable, "-m", "hub.cli", *sealing],
                                       env={**os.environ, **hub_env}, cwd=ROOT,
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        results = await alternate(args, urls, bodies, headers)
+        results = await alternate(args, urls, bodies[:args.requests], headers)
+        if args.sealer:  # the paced runs start with no backlog from the saturated ones
+            log(f"the sealer caught up in {await sealer_caught_up(server.connection_url):.1f} s")
+        paced_results = await pace_each(args, urls, bodies[args.requests:], headers)
         sealed = await sealed_count(server.connection_url)
     finally:
         for proc in procs:
@@ -209,15 +273,25 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         "baseline_p50_ms": round(statistics.median(b[1] for b in base), 2),
         "baseline_p99_ms": round(statistics.median(b[2] for b in base), 2),
         "round_ratios": hub["round_ratios"]}
+    out |= {"paced_rate": args.rate, **_paced("paced", paced_results["hub"]),
+            **_paced("baseline_paced", paced_results["baseline"])}
     if "forked" in results:
         forked = summary(results["forked"], base)
         out |= {f"forked_{k}": v for k, v in forked.items()}
+        out |= _paced("forked_paced", paced_results["forked"])
     return out | {
         "rounds": args.rounds, "round_seconds": args.seconds, "driver": args.driver,
         "clients": args.clients, "hub_processes": args.processes,
         "forked_processes": args.forked, "audit_sealer": args.sealer, "audit_sealed": sealed,
         "targets": {"ratio": 0.5, "p99_ms": 30},
-        "durability": "appendonly yes, appendfsync always", "quick": args.quick}
+        "durability": "appendonly yes, appendfsync always, no AOF rewrite during the run",
+        "quick": args.quick}
+
+
+def _paced(prefix: str, figures: tuple[float, float, float]) -> dict[str, float]:
+    rps, p50, p99 = figures
+    return {f"{prefix}_rps": round(rps, 1), f"{prefix}_p50_ms": round(p50, 2),
+            f"{prefix}_p99_ms": round(p99, 2)}
 
 
 def main(argv: list[str] | None = None) -> dict[str, object]:
@@ -235,13 +309,18 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     p.add_argument("--forked", type=int, default=0, metavar="N",
                    help="also measure `hub serve --processes N` in the same rounds (the "
                    "forked_* figures)")
+    p.add_argument("--rate", type=float, default=250,
+                   help="requests/s of the paced (open-loop) runs (default 250: 125 times the "
+                   "submissions of a state-wide hub's busiest minute, 2 a second)")
     p.add_argument("--no-sealer", dest="sealer", action="store_false",
                    help="do not run the audit log's sealer beside the hub (to see its cost)")
     args = p.parse_args(argv)
     args.rounds, args.seconds = (1, 1.0) if args.tiny else (3, 2.0) if args.quick else (5, 4.0)
+    args.paced_seconds = 1.0 if args.tiny else 2.0 if args.quick else 6.0
     servers = 2 + bool(args.forked)
     args.requests = (servers * args.clients * 4
                      + (servers - 1) * args.rounds * int(args.seconds) * MAX_RPS)
+    args.paced_requests = (servers - 1) * int(args.rate * (args.paced_seconds + 1))
     result = asyncio.run(run(args))
     print(json.dumps(result))
     return result

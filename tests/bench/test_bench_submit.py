@@ -1,5 +1,6 @@
 """The submit benchmark still runs end to end (a hub, a forked hub and the baseline on a
-durable embedded Valkey, measured in alternating rounds) and reports every figure."""
+durable embedded Valkey, measured in alternating rounds, then each at a fixed pace) and
+reports every figure."""
 
 import json
 
@@ -7,11 +8,14 @@ from bench.submit import main, summary
 
 
 def test_tiny_run_reports_each_server_beside_the_baseline(capsys):
-    main(["--tiny", "--driver", "python", "--clients", "8", "--forked", "2"])
+    main(["--tiny", "--driver", "python", "--clients", "8", "--forked", "2", "--rate", "40"])
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     for name in ("hub_rps", "baseline_rps", "forked_rps", "p50_ms", "p99_ms",
-                 "forked_p99_ms", "baseline_p99_ms"):
+                 "forked_p99_ms", "baseline_p99_ms", "paced_p99_ms", "baseline_paced_p99_ms",
+                 "forked_paced_p99_ms"):
         assert result[name] > 0, name
+    for prefix in ("paced", "baseline_paced", "forked_paced"):  # each kept up with the pace
+        assert 30 <= result[f"{prefix}_rps"] <= 41, prefix
     assert result["ratio"] == round(result["hub_rps"] / result["baseline_rps"], 3)
     assert len(result["round_ratios"]) == len(result["forked_round_ratios"]) == 1
     assert result["hub_processes"] == 1 and result["forked_processes"] == 2
