@@ -1,10 +1,17 @@
 """The Lua scripts behind every atomic state change, run by their SHA1 and loaded into
-Redis again whenever it has forgotten them (a restart, SCRIPT FLUSH)."""
+Redis again whenever it has forgotten them (a restart, SCRIPT FLUSH).
+
+Script calls made in the same turn of the event loop (several requests reaching their
+write at once) travel to Redis together: one pipeline, one round trip, instead of one
+each. Each script still runs atomically on its own and answers its own caller; only the
+trip is shared. On a busy hub this saves most of what a round trip costs in Python."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from importlib.resources import files
 
 from redis.asyncio import Redis
@@ -15,31 +22,101 @@ _NAMES = ("create_referral", "transition", "mark_receipt", "put_blob", "put_rost
           "take_send_slot", "seal_audit", "end_consent", "narrow_consent")
 
 
-class Script:
-    """One script: EVALSHA, and on NOSCRIPT, SCRIPT LOAD and EVALSHA again. (redis-py's
-    AsyncScript does the same through two more layers per call, a few per cent of the
-    submit path.) ``sha`` and ``script`` are what a redis-py pipeline loads scripts by."""
+@dataclass
+class _Call:
+    script: Script
+    keys: Sequence[object]
+    args: Sequence[object]
+    answer: asyncio.Future = field(repr=False)
 
-    def __init__(self, redis: Redis, script: str):
+
+class RoundTrips:
+    """Collects the script calls of one turn of the event loop and sends them together."""
+
+    def __init__(self, redis: Redis):
         self._redis = redis
+        self._waiting: list[_Call] = []
+        self._sending: set[asyncio.Task] = set()
+
+    def run(self, script: Script, keys: Sequence[object], args: Sequence[object]
+            ) -> asyncio.Future:
+        loop = asyncio.get_running_loop()
+        if not self._waiting:
+            loop.call_soon(self._send_waiting)
+        call = _Call(script, keys, args, loop.create_future())
+        self._waiting.append(call)
+        return call.answer
+
+    def _send_waiting(self) -> None:
+        calls, self._waiting = self._waiting, []
+        task = asyncio.get_running_loop().create_task(self._send(calls))
+        self._sending.add(task)
+        task.add_done_callback(self._sending.discard)
+
+    async def _send(self, calls: list[_Call], *, loaded: bool = False) -> None:
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for c in calls:
+                    pipe.execute_command("EVALSHA", c.script.sha, len(c.keys), *c.keys, *c.args)
+                answers = await pipe.execute(raise_on_error=False)
+        except asyncio.CancelledError:
+            _fail(calls, None)
+            raise
+        except Exception as error:  # the trip failed: every call on it failed alike
+            _fail(calls, error)
+            return
+        forgotten = []
+        for c, answer in zip(calls, answers, strict=True):
+            if isinstance(answer, NoScriptError) and not loaded:
+                forgotten.append(c)
+            elif isinstance(answer, Exception):  # an error reply: this call's alone
+                _fail([c], answer)
+            elif not c.answer.done():
+                c.answer.set_result(answer)
+        if forgotten:
+            await self._load_and_send(forgotten)
+
+    async def _load_and_send(self, calls: list[_Call]) -> None:
+        """Teach Redis the scripts it had forgotten, then send their calls again."""
+        try:
+            for script in {c.script.sha: c.script for c in calls}.values():
+                await self._redis.script_load(script.script)
+        except Exception as error:
+            _fail(calls, error)
+            return
+        await self._send(calls, loaded=True)
+
+
+def _fail(calls: list[_Call], error: Exception | None) -> None:
+    """Raise ``error`` to each caller still waiting (None: cancel them)."""
+    for c in calls:
+        if c.answer.done():
+            continue
+        if error is None:
+            c.answer.cancel()
+        else:
+            c.answer.set_exception(error)
+
+
+class Script:
+    """One script, run by its SHA1. ``sha`` and ``script`` are what a redis-py pipeline
+    loads scripts by."""
+
+    def __init__(self, trips: RoundTrips, script: str):
+        self._trips = trips
         self.script = script
         self.sha = hashlib.sha1(script.encode()).hexdigest()
 
     async def __call__(self, keys: Sequence[object] = (), args: Sequence[object] = ()) -> object:
-        try:
-            return await self._redis.execute_command("EVALSHA", self.sha, len(keys), *keys,
-                                                     *args)
-        except NoScriptError:
-            await self._redis.script_load(self.script)
-            return await self._redis.execute_command("EVALSHA", self.sha, len(keys), *keys,
-                                                     *args)
+        return await self._trips.run(self, keys, args)
 
 
 class Scripts:
     def __init__(self, redis: Redis):
         lua = files("hub.store") / "lua"
+        trips = RoundTrips(redis)
         for name in _NAMES:
-            setattr(self, name, Script(redis, (lua / f"{name}.lua").read_text()))
+            setattr(self, name, Script(trips, (lua / f"{name}.lua").read_text()))
 
     create_referral: Script
     transition: Script
