@@ -2,10 +2,11 @@
 write of the same body plus one sorted-set add, on the same durable Redis (AOF, fsync
 always; its automatic AOF rewrite is off, see hub/embedded.py), each driven by the same 64
 concurrent clients. The audit log's sealer runs beside the hub (`hub audit seal --follow`),
-as a worker would, so its cost is in the figure. The load comes from wrk when it is installed (Debian's `wrk`: C, so the load generator takes
-little CPU from the servers), else from Python's aiohttp client (`--driver python`). The
-two are measured in alternating rounds (3 of 2 s with --quick, else 5 of 4 s): requests per
-second are the mean over the rounds, latencies the median of the rounds' percentiles.
+as a worker would, so its cost is in the figure. The load comes from wrk when it is
+installed (Debian's `wrk`: C, so the load generator takes little CPU from the servers),
+else from Python's aiohttp client (`--driver python`). The two are measured in alternating
+rounds (3 of 2 s with --quick, else 5 of 4 s): requests per second are the mean over the
+rounds, latencies the median of the rounds' percentiles.
 
 Those 64 clients keep every server saturated (a closed loop), so their latencies are mostly
 queueing: 64 requests in flight at N requests/s wait 64/N s on average, whatever the

@@ -4,7 +4,7 @@ Redis again whenever it has forgotten them (a restart, SCRIPT FLUSH).
 Script calls made in the same turn of the event loop (several requests reaching their
 write at once) travel to Redis together: one pipeline, one round trip, instead of one
 each. Each script still runs atomically on its own and answers its own caller; only the
-trip is shared. On a busy hub this saves most of what a round trip costs in Python."""
+trip is shared. On a busy hub this halves what the round trips cost in Python."""
 
 from __future__ import annotations
 
