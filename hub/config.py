@@ -25,6 +25,13 @@ class Settings(BaseSettings):
                                  "Retry-After rather than hanging)")
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=1, le=65535)
+    metrics_host: str = Field("127.0.0.1", description="where /metrics (Prometheus) listens, "
+                              "apart from the API: loopback unless the scraper is elsewhere")
+    metrics_port: int = Field(9180, ge=0, le=65535, description="the metrics address's port "
+                              "(0: no metrics address)")
+    metrics_token_file: Path | None = Field(None, description="a scrape token: with it, "
+                                            "/metrics is also served on the API's address to "
+                                            "'Authorization: Bearer <token>'")
     public_base_url: str = "http://127.0.0.1:8080"
     mode: Literal["dev", "production"] = "dev"
     ccr_dir: Path = Path("config/example")

@@ -10,9 +10,9 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from hub.build import Services, build_services
-from hub.config import Settings
+from hub.config import Settings, read_secret
 
-from . import middleware
+from . import middleware, scrape
 from .context import CONTENT_SECURITY_POLICY, METRICS, SERVICES, SETTINGS
 from .pages import setup_pages
 from .routes import add_routes
@@ -44,6 +44,7 @@ def create_app(settings: Settings, services: Services | None = None) -> web.Appl
                      middleware.audit])
     app[SETTINGS] = settings
     app[METRICS] = Metrics()
+    app[scrape.SCRAPE_TOKEN] = read_secret(settings.metrics_token_file) or ""
     owned = services is None
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
@@ -61,9 +62,10 @@ def create_app(settings: Settings, services: Services | None = None) -> web.Appl
 
 
 def serving(app: web.Application) -> web.Application:
-    """``app`` as a server process runs it. Once it has started, everything loaded so far
-    (modules, models, templates, the CCR, the services: some 70,000 objects that live as
-    long as the process) is moved out of the garbage collector's sight, so a full collection
+    """``app`` as a server process runs it: with its metrics address (scrape.py), and, once
+    it has started, everything loaded so far (modules, models, templates, the CCR, the
+    services: some 70,000 objects that live as long as the process) moved out of the
+    garbage collector's sight, so a full collection
     takes microseconds instead of some 30 ms that every request in flight would wait out;
     and the youngest generation is collected every 20,000 allocations instead of 700, as a
     request makes thousands. (Tests build apps without it: their process collects as
@@ -75,6 +77,13 @@ def serving(app: web.Application) -> web.Application:
         gc.set_threshold(20_000, 20, 20)
 
     app.on_startup.append(settle_heap)  # after the services open (cleanup_ctx runs first)
+    return with_metrics_address(app)
+
+
+def with_metrics_address(app: web.Application) -> web.Application:
+    """``app`` serving /metrics on the metrics address too, unless its port is 0."""
+    if app[SETTINGS].metrics_port:
+        app.cleanup_ctx.append(scrape.listener(app))
     return app
 
 

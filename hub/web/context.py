@@ -40,6 +40,10 @@ def principal(request: web.Request) -> Principal:
     return who
 
 
+def client_address(request: web.Request) -> str:
+    return request.remote or "unknown"
+
+
 def request_id(request: web.Request) -> str:
     return request[REQUEST_ID]
 

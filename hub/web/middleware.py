@@ -14,7 +14,16 @@ from hub.errors import Forbidden, HubError, TokenRevoked, Unavailable
 from hub.logs import request_id_var
 from hub.store import TRANSIENT_ERRORS
 
-from .context import ERROR, METRICS, PRINCIPAL, REQUEST_ID, SERVICES, SESSION_COOKIE, SETTINGS
+from .context import (
+    ERROR,
+    METRICS,
+    PRINCIPAL,
+    REQUEST_ID,
+    SERVICES,
+    SESSION_COOKIE,
+    SETTINGS,
+    client_address,
+)
 from .routes import BY_NAME, Route
 
 log = logging.getLogger(__name__)
@@ -83,10 +92,6 @@ async def metrics(request: web.Request, handler) -> web.StreamResponse:
     registry.requests.labels(route, str(response.status)).inc()
     registry.latency.labels(route).observe(time.perf_counter() - started)
     return response
-
-
-def client_address(request: web.Request) -> str:
-    return request.remote or "unknown"
 
 
 @web.middleware

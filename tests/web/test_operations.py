@@ -8,7 +8,8 @@ import logging
 import pytest
 
 from hub.config import Settings
-from hub.web.app import check_durability
+from hub.web.app import check_durability, create_app
+from tests.conftest import EXAMPLE
 
 DEST, TYPE = "harbor-house", "discharge-handoff"
 
@@ -18,13 +19,18 @@ async def test_healthz_checks_redis(hub) -> None:
     assert r.status == 200 and (await r.json()) == {"status": "ok", "redis": "ok"}
 
 
-async def test_metrics_count_requests_and_inbox_depth(hub) -> None:
+async def test_metrics_count_requests_and_inbox_depth(hub, aiohttp_client, redis_url,
+                                                      tmp_path) -> None:
+    token = tmp_path / "scrape-token"
+    token.write_text("scrape")
+    scraper = await aiohttp_client(create_app(Settings(
+        redis_url=redis_url, ccr_dir=EXAMPLE, metrics_token_file=token), hub.services))
     w = hub.world
     nurse = w.first("mercy-hospital", "sender")
     sealed = w.seal_referral(nurse, DEST, TYPE, b"{}")
-    await hub.client.post("/v1/referrals", json=w.submit_body(sealed, DEST, TYPE),
-                          headers=nurse.auth)
-    text = await (await hub.client.get("/metrics")).text()
+    await scraper.post("/v1/referrals", json=w.submit_body(sealed, DEST, TYPE),
+                       headers=nurse.auth)
+    text = await (await scraper.get("/metrics", headers={"Authorization": "Bearer scrape"})).text()
     assert 'hub_inbox_depth{agency="harbor-house"} 1.0' in text
     assert 'hub_submissions_total{outcome="created"} 1.0' in text
     assert 'hub_requests_total{code="201",route="referral.submit"} 1.0' in text

@@ -10,8 +10,7 @@ from aiohttp import web
 from hub.errors import HubError
 from hub.services.scope import landing
 
-from ..context import SERVICES, SETTINGS
-from ..middleware import client_address
+from ..context import SERVICES, SETTINGS, client_address
 from .session import COOKIE, render, session, set_cookie, signed_in
 
 FORM_COOKIE = "ccr_signin"  # the sign-in form's CSRF token (there is no session yet)
