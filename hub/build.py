@@ -139,7 +139,7 @@ def build_services(settings: Settings, *, store: Store | None = None, clock: Clo
         queue=QueueService(store=store, clock=clock, ccr=ccr),
         figures=FiguresService(store=store, clock=clock, ccr=ccr))
     services.oversight = OversightService(
-        store=store, clock=clock, auditor=auditor, timers=timers,
+        store=store, clock=clock, ccr=ccr, auditor=auditor, timers=timers,
         nudger=services.engine({}, settings.public_base_url).nudge)
     services.worklist = WorklistService(store=store, clock=clock, ccr=ccr, referrals=referrals,
                                         timers=timers)

@@ -98,6 +98,7 @@ class Referral(Frozen):
     outcome_code: str | None = None
     revoked_at: float | None = None  # consent withdrawn: content deleted at this time
     revoked_by: str | None = None
+    sender_cancelled_at: float | None = None  # cancelled by the sender after it had closed
     reply_count: int = 0
     attachment_count: int = 0
 

@@ -12,11 +12,13 @@ from typing import Literal
 from hub.clock import Clock
 from hub.errors import BadRequest, Conflict, Forbidden, TooManyRequests
 from hub.models import OPEN_STATUSES, AuditEvent, HistoryEvent, Referral
+from hub.routing.directory import Ccr
 from hub.store import Store
 from hub.store.oversight import Owed
 
 from .access import not_found
 from .audit import Auditor
+from .flowback import sight
 from .principal import Principal
 from .scope import in_scope, queue_scope
 from .timers import TimerPlanner
@@ -38,9 +40,10 @@ class Dossier:
 
 
 class OversightService:
-    def __init__(self, *, store: Store, clock: Clock, auditor: Auditor, timers: TimerPlanner,
-                 nudger: Nudger):
+    def __init__(self, *, store: Store, clock: Clock, ccr: Ccr, auditor: Auditor,
+                 timers: TimerPlanner, nudger: Nudger):
         self._store = store
+        self._ccr = ccr
         self._timers = timers
         self._clock = clock
         self._audit = auditor
@@ -56,13 +59,14 @@ class OversightService:
         return referral
 
     async def dossier(self, who: Principal, rid: str) -> Dossier:
-        referral = await self._get(who, rid)
-        history = await self._store.referrals.history(rid)
+        """The receiving agency's and the coordinators' view (flowback.py: the whole of it)."""
+        seen = sight(who, await self._get(who, rid), self._ccr, self._clock.now(),
+                     await self._store.referrals.history(rid))
         notices = await self._store.notices.of_referral(rid)
-        audit = await self._store.audit.events(referral=rid) \
+        audit = seen.audit(await self._store.audit.events(referral=rid)) \
             if who.has("coordinator", "agency_admin") else None
-        owed = await self._store.oversight.owed_by(self._timers.obligations(referral))
-        return Dossier(referral, history, notices, audit, owed)
+        owed = await self._store.oversight.owed_by(self._timers.obligations(seen.referral))
+        return Dossier(seen.referral, list(seen.history or ()), notices, audit, owed)
 
     async def nudge(self, who: Principal, rid: str, timer: str) -> int:
         referral = await self._get(who, rid)

@@ -35,9 +35,10 @@ async def test_redis_restarted_with_aof_loses_no_deadline(tmp_path: Path) -> Non
     rids = []
     for _ in range(5):
         sealed = world.seal_referral(nurse, "harbor-house", "discharge-handoff", b"{}")
-        referral, _ = await services.referrals.submit(
+        seen, _ = await services.referrals.submit(
             nurse.principal(), sealed.envelope,
             Consent.model_validate(world.consent("harbor-house", "discharge-handoff")))
+        referral = seen.referral
         rids.append(referral.id)
     before = await services.store.redis.zrange(services.store.keys.deadlines(), 0, -1,
                                                withscores=True)
