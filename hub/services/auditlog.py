@@ -18,6 +18,7 @@ from hub.errors import Forbidden
 from hub.store import Store
 from hub.store.audit import Sealed
 
+from . import trails
 from .principal import Principal
 
 BATCH = 500
@@ -74,7 +75,7 @@ class AuditLog:
                 doc = json.loads(event)
                 entry = canonical({"seq": n, "id": iid, "event": doc, "prev": prev.hex()})
                 prev = entry_hash(entry)
-                entries.append(Sealed(iid, entry.decode(), prev.hex(), doc.get("referral")))
+                entries.append(Sealed(iid, entry.decode(), prev.hex(), doc.get("referral"), n))
             if await self.store.audit.seal(head, entries):
                 sealed += len(entries)
 
@@ -125,12 +126,14 @@ class AuditLog:
 
     async def verify(self, exported: list[Checkpoint] = ()) -> Verdict:
         """Walk the sealed log; check every link, every stored checkpoint and any
-        ``exported`` ones (kept off the machine, so a rewritten log is caught too)."""
+        ``exported`` ones (kept off the machine, so a rewritten log is caught too), then
+        every referral's trail index against the log (trails.py)."""
         entries = await self.store.audit.whole_log()
         stored = await self.checkpoints()
         hashes, problem = _walk(entries)
         for point in (*stored, *exported):
             problem = problem or _check_point(point, hashes, self.key)
+        problem = problem or await trails.cross_check(self.store, entries)
         return Verdict(not problem, len(entries), len(stored), problem)
 
 

@@ -16,6 +16,7 @@ from hub.routing.directory import Ccr
 from hub.store import Store
 from hub.store.oversight import Owed
 
+from . import trails
 from .access import not_found
 from .audit import Auditor
 from .flowback import sight
@@ -37,6 +38,7 @@ class Dossier:
     notices: list[dict[str, str]]
     audit: list[AuditEvent] | None  # None: not for this reader
     owed: list[Owed]  # the deadlines it still owes
+    audit_problem: str = ""  # where the trail's index disagrees with the sealed log
 
 
 class OversightService:
@@ -63,10 +65,12 @@ class OversightService:
         seen = sight(who, await self._get(who, rid), self._ccr, self._clock.now(),
                      await self._store.referrals.history(rid))
         notices = await self._store.notices.of_referral(rid)
-        audit = seen.audit(await self._store.audit.events(referral=rid)) \
+        trail = await trails.read(self._store, rid) \
             if who.has("coordinator", "agency_admin") else None
         owed = await self._store.oversight.owed_by(self._timers.obligations(seen.referral))
-        return Dossier(seen.referral, list(seen.history or ()), notices, audit, owed)
+        return Dossier(seen.referral, list(seen.history or ()), notices,
+                       seen.audit(trail.events) if trail else None, owed,
+                       trail.problem if trail else "")
 
     async def nudge(self, who: Principal, rid: str, timer: str) -> int:
         referral = await self._get(who, rid)

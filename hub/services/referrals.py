@@ -9,10 +9,11 @@ from hub.clock import Clock
 from hub.crypto import EnvelopeError, Header, Kind, parse_header
 from hub.crypto.envelope import CLOCK_SKEW
 from hub.errors import Conflict, Forbidden, NotFound, TokenRevoked, Unprocessable
-from hub.models import URGENCY_NAMES, AuditEvent, Consent, HistoryEvent, Referral, Status
+from hub.models import URGENCY_NAMES, Consent, HistoryEvent, Referral, Status
 from hub.routing.deadlines import DeadlineCalculator
 from hub.store import Store
 
+from . import trails
 from .access import require_visible
 from .audit import Auditor
 from .consent import ConsentService
@@ -20,6 +21,7 @@ from .directory import DirectoryService
 from .flowback import Sight, needs_history, sight
 from .principal import Principal
 from .timers import TimerPlanner
+from .trails import Trail
 
 
 def digest(data: bytes) -> str:
@@ -155,15 +157,18 @@ class ReferralService:
     async def history(self, who: Principal, rid: str) -> list[HistoryEvent]:
         return list((await self.read(who, rid, with_history=True)).history or ())
 
-    async def audit_trail(self, who: Principal, rid: str) -> list[AuditEvent]:
+    async def audit_trail(self, who: Principal, rid: str) -> Trail:
         """Who opened, acknowledged, escalated... a referral, and when: for coordinators
-        and the two agencies' admins, as far as each may know it. Entries hold no
-        identifying detail."""
+        and the two agencies' admins, as far as each may know it, every entry checked
+        against the sealed log (trails.py). Entries hold no identifying detail."""
         seen = await self.read(who, rid)
         if not who.has("coordinator", "agency_admin"):
             raise Forbidden("only coordinators and agency admins read a referral's audit trail",
                             code="not_allowed")
-        return seen.audit(await self._store.audit.events(referral=rid))
+        trail = await trails.read(self._store, rid)
+        problem = trail.problem if who.is_coordinator or not trail.problem else \
+            "part of this trail does not match the sealed audit log; tell the hub's operator"
+        return Trail(seen.audit(trail.events), problem)
 
     async def download(self, who: Principal, rid: str, request_id: str | None = None) -> bytes:
         """The envelope bytes, for the receiving escalation group only; the first fetch is

@@ -67,8 +67,9 @@ async def history(request: web.Request) -> web.Response:
 
 
 async def audit_trail(request: web.Request) -> web.Response:
-    events = await services(request).referrals.audit_trail(principal(request), _rid(request))
-    return respond(s.AuditTrail(events=events))
+    trail = await services(request).referrals.audit_trail(principal(request), _rid(request))
+    return respond(s.AuditTrail(events=trail.events, ok=not trail.problem,
+                                problem=trail.problem))
 
 
 async def envelope(request: web.Request) -> web.Response:

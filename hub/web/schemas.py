@@ -151,7 +151,10 @@ class History(Body):
 
 
 class AuditTrail(Body):
-    events: list[AuditEvent]
+    events: list[AuditEvent] = Field(description="the entries that match the sealed log, "
+                                     "then the events not sealed yet")
+    ok: bool = Field(description="every entry of the trail's index matches the sealed log")
+    problem: str = Field(description="the first entry that does not ('' when ok)")
 
 
 class AuditVerdict(Body):
