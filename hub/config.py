@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     notice_limit_agency: int = Field(20, ge=1, description="notices to one agency's people "
                                      "per window")
     notice_window: float = Field(600.0, gt=0, description="the flood-control window, seconds")
+    person_rate_limit: int = Field(300, ge=1, description="requests one person may make per "
+                                   "window on authenticated routes and pages, in each hub "
+                                   "process; more are answered 429 with Retry-After")
+    person_rate_window: float = Field(60.0, gt=0, le=3600, description="that window, seconds")
     consent_max_days: int = Field(90, ge=1, le=366, description="the longest consent the hub "
                                   "accepts (federal rules ask for reasonably time-limited)")
     live_every: float = Field(2.0, gt=0, le=60, description="seconds between the dashboard's "

@@ -99,6 +99,7 @@ class AuditLog:
         signed_at, signed_count = self.clock.now(), -1
         while not stop.is_set():
             try:
+                await self.store.audit.release_tallies(self.clock.now())
                 await self.seal()
                 head = await self.store.audit.head()
                 due = self.clock.now() - signed_at >= checkpoint_every

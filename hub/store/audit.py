@@ -99,6 +99,17 @@ class AuditStore:
             entries += rows
         return entries
 
+    async def release_tallies(self, now: float) -> int:
+        """Tallies of refusals whose window ended by ``now``, written to the intake as one
+        event each with its count (release_tallies.lua); how many."""
+        k, released = self._k, 0
+        while True:
+            batch = int(await self._s.release_tallies(
+                keys=[k.tallies(), k.tallies_due(), k.audit()], args=[now]))
+            released += batch
+            if batch < 100:  # the script releases at most 100 a call
+                return released
+
     async def add_checkpoint(self, doc: dict[str, str]) -> None:
         await self._r.xadd(self._k.audit_checkpoints(), doc)
 

@@ -10,8 +10,8 @@ import time
 
 from aiohttp import web
 
-from hub.errors import Forbidden, HubError, TokenRevoked, Unavailable
-from hub.logs import request_id_var
+from hub.errors import Forbidden, HubError, TokenRevoked, TooManyRequests, Unavailable
+from hub.logs import client_request_id_var, request_id_var
 from hub.store import TRANSIENT_ERRORS
 
 from .context import (
@@ -43,24 +43,26 @@ _HTTP_CODES = {404: ("not_found", "no such endpoint; see /v1/openapi.json"),
                413: ("payload_too_large", "the body is over the size limit")}
 
 
-# A request id ties log lines and audit events together; it is no secret (a client may send
-# its own), so it comes from `random` (reseeded in each forked process), not a syscall.
+# A request id ties log lines and audit events together; it is no secret, so it comes from
+# `random` (reseeded in each forked process), not a syscall. A client's own X-Request-Id
+# (1-64 letters, digits, dashes) is kept beside it as client_request_id, never in its place.
 _REQUEST_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
 
 
 @web.middleware
 async def errors(request: web.Request, handler) -> web.StreamResponse:
-    rid = request.headers.get("X-Request-Id", "")
-    rid = rid if _REQUEST_ID.fullmatch(rid) else f"{random.getrandbits(64):016x}"
+    rid = f"{random.getrandbits(64):016x}"  # the hub's own, answered as X-Request-Id
+    theirs = request.headers.get("X-Request-Id", "")  # kept apart, in the audit events
     request[REQUEST_ID] = rid
     token = request_id_var.set(rid)
+    client_token = client_request_id_var.set(theirs if _REQUEST_ID.fullmatch(theirs) else None)
     try:
         response = await handler(request)
     except HubError as e:
         request[ERROR] = e.code
         extra = {"Retry-After": "1"} if isinstance(e, Unavailable) else {}
-        if e.status == 429:
-            extra = {"Retry-After": "300"}
+        if isinstance(e, TooManyRequests):
+            extra = {"Retry-After": str(e.retry_after)}
         response = error_response(e.status, e.code, e.message, **extra)
     except web.HTTPException as e:
         if e.status < 400:
@@ -79,6 +81,7 @@ async def errors(request: web.Request, handler) -> web.StreamResponse:
         response = error_response(500, "internal", f"internal error; quote request id {rid}")
     finally:
         request_id_var.reset(token)
+        client_request_id_var.reset(client_token)
     response.headers["X-Request-Id"] = rid
     return response
 
@@ -100,6 +103,7 @@ async def authenticate(request: web.Request, handler) -> web.StreamResponse:
     if route is None or not route.auth:
         return await handler(request)
     request[PRINCIPAL] = await _principal(request, route)
+    await request.app[SERVICES].limits.admit(request[PRINCIPAL])
     try:
         return await handler(request)
     except TokenRevoked:  # revoked since it was verified: refused like any failed sign-in

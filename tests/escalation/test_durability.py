@@ -66,7 +66,8 @@ async def test_a_friday_evening_referral_escalates_on_monday_in_business_hours(r
     sealed = w.seal_referral(advocate, "riverside-pd", "police-report-followup", b"{}",
                              now=int(friday_evening), urgency=Urgency.ROUTINE)
     body = {**w.submit_body(sealed, "riverside-pd", "police-report-followup"),
-            "consent": {**w.consent("riverside-pd", "police-report-followup"),
+            "consent": {**w.consent("riverside-pd", "police-report-followup",
+                                    documented_by=advocate.person),
                         "given_at": int(friday_evening) - 60,
                         "expires_at": int(friday_evening) + 30 * 86400}}
     r = await hub.client.post("/v1/referrals", json=body, headers=advocate.auth)

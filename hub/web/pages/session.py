@@ -14,7 +14,7 @@ import aiohttp_jinja2
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from hub.errors import BadRequest, Forbidden, HubError
+from hub.errors import BadRequest, Forbidden, HubError, TooManyRequests
 from hub.services.sessions import Session
 
 from ..context import REQUEST_ID, SERVICES, SESSION_COOKIE, SETTINGS, describe
@@ -42,7 +42,10 @@ def render(request: web.Request, template: str, context: dict[str, Any],
 
 
 def error_page(request: web.Request, error: HubError) -> web.Response:
-    return render(request, "error.html", {"error": error}, status=error.status)
+    page = render(request, "error.html", {"error": error}, status=error.status)
+    if isinstance(error, TooManyRequests):
+        page.headers["Retry-After"] = str(error.retry_after)
+    return page
 
 
 def signed_in(action: str, *, form: bool = False, audit: bool = True
@@ -59,6 +62,10 @@ def signed_in(action: str, *, form: bool = False, audit: bool = True
             if current is None:
                 return _to_sign_in(request, form)
             request[SESSION] = current
+            try:
+                await services.limits.admit(current.principal)
+            except TooManyRequests as e:  # tallied (limits.py), not audited one by one
+                return error_page(request, e)
             rid = request.match_info.get("rid")
             try:
                 if form:
