@@ -4,6 +4,7 @@ validated body, a JSON answer."""
 from __future__ import annotations
 
 import json
+import re
 from typing import TypeVar
 
 from aiohttp import web
@@ -82,14 +83,21 @@ def respond(model: BaseModel, status: int = 200) -> web.Response:
                         content_type="application/json")
 
 
+_DIGITS = re.compile(r"[0-9]{1,9}")  # ASCII digits only: not '١', '²' or '1_000'
+
+
+def whole_number(raw: str, what: str, low: int, high: int, code: str = "bad_request") -> int:
+    """``raw`` as a whole number from ``low`` to ``high``, written in ASCII digits (no
+    sign, no spaces, at most nine), or a 400 saying so."""
+    if not _DIGITS.fullmatch(raw):
+        raise BadRequest(f"{what} must be a whole number from {low} to {high}, in digits 0-9",
+                         code=code)
+    value = int(raw)
+    if not low <= value <= high:
+        raise BadRequest(f"{what} must be between {low} and {high}", code=code)
+    return value
+
+
 def query_int(request: web.Request, name: str, default: int, low: int, high: int) -> int:
     raw = request.query.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadRequest(f"'{name}' must be a whole number") from None
-    if not low <= value <= high:
-        raise BadRequest(f"'{name}' must be between {low} and {high}")
-    return value
+    return default if raw is None else whole_number(raw, f"'{name}'", low, high)

@@ -5,11 +5,21 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from hub.crypto.header import MAX_ATTACHMENTS
 from hub.errors import BadRequest
 from hub.models import Status
 
 from . import schemas as s
-from .context import METRICS, body, principal, query_int, request_id, respond, services
+from .context import (
+    METRICS,
+    body,
+    principal,
+    query_int,
+    request_id,
+    respond,
+    services,
+    whole_number,
+)
 
 OCTETS = "application/octet-stream"
 
@@ -138,10 +148,8 @@ async def reply_envelope(request: web.Request) -> web.Response:
 
 
 def _index(request: web.Request) -> int:
-    raw = request.match_info["index"]
-    if not raw.isdigit():
-        raise BadRequest("an attachment index is a whole number")
-    return int(raw)
+    return whole_number(request.match_info["index"], "an attachment index", 0,
+                        MAX_ATTACHMENTS - 1, code="bad_index")
 
 
 async def put_attachment(request: web.Request) -> web.Response:
