@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     ccr_dir: Path = Path("config/example")
     data_dir: Path = Path("var")
     max_body_bytes: int = Field(8 * 1024 * 1024, ge=1024)
+    client_timeout: float = Field(30.0, gt=0, le=3600, description="seconds a client has to "
+                                  "send a request's headers, and again its body; a slower "
+                                  "one is cut off (raise it where large attachments come "
+                                  "over slow links)")
     hub_signing_key_file: Path | None = Field(None, description="the hub's own Ed25519 seed "
                                               "(64 hex digits): it signs audit checkpoints")
     smtp_host: str = "127.0.0.1"

@@ -40,8 +40,13 @@ def create_app(settings: Settings, services: Services | None = None) -> web.Appl
 
     app = web.Application(
         client_max_size=settings.max_body_bytes,
-        middlewares=[middleware.metrics, middleware.errors, middleware.authenticate,
-                     middleware.audit])
+        middlewares=[middleware.metrics, middleware.errors, middleware.slow_bodies,
+                     middleware.authenticate, middleware.audit],
+        # a connection that has not sent a whole request's headers within the client
+        # timeout (from its start, or from the answer before) is closed; after a body cut
+        # off (slow_bodies) the rest is read for no longer than that either
+        handler_args={"keepalive_timeout": settings.client_timeout,
+                      "lingering_time": min(10.0, settings.client_timeout)})
     app[SETTINGS] = settings
     app[METRICS] = Metrics()
     app[scrape.SCRAPE_TOKEN] = read_secret(settings.metrics_token_file) or ""

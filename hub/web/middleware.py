@@ -3,6 +3,7 @@ authentication, and the audit event every request leaves."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 import re
@@ -84,6 +85,26 @@ async def errors(request: web.Request, handler) -> web.StreamResponse:
         client_request_id_var.reset(client_token)
     response.headers["X-Request-Id"] = rid
     return response
+
+
+@web.middleware
+async def slow_bodies(request: web.Request, handler) -> web.StreamResponse:
+    """A request's body must arrive within the client timeout of its headers; a client that
+    trickles it is answered 408 and its connection closed. (The headers' own deadline is
+    the server's: app.py.)"""
+    if request.body_exists:
+        seconds = request.app[SETTINGS].client_timeout
+        try:
+            async with asyncio.timeout(seconds):
+                await request.read()  # kept by aiohttp for the handler
+        except TimeoutError:
+            log.warning("a request body took over %s s to arrive: cut off", seconds)
+            response = error_response(408, "request_timeout", f"the request's body took "
+                                      f"more than {seconds:g} seconds to arrive; send it "
+                                      "again on a faster connection")
+            response.force_close()
+            return response
+    return await handler(request)
 
 
 @web.middleware
