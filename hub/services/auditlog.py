@@ -22,6 +22,7 @@ from . import trails
 from .principal import Principal
 
 BATCH = 500
+CHECKPOINT_EVERY = 1.0  # seconds: the longest a sealed entry goes without a signed checkpoint
 log = logging.getLogger(__name__)
 
 
@@ -93,10 +94,12 @@ class AuditLog:
         return point
 
     async def run(self, stop: threading.Event, *, interval: float = 0.5,
-                  checkpoint_every: float = 60.0) -> None:
-        """The sealer: seal what comes in until ``stop``, and sign a checkpoint whenever
-        the log grew and ``checkpoint_every`` seconds have passed."""
-        signed_at, signed_count = self.clock.now(), -1
+                  checkpoint_every: float = CHECKPOINT_EVERY) -> None:
+        """The sealer, until ``stop``: turn the tallies of windows that ended into events,
+        seal what comes in, and sign a checkpoint with every batch sealed, at most one each
+        ``checkpoint_every`` seconds; so an entry is covered by a signed checkpoint within
+        about a second of being sealed."""
+        signed_at, signed_count = self.clock.now() - checkpoint_every, -1
         while not stop.is_set():
             try:
                 await self.store.audit.release_tallies(self.clock.now())
