@@ -5,13 +5,26 @@ from __future__ import annotations
 
 import os
 import tomllib
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BeforeValidator, Field, ValidationError
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from hub.errors import ConfigError
+
+
+def _networks(value: object) -> object:
+    """'10.0.0.5, 192.168.0.0/24' (the environment) or a list (a settings file)."""
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple):
+        return value
+    return tuple(ip_network(str(i).strip(), strict=False) for i in items if str(i).strip())
+
+
+Networks = Annotated[tuple[IPv4Network | IPv6Network, ...], NoDecode,
+                     BeforeValidator(_networks)]
 
 
 class Settings(BaseSettings):
@@ -33,6 +46,10 @@ class Settings(BaseSettings):
                                             "/metrics is also served on the API's address to "
                                             "'Authorization: Bearer <token>'")
     public_base_url: str = "http://127.0.0.1:8080"
+    trusted_proxies: Networks = Field((), description="reverse proxies (addresses or "
+                                      "networks, comma-separated) whose X-Forwarded-For names "
+                                      "the client: the failed sign-in limit and the audit "
+                                      "log then see the real client, not the proxy")
     mode: Literal["dev", "production"] = "dev"
     ccr_dir: Path = Path("config/example")
     data_dir: Path = Path("var")

@@ -94,7 +94,11 @@ def with_metrics_address(app: web.Application) -> web.Application:
 
 async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
     """Every answer: never cached, never framed, never sniffed, no referrer; pages run no
-    script but the hub's own files."""
+    script but the hub's own files; in production, browsers told to use https only (HSTS,
+    a year, subdomains too)."""
+    if request.app[SETTINGS].mode == "production":
+        response.headers.setdefault("Strict-Transport-Security",
+                                    "max-age=31536000; includeSubDomains")
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Cache-Control", "no-store")

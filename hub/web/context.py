@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
 from typing import TypeVar
 
 from aiohttp import web
@@ -41,8 +42,39 @@ def principal(request: web.Request) -> Principal:
     return who
 
 
+def session_cookie(request: web.Request) -> str:
+    """The session cookie's name: in production with the __Host- prefix (the browser keeps
+    it only if Secure, for this host alone, path /), plain over dev's http."""
+    production = request.app[SETTINGS].mode == "production"
+    return f"__Host-{SESSION_COOKIE}" if production else SESSION_COOKIE
+
+
 def client_address(request: web.Request) -> str:
-    return request.remote or "unknown"
+    """Who is asking: the TCP peer, or, when the peer is one of HUB_TRUSTED_PROXIES, the
+    nearest address before it in X-Forwarded-For that is not a trusted proxy (each proxy
+    appends the address it heard from; what a client wrote itself comes first)."""
+    peer = request.remote or "unknown"
+    trusted = request.app[SETTINGS].trusted_proxies
+    if not trusted or not _among(peer, trusted):
+        return peer
+    hops = [h.strip() for h in ",".join(request.headers.getall("X-Forwarded-For", ()))
+            .split(",") if h.strip()]
+    for hop in reversed(hops):
+        if not _among(hop, trusted):
+            return hop if _address(hop) else peer  # a proxy never writes garbage: not ours
+    return hops[0] if hops else peer
+
+
+def _address(text: str) -> IPv4Address | IPv6Address | None:
+    try:
+        return ip_address(text)
+    except ValueError:
+        return None
+
+
+def _among(text: str, networks: tuple[IPv4Network | IPv6Network, ...]) -> bool:
+    found = _address(text)
+    return found is not None and any(found in n for n in networks)
 
 
 def request_id(request: web.Request) -> str:

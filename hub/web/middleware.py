@@ -21,9 +21,9 @@ from .context import (
     PRINCIPAL,
     REQUEST_ID,
     SERVICES,
-    SESSION_COOKIE,
     SETTINGS,
     client_address,
+    session_cookie,
 )
 from .routes import BY_NAME, Route
 
@@ -134,7 +134,7 @@ async def authenticate(request: web.Request, handler) -> web.StreamResponse:
 
 async def _principal(request: web.Request, route: Route):
     header = request.headers.get("Authorization", "")
-    if not header and SESSION_COOKIE in request.cookies:
+    if not header and session_cookie(request) in request.cookies:
         return await _session_principal(request)
     token = header[7:].strip() if header.startswith("Bearer ") else None
     return await request.app[SERVICES].tokens.authenticate(
@@ -145,7 +145,7 @@ async def _session_principal(request: web.Request):
     """The hub's own pages call the API with their session cookie (no token in the page);
     a call that changes something must carry the session's CSRF token as X-CSRF-Token."""
     services = request.app[SERVICES]
-    current = await services.sessions.resolve(request.cookies[SESSION_COOKIE])
+    current = await services.sessions.resolve(request.cookies[session_cookie(request)])
     if current is None:
         await services.tokens.refuse(client_address(request),
                                      message="your session has ended; sign in again")

@@ -17,15 +17,15 @@ from pydantic import BaseModel, ValidationError
 from hub.errors import BadRequest, Forbidden, HubError, TooManyRequests
 from hub.services.sessions import Session
 
-from ..context import REQUEST_ID, SERVICES, SESSION_COOKIE, SETTINGS, describe
+from ..context import REQUEST_ID, SERVICES, SESSION_COOKIE, SETTINGS, describe, session_cookie
 
-COOKIE = SESSION_COOKIE
+COOKIE = SESSION_COOKIE  # its name in dev mode; session_cookie(request) in any
 SESSION = web.RequestKey("session", Session)
 PageHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def set_cookie(request: web.Request, response: web.StreamResponse, sid: str) -> None:
-    response.set_cookie(COOKIE, sid, httponly=True, samesite="Strict", path="/",
+    response.set_cookie(session_cookie(request), sid, httponly=True, samesite="Strict", path="/",
                         secure=request.app[SETTINGS].mode != "dev")
 
 
@@ -58,7 +58,8 @@ def signed_in(action: str, *, form: bool = False, audit: bool = True
         async def page(request: web.Request) -> web.StreamResponse:
             started = time.perf_counter()
             services = request.app[SERVICES]
-            current = await services.sessions.resolve(request.cookies.get(COOKIE))
+            current = await services.sessions.resolve(
+                request.cookies.get(session_cookie(request)))
             if current is None:
                 return _to_sign_in(request, form)
             request[SESSION] = current
