@@ -27,6 +27,21 @@ from tests.conftest import EXAMPLE
 from tests.web.pages.support import BASE_URL, Outbox
 
 
+async def submit(hub, sender: str = "mercy-nurse-1", dest: str = "harbor-house",
+                 kind: str = "discharge-handoff", *, attachments: tuple[bytes, ...] = (),
+                 **consent: object) -> tuple[str, Sealed]:
+    """A referral sealed by ``sender`` and submitted to the one hub of the ``hub`` fixture,
+    with ``consent`` changes: its id and the sealed envelope."""
+    w = hub.world
+    sealed = w.seal_referral(w.members[sender], dest, kind, b"{}", now=int(hub.clock.now()),
+                             attachments=attachments)
+    body = w.submit_body(sealed, dest, kind)
+    body["consent"] |= consent
+    r = await hub.client.post("/v1/referrals", json=body, headers=w.members[sender].auth)
+    assert r.status == 201, await r.text()
+    return (await r.json())["id"], sealed
+
+
 @dataclass
 class Side:
     """One of the twin hubs, with everyone's token and page session on it."""

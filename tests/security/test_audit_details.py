@@ -8,6 +8,8 @@ from __future__ import annotations
 import base64
 import secrets
 
+from .conftest import submit
+
 DEST, TYPE = "harbor-house", "discharge-handoff"
 
 
@@ -41,9 +43,7 @@ async def test_the_clients_request_id_is_kept_apart_from_the_hubs(hub) -> None:
 async def test_a_repeat_that_changes_nothing_is_audited_too(hub) -> None:
     w = hub.world
     nurse, point = w.first("mercy-hospital", "sender"), w.first(DEST, "point_person")
-    sealed = w.seal_referral(nurse, DEST, TYPE, b"{}", attachments=(b"scan",))
-    rid = (await (await hub.client.post("/v1/referrals", json=w.submit_body(sealed, DEST, TYPE),
-                                        headers=nurse.auth)).json())["id"]
+    rid, sealed = await submit(hub, attachments=(b"scan",))
     reply = w.seal_reply(point, sealed.header.envelope_id, "mercy-hospital", TYPE, b"ok")
     admin = w.first(DEST, "agency_admin")
     roster = w.rosters[DEST].to_json()

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from hub.crypto import AgencyRoot, make_roster
 
+from .conftest import submit
+
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 DEST, TYPE = "harbor-house", "discharge-handoff"
 
@@ -81,9 +83,7 @@ async def test_roster_refusals_have_house_style_codes_and_name_the_registered_ro
 async def test_parties_who_may_see_but_not_open_get_the_403_the_architecture_says(hub) -> None:
     w = hub.world
     nurse, point = w.first("mercy-hospital", "sender"), w.first(DEST, "point_person")
-    sealed = w.seal_referral(nurse, DEST, TYPE, b"{}")
-    rid = (await (await hub.client.post("/v1/referrals", json=w.submit_body(sealed, DEST, TYPE),
-                                        headers=nurse.auth)).json())["id"]
+    rid, sealed = await submit(hub)
     reply = w.seal_reply(point, sealed.header.envelope_id, "mercy-hospital", TYPE, b"bed held")
     r = await hub.client.post(f"/v1/referrals/{rid}/replies", headers=point.auth, json={
         "envelope": base64.b64encode(reply.envelope).decode()})

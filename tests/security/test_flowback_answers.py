@@ -8,17 +8,13 @@ import base64
 
 from hub.crypto import ReceiptStatus, sign_receipt
 
+from .conftest import submit
+
 ADVOCACY, KIND = "bridge-advocacy", "advocacy-request"
 
 
 async def _submit(hub, sender, dest: str, kind: str, *, share_outcome: bool = False):
-    w = hub.world
-    sealed = w.seal_referral(sender, dest, kind, b"{}", now=int(hub.clock.now()))
-    body = w.submit_body(sealed, dest, kind)
-    body["consent"] |= {"share_outcome": share_outcome, "documented_by": sender.person}
-    r = await hub.client.post("/v1/referrals", json=body, headers=sender.auth)
-    assert r.status == 201, await r.text()
-    return (await r.json())["id"], sealed
+    return await submit(hub, sender.person, dest, kind, share_outcome=share_outcome)
 
 
 async def _as(hub, who, step: str, rid: str, doc: dict | None = None, sealed=None) -> dict:

@@ -10,10 +10,11 @@ import socket
 import aiohttp
 
 from hub.config import Settings
-from hub.web.app import create_app, with_metrics_address
+from hub.web import app as web_app
+from hub.web.app import create_app
 from tests.conftest import EXAMPLE
 
-DEST, TYPE = "harbor-house", "discharge-handoff"
+from .conftest import submit
 
 
 def free_port() -> int:
@@ -23,12 +24,7 @@ def free_port() -> int:
 
 
 async def _a_referral_arrives(hub) -> None:
-    w = hub.world
-    nurse = w.first("mercy-hospital", "sender")
-    sealed = w.seal_referral(nurse, DEST, TYPE, b"{}")
-    r = await hub.client.post("/v1/referrals", json=w.submit_body(sealed, DEST, TYPE),
-                              headers=nurse.auth)
-    assert r.status == 201
+    await submit(hub)
 
 
 async def test_anyone_on_the_api_address_learns_nothing_from_metrics(hub) -> None:
@@ -56,7 +52,8 @@ async def test_the_scrape_token_opens_metrics_on_the_api_address(hub, aiohttp_cl
 async def test_the_metrics_address_serves_every_series(hub, aiohttp_client, redis_url) -> None:
     port = free_port()
     settings = Settings(redis_url=redis_url, ccr_dir=EXAMPLE, metrics_port=port)
-    api = await aiohttp_client(with_metrics_address(create_app(settings, hub.services)))
+    api = await aiohttp_client(web_app.with_metrics_address(create_app(settings,
+                                                                       hub.services)))
     await _a_referral_arrives(hub)
     async with aiohttp.ClientSession() as session, \
             session.get(f"http://127.0.0.1:{port}/metrics") as r:

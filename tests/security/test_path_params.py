@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-DEST, TYPE = "harbor-house", "discharge-handoff"
+from .conftest import submit
+
+DEST = "harbor-house"
 OCTETS = {"Content-Type": "application/octet-stream"}
 ODD = {"superscript two": "%C2%B2", "5,000 digits": "1" * 5000,
        "arabic-indic one": "%D9%A1", "fullwidth one": "%EF%BC%91", "signed": "+1",
@@ -17,12 +19,8 @@ ODD = {"superscript two": "%C2%B2", "5,000 digits": "1" * 5000,
 @pytest.fixture
 async def thread(hub) -> str:
     """A referral with attachments 0 and 1 uploaded."""
-    w = hub.world
-    nurse = w.first("mercy-hospital", "sender")
-    sealed = w.seal_referral(nurse, DEST, TYPE, b"{}", attachments=(b"zero", b"one"))
-    r = await hub.client.post("/v1/referrals", json=w.submit_body(sealed, DEST, TYPE),
-                              headers=nurse.auth)
-    rid = (await r.json())["id"]
+    nurse = hub.world.first("mercy-hospital", "sender")
+    rid, sealed = await submit(hub, attachments=(b"zero", b"one"))
     for i in (0, 1):
         r = await hub.client.put(f"/v1/referrals/{rid}/attachments/{i}",
                                  data=bytes(sealed.attachments[i]),

@@ -15,18 +15,16 @@ from pathlib import Path
 
 from hub.crypto import ReceiptStatus, sign_receipt
 
+from .conftest import submit
+
 ROOT = Path(__file__).resolve().parents[2]
-DEST, TYPE = "harbor-house", "discharge-handoff"
+DEST = "harbor-house"
 
 
 async def _a_trail(hub) -> str:
     """A referral opened, acknowledged and declined by the shelter, then sealed."""
-    w = hub.world
-    nurse, point = w.first("mercy-hospital", "sender"), w.first(DEST, "point_person")
-    sealed = w.seal_referral(nurse, DEST, TYPE, b"{}")
-    r = await hub.client.post("/v1/referrals", json=w.submit_body(sealed, DEST, TYPE),
-                              headers=nurse.auth)
-    rid = (await r.json())["id"]
+    point = hub.world.first(DEST, "point_person")
+    rid, sealed = await submit(hub)
     assert (await hub.client.get(f"/v1/referrals/{rid}/envelope", headers=point.auth)).status \
         == 200
     receipt = sign_receipt(point.device, envelope_id=sealed.header.envelope_id,
