@@ -36,7 +36,6 @@ def roster_refused(agency: str, error: TrustError) -> Unprocessable:
     return Unprocessable(f"roster refused: {said}", code=code)
 
 
-
 @dataclass(frozen=True)
 class PublishedRoster:
     agency: str

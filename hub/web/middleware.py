@@ -1,5 +1,6 @@
-"""The middlewares, outermost first: metrics, request id and errors to JSON,
-authentication, and the audit event every request leaves."""
+"""The middlewares, outermost first: metrics, request id and errors to JSON, the deadline
+for a request's body, authentication (with each person's request limit), and the audit
+event every request leaves."""
 
 from __future__ import annotations
 
