@@ -53,6 +53,14 @@ class Side:
     tokens: dict[str, str]
     engine: Engine
     sessions: dict[str, tuple[str, str]]  # person -> (session id, CSRF token)
+    outboxes: tuple[Outbox, ...] = ()  # the channels the engine sent on
+
+    def told(self, people: set[str]) -> list[tuple[str, str, str]]:
+        """The notices sent to ``people``: to whom, the subject and the text."""
+        ccr = self.services.ccr
+        to = {c.address for p in people for c in ccr.find_person(p).channels}
+        return sorted((n.to, n.subject, n.text) for box in self.outboxes for n in box.sent
+                      if n.to in to)
 
     def auth(self, person: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[person]}"}
@@ -134,8 +142,9 @@ async def twins(aiohttp_client, redis: Redis, redis_url: str,
         await install_world(world, services)
         tokens = {person: m.token for person, m in world.members.items()}
         client = await aiohttp_client(create_app(settings, services))
-        engine = services.engine({"email": Outbox("email"), "sms": Outbox("sms")}, BASE_URL)
-        sides.append(Side(name, client, services, store, tokens, engine, {}))
+        boxes = (Outbox("email"), Outbox("sms"))
+        engine = services.engine({box.kind: box for box in boxes}, BASE_URL)
+        sides.append(Side(name, client, services, store, tokens, engine, {}, boxes))
     yield Twins(sides[0], sides[1], world, clock)
     for side in sides:
         keys = [k async for k in redis.scan_iter(match=f"{side.store.keys.prefix}:*",

@@ -103,6 +103,8 @@ async def test_consent_running_out_looks_the_same_whether_or_not_the_referral_ha
         for side in twins.sides:
             await side.run_due()
     await _assert_same(twins, case, PROSECUTION_SIDE)
+    prosecution = {"prosecutor-vw", "prosecutor-admin"}  # nor does any notice tell them
+    assert twins.a.told(prosecution) == twins.b.told(prosecution)
 
 
 async def test_a_coordinators_review_shows_the_sender_nothing(twins) -> None:
