@@ -15,7 +15,8 @@ COPY hub /app/hub
 COPY config /app/config
 # pyproject.toml's package-data ships hub/store/lua/*.lua and hub/templates/ in the wheel.
 RUN pip install . \
-    && useradd --system --uid 10001 --no-create-home --home-dir /app --shell /usr/sbin/nologin hub
+    && useradd --system --uid 10001 --no-create-home --home-dir /app --shell /usr/sbin/nologin hub \
+    && mkdir /exports && chown hub /exports  # the audit-export job writes here (compose)
 
 USER hub
 EXPOSE 8080

@@ -25,6 +25,7 @@ from hub.services.deliveries import DeliveryReports
 from hub.services.directory import DirectoryService
 from hub.services.figures import FiguresService
 from hub.services.lifecycle import LifecycleService
+from hub.services.limits import RequestLimits
 from hub.services.monitor import MonitorService
 from hub.services.oversight import OversightService
 from hub.services.queue import QueueService
@@ -53,6 +54,7 @@ class Services:
     auditlog: AuditLog
     ladder: Ladder
     sessions: SessionService
+    limits: RequestLimits
     queue: QueueService
     figures: FiguresService
     oversight: OversightService = field(init=False)  # nudges through this services' engine
@@ -113,7 +115,7 @@ def build_services(settings: Settings, *, store: Store | None = None, clock: Clo
     clock = clock or SystemClock()
     ccr = ccr or load_ccr(settings.ccr_dir)
     auditor = Auditor(store=store, clock=clock)
-    consent = ConsentService(max_days=settings.consent_max_days)
+    consent = ConsentService(ccr=ccr, max_days=settings.consent_max_days)
     directory = DirectoryService(store=store, clock=clock, ccr=ccr, auditor=auditor)
     calculator = DeadlineCalculator(ccr)
     timers = TimerPlanner(Ladder(ccr, calculator))
@@ -136,10 +138,12 @@ def build_services(settings: Settings, *, store: Store | None = None, clock: Clo
         auditlog=AuditLog(store=store, clock=clock, key=hub_key(settings)),
         sessions=SessionService(store=store, clock=clock, ccr=ccr, tokens=tokens,
                                 auditor=auditor),
+        limits=RequestLimits(store=store, clock=clock, limit=settings.person_rate_limit,
+                             window=settings.person_rate_window),
         queue=QueueService(store=store, clock=clock, ccr=ccr),
         figures=FiguresService(store=store, clock=clock, ccr=ccr))
     services.oversight = OversightService(
-        store=store, clock=clock, auditor=auditor, timers=timers,
+        store=store, clock=clock, ccr=ccr, auditor=auditor, timers=timers,
         nudger=services.engine({}, settings.public_base_url).nudge)
     services.worklist = WorklistService(store=store, clock=clock, ccr=ccr, referrals=referrals,
                                         timers=timers)

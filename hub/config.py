@@ -5,13 +5,26 @@ from __future__ import annotations
 
 import os
 import tomllib
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BeforeValidator, Field, ValidationError
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from hub.errors import ConfigError
+
+
+def _networks(value: object) -> object:
+    """'10.0.0.5, 192.168.0.0/24' (the environment) or a list (a settings file)."""
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple):
+        return value
+    return tuple(ip_network(str(i).strip(), strict=False) for i in items if str(i).strip())
+
+
+Networks = Annotated[tuple[IPv4Network | IPv6Network, ...], NoDecode,
+                     BeforeValidator(_networks)]
 
 
 class Settings(BaseSettings):
@@ -25,11 +38,26 @@ class Settings(BaseSettings):
                                  "Retry-After rather than hanging)")
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=1, le=65535)
+    metrics_host: str = Field("127.0.0.1", description="where /metrics (Prometheus) listens, "
+                              "apart from the API: loopback unless the scraper is elsewhere")
+    metrics_port: int = Field(9180, ge=0, le=65535, description="the metrics address's port "
+                              "(0: no metrics address)")
+    metrics_token_file: Path | None = Field(None, description="a scrape token: with it, "
+                                            "/metrics is also served on the API's address to "
+                                            "'Authorization: Bearer <token>'")
     public_base_url: str = "http://127.0.0.1:8080"
+    trusted_proxies: Networks = Field((), description="reverse proxies (addresses or "
+                                      "networks, comma-separated) whose X-Forwarded-For names "
+                                      "the client: the failed sign-in limit and the audit "
+                                      "log then see the real client, not the proxy")
     mode: Literal["dev", "production"] = "dev"
     ccr_dir: Path = Path("config/example")
     data_dir: Path = Path("var")
     max_body_bytes: int = Field(8 * 1024 * 1024, ge=1024)
+    client_timeout: float = Field(30.0, gt=0, le=3600, description="seconds a client has to "
+                                  "send a request's headers, and again its body; a slower "
+                                  "one is cut off (raise it where large attachments come "
+                                  "over slow links)")
     hub_signing_key_file: Path | None = Field(None, description="the hub's own Ed25519 seed "
                                               "(64 hex digits): it signs audit checkpoints")
     smtp_host: str = "127.0.0.1"
@@ -58,6 +86,10 @@ class Settings(BaseSettings):
     notice_limit_agency: int = Field(20, ge=1, description="notices to one agency's people "
                                      "per window")
     notice_window: float = Field(600.0, gt=0, description="the flood-control window, seconds")
+    person_rate_limit: int = Field(300, ge=1, description="requests one person may make per "
+                                   "window on authenticated routes and pages, in each hub "
+                                   "process; more are answered 429 with Retry-After")
+    person_rate_window: float = Field(60.0, gt=0, le=3600, description="that window, seconds")
     consent_max_days: int = Field(90, ge=1, le=366, description="the longest consent the hub "
                                   "accepts (federal rules ask for reasonably time-limited)")
     live_every: float = Field(2.0, gt=0, le=60, description="seconds between the dashboard's "

@@ -59,6 +59,10 @@ class Unprocessable(HubError):
 class TooManyRequests(HubError):
     status, code = 429, "rate_limited"
 
+    def __init__(self, message: str, *, code: str | None = None, retry_after: int = 300):
+        super().__init__(message, code=code)
+        self.retry_after = max(1, retry_after)  # seconds, for Retry-After
+
 
 class Unavailable(HubError):
     status, code = 503, "unavailable"

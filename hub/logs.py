@@ -7,6 +7,7 @@ import logging
 from contextvars import ContextVar
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
+client_request_id_var: ContextVar[str | None] = ContextVar("client_request_id", default=None)
 
 
 class _RequestId(logging.Filter):

@@ -7,7 +7,7 @@ cannot read. Consent metadata is checked fail-closed (hub/services/consent.py).
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -49,19 +49,27 @@ OPEN_STATUSES = frozenset({Status.REQUESTED, Status.RECEIVED, Status.ACCEPTED,
 ConsentMethod = Literal["written", "electronic-signature", "verbal-documented"]
 
 
+Code = Annotated[str, Field(pattern=SLUG)]
+Seconds = Annotated[int, Field(strict=True, ge=0, lt=2**40)]  # since the epoch; no bools
+
+
 class Consent(Frozen):
     """What the survivor agreed to, without any identifying detail: the signed form itself,
-    if any, travels inside the envelope."""
+    if any, travels inside the envelope. Every field is a code, a number or a choice, so no
+    free text reaches Redis: purposes are the CCR's referral-type codes and documented_by a
+    person of the sending agency (both checked in services/consent.py)."""
 
     agency: str = Field(pattern=SLUG, description="the agency the consent was given for")
-    purposes: tuple[str, ...] = Field(min_length=1,
-                                      description="referral types or purposes it covers")
-    given_at: int = Field(description="when it was given, seconds since the epoch")
+    purposes: tuple[Code, ...] = Field(min_length=1, max_length=16,
+                                       description="the referral types it covers (the CCR's "
+                                       "referral-type codes)")
+    given_at: Seconds = Field(description="when it was given, seconds since the epoch")
     method: ConsentMethod
-    documented_by: str = Field(pattern=SLUG, description="person id of who documented it")
-    expires_at: int = Field(description="when it expires, seconds since the epoch")
-    share_outcome: bool = Field(False, description="the survivor agreed that the sender "
-                                "learns the outcome (else only that the referral closed)")
+    documented_by: str = Field(pattern=SLUG, description="person id of who documented it: a "
+                               "person of the sending agency")
+    expires_at: Seconds = Field(description="when it expires, seconds since the epoch")
+    share_outcome: bool = Field(False, strict=True, description="the survivor agreed that "
+                                "the sender learns the outcome (else only that it closed)")
 
 
 class HistoryEvent(Frozen):
@@ -98,6 +106,7 @@ class Referral(Frozen):
     outcome_code: str | None = None
     revoked_at: float | None = None  # consent withdrawn: content deleted at this time
     revoked_by: str | None = None
+    sender_cancelled_at: float | None = None  # cancelled by the sender after it had closed
     reply_count: int = 0
     attachment_count: int = 0
 
@@ -112,7 +121,11 @@ class AuditEvent(Frozen):
     action: str
     referral: str | None = None
     outcome: str  # "ok", "denied", "refused", "not_found", ...
-    request_id: str | None = None
+    request_id: str | None = None  # the hub's own id of the request (X-Request-Id back)
+    client_request_id: str | None = None  # the X-Request-Id the client sent, if any
+    client: str | None = None  # a failed sign-in's client address
+    token_id: str | None = None  # a failed sign-in's token id (the token's public part)
+    count: int | None = None  # a tally: how many such refusals in the window ending at `at`
 
 
 RejectReason = Literal["capacity", "not-eligible", "duplicate", "survivor-declined",

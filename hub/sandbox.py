@@ -62,6 +62,7 @@ class World:
     members: dict[str, Member] = field(default_factory=dict)
     _verified: dict[tuple[str, int], tuple[SignedRoster, bytes, VerifiedRoster]] = field(
         default_factory=dict, repr=False)
+    _sealed_by: dict[bytes, str] = field(default_factory=dict, repr=False)
 
     def first(self, agency: str, role: str) -> Member:
         return next(m for m in self.members.values() if m.agency == agency and role in m.roles)
@@ -89,9 +90,12 @@ class World:
                       attachments: tuple[bytes, ...] = (), lifetime: int = 30 * 86400) -> Sealed:
         now = now or self.now
         roster = self.roster(destination, now)
-        return seal(content, sender=sender.device, recipients=roster.recipients(referral_type, now),
-                    destination=destination, referral_type=referral_type, urgency=urgency,
-                    now=now, lifetime=lifetime, attachments=attachments)
+        sealed = seal(content, sender=sender.device,
+                      recipients=roster.recipients(referral_type, now),
+                      destination=destination, referral_type=referral_type, urgency=urgency,
+                      now=now, lifetime=lifetime, attachments=attachments)
+        self._sealed_by[sealed.header.envelope_id] = sender.person
+        return sealed
 
     def seal_reply(self, author: Member, thread: bytes, destination: str, referral_type: str,
                    content: bytes, *, now: int | None = None) -> Sealed:
@@ -109,8 +113,11 @@ class World:
                 "expires_at": self.now + days * 86400}
 
     def submit_body(self, sealed: Sealed, destination: str, referral_type: str) -> dict:
+        """The submission of ``sealed``, with consent documented by the person who sealed
+        it (as the hub requires: a person of the sending agency)."""
+        sender = self._sealed_by.get(sealed.header.envelope_id, "mercy-nurse-1")
         return {"envelope": base64.b64encode(sealed.envelope).decode(),
-                "consent": self.consent(destination, referral_type)}
+                "consent": self.consent(destination, referral_type, documented_by=sender)}
 
 
 def make_world(ccr: Ccr, now: int) -> World:

@@ -1,13 +1,19 @@
 """What the end of consent sets off, as steps of the engine: consent withdrawn or run out
 tells everyone who had access (without content); consent running out deletes the content
 (an open referral becomes 'expired'); a closed referral's retention running out deletes its
-content too. The deletion itself is one atomic step (lua/end_consent.lua)."""
+content too. The deletion itself is one atomic step (lua/end_consent.lua).
+
+Consent running out is told only while the referral is open, so a sender the agreement
+keeps from the status is not told at all (it set the date itself, and its view shows the
+referral expired from then, services/flowback.py): being told or not would say whether
+the receiving agency had closed it."""
 
 from __future__ import annotations
 
 from hub.models import OPEN_STATUSES, HistoryEvent, Referral, Status
 from hub.routing.directory import Person
 from hub.routing.ladder import EXPIRED, WITHDRAWN, Rung, member
+from hub.services.flowback import status_flows_back
 from hub.services.timers import obligations
 
 from .recipients import people_to_notify
@@ -26,7 +32,7 @@ class Endings:
         if referral is not None and referral.status is TOLD[timer]:
             now = self.clock.now()
             rung = Rung(timer, 0, 0, referral.updated_at, now)
-            for person in await self._had_access(referral):
+            for person in await self._had_access(referral, timer):
                 outcome, nid = await self._commit(referral, rung, 0, person, 0, now, now)
                 if outcome == "claimed":
                     claimed.append(nid)
@@ -73,10 +79,13 @@ class Endings:
             return "stale"
         return "expired" if to else "purged"
 
-    async def _had_access(self, referral: Referral) -> list[Person]:
+    async def _had_access(self, referral: Referral, timer: str) -> list[Person]:
+        """The sender and the receiving escalation group; not the sender for consent run
+        out when the agreement keeps the status from it (module docstring)."""
         roster = await self.directory.verified_roster(referral.destination)
         group = [p for notify in ("point_person", "backups") for p in people_to_notify(
             self.ccr, referral.destination, referral.type, notify, roster)]
-        sender = self.ccr.find_person(referral.sender_person)
+        told = timer != EXPIRED or status_flows_back(referral, self.ccr)
+        sender = self.ccr.find_person(referral.sender_person) if told else None
         people = {p.id: p for p in [*([sender] if sender else []), *group]}
         return list(people.values())

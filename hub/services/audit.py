@@ -1,9 +1,11 @@
 """Writing audit events: who did what to which referral, and how it ended. Never anything
-from inside an envelope, never a token."""
+from inside an envelope, never a token. An event made while a request is served carries
+the hub's id of that request and the id the client sent, if any (hub/logs.py)."""
 
 from __future__ import annotations
 
 from hub.clock import Clock
+from hub.logs import client_request_id_var, request_id_var
 from hub.models import AuditEvent
 from hub.store import Store
 
@@ -17,9 +19,12 @@ class Auditor:
 
     def event(self, who: Principal | None, action: str, *, referral: str | None = None,
               outcome: str = "ok", request_id: str | None = None) -> AuditEvent:
+        serving = request_id_var.get()
         return AuditEvent(at=self._clock.now(), actor=who.person if who else ANONYMOUS,
                           agency=who.agency if who else None, action=action, referral=referral,
-                          outcome=outcome, request_id=request_id)
+                          outcome=outcome,
+                          request_id=request_id or (serving if serving != "-" else None),
+                          client_request_id=client_request_id_var.get())
 
     async def record(self, who: Principal | None, action: str, *, referral: str | None = None,
                      outcome: str = "ok", request_id: str | None = None) -> None:

@@ -18,9 +18,11 @@ from hub.errors import Forbidden
 from hub.store import Store
 from hub.store.audit import Sealed
 
+from . import trails
 from .principal import Principal
 
 BATCH = 500
+CHECKPOINT_EVERY = 1.0  # seconds: the longest a sealed entry goes without a signed checkpoint
 log = logging.getLogger(__name__)
 
 
@@ -74,7 +76,7 @@ class AuditLog:
                 doc = json.loads(event)
                 entry = canonical({"seq": n, "id": iid, "event": doc, "prev": prev.hex()})
                 prev = entry_hash(entry)
-                entries.append(Sealed(iid, entry.decode(), prev.hex(), doc.get("referral")))
+                entries.append(Sealed(iid, entry.decode(), prev.hex(), doc.get("referral"), n))
             if await self.store.audit.seal(head, entries):
                 sealed += len(entries)
 
@@ -92,12 +94,15 @@ class AuditLog:
         return point
 
     async def run(self, stop: threading.Event, *, interval: float = 0.5,
-                  checkpoint_every: float = 60.0) -> None:
-        """The sealer: seal what comes in until ``stop``, and sign a checkpoint whenever
-        the log grew and ``checkpoint_every`` seconds have passed."""
-        signed_at, signed_count = self.clock.now(), -1
+                  checkpoint_every: float = CHECKPOINT_EVERY) -> None:
+        """The sealer, until ``stop``: turn the tallies of windows that ended into events,
+        seal what comes in, and sign a checkpoint with every batch sealed, at most one each
+        ``checkpoint_every`` seconds; so an entry is covered by a signed checkpoint within
+        about a second of being sealed."""
+        signed_at, signed_count = self.clock.now() - checkpoint_every, -1
         while not stop.is_set():
             try:
+                await self.store.audit.release_tallies(self.clock.now())
                 await self.seal()
                 head = await self.store.audit.head()
                 due = self.clock.now() - signed_at >= checkpoint_every
@@ -125,12 +130,14 @@ class AuditLog:
 
     async def verify(self, exported: list[Checkpoint] = ()) -> Verdict:
         """Walk the sealed log; check every link, every stored checkpoint and any
-        ``exported`` ones (kept off the machine, so a rewritten log is caught too)."""
+        ``exported`` ones (kept off the machine, so a rewritten log is caught too), then
+        every referral's trail index against the log (trails.py)."""
         entries = await self.store.audit.whole_log()
         stored = await self.checkpoints()
         hashes, problem = _walk(entries)
         for point in (*stored, *exported):
             problem = problem or _check_point(point, hashes, self.key)
+        problem = problem or await trails.cross_check(self.store, entries)
         return Verdict(not problem, len(entries), len(stored), problem)
 
 

@@ -1,18 +1,46 @@
 """Consent, checked fail-closed before anything is released. This is the one place the
-rules live; issue 6 extends it to every point of release, expiry and revocation."""
+rules live; issue 6 extends it to every point of release, expiry and revocation. Every
+refusal is 403 with a consent_* code: the consent, as sent or as it stands, does not allow
+this (downloads after consent ended are 410: the content is gone)."""
 
 from __future__ import annotations
 
 from hub.clock import iso
-from hub.errors import Forbidden, Gone, Unprocessable
+from hub.errors import Forbidden, Gone
 from hub.models import Consent, Referral, Status
+from hub.routing.directory import Ccr
 
 MAX_CONSENT_DAYS = 90
 
 
+def _refused(message: str, code: str) -> Forbidden:
+    return Forbidden(message, code=code)
+
+
 class ConsentService:
-    def __init__(self, *, max_days: int = MAX_CONSENT_DAYS):
+    def __init__(self, *, ccr: Ccr, max_days: int = MAX_CONSENT_DAYS):
+        self._ccr = ccr
         self._max_seconds = max_days * 86400
+
+    def check_submission(self, consent: Consent | None, *, sender_agency: str,
+                         destination: str, referral_type: str, now: float) -> None:
+        """Consent as sent with a referral: its metadata are the CCR's own codes and
+        people (nothing else is stored), and it allows this release."""
+        if consent is not None:
+            self.check_metadata(consent, sender_agency)
+        self.check_release(consent, destination=destination, referral_type=referral_type,
+                           now=now)
+
+    def check_metadata(self, consent: Consent, sender_agency: str) -> None:
+        unknown = [p for p in consent.purposes if self._ccr.referral_type(p) is None]
+        if unknown:
+            raise _refused(f"consent purposes are the CCR's referral-type codes "
+                           f"({', '.join(t.code for t in self._ccr.referral_types)}); "
+                           f"'{unknown[0]}' is not one", "consent_invalid")
+        person = self._ccr.find_person(consent.documented_by)
+        if person is None or person.agency != sender_agency:
+            raise _refused(f"consent 'documented_by' names a person of {sender_agency} (their "
+                           "person id), who documented it", "consent_invalid")
 
     def check_referral(self, referral: Referral, now: float) -> None:
         """Before any content of ``referral`` is released: refuse once consent was
@@ -30,8 +58,8 @@ class ConsentService:
                       now: float) -> None:
         """Refuse, with a message that says what to do, unless consent covers this release."""
         if consent is None:
-            raise Unprocessable("a referral needs the survivor's consent: add a 'consent' object",
-                                code="consent_missing")
+            raise _refused("a referral needs the survivor's consent: add a 'consent' object",
+                           "consent_missing")
         if consent.agency != destination:
             raise Forbidden(f"consent was given for {consent.agency}, not {destination}; "
                             "record consent for this agency", code="consent_wrong_agency")
@@ -39,14 +67,14 @@ class ConsentService:
             raise Forbidden(f"consent does not cover '{referral_type}'; it covers "
                             f"{', '.join(consent.purposes)}", code="consent_wrong_purpose")
         if not 0 <= consent.given_at < consent.expires_at:
-            raise Unprocessable("consent 'given_at' and 'expires_at' are seconds since 1970, "
-                                "'given_at' first", code="consent_invalid")
+            raise _refused("consent 'given_at' and 'expires_at' are seconds since 1970, "
+                           "'given_at' first", "consent_invalid")
         if consent.given_at > now + 300:
-            raise Unprocessable("consent 'given_at' is in the future; check the clock",
-                                code="consent_invalid")
+            raise _refused("consent 'given_at' is in the future; check the clock",
+                           "consent_invalid")
         if consent.expires_at <= now:
             raise Forbidden(f"consent expired at {iso(consent.expires_at)}; ask the survivor to "
                             "renew it", code="consent_expired")
         if consent.expires_at - consent.given_at > self._max_seconds:
-            raise Unprocessable(f"consent may last at most {self._max_seconds // 86400} days; "
-                                "shorten 'expires_at'", code="consent_too_long")
+            raise _refused(f"consent may last at most {self._max_seconds // 86400} days; "
+                           "shorten 'expires_at'", "consent_too_long")

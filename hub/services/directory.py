@@ -19,6 +19,21 @@ from .audit import Auditor
 from .principal import Principal
 
 MAX_ROSTER_VERSION = 2**31 - 1  # the store's Lua compares versions as numbers
+_REFUSALS = {  # why a roster is refused (the crypto's reason): the hub's code and words
+    "roster-signature": ("roster_bad_signature",
+                         "it is not signed by {agency}'s registered root key; sign it with "
+                         "the root the operator registered (hub admin register-root)"),
+    "roster-expired": ("roster_expired", "it has expired; sign a new one"),
+    "roster-agency": ("roster_wrong_agency",
+                      "it is another agency's roster; publish {agency}'s own"),
+}
+
+
+def roster_refused(agency: str, error: TrustError) -> Unprocessable:
+    """A roster the hub will not publish, with a code in the house style (roster_...)."""
+    code, words = _REFUSALS.get(error.reason, ("roster_invalid", ""))
+    said = words.format(agency=agency) if words else str(error)
+    return Unprocessable(f"roster refused: {said}", code=code)
 
 
 @dataclass(frozen=True)
@@ -73,7 +88,10 @@ class DirectoryService:
             raise NotFound(f"{agency_id} has not published a roster yet")
         return PublishedRoster(agency_id, stored.version, json.loads(stored.signed))
 
-    async def publish(self, who: Principal, agency_id: str, signed_doc: object) -> int:
+    async def publish(self, who: Principal, agency_id: str, signed_doc: object
+                      ) -> tuple[int, bool]:
+        """Publish a signed roster: (its version, whether it is new). The very roster that
+        is already published, sent again, is accepted as it stands (and audited)."""
         if who.agency != agency_id or not who.has("agency_admin"):
             raise Forbidden("only an agency admin of this agency may publish its roster")
         root = await self.root(agency_id)
@@ -84,7 +102,7 @@ class DirectoryService:
             signed = SignedRoster.from_json(signed_doc)
             roster = verify_roster(signed, root, agency=agency_id, now=int(self._clock.now()))
         except TrustError as e:
-            raise Unprocessable(f"roster refused: {e}", code=f"roster_{e.reason}") from None
+            raise roster_refused(agency_id, e) from None
         if roster.version > MAX_ROSTER_VERSION:
             raise Unprocessable(f"a roster version is a counter up to {MAX_ROSTER_VERSION}; "
                                 "publish the next one after the current", code="roster_version")
@@ -94,8 +112,10 @@ class DirectoryService:
         if result == "rollback":
             raise Conflict(f"roster version {roster.version} is not newer than the published "
                            f"version {current}", code="roster_rollback")
+        if result == "same":  # nothing was written: the repeat is audited here
+            await self._audit.record(who, "roster.publish", outcome="unchanged")
         self._verified[agency_id] = ((roster.version, root), roster)
-        return roster.version
+        return roster.version, result == "ok"
 
     async def require_recipient(self, who: Principal, referral: Referral
                                 ) -> VerifiedRoster | None:

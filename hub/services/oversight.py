@@ -12,11 +12,14 @@ from typing import Literal
 from hub.clock import Clock
 from hub.errors import BadRequest, Conflict, Forbidden, TooManyRequests
 from hub.models import OPEN_STATUSES, AuditEvent, HistoryEvent, Referral
+from hub.routing.directory import Ccr
 from hub.store import Store
 from hub.store.oversight import Owed
 
+from . import trails
 from .access import not_found
 from .audit import Auditor
+from .flowback import sight
 from .principal import Principal
 from .scope import in_scope, queue_scope
 from .timers import TimerPlanner
@@ -35,12 +38,14 @@ class Dossier:
     notices: list[dict[str, str]]
     audit: list[AuditEvent] | None  # None: not for this reader
     owed: list[Owed]  # the deadlines it still owes
+    audit_problem: str = ""  # where the trail's index disagrees with the sealed log
 
 
 class OversightService:
-    def __init__(self, *, store: Store, clock: Clock, auditor: Auditor, timers: TimerPlanner,
-                 nudger: Nudger):
+    def __init__(self, *, store: Store, clock: Clock, ccr: Ccr, auditor: Auditor,
+                 timers: TimerPlanner, nudger: Nudger):
         self._store = store
+        self._ccr = ccr
         self._timers = timers
         self._clock = clock
         self._audit = auditor
@@ -56,13 +61,16 @@ class OversightService:
         return referral
 
     async def dossier(self, who: Principal, rid: str) -> Dossier:
-        referral = await self._get(who, rid)
-        history = await self._store.referrals.history(rid)
+        """The receiving agency's and the coordinators' view (flowback.py: the whole of it)."""
+        seen = sight(who, await self._get(who, rid), self._ccr, self._clock.now(),
+                     await self._store.referrals.history(rid))
         notices = await self._store.notices.of_referral(rid)
-        audit = await self._store.audit.events(referral=rid) \
+        trail = await trails.read(self._store, rid) \
             if who.has("coordinator", "agency_admin") else None
-        owed = await self._store.oversight.owed_by(self._timers.obligations(referral))
-        return Dossier(referral, history, notices, audit, owed)
+        owed = await self._store.oversight.owed_by(self._timers.obligations(seen.referral))
+        return Dossier(seen.referral, list(seen.history or ()), notices,
+                       seen.audit(trail.events) if trail else None, owed,
+                       trail.problem if trail else "")
 
     async def nudge(self, who: Principal, rid: str, timer: str) -> int:
         referral = await self._get(who, rid)

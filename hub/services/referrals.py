@@ -4,23 +4,24 @@ anything is stored; access rules on every read."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 
 from hub.clock import Clock
 from hub.crypto import EnvelopeError, Header, Kind, parse_header
 from hub.crypto.envelope import CLOCK_SKEW
 from hub.errors import Conflict, Forbidden, NotFound, TokenRevoked, Unprocessable
-from hub.models import URGENCY_NAMES, AuditEvent, Consent, HistoryEvent, Referral, Status
+from hub.models import URGENCY_NAMES, Consent, HistoryEvent, Referral, Status
 from hub.routing.deadlines import DeadlineCalculator
 from hub.store import Store
 
+from . import trails
 from .access import require_visible
 from .audit import Auditor
 from .consent import ConsentService
 from .directory import DirectoryService
-from .flowback import as_seen_by, history_as_seen_by
+from .flowback import Sight, needs_history, sight
 from .principal import Principal
 from .timers import TimerPlanner
+from .trails import Trail
 
 
 def digest(data: bytes) -> str:
@@ -56,32 +57,36 @@ class ReferralService:
         self._audit = auditor
 
     async def submit(self, who: Principal, envelope: bytes, consent: Consent | None,
-                     request_id: str | None = None) -> tuple[Referral, bool]:
+                     request_id: str | None = None) -> tuple[Sight, bool]:
         """Route a sealed referral. Returns (referral, created); the same envelope again
-        returns the existing referral, other bytes under the same id are a conflict."""
+        returns the existing referral as the sender may see it, other bytes under the same
+        id are a conflict."""
         if not who.has("sender"):
             raise Forbidden("only a person with the sender role may submit referrals")
         header = read_header(envelope)
         now = self._clock.now()
         self._check_route(who, header, now)
-        self._consent.check_release(consent, destination=header.destination,
-                                    referral_type=header.referral_type, now=now)
+        self._consent.check_submission(consent, sender_agency=who.agency,
+                                       destination=header.destination,
+                                       referral_type=header.referral_type, now=now)
         ack_due = self._deadlines.ack_due(header.referral_type, URGENCY_NAMES[header.urgency],
                                           header.destination, now)
         referral = self._new_referral(who, header, envelope, consent, now, ack_due)
-        result = await self._create(who, referral, envelope, request_id)
+        submitted = HistoryEvent(at=now, actor=who.person, action="submitted",
+                                 to_status=Status.REQUESTED)
+        result = await self._create(who, referral, envelope, submitted, request_id)
         if result == "created":
-            return referral, True
+            return sight(who, referral, self._directory.ccr, now, [submitted]), True
         existing = await self._store.referrals.get(referral.id)
         if result == "exists" and existing and existing.sender_agency == who.agency:
             await self._audit.record(who, "referral.submit", referral=referral.id,
                                      outcome="existing", request_id=request_id)
-            return existing, False
+            return await self.sight(who, existing), False
         raise Conflict("another envelope was already submitted with this envelope id; seal "
                        "again (a new id) rather than editing an envelope", code="duplicate_id")
 
     async def _create(self, who: Principal, referral: Referral, envelope: bytes,
-                      request_id: str | None) -> str:
+                      submitted: HistoryEvent, request_id: str | None) -> str:
         """Write the referral against the destination's current roster; when that roster
         changed since it was verified, verify the new one and write again."""
         for refresh in (False, True):
@@ -91,10 +96,7 @@ class ReferralService:
                                "its agency admin to publish one", code="no_roster")
             deadlines, timer_fields = self._timers.on_submit(referral)
             result = await self._store.referrals.create(
-                referral, envelope,
-                HistoryEvent(at=referral.submitted_at, actor=who.person, action="submitted",
-                             to_status=Status.REQUESTED),
-                deadlines,
+                referral, envelope, submitted, deadlines,
                 self._audit.event(who, "referral.submit", referral=referral.id,
                                   request_id=request_id),
                 roster=routed[0], token_id=who.token_id, timer_fields=timer_fields)
@@ -135,26 +137,39 @@ class ReferralService:
             consent=consent, ack_due_at=ack_due)
 
     async def get(self, who: Principal, rid: str) -> Referral:
+        """The referral as stored, for the services' own decisions: 404 unless ``who`` may
+        see it. Never handed to the web layer: answers are made from ``sight``."""
         return require_visible(who, await self._store.referrals.get(rid), rid)
 
-    async def read(self, who: Principal, rid: str) -> Referral:
-        """A referral as ``who`` may see it (flowback.py: outcomes reach the sender only
-        when the agreement and the survivor allow)."""
-        return as_seen_by(who, await self.get(who, rid), self._directory.ccr)
+    async def sight(self, who: Principal, referral: Referral, *,
+                    with_history: bool = False) -> Sight:
+        """``referral`` as ``who`` may know it (flowback.py), reading its history when the
+        view is replayed from it or when asked."""
+        ccr = self._directory.ccr
+        history = None
+        if with_history or needs_history(who, referral, ccr):
+            history = await self._store.referrals.history(referral.id)
+        return sight(who, referral, ccr, self._clock.now(), history)
+
+    async def read(self, who: Principal, rid: str, *, with_history: bool = False) -> Sight:
+        """A referral as ``who`` may see it."""
+        return await self.sight(who, await self.get(who, rid), with_history=with_history)
 
     async def history(self, who: Principal, rid: str) -> list[HistoryEvent]:
-        referral = await self.get(who, rid)
-        return history_as_seen_by(who, referral, await self._store.referrals.history(rid),
-                                  self._directory.ccr)
+        return list((await self.read(who, rid, with_history=True)).history or ())
 
-    async def audit_trail(self, who: Principal, rid: str) -> list[AuditEvent]:
+    async def audit_trail(self, who: Principal, rid: str) -> Trail:
         """Who opened, acknowledged, escalated... a referral, and when: for coordinators
-        and the two agencies' admins. Entries hold no identifying detail."""
-        await self.get(who, rid)
+        and the two agencies' admins, as far as each may know it, every entry checked
+        against the sealed log (trails.py). Entries hold no identifying detail."""
+        seen = await self.read(who, rid)
         if not who.has("coordinator", "agency_admin"):
             raise Forbidden("only coordinators and agency admins read a referral's audit trail",
                             code="not_allowed")
-        return await self._store.audit.events(referral=rid)
+        trail = await trails.read(self._store, rid)
+        problem = trail.problem if who.is_coordinator or not trail.problem else \
+            "part of this trail does not match the sealed audit log; tell the hub's operator"
+        return Trail(seen.audit(trail.events), problem)
 
     async def download(self, who: Principal, rid: str, request_id: str | None = None) -> bytes:
         """The envelope bytes, for the receiving escalation group only; the first fetch is
@@ -172,33 +187,41 @@ class ReferralService:
         return envelope
 
     async def inbox(self, who: Principal, *, statuses: frozenset[Status] | None, offset: int,
-                    limit: int) -> list[Referral]:
-        return await self._list(self._store.keys.inbox(who.agency), statuses, offset, limit,
-                                lambda r: r)
+                    limit: int) -> list[Sight]:
+        return await self._list(who, self._store.keys.inbox(who.agency), statuses, offset,
+                                limit)
 
     async def outbox(self, who: Principal, *, statuses: frozenset[Status] | None, offset: int,
-                     limit: int) -> list[Referral]:
+                     limit: int) -> list[Sight]:
         """What the agency sent, as it may see it: a status filter matches the status it
         sees, so filtering reveals nothing the agreement keeps from flowing back."""
-        return await self._list(self._store.keys.outbox(who.agency), statuses, offset, limit,
-                                lambda r: as_seen_by(who, r, self._directory.ccr))
+        return await self._list(who, self._store.keys.outbox(who.agency), statuses, offset,
+                                limit)
 
-    async def _list(self, index: str, statuses: frozenset[Status] | None, offset: int,
-                    limit: int, seen: Callable[[Referral], Referral]) -> list[Referral]:
+    async def sights(self, who: Principal, referrals: list[Referral]) -> list[Sight]:
+        """Each of ``referrals`` as ``who`` may know it, with the histories their views need
+        read in one round trip."""
+        ccr, now = self._directory.ccr, self._clock.now()
+        wanted = [r.id for r in referrals if needs_history(who, r, ccr)]
+        histories = await self._store.referrals.histories(wanted) if wanted else {}
+        return [sight(who, r, ccr, now, histories.get(r.id)) for r in referrals]
+
+    async def _list(self, who: Principal, index: str, statuses: frozenset[Status] | None,
+                    offset: int, limit: int) -> list[Sight]:
         if statuses is None:
             ids = await self._store.referrals.page(index, offset=offset, limit=limit)
-            return [seen(r) for r in await self._store.referrals.get_many(ids)]
-        found: list[Referral] = []
+            return await self.sights(who, await self._store.referrals.get_many(ids))
+        found: list[Sight] = []
         skipped, cursor, batch = 0, 0, max(limit * 4, 100)
         while len(found) < limit:
             ids = await self._store.referrals.page(index, offset=cursor, limit=batch)
             if not ids:
                 break
             cursor += len(ids)
-            for referral in map(seen, await self._store.referrals.get_many(ids)):
-                if referral.status in statuses:
+            for seen in await self.sights(who, await self._store.referrals.get_many(ids)):
+                if seen.status in statuses:
                     if skipped < offset:
                         skipped += 1
                     elif len(found) < limit:
-                        found.append(referral)
+                        found.append(seen)
         return found

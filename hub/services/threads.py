@@ -1,5 +1,9 @@
 """Replies and attachments on a referral's thread. Replies are further sealed envelopes,
-in either direction; attachments are sealed blobs listed in the envelope's manifest."""
+in either direction; attachments are sealed blobs listed in the envelope's manifest.
+Where the sharing agreement keeps what the receiving agency does from the sender, its
+replies would tell the sender it engaged, so the receiving agency cannot reply there;
+and every refusal that depends on the referral's state is decided on the asker's view of
+it (flowback.py)."""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from .access import not_found, require_sender
 from .audit import Auditor
 from .consent import ConsentService
 from .directory import DirectoryService
+from .flowback import Sight, status_flows_back
 from .principal import Principal
 from .referrals import ReferralService, check_lifetime, digest, read_header
 
@@ -38,6 +43,10 @@ class ThreadService:
 
     def _other_side(self, who: Principal, referral: Referral) -> str:
         if who.agency == referral.destination:
+            if not status_flows_back(referral, self._directory.ccr):
+                raise Forbidden(f"the sharing agreement keeps what {referral.destination} does "
+                                f"from {referral.sender_agency}, and a reply would tell them; "
+                                "nothing was sent", code="reply_not_shared")
             return referral.sender_agency
         if who.agency == referral.sender_agency:
             return referral.destination
@@ -46,8 +55,9 @@ class ThreadService:
     async def post_reply(self, who: Principal, rid: str, envelope: bytes,
                          request_id: str | None = None) -> tuple[dict[str, str], bool]:
         referral = await self._referrals.get(who, rid)
-        if referral.status in CLOSED_TO_CONTENT:
-            raise Conflict(f"the referral is {referral.status}; no more replies",
+        seen = await self._referrals.sight(who, referral)
+        if seen.status in CLOSED_TO_CONTENT:
+            raise Conflict(f"the referral is {seen.status}; no more replies",
                            code="thread_closed")
         to = self._other_side(who, referral)
         header = read_header(envelope)
@@ -70,17 +80,21 @@ class ThreadService:
             raise not_found(rid)
         if result == "closed":
             raise _closed()
+        if result == "exists":  # the same reply again: answered as before, and audited
+            await self._audit.record(who, "reply.post", referral=rid, outcome="existing",
+                                     request_id=request_id)
         stored = await self._store.threads.reply(rid, reply_id)
         return stored or {}, result == "created"
 
     async def replies(self, who: Principal, rid: str) -> list[dict[str, str]]:
-        await self._referrals.get(who, rid)
-        return await self._store.threads.replies(rid)
+        seen = await self._referrals.read(who, rid)
+        return seen.replies(await self._store.threads.replies(rid))
 
     async def reply_envelope(self, who: Principal, rid: str, reply_id: str) -> bytes:
         referral = await self._referrals.get(who, rid)
+        seen = await self._referrals.sight(who, referral)
         reply = await self._store.threads.reply(rid, reply_id)
-        if reply is None:
+        if reply is None or not seen.shows_reply(reply):
             raise NotFound(f"no reply {reply_id} on this referral")
         to = reply["to_agency"]
         roster = await self._directory.verified_roster(to)
@@ -98,8 +112,9 @@ class ThreadService:
                              request_id: str | None = None) -> bool:
         referral = await self._referrals.get(who, rid)
         require_sender(who, referral)
-        if referral.status in CLOSED_TO_CONTENT:
-            raise Conflict(f"the referral is {referral.status}", code="thread_closed")
+        seen: Sight = await self._referrals.sight(who, referral)
+        if seen.status in CLOSED_TO_CONTENT:
+            raise Conflict(f"the referral is {seen.status}", code="thread_closed")
         if not 0 <= index < MAX_ATTACHMENTS:
             raise Unprocessable(f"attachment index must be 0 to {MAX_ATTACHMENTS - 1}")
         if len(blob) > MAX_ATTACHMENT + 65_536:
@@ -113,6 +128,9 @@ class ThreadService:
             raise Conflict(f"attachment {index} already holds other bytes", code="duplicate_id")
         if result == "closed":
             raise _closed()
+        if result == "exists":  # the same bytes again: answered as before, and audited
+            await self._audit.record(who, "attachment.upload", referral=rid, outcome="existing",
+                                     request_id=request_id)
         return result == "created"
 
     async def attachment(self, who: Principal, rid: str, index: int) -> bytes:

@@ -2,8 +2,9 @@
 
 A token reads ``ccr_<id>_<secret>``: the id (the token's public prefix) finds the record,
 the secret is compared by hash. Failed sign-ins are counted per client address and per
-token id; past the limit they are answered 429, but a valid token is always accepted, so
-an attacker cannot lock the real owner out.
+token id (of a real token); past the limit they are answered 429 and tallied rather than
+audited one by one, but a valid token is always accepted, so an attacker cannot lock the
+real owner out.
 
 A route whose write itself checks that the token still stands (submitting a referral: the
 write refuses a revoked token in the same atomic step) may authenticate from the process's
@@ -16,20 +17,25 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
+import re
 import secrets
 from dataclasses import dataclass
 from typing import NoReturn
 
 from hub.clock import Clock
 from hub.errors import NotFound, TooManyRequests, Unauthorized
+from hub.models import AuditEvent
 from hub.routing.directory import Ccr
 from hub.store import Store
+from hub.store.access import Window
 
 from .audit import Auditor
-from .principal import Principal
+from .principal import ANONYMOUS, Principal
 
-FAILURE_LIMIT = 20
-FAILURE_WINDOW = 300
+FAILURE_LIMIT = 20  # failed sign-ins per address (and per real token id) in a window
+FAILURE_WINDOW = 300  # seconds; windows are fixed (each starts at a multiple of this)
+_PUBLIC_ID = re.compile(r"[0-9a-f]{16}")
 REMEMBERED = 4096  # verified tokens a process keeps in memory (their hash and person)
 
 
@@ -41,6 +47,10 @@ class IssuedToken:
 
 def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _minutes(seconds: int) -> str:
+    return f"{seconds} seconds" if seconds < 90 else f"{round(seconds / 60)} minutes"
 
 
 def _split(token: str) -> tuple[str, str] | None:
@@ -84,45 +94,59 @@ class TokenService:
         """The person ``token`` stands for. With ``rechecked_by_write`` (the caller's write
         refuses a revoked token atomically) a token verified before may come from memory."""
         parts = _split(token) if token else None
-        principal = await self._lookup(*parts, rechecked_by_write) if parts else None
+        principal, known = await self._lookup(*parts, rechecked_by_write) if parts else \
+            (None, False)
         if principal is not None:
             return principal
-        await self.refuse(client, token_id=parts[0] if parts else None)
+        await self.refuse(client, token_id=parts[0] if parts else None, known=known)
 
     async def refuse_revoked(self, client: str, token_id: str) -> NoReturn:
         """A remembered token that the write found revoked: forgotten, then refused."""
         self._remembered.pop(token_id, None)
-        await self.refuse(client, token_id=token_id,
+        await self.refuse(client, token_id=token_id, known=True,
                           message="this API token has been revoked; ask your agency admin for "
                                   "a new one")
 
-    async def refuse(self, client: str, *, token_id: str | None = None,
+    async def refuse(self, client: str, *, token_id: str | None = None, known: bool = False,
                      message: str = "a valid API token is required: 'Authorization: Bearer "
                                     "ccr_...'") -> NoReturn:
         """A failed sign-in (a bad token, or a session cookie that is not a live session):
-        audited, counted per client address (and token id), and answered 401, or 429 past
+        counted per client address (and per token id, when it names a real token: made-up
+        ids cost no counter each) in fixed windows, audited with the token id, the client
+        address and the request id up to the limit, past it tallied per address and window
+        (one audit event with a count when the window ends), and answered 401, or 429 past
         the limit."""
-        scopes = {"ip": client} | ({"token": token_id} if token_id else {})
-        counts = await self._store.access.record_failure(
-            scopes, FAILURE_WINDOW, self._audit.event(None, "auth", outcome="denied"))
-        if max(counts) > FAILURE_LIMIT:  # counted and compared in one step: no race past it
-            raise TooManyRequests("too many failed sign-ins from here; wait five minutes")
+        window = Window.at(self._clock.now(), FAILURE_WINDOW)
+        scopes = {"ip": client} | ({"token": token_id} if known and token_id else {})
+        named = token_id if token_id and _PUBLIC_ID.fullmatch(token_id) else None
+        event = self._audit.event(None, "auth", outcome="denied").model_copy(
+            update={"client": client, "token_id": named})
+        tally = AuditEvent(at=window.ends, actor=ANONYMOUS, action="auth",
+                           outcome="rate_limited", client=client)
+        highest = await self._store.access.record_failure(scopes, window, FAILURE_LIMIT, event,
+                                                          tally)
+        if highest > FAILURE_LIMIT:  # counted and compared in one step: no race past it
+            wait = math.ceil(window.ends - self._clock.now())
+            raise TooManyRequests(f"too many failed sign-ins from here; wait {_minutes(wait)}",
+                                  retry_after=wait)
         raise Unauthorized(message)
 
-    async def _lookup(self, token_id: str, secret: str, remembered: bool) -> Principal | None:
+    async def _lookup(self, token_id: str, secret: str, remembered: bool
+                      ) -> tuple[Principal | None, bool]:
+        """The person, if the secret is right, and whether ``token_id`` is a real token."""
         row = self._remembered.get(token_id) if remembered else None
         if row is None:
             row = await self._store.access.token(token_id)
         if row is None:
             self._remembered.pop(token_id, None)
-            return None
+            return None, False
         if not hmac.compare_digest(row["secret_hash"], _hash(secret)):
-            return None
+            return None, True
         self._remember(token_id, row)
         person = self._ccr.find_person(row["person"])
         if person is None:  # removed from the directory since the token was issued
-            return None
-        return Principal(person.id, person.agency, frozenset(person.roles), token_id)
+            return None, True
+        return Principal(person.id, person.agency, frozenset(person.roles), token_id), True
 
     def _remember(self, token_id: str, row: dict[str, str]) -> None:
         if token_id not in self._remembered and len(self._remembered) >= REMEMBERED:

@@ -16,6 +16,7 @@ from hub.store import Store
 from hub.store.oversight import Owed
 
 from .access import RECIPIENT_ROLES
+from .flowback import Sight, status_flows_back
 from .principal import Principal
 from .referrals import ReferralService
 from .timers import TimerPlanner
@@ -26,8 +27,12 @@ PAGE_SIZE = 50
 
 @dataclass(frozen=True)
 class WorkItem:
-    referral: Referral
+    seen: Sight  # the referral as the reader may know it
     owed: tuple[Owed, ...]  # the deadlines it still owes, soonest first
+
+    @property
+    def referral(self) -> Referral:
+        return self.seen.referral
 
     @property
     def next_due(self) -> Owed | None:
@@ -47,6 +52,8 @@ class Thread:
     item: WorkItem
     history: list[HistoryEvent]
     side: Side
+    can_reply: bool = True  # False: the agreement keeps the receiving agency's doings from
+    # the sender, and a reply would tell them (services/threads.py)
 
 
 class WorklistService:
@@ -76,7 +83,7 @@ class WorklistService:
         if not who.has("sender"):
             raise Forbidden("the sent list is for senders", code="not_allowed")
         found = await self._referrals.outbox(who, statuses=None, offset=offset, limit=limit)
-        return [WorkItem(r, ()) for r in found]
+        return [WorkItem(seen, ()) for seen in found]
 
     def destinations(self, who: Principal) -> list[Destination]:
         """Where ``who`` may send, and what: the sharing agreements from their agency."""
@@ -94,19 +101,21 @@ class WorklistService:
     async def thread(self, who: Principal, rid: str) -> Thread:
         """One referral for its thread page, for a person of either agency (404 for
         anyone else, as for a missing one)."""
-        referral = await self._referrals.read(who, rid)
-        history = await self._referrals.history(who, rid)
+        seen = await self._referrals.read(who, rid, with_history=True)
+        history, referral = list(seen.history or ()), seen.referral
         if who.agency == referral.destination:
-            return Thread((await self._with_deadlines([referral]))[0], history, "receiving")
+            return Thread((await self._with_deadlines([seen]))[0], history, "receiving",
+                          can_reply=status_flows_back(referral, self._ccr))
         if who.agency == referral.sender_agency:
-            return Thread(WorkItem(referral, ()), history, "sending")
+            return Thread(WorkItem(seen, ()), history, "sending")
         raise Forbidden("this page is for the two agencies of a referral; coordinators see "
                         "it on the dashboard", code="not_allowed")
 
-    async def _with_deadlines(self, referrals: list[Referral]) -> list[WorkItem]:
-        members = [m for r in referrals for m in self._timers.obligations(r)]
+    async def _with_deadlines(self, sights: list[Sight]) -> list[WorkItem]:
+        """The receiving agency's items with the deadlines it owes (its own business)."""
+        members = [m for s in sights for m in self._timers.obligations(s.referral)]
         owed: dict[str, list[Owed]] = {}
         for o in await self._store.oversight.owed_by(members):
             owed.setdefault(o.rid, []).append(o)
-        return [WorkItem(r, tuple(sorted(owed.get(r.id, ()), key=lambda o: o.due)))
-                for r in referrals]
+        return [WorkItem(s, tuple(sorted(owed.get(s.referral.id, ()), key=lambda o: o.due)))
+                for s in sights]

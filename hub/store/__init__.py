@@ -49,7 +49,7 @@ class Store:
         keys, scripts = Keys(prefix), Scripts(redis)
         return cls(redis, keys, ReferralStore(redis, keys, scripts),
                    ThreadStore(redis, keys, scripts), DirectoryStore(redis, keys, scripts),
-                   AccessStore(redis, keys), AuditStore(redis, keys, scripts),
+                   AccessStore(redis, keys, scripts), AuditStore(redis, keys, scripts),
                    TimerStore(redis, keys, scripts), NoticeStore(redis, keys, scripts),
                    FloodStore(redis, keys, scripts), OversightStore(redis, keys),
                    SessionStore(redis, keys))

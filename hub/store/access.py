@@ -2,18 +2,38 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from redis.asyncio import Redis
 
 from hub.models import AuditEvent
 
 from .codec import dumps
 from .keys import Keys
+from .scripts import Scripts
+
+
+@dataclass(frozen=True)
+class Window:
+    """A fixed window of ``length`` seconds: the ``number``-th since the epoch."""
+
+    length: float
+    number: int
+
+    @staticmethod
+    def at(now: float, length: float) -> Window:
+        return Window(length, int(now // length))
+
+    @property
+    def ends(self) -> float:
+        return (self.number + 1) * self.length
 
 
 class AccessStore:
-    def __init__(self, redis: Redis, keys: Keys):
+    def __init__(self, redis: Redis, keys: Keys, scripts: Scripts):
         self._r = redis
         self._k = keys
+        self._s = scripts
 
     async def put_token(self, token_id: str, person: str, fields: dict[str, str],
                         audit: AuditEvent) -> None:
@@ -38,14 +58,22 @@ class AccessStore:
     async def tokens_of(self, person: str) -> list[str]:
         return sorted(t.decode() for t in await self._r.smembers(self._k.person_tokens(person)))
 
-    async def record_failure(self, scopes: dict[str, str], window: int,
-                             audit: AuditEvent) -> list[int]:
-        """Count a failed sign-in in each scope (atomically); the counts, this one included."""
+    async def record_failure(self, scopes: dict[str, str], window: Window, limit: int,
+                             audit: AuditEvent, tally: AuditEvent) -> int:
+        """Count a failed sign-in in each scope for ``window`` and record it, in one step:
+        as ``audit`` up to ``limit``, past it as one more of ``tally`` (record_failure.lua).
+        The highest count, this one included."""
+        k = self._k
+        counters = [k.auth_failures(scope, value, window.number)
+                    for scope, value in scopes.items()]
+        result = await self._s.record_failure(
+            keys=[*counters, k.audit(), k.tallies(), k.tallies_due()],
+            args=[int(window.length) + 60, limit, dumps(audit), dumps(tally), window.ends])
+        return int(result)
+
+    async def tally(self, event: AuditEvent, due: float) -> None:
+        """One more refusal of the kind ``event`` describes, in its window's tally."""
         async with self._r.pipeline(transaction=True) as pipe:
-            for scope, value in scopes.items():
-                key = self._k.auth_failures(scope, value)
-                pipe.incr(key)
-                pipe.expire(key, window, nx=True)
-            pipe.xadd(self._k.audit(), {"event": dumps(audit)})
-            results = await pipe.execute()
-        return [int(n) for n in results[0:-1:2]]
+            pipe.hincrby(self._k.tallies(), dumps(event), 1)
+            pipe.zadd(self._k.tallies_due(), {dumps(event): due}, nx=True)
+            await pipe.execute()

@@ -5,6 +5,7 @@ in order, into the sealed log (a hash chain) with ``seal``. Readers see both."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
@@ -14,6 +15,14 @@ from hub.models import AuditEvent
 from .codec import dumps
 from .keys import Keys
 from .scripts import Scripts
+
+_STREAM_ID = re.compile(r"[0-9]{1,20}-[0-9]{1,20}")
+
+
+def _logged_id(index_entry: str) -> str | None:
+    """The log entry (intake id) a trail index entry 'seq id hash' names, if well formed."""
+    parts = index_entry.split(" ")
+    return parts[1] if len(parts) == 3 and _STREAM_ID.fullmatch(parts[1]) else None
 
 
 @dataclass(frozen=True)
@@ -29,6 +38,21 @@ class Sealed:
     entry: str  # canonical JSON: seq, id, event, prev
     hash: str
     referral: str | None = None  # the referral the event names (indexed when sealed)
+    seq: int = -1  # its place in the log
+
+    def index_entry(self) -> str:
+        """What a referral's trail index holds for this entry: 'seq id hash'."""
+        return f"{self.seq} {self.id} {self.hash}"
+
+
+@dataclass(frozen=True)
+class TrailIndex:
+    """A referral's trail as stored: its index entries as written, the log entries they
+    name (by intake id; None where there is none), and events not sealed yet."""
+
+    entries: list[str]
+    sealed: dict[str, Sealed | None]
+    waiting: list[str]
 
 
 class AuditStore:
@@ -57,7 +81,8 @@ class AuditStore:
         k = self._k
         args: list[str | int] = [head.count, head.count + len(entries), last.hash, last.id]
         for e in entries:
-            args += [e.id, e.entry, e.hash, k.audit_of(e.referral) if e.referral else ""]
+            args += [e.id, e.entry, e.hash, k.audit_of(e.referral) if e.referral else "",
+                     k.referral(e.referral) if e.referral else "", e.index_entry()]
         result = await self._s.seal_audit(keys=[k.audit(), k.audit_log(), k.audit_head()],
                                           args=args)
         return result == b"ok"
@@ -74,6 +99,17 @@ class AuditStore:
             entries += rows
         return entries
 
+    async def release_tallies(self, now: float) -> int:
+        """Tallies of refusals whose window ended by ``now``, written to the intake as one
+        event each with its count (release_tallies.lua); how many."""
+        k, released = self._k, 0
+        while True:
+            batch = int(await self._s.release_tallies(
+                keys=[k.tallies(), k.tallies_due(), k.audit()], args=[now]))
+            released += batch
+            if batch < 100:  # the script releases at most 100 a call
+                return released
+
     async def add_checkpoint(self, doc: dict[str, str]) -> None:
         await self._r.xadd(self._k.audit_checkpoints(), doc)
 
@@ -82,25 +118,33 @@ class AuditStore:
         return [{k.decode(): v.decode() for k, v in f.items()} for _, f in rows]
 
     # -- reading ----------------------------------------------------------------------------
-    async def events(self, *, referral: str | None = None) -> list[AuditEvent]:
-        """Sealed events, then those not sealed yet, oldest first: for one referral, read
-        through its index of sealed entries; otherwise the whole log."""
-        if referral is None:
-            sealed = [s.entry for s in await self.whole_log()]
-        else:
-            sealed = await self._entries(referral)
-        docs = [json.loads(entry)["event"] for entry in sealed]
+    async def events(self) -> list[AuditEvent]:
+        """Every event, sealed and waiting, oldest first (a referral's own trail is read,
+        and checked, through services/auditlog.py)."""
+        docs = [json.loads(s.entry)["event"] for s in await self.whole_log()]
         docs += [json.loads(e) for _, e in await self.intake("0", 1_000_000)]
-        events = [AuditEvent.model_validate(d) for d in docs]
-        return [e for e in events if referral is None or e.referral == referral]
+        return [AuditEvent.model_validate(d) for d in docs]
 
-    async def _entries(self, referral: str) -> list[str]:
-        ids = await self._r.lrange(self._k.audit_of(referral), 0, -1)
+    async def trail(self, referral: str) -> TrailIndex:
+        """A referral's trail index, the log entries it names, and the events waiting."""
+        entries = [e.decode() for e in await self._r.lrange(self._k.audit_of(referral), 0, -1)]
+        ids = [i for i in map(_logged_id, entries) if i is not None]
         async with self._r.pipeline(transaction=False) as pipe:
             for i in ids:
                 pipe.xrange(self._k.audit_log(), min=i, max=i)
-            rows = await pipe.execute()
-        return [row[0][1][b"entry"].decode() for row in rows if row]
+            rows = await pipe.execute() if ids else []
+        sealed = {i: Sealed(i, row[0][1][b"entry"].decode(), row[0][1][b"hash"].decode())
+                  if row else None for i, row in zip(ids, rows, strict=True)}
+        waiting = [e for _, e in await self.intake("0", 1_000_000)]
+        return TrailIndex(entries, sealed, waiting)
+
+    async def trail_indexes(self, referrals: list[str]) -> dict[str, list[str]]:
+        """Several referrals' trail indexes as written, in one round trip."""
+        async with self._r.pipeline(transaction=False) as pipe:
+            for rid in referrals:
+                pipe.lrange(self._k.audit_of(rid), 0, -1)
+            rows = await pipe.execute() if referrals else []
+        return {rid: [e.decode() for e in row] for rid, row in zip(referrals, rows, strict=True)}
 
     async def length(self) -> int:
         return await self._r.xlen(self._k.audit_log()) + await self._r.xlen(self._k.audit())

@@ -152,8 +152,19 @@ class Keys:
     def person_tokens(self, person: str) -> str:
         return f"{self.prefix}:person:{person}:tokens"
 
-    def auth_failures(self, scope: str, value: str) -> str:
-        return f"{self.prefix}:authfail:{scope}:{value}"
+    def auth_failures(self, scope: str, value: str, window: int) -> str:
+        """Failed sign-ins from one source (``ip`` address, or ``token`` id of a real token)
+        in one window (its number: seconds since the epoch // the window's length)."""
+        return f"{self.prefix}:authfail:{scope}:{value}:{window}"
+
+    def tallies(self) -> str:
+        """Refusals counted rather than audited one by one (failed sign-ins past the limit,
+        requests past a person's limit): one field per source and window, its count."""
+        return f"{self.prefix}:tallies"
+
+    def tallies_due(self) -> str:
+        """The same tallies by when their window ends (then they become audit events)."""
+        return f"{self.prefix}:tallies:due"
 
     # audit
     def audit(self) -> str:

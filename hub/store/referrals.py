@@ -118,6 +118,15 @@ class ReferralStore:
         rows = await self._r.lrange(self._k.history(rid), 0, -1)
         return [HistoryEvent.model_validate_json(row) for row in rows]
 
+    async def histories(self, rids: list[str]) -> dict[str, list[HistoryEvent]]:
+        """The histories of several referrals, in one round trip."""
+        async with self._r.pipeline(transaction=False) as pipe:
+            for rid in rids:
+                pipe.lrange(self._k.history(rid), 0, -1)
+            rows = await pipe.execute()
+        return {rid: [HistoryEvent.model_validate_json(e) for e in events]
+                for rid, events in zip(rids, rows, strict=True)}
+
     async def transition(self, referral: Referral, to: Status, fields: dict[str, object],
                          history: HistoryEvent, deadlines: DeadlineChanges,
                          audit: AuditEvent) -> TransitionResult:

@@ -19,7 +19,8 @@ from redis.exceptions import NoScriptError
 
 _NAMES = ("create_referral", "transition", "mark_receipt", "put_blob", "put_roster", "put_root",
           "claim_due", "reap", "advance_timer", "claim_notice", "delivery_report",
-          "take_send_slot", "seal_audit", "end_consent", "narrow_consent")
+          "take_send_slot", "seal_audit", "end_consent", "narrow_consent", "record_failure",
+          "release_tallies")
 
 
 @dataclass
@@ -133,3 +134,5 @@ class Scripts:
     seal_audit: Script
     end_consent: Script
     narrow_consent: Script
+    record_failure: Script
+    release_tallies: Script

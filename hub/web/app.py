@@ -10,9 +10,9 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from hub.build import Services, build_services
-from hub.config import Settings
+from hub.config import Settings, read_secret
 
-from . import middleware
+from . import middleware, scrape
 from .context import CONTENT_SECURITY_POLICY, METRICS, SERVICES, SETTINGS
 from .pages import setup_pages
 from .routes import add_routes
@@ -40,10 +40,16 @@ def create_app(settings: Settings, services: Services | None = None) -> web.Appl
 
     app = web.Application(
         client_max_size=settings.max_body_bytes,
-        middlewares=[middleware.metrics, middleware.errors, middleware.authenticate,
-                     middleware.audit])
+        middlewares=[middleware.metrics, middleware.errors, middleware.slow_bodies,
+                     middleware.authenticate, middleware.audit],
+        # a connection that has not sent a whole request's headers within the client
+        # timeout (from its start, or from the answer before) is closed; after a body cut
+        # off (slow_bodies) the rest is read for no longer than that either
+        handler_args={"keepalive_timeout": settings.client_timeout,
+                      "lingering_time": min(10.0, settings.client_timeout)})
     app[SETTINGS] = settings
     app[METRICS] = Metrics()
+    app[scrape.SCRAPE_TOKEN] = read_secret(settings.metrics_token_file) or ""
     owned = services is None
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
@@ -61,9 +67,10 @@ def create_app(settings: Settings, services: Services | None = None) -> web.Appl
 
 
 def serving(app: web.Application) -> web.Application:
-    """``app`` as a server process runs it. Once it has started, everything loaded so far
-    (modules, models, templates, the CCR, the services: some 70,000 objects that live as
-    long as the process) is moved out of the garbage collector's sight, so a full collection
+    """``app`` as a server process runs it: with its metrics address (scrape.py), and, once
+    it has started, everything loaded so far (modules, models, templates, the CCR, the
+    services: some 70,000 objects that live as long as the process) moved out of the
+    garbage collector's sight, so a full collection
     takes microseconds instead of some 30 ms that every request in flight would wait out;
     and the youngest generation is collected every 20,000 allocations instead of 700, as a
     request makes thousands. (Tests build apps without it: their process collects as
@@ -75,12 +82,23 @@ def serving(app: web.Application) -> web.Application:
         gc.set_threshold(20_000, 20, 20)
 
     app.on_startup.append(settle_heap)  # after the services open (cleanup_ctx runs first)
+    return with_metrics_address(app)
+
+
+def with_metrics_address(app: web.Application) -> web.Application:
+    """``app`` serving /metrics on the metrics address too, unless its port is 0."""
+    if app[SETTINGS].metrics_port:
+        app.cleanup_ctx.append(scrape.listener(app))
     return app
 
 
 async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
     """Every answer: never cached, never framed, never sniffed, no referrer; pages run no
-    script but the hub's own files."""
+    script but the hub's own files; in production, browsers told to use https only (HSTS,
+    a year, subdomains too)."""
+    if request.app[SETTINGS].mode == "production":
+        response.headers.setdefault("Strict-Transport-Security",
+                                    "max-age=31536000; includeSubDomains")
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Cache-Control", "no-store")

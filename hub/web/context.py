@@ -4,6 +4,8 @@ validated body, a JSON answer."""
 from __future__ import annotations
 
 import json
+import re
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
 from typing import TypeVar
 
 from aiohttp import web
@@ -38,6 +40,41 @@ def principal(request: web.Request) -> Principal:
     if who is None:
         raise Unauthorized("a valid API token is required: 'Authorization: Bearer ccr_...'")
     return who
+
+
+def session_cookie(request: web.Request) -> str:
+    """The session cookie's name: in production with the __Host- prefix (the browser keeps
+    it only if Secure, for this host alone, path /), plain over dev's http."""
+    production = request.app[SETTINGS].mode == "production"
+    return f"__Host-{SESSION_COOKIE}" if production else SESSION_COOKIE
+
+
+def client_address(request: web.Request) -> str:
+    """Who is asking: the TCP peer, or, when the peer is one of HUB_TRUSTED_PROXIES, the
+    nearest address before it in X-Forwarded-For that is not a trusted proxy (each proxy
+    appends the address it heard from; what a client wrote itself comes first)."""
+    peer = request.remote or "unknown"
+    trusted = request.app[SETTINGS].trusted_proxies
+    if not trusted or not _among(peer, trusted):
+        return peer
+    hops = [h.strip() for h in ",".join(request.headers.getall("X-Forwarded-For", ()))
+            .split(",") if h.strip()]
+    for hop in reversed(hops):
+        if not _among(hop, trusted):
+            return hop if _address(hop) else peer  # a proxy never writes garbage: not ours
+    return hops[0] if hops else peer
+
+
+def _address(text: str) -> IPv4Address | IPv6Address | None:
+    try:
+        return ip_address(text)
+    except ValueError:
+        return None
+
+
+def _among(text: str, networks: tuple[IPv4Network | IPv6Network, ...]) -> bool:
+    found = _address(text)
+    return found is not None and any(found in n for n in networks)
 
 
 def request_id(request: web.Request) -> str:
@@ -78,14 +115,21 @@ def respond(model: BaseModel, status: int = 200) -> web.Response:
                         content_type="application/json")
 
 
+_DIGITS = re.compile(r"[0-9]{1,9}")  # ASCII digits only: not '١', '²' or '1_000'
+
+
+def whole_number(raw: str, what: str, low: int, high: int, code: str = "bad_request") -> int:
+    """``raw`` as a whole number from ``low`` to ``high``, written in ASCII digits (no
+    sign, no spaces, at most nine), or a 400 saying so."""
+    if not _DIGITS.fullmatch(raw):
+        raise BadRequest(f"{what} must be a whole number from {low} to {high}, in digits 0-9",
+                         code=code)
+    value = int(raw)
+    if not low <= value <= high:
+        raise BadRequest(f"{what} must be between {low} and {high}", code=code)
+    return value
+
+
 def query_int(request: web.Request, name: str, default: int, low: int, high: int) -> int:
     raw = request.query.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadRequest(f"'{name}' must be a whole number") from None
-    if not low <= value <= high:
-        raise BadRequest(f"'{name}' must be between {low} and {high}")
-    return value
+    return default if raw is None else whole_number(raw, f"'{name}'", low, high)

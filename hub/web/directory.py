@@ -32,7 +32,8 @@ async def get_roster(request: web.Request) -> web.Response:
 async def publish_roster(request: web.Request) -> web.Response:
     req = await body(request, s.PublishRoster)
     agency = request.match_info["agency"]
-    version = await services(request).directory.publish(principal(request), agency,
-                                                        req.model_dump())
+    version, new = await services(request).directory.publish(principal(request), agency,
+                                                             req.model_dump())
     published = await services(request).directory.published(agency)
-    return respond(s.RosterView(agency=agency, version=version, **published.signed), 201)
+    return respond(s.RosterView(agency=agency, version=version, **published.signed),
+                   201 if new else 200)

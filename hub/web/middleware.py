@@ -1,8 +1,10 @@
-"""The middlewares, outermost first: metrics, request id and errors to JSON,
-authentication, and the audit event every request leaves."""
+"""The middlewares, outermost first: metrics, request id and errors to JSON, the deadline
+for a request's body, authentication (with each person's request limit), and the audit
+event every request leaves."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 import re
@@ -10,11 +12,20 @@ import time
 
 from aiohttp import web
 
-from hub.errors import Forbidden, HubError, TokenRevoked, Unavailable
-from hub.logs import request_id_var
+from hub.errors import Forbidden, HubError, TokenRevoked, TooManyRequests, Unavailable
+from hub.logs import client_request_id_var, request_id_var
 from hub.store import TRANSIENT_ERRORS
 
-from .context import ERROR, METRICS, PRINCIPAL, REQUEST_ID, SERVICES, SESSION_COOKIE, SETTINGS
+from .context import (
+    ERROR,
+    METRICS,
+    PRINCIPAL,
+    REQUEST_ID,
+    SERVICES,
+    SETTINGS,
+    client_address,
+    session_cookie,
+)
 from .routes import BY_NAME, Route
 
 log = logging.getLogger(__name__)
@@ -34,24 +45,26 @@ _HTTP_CODES = {404: ("not_found", "no such endpoint; see /v1/openapi.json"),
                413: ("payload_too_large", "the body is over the size limit")}
 
 
-# A request id ties log lines and audit events together; it is no secret (a client may send
-# its own), so it comes from `random` (reseeded in each forked process), not a syscall.
+# A request id ties log lines and audit events together; it is no secret, so it comes from
+# `random` (reseeded in each forked process), not a syscall. A client's own X-Request-Id
+# (1-64 letters, digits, dashes) is kept beside it as client_request_id, never in its place.
 _REQUEST_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
 
 
 @web.middleware
 async def errors(request: web.Request, handler) -> web.StreamResponse:
-    rid = request.headers.get("X-Request-Id", "")
-    rid = rid if _REQUEST_ID.fullmatch(rid) else f"{random.getrandbits(64):016x}"
+    rid = f"{random.getrandbits(64):016x}"  # the hub's own, answered as X-Request-Id
+    theirs = request.headers.get("X-Request-Id", "")  # kept apart, in the audit events
     request[REQUEST_ID] = rid
     token = request_id_var.set(rid)
+    client_token = client_request_id_var.set(theirs if _REQUEST_ID.fullmatch(theirs) else None)
     try:
         response = await handler(request)
     except HubError as e:
         request[ERROR] = e.code
         extra = {"Retry-After": "1"} if isinstance(e, Unavailable) else {}
-        if e.status == 429:
-            extra = {"Retry-After": "300"}
+        if isinstance(e, TooManyRequests):
+            extra = {"Retry-After": str(e.retry_after)}
         response = error_response(e.status, e.code, e.message, **extra)
     except web.HTTPException as e:
         if e.status < 400:
@@ -70,8 +83,29 @@ async def errors(request: web.Request, handler) -> web.StreamResponse:
         response = error_response(500, "internal", f"internal error; quote request id {rid}")
     finally:
         request_id_var.reset(token)
+        client_request_id_var.reset(client_token)
     response.headers["X-Request-Id"] = rid
     return response
+
+
+@web.middleware
+async def slow_bodies(request: web.Request, handler) -> web.StreamResponse:
+    """A request's body must arrive within the client timeout of its headers; a client that
+    trickles it is answered 408 and its connection closed. (The headers' own deadline is
+    the server's: app.py.)"""
+    if request.body_exists:
+        seconds = request.app[SETTINGS].client_timeout
+        try:
+            async with asyncio.timeout(seconds):
+                await request.read()  # kept by aiohttp for the handler
+        except TimeoutError:
+            log.warning("a request body took over %s s to arrive: cut off", seconds)
+            response = error_response(408, "request_timeout", f"the request's body took "
+                                      f"more than {seconds:g} seconds to arrive; send it "
+                                      "again on a faster connection")
+            response.force_close()
+            return response
+    return await handler(request)
 
 
 @web.middleware
@@ -85,16 +119,13 @@ async def metrics(request: web.Request, handler) -> web.StreamResponse:
     return response
 
 
-def client_address(request: web.Request) -> str:
-    return request.remote or "unknown"
-
-
 @web.middleware
 async def authenticate(request: web.Request, handler) -> web.StreamResponse:
     route = _route(request)
     if route is None or not route.auth:
         return await handler(request)
     request[PRINCIPAL] = await _principal(request, route)
+    await request.app[SERVICES].limits.admit(request[PRINCIPAL])
     try:
         return await handler(request)
     except TokenRevoked:  # revoked since it was verified: refused like any failed sign-in
@@ -104,7 +135,7 @@ async def authenticate(request: web.Request, handler) -> web.StreamResponse:
 
 async def _principal(request: web.Request, route: Route):
     header = request.headers.get("Authorization", "")
-    if not header and SESSION_COOKIE in request.cookies:
+    if not header and session_cookie(request) in request.cookies:
         return await _session_principal(request)
     token = header[7:].strip() if header.startswith("Bearer ") else None
     return await request.app[SERVICES].tokens.authenticate(
@@ -115,7 +146,7 @@ async def _session_principal(request: web.Request):
     """The hub's own pages call the API with their session cookie (no token in the page);
     a call that changes something must carry the session's CSRF token as X-CSRF-Token."""
     services = request.app[SERVICES]
-    current = await services.sessions.resolve(request.cookies[SESSION_COOKIE])
+    current = await services.sessions.resolve(request.cookies[session_cookie(request)])
     if current is None:
         await services.tokens.refuse(client_address(request),
                                      message="your session has ended; sign in again")

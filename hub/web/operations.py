@@ -1,15 +1,15 @@
-"""Health, metrics, the OpenAPI document and the audit log's verification."""
+"""Health, metrics (scrape.py), the OpenAPI document and the audit log's verification."""
 
 from __future__ import annotations
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from hub.errors import Unavailable
 
 from . import schemas as s
-from .context import METRICS, principal, respond, services
+from .context import principal, respond, services
 from .openapi import openapi_document
+from .scrape import with_token
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -23,12 +23,7 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def metrics(request: web.Request) -> web.Response:
-    registry = request.app[METRICS]
-    depths = await services(request).monitor.inbox_depths()
-    for agency, depth in depths.items():
-        registry.inbox_depth.labels(agency).set(depth)
-    return web.Response(body=generate_latest(registry.registry),
-                        headers={"Content-Type": CONTENT_TYPE_LATEST})
+    return await with_token(request)
 
 
 async def openapi(request: web.Request) -> web.Response:

@@ -5,11 +5,21 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from hub.crypto.header import MAX_ATTACHMENTS
 from hub.errors import BadRequest
 from hub.models import Status
 
 from . import schemas as s
-from .context import METRICS, body, principal, query_int, request_id, respond, services
+from .context import (
+    METRICS,
+    body,
+    principal,
+    query_int,
+    request_id,
+    respond,
+    services,
+    whole_number,
+)
 
 OCTETS = "application/octet-stream"
 
@@ -31,10 +41,10 @@ def _rid(request: web.Request) -> str:
 
 async def submit(request: web.Request) -> web.Response:
     req = await body(request, s.SubmitReferral)
-    referral, created = await services(request).referrals.submit(
+    seen, created = await services(request).referrals.submit(
         principal(request), req.envelope, req.consent, request_id(request))
     request.app[METRICS].submissions.labels("created" if created else "existing").inc()
-    return respond(s.ReferralView.of(referral), 201 if created else 200)
+    return respond(s.ReferralView.of(seen), 201 if created else 200)
 
 
 async def _listing(request: web.Request, which: str) -> web.Response:
@@ -44,7 +54,7 @@ async def _listing(request: web.Request, which: str) -> web.Response:
     lister = service.inbox if which == "inbox" else service.outbox
     found = await lister(principal(request), statuses=_statuses(request), offset=offset,
                          limit=limit)
-    return respond(s.ReferralList(referrals=[s.ReferralView.of(r) for r in found],
+    return respond(s.ReferralList(referrals=[s.ReferralView.of(seen) for seen in found],
                                   offset=offset, limit=limit))
 
 
@@ -57,8 +67,8 @@ async def outbox(request: web.Request) -> web.Response:
 
 
 async def get_referral(request: web.Request) -> web.Response:
-    referral = await services(request).referrals.read(principal(request), _rid(request))
-    return respond(s.ReferralView.of(referral))
+    seen = await services(request).referrals.read(principal(request), _rid(request))
+    return respond(s.ReferralView.of(seen))
 
 
 async def history(request: web.Request) -> web.Response:
@@ -67,8 +77,9 @@ async def history(request: web.Request) -> web.Response:
 
 
 async def audit_trail(request: web.Request) -> web.Response:
-    events = await services(request).referrals.audit_trail(principal(request), _rid(request))
-    return respond(s.AuditTrail(events=events))
+    trail = await services(request).referrals.audit_trail(principal(request), _rid(request))
+    return respond(s.AuditTrail(events=trail.events, ok=not trail.problem,
+                                problem=trail.problem))
 
 
 async def envelope(request: web.Request) -> web.Response:
@@ -79,42 +90,42 @@ async def envelope(request: web.Request) -> web.Response:
 
 async def acknowledge(request: web.Request) -> web.Response:
     req = await body(request, s.Acknowledge)
-    referral = await services(request).lifecycle.acknowledge(
+    seen = await services(request).lifecycle.acknowledge(
         principal(request), _rid(request), req.receipt, request_id(request))
-    return respond(s.ReferralView.of(referral))
+    return respond(s.ReferralView.of(seen))
 
 
 async def accept(request: web.Request) -> web.Response:
-    referral = await services(request).lifecycle.accept(principal(request), _rid(request),
+    seen = await services(request).lifecycle.accept(principal(request), _rid(request),
                                                         request_id(request))
-    return respond(s.ReferralView.of(referral))
+    return respond(s.ReferralView.of(seen))
 
 
 async def reject(request: web.Request) -> web.Response:
     req = await body(request, s.Reject)
-    referral = await services(request).lifecycle.reject(principal(request), _rid(request),
+    seen = await services(request).lifecycle.reject(principal(request), _rid(request),
                                                         req.reason, request_id(request))
-    return respond(s.ReferralView.of(referral))
+    return respond(s.ReferralView.of(seen))
 
 
 async def progress(request: web.Request) -> web.Response:
-    referral = await services(request).lifecycle.progress(principal(request), _rid(request),
+    seen = await services(request).lifecycle.progress(principal(request), _rid(request),
                                                           request_id(request))
-    return respond(s.ReferralView.of(referral))
+    return respond(s.ReferralView.of(seen))
 
 
 async def complete(request: web.Request) -> web.Response:
     req = await body(request, s.Complete)
-    referral = await services(request).lifecycle.complete(principal(request), _rid(request),
+    seen = await services(request).lifecycle.complete(principal(request), _rid(request),
                                                           req.outcome, request_id(request))
-    return respond(s.ReferralView.of(referral))
+    return respond(s.ReferralView.of(seen))
 
 
 async def cancel(request: web.Request) -> web.Response:
     req = await body(request, s.Cancel)
-    referral = await services(request).lifecycle.cancel(principal(request), _rid(request),
+    seen = await services(request).lifecycle.cancel(principal(request), _rid(request),
                                                         req.reason, request_id(request))
-    return respond(s.ReferralView.of(referral))
+    return respond(s.ReferralView.of(seen))
 
 
 async def post_reply(request: web.Request) -> web.Response:
@@ -137,10 +148,8 @@ async def reply_envelope(request: web.Request) -> web.Response:
 
 
 def _index(request: web.Request) -> int:
-    raw = request.match_info["index"]
-    if not raw.isdigit():
-        raise BadRequest("an attachment index is a whole number")
-    return int(raw)
+    return whole_number(request.match_info["index"], "an attachment index", 0,
+                        MAX_ATTACHMENTS - 1, code="bad_index")
 
 
 async def put_attachment(request: web.Request) -> web.Response:
@@ -160,14 +169,14 @@ async def get_attachment(request: web.Request) -> web.Response:
 
 async def revoke_consent(request: web.Request) -> web.Response:
     req = await body(request, s.RevokeConsent)
-    referral = await services(request).lifecycle.revoke_consent(
+    seen = await services(request).lifecycle.revoke_consent(
         principal(request), _rid(request), req.reason, request_id(request))
-    return respond(s.ReferralView.of(referral))
+    return respond(s.ReferralView.of(seen))
 
 
 async def narrow_consent(request: web.Request) -> web.Response:
     req = await body(request, s.NarrowConsent)
-    referral = await services(request).lifecycle.narrow_consent(
+    seen = await services(request).lifecycle.narrow_consent(
         principal(request), _rid(request), share_outcome=req.share_outcome,
         request_id=request_id(request))
-    return respond(s.ReferralView.of(referral))
+    return respond(s.ReferralView.of(seen))

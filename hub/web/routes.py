@@ -37,7 +37,9 @@ R = Route
 ROUTES: tuple[Route, ...] = (
     R("GET", "/healthz", operations.healthz, "healthz", "Liveness: checks Redis",
       response=s.Health, auth=False),
-    R("GET", "/metrics", operations.metrics, "metrics", "Prometheus figures", auth=False),
+    R("GET", "/metrics", operations.metrics, "metrics", "Prometheus figures, to the holder of "
+      "the scrape token (HUB_METRICS_TOKEN_FILE); otherwise on the metrics address only",
+      auth=False),
     R("GET", "/v1/openapi.json", operations.openapi, "openapi", "This document", auth=False),
     R("GET", "/v1/agencies", directory.agencies, "agencies.list",
       "The CCR's agencies with their root keys and roster versions", response=s.AgencyList),

@@ -15,11 +15,11 @@ from hub.models import (
     Consent,
     HistoryEvent,
     OutcomeCode,
-    Referral,
     RejectReason,
     RevokeReason,
     Status,
 )
+from hub.services.flowback import Sight
 
 
 def _strict_base64(value: object) -> object:
@@ -127,7 +127,12 @@ class ReferralView(Body):
     attachment_count: int
 
     @classmethod
-    def of(cls, r: Referral) -> ReferralView:
+    def of(cls, seen: Sight) -> ReferralView:
+        """The view of a referral as its reader may know it (services/flowback.py): made
+        from a Sight only, never from a stored referral."""
+        if not isinstance(seen, Sight):
+            raise TypeError("a referral is answered from its Sight (services/flowback.py)")
+        r = seen.referral
         return cls(**r.model_dump(include=_FROM_REFERRAL), consent_expires_at=r.consent.expires_at,
                    share_outcome=r.consent.share_outcome)
 
@@ -146,7 +151,10 @@ class History(Body):
 
 
 class AuditTrail(Body):
-    events: list[AuditEvent]
+    events: list[AuditEvent] = Field(description="the entries that match the sealed log, "
+                                     "then the events not sealed yet")
+    ok: bool = Field(description="every entry of the trail's index matches the sealed log")
+    problem: str = Field(description="the first entry that does not ('' when ok)")
 
 
 class AuditVerdict(Body):

@@ -51,8 +51,9 @@ async def test_the_hub_works_under_its_acl_and_cannot_rewrite_the_audit_log(acl_
     await install_world(world, services)
     nurse, point = world.first("mercy-hospital", "sender"), world.first(DEST, "point_person")
     sealed = world.seal_referral(nurse, DEST, TYPE, b"{}", attachments=(b"scan",))
-    referral, _ = await services.referrals.submit(
+    seen, _ = await services.referrals.submit(
         nurse.principal(), sealed.envelope, Consent.model_validate(world.consent(DEST, TYPE)))
+    referral = seen.referral
     await services.threads.put_attachment(nurse.principal(), referral.id, 0,
                                           bytes(sealed.attachments[0]))
 

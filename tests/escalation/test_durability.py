@@ -35,9 +35,10 @@ async def test_redis_restarted_with_aof_loses_no_deadline(tmp_path: Path) -> Non
     rids = []
     for _ in range(5):
         sealed = world.seal_referral(nurse, "harbor-house", "discharge-handoff", b"{}")
-        referral, _ = await services.referrals.submit(
+        seen, _ = await services.referrals.submit(
             nurse.principal(), sealed.envelope,
             Consent.model_validate(world.consent("harbor-house", "discharge-handoff")))
+        referral = seen.referral
         rids.append(referral.id)
     before = await services.store.redis.zrange(services.store.keys.deadlines(), 0, -1,
                                                withscores=True)
@@ -65,7 +66,8 @@ async def test_a_friday_evening_referral_escalates_on_monday_in_business_hours(r
     sealed = w.seal_referral(advocate, "riverside-pd", "police-report-followup", b"{}",
                              now=int(friday_evening), urgency=Urgency.ROUTINE)
     body = {**w.submit_body(sealed, "riverside-pd", "police-report-followup"),
-            "consent": {**w.consent("riverside-pd", "police-report-followup"),
+            "consent": {**w.consent("riverside-pd", "police-report-followup",
+                                    documented_by=advocate.person),
                         "given_at": int(friday_evening) - 60,
                         "expires_at": int(friday_evening) + 30 * 86400}}
     r = await hub.client.post("/v1/referrals", json=body, headers=advocate.auth)

@@ -64,9 +64,10 @@ async def test_a_killed_worker_step_is_re_fired_and_delivered_once(redis_url: st
         await install_world(world, services)
         nurse = world.first("mercy-hospital", "sender")
         sealed = world.seal_referral(nurse, "harbor-house", "discharge-handoff", b"{}")
-        referral, _ = await services.referrals.submit(
+        seen, _ = await services.referrals.submit(
             nurse.principal(), sealed.envelope,
             Consent.model_validate(world.consent("harbor-house", "discharge-handoff")))
+        referral = seen.referral
         workers.append(start_worker(env))
         assert await asyncio.to_thread(mailbox.entered.wait, 30), "no delivery began"
         os.killpg(workers[0].pid, signal.SIGKILL)  # the worker and its work horse

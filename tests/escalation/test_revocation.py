@@ -10,6 +10,7 @@ import asyncio
 import base64
 
 from hub.crypto import ReceiptStatus, sign_receipt
+from hub.services import trails
 from tests.support.redis_scan import dump_values
 
 from .test_ladder import DEST, HOUR, INTAKE, NIGHT, TYPE, plain, received
@@ -82,7 +83,7 @@ async def test_a_withdrawal_deletes_the_content_and_tells_everyone_who_had_acces
     assert r.status == 410 and (await r.json())["error"]["code"] == "consent_withdrawn"
     r = await hub.client.get(f"/v1/referrals/{rid}/attachments/0", headers=point.auth)
     assert r.status == 410
-    actions = [e.action for e in await hub.store.audit.events(referral=rid)]
+    actions = [e.action for e in (await trails.read(hub.store, rid)).events]
     assert "referral.revoked" in actions
 
 
@@ -169,7 +170,7 @@ async def test_a_closed_referral_keeps_its_status_but_not_its_content_after_cons
     assert (await hub.store.referrals.get(rid)).status == "cancelled"
     assert await ciphertext_left(hub, ciphertexts) == []
     assert len(received(rig)) == before  # nobody to tell: it was closed already
-    assert "referral.purged" in [e.action for e in await hub.store.audit.events(referral=rid)]
+    assert "referral.purged" in [e.action for e in (await trails.read(hub.store, rid)).events]
 
 
 async def test_a_closed_referrals_content_is_deleted_when_the_agreements_retention_ends(

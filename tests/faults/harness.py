@@ -301,7 +301,7 @@ def seal_many(world: World, count: int, canary: str, *, now: int | None = None,
         sealed = world.seal_referral(sender, destination, kind, canary_content(canary, n),
                                      urgency=urgency, now=now)
         body = {"envelope": base64.b64encode(sealed.envelope).decode(),
-                "consent": world.consent(destination, kind)}
+                "consent": world.consent(destination, kind, documented_by=sender.person)}
         out.append(Submission(sender, world.first(destination, "point_person"), destination,
                               kind, sealed, body))
     return out

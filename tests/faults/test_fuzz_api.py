@@ -112,6 +112,8 @@ RECIPIENT_OPS = {"referral.envelope", "referral.acknowledge", "referral.accept",
 LIFECYCLE = {"referral.acknowledge", "referral.accept", "referral.reject", "referral.progress",
              "referral.complete", "referral.cancel", "referral.revoke"}
 SENDER_OPS = {"referral.submit", "referral.cancel", "attachment.put", "referral.outbox"}
+REFERRAL_READS = {"referral.get", "referral.history", "referral.audit", "referral.envelope",
+                  "reply.list"}
 
 
 class Workflow(schema.as_state_machine()):  # type: ignore[misc]
@@ -151,9 +153,11 @@ def test_stateful_sequences_follow_the_links(live: LiveHub) -> None:
     Workflow.run(settings=settings(FUZZ, max_examples=40, stateful_step_count=6))
     seen = Workflow.seen
     assert seen[("referral.submit", 201)] > 0, seen
-    # the links were followed to the referrals that were made, and moved them along
+    # the links were followed to the referrals that were made (which reads of a referral
+    # the walk takes varies with the run: schemathesis picks links in an order that changes
+    # with what ran before it in the process), and moved them along
     followed = {name for (name, status), n in seen.items() if status == 200 and n}
-    assert "referral.get" in followed and followed & LIFECYCLE, sorted(seen.items())
+    assert followed & REFERRAL_READS and followed & LIFECYCLE, sorted(seen.items())
 
 
 # --- credentials --------------------------------------------------------------------------

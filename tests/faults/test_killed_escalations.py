@@ -67,9 +67,10 @@ async def submit_in_the_past(settings: Settings):
     ledger = Ledger()
     for sub in seal_many(world, REFERRALS, CANARY):
         ledger.envelopes[sub.rid] = sub.sealed.envelope
-        referral, created = await services.referrals.submit(
+        seen, created = await services.referrals.submit(
             sub.sender.principal(), sub.sealed.envelope, Consent.model_validate(
                 sub.body["consent"]))
+        referral = seen.referral
         assert created
         ledger.created[referral.id] += 1
     return services, world, ledger

@@ -11,7 +11,7 @@ import pytest
 from aiohttp import web
 
 from hub.config import Settings, load_settings, read_secret
-from hub.errors import ConfigError, Unprocessable
+from hub.errors import ConfigError, Forbidden
 from hub.escalation.channels import channels_from_settings
 from hub.notify.base import Notice
 
@@ -194,12 +194,16 @@ def test_a_missing_secret_file_names_the_file(tmp_path: Path) -> None:
 
 def test_the_longest_consent_accepted_is_a_setting(monkeypatch) -> None:
     from hub.models import Consent
+    from hub.routing.directory import load_ccr
     from hub.services.consent import ConsentService
 
     monkeypatch.setenv("HUB_CONSENT_MAX_DAYS", "30")
     days = load_settings().consent_max_days
     consent = Consent(agency="harbor-house", purposes=("discharge-handoff",), given_at=0,
                       method="written", documented_by="mercy-nurse-1", expires_at=45 * 86400)
-    with pytest.raises(Unprocessable, match="at most 30 days"):
-        ConsentService(max_days=days).check_release(consent, destination="harbor-house",
-                                                    referral_type="discharge-handoff", now=60)
+    example = Path(__file__).resolve().parents[2] / "config" / "example"
+    consents = ConsentService(ccr=load_ccr(example), max_days=days)
+    with pytest.raises(Forbidden, match="at most 30 days") as refused:
+        consents.check_release(consent, destination="harbor-house",
+                               referral_type="discharge-handoff", now=60)
+    assert refused.value.code == "consent_too_long"

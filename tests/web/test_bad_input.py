@@ -46,7 +46,7 @@ def _cases(w):
                             "consent_expired"),
         "consent over 90 days": ({**body, "consent": {**consent,
                                                       "expires_at": w.now + 200 * 86400}},
-                                 422, "consent_too_long"),
+                                 403, "consent_too_long"),
         "envelope from the future": (w.submit_body(future, DEST, TYPE), 422,
                                      "envelope_from_future"),
         "stale envelope": (w.submit_body(stale, DEST, TYPE), 422, "envelope_expired"),

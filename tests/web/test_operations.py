@@ -8,7 +8,8 @@ import logging
 import pytest
 
 from hub.config import Settings
-from hub.web.app import check_durability
+from hub.web.app import check_durability, create_app
+from tests.conftest import EXAMPLE
 
 DEST, TYPE = "harbor-house", "discharge-handoff"
 
@@ -18,13 +19,18 @@ async def test_healthz_checks_redis(hub) -> None:
     assert r.status == 200 and (await r.json()) == {"status": "ok", "redis": "ok"}
 
 
-async def test_metrics_count_requests_and_inbox_depth(hub) -> None:
+async def test_metrics_count_requests_and_inbox_depth(hub, aiohttp_client, redis_url,
+                                                      tmp_path) -> None:
+    token = tmp_path / "scrape-token"
+    token.write_text("scrape")
+    scraper = await aiohttp_client(create_app(Settings(
+        redis_url=redis_url, ccr_dir=EXAMPLE, metrics_token_file=token), hub.services))
     w = hub.world
     nurse = w.first("mercy-hospital", "sender")
     sealed = w.seal_referral(nurse, DEST, TYPE, b"{}")
-    await hub.client.post("/v1/referrals", json=w.submit_body(sealed, DEST, TYPE),
-                          headers=nurse.auth)
-    text = await (await hub.client.get("/metrics")).text()
+    await scraper.post("/v1/referrals", json=w.submit_body(sealed, DEST, TYPE),
+                       headers=nurse.auth)
+    text = await (await scraper.get("/metrics", headers={"Authorization": "Bearer scrape"})).text()
     assert 'hub_inbox_depth{agency="harbor-house"} 1.0' in text
     assert 'hub_submissions_total{outcome="created"} 1.0' in text
     assert 'hub_requests_total{code="201",route="referral.submit"} 1.0' in text
@@ -43,12 +49,11 @@ async def test_openapi_lists_every_route_with_its_schemas(hub) -> None:
     assert "/v1/referrals/{rid}/acknowledge" in doc["paths"]
 
 
-async def test_every_response_carries_a_request_id(hub) -> None:
-    r = await hub.client.get("/healthz", headers={"X-Request-Id": "abc123"})
-    assert r.headers["X-Request-Id"] == "abc123"
-    for bad in ("has spaces and <angle> brackets", "x" * 200):
-        r = await hub.client.get("/healthz", headers={"X-Request-Id": bad})
-        assert r.headers["X-Request-Id"] != bad and len(r.headers["X-Request-Id"]) == 16
+async def test_every_response_carries_the_hubs_own_request_id(hub) -> None:
+    for theirs in ("abc123", "has spaces and <angle> brackets", "x" * 200):
+        r = await hub.client.get("/healthz", headers={"X-Request-Id": theirs})
+        ours = r.headers["X-Request-Id"]
+        assert ours != theirs and len(ours) == 16 and int(ours, 16) >= 0
 
 
 async def test_production_refuses_redis_without_fsync(hub, caplog) -> None:

@@ -12,8 +12,8 @@ from aiohttp import web
 from hub.services.queue import STATES, QueueFilter
 from hub.services.scope import queue_scope
 
-from ..context import SERVICES, SETTINGS
-from .session import COOKIE, query, render, session, signed_in
+from ..context import SERVICES, SETTINGS, session_cookie
+from .session import query, render, session, signed_in
 
 
 def _context(request: web.Request, filters: QueueFilter, page) -> dict[str, object]:
@@ -61,7 +61,8 @@ async def _watch(request: web.Request, stream: web.StreamResponse, hours: int) -
     who = session(request).principal
     last, beats = None, 0
     while True:
-        if await services.sessions.resolve(request.cookies.get(COOKIE), touch=False) is None:
+        sid = request.cookies.get(session_cookie(request))
+        if await services.sessions.resolve(sid, touch=False) is None:
             await stream.write(b"event: signed-out\ndata: {}\n\n")
             return
         now = await services.queue.signature(who, hours)

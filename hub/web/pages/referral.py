@@ -25,7 +25,7 @@ async def link(request: web.Request) -> web.Response:
     rid = request.match_info["rid"]
     who = session(request).principal
     if who.has("point_person", "backup", "sender") and not who.is_coordinator:
-        referral = await request.app[SERVICES].referrals.get(who, rid)
+        referral = (await request.app[SERVICES].referrals.read(who, rid)).referral
         receiving = who.agency == referral.destination and who.has("point_person", "backup")
         if receiving or (who.agency == referral.sender_agency and who.has("sender")):
             raise web.HTTPSeeOther(f"/inbox/{rid}")

@@ -14,18 +14,18 @@ import aiohttp_jinja2
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from hub.errors import BadRequest, Forbidden, HubError
+from hub.errors import BadRequest, Forbidden, HubError, TooManyRequests
 from hub.services.sessions import Session
 
-from ..context import REQUEST_ID, SERVICES, SESSION_COOKIE, SETTINGS, describe
+from ..context import REQUEST_ID, SERVICES, SESSION_COOKIE, SETTINGS, describe, session_cookie
 
-COOKIE = SESSION_COOKIE
+COOKIE = SESSION_COOKIE  # its name in dev mode; session_cookie(request) in any
 SESSION = web.RequestKey("session", Session)
 PageHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def set_cookie(request: web.Request, response: web.StreamResponse, sid: str) -> None:
-    response.set_cookie(COOKIE, sid, httponly=True, samesite="Strict", path="/",
+    response.set_cookie(session_cookie(request), sid, httponly=True, samesite="Strict", path="/",
                         secure=request.app[SETTINGS].mode != "dev")
 
 
@@ -42,7 +42,10 @@ def render(request: web.Request, template: str, context: dict[str, Any],
 
 
 def error_page(request: web.Request, error: HubError) -> web.Response:
-    return render(request, "error.html", {"error": error}, status=error.status)
+    page = render(request, "error.html", {"error": error}, status=error.status)
+    if isinstance(error, TooManyRequests):
+        page.headers["Retry-After"] = str(error.retry_after)
+    return page
 
 
 def signed_in(action: str, *, form: bool = False, audit: bool = True
@@ -55,10 +58,15 @@ def signed_in(action: str, *, form: bool = False, audit: bool = True
         async def page(request: web.Request) -> web.StreamResponse:
             started = time.perf_counter()
             services = request.app[SERVICES]
-            current = await services.sessions.resolve(request.cookies.get(COOKIE))
+            current = await services.sessions.resolve(
+                request.cookies.get(session_cookie(request)))
             if current is None:
                 return _to_sign_in(request, form)
             request[SESSION] = current
+            try:
+                await services.limits.admit(current.principal)
+            except TooManyRequests as e:  # tallied (limits.py), not audited one by one
+                return error_page(request, e)
             rid = request.match_info.get("rid")
             try:
                 if form:

@@ -10,9 +10,8 @@ from aiohttp import web
 from hub.errors import HubError
 from hub.services.scope import landing
 
-from ..context import SERVICES, SETTINGS
-from ..middleware import client_address
-from .session import COOKIE, render, session, set_cookie, signed_in
+from ..context import SERVICES, SETTINGS, client_address, session_cookie
+from .session import render, session, set_cookie, signed_in
 
 FORM_COOKIE = "ccr_signin"  # the sign-in form's CSRF token (there is no session yet)
 
@@ -65,8 +64,8 @@ async def submit(request: web.Request) -> web.Response:
 
 @signed_in("session.sign_out", form=True, audit=False)
 async def sign_out(request: web.Request) -> web.Response:
-    await request.app[SERVICES].sessions.sign_out(request.cookies[COOKIE],
+    await request.app[SERVICES].sessions.sign_out(request.cookies[session_cookie(request)],
                                                   session(request).principal)
     response = web.HTTPSeeOther("/signin")
-    response.del_cookie(COOKIE, path="/")
+    response.del_cookie(session_cookie(request), path="/")
     raise response

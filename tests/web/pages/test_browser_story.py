@@ -337,9 +337,10 @@ async def decline_an_sdk_referral(live: Live, point: Person) -> None:
                  "documented_by": NURSE, "scope": "counseling intake"})
     sealed = w.seal_referral(w.members[NURSE], HARBOR, "discharge-handoff", handoff.to_bytes(),
                              now=int(live.services.clock.now()))
-    referral, _ = await live.services.referrals.submit(
+    seen, _ = await live.services.referrals.submit(
         w.members[NURSE].principal(), sealed.envelope,
         Consent.model_validate(w.consent(HARBOR, "discharge-handoff")))
+    referral = seen.referral
     await point.open_thread("inbox", referral.id)
     content = point.page.locator("#content")
     await expect(content).to_contain_text("Sam Example")

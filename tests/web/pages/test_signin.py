@@ -63,7 +63,7 @@ async def test_the_session_cookie_is_secure_in_production(hub, aiohttp_client, r
         "token": hub.world.members["ccr-coordinator"].token},
         cookies={"ccr_signin": form.cookies["ccr_signin"].value})
     assert r.status == 303
-    cookie = set_cookie(r, COOKIE).lower()
+    cookie = set_cookie(r, f"__Host-{COOKIE}").lower()  # the host-only prefix, too
     assert "secure" in cookie and "httponly" in cookie and "samesite=strict" in cookie
 
 
