@@ -1,12 +1,18 @@
-"""What goes inside an envelope, typed so that every sender fills it the same way. These
-models live on the client: the hub never sees them, only the sealed bytes."""
+"""What goes inside an envelope, typed so that every sender fills it the same way. Clients
+seal and open these; the hub never sees them, only the sealed bytes, and publishes their
+JSON Schemas (/v1/schemas/{kind}.json) for clients written without this code.
+
+Each document names its kind: "discharge-handoff", "reply", or for a referral type without
+a model of its own, that type's code (GenericReferral). A receiver given a document without
+a kind reads it as the kind its envelope's referral type says (parse_content), so a
+handoff from a client that left the kind out still opens safety first."""
 
 from __future__ import annotations
 
 import json
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 Need = Literal["shelter", "advocacy", "counseling", "medical-follow-up", "legal",
                "protective-order", "transport", "childcare", "language-access", "other"]
@@ -18,6 +24,10 @@ class Content(BaseModel):
 
     def to_bytes(self) -> bytes:
         return self.model_dump_json(exclude_none=True).encode()
+
+
+ATTACHMENT_NAMES = ("the attached files' names, in the order of the envelope's attachments "
+                    "(a receiver saves each under its name)")
 
 
 class SafeTime(Content):
@@ -71,19 +81,65 @@ class DischargeHandoff(Content):
     pets: bool = False
     accessibility: str | None = None
     summary: str | None = Field(None, description="what the receiving agency needs to know")
+    attachment_names: tuple[str, ...] | None = Field(None, description=ATTACHMENT_NAMES)
+
+
+class GenericReferral(Content):
+    """A referral of a type without a model of its own: what the receiving agency needs to
+    know, in words. Its kind is the referral type's code."""
+
+    kind: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,31}$",
+                      description="the referral type's code, e.g. 'counseling-referral'")
+    text: str = Field(min_length=1)
+    attachment_names: tuple[str, ...] | None = Field(None, description=ATTACHMENT_NAMES)
 
 
 class Reply(Content):
+    """A message on a referral's thread, in either direction."""
+
     kind: Literal["reply"] = "reply"
     text: str = Field(min_length=1)
 
 
-def parse_content(data: bytes) -> DischargeHandoff | Reply | dict | bytes:
-    """The typed content when it is a known kind, JSON as a dict, anything else as bytes."""
+Parsed = DischargeHandoff | GenericReferral | Reply
+MODELS: dict[str, type[Content]] = {"discharge-handoff": DischargeHandoff, "reply": Reply}
+
+
+def content_model(kind: str) -> type[Content]:
+    """The model for a kind: its own, or GenericReferral for any other referral type."""
+    return MODELS.get(kind, GenericReferral)
+
+
+def parse_content(data: bytes, referral_type: str | None = None
+                  ) -> Parsed | dict | list | str | int | float | bool | None | bytes:
+    """The typed content when it validates as its kind (a document without a kind is read
+    as ``referral_type``'s, the envelope's), other JSON as it is, anything else as bytes."""
     try:
         doc = json.loads(data)
     except (ValueError, UnicodeDecodeError):
         return data
-    kinds = {"discharge-handoff": DischargeHandoff, "reply": Reply}
-    model = kinds.get(doc.get("kind")) if isinstance(doc, dict) else None
-    return model.model_validate(doc) if model else doc
+    if not isinstance(doc, dict):
+        return doc
+    kind = doc.get("kind") or referral_type
+    if not isinstance(kind, str) or (kind not in MODELS and kind != referral_type):
+        return doc
+    try:
+        return content_model(kind).model_validate({**doc, "kind": kind})
+    except ValidationError:
+        return doc
+
+
+def json_schema(kind: str) -> dict:
+    """The JSON Schema (2020-12) of a kind's documents, from its model: a referral type
+    without a model of its own gets GenericReferral's, its kind fixed to the type's code.
+    A sender always writes the kind, so the schema requires it (a receiver still reads a
+    document without one as its envelope's kind)."""
+    model = content_model(kind)
+    schema = model.model_json_schema()
+    schema["required"] = ["kind", *(r for r in schema.get("required", []) if r != "kind")]
+    if model is GenericReferral:
+        schema["properties"]["kind"] = {"const": kind, "title": "Kind",
+                                        "description": "this referral type's code"}
+        schema["title"] = kind
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return schema
