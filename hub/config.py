@@ -8,7 +8,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hub.errors import ConfigError
@@ -25,7 +25,11 @@ class Settings(BaseSettings):
                                  "Retry-After rather than hanging)")
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=1, le=65535)
-    public_base_url: str = "http://127.0.0.1:8080"
+    public_base_url: str = Field("http://127.0.0.1:8080", description="the address people "
+                                 "reach the hub at (links in notices); by default the host "
+                                 "and port it serves on")
+    embedded_redis_port: int | None = Field(None, ge=1, le=65535, description="'hub run': "
+                                            "the embedded Valkey's port (default: a free one)")
     mode: Literal["dev", "production"] = "dev"
     ccr_dir: Path = Path("config/example")
     data_dir: Path = Path("var")
@@ -63,6 +67,17 @@ class Settings(BaseSettings):
     live_every: float = Field(2.0, gt=0, le=60, description="seconds between the dashboard's "
                               "checks for changes to push to open pages")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _base_url_from_port(cls, values: Any) -> Any:
+        """Unless given, the public address is where this process serves (loopback when it
+        listens on every interface), so a changed port changes every link and banner."""
+        if isinstance(values, dict) and values.get("public_base_url") is None:
+            host = str(values.get("host") or "127.0.0.1")
+            host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+            values = {**values, "public_base_url": f"http://{host}:{values.get('port', 8080)}"}
+        return values
 
 
 def _file_values(path: Path) -> dict[str, Any]:

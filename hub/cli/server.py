@@ -6,30 +6,36 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from aiohttp import web
 
 from hub.config import Settings
 from hub.logs import setup_logging
 
-from .problems import EXIT_OK, Problem
+from .output import emit
+from .problems import EXIT_CONFIG, EXIT_OK, EXIT_USAGE, Problem
 from .settings import settings_from
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from hub.build import hub_key
     from hub.web.app import create_app, serving
 
     settings = settings_from(args)
     if settings.redis_url is None:
         raise Problem("set HUB_REDIS_URL to the Redis the hub keeps its records in "
-                      "(or use 'hub run' for an embedded one)")
+                      "(or use 'hub run' for an embedded one)", EXIT_CONFIG)
+    if args.with_worker and (args.processes > 1 or settings.mode != "dev"):
+        raise Problem("--with-worker is for one dev-mode process: in production run 'hub "
+                      "worker' (one or more) beside 'hub serve'", EXIT_USAGE)
+    hub_key(settings)  # production refuses to start without it, before anything listens
     setup_logging(settings.log_level)
     if args.processes > 1:
-        if args.with_worker:
-            raise Problem("--with-worker runs in one process; leave out --processes")
         from .prefork import serve_forked
 
         return serve_forked(lambda: serving(create_app(settings)), settings.host,
@@ -47,18 +53,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def _worker_beside(settings: Settings) -> Callable[[], None]:
     from hub.worker import start_beside_server
 
-    if settings.mode != "dev":
-        raise Problem("--with-worker is for dev mode: in production run 'hub worker' "
-                      "(one or more) beside 'hub serve'")
     return start_beside_server(settings)
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    from hub.build import hub_key
     from hub.worker import run_worker
 
     settings = settings_from(args)
     if settings.redis_url is None:
-        raise Problem("set HUB_REDIS_URL to the hub's Redis")
+        raise Problem("set HUB_REDIS_URL to the hub's Redis", EXIT_CONFIG)
+    hub_key(settings)  # its sealer signs the audit checkpoints
     setup_logging(settings.log_level)
     run_worker(settings, burst=args.burst, ticker=not args.no_ticker)
     return EXIT_OK
@@ -75,12 +80,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     setup_logging(settings.log_level)
     valkey = None
     if settings.redis_url is None:
-        valkey = start_embedded(settings.data_dir / "valkey")
+        valkey = start_embedded(settings.data_dir / "valkey", port=settings.embedded_redis_port)
         settings = settings.model_copy(update={"redis_url": valkey.connection_url})
     mail = start_mail_sink(settings.data_dir / "mail", settings.smtp_port)
     worker = subprocess.Popen([sys.executable, "-m", "hub.cli", "worker"],
                               env={**os.environ, "HUB_REDIS_URL": settings.redis_url,
-                                   "HUB_CCR_DIR": str(settings.ccr_dir)})
+                                   "HUB_CCR_DIR": str(settings.ccr_dir),
+                                   "HUB_PUBLIC_BASE_URL": settings.public_base_url})
     try:
         tokens = asyncio.run(_demo_tokens(settings))
         _welcome(settings, tokens)
@@ -95,6 +101,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def hub_command() -> str:
+    """How to run `hub` from here: 'hub' when it is on the PATH, else this one's path
+    ('.venv/bin/hub' in a fresh clone)."""
+    script = Path(sys.executable).parent / "hub"
+    found = shutil.which("hub")
+    if found and Path(found).resolve() == script.resolve():
+        return "hub"
+    try:
+        return str(script.relative_to(Path.cwd()))
+    except ValueError:
+        return str(script)
+
+
 def _welcome(settings: Settings, tokens: list[tuple[str, str]]) -> None:
     base = settings.public_base_url
     print(f"CCR Hub is running at {base}  (Redis: {settings.redis_url})")
@@ -105,7 +124,7 @@ def _welcome(settings: Settings, tokens: list[tuple[str, str]]) -> None:
     for person, token in tokens:
         print(f"  {person:<22} {token}")
     homes = settings.data_dir / "demo" / "homes"
-    print(f"Each has a ready 'hub' home: HUB_HOME={homes}/harbor-intake hub inbox")
+    print(f"Each has a ready 'hub' home: HUB_HOME={homes}/harbor-intake {hub_command()} inbox")
     print("Try: make demo   (plays a referral from the hospital to the shelter)", flush=True)
 
 
@@ -132,5 +151,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     if not homes(settings.data_dir).exists():
         raise Problem("start the hub first with 'make run' (or 'hub run') in another terminal")
-    asyncio.run(play(settings.data_dir))
+    steps: list[str] = []
+    asyncio.run(play(settings.data_dir, say=steps.append if args.json else print))
+    if args.json:
+        emit(True, {"steps": steps}, "")
     return EXIT_OK
