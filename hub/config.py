@@ -7,6 +7,7 @@ import os
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -18,6 +19,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HUB_", extra="forbid", frozen=True)
 
     redis_url: str | None = Field(None, description="None starts an embedded Valkey")
+    redis_password_file: Path | None = Field(None, description="the password of the Redis "
+                                             "user HUB_REDIS_URL names, from a file (the URL "
+                                             "then carries none)")
     key_prefix: str = Field("ccr", pattern=r"^[a-z0-9-]{1,32}$",
                             description="every Redis key starts with this and a colon")
     redis_timeout: float = Field(3.0, gt=0, le=60, description="seconds to wait for Redis "
@@ -67,6 +71,20 @@ class Settings(BaseSettings):
     live_every: float = Field(2.0, gt=0, le=60, description="seconds between the dashboard's "
                               "checks for changes to push to open pages")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _redis_password(cls, values: Any) -> Any:
+        """HUB_REDIS_PASSWORD_FILE's password, put into the URL every client is made from."""
+        if not isinstance(values, dict) or not values.get("redis_password_file") \
+                or not values.get("redis_url"):
+            return values
+        secret = read_secret(Path(values["redis_password_file"])) or ""
+        parts = urlsplit(str(values["redis_url"]))
+        where = parts.netloc.rpartition("@")[2]
+        user = quote(parts.username or "", safe="")
+        netloc = f"{user}:{quote(secret, safe='')}@{where}"
+        return {**values, "redis_url": urlunsplit(parts._replace(netloc=netloc))}
 
     @model_validator(mode="before")
     @classmethod

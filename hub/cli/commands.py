@@ -68,6 +68,8 @@ def _running(b: Builder) -> None:
     c.add_argument("--burst", action="store_true", help="stop when the queue is empty")
     c.add_argument("--no-ticker", action="store_true",
                    help="only run jobs (another worker runs the ticker)")
+    c.add_argument("--alive", action="store_true", help="a health check: exit 0 when a "
+                   "worker of this host is registered on the hub's queue, else 1")
     b.add("run", server.cmd_run, "Development: embedded Valkey, mail sink, worker and web "
           "server, demo tokens", config=True).add_argument("--port", type=PORT)
     b.add("demo", server.cmd_demo, "Play a scripted referral against the hub 'hub run' started",

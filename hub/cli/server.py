@@ -7,10 +7,12 @@ import argparse
 import asyncio
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -63,9 +65,29 @@ def cmd_worker(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     if settings.redis_url is None:
         raise Problem("set HUB_REDIS_URL to the hub's Redis", EXIT_CONFIG)
+    if args.alive:
+        return _alive(settings, args.json)
     hub_key(settings)  # its sealer signs the audit checkpoints
     setup_logging(settings.log_level)
     run_worker(settings, burst=args.burst, ticker=not args.no_ticker)
+    return EXIT_OK
+
+
+def _alive(settings: Settings, as_json: bool) -> int:
+    """A container's health check: a worker of this host is registered on the hub's queue
+    (RQ drops a worker that stops answering from the registry)."""
+    from rq import Queue, Worker
+
+    from hub.store.connection import jobs_redis_at
+    from hub.worker import queue_name
+
+    here = socket.gethostname()
+    queue = Queue(queue_name(settings), connection=jobs_redis_at(settings.redis_url))
+    mine = [w.name for w in Worker.all(queue=queue) if w.hostname == here]
+    if not mine:
+        raise Problem(f"no worker of this host ({here}) is registered on {queue.name}")
+    emit(as_json, {"host": here, "queue": queue.name, "workers": mine},
+         f"{len(mine)} worker(s) of {here} on {queue.name}")
     return EXIT_OK
 
 
@@ -116,7 +138,9 @@ def hub_command() -> str:
 
 def _welcome(settings: Settings, tokens: list[tuple[str, str]]) -> None:
     base = settings.public_base_url
-    print(f"CCR Hub is running at {base}  (Redis: {settings.redis_url})")
+    redis = urlsplit(settings.redis_url or "")
+    shown = redis._replace(netloc=redis.netloc.rpartition("@")[2]).geturl()  # no password
+    print(f"CCR Hub is running at {base}  (Redis: {shown})")
     print(f"  health: {base}/healthz   API: {base}/v1/openapi.json   docs: docs/api.md")
     print(f"  pages: {base}/signin (paste a token below: the dashboard, the inbox, sending)")
     print(f"  mail sent in dev mode is kept in {settings.data_dir / 'mail'}/")
