@@ -222,3 +222,20 @@ def test_a_reader_that_stops_early_ends_the_command_quietly(demo, args) -> None:
     listing.stdout.close()
     err = listing.stderr.read().decode()
     assert listing.wait(60) == 0 and err == "", err
+
+
+def test_the_commands_that_refused_json_print_it(demo) -> None:
+    token = demo.run.ok("admin", "issue-token", "harbor-intake", "--json")
+    issued = json.loads(token)
+    assert issued["person"] == "harbor-intake" and issued["token"].startswith("ccr_")
+    home = {"HUB_HOME": str(demo.var / "fresh"), "HUB_TOKEN": issued["token"]}
+    me = json.loads(demo.run.ok("login", "--url", demo.run.url, "--json", extra_env=home))
+    assert (me["person"], me["agency"]) == ("harbor-intake", "harbor-house")
+    prints = json.loads(demo.run.ok("agency", "fingerprint", "--root",
+                                    str(demo.root("harbor-house")), "--json"))
+    assert re.fullmatch(r"\d{5}( \d{5}){11}", prints["read_aloud"])
+    demo.run.ok("audit", "seal")
+    assert json.loads(demo.run.ok("audit", "verify", "--json"))["ok"] is True
+    played = json.loads(demo.run.ok("demo", "--json",
+                                    extra_env={"HUB_DATA_DIR": str(demo.var)}))
+    assert len(played["steps"]) >= 6 and "metadata only" in played["steps"][-1]
