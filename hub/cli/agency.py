@@ -92,8 +92,6 @@ def _request(path: Path) -> dict[str, str]:
                 raise ValueError(name)
         if len(bytes.fromhex(fields["device_id"])) != 16:
             raise ValueError("device_id")
-    except OSError:
-        raise
     except (ValueError, KeyError, TypeError, AttributeError):
         raise Problem(f"{path} is not a device request made by 'hub device init' or the "
                       "device page") from None

@@ -10,13 +10,14 @@ import getpass
 import json
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from hub.clock import SystemClock
 from hub.crypto import (
     DeviceIdentity,
-    DeviceKeys,
     SignedRoster,
     TrustError,
     TrustStore,
@@ -26,6 +27,7 @@ from hub.crypto import (
 
 from .problems import EXIT_SIGN_IN, Problem
 
+T = TypeVar("T")
 MIN_PASSPHRASE = 12  # as the browser's device page asks
 NO_PASSPHRASE = ("run this in a terminal to type one, set HUB_PASSPHRASE_FILE to a file "
                  "holding it, or pass --no-passphrase (scripts: the key file is then kept "
@@ -77,7 +79,7 @@ def new_passphrase(what: str, *, none: bool) -> str | None:
     return first
 
 
-def unlock(path: Path, load):
+def unlock(path: Path, load: Callable[[bytes, str | None], T]) -> T:
     """``load(data, passphrase)`` on a key file, asking for its passphrase on a terminal
     when it has one and none was given."""
     data = path.read_bytes()
@@ -139,7 +141,7 @@ class Home:
         if not self.device_cert.exists():
             raise Problem("your device is not approved yet: send device-request.json to your "
                           "agency admin, then run 'hub device install CERT'")
-        keys: DeviceKeys = unlock(self.device_key, import_device_keys)
+        keys = unlock(self.device_key, import_device_keys)
         cert = parse_certificate(base64.b64decode(self.device_cert.read_text()))
         return DeviceIdentity(keys, cert)
 

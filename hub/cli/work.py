@@ -223,8 +223,8 @@ def cmd_ack(args: argparse.Namespace) -> int:
             if done is None:
                 received = await agent.open(args.rid, with_attachments=False)
                 try:
-                    return await agent.acknowledge(received), False, zone[received.opened.header
-                                                                          .destination]
+                    signed = await agent.acknowledge(received)
+                    return signed, False, zone[signed.destination]
                 except Conflict:  # someone else acknowledged it a moment ago
                     done = await acknowledged(agent)
                     if done is None:
