@@ -90,8 +90,14 @@ def _create_whole(path: Path, text: str) -> None:
 
 def hub_key(settings: Settings) -> HubKey | None:
     """The hub's checkpoint-signing key: from HUB_HUB_SIGNING_KEY_FILE (64 hex digits of
-    seed), or in dev mode one kept under the data directory, made on first use."""
+    seed), or in dev mode one kept under the data directory, made on first use. Production
+    refuses to start without one: its audit checkpoints would go unsigned."""
     path = settings.hub_signing_key_file
+    if path is None and settings.mode == "production":
+        raise ConfigError("production needs the hub's signing key: set "
+                          "HUB_HUB_SIGNING_KEY_FILE to a file of 64 hex digits (e.g. from "
+                          "'python -c \"import secrets; print(secrets.token_hex(32))\"'), "
+                          "mounted as a secret", path="environment", key="hub_signing_key_file")
     if path is None and settings.mode == "dev":
         path = settings.data_dir / "hub-signing.key"
         if not path.exists():

@@ -8,8 +8,9 @@ import tomllib
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import quote, urlsplit, urlunsplit
 
-from pydantic import BeforeValidator, Field, ValidationError
+from pydantic import BeforeValidator, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from hub.errors import ConfigError
@@ -31,6 +32,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HUB_", extra="forbid", frozen=True)
 
     redis_url: str | None = Field(None, description="None starts an embedded Valkey")
+    redis_password_file: Path | None = Field(None, description="the password of the Redis "
+                                             "user HUB_REDIS_URL names, from a file (the URL "
+                                             "then carries none)")
     key_prefix: str = Field("ccr", pattern=r"^[a-z0-9-]{1,32}$",
                             description="every Redis key starts with this and a colon")
     redis_timeout: float = Field(3.0, gt=0, le=60, description="seconds to wait for Redis "
@@ -45,7 +49,11 @@ class Settings(BaseSettings):
     metrics_token_file: Path | None = Field(None, description="a scrape token: with it, "
                                             "/metrics is also served on the API's address to "
                                             "'Authorization: Bearer <token>'")
-    public_base_url: str = "http://127.0.0.1:8080"
+    public_base_url: str = Field("http://127.0.0.1:8080", description="the address people "
+                                 "reach the hub at (links in notices); by default the host "
+                                 "and port it serves on")
+    embedded_redis_port: int | None = Field(None, ge=1, le=65535, description="'hub run': "
+                                            "the embedded Valkey's port (default: a free one)")
     trusted_proxies: Networks = Field((), description="reverse proxies (addresses or "
                                       "networks, comma-separated) whose X-Forwarded-For names "
                                       "the client: the failed sign-in limit and the audit "
@@ -95,6 +103,31 @@ class Settings(BaseSettings):
     live_every: float = Field(2.0, gt=0, le=60, description="seconds between the dashboard's "
                               "checks for changes to push to open pages")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _redis_password(cls, values: Any) -> Any:
+        """HUB_REDIS_PASSWORD_FILE's password, put into the URL every client is made from."""
+        if not isinstance(values, dict) or not values.get("redis_password_file") \
+                or not values.get("redis_url"):
+            return values
+        secret = read_secret(Path(values["redis_password_file"])) or ""
+        parts = urlsplit(str(values["redis_url"]))
+        where = parts.netloc.rpartition("@")[2]
+        user = quote(parts.username or "", safe="")
+        netloc = f"{user}:{quote(secret, safe='')}@{where}"
+        return {**values, "redis_url": urlunsplit(parts._replace(netloc=netloc))}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _base_url_from_port(cls, values: Any) -> Any:
+        """Unless given, the public address is where this process serves (loopback when it
+        listens on every interface), so a changed port changes every link and banner."""
+        if isinstance(values, dict) and values.get("public_base_url") is None:
+            host = str(values.get("host") or "127.0.0.1")
+            host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+            values = {**values, "public_base_url": f"http://{host}:{values.get('port', 8080)}"}
+        return values
 
 
 def _file_values(path: Path) -> dict[str, Any]:

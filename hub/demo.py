@@ -11,7 +11,6 @@ party saw."""
 from __future__ import annotations
 
 import base64
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from hub.client import (
     Agent,
     ConsentDetails,
     DischargeHandoff,
+    GenericReferral,
     HubApi,
     Reply,
     SafeContact,
@@ -29,6 +29,7 @@ from hub.client import (
 )
 from hub.client.contents import Person
 from hub.crypto import export_agency_root, export_device_keys
+from hub.display import local_time, status_name
 from hub.sandbox import World, make_world
 
 DEMO = "demo"
@@ -46,8 +47,10 @@ async def prepare_demo(services: Services, data_dir: Path, url: str
     ready = data_dir / DEMO / "ready"
     first = services.ccr.agencies[0].id
     if ready.exists() and await services.directory.root(first) is not None:
-        return [(p.name, (p / "token").read_text().strip())
-                for p in sorted(homes(data_dir).iterdir())]
+        people = sorted(homes(data_dir).iterdir())
+        for path in people:  # the hub may serve on another port than last time
+            Home(path).save_hub(url)
+        return [(p.name, (p / "token").read_text().strip()) for p in people]
     world = make_world(services.ccr, int(services.clock.now()))
     for agency, root in world.roots.items():
         await services.directory.replace_root(agency, root.public, by="hub-run")
@@ -93,42 +96,47 @@ def _handoff() -> DischargeHandoff:
         summary="Discharge at 2pm; needs a safe bed tonight for herself and one child.")
 
 
+def _counseling() -> GenericReferral:
+    return GenericReferral(kind="counseling-referral",
+                           text="Would like trauma counseling after discharge; evenings only.")
+
+
 async def play(data_dir: Path, say: Callable[[str], None] = print) -> None:
     nurse, intake = _agent(data_dir, NURSE), _agent(data_dir, INTAKE)
     coordinator_url, coordinator_token = Home(homes(data_dir) / COORDINATOR).login()
     coordinator = HubApi(coordinator_url, coordinator_token)
     try:
+        zones = {a.id: a.timezone for a in await nurse.api.agencies()}
         say(f"1. The SANE nurse at {HOSPITAL} seals a discharge handoff to the {SHELTER} "
             "group and sends it.")
         consent = consent_for(SHELTER, "discharge-handoff", documented_by=NURSE)
         sent = await nurse.send(SHELTER, "discharge-handoff", _handoff(), consent)
-        say(f"   the hub routed {sent.id}: status {sent.status}, acknowledgement due "
-            f"{time.strftime('%H:%M', time.localtime(sent.ack_due_at or 0))}")
+        say(f"   the hub routed {sent.id}: {status_name(sent.status)}, acknowledgement due "
+            f"{local_time(sent.ack_due_at, zones[SHELTER])}")
         say(f"2. The {SHELTER} point person's inbox:")
         for r in await intake.api.inbox():
-            say(f"   {r.id}  {r.status}  {r.type} from {r.sender_agency}")
+            say(f"   {r.id}  {status_name(r.status)}  {r.type} from {r.sender_agency}")
         received = await intake.open(sent.id)
         handoff = parse_content(received.content)
         say(f"   opened on their device (sealed by {received.sender}): needs "
             f"{', '.join(handoff.needs)}; safe channel {handoff.safe_contact.channels[0]}, "
             f"voicemail {'ok' if handoff.safe_contact.voicemail_ok else 'NOT ok'}")
         say(f"3. They acknowledge with a signed receipt: "
-            f"{(await intake.acknowledge(received)).status}; accept: "
-            f"{(await intake.api.move(sent.id, 'accept')).status}; and reply.")
+            f"{status_name((await intake.acknowledge(received)).status)}; accept: "
+            f"{status_name((await intake.api.move(sent.id, 'accept')).status)}; and reply.")
         await intake.reply(sent.id, Reply(text="Bed held until 9pm. We will text first."))
         status = await nurse.api.referral(sent.id)
         (reply,) = await nurse.open_replies(sent.id)
-        say(f"4. The nurse sees status '{status.status}' and opens the reply: "
-            f"\"{parse_content(reply.content).text}\"")
-        other = await nurse.send(COUNSELING, "counseling-referral", b'{"kind": "note"}',
+        say(f"4. The nurse sees '{status_name(status.status)}' and opens the reply "
+            f"({local_time(reply.posted_at, zones[SHELTER])}): \"{reply.parsed().text}\"")
+        other = await nurse.send(COUNSELING, "counseling-referral", _counseling(),
                                  consent_for(COUNSELING, "counseling-referral",
                                              documented_by=NURSE), urgency="routine")
         say(f"5. A counseling referral {other.id} is sent and left unacknowledged; it is due "
-            f"{time.strftime('%a %H:%M', time.localtime(other.ack_due_at or 0))} "
-            "(business hours).")
+            f"{local_time(other.ack_due_at, zones[COUNSELING])} (business hours).")
         seen = await coordinator.referral(other.id)
-        say(f"6. The coordinator sees metadata only: {seen.type}, {seen.status}, from "
-            f"{seen.sender_agency} to {seen.destination}; never the content.")
+        say(f"6. The coordinator sees metadata only: {seen.type}, {status_name(seen.status)}, "
+            f"from {seen.sender_agency} to {seen.destination}; never the content.")
     finally:
         for api in (nurse.api, intake.api, coordinator):
             await api.close()

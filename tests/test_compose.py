@@ -1,18 +1,27 @@
-"""docker-compose.yml and the Dockerfile, checked as files: Docker does not run here."""
+"""docker-compose.yml and the Dockerfile, checked as files (Docker does not run here; the
+image's files are built in tests/test_image.py), and the pieces compose runs that can run
+here: Redis started by config/redis/start.sh with the hub's ACL and passwords from files,
+the hub and its worker under that user, and the worker's health check."""
 
 from __future__ import annotations
 
 import json
+import os
+import secrets
 import shlex
 import subprocess
 import sys
+import time
 import tomllib
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import redis
 import yaml
+
+from tests.faults.harness import free_port, server_binary
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = ROOT / "docker-compose.yml"
@@ -92,8 +101,8 @@ def test_hub_commands_exist(name: str, expected: list[str]) -> None:
 def test_redis_is_durable_and_never_evicts() -> None:
     redis = service("redis")
     args = argv(redis["command"])
-    assert args[0] == "redis-server"
-    config = flags(args[1:])
+    assert args[:2] == ["sh", "/etc/redis/start.sh"]  # which ends in redis-server "$@"
+    config = flags(args[2:])
     assert config.get("appendonly") == "yes"
     assert config.get("appendfsync") == "always"
     assert config.get("maxmemory-policy") == "noeviction"
@@ -144,7 +153,8 @@ def exec_form(arguments: str) -> list[str]:
 def test_dockerfile_runs_hub() -> None:
     assert DOCKERFILE.is_file()
     instructions = dockerfile_instructions()
-    assert instructions[0][0] == "FROM" and instructions[0][1].startswith("python:3.11")
+    stages = [a for i, a in instructions if i == "FROM"]
+    assert stages[-1].startswith("python:3.11"), "the image the hub runs in"
     entry = [exec_form(a) for i, a in instructions if i in ("ENTRYPOINT", "CMD")]
     assert entry, "Dockerfile has no CMD or ENTRYPOINT"
     assert entry[0][0] in console_scripts()
@@ -160,3 +170,126 @@ def test_hub_service_is_built_from_the_dockerfile() -> None:
             build = {"context": build}
         path = ROOT / build.get("context", ".") / build.get("dockerfile", "Dockerfile")
         assert path.resolve() == DOCKERFILE
+
+
+def mounts(name: str) -> dict[str, str]:
+    """container path -> source, for a service's volumes (short syntax)."""
+    out = {}
+    for volume in service(name).get("volumes") or []:
+        source, target, *_ = volume.split(":")
+        out[target] = source
+    return out
+
+
+@pytest.mark.parametrize("name", HUB_SERVICES)
+def test_hub_services_name_their_address_and_signing_key(name: str) -> None:
+    env = environment(name)
+    assert urlsplit(env["HUB_PUBLIC_BASE_URL"]).port == 8080
+    for key in ("HUB_HUB_SIGNING_KEY_FILE", "HUB_REDIS_PASSWORD_FILE"):
+        folder, _, file = env[key].rpartition("/")
+        assert mounts(name).get(folder) == "hub-keys", (key, mounts(name))
+        assert f'"{file}"' in " ".join(argv(service("keys")["command"])), file
+
+
+def test_redis_loads_the_hubs_acl_and_the_hub_signs_in_as_its_user() -> None:
+    redis = mounts("redis")
+    assert redis["/etc/redis/hub-acl.txt"] == "./config/redis/hub-acl.txt"
+    assert redis["/etc/redis/start.sh"] == "./config/redis/start.sh"
+    assert redis["/run/hub-keys"] == "hub-keys"
+    user = next(line.split()[1] for line in (ROOT / "config" / "redis" / "hub-acl.txt")
+                .read_text().splitlines() if line.startswith("user "))
+    for name in HUB_SERVICES:
+        assert urlsplit(environment(name)["HUB_REDIS_URL"]).username == user
+
+
+def test_the_worker_has_a_health_check_the_cli_knows() -> None:
+    check = service("worker")["healthcheck"]["test"]
+    assert check[0] == "CMD" and check[1:] == ["hub", "worker", "--alive"]
+    help_text = subprocess.run([sys.executable, "-m", "hub.cli", "worker", "--help"], cwd=ROOT,
+                               capture_output=True, text=True, timeout=60, check=True).stdout
+    assert "--alive" in help_text
+
+
+def test_the_mail_catcher_is_clear_of_the_dev_mail_sink_and_the_hub() -> None:
+    from hub.config import Settings
+
+    published = {int(p.split(":")[-2]) for p in service("mailcatcher")["ports"]}
+    assert published.isdisjoint({Settings().smtp_port, Settings().port})
+    for name in ("hub", "mailcatcher"):
+        for port in service(name).get("ports") or []:
+            assert port.startswith("127.0.0.1:"), f"{name} publishes {port} beyond loopback"
+
+
+@pytest.fixture
+def compose_redis(tmp_path: Path):
+    """Redis as compose starts it: config/redis/start.sh over the keys `keys` makes, with
+    redis-server being the Valkey the hub embeds (no image entrypoint here)."""
+    keys, bin_dir = tmp_path / "keys", tmp_path / "bin"
+    keys.mkdir()
+    bin_dir.mkdir()
+    for name in ("redis-hub.password", "redis-admin.password"):
+        (keys / name).write_text(secrets.token_hex(32) + "\n")
+    (bin_dir / "redis-server").symlink_to(server_binary())
+    port = free_port()
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "HUB_KEYS_DIR": str(keys),
+           "HUB_ACL_FILE": str(ROOT / "config" / "redis" / "hub-acl.txt"),
+           "HUB_USERS_FILE": str(tmp_path / "users.acl"), "HUB_REDIS_EXEC": ""}
+    args = argv(service("redis")["command"])
+    proc = subprocess.Popen([args[0], str(ROOT / "config" / "redis" / "start.sh"), *args[2:],
+                             "--port", str(port), "--bind", "127.0.0.1", "--dir", str(tmp_path)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        yield port, keys, tmp_path / "users.acl"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_start_sh_loads_the_hubs_acl_with_the_passwords_from_files(compose_redis) -> None:
+    port, keys, users = compose_redis
+    hub_password = (keys / "redis-hub.password").read_text().strip()
+    admin = (keys / "redis-admin.password").read_text().strip()
+    hub = redis.Redis(port=port, username="hub", password=hub_password)
+    for _ in range(100):
+        try:
+            assert hub.ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    assert oct(users.stat().st_mode & 0o777) == "0o600" and "#" not in users.read_text()
+    hub.xadd("ccr:audit:log", {"e": "1"})
+    with pytest.raises(redis.exceptions.NoPermissionError):
+        hub.delete("ccr:audit:log")
+    with pytest.raises(redis.exceptions.AuthenticationError):
+        redis.Redis(port=port).ping()
+    operator = redis.Redis(port=port, password=admin)
+    assert operator.config_get("appendfsync")["appendfsync"] == "always"
+    for client in (hub, operator):
+        client.close()
+
+
+def test_the_worker_is_healthy_while_it_runs_under_the_hubs_user(compose_redis) -> None:
+    port, keys, _ = compose_redis
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    env.update(HUB_REDIS_URL=f"redis://hub@127.0.0.1:{port}/0",
+               HUB_REDIS_PASSWORD_FILE=str(keys / "redis-hub.password"),
+               HUB_CCR_DIR=str(ROOT / "config" / "example"), HUB_LOG_LEVEL="WARNING")
+
+    def alive() -> int:
+        return subprocess.run([sys.executable, "-m", "hub.cli", "worker", "--alive"], cwd=ROOT,
+                              env=env, capture_output=True, timeout=60).returncode
+
+    time.sleep(0.5)
+    assert alive() == 1
+    worker = subprocess.Popen([sys.executable, "-m", "hub.cli", "worker"], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            if alive() == 0:
+                break
+            time.sleep(0.2)
+        assert alive() == 0
+    finally:
+        worker.terminate()
+        worker.wait(20)
+    assert alive() == 1

@@ -8,7 +8,7 @@ import argparse
 from hub.routing.directory import load_ccr
 
 from .output import emit
-from .problems import EXIT_OK, EXIT_REFUSED, Problem
+from .problems import EXIT_OK, EXIT_REFUSED, Problem, not_found
 from .settings import settings_from
 
 
@@ -16,8 +16,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     ccr = load_ccr(settings_from(args).ccr_dir)
     for agency in (args.from_agency, args.to_agency):
         if ccr.find_agency(agency) is None:
-            raise Problem(f"no agency '{agency}' in {settings_from(args).ccr_dir}; see "
-                          "agencies.toml for the ids")
+            raise not_found(f"no agency '{agency}' in {settings_from(args).ccr_dir}; see "
+                            "agencies.toml for the ids")
+    if ccr.referral_type(args.type) is None:
+        raise not_found(f"unknown referral type '{args.type}'; known: "
+                        f"{', '.join(t.code for t in ccr.referral_types)}")
     agreement = ccr.agreement(args.from_agency, args.to_agency, args.type)
     if agreement is None:
         raise Problem(f"refused: no sharing agreement lets {args.from_agency} send "

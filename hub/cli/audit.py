@@ -13,6 +13,7 @@ from pathlib import Path
 from hub.services.auditlog import Checkpoint
 
 from .operator import with_services
+from .output import emit
 from .problems import EXIT_OK, EXIT_PROBLEM, EXIT_TRUST, Problem
 
 
@@ -21,8 +22,9 @@ def cmd_checkpoint(args: argparse.Namespace) -> int:
         point = with_services(args, lambda s: s.auditlog.checkpoint())
     except RuntimeError as e:
         raise Problem(str(e), EXIT_PROBLEM) from None
-    print(f"checkpoint: {point.count} entries, head {point.head[:16]}..., signed by "
-          f"{point.key[:16]}...")
+    emit(args.json, {"count": point.count, "head": point.head, "key": point.key},
+         f"checkpoint: {point.count} entries, head {point.head[:16]}..., signed by "
+         f"{point.key[:16]}...")
     return EXIT_OK
 
 
@@ -30,7 +32,8 @@ def cmd_seal(args: argparse.Namespace) -> int:
     """Seal what is waiting (with --follow, keep sealing until interrupted, as the worker
     does: for a hub whose workers run elsewhere, or to measure the sealer's cost)."""
     if not args.follow:
-        print(f"sealed {with_services(args, lambda s: s.auditlog.seal())} entries")
+        sealed = with_services(args, lambda s: s.auditlog.seal())
+        emit(args.json, {"sealed": sealed}, f"sealed {sealed} entries")
         return EXIT_OK
     stop = threading.Event()
     for stopping in (signal.SIGTERM, signal.SIGINT):
@@ -44,8 +47,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     fd = os.open(args.file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
         json.dump(doc, f)
-    print(f"wrote {len(doc['entries'])} entries and {len(doc['checkpoints'])} checkpoints "
-          f"to {args.file}; keep it off this machine")
+    emit(args.json, {"file": str(args.file), "entries": len(doc["entries"]),
+                     "checkpoints": len(doc["checkpoints"])},
+         f"wrote {len(doc['entries'])} entries and {len(doc['checkpoints'])} checkpoints "
+         f"to {args.file}; keep it off this machine")
     return EXIT_OK
 
 
@@ -66,6 +71,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     verdict = with_services(args, lambda s: s.auditlog.verify(exported))
     if not verdict.ok:
         raise Problem(f"the audit log does not verify: {verdict.problem}", EXIT_TRUST)
-    print(f"the audit log verifies: {verdict.entries} entries, {verdict.checkpoints} "
-          f"checkpoints stored here, {len(exported)} exported")
+    emit(args.json, {**verdict.doc(), "exported_checkpoints": len(exported)},
+         f"the audit log verifies: {verdict.entries} entries, {verdict.checkpoints} "
+         f"checkpoints stored here, {len(exported)} exported")
     return EXIT_OK

@@ -1,21 +1,30 @@
-"""The command line's shape: every subcommand, its arguments and its help."""
+"""The command line's shape: every subcommand, its arguments and its help. Every command
+takes --json; a mistake in the arguments is a usage error (exit 2) that says what to fix."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import NoReturn
 
-from hub.models import CancelReason, OutcomeCode, RejectReason
+from hub.models import CancelReason, OutcomeCode, RejectReason, RevokeReason
 
-from . import agency, agreements, audit, device, operator, server, work
+from . import agency, agreements, audit, device, operator, server, trust, work
+from .arguments import referral_id, some_text, status, whole
+from .problems import SUMMARY, usage
 
-STATUSES = ("requested", "received", "accepted", "rejected", "in-progress", "completed",
-            "cancelled")
-EPILOG = """exit codes: 0 done, 1 something here needs fixing, 2 bad command line,
-3 bad configuration, 4 the hub refused, 5 hub or Redis unreachable, 6 verification failed.
+EPILOG = f"""exit codes (docs/cli.md): {SUMMARY}.
 Environment: HUB_HOME (your keys and pins, default ~/.ccr-hub), HUB_URL and HUB_TOKEN
-(instead of 'hub login'), HUB_PASSPHRASE (for protected key files), HUB_REDIS_URL
-(operators)."""
+(instead of 'hub login'), HUB_PASSPHRASE_FILE or HUB_PASSPHRASE (for protected key files,
+in scripts), HUB_REDIS_URL (operators), HUB_DEBUG (show where an unexpected error happened)."""
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse, with its errors raised as a usage Problem (so --json reports them as JSON,
+    like every other failure)."""
+
+    def error(self, message: str) -> NoReturn:
+        raise usage(f"{message} (see '{self.prog} --help')")
 
 
 def _choices(literal: object) -> tuple[str, ...]:
@@ -26,12 +35,12 @@ class Builder:
     def __init__(self, sub: argparse._SubParsersAction):
         self.sub = sub
 
-    def add(self, name: str, fn, help_text: str, *, json: bool = False,
-            config: bool = False) -> argparse.ArgumentParser:
+    def add(self, name: str, fn, help_text: str, *, config: bool = False
+            ) -> argparse.ArgumentParser:
         c = self.sub.add_parser(name, help=help_text, description=help_text)
         c.set_defaults(fn=fn)
-        if json:
-            c.add_argument("--json", action="store_true", help="print JSON for scripts")
+        c.add_argument("--json", action="store_true",
+                       help="print JSON for scripts (errors too: {\"error\": {...}})")
         if config:
             c.add_argument("--config", type=Path,
                            help="the CCR directory (default: HUB_CCR_DIR or config/example)")
@@ -42,21 +51,27 @@ class Builder:
         return Builder(p.add_subparsers(dest=f"{name}_action", required=True, metavar="ACTION"))
 
 
+PORT = whole(1, 65535, "a port")
+YES = "do it without asking (scripts)"
+
+
 def _running(b: Builder) -> None:
     c = b.add("serve", server.cmd_serve, "Run the web server (needs HUB_REDIS_URL)",
               config=True)
-    c.add_argument("--port", type=int)
+    c.add_argument("--port", type=PORT)
     c.add_argument("--with-worker", action="store_true",
                    help="dev mode: run the worker and the deadline ticker in this process too")
-    c.add_argument("--processes", type=int, default=1, choices=range(1, 65), metavar="N",
-                   help="serve from N processes sharing the port (one per core)")
+    c.add_argument("--processes", type=whole(1, 64, "a number of processes"), default=1,
+                   metavar="N", help="serve from N processes sharing the port (one per core)")
     c = b.add("worker", server.cmd_worker, "Run the background worker and the deadline "
               "ticker (needs HUB_REDIS_URL)", config=True)
     c.add_argument("--burst", action="store_true", help="stop when the queue is empty")
     c.add_argument("--no-ticker", action="store_true",
                    help="only run jobs (another worker runs the ticker)")
+    c.add_argument("--alive", action="store_true", help="a health check: exit 0 when a "
+                   "worker of this host is registered on the hub's queue, else 1")
     b.add("run", server.cmd_run, "Development: embedded Valkey, mail sink, worker and web "
-          "server, demo tokens", config=True).add_argument("--port", type=int)
+          "server, demo tokens", config=True).add_argument("--port", type=PORT)
     b.add("demo", server.cmd_demo, "Play a scripted referral against the hub 'hub run' started",
           config=True)
 
@@ -99,105 +114,154 @@ def _audit(b: Builder) -> None:
 def _agreements(b: Builder) -> None:
     a = b.group("agreements", "The CCR's sharing agreements (from its configuration)")
     c = a.add("check", agreements.cmd_check, "May FROM send TYPE to TO, and on what terms",
-              json=True, config=True)
+              config=True)
     c.add_argument("from_agency", metavar="FROM")
     c.add_argument("to_agency", metavar="TO")
     c.add_argument("type", metavar="TYPE")
 
 
+def _root(c: argparse.ArgumentParser) -> None:
+    c.add_argument("--root", type=Path, required=True, help="the agency's root key file")
+    c.add_argument("--agency", required=True)
+
+
 def _agency(b: Builder) -> None:
-    a = b.group("agency", "An agency admin's keys: root, device approval, roster")
+    a = b.group("agency", "An agency admin's keys: root, device approval, roster, pin bundle")
     c = a.add("init", agency.cmd_init, "Create the agency's offline root key")
     c.add_argument("agency")
     c.add_argument("--out", type=Path, required=True, help="where to write the root key file")
+    c.add_argument("--no-passphrase", action="store_true",
+                   help="keep the key file unencrypted (scripts and tests only)")
     a.add("fingerprint", agency.cmd_fingerprint, "Show the root key's fingerprints").add_argument(
         "--root", type=Path, required=True)
-    c = a.add("approve", agency.cmd_approve, "Approve a device: issue its certificate")
+    c = a.add("approve", agency.cmd_approve, "Check a device's fingerprint with its person, "
+              "then issue its certificate")
     c.add_argument("request", type=Path, help="the device-request.json the person sent")
-    c.add_argument("--root", type=Path, required=True)
-    c.add_argument("--agency", required=True)
+    _root(c)
     c.add_argument("--out", type=Path, required=True, help="where to write the certificate")
-    c.add_argument("--days", type=int, default=365)
-    c = a.add("publish", agency.cmd_publish,
-              "Sign a new roster (people and groups from the CCR config) and publish it",
-              config=True)
-    c.add_argument("certs", type=Path, nargs="*", help="approved device certificates")
-    c.add_argument("--root", type=Path, required=True)
-    c.add_argument("--agency", required=True)
-    c.add_argument("--days", type=int, default=90, help="how long the roster is valid")
+    c.add_argument("--days", type=whole(1, 3650, "a number of days"), default=365)
+    c.add_argument("--yes", action="store_true", help=YES)
+    c = a.add("publish", agency.cmd_publish, "Sign and publish a new roster: the current "
+              "devices, plus the certificates given, less those --remove names (people and "
+              "groups from the CCR config)", config=True)
+    c.add_argument("certs", type=Path, nargs="*", help="newly approved device certificates")
+    _root(c)
+    c.add_argument("--remove", action="append", default=[], metavar="DEVICE",
+                   help="take a device off the roster: its id, fingerprint or person "
+                   "(repeat for more)")
+    c.add_argument("--days", type=whole(1, 365, "a number of days"), default=90,
+                   help="how long the roster is valid")
+    c.add_argument("--yes", action="store_true", help=YES)
+    c = a.add("bundle", agency.cmd_bundle, "Sign a pin bundle: the roots you pinned, for your "
+              "colleagues to import with your agency's one fingerprint")
+    _root(c)
+    c.add_argument("--out", type=Path, required=True, help="where to write the bundle")
 
 
 def _device(b: Builder) -> None:
     b.add("login", device.cmd_login, "Sign in: keep the hub's address and your token "
           "(read from stdin or HUB_TOKEN)").add_argument("--url", required=True)
     d = b.group("device", "This computer's device keys")
-    c = d.add("init", device.cmd_init, "Create device keys and a request to approve them")
+    c = d.add("init", device.cmd_init, "Create device keys (encrypted under a passphrase you "
+              "choose) and a request to approve them")
     c.add_argument("--agency", required=True)
     c.add_argument("--person", required=True)
+    c.add_argument("--no-passphrase", action="store_true",
+                   help="keep the key file unencrypted (scripts only)")
     d.add("install", device.cmd_install, "Install the certificate your admin issued"
           ).add_argument("certificate", type=Path)
-    d.add("show", device.cmd_show, "Show this device's identity and fingerprint", json=True)
+    d.add("show", device.cmd_show, "Show this device's identity and fingerprint")
     t = b.group("trust", "Partner agencies' root keys")
-    c = t.add("pin", device.cmd_pin, "Pin an agency's root after comparing its fingerprint")
+    c = t.add("pin", trust.cmd_pin, "Pin an agency's root after comparing its fingerprint")
     c.add_argument("agency")
     c.add_argument("fingerprint", help="the short (CCR1-...) or read-aloud fingerprint")
-    t.add("list", device.cmd_pins, "List pinned agencies", json=True)
+    t.add("list", trust.cmd_list, "List pinned agencies")
+    c = t.add("import", trust.cmd_import, "Pin every root in your agency admin's pin bundle, "
+              "after checking it against your agency's fingerprint")
+    c.add_argument("bundle", type=Path, help="the bundle file from 'hub agency bundle'")
+    c.add_argument("fingerprint", help="your agency's root fingerprint, as your admin read "
+                   "it to you (CCR1-... or the 60 digits)")
 
 
-def _work(b: Builder) -> None:
-    c = b.add("send", work.cmd_send, "Seal a referral to an agency's group and send it",
-              json=True)
+RID = {"type": referral_id, "metavar": "ID", "help": "the referral's id (32 hex digits)"}
+
+
+def _sending(b: Builder) -> None:
+    c = b.add("send", work.cmd_send, "Seal a referral to an agency's group and send it")
     c.add_argument("--to", required=True, help="the receiving agency's id")
     c.add_argument("--type", required=True, help="the referral type code")
-    c.add_argument("--content", type=Path, required=True, help="a JSON file with the content")
+    c.add_argument("--content", type=Path, required=True, help="a JSON file with the content "
+                   "(docs/clients.md; /v1/schemas/TYPE.json)")
     c.add_argument("--urgency", choices=("routine", "urgent", "emergent"), default="urgent")
-    c.add_argument("--consent-by", required=True, help="who documented the consent")
+    c.add_argument("--consent-by", required=True,
+                   help="the person of your agency who documented the consent")
     c.add_argument("--consent-method", default="written",
                    choices=("written", "electronic-signature", "verbal-documented"))
-    c.add_argument("--consent-days", type=int, default=30, help="how long consent lasts")
+    c.add_argument("--consent-days", type=whole(1, 366, "a number of days"), default=30,
+                   help="how many days consent lasts (the hub allows at most 90 by default)")
     c.add_argument("--share-outcome", action="store_true",
                    help="the survivor agreed that you learn the outcome (else only that it "
                    "closed)")
-    c.add_argument("--attach", type=Path, action="append", default=[], help="a file to attach")
-    for name, fn, what in (("inbox", work.cmd_inbox, "Referrals sent to your agency"),
+    c.add_argument("--attach", type=Path, action="append", default=[], help="a file to attach "
+                   "(repeat for more; its name travels sealed)")
+    for name, fn, what in (("inbox", work.cmd_inbox, "Referrals sent to your agency, what is "
+                            "due first at the top"),
                            ("outbox", work.cmd_outbox, "Referrals your agency sent")):
-        c = b.add(name, fn, what, json=True)
-        c.add_argument("--status", action="append", default=[], choices=STATUSES)
-        c.add_argument("--limit", type=int, default=50)
-    c = b.add("open", work.cmd_open, "Download and open a referral", json=True)
-    c.add_argument("rid")
-    c.add_argument("--save", type=Path, help="a folder to save attachments in")
+        c = b.add(name, fn, what)
+        c.add_argument("--status", type=status, action="append", default=[],
+                       help="only this status (its code or name; repeat for more)")
+        c.add_argument("--limit", type=whole(1, 200, "a number of referrals"), default=50,
+                       help="at most this many (1 to 200)")
+
+
+def _work(b: Builder) -> None:
+    c = b.add("open", work.cmd_open, "Download and open a referral: safety first")
+    c.add_argument("rid", **RID)
+    c.add_argument("--save", type=Path, metavar="DIR",
+                   help="save the attachments in DIR (by their names, readable by you only)")
     moves = (("ack", work.cmd_ack, "Acknowledge with a signed receipt"),
              ("accept", work.cmd_accept, "Accept a received referral"),
              ("progress", work.cmd_progress, "Record that work has started"))
     for name, fn, what in moves:
-        b.add(name, fn, what, json=True).add_argument("rid")
+        b.add(name, fn, what).add_argument("rid", **RID)
     for name, fn, what, flag, literal in (
-            ("reject", work.cmd_reject, "Reject with a reason", "--reason", RejectReason),
+            ("reject", work.cmd_reject, "Decline with a reason", "--reason", RejectReason),
             ("complete", work.cmd_complete, "Complete with an outcome", "--outcome",
              OutcomeCode),
             ("cancel", work.cmd_cancel, "Cancel a referral you sent", "--reason",
              CancelReason)):
-        c = b.add(name, fn, what, json=True)
-        c.add_argument("rid")
+        c = b.add(name, fn, what)
+        c.add_argument("rid", **RID)
         c.add_argument(flag, required=True, choices=_choices(literal))
-    c = b.add("reply", work.cmd_reply, "Seal and post a reply on a referral", json=True)
-    c.add_argument("rid")
-    c.add_argument("--text", required=True)
-    b.add("replies", work.cmd_replies, "Open the replies sent to you", json=True
-          ).add_argument("rid")
-    b.add("status", work.cmd_status, "A referral's status and history", json=True
-          ).add_argument("rid")
+    c = b.add("revoke-consent", work.cmd_revoke_consent, "Record that the survivor withdrew "
+              "consent: the content is deleted at once, for both agencies")
+    c.add_argument("rid", **RID)
+    c.add_argument("--reason", required=True, choices=_choices(RevokeReason))
+    c.add_argument("--yes", action="store_true", help=YES)
+    c = b.add("narrow-consent", work.cmd_narrow_consent, "Record that the survivor narrowed "
+              "consent (it can only take back)")
+    c.add_argument("rid", **RID)
+    c.add_argument("--no-share-outcome", action="store_true", required=True,
+                   help="the sender no longer learns how it ended")
+    c = b.add("reply", work.cmd_reply, "Seal and post a reply on a referral")
+    c.add_argument("rid", **RID)
+    c.add_argument("--text", required=True, type=some_text)
+    b.add("replies", work.cmd_replies, "Open and read the replies sent to you"
+          ).add_argument("rid", **RID)
+    b.add("status", work.cmd_status, "A referral's status and history").add_argument(
+        "rid", **RID)
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="hub", epilog=EPILOG,
-                                formatter_class=argparse.RawDescriptionHelpFormatter,
-                                description="CCR Hub: sealed referrals between the agencies "
-                                "of a Coordinated Community Response.")
+    p = ArgumentParser(prog="hub", epilog=EPILOG,
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       description="CCR Hub: sealed referrals between the agencies of a "
+                       "Coordinated Community Response.")
     p.add_argument("--home", type=Path, help="your keys and pins (default HUB_HOME or "
                    "~/.ccr-hub)")
     b = Builder(p.add_subparsers(dest="command", required=True, metavar="COMMAND"))
-    for section in (_running, _operator, _audit, _agreements, _agency, _device, _work):
+    for section in (_running, _operator, _audit, _agreements, _agency, _device, _sending,
+                    _work):
         section(b)
     return p
+

@@ -1,5 +1,6 @@
-"""A person's own set-up: sign in to the hub, create this computer's device keys, install
-the certificate their agency admin issued, and pin partner agencies' roots by fingerprint."""
+"""A person's own set-up: sign in to the hub, create this computer's device keys (encrypted
+under a passphrase, as ssh-keygen does), and install the certificate their agency admin
+issued."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import json
 import os
 import sys
 
+from hub.client import HubApi
 from hub.crypto import (
     DeviceIdentity,
     DeviceKeys,
@@ -19,52 +21,84 @@ from hub.crypto import (
     parse_certificate,
     short_fingerprint,
 )
+from hub.display import local_time
+from hub.web.schemas import Me
 
-from .home import passphrase, write_private
-from .output import emit, table
-from .problems import EXIT_OK, EXIT_TRUST, Problem
-from .session import api_session, home, run
+from .home import new_passphrase, unlock, write_private
+from .output import emit
+from .problems import EXIT_OK, EXIT_SIGN_IN, EXIT_TRUST, Problem
+from .session import home, run
 
 
-def cmd_login(args: argparse.Namespace) -> int:
+def _token() -> str:
     token = os.environ.get("HUB_TOKEN") or (
         sys.stdin.readline().strip() if not sys.stdin.isatty()
         else getpass.getpass("API token (from your agency admin): ").strip())
     if not token.startswith("ccr_"):
-        raise Problem("that is not a hub API token (they start with 'ccr_')")
-    home().save_login(args.url, token)
-    print(f"signed in to {args.url}; token kept in {home().path / 'token'} (mode 0600)")
+        raise Problem("that is not a hub API token (they start with 'ccr_'): paste the one "
+                      "your agency admin gave you", EXIT_SIGN_IN)
+    return token
+
+
+def cmd_login(args: argparse.Namespace) -> int:
+    """Keep the address and the token once the hub has said whose the token is."""
+    token = _token()
+    where = home()
+
+    async def who() -> Me:
+        async with HubApi(args.url, token) as api:
+            return await api.me()
+
+    me = run(who())
+    where.save_login(args.url, token)
+    emit(args.json, {"url": args.url.rstrip("/"), **me.model_dump()},
+         f"signed in to {args.url} as {me.name} ({me.person}) of {me.agency_name}; token "
+         f"kept in {where.path / 'token'} (mode 0600)")
     return EXIT_OK
 
 
 def cmd_init(args: argparse.Namespace) -> int:
     where = home()
+    if where.device_key.exists():
+        raise Problem(f"{where.device_key} already exists: this computer has device keys "
+                      "('hub device show'); move it away first to make new ones")
+    secret = new_passphrase("device key", none=args.no_passphrase)
     keys = DeviceKeys.generate()
-    write_private(where.device_key, export_device_keys(keys, passphrase()))
+    write_private(where.device_key, export_device_keys(keys, secret))
     request = {"agency": args.agency, "person": args.person,
                "device_id": os.urandom(16).hex(),
                "box_public": base64.b64encode(keys.box_public).decode(),
                "sign_public": base64.b64encode(keys.sign_public).decode()}
     out = where.path / "device-request.json"
     out.write_text(json.dumps(request, indent=2) + "\n")
-    print(f"device keys created in {where.device_key} (mode 0600; they never leave here)")
-    print(f"send {out} to your agency admin to approve; device fingerprint "
-          f"{short_fingerprint(keys.sign_public)}")
+    fingerprint = short_fingerprint(keys.sign_public)
+    protected = "encrypted under your passphrase" if secret else "NOT encrypted"
+    emit(args.json, {"key_file": str(where.device_key), "request": str(out),
+                     "fingerprint": fingerprint, "encrypted": secret is not None},
+         f"device keys created in {where.device_key} (mode 0600, {protected}; they never "
+         f"leave here)\nsend {out} to your agency admin and read them this device "
+         f"fingerprint: {fingerprint}")
     return EXIT_OK
 
 
 def cmd_install(args: argparse.Namespace) -> int:
     where = home()
+    if not where.device_key.exists():
+        raise Problem("this computer has no device key yet: run 'hub device init' first")
     try:
         cert = parse_certificate(base64.b64decode(args.certificate.read_text()))
-        keys = import_device_keys(where.device_key.read_bytes(), passphrase())
-        DeviceIdentity(keys, cert)
-    except OSError as e:
-        raise Problem(f"cannot read {e.filename}: {e.strerror}") from None
-    except (TrustError, ValueError):
+    except (ValueError, UnicodeDecodeError):
+        raise Problem(f"{args.certificate} is not a device certificate from 'hub agency "
+                      "approve'", EXIT_TRUST) from None
+    try:
+        DeviceIdentity(unlock(where.device_key, import_device_keys), cert)
+    except TrustError as e:
+        if "passphrase" in e.reason:
+            raise
         raise Problem("that certificate is not for this device's keys", EXIT_TRUST) from None
     where.device_cert.write_text(base64.b64encode(cert.raw).decode() + "\n")
-    print(f"device approved for {cert.person} at {cert.agency}")
+    emit(args.json, {"agency": cert.agency, "person": cert.person},
+         f"device approved for {cert.person} at {cert.agency}")
     return EXIT_OK
 
 
@@ -73,37 +107,6 @@ def cmd_show(args: argparse.Namespace) -> int:
     cert = device.certificate
     data = {"agency": cert.agency, "person": cert.person, "device_id": cert.device_id.hex(),
             "fingerprint": short_fingerprint(cert.sign_public), "expires_at": cert.expires_at}
-    emit(args.json, data, "\n".join(f"{k:<12} {v}" for k, v in data.items()))
-    return EXIT_OK
-
-
-def cmd_pin(args: argparse.Namespace) -> int:
-    """Pin a partner agency's root: the hub offers the key, the fingerprint decides."""
-    async def offered() -> bytes:
-        async with api_session() as api:
-            listed = {a.id: a for a in await api.agencies()}
-        if args.agency not in listed or not listed[args.agency].root_public_key:
-            raise Problem(f"the hub has no root key for '{args.agency}'")
-        return base64.b64decode(listed[args.agency].root_public_key)
-
-    public = run(offered())
-    store = home().trust()
-    try:
-        store.pin(args.agency, public, fingerprint=args.fingerprint)
-    except TrustError as e:
-        raise Problem(f"NOT pinned: {e}. Call the agency and compare again.", EXIT_TRUST) \
-            from None
-    home().save_trust(store)
-    print(f"pinned {args.agency} ({short_fingerprint(public)})")
-    return EXIT_OK
-
-
-def cmd_pins(args: argparse.Namespace) -> int:
-    store = home().trust()
-    rows = [(agency, short_fingerprint(root),
-             str(store.rosters[agency].version) if agency in store.rosters else "-")
-            for agency, root in sorted(store.roots.items())]
-    emit(args.json, [dict(zip(("agency", "fingerprint", "roster_version"), r, strict=True))
-                     for r in rows],
-         table(rows, ("AGENCY", "FINGERPRINT", "ROSTER")) if rows else "no agencies pinned")
+    shown = {**data, "expires_at": local_time(cert.expires_at, "UTC")}
+    emit(args.json, data, "\n".join(f"{k:<12} {v}" for k, v in shown.items()))
     return EXIT_OK

@@ -6,10 +6,14 @@ across runs). Secret files are written with mode 0600 and never overwritten sile
 from __future__ import annotations
 
 import base64
+import getpass
 import json
 import os
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from hub.clock import SystemClock
 from hub.crypto import (
@@ -21,7 +25,13 @@ from hub.crypto import (
     parse_certificate,
 )
 
-from .problems import Problem
+from .problems import EXIT_SIGN_IN, Problem
+
+T = TypeVar("T")
+MIN_PASSPHRASE = 12  # as the browser's device page asks
+NO_PASSPHRASE = ("run this in a terminal to type one, set HUB_PASSPHRASE_FILE to a file "
+                 "holding it, or pass --no-passphrase (scripts: the key file is then kept "
+                 "unencrypted, readable by you only)")
 
 
 def write_private(path: Path, data: bytes, *, replace: bool = False) -> None:
@@ -37,7 +47,48 @@ def write_private(path: Path, data: bytes, *, replace: bool = False) -> None:
 
 
 def passphrase() -> str | None:
+    """The passphrase given for scripts: HUB_PASSPHRASE_FILE's first line, or
+    HUB_PASSPHRASE. None when neither is set."""
+    path = os.environ.get("HUB_PASSPHRASE_FILE")
+    if path:
+        try:
+            return Path(path).read_text().splitlines()[0]
+        except (OSError, IndexError):
+            raise Problem(f"HUB_PASSPHRASE_FILE names {path}, which holds no passphrase") \
+                from None
     return os.environ.get("HUB_PASSPHRASE") or None
+
+
+def new_passphrase(what: str, *, none: bool) -> str | None:
+    """A passphrase for a new key file, asked twice as ssh-keygen does; None with ``none``
+    (--no-passphrase)."""
+    if none:
+        return None
+    given = passphrase()
+    if given is not None:
+        return given
+    if not sys.stdin.isatty():
+        raise Problem(f"the {what} needs a passphrase: {NO_PASSPHRASE}")
+    first = getpass.getpass(f"Passphrase for the {what} (at least {MIN_PASSPHRASE} "
+                            "characters): ")
+    if len(first) < MIN_PASSPHRASE:
+        raise Problem(f"a passphrase has at least {MIN_PASSPHRASE} characters; nothing was "
+                      "written")
+    if getpass.getpass("The same passphrase again: ") != first:
+        raise Problem("the two passphrases differ; nothing was written")
+    return first
+
+
+def unlock(path: Path, load: Callable[[bytes, str | None], T]) -> T:
+    """``load(data, passphrase)`` on a key file, asking for its passphrase on a terminal
+    when it has one and none was given."""
+    data = path.read_bytes()
+    try:
+        return load(data, passphrase())
+    except TrustError as e:
+        if e.reason != "passphrase-required" or not sys.stdin.isatty():
+            raise
+    return load(data, getpass.getpass(f"Passphrase for {path}: "))
 
 
 @dataclass
@@ -50,11 +101,19 @@ class Home:
 
     def _read_json(self, name: str, default: object) -> object:
         file = self.path / name
-        return json.loads(file.read_text()) if file.exists() else default
+        try:
+            return json.loads(file.read_text()) if file.exists() else default
+        except (ValueError, UnicodeDecodeError):
+            raise Problem(f"{file} is damaged (not JSON); move it away and set it up again") \
+                from None
 
     # -- the hub and the token --------------------------------------------------------------
     def save_login(self, url: str, token: str) -> None:
         write_private(self.path / "token", token.encode(), replace=True)
+        self.save_hub(url)
+
+    def save_hub(self, url: str) -> None:
+        self.path.mkdir(parents=True, exist_ok=True, mode=0o700)
         (self.path / "hub.json").write_text(json.dumps({"url": url.rstrip("/")}) + "\n")
 
     def login(self) -> tuple[str, str]:
@@ -64,7 +123,7 @@ class Home:
             token = (self.path / "token").read_text().strip()
         if not url or not token:
             raise Problem("not signed in: run 'hub login --url URL' and paste your token "
-                          "(or set HUB_URL and HUB_TOKEN)")
+                          "(or set HUB_URL and HUB_TOKEN)", EXIT_SIGN_IN)
         return url, token
 
     # -- the device ----------------------------------------------------------------------------
@@ -82,7 +141,7 @@ class Home:
         if not self.device_cert.exists():
             raise Problem("your device is not approved yet: send device-request.json to your "
                           "agency admin, then run 'hub device install CERT'")
-        keys = import_device_keys(self.device_key.read_bytes(), passphrase())
+        keys = unlock(self.device_key, import_device_keys)
         cert = parse_certificate(base64.b64decode(self.device_cert.read_text()))
         return DeviceIdentity(keys, cert)
 

@@ -13,8 +13,8 @@ from typing import TypeVar
 
 from hub.build import Services, build_services
 
-from .output import say
-from .problems import EXIT_OK, EXIT_REFUSED, Problem
+from .output import emit, say
+from .problems import EXIT_CONFIG, EXIT_OK, EXIT_REFUSED, Problem, not_found, usage
 from .settings import settings_from
 
 T = TypeVar("T")
@@ -23,7 +23,8 @@ T = TypeVar("T")
 def with_services(args: argparse.Namespace, work: Callable[[Services], Awaitable[T]]) -> T:
     settings = settings_from(args)
     if settings.redis_url is None:
-        raise Problem("set HUB_REDIS_URL to the hub's Redis (this acts on its records)")
+        raise Problem("set HUB_REDIS_URL to the hub's Redis (this acts on its records)",
+                      EXIT_CONFIG)
 
     async def go() -> T:
         services = build_services(settings)
@@ -37,7 +38,8 @@ def with_services(args: argparse.Namespace, work: Callable[[Services], Awaitable
 
 def cmd_issue_token(args: argparse.Namespace) -> int:
     issued = with_services(args, lambda s: s.tokens.issue(args.person, issued_by=args.by))
-    print(issued.token)
+    emit(args.json, {"person": args.person, "token": issued.token,
+                     "token_id": issued.token_id}, issued.token)
     say(f"token id {issued.token_id}. Shown once: give it to {args.person} privately; "
         "the hub keeps only its hash. Revoke with 'hub admin revoke-token "
         f"{issued.token_id}'.")
@@ -46,8 +48,10 @@ def cmd_issue_token(args: argparse.Namespace) -> int:
 
 def cmd_revoke_token(args: argparse.Namespace) -> int:
     if not with_services(args, lambda s: s.tokens.revoke(args.token_id, revoked_by=args.by)):
-        raise Problem(f"no token with id {args.token_id}", EXIT_REFUSED)
-    print(f"revoked {args.token_id}; it stops working at once")
+        raise not_found(f"no token with id {args.token_id}: the id is the part of a token "
+                        "after 'ccr_', as 'hub admin issue-token' printed it")
+    emit(args.json, {"revoked": args.token_id},
+         f"revoked {args.token_id}; it stops working at once")
     return EXIT_OK
 
 
@@ -57,16 +61,17 @@ def _public_key(text: str) -> bytes:
     except (binascii.Error, ValueError):
         public = b""
     if len(public) != 32:
-        raise Problem("the root public key is base64 of 32 bytes; copy it from "
-                      "'hub agency init' output")
+        raise usage("the root public key is base64 of 32 bytes; copy it from "
+                    "'hub agency init' output")
     return public
 
 
 def cmd_replace_root(args: argparse.Namespace) -> int:
     public = _public_key(args.public_key)
     with_services(args, lambda s: s.directory.replace_root(args.agency, public, by=args.by))
-    print(f"replaced the root key of {args.agency}; its admin must now publish a roster "
-          "signed by the new root, and partners pin the new fingerprint")
+    emit(args.json, {"agency": args.agency, "replaced": True},
+         f"replaced the root key of {args.agency}; its admin must now publish a roster "
+         "signed by the new root, and partners pin the new fingerprint")
     return EXIT_OK
 
 
@@ -74,6 +79,8 @@ def cmd_register_root(args: argparse.Namespace) -> int:
     public = _public_key(args.public_key)
     if not with_services(args, lambda s: s.directory.register_root(args.agency, public,
                                                                    by=args.by)):
-        raise Problem(f"{args.agency} already has a root key registered", EXIT_REFUSED)
-    print(f"registered the root key of {args.agency}")
+        raise Problem(f"{args.agency} already has a root key registered; 'hub admin "
+                      "replace-root' re-keys it", EXIT_REFUSED)
+    emit(args.json, {"agency": args.agency, "registered": True},
+         f"registered the root key of {args.agency}")
     return EXIT_OK

@@ -6,30 +6,38 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
+import socket
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
 from hub.config import Settings
 from hub.logs import setup_logging
 
-from .problems import EXIT_OK, Problem
+from .output import emit
+from .problems import EXIT_CONFIG, EXIT_OK, EXIT_USAGE, Problem
 from .settings import settings_from
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from hub.build import hub_key
     from hub.web.app import create_app, serving
 
     settings = settings_from(args)
     if settings.redis_url is None:
         raise Problem("set HUB_REDIS_URL to the Redis the hub keeps its records in "
-                      "(or use 'hub run' for an embedded one)")
+                      "(or use 'hub run' for an embedded one)", EXIT_CONFIG)
+    if args.with_worker and (args.processes > 1 or settings.mode != "dev"):
+        raise Problem("--with-worker is for one dev-mode process: in production run 'hub "
+                      "worker' (one or more) beside 'hub serve'", EXIT_USAGE)
+    hub_key(settings)  # production refuses to start without it, before anything listens
     setup_logging(settings.log_level)
     if args.processes > 1:
-        if args.with_worker:
-            raise Problem("--with-worker runs in one process; leave out --processes")
         from .prefork import serve_forked
 
         return serve_forked(lambda: serving(create_app(settings)), settings.host,
@@ -47,20 +55,39 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def _worker_beside(settings: Settings) -> Callable[[], None]:
     from hub.worker import start_beside_server
 
-    if settings.mode != "dev":
-        raise Problem("--with-worker is for dev mode: in production run 'hub worker' "
-                      "(one or more) beside 'hub serve'")
     return start_beside_server(settings)
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    from hub.build import hub_key
     from hub.worker import run_worker
 
     settings = settings_from(args)
     if settings.redis_url is None:
-        raise Problem("set HUB_REDIS_URL to the hub's Redis")
+        raise Problem("set HUB_REDIS_URL to the hub's Redis", EXIT_CONFIG)
+    if args.alive:
+        return _alive(settings, args.json)
+    hub_key(settings)  # its sealer signs the audit checkpoints
     setup_logging(settings.log_level)
     run_worker(settings, burst=args.burst, ticker=not args.no_ticker)
+    return EXIT_OK
+
+
+def _alive(settings: Settings, as_json: bool) -> int:
+    """A container's health check: a worker of this host is registered on the hub's queue
+    (RQ drops a worker that stops answering from the registry)."""
+    from rq import Queue, Worker
+
+    from hub.store.connection import jobs_redis_at
+    from hub.worker import queue_name
+
+    here = socket.gethostname()
+    queue = Queue(queue_name(settings), connection=jobs_redis_at(settings.redis_url))
+    mine = [w.name for w in Worker.all(queue=queue) if w.hostname == here]
+    if not mine:
+        raise Problem(f"no worker of this host ({here}) is registered on {queue.name}")
+    emit(as_json, {"host": here, "queue": queue.name, "workers": mine},
+         f"{len(mine)} worker(s) of {here} on {queue.name}")
     return EXIT_OK
 
 
@@ -75,12 +102,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     setup_logging(settings.log_level)
     valkey = None
     if settings.redis_url is None:
-        valkey = start_embedded(settings.data_dir / "valkey")
+        valkey = start_embedded(settings.data_dir / "valkey", port=settings.embedded_redis_port)
         settings = settings.model_copy(update={"redis_url": valkey.connection_url})
     mail = start_mail_sink(settings.data_dir / "mail", settings.smtp_port)
     worker = subprocess.Popen([sys.executable, "-m", "hub.cli", "worker"],
                               env={**os.environ, "HUB_REDIS_URL": settings.redis_url,
-                                   "HUB_CCR_DIR": str(settings.ccr_dir)})
+                                   "HUB_CCR_DIR": str(settings.ccr_dir),
+                                   "HUB_PUBLIC_BASE_URL": settings.public_base_url})
     try:
         tokens = asyncio.run(_demo_tokens(settings))
         _welcome(settings, tokens)
@@ -95,9 +123,24 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def hub_command() -> str:
+    """How to run `hub` from here: 'hub' when it is on the PATH, else this one's path
+    ('.venv/bin/hub' in a fresh clone)."""
+    script = Path(sys.executable).parent / "hub"
+    found = shutil.which("hub")
+    if found and Path(found).resolve() == script.resolve():
+        return "hub"
+    try:
+        return str(script.relative_to(Path.cwd()))
+    except ValueError:
+        return str(script)
+
+
 def _welcome(settings: Settings, tokens: list[tuple[str, str]]) -> None:
     base = settings.public_base_url
-    print(f"CCR Hub is running at {base}  (Redis: {settings.redis_url})")
+    redis = urlsplit(settings.redis_url or "")
+    shown = redis._replace(netloc=redis.netloc.rpartition("@")[2]).geturl()  # no password
+    print(f"CCR Hub is running at {base}  (Redis: {shown})")
     print(f"  health: {base}/healthz   API: {base}/v1/openapi.json   docs: docs/api.md")
     print(f"  pages: {base}/signin (paste a token below: the dashboard, the inbox, sending)")
     print(f"  mail sent in dev mode is kept in {settings.data_dir / 'mail'}/")
@@ -105,7 +148,7 @@ def _welcome(settings: Settings, tokens: list[tuple[str, str]]) -> None:
     for person, token in tokens:
         print(f"  {person:<22} {token}")
     homes = settings.data_dir / "demo" / "homes"
-    print(f"Each has a ready 'hub' home: HUB_HOME={homes}/harbor-intake hub inbox")
+    print(f"Each has a ready 'hub' home: HUB_HOME={homes}/harbor-intake {hub_command()} inbox")
     print("Try: make demo   (plays a referral from the hospital to the shelter)", flush=True)
 
 
@@ -132,5 +175,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     if not homes(settings.data_dir).exists():
         raise Problem("start the hub first with 'make run' (or 'hub run') in another terminal")
-    asyncio.run(play(settings.data_dir))
+    steps: list[str] = []
+    asyncio.run(play(settings.data_dir, say=steps.append if args.json else print))
+    if args.json:
+        emit(True, {"steps": steps}, "")
     return EXIT_OK

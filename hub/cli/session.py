@@ -10,11 +10,14 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from hub.client import Agent, HubApi
+from hub.crypto import DeviceIdentity
 
 from .home import Home
+from .problems import EXIT_REFUSED, Problem
 
 T = TypeVar("T")
 HOME: list[Path | None] = [None]  # set from --home by main()
+CONTENT_ROLES = frozenset({"sender", "point_person", "backup"})
 
 
 def home() -> Home:
@@ -35,13 +38,30 @@ async def api_session() -> AsyncIterator[HubApi]:
         await api.close()
 
 
+async def _device(where: Home, api: HubApi) -> DeviceIdentity:
+    """This computer's device; for someone whose roles never read content (a coordinator),
+    that, rather than how to make a device they would have no use for."""
+    if not where.device_key.exists():
+        me = await api.me()
+        if not CONTENT_ROLES & set(me.roles):
+            who = "coordinators see" if "coordinator" in me.roles else \
+                f"your roles ({', '.join(me.roles)}) give you"
+            raise Problem(f"{who} a referral's metadata only, never its content: 'hub status "
+                          "ID' shows what you may see", EXIT_REFUSED, kind="metadata_only")
+    return where.device()
+
+
 @asynccontextmanager
 async def agent_session() -> AsyncIterator[Agent]:
     where = home()
-    device, trust = where.device(), where.trust()
     async with api_session() as api:
-        agent = Agent(api, device, trust)
+        agent = Agent(api, await _device(where, api), where.trust())
         try:
             yield agent
         finally:
             where.save_trust(agent.trust)
+
+
+async def zones(api: HubApi) -> dict[str, str]:
+    """Each agency's time zone: times are shown in the receiving agency's."""
+    return {a.id: a.timezone for a in await api.agencies()}

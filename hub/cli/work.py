@@ -1,76 +1,157 @@
-"""The daily work: send a referral, see the inbox, open, acknowledge, accept or reject,
-record progress and completion, reply, and follow a referral's status."""
+"""The daily work: send a referral, see the inbox, open, acknowledge, accept or decline,
+record progress and completion, withdraw or narrow consent, reply, and follow a referral's
+status. Times read in the receiving agency's zone, statuses by their names (hub/display)."""
 
 from __future__ import annotations
 
 import argparse
+import base64
 import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from hub.client import DischargeHandoff, Reply, consent_for, parse_content
+from hub.client import Agent, Conflict, HubApi, NotFound, Reply, consent_for
+from hub.client.contents import Content, content_model
+from hub.client.reading import as_text
+from hub.display import code_name, event_name, local_time, status_name
 from hub.web.schemas import ReferralView
 
-from .output import emit, say, table, when
-from .problems import EXIT_OK, Problem
-from .session import agent_session, api_session, run
+from .files import save_attachments
+from .output import confirm, emit, say, table, when
+from .problems import EXIT_OK, not_found, usage
+from .session import agent_session, api_session, run, zones
 
-TYPED_CONTENT = {"discharge-handoff": DischargeHandoff}
+T = TypeVar("T")
 
 
-def _content(path: Path, referral_type: str) -> bytes:
+@asynccontextmanager
+async def _referral(rid: str) -> AsyncIterator[None]:
+    """A referral the hub does not show this person reads as such, not as a bare 404."""
     try:
-        raw = path.read_bytes()
-    except OSError as e:
-        raise Problem(f"cannot read {path}: {e.strerror}") from None
-    model = TYPED_CONTENT.get(referral_type)
-    if model is None:
-        return raw
+        yield
+    except NotFound as e:
+        if "referral" not in e.message and "no such endpoint" not in e.message:
+            raise
+        raise not_found(f"no such referral {rid} that you can see: check the id with 'hub "
+                        "inbox' or 'hub outbox'") from None
+
+
+def _on_referral(rid: str, work: Callable[[HubApi], Awaitable[T]]) -> T:
+    async def go() -> T:
+        async with api_session() as api, _referral(rid):
+            return await work(api)
+
+    return run(go())
+
+
+# -- sending -----------------------------------------------------------------------------------
+def _content(path: Path, referral_type: str, names: list[str]) -> Content:
+    model = content_model(referral_type)
     try:
-        return model.model_validate_json(raw).to_bytes()
+        doc = json.loads(path.read_bytes())
+        if not isinstance(doc, dict):
+            raise ValueError("not an object")
+    except ValueError as e:
+        raise usage(f"{path} is not a JSON object ({e}); see docs/clients.md") from None
+    if names:
+        doc["attachment_names"] = names
+    if doc.setdefault("kind", referral_type) != referral_type:
+        raise usage(f"{path} holds a '{doc['kind']}', not a '{referral_type}' (--type)")
+    try:
+        return model.model_validate(doc)
     except ValidationError as e:
         first = e.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "the file"
-        raise Problem(f"{path}: {where}: {first['msg']} (see hub.client.contents."
-                      f"{model.__name__} for the fields)") from None
+        raise usage(f"{path}: {where}: {first['msg']} (the fields of a '{referral_type}' are "
+                    f"in docs/clients.md and /v1/schemas/{referral_type}.json)") from None
 
 
-def _summary(r: ReferralView) -> str:
-    return (f"{r.id}  {r.status}  {r.type} ({r.urgency})  from {r.sender_agency} to "
-            f"{r.destination}")
+def _body(view) -> dict[str, Any]:
+    """A served roster's body, unverified: only to name what the command line got wrong
+    (the roster a referral is sealed to is verified against the pinned root)."""
+    return json.loads(base64.b64decode(view.roster))
+
+
+async def _check_destination(api: HubApi, to: str, referral_type: str) -> None:
+    try:
+        groups = [g["type"] for g in _body(await api.roster(to)).get("groups", [])]
+    except NotFound:
+        known = {a.id for a in await api.agencies()}
+        if to in known:
+            raise not_found(f"{to} has not published a roster yet, so nothing can be sealed "
+                            "to it: ask its agency admin") from None
+        raise not_found(f"no agency '{to}' on this hub; its agencies are "
+                        f"{', '.join(sorted(known))}") from None
+    if referral_type not in groups:
+        raise not_found(f"unknown referral type '{referral_type}': {to} receives "
+                        f"{', '.join(groups)}")
+
+
+async def _check_documenter(api: HubApi, agency: str, person: str) -> None:
+    """--consent-by names someone of the sending agency."""
+    try:
+        people = [p["id"] for p in _body(await api.roster(agency)).get("people", [])]
+    except NotFound:
+        return
+    if person not in people:
+        raise usage(f"--consent-by names the person of {agency} who documented the "
+                    f"survivor's consent: one of {', '.join(people)}; '{person}' is not")
+
+
+def _check_send(args: argparse.Namespace) -> Content:
+    """Everything the command line can get wrong, before the device key is unlocked."""
+    async def go() -> None:
+        async with api_session() as api:
+            await _check_destination(api, args.to, args.type)
+            await _check_documenter(api, (await api.me()).agency, args.consent_by)
+
+    run(go())
+    return _content(args.content, args.type, [p.name for p in args.attach])
 
 
 def cmd_send(args: argparse.Namespace) -> int:
-    content = _content(args.content, args.type)
     blobs = [p.read_bytes() for p in args.attach]
+    content = _check_send(args)
 
     def progress(done: int, total: int) -> None:
         say(f"  attachment {done}/{total} uploaded")
 
-    async def go() -> ReferralView:
+    async def go() -> tuple[ReferralView, str]:
         async with agent_session() as agent:
             consent = consent_for(args.to, args.type, documented_by=args.consent_by,
                                   method=args.consent_method, days=args.consent_days,
                                   share_outcome=args.share_outcome)
-            return await agent.send(args.to, args.type, content, consent,
-                                    urgency=args.urgency, attachments=blobs, progress=progress)
+            sent = await agent.send(args.to, args.type, content, consent, urgency=args.urgency,
+                                    attachments=blobs, progress=progress)
+            return sent, (await zones(agent.api))[args.to]
 
-    referral = run(go())
-    emit(args.json, referral, f"sent: {_summary(referral)}")
+    referral, zone = run(go())
+    emit(args.json, referral, f"sent: {_summary(referral)}\nacknowledgement due "
+         f"{when(referral.ack_due_at, zone)}")
     return EXIT_OK
 
 
+def _summary(r: ReferralView) -> str:
+    return (f"{r.id}  {status_name(r.status)}  {r.type} ({r.urgency})  from {r.sender_agency} "
+            f"to {r.destination}")
+
+
+# -- lists -------------------------------------------------------------------------------------
 def _listing(args: argparse.Namespace, which: str) -> int:
-    async def go() -> list[ReferralView]:
+    async def go() -> tuple[list[ReferralView], dict[str, str]]:
         async with api_session() as api:
             lister = api.inbox if which == "inbox" else api.outbox
-            return await lister(*args.status, limit=args.limit)
+            return await lister(*args.status, limit=args.limit), await zones(api)
 
-    found = run(go())
-    rows = [(r.id, r.status, r.type, r.urgency,
-             r.sender_agency if which == "inbox" else r.destination, when(r.submitted_at),
-             when(r.ack_due_at)) for r in found]
+    found, zone = run(go())
+    rows = [(r.id, status_name(r.status), r.type, r.urgency,
+             r.sender_agency if which == "inbox" else r.destination,
+             when(r.submitted_at, zone[r.destination]), when(r.ack_due_at, zone[r.destination]))
+            for r in found]
     other = "FROM" if which == "inbox" else "TO"
     emit(args.json, found, table(rows, ("ID", "STATUS", "TYPE", "URGENCY", other, "SENT",
                                         "ACK DUE")) if rows else f"your {which} is empty")
@@ -85,60 +166,81 @@ def cmd_outbox(args: argparse.Namespace) -> int:
     return _listing(args, "outbox")
 
 
-def _shown(content: bytes) -> str:
-    parsed = parse_content(content)
-    if isinstance(parsed, bytes):
-        return parsed.decode(errors="replace")
-    doc = parsed.model_dump(mode="json", exclude_none=True) if hasattr(parsed, "model_dump") \
-        else parsed
-    return json.dumps(doc, indent=2, ensure_ascii=False)
+# -- reading -----------------------------------------------------------------------------------
+def _json_content(parsed: object, raw: bytes) -> Any:
+    if hasattr(parsed, "model_dump"):
+        return parsed.model_dump(mode="json", exclude_none=True)
+    return raw.decode(errors="replace") if isinstance(parsed, bytes) else parsed
 
 
 def cmd_open(args: argparse.Namespace) -> int:
     async def go():
-        async with agent_session() as agent:
+        async with agent_session() as agent, _referral(args.rid):
             return await agent.open(args.rid)
 
     received = run(go())
-    saved = []
-    if args.save:
-        args.save.mkdir(parents=True, exist_ok=True)
-        for index, data in enumerate(received.attachments):
-            path = args.save / f"{args.rid}-attachment-{index}"
-            path.write_bytes(data)
-            saved.append(str(path))
+    parsed = received.parsed()
+    saved = save_attachments(args.save, args.rid, received.attachments, parsed) \
+        if args.save else []
     data = {"referral": args.rid, "sender": received.sender,
-            "content": json.loads(_shown(received.content)) if _is_json(received.content)
-            else received.content.decode(errors="replace"), "attachments": saved}
-    text = f"from {received.sender}\n{_shown(received.content)}"
+            "content": _json_content(parsed, received.content),
+            "attachments": [str(p) for p in saved]}
+    text = f"from {received.sender}\n\n{as_text(parsed)}"
     if received.attachments:
-        text += (f"\n{len(received.attachments)} attachment(s)"
-                 + (f" saved: {', '.join(saved)}" if saved else "; add --save DIR to keep them"))
+        text += (f"\n\n{len(received.attachments)} attachment(s)"
+                 + (f" saved: {', '.join(map(str, saved))}" if saved
+                    else "; add --save DIR to keep them"))
     emit(args.json, data, text)
     return EXIT_OK
 
 
-def _is_json(content: bytes) -> bool:
-    return not isinstance(parse_content(content), bytes)
+def cmd_replies(args: argparse.Namespace) -> int:
+    async def go():
+        async with agent_session() as agent, _referral(args.rid):
+            view = await agent.api.referral(args.rid)
+            return await agent.open_replies(args.rid), (await zones(agent.api))[view.destination]
 
-
-def cmd_ack(args: argparse.Namespace) -> int:
-    async def go() -> ReferralView:
-        async with agent_session() as agent:
-            received = await agent.open(args.rid, with_attachments=False)
-            return await agent.acknowledge(received)
-
-    referral = run(go())
-    emit(args.json, referral, f"acknowledged with a signed receipt: {_summary(referral)}")
+    opened, zone = run(go())
+    data = [{"sender": r.sender, "posted_at": r.posted_at,
+             "content": _json_content(r.parsed(), r.content)} for r in opened]
+    text = "\n\n".join(f"reply from {r.sender}, {when(r.posted_at, zone)}:\n"
+                       + as_text(r.parsed()) for r in opened)
+    emit(args.json, data, text or "no replies for you yet")
     return EXIT_OK
 
 
-def _move(args: argparse.Namespace, action: str, body: dict[str, str] | None = None) -> int:
-    async def go() -> ReferralView:
-        async with api_session() as api:
-            return await api.move(args.rid, action, body)
+# -- acting ------------------------------------------------------------------------------------
+def cmd_ack(args: argparse.Namespace) -> int:
+    """Acknowledging again is no error: it says when it was acknowledged."""
+    async def acknowledged(agent: Agent) -> ReferralView | None:
+        view = await agent.api.referral(args.rid)
+        return view if view.acknowledged_at else None
 
-    referral = run(go())
+    async def go() -> tuple[ReferralView, bool, str]:
+        async with agent_session() as agent, _referral(args.rid):
+            zone = await zones(agent.api)
+            done = await acknowledged(agent)
+            if done is None:
+                received = await agent.open(args.rid, with_attachments=False)
+                try:
+                    signed = await agent.acknowledge(received)
+                    return signed, False, zone[signed.destination]
+                except Conflict:  # someone else acknowledged it a moment ago
+                    done = await acknowledged(agent)
+                    if done is None:
+                        raise
+            return done, True, zone[done.destination]
+
+    referral, already, zone = run(go())
+    said = (f"already acknowledged at {when(referral.acknowledged_at, zone)}" if already
+            else "acknowledged with a signed receipt")
+    emit(args.json, {**referral.model_dump(mode="json"), "already_acknowledged": already},
+         f"{said}: {_summary(referral)}")
+    return EXIT_OK
+
+
+def _move(args: argparse.Namespace, action: str, body: dict[str, Any] | None = None) -> int:
+    referral = _on_referral(args.rid, lambda api: api.move(args.rid, action, body))
     emit(args.json, referral, _summary(referral))
     return EXIT_OK
 
@@ -163,9 +265,21 @@ def cmd_cancel(args: argparse.Namespace) -> int:
     return _move(args, "cancel", {"reason": args.reason})
 
 
+def cmd_revoke_consent(args: argparse.Namespace) -> int:
+    say(f"This records that the survivor withdrew consent ({code_name(args.reason)}): the "
+        "referral's content, replies and attachments are deleted at once, for both agencies, "
+        "and its deadlines stop.")
+    confirm(f"Withdraw consent for {args.rid}?", yes=args.yes)
+    return _move(args, "revoke-consent", {"reason": args.reason})
+
+
+def cmd_narrow_consent(args: argparse.Namespace) -> int:
+    return _move(args, "consent", {"share_outcome": False})
+
+
 def cmd_reply(args: argparse.Namespace) -> int:
     async def go():
-        async with agent_session() as agent:
+        async with agent_session() as agent, _referral(args.rid):
             return await agent.reply(args.rid, Reply(text=args.text))
 
     stored = run(go())
@@ -173,30 +287,18 @@ def cmd_reply(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_replies(args: argparse.Namespace) -> int:
-    async def go():
-        async with agent_session() as agent:
-            return await agent.open_replies(args.rid)
-
-    opened = run(go())
-    data = [{"sender": r.sender, "content": _shown(r.content)} for r in opened]
-    emit(args.json, data, "\n\n".join(f"from {d['sender']}\n{d['content']}" for d in data)
-         or "no replies for you yet")
-    return EXIT_OK
-
-
 def cmd_status(args: argparse.Namespace) -> int:
-    async def go():
-        async with api_session() as api:
-            return await api.referral(args.rid), await api.history(args.rid)
+    async def work(api: HubApi):
+        referral = await api.referral(args.rid)
+        return referral, await api.history(args.rid), (await zones(api))[referral.destination]
 
-    referral, history = run(go())
-    rows = [(when(e.at), e.actor, e.action, e.from_status or "", e.to_status or "",
-             e.code or "") for e in history.events]
-    receipts = (f"opened {when(referral.opened_at)}, acknowledged "
-                f"{when(referral.acknowledged_at)}, ack due {when(referral.ack_due_at)}")
+    referral, history, zone = _on_referral(args.rid, work)
+    rows = [(local_time(e.at, zone, year=False), e.actor, event_name(e.action, e.to_status),
+             code_name(e.code)) for e in history.events]
+    receipts = (f"opened {when(referral.opened_at, zone)}, acknowledged "
+                f"{when(referral.acknowledged_at, zone)}, "
+                f"ack due {when(referral.ack_due_at, zone)}")
     emit(args.json, {"referral": referral.model_dump(mode="json"),
                      "history": history.model_dump(mode="json")["events"]},
-         f"{_summary(referral)}\n{receipts}\n\n"
-         + table(rows, ("WHEN", "WHO", "WHAT", "FROM", "TO", "CODE")))
+         f"{_summary(referral)}\n{receipts}\n\n" + table(rows, ("WHEN", "WHO", "WHAT", "WHY")))
     return EXIT_OK

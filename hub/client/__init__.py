@@ -7,6 +7,7 @@ from .api import HubApi
 from .contents import (
     ConsentDetails,
     DischargeHandoff,
+    GenericReferral,
     Reply,
     SafeContact,
     SafeTime,
@@ -26,6 +27,7 @@ from .sync import Blocking
 
 __all__ = [
     "Agent", "BadRequest", "Blocking", "Conflict", "ConsentDetails", "DischargeHandoff",
-    "Forbidden", "HubApi", "HubApiError", "NotFound", "RateLimited", "Received", "Reply",
-    "SafeContact", "SafeTime", "Unauthorized", "Unavailable", "consent_for", "parse_content",
+    "Forbidden", "GenericReferral", "HubApi", "HubApiError", "NotFound", "RateLimited",
+    "Received", "Reply", "SafeContact", "SafeTime", "Unauthorized", "Unavailable",
+    "consent_for", "parse_content",
 ]

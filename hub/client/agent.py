@@ -25,7 +25,7 @@ from hub.models import Consent
 from hub.web import schemas as s
 
 from .api import HubApi
-from .contents import Content
+from .contents import Content, parse_content
 
 DEFAULT_LIFETIME = 30 * 86400
 URGENCIES = {"routine": Urgency.ROUTINE, "urgent": Urgency.URGENT,
@@ -39,10 +39,18 @@ class Received:
     referral: str
     opened: Opened
     attachments: tuple[bytes, ...] = ()
+    posted_at: float | None = None  # a reply's, as the hub recorded it
 
     @property
     def content(self) -> bytes:
         return self.opened.content
+
+    def parsed(self):
+        """The content typed by its kind; one without a kind is read as its envelope says
+        (a reply, or the referral's type)."""
+        header = self.opened.header
+        return parse_content(self.content,
+                             "reply" if header.kind is Kind.REPLY else header.referral_type)
 
     @property
     def sender(self) -> str:
@@ -144,7 +152,7 @@ class Agent:
                 continue
             data = await self.api.reply_envelope(rid, reply.id)
             out.append(Received(rid, open_envelope(data, device=self.device, trust=self.trust,
-                                                   now=self._now())))
+                                                   now=self._now()), posted_at=reply.posted_at))
         return out
 
 

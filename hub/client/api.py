@@ -88,6 +88,9 @@ class HubApi:
         return model.model_validate_json(await self.request(method, path, **kwargs))
 
     # -- directory ---------------------------------------------------------------------------
+    async def me(self) -> s.Me:
+        return await self._model(s.Me, "GET", "/v1/me", retry=True)
+
     async def agencies(self) -> list[s.AgencyView]:
         return (await self._model(s.AgencyList, "GET", "/v1/agencies", retry=True)).agencies
 
@@ -133,9 +136,10 @@ class HubApi:
         return await self._model(s.ReferralView, "POST", f"/v1/referrals/{rid}/acknowledge",
                                  json={"receipt": _b64(receipt)})
 
-    async def move(self, rid: str, action: str, body: dict[str, str] | None = None
+    async def move(self, rid: str, action: str, body: dict[str, Any] | None = None
                    ) -> s.ReferralView:
-        """accept, reject (reason), progress, complete (outcome) or cancel (reason)."""
+        """accept, reject (reason), progress, complete (outcome), cancel (reason),
+        revoke-consent (reason) or consent (share_outcome: false)."""
         return await self._model(s.ReferralView, "POST", f"/v1/referrals/{rid}/{action}",
                                  json=body or {})
 

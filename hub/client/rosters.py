@@ -1,11 +1,22 @@
-"""What an agency admin puts in a roster, taken from the CCR's definition: its people with
-their roles, and for each referral type the escalation group (the point person first, then
-the backups). An agency that only sends receives replies at its senders' devices."""
+"""What an agency admin puts in a roster: the CCR's people with their roles, each referral
+type's escalation group (hub/routing/groups.py), and the devices: the ones the current
+roster lists, plus those newly approved, less those the admin removes by name."""
 
 from __future__ import annotations
 
-from hub.crypto import EscalationGroup, RosterPerson
+from dataclasses import dataclass, field
+
+from hub.crypto import (
+    DeviceCertificate,
+    EscalationGroup,
+    RosterPerson,
+    TrustError,
+    short_fingerprint,
+    verify_certificate,
+)
+from hub.crypto.rosters import ListedDevices
 from hub.routing.directory import Ccr
+from hub.routing.groups import groups_of
 
 
 def roster_people(ccr: Ccr, agency: str) -> list[RosterPerson]:
@@ -13,14 +24,76 @@ def roster_people(ccr: Ccr, agency: str) -> list[RosterPerson]:
 
 
 def escalation_groups(ccr: Ccr, agency: str) -> list[EscalationGroup]:
-    people = ccr.people_of(agency)
-    points = [p.id for p in people if "point_person" in p.roles]
-    backups = [p.id for p in people if "backup" in p.roles and p.id not in points]
-    if not points:
-        points = [p.id for p in people if "sender" in p.roles]
-        backups = points[1:]
-    if not points:
-        return []
-    return [EscalationGroup(type=t.code, point_person=points[0],
-                            backups=tuple(points[1:] + backups))
-            for t in ccr.referral_types]
+    return [EscalationGroup(type=g.type, point_person=g.point_person, backups=g.backups)
+            for g in groups_of(ccr, agency)]
+
+
+def device_label(cert: DeviceCertificate) -> str:
+    return f"{cert.person:<20} {short_fingerprint(cert.sign_public)}  device {cert.device_id.hex()}"
+
+
+def _named(cert: DeviceCertificate, name: str) -> bool:
+    """Does ``name`` (a device id, a device fingerprint or a person) name ``cert``?"""
+    folded = name.strip().replace("-", "").upper()
+    return name in (cert.device_id.hex(), cert.person) or \
+        folded == short_fingerprint(cert.sign_public).replace("-", "")
+
+
+@dataclass
+class RosterChange:
+    """The next roster's devices against the current one's."""
+
+    version: int
+    kept: list[DeviceCertificate] = field(default_factory=list)
+    added: list[DeviceCertificate] = field(default_factory=list)
+    renewed: list[DeviceCertificate] = field(default_factory=list)
+    removed: list[DeviceCertificate] = field(default_factory=list)
+    lapsed: list[DeviceCertificate] = field(default_factory=list)
+    unmatched: list[str] = field(default_factory=list)  # --remove names that named nothing
+
+    @property
+    def devices(self) -> list[DeviceCertificate]:
+        return [*self.kept, *self.renewed, *self.added]
+
+    def lines(self) -> list[str]:
+        marks = (("+ add    ", self.added), ("~ renew  ", self.renewed),
+                 ("- remove ", self.removed), ("! lapsed ", self.lapsed),
+                 ("  keep   ", self.kept))
+        return [f"  {mark} {device_label(c)}" for mark, certs in marks for c in certs]
+
+    def doc(self) -> dict[str, object]:
+        def listed(certs: list[DeviceCertificate]) -> list[dict[str, str]]:
+            return [{"person": c.person, "device_id": c.device_id.hex(),
+                     "fingerprint": short_fingerprint(c.sign_public)} for c in certs]
+
+        return {"version": self.version, "added": listed(self.added),
+                "renewed": listed(self.renewed), "removed": listed(self.removed),
+                "lapsed": listed(self.lapsed), "kept": listed(self.kept)}
+
+
+def plan_roster(listed: ListedDevices | None, new: list[DeviceCertificate],
+                remove: list[str]) -> RosterChange:
+    """Keep every current device, add (or renew, same device id) the new certificates, and
+    take off only what ``remove`` names. Lapsed devices cannot be carried."""
+    current = list(listed.current) if listed else []
+    change = RosterChange(version=(listed.version if listed else 0) + 1,
+                          lapsed=list(listed.lapsed) if listed else [])
+    change.unmatched = [n for n in remove if not any(_named(c, n) for c in current)]
+    fresh = {c.device_id: c for c in new}
+    for cert in current:
+        if any(_named(cert, n) for n in remove):
+            change.removed.append(cert)
+        elif cert.device_id in fresh:
+            change.renewed.append(fresh.pop(cert.device_id))
+        else:
+            change.kept.append(cert)
+    change.added = list(fresh.values())
+    return change
+
+
+def certified_by(cert: DeviceCertificate, root_public: bytes, now: int) -> bool:
+    try:
+        verify_certificate(cert, root_public, now=now)
+    except TrustError:  # another root's, or expired
+        return False
+    return True

@@ -26,6 +26,7 @@ from .keys import (
     import_agency_root,
     import_device_keys,
 )
+from .pins import PinBundle, make_pin_bundle, open_pin_bundle
 from .receipts import Receipt, ReceiptStatus, parse_receipt, sign_receipt, verify_receipt
 from .rosters import (
     EscalationGroup,
@@ -39,11 +40,12 @@ from .trust import TrustStore
 
 __all__ = [
     "AgencyRoot", "AttachmentRef", "CryptoError", "DeviceCertificate", "DeviceIdentity",
-    "DeviceKeys", "EnvelopeError", "EscalationGroup", "Header", "Kind", "Opened", "Receipt",
-    "ReceiptStatus", "ReplayGuard", "RosterPerson", "Sealed", "SeenEnvelopes", "SignedRoster",
-    "TrustError", "TrustStore", "Urgency", "VerifiedRoster", "certify_device",
+    "DeviceKeys", "EnvelopeError", "EscalationGroup", "Header", "Kind", "Opened", "PinBundle",
+    "Receipt", "ReceiptStatus", "ReplayGuard", "RosterPerson", "Sealed", "SeenEnvelopes",
+    "SignedRoster", "TrustError", "TrustStore", "Urgency", "VerifiedRoster", "certify_device",
     "export_agency_root", "export_device_keys", "import_agency_root", "import_device_keys",
-    "make_roster", "matches_fingerprint", "numeric_fingerprint", "open_envelope",
-    "parse_certificate", "parse_header", "parse_receipt", "seal", "short_fingerprint",
-    "sign_receipt", "verify_certificate", "verify_receipt", "verify_roster",
+    "make_pin_bundle", "make_roster", "matches_fingerprint", "numeric_fingerprint",
+    "open_envelope", "open_pin_bundle", "parse_certificate", "parse_header", "parse_receipt",
+    "seal", "short_fingerprint", "sign_receipt", "verify_certificate", "verify_receipt",
+    "verify_roster",
 ]

@@ -144,15 +144,23 @@ def import_secret(data: bytes, kind: str, passphrase: str | None) -> dict[str, b
         raise TrustError("bad-key-file", "the key file is damaged or not a key file") from None
 
 
+# The X25519 secret key's name in a device key file. Files written before it was renamed
+# call it "box_seed_secret": the same raw secret key (not a seed), still read.
+BOX_SECRET, LEGACY_BOX_SECRET = "box_secret", "box_seed_secret"
+
+
 def export_device_keys(keys: DeviceKeys, passphrase: str | None = None,
                        rand: Random = system_random) -> bytes:
-    secrets = {"box_seed_secret": keys.box_secret, "sign_seed": keys.sign_seed}
+    secrets = {BOX_SECRET: keys.box_secret, "sign_seed": keys.sign_seed}
     return export_secret("device", secrets, passphrase, rand)
 
 
 def import_device_keys(data: bytes, passphrase: str | None = None) -> DeviceKeys:
     s = import_secret(data, "device", passphrase)
-    box_secret, sign_seed = s["box_seed_secret"], s["sign_seed"]
+    box_secret = s.get(BOX_SECRET, s.get(LEGACY_BOX_SECRET, b""))
+    sign_seed = s.get("sign_seed", b"")
+    if len(box_secret) != 32 or len(sign_seed) != 32:
+        raise TrustError("bad-key-file", "the key file is damaged or not a key file")
     box_public = sodium.crypto_scalarmult_base(box_secret)
     return DeviceKeys(box_secret, box_public, sign_seed, bytes(SigningKey(sign_seed).verify_key))
 

@@ -151,6 +151,49 @@ def verify_roster(signed: SignedRoster, root_public: bytes, *, agency: str, now:
     return VerifiedRoster(agency, body.version, body.expires_at, body, signed, devices, revoked)
 
 
+@dataclass(frozen=True)
+class ListedDevices:
+    """The devices a published roster lists, as its agency admin carries them into the next
+    version: ``current`` are certified by the root and unexpired and unrevoked; ``lapsed``
+    cannot be carried (expired, revoked, or not certified by this root)."""
+
+    version: int
+    current: tuple[DeviceCertificate, ...]
+    lapsed: tuple[DeviceCertificate, ...]
+
+
+def listed_devices(signed: SignedRoster, root_public: bytes, *, agency: str,
+                   now: int) -> ListedDevices:
+    """Whatever the roster's own expiry: an admin renews an expired roster with its
+    devices. A roster not signed by ``root_public`` (the root was replaced) has every device
+    lapsed."""
+    try:
+        body = RosterBody.model_validate_json(signed.body)
+    except ValidationError:
+        raise TrustError("bad-roster", "the roster is not a valid ccr-roster/1 document") from None
+    trusted = body.agency == agency and verify_signature(
+        root_public, _SIG_CONTEXT + signed.body, signed.signature)
+    revoked = set(body.revoked)
+    current, lapsed = [], []
+    for encoded in body.devices:
+        try:
+            cert = parse_certificate(base64.b64decode(encoded, validate=True))
+        except (binascii.Error, ValueError):
+            continue
+        usable = trusted and cert.device_id.hex() not in revoked and _certified(
+            cert, root_public, now)
+        (current if usable else lapsed).append(cert)
+    return ListedDevices(body.version, tuple(current), tuple(lapsed))
+
+
+def _certified(cert: DeviceCertificate, root_public: bytes, now: int) -> bool:
+    try:
+        verify_certificate(cert, root_public, now=now)
+    except TrustError:
+        return False
+    return True
+
+
 def _revoked(body: RosterBody) -> frozenset[bytes]:
     try:
         ids = frozenset(bytes.fromhex(d) for d in body.revoked)

@@ -26,6 +26,17 @@ class TrustStore:
             raise TrustError("pin-conflict", f"{agency} is already pinned to another root")
         self.roots[agency] = root_public
 
+    def pin_all(self, pins: dict[str, bytes]) -> list[str]:
+        """Pin every root of a verified bundle, or none when one differs from a root already
+        pinned (a 'pin-conflict' naming it). The agencies newly pinned."""
+        clash = sorted(a for a, r in pins.items() if self.roots.get(a, r) != r)
+        if clash:
+            raise TrustError("pin-conflict", f"{', '.join(clash)} already pinned to another "
+                             "root here")
+        new = sorted(a for a in pins if a not in self.roots)
+        self.roots.update(pins)
+        return new
+
     def accept_roster(self, agency: str, signed: SignedRoster, now: int) -> VerifiedRoster:
         root = self.roots.get(agency)
         if root is None:

@@ -230,7 +230,9 @@ def load_ccr(directory: Path) -> Ccr:
     parts = [_read(directory / name, section, model) for name, section, model in FILES]
     ccr = Ccr(agencies=tuple(parts[0]), people=tuple(parts[1]), referral_types=tuple(parts[2]),
               policies=tuple(parts[3]), agreements=tuple(parts[4]))
+    from .groups import check_groups
     from .references import check_references
 
     check_references(ccr, directory)
+    check_groups(ccr, directory)
     return ccr

@@ -23,6 +23,15 @@ async def agencies(request: web.Request) -> web.Response:
     return respond(s.AgencyList(agencies=views))
 
 
+async def me(request: web.Request) -> web.Response:
+    who, ccr = principal(request), services(request).directory.ccr
+    person, agency = ccr.find_person(who.person), ccr.find_agency(who.agency)
+    return respond(s.Me(person=who.person, name=person.display_name if person else who.person,
+                        agency=who.agency, agency_name=agency.name if agency else who.agency,
+                        timezone=agency.timezone if agency else "UTC",
+                        roles=sorted(who.roles)))
+
+
 async def get_roster(request: web.Request) -> web.Response:
     published = await services(request).directory.published(request.match_info["agency"])
     return respond(s.RosterView(agency=published.agency, version=published.version,

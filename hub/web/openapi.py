@@ -54,7 +54,7 @@ def _path(path: str) -> tuple[str, list[tuple[str, str | None]]]:
         params.append((m.group(1), m.group(2)))
         return "{" + m.group(1) + "}"
 
-    return re.sub(r"\{(\w+)(?::((?:[^{}]|\{\d+\})*))?\}", repl, path), params
+    return re.sub(r"\{(\w+)(?::((?:[^{}]|\{\d+(?:,\d+)?\})*))?\}", repl, path), params
 
 
 def _path_parameter(name: str, regex: str | None) -> dict[str, Any]:

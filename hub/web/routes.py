@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from aiohttp import web
 from pydantic import BaseModel
 
-from . import directory, operations, referrals, reports
+from . import directory, kinds, operations, referrals, reports
 from . import schemas as s
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -41,6 +41,12 @@ ROUTES: tuple[Route, ...] = (
       "the scrape token (HUB_METRICS_TOKEN_FILE); otherwise on the metrics address only",
       auth=False),
     R("GET", "/v1/openapi.json", operations.openapi, "openapi", "This document", auth=False),
+    R("GET", "/v1/schemas", kinds.schema_list, "schemas.list",
+      "The content kinds clients seal, each with its JSON Schema's address", auth=False),
+    R("GET", "/v1/schemas/{kind:[a-z0-9][a-z0-9-]{0,31}}.json", kinds.schema, "schemas.get",
+      "The JSON Schema of one kind of sealed content (docs/clients.md)", auth=False),
+    R("GET", "/v1/me", directory.me, "me", "Who this token belongs to: person, agency, "
+      "roles and the agency's time zone", response=s.Me),
     R("GET", "/v1/agencies", directory.agencies, "agencies.list",
       "The CCR's agencies with their root keys and roster versions", response=s.AgencyList),
     R("GET", "/v1/agencies/{agency}/roster", directory.get_roster, "roster.get",

@@ -184,6 +184,17 @@ class AgencyView(Body):
     roster_version: int | None
 
 
+class Me(Body):
+    """Who the token or session belongs to, as the CCR's directory knows them."""
+
+    person: str
+    name: str
+    agency: str
+    agency_name: str
+    timezone: str = Field(description="the agency's time zone (IANA)")
+    roles: list[str]
+
+
 class AgencyList(Body):
     agencies: list[AgencyView]
 

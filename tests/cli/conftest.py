@@ -1,8 +1,10 @@
 """A real `hub serve` in a subprocess on its own key prefix, and a way to run the real `hub`
-command as different people (each with their own HUB_HOME)."""
+command as different people (each with their own HUB_HOME); with `demo`, the example CCR
+installed in it as `hub run` installs it."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
@@ -16,6 +18,10 @@ from pathlib import Path
 
 import pytest
 import redis
+
+from hub.build import build_services
+from hub.config import Settings
+from hub.demo import prepare_demo
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -93,3 +99,47 @@ def running(redis_url: str, tmp_path: Path) -> Iterator[Running]:
         if keys:
             client.delete(*keys)
         client.close()
+
+
+@dataclass
+class Demo:
+    """The example CCR installed in the running hub as `hub run` installs it: a root per
+    agency (var/demo/roots, unencrypted), a token and a ready home per person."""
+
+    run: Running
+    var: Path
+
+    def home(self, person: str) -> Path:
+        return self.var / "demo" / "homes" / person
+
+    def root(self, agency: str) -> Path:
+        return self.var / "demo" / "roots" / f"{agency}.key"
+
+    def hub(self, *args: str, who: str, stdin: str | None = None,
+            extra_env: dict[str, str] | None = None) -> Result:
+        return self.run.hub(*args, stdin=stdin,
+                            extra_env={"HUB_HOME": str(self.home(who)), **(extra_env or {})})
+
+    def ok(self, *args: str, who: str, **kwargs) -> str:
+        result = self.hub(*args, who=who, **kwargs)
+        assert result.code == 0, (args, result.err)
+        assert "Traceback" not in result.err
+        return result.out
+
+
+@pytest.fixture
+def demo(running: Running) -> Demo:
+    var = running.tmp / "var"
+    settings = Settings(redis_url=running.env["HUB_REDIS_URL"],
+                        key_prefix=running.env["HUB_KEY_PREFIX"], ccr_dir=ROOT / "config" /
+                        "example", data_dir=var)
+
+    async def install() -> None:
+        services = build_services(settings)
+        try:
+            await prepare_demo(services, var, running.url)
+        finally:
+            await services.close()
+
+    asyncio.run(install())
+    return Demo(running, var)

@@ -32,4 +32,4 @@ def test_a_type_no_agreement_covers_is_refused_naming_what_is_missing() -> None:
 
 def test_an_unknown_agency_is_named() -> None:
     done = check("mercy-hospital", "harbour-house", "discharge-handoff")
-    assert done.returncode == 1 and "no agency 'harbour-house'" in done.stderr
+    assert done.returncode == 7 and "no agency 'harbour-house'" in done.stderr

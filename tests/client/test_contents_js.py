@@ -90,6 +90,9 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("handoff", changed(FULL, "pets", None)),
     ("handoff", changed(FULL, "extra", 1)),
     ("handoff", changed(changed(FULL, "needs", []), "safe_contact.channels", [])),
+    ("handoff", changed(FULL, "attachment_names", ["scan.pdf", "notes.txt"])),
+    ("handoff", changed(FULL, "attachment_names", "scan.pdf")),
+    ("handoff", changed(FULL, "attachment_names", [1])),
     ("reply", {"text": "bed held until 6pm"}), ("reply", {"kind": "reply", "text": "ok"}),
     ("reply", {"text": ""}), ("reply", {"text": "a", "extra": 1}), ("reply", {}),
 ]

@@ -207,3 +207,28 @@ def test_the_longest_consent_accepted_is_a_setting(monkeypatch) -> None:
         consents.check_release(consent, destination="harbor-house",
                                referral_type="discharge-handoff", now=60)
     assert refused.value.code == "consent_too_long"
+
+@pytest.mark.parametrize(("given", "expected"), [
+    ({"HUB_PORT": "8123"}, "http://127.0.0.1:8123"),
+    ({"HUB_HOST": "0.0.0.0", "HUB_PORT": "9000"}, "http://127.0.0.1:9000"),
+    ({"HUB_PORT": "8123", "HUB_PUBLIC_BASE_URL": "https://hub.example.org"},
+     "https://hub.example.org"),
+])
+def test_the_public_address_is_where_the_hub_serves_unless_given(
+        monkeypatch: pytest.MonkeyPatch, given: dict[str, str], expected: str) -> None:
+    for name, value in given.items():
+        monkeypatch.setenv(name, value)
+    assert load_settings().public_base_url == expected
+    if "HUB_PUBLIC_BASE_URL" not in given:
+        assert load_settings(port=7000).public_base_url.endswith(":7000")
+
+
+def test_the_redis_password_comes_from_its_file(monkeypatch: pytest.MonkeyPatch,
+                                                tmp_path: Path) -> None:
+    secret = tmp_path / "redis-hub.password"
+    secret.write_text("p@ss/word:1\n")
+    monkeypatch.setenv("HUB_REDIS_URL", "redis://hub@redis:6379/0")
+    monkeypatch.setenv("HUB_REDIS_PASSWORD_FILE", str(secret))
+    assert load_settings().redis_url == "redis://hub:p%40ss%2Fword%3A1@redis:6379/0"
+    monkeypatch.setenv("HUB_REDIS_PASSWORD_FILE", str(tmp_path / "missing"))
+    assert "missing" in refusal()

@@ -132,6 +132,29 @@ describe('other contents', () => {
     assert.equal(parseContent(new TextEncoder().encode('{"kind":"reply"}')).kind, 'json');
   });
 
+  test('a document without a kind is read as the kind its envelope says', () => {
+    const handoff = JSON.parse(text(referralContent('discharge-handoff', handoffForm()).bytes));
+    delete handoff.kind;
+    const bytes = new TextEncoder().encode(JSON.stringify(handoff));
+    assert.equal(parseContent(bytes).kind, 'json');
+    const read = parseContent(bytes, 'discharge-handoff');
+    assert.equal(read.kind, 'handoff');
+    assert.equal(read.value.safe_contact.voicemail_ok, false);
+    assert.equal(parseContent(new TextEncoder().encode('{"text":"ok"}'), 'reply').kind, 'reply');
+    const note = parseContent(new TextEncoder().encode('{"text":"evenings"}'), 'counseling-referral');
+    assert.deepEqual(note, { kind: 'generic', value: { kind: 'counseling-referral', text: 'evenings',
+      attachment_names: null } });
+  });
+
+  test('attachments keep the names they were sent with, made safe', () => {
+    const bytes = new TextEncoder().encode('%PDF-1.4');
+    assert.deepEqual(attachmentName('ab'.repeat(16), 0, bytes, 'scan.pdf'), ['scan.pdf', 'application/pdf']);
+    assert.equal(attachmentName('ab'.repeat(16), 0, bytes, '../../.bashrc')[0], '_.._.bashrc');
+    assert.equal(attachmentName('ab'.repeat(16), 0, bytes, '...')[0], 'referral-abababab-attachment-1.pdf');
+    const form = referralContent('discharge-handoff', handoffForm(), ['scan.pdf']);
+    assert.deepEqual(JSON.parse(text(form.bytes)).attachment_names, ['scan.pdf']);
+  });
+
   test('form times become ISO 8601 in UTC; other text is kept', () => {
     assert.match(localToIso('2026-11-25T14:30'), /^2026-11-2\dT\d\d:\d0:00Z$/);
     assert.equal(localToIso('tomorrow morning'), 'tomorrow morning');

@@ -7,8 +7,8 @@
 import {
   AgencyRoot, CryptoError, DeviceIdentity, DeviceKeys, SignedRoster, TrustStore, certifyDevice,
   exportDeviceKeys, fromHex as x, importDeviceKeys, makeRoster, numericFingerprint,
-  openEnvelope, parseCertificate, ready, seal, shortFingerprint, signReceipt, toHex as hex,
-  verifyReceipt,
+  openEnvelope, openPinBundle, parseCertificate, ready, seal, shortFingerprint, signReceipt,
+  toHex as hex, verifyReceipt,
 } from '../src/crypto/index.js';
 
 await ready();
@@ -108,6 +108,12 @@ const OPS = {
   export_device_keys: (r) => ({ file: new TextDecoder().decode(exportDeviceKeys(
     DeviceKeys.fromSecrets(x(r.box_secret), x(r.sign_seed)), r.passphrase ?? null,
     replayed(r.draws))) }),
+
+  open_pin_bundle: (r) => {
+    const bundle = openPinBundle(new TextEncoder().encode(r.file), r.fingerprint);
+    return { agency: bundle.agency, issued_at: bundle.issuedAt,
+      pins: Object.fromEntries([...bundle.pins].map(([a, root]) => [a, hex(root)])) };
+  },
 
   import_device_keys: (r) => {
     const k = importDeviceKeys(new TextEncoder().encode(r.file), r.passphrase ?? null);

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
+
+from hub.display import local_time
 
 
 def span(seconds: float) -> str:
@@ -23,9 +23,7 @@ def relative(due: float, now: float) -> str:
 
 
 def when(at: float | None, zone: str = "UTC") -> str:
-    if at is None:
-        return "–"
-    return datetime.fromtimestamp(float(at), ZoneInfo(zone)).strftime("%a %d %b %Y %H:%M %Z")
+    return local_time(at, zone)
 
 
 def hours(seconds: float | None) -> str:

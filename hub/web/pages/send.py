@@ -8,7 +8,7 @@ from typing import get_args
 
 from aiohttp import web
 
-from hub.client.contents import Need, SafeChannel
+from hub.api.contents import Need, SafeChannel
 from hub.models import ConsentMethod
 
 from ..context import SERVICES, SETTINGS

@@ -31,7 +31,7 @@ PAGES = [  # (who, path, status)
     ("harbor-intake", "/dashboard/referrals/{rid}", 200),
     ("harbor-intake", "/dashboard/figures", 403),
     ("bridge-advocate", "/dashboard/referrals/{rid}", 404),
-    ("mercy-nurse-1", "/dashboard", 403),
+    ("mercy-ehr", "/dashboard", 403),
 ]
 FILTER_KEYS = {"state", "agency", "type", "urgency", "hours", "sort", "order", "page", "days",
                "start", "end"}
@@ -138,7 +138,7 @@ async def test_every_page_view_is_audited_with_the_person_as_actor(
 
 @pytest.mark.parametrize(("person", "path", "action", "outcome"), [
     ("bridge-advocate", "/dashboard/referrals/{rid}", "dashboard.referral", "not_found"),
-    ("mercy-nurse-1", "/dashboard", "dashboard.queue", "not_allowed"),
+    ("mercy-ehr", "/dashboard", "dashboard.queue", "not_allowed"),
     ("harbor-intake", "/dashboard/figures", "dashboard.figures", "not_allowed"),
     ("ccr-coordinator", "/dashboard?hours=999", "dashboard.queue", "bad_query"),
 ])

@@ -100,12 +100,12 @@ async def test_the_admin_of_another_agency_gets_404_for_nudge(hub, sign_in, two)
 @pytest.mark.parametrize("page", [*PAGES, "/dashboard/referrals/{rid}"])
 async def test_a_sender_gets_403_on_the_dashboard(sign_in, two, page: str) -> None:
     harbor, _ = two
-    status, html = await (await sign_in("mercy-nurse-1")).text(page.format(rid=harbor))
+    status, html = await (await sign_in("mercy-ehr")).text(page.format(rid=harbor))
     assert status == 403 and "Not allowed" in text(html)
 
 
 async def test_a_sender_gets_403_for_the_live_updates(sign_in) -> None:
-    r = await (await sign_in("mercy-nurse-1")).get("/dashboard/events")
+    r = await (await sign_in("mercy-ehr")).get("/dashboard/events")
     assert r.status == 403 and r.content_type == "text/html"
 
 

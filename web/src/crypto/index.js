@@ -15,6 +15,7 @@ export {
 } from './certificates.js';
 export { SignedRoster, VerifiedRoster, makeRoster, verifyRoster } from './rosters.js';
 export { TrustStore } from './trust.js';
+export { BUNDLE_FORMAT, openPinBundle } from './pins.js';
 export { Header, Kind, Urgency, headerHash, parseHeader, splitEnvelope } from './header.js';
 export {
   DeviceIdentity, Opened, SeenEnvelopes, commitment, openEnvelope, seal, wrapKey,

@@ -167,17 +167,20 @@ function importSecret(data, kind, passphrase) {
   }
 }
 
+// The X25519 secret key's name in a device key file (hub/crypto/keys.py BOX_SECRET). Files
+// written before it was renamed call it box_seed_secret: the same raw secret key, still read.
 export function exportDeviceKeys(keys, passphrase = null, rand = systemRandom) {
-  return exportSecret('device', { box_seed_secret: keys.boxSecret, sign_seed: keys.signSeed },
+  return exportSecret('device', { box_secret: keys.boxSecret, sign_seed: keys.signSeed },
     passphrase, rand);
 }
 
 export function importDeviceKeys(data, passphrase = null) {
   const s = importSecret(data, 'device', passphrase);
-  if (!(s.box_seed_secret?.length === 32 && s.sign_seed?.length === 32)) {
+  const boxSecret = s.box_secret ?? s.box_seed_secret;
+  if (!(boxSecret?.length === 32 && s.sign_seed?.length === 32)) {
     throw new TrustError('bad-key-file', 'the key file is damaged or not a key file');
   }
-  return DeviceKeys.fromSecrets(s.box_seed_secret, s.sign_seed);
+  return DeviceKeys.fromSecrets(boxSecret, s.sign_seed);
 }
 
 export function exportAgencyRoot(root, passphrase = null, rand = systemRandom) {

@@ -25,6 +25,19 @@ export class TrustStore {
     this.roots.set(agency, rootPublic);
   }
 
+  /** Pin every root of a verified pin bundle, or none when one differs from a root already
+   * pinned ('pin-conflict' naming it); the agencies newly pinned. */
+  pinAll(pins) {
+    const clash = [...pins].filter(([a, r]) => this.roots.has(a) && !bytesEqual(this.roots.get(a), r))
+      .map(([a]) => a).sort();
+    if (clash.length) {
+      throw new TrustError('pin-conflict', `${clash.join(', ')} already pinned to another root here`);
+    }
+    const fresh = [...pins.keys()].filter((a) => !this.roots.has(a)).sort();
+    for (const [agency, root] of pins) this.roots.set(agency, root);
+    return fresh;
+  }
+
   acceptRoster(agency, signed, now) {
     const root = this.roots.get(agency);
     if (root === undefined) {

@@ -154,6 +154,7 @@ export const DischargeHandoff = model([
   ['pets', bool(), { default: false }],
   ['accessibility', optional(str()), NONE],
   ['summary', optional(str()), NONE],
+  ['attachment_names', optional(tuple(str())), NONE],
 ]);
 
 export const Reply = model([
@@ -165,6 +166,7 @@ export const Reply = model([
 export const GenericReferral = (code) => model([
   ['kind', literal(code)],
   ['text', str({ minLength: 1 })],
+  ['attachment_names', optional(tuple(str())), NONE],
 ]);
 
 /** {value, errors}: errors is [] when `doc` is valid; then `value` has every default. */
@@ -179,9 +181,11 @@ export function dump(value) {
   return new TextEncoder().encode(JSON.stringify(value, (_, v) => (v === null ? undefined : v)));
 }
 
-/** What was opened, as hub/client/contents.py parse_content reads it: a discharge handoff or
- * a reply when it validates as one, other JSON as it is, anything else as text. */
-export function parseContent(bytes) {
+/** What was opened, as hub/api/contents.py parse_content reads it: a discharge handoff, a
+ * reply or a generic referral when it validates as one, other JSON as it is, anything else
+ * as text. A document without a kind is read as `defaultKind`, the kind its envelope says
+ * (its referral type, or 'reply'): a handoff a client sealed without one opens as a handoff. */
+export function parseContent(bytes, defaultKind = null) {
   let text;
   let doc;
   try {
@@ -190,10 +194,13 @@ export function parseContent(bytes) {
   } catch {
     return { kind: 'text', value: text ?? new TextDecoder().decode(bytes) };
   }
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return { kind: 'json', value: doc };
+  const kind = doc.kind ?? defaultKind;
   const typed = { [HANDOFF]: ['handoff', DischargeHandoff], reply: ['reply', Reply] };
-  const known = doc !== null && typeof doc === 'object' ? typed[doc.kind] : undefined;
+  const known = typed[kind] ?? (kind !== null && kind === defaultKind
+    ? ['generic', GenericReferral(kind)] : undefined);
   if (known) {
-    const { value, errors } = validate(known[1], doc);
+    const { value, errors } = validate(known[1], { ...doc, kind });
     if (!errors.length) return { kind: known[0], value };
   }
   return { kind: 'json', value: doc };
@@ -255,11 +262,13 @@ export function formToDoc(entries) {
   return dense(doc);
 }
 
-/** A referral's content from its form: {bytes} or {errors}. */
-export function referralContent(referralType, entries) {
+/** A referral's content from its form: {bytes} or {errors}. `names`: the attached files'
+ * names, which travel sealed with it (attachment_names). */
+export function referralContent(referralType, entries, names = []) {
   const doc = formToDoc(entries);
   const type = referralType === HANDOFF ? DischargeHandoff : GenericReferral(referralType);
   if (referralType !== HANDOFF) doc.kind = referralType;
+  if (names.length) doc.attachment_names = names;
   const { value, errors } = validate(type, doc);
   return errors.length ? { errors } : { bytes: dump(value), value };
 }

@@ -3,7 +3,7 @@
 // fingerprint, keep an encrypted key backup, restore from one, find the admin's approval in
 // the agency's roster, and pin partner agencies' roots by fingerprint.
 
-import { shortFingerprint } from '../crypto/index.js';
+import { openPinBundle, shortFingerprint } from '../crypto/index.js';
 import { bytesEqual } from '../crypto/fields.js';
 
 import { api, fromBase64 } from './api.js';
@@ -26,8 +26,34 @@ export async function devicePage(root) {
   };
   wireSetup(page, refresh);
   wireDevice(page, refresh);
+  wireBundle(page, refresh);
   await refresh();
   await showPins(page, refresh);
+}
+
+/** A pin bundle from the agency admin: every root it holds is pinned once the admin's own
+ * agency fingerprint, read aloud, matches the key that signed it. */
+function wireBundle(page, refresh) {
+  $('#bundle-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const file = $('#bundle-file').files[0];
+    if (!file) {
+      say(page.status, 'Choose the pin bundle file your agency admin gave you first.', 'alert');
+      return;
+    }
+    try {
+      const bundle = openPinBundle(new Uint8Array(await file.arrayBuffer()), $('#bundle-fingerprint').value);
+      const fresh = await page.trust.pinAll(bundle.pins);
+      $('#bundle-form').reset();
+      say(page.status, `Pin bundle of ${bundle.agency} imported: ${fresh.length} agencies newly `
+        + `pinned, ${bundle.pins.size - fresh.length} already were.`);
+      await showPins(page, refresh);
+      await refresh();
+    } catch (error) {
+      say(page.status, `NOT imported: ${explain(error)} Ask your agency admin to read you your `
+        + 'agency\'s fingerprint again.', 'alert');
+    }
+  });
 }
 
 const frame = () => new Promise((resolve) => { requestAnimationFrame(() => setTimeout(resolve, 0)); });

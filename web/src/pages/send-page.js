@@ -124,7 +124,9 @@ async function send(page, button) {
   clearErrors();
   const now = nowSeconds();
   const type = $('#type').value;
-  const content = referralContent(type, entries(type === HANDOFF ? $('#send-fields') : $('#generic')));
+  const names = [...$('#attachments').files].map((f) => f.name);
+  const content = referralContent(type, entries(type === HANDOFF ? $('#send-fields') : $('#generic')),
+    names);
   const consent = readConsent(page, type, now);
   const errors = [...(content.errors ?? []), ...(consent.errors ?? [])];
   if (errors.length) {

@@ -62,7 +62,8 @@ async function openIt(t) {
     throw new EnvelopeError('not-this-referral');
   }
   t.opened = opened;
-  const parsed = parseContent(opened.content);
+  const parsed = parseContent(opened.content, opened.header.referralType);
+  t.names = parsed.value?.attachment_names ?? [];
   $('#content').replaceChildren(renderContent(parsed));
   $('#content').dataset.opened = 'yes';
   showAttachments(t);
@@ -84,7 +85,7 @@ async function fetchAttachment(t, ref, button) {
     const blob = await busy(button, t.status, `Downloading attachment ${ref.index + 1}…`,
       () => api('GET', `${t.base}/attachments/${ref.index}`, { binary: true }));
     const bytes = t.opened.openAttachment(ref.index, blob);
-    const [name, type] = attachmentName(t.rid, ref.index, bytes);
+    const [name, type] = attachmentName(t.rid, ref.index, bytes, t.names?.[ref.index]);
     download(name, bytes, type);
     say(t.status, `Attachment ${ref.index + 1} decrypted in this browser and saved as ${name}.`);
   } catch (error) {
@@ -173,7 +174,7 @@ async function loadReplies(t) {
       const opened = openReply(data, { referralId: fromHex(t.rid), device,
         trust: trust.store, now: nowSeconds() });
       const who = `${opened.sender.person} at ${opened.sender.agency}`;
-      items.push(replyItem(reply, renderContent(parseContent(opened.content)), `from ${who}`));
+      items.push(replyItem(reply, renderContent(parseContent(opened.content, 'reply')), `from ${who}`));
     } catch (error) {
       items.push(replyItem(reply, el('p', { class: 'alert', text: explain(error) }),
         `from ${reply.from_agency}`));

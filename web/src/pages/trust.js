@@ -41,6 +41,14 @@ export class PageTrust {
     await idb.put(this.key, this.saved);
   }
 
+  /** Pin every root of a verified pin bundle (all or none); the agencies newly pinned. */
+  async pinAll(pins) {
+    const fresh = this.store.pinAll(pins);
+    for (const [agency, root] of pins) this.saved.pins[agency] = toBase64(root);
+    await idb.put(this.key, this.saved);
+    return fresh;
+  }
+
   /** `agency`'s current roster from the hub, verified against the pinned root (no rollback). */
   async refresh(agency, now) {
     if (!this.store.roots.has(agency)) {
