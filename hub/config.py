@@ -8,7 +8,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hub.errors import ConfigError
@@ -17,7 +17,18 @@ from hub.errors import ConfigError
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HUB_", extra="forbid", frozen=True)
 
-    redis_url: str | None = Field(None, description="None starts an embedded Valkey")
+    redis_url: str | None = Field(None, description="None starts an embedded Valkey; "
+                                  "redis+sentinel://HOST:PORT[,...]/MASTER[/DB] names a "
+                                  "primary that Sentinel manages")
+    redis_sentinels: str | None = Field(None, pattern=r"^[^,\s]+(,[^,\s]+)*$",
+                                        description="instead of a Sentinel URL: the "
+                                        "sentinels, HOST:PORT,HOST:PORT")
+    redis_master: str = Field("ccr", pattern=r"^[A-Za-z0-9._-]{1,64}$",
+                              description="the name the sentinels know the primary by")
+    redis_replica_acks: int | None = Field(None, ge=0, le=5, description="replicas that "
+                                           "must hold a change on their AOF before it is "
+                                           "answered (default 1 in production, 0 in dev; 0 "
+                                           "for a single-node CCR)")
     key_prefix: str = Field("ccr", pattern=r"^[a-z0-9-]{1,32}$",
                             description="every Redis key starts with this and a colon")
     redis_timeout: float = Field(3.0, gt=0, le=60, description="seconds to wait for Redis "
@@ -62,7 +73,29 @@ class Settings(BaseSettings):
                                   "accepts (federal rules ask for reasonably time-limited)")
     live_every: float = Field(2.0, gt=0, le=60, description="seconds between the dashboard's "
                               "checks for changes to push to open pages")
+    engine_stale: float = Field(30.0, gt=0, le=3600, description="seconds without a "
+                                "completed ticker cycle after which escalation counts as "
+                                "stopped: /healthz/engine answers 503, the pages say so and "
+                                "the operators are told")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _sentinel_url(cls, values: Any) -> Any:
+        """HUB_REDIS_SENTINELS and HUB_REDIS_MASTER make a Sentinel URL."""
+        if isinstance(values, dict) and values.get("redis_sentinels") \
+                and not values.get("redis_url"):
+            master = values.get("redis_master") or "ccr"
+            values = {**values,
+                      "redis_url": f"redis+sentinel://{values['redis_sentinels']}/{master}"}
+        return values
+
+    @property
+    def replica_acks(self) -> int:
+        """How many replicas confirm each change before it is answered."""
+        if self.redis_replica_acks is not None:
+            return self.redis_replica_acks
+        return 1 if self.mode == "production" else 0
 
 
 def _file_values(path: Path) -> dict[str, Any]:

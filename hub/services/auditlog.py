@@ -6,22 +6,20 @@ exported checkpoint also catches the whole log being rewritten from scratch."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import logging
 import threading
 from dataclasses import dataclass
 
 from hub.clock import Clock
 from hub.crypto.auditlog import GENESIS, HubKey, canonical, entry_hash, verify_checkpoint
 from hub.errors import Forbidden
+from hub.loops import Heartbeat, keep_going
 from hub.store import Store
 from hub.store.audit import Sealed
 
 from .principal import Principal
 
 BATCH = 500
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -94,19 +92,22 @@ class AuditLog:
     async def run(self, stop: threading.Event, *, interval: float = 0.5,
                   checkpoint_every: float = 60.0) -> None:
         """The sealer: seal what comes in until ``stop``, and sign a checkpoint whenever
-        the log grew and ``checkpoint_every`` seconds have passed."""
-        signed_at, signed_count = self.clock.now(), -1
-        while not stop.is_set():
-            try:
-                await self.seal()
-                head = await self.store.audit.head()
-                due = self.clock.now() - signed_at >= checkpoint_every
-                if self.key is not None and head.count != signed_count and due:
-                    signed_count = (await self.checkpoint()).count
-                    signed_at = self.clock.now()
-            except Exception:  # keep sealing through a Redis blip
-                log.exception("sealing the audit log failed")
-            await asyncio.sleep(interval)
+        the log grew and ``checkpoint_every`` seconds have passed; a heartbeat after each
+        completed cycle. A Redis outage is waited out (hub.loops); anything else is
+        raised, and the process must end."""
+        signed = {"at": self.clock.now(), "count": -1}
+
+        async def cycle() -> float:
+            await self.seal()
+            head = await self.store.audit.head()
+            due = self.clock.now() - signed["at"] >= checkpoint_every
+            if self.key is not None and head.count != signed["count"] and due:
+                signed["count"] = (await self.checkpoint()).count
+                signed["at"] = self.clock.now()
+            return interval
+
+        await keep_going("sealer", cycle, stop,
+                         done=Heartbeat(self.store, self.clock, "sealer"))
 
     async def checkpoints(self) -> list[Checkpoint]:
         return [Checkpoint.of(d) for d in await self.store.audit.checkpoints()]

@@ -4,6 +4,7 @@ authentication, and the audit event every request leaves."""
 from __future__ import annotations
 
 import logging
+import math
 import random
 import re
 import time
@@ -49,7 +50,7 @@ async def errors(request: web.Request, handler) -> web.StreamResponse:
         response = await handler(request)
     except HubError as e:
         request[ERROR] = e.code
-        extra = {"Retry-After": "1"} if isinstance(e, Unavailable) else {}
+        extra = {"Retry-After": retry_after(request)} if isinstance(e, Unavailable) else {}
         if e.status == 429:
             extra = {"Retry-After": "300"}
         response = error_response(e.status, e.code, e.message, **extra)
@@ -61,10 +62,11 @@ async def errors(request: web.Request, handler) -> web.StreamResponse:
             message = f"the body is over the {request.app[SETTINGS].max_body_bytes}-byte limit"
         allow = {"Allow": e.headers["Allow"]} if "Allow" in e.headers else {}  # RFC 9110: 405
         response = error_response(e.status, code, message, **allow)
-    except TRANSIENT_ERRORS:
-        log.warning("redis unavailable")
+    except TRANSIENT_ERRORS as e:
+        log.warning("redis unavailable (%s)", type(e).__name__)
+        await _forget_dead_connections(request)
         response = error_response(503, "unavailable", "storage is unavailable; retry shortly",
-                                  **{"Retry-After": "1"})
+                                  **{"Retry-After": retry_after(request)})
     except Exception:
         log.exception("unhandled error")
         response = error_response(500, "internal", f"internal error; quote request id {rid}")
@@ -72,6 +74,22 @@ async def errors(request: web.Request, handler) -> web.StreamResponse:
         request_id_var.reset(token)
     response.headers["X-Request-Id"] = rid
     return response
+
+
+def retry_after(request: web.Request) -> str:
+    """Seconds a client should wait before retrying a 503: never less than the hub waits
+    for Redis (HUB_REDIS_TIMEOUT), so a retry does not arrive while Redis is still being
+    waited on for the first attempt."""
+    return str(max(1, math.ceil(request.app[SETTINGS].redis_timeout)))
+
+
+async def _forget_dead_connections(request: web.Request) -> None:
+    """After Redis went away, each idle pooled connection is dead and would fail the next
+    request that took it: close them, so requests after Redis is back get new ones."""
+    try:
+        await request.app[SERVICES].store.drop_idle_connections()
+    except Exception:  # noqa: BLE001 - best effort; the 503 stands either way
+        log.debug("could not close idle connections", exc_info=True)
 
 
 @web.middleware

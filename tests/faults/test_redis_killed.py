@@ -47,7 +47,8 @@ async def test_redis_killed_under_load_loses_no_acknowledged_referral(
     prefix = f"kill-{uuid.uuid4().hex[:8]}"
     services, world = await installed_world(redis_server.url, prefix, tmp_path)
     subs = seal_many(world, REFERRALS, CANARY)
-    server, url = serve(hub_env(redis_server.url, prefix, tmp_path, HUB_MODE="production"),
+    server, url = serve(hub_env(redis_server.url, prefix, tmp_path, HUB_MODE="production",
+                                HUB_REDIS_REPLICA_ACKS="0"),  # one Redis, no replica
                         tmp_path)
     ledger = Ledger()
     try:

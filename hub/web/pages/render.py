@@ -28,6 +28,13 @@ def when(at: float | None, zone: str = "UTC") -> str:
     return datetime.fromtimestamp(float(at), ZoneInfo(zone)).strftime("%a %d %b %Y %H:%M %Z")
 
 
+def moment(at: float, zone: str, now: float) -> str:
+    """A moment in a person's own time zone, named: '14:02 CST' the same day, else with
+    the day: 'Tue 03 Dec 14:02 CST'."""
+    local, today = (datetime.fromtimestamp(float(t), ZoneInfo(zone)) for t in (at, now))
+    return local.strftime("%H:%M %Z" if local.date() == today.date() else "%a %d %b %H:%M %Z")
+
+
 def hours(seconds: float | None) -> str:
     return "no data" if seconds is None else f"{seconds / 3600:.1f} h"
 
