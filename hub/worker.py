@@ -179,9 +179,9 @@ def run_worker(settings: Settings, *, burst: bool = False, ticker: bool = True,
     ticking = ticker and not burst
     for thread in threads if ticking else ():
         thread.start()
-    worker = SurvivingWorker([queue], connection=queue.connection,
-                             beat=_beats(settings, queue))
     try:
+        worker = hold("worker: starting", lambda: SurvivingWorker(  # it names itself in Redis
+            [queue], connection=queue.connection, beat=_beats(settings, queue)))
         worker.work(burst=burst)
     except StopRequested:  # asked to stop while it was still starting
         pass
@@ -214,7 +214,8 @@ def start_beside_server(settings: Settings, guard: Guard) -> Callable[[], None]:
     threads of this process; a failing one ends the process through ``guard``. Returns
     the function that stops them."""
     queue, stop, threads = _prepare(settings, guard)
-    worker = ThreadWorker([queue], connection=queue.connection, beat=_beats(settings, queue))
+    worker = hold("worker: starting", lambda: ThreadWorker(
+        [queue], connection=queue.connection, beat=_beats(settings, queue)))
     threads.append(guarded_thread(guard, "worker", worker.work, stop))
     for thread in threads:
         thread.start()

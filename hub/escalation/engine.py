@@ -210,10 +210,14 @@ class Engine(Endings, Nudges):
         except (TransientSendError, PermanentSendError) as e:
             await self.flood.give_back(nid, notice)
             return await self._failed(nid, notice, attempts, e)
-        await self.store.notices.update(nid, {"status": "sent", "attempts": str(attempts),
-                                              "provider_id": sent.provider_id,
-                                              "sent_at": str(self.clock.now())}, release=True,
-                                        sent_as=sent.provider_id if adapter.kind == "sms" else None)
+        # Sent: recording it waits out a Redis outage (up to a lease), since running the
+        # whole step again would send it again.
+        await hold_async("recording a sent notice", partial(
+            self.store.notices.update, nid, {"status": "sent", "attempts": str(attempts),
+                                             "provider_id": sent.provider_id,
+                                             "sent_at": str(self.clock.now())}, release=True,
+            sent_as=sent.provider_id if adapter.kind == "sms" else None),
+            give_up_after=self.lease)
         return "sent"
 
     async def _failed(self, nid: str, notice: dict[str, str], attempts: int,
