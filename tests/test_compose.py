@@ -160,3 +160,20 @@ def test_hub_service_is_built_from_the_dockerfile() -> None:
             build = {"context": build}
         path = ROOT / build.get("context", ".") / build.get("dockerfile", "Dockerfile")
         assert path.resolve() == DOCKERFILE
+
+
+@pytest.mark.parametrize("name", HUB_SERVICES)
+def test_hub_services_are_restarted_and_health_checked(name: str) -> None:
+    """A process whose loop failed exits non-zero: Docker starts it again. The web is
+    healthy while it and Redis answer; the worker while escalation runs."""
+    spec = service(name)
+    assert spec.get("restart") == "unless-stopped"
+    check = " ".join(argv(spec["healthcheck"]["test"]))
+    endpoint = {"hub": "127.0.0.1:8080/healthz'", "worker": "hub:8080/healthz/engine'"}[name]
+    assert endpoint in check, check
+    assert spec["healthcheck"]["interval"] and spec["healthcheck"]["retries"]
+
+
+def test_the_single_redis_of_compose_is_not_waited_on_for_a_replica() -> None:
+    for name in HUB_SERVICES:
+        assert environment(name)["HUB_REDIS_REPLICA_ACKS"] == "0"
