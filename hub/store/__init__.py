@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import MasterDownError, ReadOnlyError, TryAgainError
+from redis.exceptions import MasterDownError, OutOfMemoryError, ReadOnlyError, TryAgainError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from .access import AccessStore
@@ -30,10 +30,10 @@ __all__ = ["TRANSIENT_ERRORS", "Deadline", "DeadlineChanges", "Store", "Transiti
 
 TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
     RedisConnectionError, RedisTimeoutError, ReadOnlyError, MasterDownError, TryAgainError,
-    ReplicaUnconfirmed)
+    OutOfMemoryError, ReplicaUnconfirmed)
 """Errors that mean 'Redis is unavailable right now' (down, stalled, still loading its data,
-or a connection still on a primary that a failover demoted): the web layer answers 503,
-the engine's loops wait and try again."""
+a connection still on a primary that a failover demoted, full under noeviction, no replica
+confirming): the web layer answers 503, the engine's loops wait and try again."""
 
 
 @dataclass

@@ -9,6 +9,7 @@ from redis import Redis
 
 from hub.build import build_services
 from hub.config import Settings
+from hub.sandbox import install_world
 from hub.store.engine import WorkerBeat
 from hub.web.app import create_app
 from tests.conftest import EXAMPLE
@@ -92,5 +93,28 @@ async def test_a_503_asks_to_wait_at_least_as_long_as_the_hub_waits_for_redis(
             r = await client.get(path, headers={"Authorization": "Bearer ccr_x_y"})
             assert r.status == 503, (path, r.status)
             assert int(r.headers["Retry-After"]) >= 2.5, (path, r.headers["Retry-After"])
+    finally:
+        server.stop()
+
+
+async def test_a_full_redis_is_answered_503_not_500(hub, aiohttp_client, tmp_path) -> None:
+    """maxmemory reached under noeviction: Redis refuses writes until memory is freed or
+    raised; the API says so as for any outage (before: a 500), and the engine waits."""
+    server = RedisProcess(tmp_path / "redis")
+    server.start()
+    try:
+        settings = Settings(redis_url=server.url, ccr_dir=EXAMPLE)
+        services = build_services(settings, clock=hub.clock, ccr=hub.services.ccr)
+        await install_world(hub.world, services)
+        client = await aiohttp_client(create_app(settings, services))
+        with Redis.from_url(server.url) as admin:
+            admin.config_set("maxmemory", admin.info("memory")["used_memory"])
+        w = hub.world
+        nurse = w.first("mercy-hospital", "sender")
+        sealed = w.seal_referral(nurse, "harbor-house", "discharge-handoff", b"x" * 4096)
+        r = await client.post("/v1/referrals", headers=nurse.auth, json=w.submit_body(
+            sealed, "harbor-house", "discharge-handoff"))
+        assert r.status == 503 and r.headers["Retry-After"]
+        await services.close()
     finally:
         server.stop()
