@@ -1,7 +1,7 @@
 """Submissions under load across a primary's death: nothing acknowledged lost, nothing
 doubled, and how long submission and escalation stop.
 
-    python -m bench.failover [--quick] [--clients N] [--seconds S]
+    python -m bench.failover [--quick] [--clients N] [--seconds S] [--rate R]
 
 A primary with one replica under one sentinel (Valkey processes, AOF with fsync on every
 write, loopback; the test suite's tests/faults/harness.py starts them), a real `hub serve`
@@ -9,11 +9,11 @@ in production mode (every change waits for the replica's AOF: WAIT, then WAITAOF
 a real `hub worker`, both given the Sentinel URL, and an SMTP sink. First, the price of
 waiting for the replica: that hub and a second one that does not wait
 (HUB_REDIS_REPLICA_ACKS=0), saturated by turns on the same servers (`hub_rps` and
-`baseline_rps`, `ratio_waitaof`). Then clients submit sealed referrals for S seconds,
-retrying every unknown outcome (no answer, a 503) with the same envelope, and a third of
-the way in the primary is SIGKILLed; Sentinel promotes the replica, and the old primary is
-started again on its data as the new replica (what its supervisor would do; until a
-replica holds them, changes are answered 503).
+`baseline_rps`, `ratio_waitaof`). Then clients submit sealed referrals for S seconds at
+a steady rate (`--rate`), retrying every unknown outcome (no answer, a 503) with the same
+envelope, and a third of the way in the primary is SIGKILLed; Sentinel promotes the
+replica, and the old primary is started again on its data as the new replica (what its
+supervisor would do; until a replica holds them, changes are answered 503).
 
 - `acked`: submissions answered 201 (or 200 to a retry: it was there already);
 - `lost`: acknowledged ones missing from the new primary (target 0);
@@ -107,13 +107,18 @@ async def submit(session: aiohttp.ClientSession, url: str, headers: dict[str, st
 
 
 async def under_load(url: str, headers: dict[str, str], todo: list[tuple[str, bytes]],
-                     load: Load, clients: int, seconds: float) -> None:
-    """``clients`` clients submitting from ``todo`` for ``seconds``."""
+                     load: Load, clients: int, seconds: float, rate: float) -> None:
+    """``clients`` clients submitting from ``todo`` for ``seconds``, at most ``rate`` new
+    submissions a second between them (retries come on top)."""
     queue = iter(todo)
     stop = time.monotonic() + seconds
+    slot = [time.monotonic()]
 
     async def client(session: aiohttp.ClientSession) -> None:
         for rid, body in queue:
+            now = time.monotonic()
+            slot[0] = max(slot[0] + 1 / rate, now)
+            await asyncio.sleep(slot[0] - now)
             if time.monotonic() > stop:
                 return
             await submit(session, url, headers, rid, body, load)
@@ -182,7 +187,7 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
             proc, url = serve({**env, "HUB_REDIS_REPLICA_ACKS": acks}, tmp / name)
             procs.append(proc)
             urls[name] = f"{url}/v1/referrals"
-        need = args.rounds * 2 * args.round_seconds * 1500 + args.seconds * 600
+        need = args.rounds * 2 * args.round_seconds * 1500 + args.seconds * args.rate
         log(f"sealing {int(need)} referrals")
         bodies = sealed_bodies(world, int(need))
         headers = {**world.first("mercy-hospital", "sender").auth,
@@ -193,7 +198,8 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         notices_before = len(smtp.inbox.raw)
         load = Load()
         _, (killed, failover) = await asyncio.gather(
-            under_load(urls["hub"], headers, bodies[split:], load, args.clients, args.seconds),
+            under_load(urls["hub"], headers, bodies[split:], load, args.clients, args.seconds,
+                       args.rate),
             kill_primary(replicas, args.seconds / 3))
         log(f"{len(load.acked)} acknowledged, {load.retries} retries")
         await asyncio.to_thread(wait_until, lambda: len(smtp.inbox.at) - notices_before
@@ -217,6 +223,7 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         "hub_rps": round(rates["hub"], 1), "baseline_rps": round(rates["baseline"], 1),
         "ratio_waitaof": round(rates["hub"] / rates["baseline"], 3),
         "retries": load.retries, "clients": args.clients, "load_seconds": args.seconds,
+        "load_rate": args.rate,
         "replicas": 1, "targets": TARGETS,
         "durability": "appendonly yes, appendfsync always; hub: WAIT 1 then WAITAOF 1 1",
         "quick": args.quick}
@@ -227,6 +234,9 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="a short run (under 45 s)")
     p.add_argument("--clients", type=int, default=16)
+    p.add_argument("--rate", type=float, default=150, help="new submissions a second across "
+                   "the kill (default 150: 75 times a state-wide hub's busiest minute); the "
+                   "one worker sends a notice for each as they come")
     p.add_argument("--seconds", type=float, help="how long the load runs (quick 9, else 30)")
     p.add_argument("--tiny", action="store_true",
                    help="a smoke run for the tests: one 1 s round each, 6 s of load")

@@ -50,7 +50,7 @@ BASELINES = {("escalation", "p50_ms"): "baseline_timer_only_p50_ms",
 PARAMETERS = {"quick", "open", "due", "workers", "seconds", "clients", "requests",
               "audit_sealer", "durability", "hub_processes", "closed", "owed_past",
               "owed_24h", "owed_later", "rounds", "round_seconds", "round_ratios", "driver",
-              "forked_processes", "forked_round_ratios", "paced_rate", "load_seconds",
+              "forked_processes", "forked_round_ratios", "paced_rate", "load_seconds", "load_rate",
               "replicas", "extrapolated_to", "envelope_bytes"}
 COMPARE = {"<=": lambda value, target: value <= target,
            ">=": lambda value, target: value >= target}

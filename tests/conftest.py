@@ -30,6 +30,20 @@ def redis_url() -> Iterator[str]:
 
 
 @pytest.fixture
+def replica_set(tmp_path: Path):
+    """A primary with one replica under one sentinel (Valkey processes of the test's own:
+    tests/faults/harness.py ReplicaSet), started, and stopped after the test."""
+    from tests.faults.harness import ReplicaSet
+
+    found = ReplicaSet(tmp_path / "set")
+    found.start()
+    try:
+        yield found
+    finally:
+        found.stop()
+
+
+@pytest.fixture
 async def redis(redis_url: str) -> AsyncIterator[Redis]:
     client = Redis.from_url(redis_url)
     yield client

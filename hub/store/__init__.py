@@ -77,11 +77,6 @@ class Store:
         info = await self.redis.info("replication")
         return int(info.get("connected_slaves", 0))
 
-    async def drop_idle_connections(self) -> None:
-        """Close the pool's idle connections (after an outage they are dead: the next
-        requests would each fail once on one)."""
-        await self.redis.connection_pool.disconnect(inuse_connections=False)
-
     async def durability(self) -> dict[str, str]:
         """Redis's persistence settings, for the production start-up check."""
         appendonly = await self.redis.config_get("appendonly")

@@ -64,7 +64,6 @@ async def errors(request: web.Request, handler) -> web.StreamResponse:
         response = error_response(e.status, code, message, **allow)
     except TRANSIENT_ERRORS as e:
         log.warning("redis unavailable (%s)", type(e).__name__)
-        await _forget_dead_connections(request)
         response = error_response(503, "unavailable", "storage is unavailable; retry shortly",
                                   **{"Retry-After": retry_after(request)})
     except Exception:
@@ -81,15 +80,6 @@ def retry_after(request: web.Request) -> str:
     for Redis (HUB_REDIS_TIMEOUT), so a retry does not arrive while Redis is still being
     waited on for the first attempt."""
     return str(max(1, math.ceil(request.app[SETTINGS].redis_timeout)))
-
-
-async def _forget_dead_connections(request: web.Request) -> None:
-    """After Redis went away, each idle pooled connection is dead and would fail the next
-    request that took it: close them, so requests after Redis is back get new ones."""
-    try:
-        await request.app[SERVICES].store.drop_idle_connections()
-    except Exception:  # noqa: BLE001 - best effort; the 503 stands either way
-        log.debug("could not close idle connections", exc_info=True)
 
 
 @web.middleware

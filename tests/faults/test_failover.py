@@ -46,16 +46,6 @@ PROBES = 3  # referrals whose backups' rung (an hour in) falls due after the fai
 HOUR = 3600
 
 
-@pytest.fixture
-def replica_set(tmp_path: Path):
-    found = ReplicaSet(tmp_path / "set")
-    found.start()
-    try:
-        yield found
-    finally:
-        found.stop()
-
-
 async def submit_probes(services, world, ledger: Ledger, due_in: float) -> None:
     """Referrals submitted an hour ago, less ``due_in`` seconds: their second rung falls
     due ``due_in`` seconds from now."""

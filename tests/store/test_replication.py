@@ -23,19 +23,9 @@ from hub.store.connection import jobs_redis_at
 from hub.web.app import create_app
 from tests.conftest import EXAMPLE
 
-from ..faults.harness import RedisProcess, ReplicaSet, wait_until
+from ..faults.harness import RedisProcess, wait_until
 
 DEST, TYPE = "harbor-house", "discharge-handoff"
-
-
-@pytest.fixture
-def replicas(tmp_path: Path):
-    found = ReplicaSet(tmp_path / "set")
-    found.start()
-    try:
-        yield found
-    finally:
-        found.stop()
 
 
 async def hub_on(aiohttp_client, url: str, tmp_path: Path, **settings):
@@ -62,35 +52,35 @@ def on_replica(port: int, rid: str) -> bool:
 
 
 async def test_a_change_no_replica_confirms_is_answered_503_and_found_by_its_retry(
-        replicas, aiohttp_client, tmp_path) -> None:
-    client, services, world = await hub_on(aiohttp_client, replicas.url, tmp_path)
+        replica_set, aiohttp_client, tmp_path) -> None:
+    client, services, world = await hub_on(aiohttp_client, replica_set.url, tmp_path)
     nurse, rid, doc = body(world)
     r = await client.post("/v1/referrals", json=doc, headers=nurse.auth)
-    assert r.status == 201 and on_replica(replicas.replica.port, rid)
+    assert r.status == 201 and on_replica(replica_set.replica.port, rid)
 
-    replicas.replica.kill()
+    replica_set.replica.kill()
     nurse, rid, doc = body(world, 1)
     r = await client.post("/v1/referrals", json=doc, headers=nurse.auth)
     assert r.status == 503 and int(r.headers["Retry-After"]) >= 1.5
     r = await client.post("/v1/referrals", json=doc, headers=nurse.auth)  # the same again
     assert r.status == 503, "a retry must not be answered before a replica holds it"
 
-    replicas.replica.restart()  # it resyncs, then rewrites its AOF before it confirms
+    replica_set.replica.restart()  # it resyncs, then rewrites its AOF before it confirms
     for _ in range(40):
         r = await client.post("/v1/referrals", json=doc, headers=nurse.auth)
         if r.status != 503:
             break
         await asyncio.sleep(0.25)
     assert r.status == 200 and (await r.json())["id"] == rid
-    assert on_replica(replicas.replica.port, rid)
+    assert on_replica(replica_set.replica.port, rid)
     await services.close()
 
 
 async def test_the_engine_goes_on_without_a_replica_rather_than_stop_escalating(
-        replicas, caplog) -> None:
-    store = connect(replicas.url, "eng", timeout=1.5, replicas=1, lenient=True)
+        replica_set, caplog) -> None:
+    store = connect(replica_set.url, "eng", timeout=1.5, replicas=1, lenient=True)
     try:
-        replicas.replica.kill()
+        replica_set.replica.kill()
         caplog.set_level(logging.WARNING)
         started = time.monotonic()
         await store.engine.alarm(100.0, 99.0, 30, 900)  # a script: waits, then goes on
@@ -104,14 +94,14 @@ async def test_the_engine_goes_on_without_a_replica_rather_than_stop_escalating(
         await store.close()
 
 
-async def test_the_hub_and_rq_follow_a_sentinel_failover(replicas) -> None:
-    store = connect(replicas.url, "fo", timeout=1.5)
-    queue = Queue("fo-jobs", connection=jobs_redis_at(replicas.url))
+async def test_the_hub_and_rq_follow_a_sentinel_failover(replica_set) -> None:
+    store = connect(replica_set.url, "fo", timeout=1.5)
+    queue = Queue("fo-jobs", connection=jobs_redis_at(replica_set.url))
     try:
         await store.engine.beat("ticker", 1.0)
         queue.enqueue_call("time.time")
-        replicas.primary.kill()
-        wait_until(replicas.failed_over, "the sentinel's failover", 30)
+        replica_set.primary.kill()
+        wait_until(replica_set.failed_over, "the sentinel's failover", 30)
         for _ in range(100):  # each client finds the new primary on its next attempt
             try:
                 await store.engine.beat("ticker", 2.0)
@@ -121,7 +111,7 @@ async def test_the_hub_and_rq_follow_a_sentinel_failover(replicas) -> None:
                 await asyncio.sleep(0.1)
         assert (await store.engine.beats(0)).ticker == 2.0
         assert len(queue) == 2
-        with redis.Redis(port=replicas.replica.port) as new_primary:
+        with redis.Redis(port=replica_set.replica.port) as new_primary:
             assert new_primary.zscore("fo:engine:beats", "ticker") == 2.0
     finally:
         await store.close()
