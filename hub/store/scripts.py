@@ -21,7 +21,8 @@ from .replication import Replication
 
 _NAMES = ("create_referral", "transition", "mark_receipt", "put_blob", "put_roster", "put_root",
           "claim_due", "reap", "advance_timer", "claim_notice", "delivery_report",
-          "take_send_slot", "seal_audit", "end_consent", "narrow_consent", "engine_alarm")
+          "take_send_slot", "seal_audit", "end_consent", "narrow_consent", "engine_alarm",
+          "update_notice")
 
 
 @dataclass
@@ -161,3 +162,4 @@ class Scripts:
     end_consent: Script
     narrow_consent: Script
     engine_alarm: Script
+    update_notice: Script

@@ -17,5 +17,5 @@ def test_a_tiny_run_loses_nothing_across_a_failover_and_prints_its_figures(capsy
     assert result["acked"] > 0 and (result["lost"], result["duplicates"]) == (0, 0)
     assert 0 < result["failover_s"] <= result["unavailable_s"] < 30
     assert 0 < result["escalation_gap_s"] < 60
-    assert result["ratio_waitaof"] == round(result["hub_rps"] / result["baseline_rps"], 3)
+    assert abs(result["ratio_waitaof"] - result["hub_rps"] / result["baseline_rps"]) < 0.002
     assert result["targets"] == {"lost": 0, "duplicates": 0, "unavailable_s": 10}

@@ -137,7 +137,9 @@ class RedisProcess:
 @dataclass
 class SentinelProcess:
     """A sentinel (the same binary, `--sentinel`) watching one primary, named MASTER, quick
-    to act: down after a second of silence, and alone, so its own vote decides."""
+    to act: down after two seconds of silence, and alone, so its own vote decides. (After
+    one second, a busy machine saw it take a primary it had just promoted for dead and
+    fail over again.)"""
 
     directory: Path
     primary_port: int
@@ -149,7 +151,7 @@ class SentinelProcess:
         conf = self.directory / "sentinel.conf"  # the sentinel rewrites it as it learns
         conf.write_text(f"port {self.port}\nbind 127.0.0.1\ndir {self.directory}\n"
                         f"sentinel monitor {MASTER} 127.0.0.1 {self.primary_port} 1\n"
-                        f"sentinel down-after-milliseconds {MASTER} 1000\n"
+                        f"sentinel down-after-milliseconds {MASTER} 2000\n"
                         f"sentinel failover-timeout {MASTER} 10000\n")
         with (self.directory / "sentinel.log").open("ab") as log:
             self.proc = subprocess.Popen([server_binary(), str(conf), "--sentinel"],
