@@ -23,7 +23,7 @@ from hub.clock import Clock, SystemClock
 from hub.config import Settings
 from hub.escalation import runtime
 from hub.loops import Guard, guarded_thread, hold
-from hub.store import TRANSIENT_ERRORS
+from hub.store import REDIS_ERRORS, TRANSIENT_ERRORS
 from hub.store.connection import jobs_redis_at
 from hub.store.engine import WorkerBeat
 from hub.store.keys import Keys
@@ -128,9 +128,14 @@ class SurvivingWorker(SimpleWorker):
         pass
 
     def teardown(self) -> None:
+        """RQ's records of this worker's end, on fresh connections: the stop may have come
+        in the middle of a reply (a Sentinel-managed connection is not dropped then, and
+        the next command on it would read that reply). Failing to write them (Redis is
+        away) is no reason to fail: they expire."""
         try:
+            self.connection.connection_pool.disconnect()
             super().teardown()
-        except TRANSIENT_ERRORS as e:  # stopping during an outage: RQ's records expire
+        except REDIS_ERRORS as e:
             log.warning("worker: could not record its end in Redis (%s)", type(e).__name__)
 
     def request_stop(self, signum, frame) -> None:

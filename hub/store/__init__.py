@@ -6,7 +6,13 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import MasterDownError, OutOfMemoryError, ReadOnlyError, TryAgainError
+from redis.exceptions import (
+    MasterDownError,
+    OutOfMemoryError,
+    ReadOnlyError,
+    RedisError,
+    TryAgainError,
+)
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from .access import AccessStore
@@ -25,8 +31,8 @@ from .sessions import SessionStore
 from .threads import ThreadStore
 from .timers import TimerStore
 
-__all__ = ["TRANSIENT_ERRORS", "Deadline", "DeadlineChanges", "Store", "TransitionResult",
-           "connect"]
+__all__ = ["REDIS_ERRORS", "TRANSIENT_ERRORS", "Deadline", "DeadlineChanges", "Store",
+           "TransitionResult", "connect"]
 
 TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
     RedisConnectionError, RedisTimeoutError, ReadOnlyError, MasterDownError, TryAgainError,
@@ -34,6 +40,9 @@ TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
 """Errors that mean 'Redis is unavailable right now' (down, stalled, still loading its data,
 a connection still on a primary that a failover demoted, full under noeviction, no replica
 confirming): the web layer answers 503, the engine's loops wait and try again."""
+
+REDIS_ERRORS: tuple[type[Exception], ...] = (RedisError,)
+"""Anything Redis raised or answered."""
 
 
 @dataclass

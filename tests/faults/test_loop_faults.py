@@ -133,3 +133,19 @@ def test_hub_run_starts_a_new_worker_when_its_worker_fails(redis_server, client,
         run.wait(30)
     assert run.returncode == 0
     assert not any(os.path.exists(f"/proc/{pid}") for pid in last), "hub run left its worker"
+
+
+def test_a_worker_on_sentinel_stops_cleanly_when_asked(replica_set, tmp_path) -> None:
+    """SIGTERM while it waits for a job: exit 0 and its end recorded. (The stop lands in
+    the middle of a reply; a Sentinel-managed connection kept it, and RQ's last write read
+    it back: 'Wrong number of response items', a traceback, exit 1.)"""
+    env = hub_env(replica_set.url, f"stop-{uuid.uuid4().hex[:8]}", tmp_path)
+    worker = HubProcess(("worker",), env, tmp_path / "worker.log").start()
+    with redis.Redis(port=replica_set.primary.port) as client:
+        wait_for(lambda: client.zcard(f"{env['HUB_KEY_PREFIX']}:engine:workers"),
+                 "the worker's heartbeat")
+    time.sleep(0.5)  # idle: waiting for a job
+    worker.stop()
+    log = worker.log.read_text()
+    assert worker.proc.returncode == 0, log[-2000:]
+    assert "Traceback" not in log and "could not record its end" not in log
