@@ -128,12 +128,9 @@ class SurvivingWorker(SimpleWorker):
         pass
 
     def teardown(self) -> None:
-        """RQ's records of this worker's end, on fresh connections: the stop may have come
-        in the middle of a reply (a Sentinel-managed connection is not dropped then, and
-        the next command on it would read that reply). Failing to write them (Redis is
-        away) is no reason to fail: they expire."""
+        """RQ's records of this worker's end. Failing to write them (Redis is away) is no
+        reason to fail: they expire."""
         try:
-            self.connection.connection_pool.disconnect()
             super().teardown()
         except REDIS_ERRORS as e:
             log.warning("worker: could not record its end in Redis (%s)", type(e).__name__)

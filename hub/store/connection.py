@@ -100,6 +100,15 @@ def redis_at(url: str, *, timeout: float) -> Redis:
     return Redis.from_pool(pool)  # the client owns the pool: aclose() closes it
 
 
+class _DroppedOnError(redis.sentinel.SentinelManagedConnection):
+    """redis-py's synchronous Sentinel connection, dropped when a reply fails midway (a
+    timeout, a signal) as its plain connection is: redis-py keeps it by default, and the
+    next command on it would read the reply it left behind."""
+
+    def read_response(self, *args, disconnect_on_error: bool = True, **kwargs):
+        return super().read_response(*args, disconnect_on_error=disconnect_on_error, **kwargs)
+
+
 def jobs_redis_at(url: str) -> redis.Redis:
     """The synchronous client RQ's queue and workers run on."""
     managed = SentinelUrl.parse(url)
@@ -109,4 +118,4 @@ def jobs_redis_at(url: str) -> redis.Redis:
         list(managed.sentinels),
         sentinel_kwargs={"socket_timeout": 2.0, "socket_connect_timeout": 2.0})
     return sentinel.master_for(managed.master, socket_connect_timeout=2.0,
-                               **managed.node_options())
+                               connection_class=_DroppedOnError, **managed.node_options())

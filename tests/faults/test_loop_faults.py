@@ -137,8 +137,9 @@ def test_hub_run_starts_a_new_worker_when_its_worker_fails(redis_server, client,
 
 def test_a_worker_on_sentinel_stops_cleanly_when_asked(replica_set, tmp_path) -> None:
     """SIGTERM while it waits for a job: exit 0 and its end recorded. (The stop lands in
-    the middle of a reply; a Sentinel-managed connection kept it, and RQ's last write read
-    it back: 'Wrong number of response items', a traceback, exit 1.)"""
+    the middle of a reply; redis-py's synchronous Sentinel connection kept the connection,
+    and RQ's last write read that reply back: 'Wrong number of response items', a
+    traceback, exit 1. A timeout would leave it the same way.)"""
     env = hub_env(replica_set.url, f"stop-{uuid.uuid4().hex[:8]}", tmp_path)
     worker = HubProcess(("worker",), env, tmp_path / "worker.log").start()
     with redis.Redis(port=replica_set.primary.port) as client:
