@@ -127,7 +127,7 @@ async def test_a_server_without_waitaof_is_waited_for_with_wait(tmp_path, caplog
     replica = RedisProcess(tmp_path / "r", binary=binary,
                            extra=("--replicaof", "127.0.0.1", str(primary.port)))
     replica.start()
-    store = connect(primary.url, "old", timeout=1.5, replicas=1)
+    store = connect(primary.url, "old", timeout=6, replicas=1)  # 2 s for each wait
     try:
         with redis.Redis(port=primary.port) as c:
             if "waitaof" in {str(n).lower() for n in c.command_list()}:
