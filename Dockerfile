@@ -33,8 +33,7 @@ COPY config /app/config
 # writable by it.
 RUN pip install . \
     && useradd --system --uid 10001 --no-create-home --home-dir /app --shell /usr/sbin/nologin hub \
-    && mkdir /exports && chown hub /exports \
-    && mkdir -p /var/lib/hub/keys && chown hub:hub /var/lib/hub/keys
+    && mkdir -p /var/lib/hub/keys /exports && chown hub:hub /var/lib/hub/keys /exports
 
 USER hub
 EXPOSE 8080

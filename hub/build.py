@@ -23,6 +23,7 @@ from hub.services.auditlog import AuditLog
 from hub.services.consent import ConsentService
 from hub.services.deliveries import DeliveryReports
 from hub.services.directory import DirectoryService
+from hub.services.engine import EngineService
 from hub.services.figures import FiguresService
 from hub.services.lifecycle import LifecycleService
 from hub.services.limits import RequestLimits
@@ -57,6 +58,7 @@ class Services:
     limits: RequestLimits
     queue: QueueService
     figures: FiguresService
+    engine_health: EngineService
     oversight: OversightService = field(init=False)  # nudges through this services' engine
     worklist: WorklistService = field(init=False)  # the browser's inbox and thread pages
 
@@ -112,12 +114,16 @@ def hub_key(settings: Settings) -> HubKey | None:
 
 
 def build_services(settings: Settings, *, store: Store | None = None, clock: Clock | None = None,
-                   ccr: Ccr | None = None) -> Services:
+                   ccr: Ccr | None = None, lenient_replicas: bool = False) -> Services:
+    """The services over ``settings``'s Redis (or ``store``). Each change is answered once
+    ``settings.replica_acks`` replicas hold it; ``lenient_replicas`` (the engine's
+    processes) goes on without them rather than stop escalating while a replica is away."""
     if store is None:
         if settings.redis_url is None:
             raise ValueError("no Redis URL: set HUB_REDIS_URL or use 'hub run'")
         store = connect(settings.redis_url, settings.key_prefix,
-                        timeout=settings.redis_timeout)
+                        timeout=settings.redis_timeout, replicas=settings.replica_acks,
+                        lenient=lenient_replicas)
     clock = clock or SystemClock()
     ccr = ccr or load_ccr(settings.ccr_dir)
     auditor = Auditor(store=store, clock=clock)
@@ -147,7 +153,8 @@ def build_services(settings: Settings, *, store: Store | None = None, clock: Clo
         limits=RequestLimits(store=store, clock=clock, limit=settings.person_rate_limit,
                              window=settings.person_rate_window),
         queue=QueueService(store=store, clock=clock, ccr=ccr),
-        figures=FiguresService(store=store, clock=clock, ccr=ccr))
+        figures=FiguresService(store=store, clock=clock, ccr=ccr),
+        engine_health=EngineService(store=store, clock=clock, stale=settings.engine_stale))
     services.oversight = OversightService(
         store=store, clock=clock, ccr=ccr, auditor=auditor, timers=timers,
         nudger=services.engine({}, settings.public_base_url).nudge)

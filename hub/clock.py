@@ -33,6 +33,11 @@ class FakeClock:
         self._now = float(when)
 
 
+def monotonic() -> float:
+    """Seconds on a clock that never goes back, for measuring intervals in this process."""
+    return time.monotonic()
+
+
 def utc(ts: float) -> datetime:
     return datetime.fromtimestamp(ts, UTC)
 

@@ -31,7 +31,18 @@ Networks = Annotated[tuple[IPv4Network | IPv6Network, ...], NoDecode,
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HUB_", extra="forbid", frozen=True)
 
-    redis_url: str | None = Field(None, description="None starts an embedded Valkey")
+    redis_url: str | None = Field(None, description="None starts an embedded Valkey; "
+                                  "redis+sentinel://HOST:PORT[,...]/MASTER[/DB] names a "
+                                  "primary that Sentinel manages")
+    redis_sentinels: str | None = Field(None, pattern=r"^[^,\s]+(,[^,\s]+)*$",
+                                        description="instead of a Sentinel URL: the "
+                                        "sentinels, HOST:PORT,HOST:PORT")
+    redis_master: str = Field("ccr", pattern=r"^[A-Za-z0-9._-]{1,64}$",
+                              description="the name the sentinels know the primary by")
+    redis_replica_acks: int | None = Field(None, ge=0, le=5, description="replicas that "
+                                           "must hold a change on their AOF before it is "
+                                           "answered (default 1 in production, 0 in dev; 0 "
+                                           "for a single-node CCR)")
     redis_password_file: Path | None = Field(None, description="the password of the Redis "
                                              "user HUB_REDIS_URL names, from a file (the URL "
                                              "then carries none)")
@@ -102,21 +113,20 @@ class Settings(BaseSettings):
                                   "accepts (federal rules ask for reasonably time-limited)")
     live_every: float = Field(2.0, gt=0, le=60, description="seconds between the dashboard's "
                               "checks for changes to push to open pages")
+    engine_stale: float = Field(30.0, gt=0, le=3600, description="seconds without a "
+                                "completed ticker cycle after which escalation counts as "
+                                "stopped: /healthz/engine answers 503, the pages say so and "
+                                "the operators are told")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @model_validator(mode="before")
     @classmethod
-    def _redis_password(cls, values: Any) -> Any:
-        """HUB_REDIS_PASSWORD_FILE's password, put into the URL every client is made from."""
-        if not isinstance(values, dict) or not values.get("redis_password_file") \
-                or not values.get("redis_url"):
+    def _redis_url(cls, values: Any) -> Any:
+        """The URL every client is made from: HUB_REDIS_SENTINELS and HUB_REDIS_MASTER make
+        a Sentinel URL, then HUB_REDIS_PASSWORD_FILE's password goes into it."""
+        if not isinstance(values, dict):
             return values
-        secret = read_secret(Path(values["redis_password_file"])) or ""
-        parts = urlsplit(str(values["redis_url"]))
-        where = parts.netloc.rpartition("@")[2]
-        user = quote(parts.username or "", safe="")
-        netloc = f"{user}:{quote(secret, safe='')}@{where}"
-        return {**values, "redis_url": urlunsplit(parts._replace(netloc=netloc))}
+        return _with_password(_with_sentinels(values))
 
     @model_validator(mode="before")
     @classmethod
@@ -128,6 +138,31 @@ class Settings(BaseSettings):
             host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
             values = {**values, "public_base_url": f"http://{host}:{values.get('port', 8080)}"}
         return values
+
+    @property
+    def replica_acks(self) -> int:
+        """How many replicas confirm each change before it is answered."""
+        if self.redis_replica_acks is not None:
+            return self.redis_replica_acks
+        return 1 if self.mode == "production" else 0
+
+
+def _with_sentinels(values: dict[str, Any]) -> dict[str, Any]:
+    if values.get("redis_sentinels") and not values.get("redis_url"):
+        master = values.get("redis_master") or "ccr"
+        return {**values, "redis_url": f"redis+sentinel://{values['redis_sentinels']}/{master}"}
+    return values
+
+
+def _with_password(values: dict[str, Any]) -> dict[str, Any]:
+    if not values.get("redis_password_file") or not values.get("redis_url"):
+        return values
+    secret = read_secret(Path(values["redis_password_file"])) or ""
+    parts = urlsplit(str(values["redis_url"]))
+    where = parts.netloc.rpartition("@")[2]
+    user = quote(parts.username or "", safe="")
+    netloc = f"{user}:{quote(secret, safe='')}@{where}"
+    return {**values, "redis_url": urlunsplit(parts._replace(netloc=netloc))}
 
 
 def _file_values(path: Path) -> dict[str, Any]:

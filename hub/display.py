@@ -72,3 +72,10 @@ def local_time(at: float | None, zone: str, *, year: bool = True) -> str:
         return "–"
     local = datetime.fromtimestamp(float(at), ZoneInfo(zone))
     return local.strftime("%a %d %b %Y %H:%M %Z" if year else "%a %d %b %H:%M %Z")
+
+
+def moment(at: float, zone: str, now: float) -> str:
+    """A moment in a person's own time zone, named: '14:02 CST' the same day, else with
+    the day: 'Tue 03 Dec 14:02 CST'."""
+    local, today = (datetime.fromtimestamp(float(t), ZoneInfo(zone)) for t in (at, now))
+    return local.strftime("%H:%M %Z" if local.date() == today.date() else "%a %d %b %H:%M %Z")

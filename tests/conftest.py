@@ -30,6 +30,20 @@ def redis_url() -> Iterator[str]:
 
 
 @pytest.fixture
+def replica_set(tmp_path: Path):
+    """A primary with one replica under one sentinel (Valkey processes of the test's own:
+    tests/faults/harness.py ReplicaSet), started, and stopped after the test."""
+    from tests.faults.harness import ReplicaSet
+
+    found = ReplicaSet(tmp_path / "set")
+    found.start()
+    try:
+        yield found
+    finally:
+        found.stop()
+
+
+@pytest.fixture
 async def redis(redis_url: str) -> AsyncIterator[Redis]:
     client = Redis.from_url(redis_url)
     yield client
@@ -70,3 +84,20 @@ async def hub(aiohttp_client, store: Store, clock: FakeClock, redis_url: str) ->
     await install_world(world, services)
     client = await aiohttp_client(create_app(settings, services))
     return Hub(client, services, world, store, clock)
+
+
+@pytest.fixture
+async def scrape(hub: Hub, aiohttp_client, redis_url: str, tmp_path: Path):
+    """The hub's Prometheus figures as its scraper reads them: /metrics with the scrape
+    token (HUB_METRICS_TOKEN_FILE) on an app over the same services."""
+    token = tmp_path / "scrape-token"
+    token.write_text("scrape")
+    scraper = await aiohttp_client(create_app(Settings(
+        redis_url=redis_url, ccr_dir=EXAMPLE, metrics_token_file=token), hub.services))
+
+    async def read() -> str:
+        r = await scraper.get("/metrics", headers={"Authorization": "Bearer scrape"})
+        assert r.status == 200, await r.text()
+        return await r.text()
+
+    return read

@@ -293,3 +293,20 @@ def test_the_worker_is_healthy_while_it_runs_under_the_hubs_user(compose_redis) 
         worker.terminate()
         worker.wait(20)
     assert alive() == 1
+
+
+@pytest.mark.parametrize("name", HUB_SERVICES)
+def test_hub_services_are_restarted_and_health_checked(name: str) -> None:
+    """A process whose loop failed exits non-zero: Docker starts it again. The web is
+    healthy while it and Redis answer; the worker while it is registered on the queue."""
+    spec = service(name)
+    assert spec.get("restart") == "unless-stopped"
+    check = " ".join(argv(spec["healthcheck"]["test"]))
+    endpoint = {"hub": "127.0.0.1:8080/healthz'", "worker": "hub worker --alive"}[name]
+    assert endpoint in check, check
+    assert spec["healthcheck"]["interval"] and spec["healthcheck"]["retries"]
+
+
+def test_the_single_redis_of_compose_is_not_waited_on_for_a_replica() -> None:
+    for name in HUB_SERVICES:
+        assert environment(name)["HUB_REDIS_REPLICA_ACKS"] == "0"

@@ -15,15 +15,17 @@ from aiohttp import web
 
 
 def serve_forked(make_app: Callable[[], web.Application], host: str, port: int,
-                 processes: int) -> int:
+                 processes: int, failed: Callable[[web.Application], bool]) -> int:
     sock = socket.create_server((host, port), backlog=2048)
     children: list[int] = []
     for _ in range(processes):
         pid = os.fork()
-        if pid == 0:  # a child: serve until told to stop
+        if pid == 0:  # a child: serve until told to stop (or until a loop of it failed)
             status = 0
             try:
-                web.run_app(make_app(), sock=sock, print=None, handle_signals=True)
+                app = make_app()
+                web.run_app(app, sock=sock, print=None, handle_signals=True)
+                status = 1 if failed(app) else 0
             except BaseException:
                 status = 1
             finally:

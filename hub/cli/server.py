@@ -8,7 +8,6 @@ import asyncio
 import os
 import shutil
 import socket
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +17,8 @@ from aiohttp import web
 
 from hub.config import Settings
 from hub.logs import setup_logging
+from hub.loops import Guard
+from hub.supervisor import Supervisor
 
 from .output import emit
 from .problems import EXIT_CONFIG, EXIT_OK, EXIT_USAGE, Problem
@@ -26,7 +27,7 @@ from .settings import settings_from
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from hub.build import hub_key
-    from hub.web.app import create_app, serving
+    from hub.web.app import create_app, failed, serving
 
     settings = settings_from(args)
     if settings.redis_url is None:
@@ -40,25 +41,35 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.processes > 1:
         from .prefork import serve_forked
 
-        return serve_forked(lambda: serving(create_app(settings)), settings.host,
-                            settings.port, args.processes)
-    stop = _worker_beside(settings) if args.with_worker else None
+        return serve_forked(lambda: serving(create_app(settings), Guard()), settings.host,
+                            settings.port, args.processes, failed=failed)
+    guard = Guard()
+    stop = _worker_beside(settings, guard) if args.with_worker else None
     try:
-        web.run_app(serving(create_app(settings)), host=settings.host, port=settings.port,
-                    print=None)
+        web.run_app(serving(create_app(settings), guard), host=settings.host,
+                    port=settings.port, print=None)
     finally:
         if stop is not None:
             stop()
+    _exit_if_failed(guard)
     return EXIT_OK
 
 
-def _worker_beside(settings: Settings) -> Callable[[], None]:
+def _exit_if_failed(guard: Guard) -> None:
+    if guard.failure is not None:
+        raise Problem(f"stopped because {guard.failure} (the log above has the details); "
+                      "its supervisor should start it again")
+
+
+def _worker_beside(settings: Settings, guard: Guard) -> Callable[[], None]:
     from hub.worker import start_beside_server
 
-    return start_beside_server(settings)
+    return start_beside_server(settings, guard)
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    """Exits non-zero when one of its loops failed (a Redis outage is waited out, not a
+    failure), so that a supervisor set to restart on failure starts it again."""
     from hub.build import hub_key
     from hub.worker import run_worker
 
@@ -69,7 +80,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
         return _alive(settings, args.json)
     hub_key(settings)  # its sealer signs the audit checkpoints
     setup_logging(settings.log_level)
-    run_worker(settings, burst=args.burst, ticker=not args.no_ticker)
+    guard = Guard()
+    run_worker(settings, burst=args.burst, ticker=not args.no_ticker, guard=guard)
+    _exit_if_failed(guard)
     return EXIT_OK
 
 
@@ -105,21 +118,22 @@ def cmd_run(args: argparse.Namespace) -> int:
         valkey = start_embedded(settings.data_dir / "valkey", port=settings.embedded_redis_port)
         settings = settings.model_copy(update={"redis_url": valkey.connection_url})
     mail = start_mail_sink(settings.data_dir / "mail", settings.smtp_port)
-    worker = subprocess.Popen([sys.executable, "-m", "hub.cli", "worker"],
-                              env={**os.environ, "HUB_REDIS_URL": settings.redis_url,
-                                   "HUB_CCR_DIR": str(settings.ccr_dir),
-                                   "HUB_PUBLIC_BASE_URL": settings.public_base_url})
+    worker = Supervisor("worker", [sys.executable, "-m", "hub.cli", "worker"],
+                        {**os.environ, "HUB_REDIS_URL": settings.redis_url,
+                         "HUB_CCR_DIR": str(settings.ccr_dir),
+                         "HUB_PUBLIC_BASE_URL": settings.public_base_url}).start()
+    guard = Guard()
     try:
         tokens = asyncio.run(_demo_tokens(settings))
         _welcome(settings, tokens)
-        web.run_app(serving(create_app(settings)), host=settings.host, port=settings.port,
-                    print=None)
+        web.run_app(serving(create_app(settings), guard), host=settings.host,
+                    port=settings.port, print=None)
     finally:
-        worker.terminate()
-        worker.wait(10)
+        worker.stop()
         mail.stop()
         if valkey is not None:
             valkey.stop()
+    _exit_if_failed(guard)
     return EXIT_OK
 
 

@@ -16,7 +16,8 @@ from .errors import HubApiError, Unavailable, error_for
 
 M = TypeVar("M", bound=BaseModel)
 OCTETS = "application/octet-stream"
-RETRIES = 3
+RETRIES = 5
+LONGEST_WAIT = 30.0  # seconds: a Retry-After longer than this is cut to it
 
 
 def _b64(data: bytes) -> str:
@@ -26,7 +27,8 @@ def _b64(data: bytes) -> str:
 class HubApi:
     """An authenticated session with one hub. Safe requests (reads, and writes that the hub
     makes idempotent: a submission, reply or attachment under its envelope id) are retried
-    after a timeout or a 503, so a retry never makes a second referral."""
+    after a timeout or a 503, no sooner than the 503's Retry-After, with the same bytes:
+    the envelope is never sealed again, so a retry never makes a second referral."""
 
     def __init__(self, base_url: str, token: str, *, timeout: float = 30.0,
                  session: aiohttp.ClientSession | None = None):
@@ -53,13 +55,14 @@ class HubApi:
         return self._session
 
     async def _send(self, method: str, path: str, *, json: Any = None, data: bytes | None = None,
-                    params: dict[str, str] | None = None) -> tuple[int, bytes]:
+                    params: dict[str, str] | None = None) -> tuple[int, bytes, float]:
+        """Status, body and the Retry-After asked for (seconds; 0 when none)."""
         headers = {"Authorization": f"Bearer {self._token}"}
         if data is not None:
             headers["Content-Type"] = OCTETS
         async with self._client().request(method, self.base_url + path, json=json, data=data,
                                           params=params, headers=headers) as r:
-            return r.status, await r.read()
+            return r.status, await r.read(), _seconds(r.headers.get("Retry-After"))
 
     async def request(self, method: str, path: str, *, json: Any = None,
                       data: bytes | None = None, params: dict[str, str] | None = None,
@@ -68,8 +71,8 @@ class HubApi:
         attempts = RETRIES if retry else 1
         for attempt in range(attempts):
             try:
-                status, body = await self._send(method, path, json=json, data=data,
-                                                params=params)
+                status, body, wait = await self._send(method, path, json=json, data=data,
+                                                      params=params)
             except (TimeoutError, aiohttp.ClientConnectionError) as e:
                 if attempt + 1 == attempts:
                     raise Unavailable(503, "unreachable",
@@ -77,7 +80,7 @@ class HubApi:
                 await asyncio.sleep(0.2 * 2 ** attempt)
                 continue
             if status == 503 and attempt + 1 < attempts:
-                await asyncio.sleep(0.2 * 2 ** attempt)
+                await asyncio.sleep(min(LONGEST_WAIT, max(0.2 * 2 ** attempt, wait)))
                 continue
             if status >= 400:
                 raise _error(status, body)
@@ -162,6 +165,14 @@ class HubApi:
     async def attachment(self, rid: str, index: int) -> bytes:
         return await self.request("GET", f"/v1/referrals/{rid}/attachments/{index}",
                                   retry=True)
+
+
+def _seconds(retry_after: str | None) -> float:
+    """A Retry-After in seconds (the hub sends seconds; a date or garbage counts as none)."""
+    try:
+        return max(0.0, float(retry_after or 0))
+    except ValueError:
+        return 0.0
 
 
 def _error(status: int, body: bytes) -> HubApiError:

@@ -17,8 +17,10 @@ import hashlib
 import random
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 
 from hub.clock import Clock
+from hub.loops import hold_async
 from hub.models import HistoryEvent, Referral
 from hub.notify.base import Channel, Notice, PermanentSendError, TransientSendError
 from hub.notify.render import NoticeFacts, render, render_digest
@@ -76,8 +78,12 @@ class Engine(Endings, Nudges):
 
     async def each(self, step: Callable[[str], Awaitable[str]], ids: list[str]) -> list[str]:
         """Run ``step`` for every id concurrently; one failing does not stop the others (its
-        claim stays leased, so it runs again), and the first failure is raised at the end."""
-        results = await asyncio.gather(*(step(i) for i in ids), return_exceptions=True)
+        claim stays leased, so it runs again), and the first failure is raised at the end.
+        A step that meets a Redis outage runs again when Redis answers (steps are
+        idempotent), for up to a lease: by then the reaper has handed its claim out again."""
+        results = await asyncio.gather(
+            *(hold_async("job", partial(step, i), give_up_after=self.lease) for i in ids),
+            return_exceptions=True)
         failed = [r for r in results if isinstance(r, BaseException)]
         if failed:
             raise failed[0]
@@ -136,7 +142,7 @@ class Engine(Endings, Nudges):
             rid, member, timer_field=timer_field(timer), generation=referral.generation,
             next_state=following.state() if following else None,
             next_due=following.due if following else 0.0, now=now,
-            flag_stalled=step.notify == "coordinator", first_notice=first)
+            flag_stalled=step.notify == "coordinator", first_notice=first, due=due)
         return (await self._stale(member) if result == "stale" else result), claimed
 
     async def _stale(self, member: str) -> str:
@@ -204,10 +210,14 @@ class Engine(Endings, Nudges):
         except (TransientSendError, PermanentSendError) as e:
             await self.flood.give_back(nid, notice)
             return await self._failed(nid, notice, attempts, e)
-        await self.store.notices.update(nid, {"status": "sent", "attempts": str(attempts),
-                                              "provider_id": sent.provider_id,
-                                              "sent_at": str(self.clock.now())}, release=True,
-                                        sent_as=sent.provider_id if adapter.kind == "sms" else None)
+        # Sent: recording it waits out a Redis outage (up to a lease), since running the
+        # whole step again would send it again.
+        await hold_async("recording a sent notice", partial(
+            self.store.notices.update, nid, {"status": "sent", "attempts": str(attempts),
+                                             "provider_id": sent.provider_id,
+                                             "sent_at": str(self.clock.now())}, release=True,
+            sent_as=sent.provider_id if adapter.kind == "sms" else None),
+            give_up_after=self.lease)
         return "sent"
 
     async def _failed(self, nid: str, notice: dict[str, str], attempts: int,

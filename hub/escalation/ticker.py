@@ -7,16 +7,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import threading
+from dataclasses import dataclass
 
 from rq import Queue
 
 from hub.clock import Clock
+from hub.loops import Heartbeat, keep_going
 from hub.models import Status
 from hub.routing.directory import DeadlinePolicy
 from hub.routing.ladder import ACK, CONSENT, RETAIN, Ladder, Rung, member
 from hub.services.timers import timer_field
-from hub.store import Store
+from hub.store import TRANSIENT_ERRORS, Store
 
 from . import jobs
 
@@ -31,6 +34,18 @@ INTERVAL = 0.05  # the longest a ticker sleeps: a timer added for "now" waits at
 
 
 CHUNK = 8  # entries per job: a burst is shared among workers and run concurrently in each
+
+
+LOOKS = 3  # ticks a claim whose answer was lost is looked for
+
+
+@dataclass
+class Unsure:
+    """A claim sent whose answer never came."""
+
+    queue: str
+    token: str
+    looks: int = 0
 
 
 def job_id(name: str, member: str, due: float, count: int) -> str:
@@ -48,20 +63,64 @@ class Ticker:
         self.ladder = ladder
         self.lease = lease
         self.batch = batch
+        self._claimed: list = []  # jobs for claims made, not yet taken by Redis
+        self._unsure: list[Unsure] = []  # claims sent whose answers never came
+        self._work = {store.keys.deadlines(): jobs.fire_timers,
+                      store.keys.deliveries(): jobs.deliver_notices}
 
     async def tick(self) -> int:
-        """Hand every due timer and delivery to RQ; how many were handed out."""
-        now, handed = self.clock.now(), 0
-        for queue_key, job in ((self.store.keys.deadlines(), jobs.fire_timers),
-                               (self.store.keys.deliveries(), jobs.deliver_notices)):
-            while claimed := await self.store.timers.claim(queue_key, now, self.lease,
-                                                           self.batch):
-                chunks = [claimed[i:i + CHUNK] for i in range(0, len(claimed), CHUNK)]
-                self.queue.enqueue_many([Queue.prepare_data(
-                    job, args=([m for m, _ in chunk],),
-                    job_id=job_id(job.__name__, *chunk[0], len(chunk)),
-                    result_ttl=60, failure_ttl=86400) for chunk in chunks])
-                handed += len(claimed)
+        """Hand every due timer and delivery to RQ, oldest first; how many were handed
+        out. Claims whose jobs Redis did not take, or whose answers it never sent back,
+        are handed out first on the next tick, not left to their lease."""
+        now = self.clock.now()
+        handed = self._hand_over() + await self._recover()
+        for queue_key in self._work:
+            while claimed := await self._claim(queue_key, now):
+                self._prepare(queue_key, claimed)
+                handed += self._hand_over()
+        return handed
+
+    async def _claim(self, queue_key: str, now: float) -> list[tuple[str, float]]:
+        """A claim under a fresh token, remembered until its answer is in: should the
+        call fail, Redis may still run it (a stalled server runs what it was sent when
+        it wakes), and the token finds what it took."""
+        token = secrets.token_hex(8)
+        self._unsure.append(Unsure(queue_key, token))
+        claimed = await self.store.timers.claim(queue_key, now, self.lease, self.batch, token)
+        self._unsure.pop()
+        return claimed
+
+    async def _recover(self) -> int:
+        """The entries of claims whose answers were lost, looked up a few ticks running
+        (the stalled call may run after the first look), then forgotten."""
+        found = 0
+        for unsure in list(self._unsure):
+            claimed = await self.store.timers.claimed_by(unsure.queue, unsure.token)
+            unsure.looks += 1
+            if claimed or unsure.looks >= LOOKS:
+                self._unsure.remove(unsure)
+            if claimed:
+                log.warning("ticker: %d entries of a claim whose answer was lost are handed "
+                            "out now", len(claimed))
+                self._prepare(unsure.queue, claimed)
+                found += self._hand_over()
+        return found
+
+    def _prepare(self, queue_key: str, claimed: list[tuple[str, float]]) -> None:
+        job = self._work[queue_key]
+        self._claimed += [Queue.prepare_data(
+            job, args=([m for m, _ in chunk],),
+            job_id=job_id(job.__name__, *chunk[0], len(chunk)),
+            result_ttl=60, failure_ttl=86400)
+            for chunk in (claimed[i:i + CHUNK] for i in range(0, len(claimed), CHUNK))]
+
+    def _hand_over(self) -> int:
+        """Enqueue the jobs of the claims made; how many entries they carry."""
+        if not self._claimed:
+            return 0
+        self.queue.enqueue_many(self._claimed)
+        handed = sum(len(data.args[0]) for data in self._claimed)
+        self._claimed = []
         return handed
 
     async def reap(self) -> int:
@@ -129,25 +188,49 @@ class Ticker:
 
     async def run(self, stop: threading.Event, *, interval: float = INTERVAL,
                   reconcile_every: float = 60.0) -> None:
-        """Tick until ``stop``; the reconciler runs beside the ticks (at start and every
-        ``reconcile_every`` seconds), so a big index never delays a due step."""
-        reconciling = asyncio.create_task(self._reconcile_safely())
-        last = self.clock.now()
-        while not stop.is_set():
-            try:
-                await self.tick()
-                await self.reap()
-                if reconciling.done() and self.clock.now() - last >= reconcile_every:
-                    reconciling = asyncio.create_task(self._reconcile_safely())
-                    last = self.clock.now()
-                await asyncio.sleep(await self.pause(interval))
-            except Exception:  # keep ticking through a Redis blip; the next tick catches up
-                log.exception("tick failed")
-                await asyncio.sleep(interval)
-        reconciling.cancel()
+        """Tick until ``stop``, leaving a heartbeat after each completed cycle. A Redis
+        outage is waited out (hub.loops); anything else is raised, and the process must
+        end. The reconciler runs beside the ticks (at start and every ``reconcile_every``
+        seconds), so a big index never delays a due step."""
+        reconciling = Reconciling(self, reconcile_every)
 
-    async def _reconcile_safely(self) -> None:
+        async def cycle() -> float:
+            await self.tick()
+            await self.reap()
+            reconciling.poll()
+            return await self.pause(interval)
+
         try:
-            await self.reconcile()
-        except Exception:
-            log.exception("reconcile failed; it runs again within a minute")
+            await keep_going("ticker", cycle, stop,
+                             done=Heartbeat(self.store, self.clock, "ticker"))
+        finally:
+            reconciling.cancel()
+
+
+class Reconciling:
+    """The reconciler's runs beside the ticks, one at a time, ``every`` seconds apart. An
+    outage only puts a run off until the next; any other failure is raised to the
+    ticker."""
+
+    def __init__(self, ticker: Ticker, every: float):
+        self.ticker = ticker
+        self.every = every
+        self.task: asyncio.Task | None = None
+        self.started = float("-inf")
+
+    def poll(self) -> None:
+        if self.task is not None and self.task.done():
+            error, self.task = self.task.exception(), None
+            if error is not None and not isinstance(error, TRANSIENT_ERRORS):
+                raise error
+            if error is not None:
+                log.warning("reconcile failed (Redis unavailable); it runs again within a "
+                            "minute")
+        now = self.ticker.clock.now()
+        if self.task is None and now - self.started >= self.every:
+            self.task = asyncio.create_task(self.ticker.reconcile())
+            self.started = now
+
+    def cancel(self) -> None:
+        if self.task is not None:
+            self.task.cancel()

@@ -64,10 +64,10 @@ def _language(language: str) -> str:
     return language if language in LANGUAGES else "en"
 
 
-def _render(lang: str, ctx: dict[str, object]) -> Rendered:
+def _render(folder: str, ctx: dict[str, object]) -> Rendered:
 
     def one(name: str) -> str:
-        return _env.get_template(f"{lang}/{name}").render(ctx).strip()
+        return _env.get_template(f"{folder}/{name}").render(ctx).strip()
 
     return Rendered(one("subject.txt"), one("email.txt") + "\n", one("email.html"),
                     one("sms.txt"))
@@ -85,3 +85,23 @@ def render_digest(items: Sequence[NoticeFacts], language: str, base_url: str) ->
     rows = [_item(f, lang, base_url) for f in sorted(items, key=lambda f: f.due)]
     return _render(lang, {"digest": True, "count": len(rows), "items": rows,
                               "agency": rows[0]["agency"], "base": base_url})
+
+
+@dataclass(frozen=True)
+class EngineFacts:
+    """Everything an alert about the escalation engine may say: whether it stopped or runs
+    again, since when it had not run, and the recipient's time zone."""
+
+    stopped: bool
+    since: float
+    timezone: str
+
+
+def render_engine(facts: EngineFacts, language: str, base_url: str) -> Rendered:
+    """The alert to operators and coordinators that escalation stopped, or runs again."""
+    lang = _language(language)
+    local = datetime.fromtimestamp(facts.since, ZoneInfo(facts.timezone))
+    since, _ = _when(local, lang)
+    return _render(f"{lang}/engine", {
+        "stopped": facts.stopped, "since": since, "since_short": f"{local:%H:%M %Z}",
+        "link": f"{base_url.rstrip('/')}/healthz/engine"})

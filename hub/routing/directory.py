@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -59,24 +60,26 @@ class BusinessHours(Model):
         return end
 
 
+def _known_zone(value: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # 'America' is a folder
+        raise ValueError(f"unknown time zone {value!r}; use an IANA name such as "
+                         "'America/Chicago'") from None
+    return value
+
+
+TimeZone = Annotated[str, AfterValidator(_known_zone)]
+
+
 class Agency(Model):
     id: Slug
     name: str = Field(min_length=1)
     kind: AgencyKind
-    timezone: str
+    timezone: TimeZone
     business_hours: BusinessHours = BusinessHours()
     holidays: tuple[date, ...] = ()
     root_public_key: str | None = None
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            zoneinfo.ZoneInfo(value)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # 'America' is a folder
-            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as "
-                             "'America/Chicago'") from None
-        return value
 
 
 class Channel(Model):
@@ -106,6 +109,17 @@ class Person(Model):
     channels: tuple[Channel, ...] = ()
     language: Literal["en", "es"] = "en"
     quiet_hours: QuietHours | None = None
+
+
+class Operator(Model):
+    """Someone who runs the hub for the CCR, usually not of any agency: told, with the
+    coordinators, when escalation stops and when it runs again (never about a referral)."""
+
+    id: Slug
+    display_name: str = Field(min_length=1)
+    channels: tuple[Channel, ...] = Field(min_length=1)
+    timezone: TimeZone
+    language: Literal["en", "es"] = "en"
 
 
 class ReferralType(Model):
@@ -152,6 +166,7 @@ class Ccr(Model):
     referral_types: tuple[ReferralType, ...]
     policies: tuple[DeadlinePolicy, ...]
     agreements: tuple[SharingAgreement, ...]
+    operators: tuple[Operator, ...] = ()
 
     @cached_property
     def _agencies(self) -> dict[str, Agency]:
@@ -194,26 +209,36 @@ class Ccr(Model):
         return self._policies.get((referral_type, urgency))
 
 
-FILES = (("agencies.toml", "agency", Agency), ("people.toml", "person", Person),
-         ("referral_types.toml", "type", ReferralType), ("policies.toml", "policy", DeadlinePolicy),
-         ("agreements.toml", "agreement", SharingAgreement))
+# file -> its tables ([[section]] entries) and the model of each
+FILES: dict[str, dict[str, type[Model]]] = {
+    "agencies.toml": {"agency": Agency},
+    "people.toml": {"person": Person, "operator": Operator},
+    "referral_types.toml": {"type": ReferralType},
+    "policies.toml": {"policy": DeadlinePolicy},
+    "agreements.toml": {"agreement": SharingAgreement}}
 
 
-def _read(path: Path, section: str, model: type[Model]) -> list[Model]:
+def _read(path: Path, sections: dict[str, type[Model]]) -> dict[str, tuple[Model, ...]]:
     try:
         doc = tomllib.loads(path.read_text())
     except OSError as e:
         raise ConfigError(f"cannot read: {e.strerror}", path=str(path)) from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"not valid TOML: {e}", path=str(path)) from None
-    unknown = set(doc) - {section}
+    unknown = set(doc) - set(sections)
     if unknown:
-        raise ConfigError(f"unknown table; this file holds [[{section}]] entries",
+        tables = " and ".join(f"[[{s}]]" for s in sections)
+        raise ConfigError(f"unknown table; this file holds {tables} entries",
                           path=str(path), key=sorted(unknown)[0])
+    return {section: tuple(_entries(path, section, model, doc.get(section, [])))
+            for section, model in sections.items()}
+
+
+def _entries(path: Path, section: str, model: type[Model], raw: list) -> list[Model]:
     items = []
-    for i, raw in enumerate(doc.get(section, [])):
+    for i, entry in enumerate(raw):
         try:
-            items.append(model.model_validate(raw))
+            items.append(model.model_validate(entry))
         except ValidationError as e:
             err = e.errors()[0]
             where = ".".join(str(p) for p in err["loc"])
@@ -227,9 +252,12 @@ def load_ccr(directory: Path) -> Ccr:
     directory = Path(directory)
     if not directory.is_dir():
         raise ConfigError("no such CCR directory", path=str(directory))
-    parts = [_read(directory / name, section, model) for name, section, model in FILES]
-    ccr = Ccr(agencies=tuple(parts[0]), people=tuple(parts[1]), referral_types=tuple(parts[2]),
-              policies=tuple(parts[3]), agreements=tuple(parts[4]))
+    found: dict[str, tuple[Model, ...]] = {}
+    for name, sections in FILES.items():
+        found.update(_read(directory / name, sections))
+    ccr = Ccr(agencies=found["agency"], people=found["person"], referral_types=found["type"],
+              policies=found["policy"], agreements=found["agreement"],
+              operators=found["operator"])
     from .groups import check_groups
     from .references import check_references
 

@@ -6,15 +6,14 @@ exported checkpoint also catches the whole log being rewritten from scratch."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import logging
 import threading
 from dataclasses import dataclass
 
 from hub.clock import Clock
 from hub.crypto.auditlog import GENESIS, HubKey, canonical, entry_hash, verify_checkpoint
 from hub.errors import Forbidden
+from hub.loops import Heartbeat, keep_going
 from hub.store import Store
 from hub.store.audit import Sealed
 
@@ -23,7 +22,6 @@ from .principal import Principal
 
 BATCH = 500
 CHECKPOINT_EVERY = 1.0  # seconds: the longest a sealed entry goes without a signed checkpoint
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -97,21 +95,24 @@ class AuditLog:
                   checkpoint_every: float = CHECKPOINT_EVERY) -> None:
         """The sealer, until ``stop``: turn the tallies of windows that ended into events,
         seal what comes in, and sign a checkpoint with every batch sealed, at most one each
-        ``checkpoint_every`` seconds; so an entry is covered by a signed checkpoint within
-        about a second of being sealed."""
-        signed_at, signed_count = self.clock.now() - checkpoint_every, -1
-        while not stop.is_set():
-            try:
-                await self.store.audit.release_tallies(self.clock.now())
-                await self.seal()
-                head = await self.store.audit.head()
-                due = self.clock.now() - signed_at >= checkpoint_every
-                if self.key is not None and head.count != signed_count and due:
-                    signed_count = (await self.checkpoint()).count
-                    signed_at = self.clock.now()
-            except Exception:  # keep sealing through a Redis blip
-                log.exception("sealing the audit log failed")
-            await asyncio.sleep(interval)
+        ``checkpoint_every`` seconds (so an entry is covered by a signed checkpoint within
+        about a second of being sealed); a heartbeat after each completed cycle. A Redis
+        outage is waited out (hub.loops); anything else is raised, and the process must
+        end."""
+        signed = {"at": self.clock.now() - checkpoint_every, "count": -1}
+
+        async def cycle() -> float:
+            await self.store.audit.release_tallies(self.clock.now())
+            await self.seal()
+            head = await self.store.audit.head()
+            due = self.clock.now() - signed["at"] >= checkpoint_every
+            if self.key is not None and head.count != signed["count"] and due:
+                signed["count"] = (await self.checkpoint()).count
+                signed["at"] = self.clock.now()
+            return interval
+
+        await keep_going("sealer", cycle, stop,
+                         done=Heartbeat(self.store, self.clock, "sealer"))
 
     async def checkpoints(self) -> list[Checkpoint]:
         return [Checkpoint.of(d) for d in await self.store.audit.checkpoints()]

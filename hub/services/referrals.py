@@ -81,6 +81,7 @@ class ReferralService:
         if result == "exists" and existing and existing.sender_agency == who.agency:
             await self._audit.record(who, "referral.submit", referral=referral.id,
                                      outcome="existing", request_id=request_id)
+            await self._store.replicated()  # the first attempt's write may not be, yet
             return await self.sight(who, existing), False
         raise Conflict("another envelope was already submitted with this envelope id; seal "
                        "again (a new id) rather than editing an envelope", code="duplicate_id")

@@ -6,27 +6,43 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import (
+    MasterDownError,
+    OutOfMemoryError,
+    ReadOnlyError,
+    RedisError,
+    TryAgainError,
+)
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from .access import AccessStore
 from .audit import AuditStore
 from .connection import redis_at
 from .directory import DirectoryStore
+from .engine import EngineStore
 from .flood import FloodStore
 from .keys import Keys
 from .notices import NoticeStore
 from .oversight import OversightStore
 from .referrals import Deadline, DeadlineChanges, ReferralStore, TransitionResult
+from .replication import Replication, ReplicaUnconfirmed
 from .scripts import Scripts
 from .sessions import SessionStore
 from .threads import ThreadStore
 from .timers import TimerStore
 
-__all__ = ["TRANSIENT_ERRORS", "Deadline", "DeadlineChanges", "Store", "TransitionResult",
-           "connect"]
+__all__ = ["REDIS_ERRORS", "TRANSIENT_ERRORS", "Deadline", "DeadlineChanges", "Store",
+           "TransitionResult", "connect"]
 
-TRANSIENT_ERRORS: tuple[type[Exception], ...] = (RedisConnectionError, RedisTimeoutError)
-"""Errors that mean 'Redis is unavailable right now': the web layer answers 503."""
+TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
+    RedisConnectionError, RedisTimeoutError, ReadOnlyError, MasterDownError, TryAgainError,
+    OutOfMemoryError, ReplicaUnconfirmed)
+"""Errors that mean 'Redis is unavailable right now' (down, stalled, still loading its data,
+a connection still on a primary that a failover demoted, full under noeviction, no replica
+confirming): the web layer answers 503, the engine's loops wait and try again."""
+
+REDIS_ERRORS: tuple[type[Exception], ...] = (RedisError,)
+"""Anything Redis raised or answered."""
 
 
 @dataclass
@@ -43,19 +59,32 @@ class Store:
     flood: FloodStore
     oversight: OversightStore
     sessions: SessionStore
+    engine: EngineStore
+    scripts: Scripts
 
     @classmethod
-    def open(cls, redis: Redis, prefix: str = "ccr") -> Store:
-        keys, scripts = Keys(prefix), Scripts(redis)
+    def open(cls, redis: Redis, prefix: str = "ccr", replication: Replication | None = None
+             ) -> Store:
+        keys, scripts = Keys(prefix), Scripts(redis, replication)
         return cls(redis, keys, ReferralStore(redis, keys, scripts),
                    ThreadStore(redis, keys, scripts), DirectoryStore(redis, keys, scripts),
                    AccessStore(redis, keys, scripts), AuditStore(redis, keys, scripts),
                    TimerStore(redis, keys, scripts), NoticeStore(redis, keys, scripts),
                    FloodStore(redis, keys, scripts), OversightStore(redis, keys),
-                   SessionStore(redis, keys))
+                   SessionStore(redis, keys), EngineStore(redis, keys, scripts), scripts)
 
     async def ping(self) -> bool:
         return bool(await self.redis.ping())
+
+    async def replicated(self) -> None:
+        """Return once the replicas hold every write made so far (at once when the store
+        does not wait for replicas); ReplicaUnconfirmed when they do not in time."""
+        await self.scripts.trips.confirm(self.keys.replication_mark())
+
+    async def replicas(self) -> int:
+        """How many replicas the primary has connected now."""
+        info = await self.redis.info("replication")
+        return int(info.get("connected_slaves", 0))
 
     async def durability(self) -> dict[str, str]:
         """Redis's persistence settings, for the production start-up check."""
@@ -67,7 +96,11 @@ class Store:
         await self.redis.aclose()
 
 
-def connect(url: str, prefix: str = "ccr", *, timeout: float = 3.0) -> Store:
+def connect(url: str, prefix: str = "ccr", *, timeout: float = 3.0, replicas: int = 0,
+            lenient: bool = False) -> Store:
     """A store on the Redis at ``url``. A command that gets no answer within ``timeout``
-    seconds (a stalled server) raises a TRANSIENT_ERRORS error instead of waiting on."""
-    return Store.open(redis_at(url, timeout=timeout), prefix)
+    seconds (a stalled server) raises a TRANSIENT_ERRORS error instead of waiting on. With
+    ``replicas``, a state change is answered once that many replicas hold it on their AOF
+    (``lenient``: the engine's way, which goes on without them; replication.py)."""
+    replication = Replication(replicas, timeout / 3, strict=not lenient) if replicas else None
+    return Store.open(redis_at(url, timeout=timeout), prefix, replication)

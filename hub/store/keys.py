@@ -63,6 +63,10 @@ class Keys:
         """Claimed entries of a timer queue (deadlines, deliveries) by lease expiry."""
         return f"{queue}:inflight"
 
+    def claim_record(self, queue: str, token: str) -> str:
+        """What one claim of a timer queue took, kept for the length of its lease."""
+        return f"{queue}:claim:{token}"
+
     def obligations(self) -> str:
         """What each open referral owes, by when: ``{rid}:ack`` and ``{rid}:fu:{name}``
         scored by the acknowledgement or follow-up deadline itself (not by the ladder's next
@@ -184,6 +188,31 @@ class Keys:
     def audit_checkpoints(self) -> str:
         """Signed checkpoints (count, head hash) of the sealed log."""
         return f"{self.prefix}:audit:checkpoints"
+
+    # the engine, watched
+    def engine_beats(self) -> str:
+        """When the ticker and the sealer last completed a cycle (members ``ticker``,
+        ``sealer``), by time."""
+        return f"{self.prefix}:engine:beats"
+
+    def engine_workers(self) -> str:
+        """When each RQ worker (by its name) last completed a cycle."""
+        return f"{self.prefix}:engine:workers"
+
+    def engine_lateness(self) -> str:
+        """How late rungs fired after their due time: a histogram (bucket counts, count,
+        sum, the latest)."""
+        return f"{self.prefix}:engine:lateness"
+
+    def engine_alarm(self) -> str:
+        """The dead man's switch: since when the engine is stale and when the operators
+        were last told (shared by every web process, so they act once)."""
+        return f"{self.prefix}:engine:alarm"
+
+    def replication_mark(self) -> str:
+        """A counter a write bumps so that waiting for the replicas covers every write made
+        before it, on any connection."""
+        return f"{self.prefix}:replication:mark"
 
     def pattern(self) -> str:
         return f"{self.prefix}:*"

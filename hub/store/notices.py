@@ -39,19 +39,17 @@ class NoticeStore:
         return {k.decode(): v.decode() for k, v in row.items()} if row else None
 
     async def update(self, nid: str, fields: dict[str, str], *, release: bool = False,
-                     retry_at: float | None = None, sent_as: str | None = None) -> None:
+                     retry_at: float | None = None, sent_as: str | None = None) -> bool:
         """Record an attempt's outcome; release the claim, or queue the next attempt;
-        remember the gateway's id for the notice (``sent_as``) to match delivery reports."""
+        remember the gateway's id for the notice (``sent_as``) to match delivery reports.
+        False (and only the claim released) when the notice is not there."""
         k = self._k
-        async with self._r.pipeline(transaction=True) as pipe:
-            pipe.hset(k.notice(nid), mapping=fields)
-            if sent_as:
-                pipe.set(k.sent_as(sent_as), nid, ex=REPORTS_FOR)
-            if retry_at is not None:
-                pipe.zadd(k.deliveries(), {nid: retry_at})
-            if release or retry_at is not None:
-                pipe.zrem(k.inflight(k.deliveries()), nid)
-            await pipe.execute()
+        found = await self._s.update_notice(
+            keys=[k.notice(nid), k.sent_as(sent_as or "-"), k.deliveries(),
+                  k.inflight(k.deliveries())],
+            args=[nid, packed(fields), "1" if sent_as else "", REPORTS_FOR,
+                  "" if retry_at is None else retry_at, "1" if release else "0"])
+        return bool(found)
 
     async def of_referral(self, rid: str) -> list[dict[str, str]]:
         nids = [n.decode() for n in await self._r.lrange(self._k.notices_of(rid), 0, -1)]

@@ -17,10 +17,12 @@ from importlib.resources import files
 from redis.asyncio import Redis
 from redis.exceptions import NoScriptError
 
+from .replication import Replication
+
 _NAMES = ("create_referral", "transition", "mark_receipt", "put_blob", "put_roster", "put_root",
           "claim_due", "reap", "advance_timer", "claim_notice", "delivery_report",
           "take_send_slot", "seal_audit", "end_consent", "narrow_consent", "record_failure",
-          "release_tallies")
+          "release_tallies", "engine_alarm", "update_notice")
 
 
 @dataclass
@@ -32,10 +34,12 @@ class _Call:
 
 
 class RoundTrips:
-    """Collects the script calls of one turn of the event loop and sends them together."""
+    """Collects the script calls of one turn of the event loop and sends them together;
+    with ``replication``, the same trip waits for the replicas to confirm them."""
 
-    def __init__(self, redis: Redis):
+    def __init__(self, redis: Redis, replication: Replication | None = None):
         self._redis = redis
+        self._replication = replication
         self._waiting: list[_Call] = []
         self._sending: set[asyncio.Task] = set()
 
@@ -56,10 +60,7 @@ class RoundTrips:
 
     async def _send(self, calls: list[_Call], *, loaded: bool = False) -> None:
         try:
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for c in calls:
-                    pipe.execute_command("EVALSHA", c.script.sha, len(c.keys), *c.keys, *c.args)
-                answers = await pipe.execute(raise_on_error=False)
+            answers = await self._trip(calls)
         except asyncio.CancelledError:
             _fail(calls, None)
             raise
@@ -76,6 +77,32 @@ class RoundTrips:
                 c.answer.set_result(answer)
         if forgotten:
             await self._load_and_send(forgotten)
+
+    async def _trip(self, calls: list[_Call]) -> list[object]:
+        """One pipeline: the calls, then the replicas' confirmation of them (if asked)."""
+        waits = self._replication.commands() if self._replication else []
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for c in calls:
+                pipe.execute_command("EVALSHA", c.script.sha, len(c.keys), *c.keys, *c.args)
+            for wait in waits:
+                pipe.execute_command(*wait)
+            answers = await pipe.execute(raise_on_error=False)
+        if waits:
+            self._replication.settle(answers[len(calls):])
+        return answers[:len(calls)]
+
+    async def confirm(self, mark: str) -> None:
+        """Wait until the replicas hold every write made so far, on any connection: bump
+        ``mark`` and wait for that write (replication offsets only grow)."""
+        waits = self._replication.commands() if self._replication else []
+        if not waits:
+            return
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.incr(mark)
+            for wait in waits:
+                pipe.execute_command(*wait)
+            answers = await pipe.execute(raise_on_error=False)
+        self._replication.settle(answers[1:])
 
     async def _load_and_send(self, calls: list[_Call]) -> None:
         """Teach Redis the scripts it had forgotten, then send their calls again."""
@@ -113,9 +140,9 @@ class Script:
 
 
 class Scripts:
-    def __init__(self, redis: Redis):
+    def __init__(self, redis: Redis, replication: Replication | None = None):
         lua = files("hub.store") / "lua"
-        trips = RoundTrips(redis)
+        trips = self.trips = RoundTrips(redis, replication)
         for name in _NAMES:
             setattr(self, name, Script(trips, (lua / f"{name}.lua").read_text()))
 
@@ -136,3 +163,5 @@ class Scripts:
     narrow_consent: Script
     record_failure: Script
     release_tallies: Script
+    engine_alarm: Script
+    update_notice: Script

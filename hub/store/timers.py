@@ -3,11 +3,14 @@ the ticker, returned by the reaper when a worker dies, finished by the job that 
 
 from __future__ import annotations
 
+import json
+
 from redis.asyncio import Redis
 
 from hub.models import HistoryEvent
 
 from .codec import dumps
+from .engine import lateness_bucket
 from .keys import Keys
 from .scripts import Scripts
 
@@ -18,11 +21,20 @@ class TimerStore:
         self._k = keys
         self._s = scripts
 
-    async def claim(self, queue: str, now: float, lease: float,
-                    limit: int) -> list[tuple[str, float]]:
-        flat = await self._s.claim_due(keys=[queue, self._k.inflight(queue)],
-                                       args=[now, now + lease, limit])
-        return [(flat[i].decode(), float(flat[i + 1])) for i in range(0, len(flat), 2)]
+    async def claim(self, queue: str, now: float, lease: float, limit: int,
+                    token: str = "") -> list[tuple[str, float]]:
+        """Claim up to ``limit`` due entries (member, due), oldest first, for ``lease``
+        seconds. With a ``token``, a claim that took entries leaves a record of them
+        (`claimed_by`), for when its answer is lost."""
+        flat = await self._s.claim_due(
+            keys=[queue, self._k.inflight(queue), self._k.claim_record(queue, token or "-")],
+            args=[now, now + lease, limit, lease if token else 0])
+        return _pairs(flat)
+
+    async def claimed_by(self, queue: str, token: str) -> list[tuple[str, float]]:
+        """What the claim made under ``token`` took (its record is read once)."""
+        raw = await self._r.getdel(self._k.claim_record(queue, token))
+        return _pairs(json.loads(raw)) if raw else []
 
     async def reap(self, queue: str, now: float, limit: int = 1000) -> int:
         return int(await self._s.reap(keys=[self._k.inflight(queue), queue], args=[now, limit]))
@@ -40,14 +52,17 @@ class TimerStore:
 
     async def advance(self, rid: str, member: str, *, timer_field: str, generation: int,
                       next_state: str | None, next_due: float, now: float, flag_stalled: bool,
-                      first_notice: HistoryEvent | None) -> str:
-        """'ok', 'lost' (no longer ours), 'gone' (the referral was purged) or 'stale'."""
+                      first_notice: HistoryEvent | None, due: float) -> str:
+        """'ok', 'lost' (no longer ours), 'gone' (the referral was purged) or 'stale'.
+        A rung that fell ``due`` is counted in the lateness histogram when it is 'ok'."""
         k = self._k
+        late = max(0.0, now - due)
         result = await self._s.advance_timer(
             keys=[k.referral(rid), k.deadlines(), k.inflight(k.deadlines()), k.stalled(),
-                  k.history(rid)],
+                  k.history(rid), k.engine_lateness()],
             args=[member, timer_field, generation, next_state or "", next_due, now,
-                  "1" if flag_stalled else "0", dumps(first_notice) if first_notice else ""])
+                  "1" if flag_stalled else "0", dumps(first_notice) if first_notice else "",
+                  f"{late:.3f}", lateness_bucket(late)])
         return result.decode()
 
     async def flag_stalled(self, rid: str, now: float) -> None:
@@ -91,3 +106,12 @@ class TimerStore:
             pipe.zcard(self._k.inflight(queue))
             queued, claimed = await pipe.execute()
         return queued, claimed
+
+
+def _pairs(flat: list) -> list[tuple[str, float]]:
+    """[member, score, member, score...] as (member, score) pairs."""
+    return [(_text(flat[i]), float(flat[i + 1])) for i in range(0, len(flat), 2)]
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value

@@ -3,17 +3,23 @@ opened and closed in cleanup_ctx, one error middleware."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Mapping
+from functools import partial
 
 from aiohttp import web
 
 from hub.build import Services, build_services
 from hub.config import Settings, read_secret
+from hub.loops import Guard
+from hub.notify.base import Channel
+from hub.services.engine import EngineWatch
 
 from . import middleware, scrape
-from .context import CONTENT_SECURITY_POLICY, METRICS, SERVICES, SETTINGS
+from .context import CONTENT_SECURITY_POLICY, GUARD, METRICS, SERVICES, SETTINGS, WATCH
 from .pages import setup_pages
 from .routes import add_routes
 
@@ -35,7 +41,23 @@ async def check_durability(services: Services, settings: Settings) -> None:
     log.warning("dev mode: %s", problem)
 
 
-def create_app(settings: Settings, services: Services | None = None) -> web.Application:
+async def check_replicas(services: Services, settings: Settings) -> None:
+    """Say at start-up when changes will be refused for want of a replica to confirm
+    them (HUB_REDIS_REPLICA_ACKS); they are accepted again once enough are connected."""
+    if settings.replica_acks == 0:
+        return
+    connected = await services.store.replicas()
+    if connected < settings.replica_acks:
+        log.error("Redis has %d replica(s) connected and each change waits for %d to hold "
+                  "it: changes are answered 503 until enough are connected (for a single-node "
+                  "CCR set HUB_REDIS_REPLICA_ACKS=0; docs/operations.md)", connected,
+                  settings.replica_acks)
+
+
+def create_app(settings: Settings, services: Services | None = None, *,
+               channels: Mapping[str, Channel] | None = None) -> web.Application:
+    """The hub's app. ``channels`` are what its dead man's switch alerts through (by
+    default, the adapters the settings name)."""
     from hub.metrics import Metrics
 
     app = web.Application(
@@ -50,27 +72,67 @@ def create_app(settings: Settings, services: Services | None = None) -> web.Appl
     app[SETTINGS] = settings
     app[METRICS] = Metrics()
     app[scrape.SCRAPE_TOKEN] = read_secret(settings.metrics_token_file) or ""
+    app[GUARD] = Guard(stop=None)  # a real server's comes with serving()
     owned = services is None
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
         app[SERVICES] = services or build_services(settings)
         await check_durability(app[SERVICES], settings)
+        await check_replicas(app[SERVICES], settings)
         yield
         if owned:
             await app[SERVICES].close()
 
     app.cleanup_ctx.append(resources)
+    app.cleanup_ctx.append(partial(watching, channels=channels))
     add_routes(app)
     setup_pages(app)
     app.on_response_prepare.append(_security_headers)
     return app
 
 
-def serving(app: web.Application) -> web.Application:
-    """``app`` as a server process runs it: with its metrics address (scrape.py), and, once
-    it has started, everything loaded so far (modules, models, templates, the CCR, the
-    services: some 70,000 objects that live as long as the process) moved out of the
-    garbage collector's sight, so a full collection
+async def watching(app: web.Application, *, channels: Mapping[str, Channel] | None
+                   ) -> AsyncIterator[None]:
+    """The dead man's switch, beside the app: it looks at the engine's heartbeats every
+    few seconds for as long as the app runs (hub/services/engine.py)."""
+    from hub.escalation.channels import channels_from_settings
+
+    settings, services = app[SETTINGS], app[SERVICES]
+    adapters = channels if channels is not None else channels_from_settings(settings)
+    app[WATCH] = EngineWatch(engine=services.engine_health, store=services.store,
+                             clock=services.clock, ccr=services.ccr, channels=adapters,
+                             base_url=settings.public_base_url)
+    stop = threading.Event()
+    task = asyncio.create_task(_watch(app, stop))
+    yield
+    stop.set()
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    for adapter in adapters.values() if channels is None else ():
+        close = getattr(adapter, "close", None)
+        if close is not None:
+            await close()
+
+
+async def _watch(app: web.Application, stop: threading.Event) -> None:
+    try:
+        await app[WATCH].run(stop)
+    except asyncio.CancelledError:
+        raise
+    except Exception as e:  # noqa: BLE001 - not an outage: this process must end
+        app[GUARD].fail("the engine watch", e)
+
+
+def failed(app: web.Application) -> bool:
+    """Whether a loop of this app's process failed (its command then exits non-zero)."""
+    return app[GUARD].failure is not None
+
+
+def serving(app: web.Application, guard: Guard | None = None) -> web.Application:
+    """``app`` as a server process runs it: with its metrics address (scrape.py) and its
+    ``guard``, and, once it has started, everything loaded so far (modules, models,
+    templates, the CCR, the services: some 70,000 objects that live as long as the process)
+    moved out of the garbage collector's sight, so a full collection
     takes microseconds instead of some 30 ms that every request in flight would wait out;
     and the youngest generation is collected every 20,000 allocations instead of 700, as a
     request makes thousands. (Tests build apps without it: their process collects as
@@ -82,6 +144,8 @@ def serving(app: web.Application) -> web.Application:
         gc.set_threshold(20_000, 20, 20)
 
     app.on_startup.append(settle_heap)  # after the services open (cleanup_ctx runs first)
+    if guard is not None:
+        app[GUARD] = guard
     return with_metrics_address(app)
 
 

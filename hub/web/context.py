@@ -14,12 +14,16 @@ from pydantic import BaseModel, ValidationError
 from hub.build import Services
 from hub.config import Settings
 from hub.errors import BadRequest, Unauthorized, Unprocessable
+from hub.loops import Guard
 from hub.metrics import Metrics
+from hub.services.engine import EngineWatch
 from hub.services.principal import Principal
 
 SERVICES = web.AppKey("services", Services)
 SETTINGS = web.AppKey("settings", Settings)
 METRICS = web.AppKey("metrics", Metrics)
+GUARD = web.AppKey("guard", Guard)  # what ends this process when a loop of it fails
+WATCH = web.AppKey("engine_watch", EngineWatch)  # the dead man's switch
 REQUEST_ID = web.RequestKey("request_id", str)
 PRINCIPAL = web.RequestKey("principal", Principal)
 ERROR = web.RequestKey("error", str)

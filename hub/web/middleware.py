@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import random
 import re
 import time
@@ -62,7 +63,7 @@ async def errors(request: web.Request, handler) -> web.StreamResponse:
         response = await handler(request)
     except HubError as e:
         request[ERROR] = e.code
-        extra = {"Retry-After": "1"} if isinstance(e, Unavailable) else {}
+        extra = {"Retry-After": retry_after(request)} if isinstance(e, Unavailable) else {}
         if isinstance(e, TooManyRequests):
             extra = {"Retry-After": str(e.retry_after)}
         response = error_response(e.status, e.code, e.message, **extra)
@@ -74,10 +75,10 @@ async def errors(request: web.Request, handler) -> web.StreamResponse:
             message = f"the body is over the {request.app[SETTINGS].max_body_bytes}-byte limit"
         allow = {"Allow": e.headers["Allow"]} if "Allow" in e.headers else {}  # RFC 9110: 405
         response = error_response(e.status, code, message, **allow)
-    except TRANSIENT_ERRORS:
-        log.warning("redis unavailable")
+    except TRANSIENT_ERRORS as e:
+        log.warning("redis unavailable (%s)", type(e).__name__)
         response = error_response(503, "unavailable", "storage is unavailable; retry shortly",
-                                  **{"Retry-After": "1"})
+                                  **{"Retry-After": retry_after(request)})
     except Exception:
         log.exception("unhandled error")
         response = error_response(500, "internal", f"internal error; quote request id {rid}")
@@ -86,6 +87,13 @@ async def errors(request: web.Request, handler) -> web.StreamResponse:
         client_request_id_var.reset(client_token)
     response.headers["X-Request-Id"] = rid
     return response
+
+
+def retry_after(request: web.Request) -> str:
+    """Seconds a client should wait before retrying a 503: never less than the hub waits
+    for Redis (HUB_REDIS_TIMEOUT), so a retry does not arrive while Redis is still being
+    waited on for the first attempt."""
+    return str(max(1, math.ceil(request.app[SETTINGS].redis_timeout)))
 
 
 @web.middleware

@@ -93,6 +93,8 @@ def _success(route: Any, routes: Any) -> dict[str, Any]:
     answers = {str(route.ok): ok}
     if route.name in REPEATABLE:
         answers["200"] = {**ok, "description": "The same again: the existing one"}
+    for status, description in route.also:
+        answers[str(status)] = {**ok, "description": description}
     return answers
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from hub.errors import Unavailable
+from hub.store import TRANSIENT_ERRORS
 
 from . import schemas as s
 from .context import principal, respond, services
@@ -13,13 +14,26 @@ from .scrape import with_token
 
 
 async def healthz(request: web.Request) -> web.Response:
+    """This process and Redis answer (a load balancer's question), and the engine's
+    figures beside them, which do not change the answer."""
     try:
         ok = await services(request).store.ping()
     except Exception:
         ok = False
     if not ok:
         raise Unavailable("Redis is not answering", code="redis_down")
-    return respond(s.Health(status="ok", redis="ok"))
+    try:
+        figures = s.EngineFigures(**(await services(request).engine_health.health()).doc())
+    except TRANSIENT_ERRORS:
+        figures = None
+    return respond(s.Health(status="ok", redis="ok", engine=figures))
+
+
+async def engine_health(request: web.Request) -> web.Response:
+    """200 while escalation runs, 503 (with the same figures) when it does not."""
+    health = await services(request).engine_health.health()
+    return respond(s.EngineStatus(status="ok" if health.running else "stale", **health.doc()),
+                   200 if health.running else 503)
 
 
 async def metrics(request: web.Request) -> web.Response:

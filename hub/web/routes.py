@@ -31,12 +31,17 @@ class Route:
     octets_in: bool = False
     octets_out: bool = False
     ok: int = 200
+    also: tuple[tuple[int, str], ...] = ()  # other statuses answered with ``response``
 
 
 R = Route
 ROUTES: tuple[Route, ...] = (
     R("GET", "/healthz", operations.healthz, "healthz", "Liveness: checks Redis",
       response=s.Health, auth=False),
+    R("GET", "/healthz/engine", operations.engine_health, "healthz.engine",
+      "Escalation runs: 200 while the ticker and a worker completed a cycle within "
+      "HUB_ENGINE_STALE seconds, 503 otherwise", response=s.EngineStatus, auth=False,
+      also=((503, "Escalation is not running: the same figures"),)),
     R("GET", "/metrics", operations.metrics, "metrics", "Prometheus figures, to the holder of "
       "the scrape token (HUB_METRICS_TOKEN_FILE); otherwise on the metrics address only",
       auth=False),

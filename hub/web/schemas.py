@@ -211,9 +211,32 @@ class Stored(Body):
     created: bool
 
 
+class EngineFigures(Body):
+    """The escalation engine's heartbeats: seconds since the ticker and the sealer last
+    completed a cycle (null: never on this Redis), audit events waiting to be sealed,
+    workers heard from within HUB_ENGINE_STALE, rungs fired and how late the last was."""
+
+    ticker_age_s: float | None
+    sealer_age_s: float | None
+    sealer_backlog: int
+    workers: int
+    rungs_fired: int
+    last_rung_late_s: float | None
+
+
 class Health(Body):
+    """This process and its Redis (what a load balancer needs), with the engine's figures
+    beside them (null when Redis could not give them)."""
+
     status: str
     redis: str
+    engine: EngineFigures | None = None
+
+
+class EngineStatus(EngineFigures):
+    """``status`` is "ok" while escalation runs (HTTP 200), "stale" otherwise (503)."""
+
+    status: str
 
 
 class ErrorDetail(Body):

@@ -22,6 +22,7 @@ SCRAPE_TOKEN = web.AppKey("scrape_token", str)
 async def figures(app: web.Application) -> web.Response:
     """The hub's figures now, from the web app ``app``."""
     registry = app[METRICS]
+    registry.engine(await app[SERVICES].engine_health.health())
     for agency, depth in (await app[SERVICES].monitor.inbox_depths()).items():
         registry.inbox_depth.labels(agency).set(depth)
     return web.Response(body=generate_latest(registry.registry),

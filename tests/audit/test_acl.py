@@ -22,6 +22,7 @@ from hub.escalation import runtime
 from hub.escalation.ticker import Ticker
 from hub.models import Consent
 from hub.sandbox import install_world, make_world
+from hub.store.engine import WorkerBeat
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "acl-test-password"
@@ -74,6 +75,15 @@ async def test_the_hub_works_under_its_acl_and_cannot_rewrite_the_audit_log(acl_
         assert queue.failed_job_registry.count == 0
     finally:
         runtime.reset()
+    # the engine's heartbeats, the dead man's switch, a lost claim looked up, the waits
+    await services.store.engine.beat("ticker", clock.now())
+    WorkerBeat(sync, services.store.keys, "w1")(clock.now())
+    assert await services.store.engine.alarm(clock.now(), clock.now(), 30, 900) == \
+        ("running", clock.now())
+    assert await services.store.timers.claimed_by(services.store.keys.deadlines(), "t") == []
+    assert (await services.store.engine.beats(0)).lateness.count >= 1
+    sync.execute_command("WAIT", 0, 10)
+    sync.incr(services.store.keys.replication_mark())
     await services.lifecycle.revoke_consent(nurse.principal(), referral.id, "survivor-withdrew")
     assert await services.store.referrals.envelope(referral.id) is None
     assert await services.auditlog.seal() > 0

@@ -116,3 +116,15 @@ def test_every_bench_script_is_found_and_helpers_are_not() -> None:
     found = discover()
     assert {"crypto", "submit", "escalation"} <= set(found)
     assert not {"baseline_server", "__init__", "report"} & set(found)
+
+
+def test_the_failover_targets_are_checked() -> None:
+    failover = {"acked": 2630, "lost": 0, "duplicates": 0, "unavailable_s": 12.5,
+                "failover_s": 2.0, "escalation_gap_s": 3.4, "hub_rps": 1600.0,
+                "baseline_rps": 1900.0, "ratio_waitaof": 0.84, "load_seconds": 9.0,
+                "replicas": 1, "quick": True}
+    rows = by_figure(build_rows({"failover": failover}))
+    assert rows["failover", "lost"].met and rows["failover", "duplicates"].met
+    assert rows["failover", "unavailable_s"].met is False  # 12.5 > 10
+    assert rows["failover", "hub_rps"].baseline == 1900.0
+    assert ("failover", "load_seconds") not in rows  # how it was run, not what it measured

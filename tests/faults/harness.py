@@ -68,6 +68,8 @@ class RedisProcess:
     directory: Path
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen | None = None
+    extra: tuple[str, ...] = ()  # more options (e.g. --replicaof 127.0.0.1 PORT)
+    binary: str = field(default_factory=lambda: server_binary())
 
     @property
     def url(self) -> str:
@@ -75,10 +77,12 @@ class RedisProcess:
 
     def start(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
-        args = [server_binary(), "--port", str(self.port), "--bind", "127.0.0.1",
+        args = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1",
                 "--dir", str(self.directory), "--appendonly", "yes",
                 "--appendfsync", "always", "--aof-use-rdb-preamble", "no", "--save", "",
-                "--maxmemory-policy", "noeviction", "--daemonize", "no"]
+                "--maxmemory-policy", "noeviction", "--daemonize", "no",
+                "--repl-diskless-sync-delay", "0",  # a replica syncs at once
+                "--shutdown-on-sigterm", "now", *self.extra]  # no wait for a lost replica
         with (self.directory / "server.log").open("ab") as log:
             self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
         self._wait_ready()
@@ -130,13 +134,143 @@ class RedisProcess:
         return b"".join(p.read_bytes() for p in files)
 
 
+@dataclass
+class SentinelProcess:
+    """A sentinel (the same binary, `--sentinel`) watching one primary, named MASTER, quick
+    to act: down after two seconds of silence, and alone, so its own vote decides. (After
+    one second, a busy machine saw it take a primary it had just promoted for dead and
+    fail over again.)"""
+
+    directory: Path
+    primary_port: int
+    port: int = field(default_factory=free_port)
+    proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        conf = self.directory / "sentinel.conf"  # the sentinel rewrites it as it learns
+        conf.write_text(f"port {self.port}\nbind 127.0.0.1\ndir {self.directory}\n"
+                        f"sentinel monitor {MASTER} 127.0.0.1 {self.primary_port} 1\n"
+                        f"sentinel down-after-milliseconds {MASTER} 2000\n"
+                        f"sentinel failover-timeout {MASTER} 10000\n")
+        with (self.directory / "sentinel.log").open("ab") as log:
+            self.proc = subprocess.Popen([server_binary(), str(conf), "--sentinel"],
+                                         stdout=log, stderr=subprocess.STDOUT)
+
+    def client(self) -> redis.Redis:
+        return redis.Redis(port=self.port, socket_timeout=2, decode_responses=True)
+
+    def primary(self) -> int | None:
+        """The port the sentinel names as the primary now."""
+        try:
+            with self.client() as c:
+                found = c.execute_command("SENTINEL", "get-master-addr-by-name", MASTER)
+        except redis.exceptions.RedisError:
+            return None
+        return int(found[1]) if found else None
+
+    def knows_replicas(self) -> int:
+        with self.client() as c:
+            return len(c.execute_command("SENTINEL", "replicas", MASTER))
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+
+
+MASTER = "ccr"
+
+
+@dataclass
+class ReplicaSet:
+    """A primary with one replica (each AOF, fsync always) under one sentinel: what a
+    Sentinel-managed CCR runs, on loopback. ``url`` is what the hub is given."""
+
+    directory: Path
+    primary: RedisProcess = field(init=False)
+    replica: RedisProcess = field(init=False)
+    sentinel: SentinelProcess = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.primary = RedisProcess(self.directory / "primary")
+        self.replica = RedisProcess(self.directory / "replica",
+                                    extra=("--replicaof", "127.0.0.1", str(self.primary.port)))
+        self.sentinel = SentinelProcess(self.directory / "sentinel", self.primary.port)
+
+    @property
+    def url(self) -> str:
+        return f"redis+sentinel://127.0.0.1:{self.sentinel.port}/{MASTER}/0"
+
+    def start(self) -> None:
+        """The primary, then the replica in sync with it, then the sentinel (which then
+        finds the replica at its first look instead of ten seconds later)."""
+        self.primary.start()
+        self.replica.start()
+        wait_until(lambda: _info(self.replica.port).get("master_link_status") == "up",
+                   "the replica in sync")
+        wait_until(self.replica_confirms, "the replica's AOF (rewritten after its sync)")
+        self.sentinel.start()
+        wait_until(lambda: self.sentinel.primary() == self.primary.port
+                   and self.sentinel.knows_replicas() == 1, "the sentinel watching both")
+
+    def replica_confirms(self) -> bool:
+        """A write to the primary is confirmed on the replica's AOF within 0.1 s."""
+        with redis.Redis(port=self.primary.port, socket_timeout=2) as c:
+            c.incr("replica-set:probe")
+            return c.execute_command("WAITAOF", 0, 1, 100)[1] >= 1
+
+    def failed_over(self) -> bool:
+        """The sentinel names the replica as the primary, and it accepts writes."""
+        return self.sentinel.primary() == self.replica.port and \
+            _info(self.replica.port).get("role") == "master"
+
+    def rejoin(self) -> None:
+        """Start the killed primary again on its data as a replica of the new one, as its
+        supervisor would (left to itself, Sentinel converts a returning primary only at
+        its next look, up to ten seconds later)."""
+        self.primary.extra = ("--replicaof", "127.0.0.1", str(self.replica.port))
+        self.primary.restart()
+
+    def stop(self) -> None:
+        self.sentinel.stop()
+        for server in (self.replica, self.primary):
+            server.stop()
+
+
+def _info(port: int) -> dict:
+    try:
+        with redis.Redis(port=port, socket_timeout=1) as c:
+            return c.info("replication")
+    except redis.exceptions.RedisError:
+        return {}
+
+
+def wait_until(condition, what: str, seconds: float = 30.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        time.sleep(0.05)
+
+
 # -- hub processes -------------------------------------------------------------------------
 def hub_env(redis_url: str, prefix: str, tmp: Path, **extra: str) -> dict[str, str]:
+    """The environment of a `hub` process of the test's; in production mode with the
+    data directory's signing key (production refuses to start without one)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
     env.update(HUB_REDIS_URL=redis_url, HUB_KEY_PREFIX=prefix, HUB_CCR_DIR=str(EXAMPLE),
                HUB_DATA_DIR=str(tmp / "var"), HUB_LOG_LEVEL="INFO",
                HUB_PUBLIC_BASE_URL=BASE_URL)
     env.update(extra)
+    if env.get("HUB_MODE") == "production" and "HUB_HUB_SIGNING_KEY_FILE" not in env:
+        # the key a dev-mode hub on the same data directory makes (installed_world's), so
+        # the test's own services verify what this process signs
+        key = tmp / "var" / "hub-signing.key"
+        if not key.exists():
+            key.parent.mkdir(parents=True, exist_ok=True)
+            key.write_text(os.urandom(32).hex() + "\n")
+            key.chmod(0o600)
+        env["HUB_HUB_SIGNING_KEY_FILE"] = str(key)
     return env
 
 
@@ -199,9 +333,11 @@ class Inbox:
 
     def __init__(self) -> None:
         self.raw: list[bytes] = []
+        self.at: list[float] = []  # when each arrived
 
     async def handle_DATA(self, server, session, envelope) -> str:
         self.raw.append(envelope.original_content)
+        self.at.append(time.time())
         return "250 OK"
 
     def messages(self) -> list[email.message.Message]:

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jinja2 import Environment, PackageLoader, meta
 
-from hub.notify.render import LANGUAGES, NoticeFacts, render
+from hub.notify.render import LANGUAGES, EngineFacts, NoticeFacts, render
 from hub.notify.sms import fits_one_segment
 
 REFERRAL = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"  # an envelope id: 16 bytes, hex
@@ -45,13 +45,22 @@ def test_notice_facts_hold_only_content_free_fields():
     assert list(inspect.signature(render).parameters) == ["facts", "language", "base_url"]
 
 
+def _names_used(env: Environment, engine: bool) -> set[str]:
+    return set().union(*(meta.find_undeclared_variables(env.parse(
+        env.loader.get_source(env, name)[0])) for name in env.list_templates()
+        if ("/engine/" in name) == engine))
+
+
 def test_the_templates_use_only_names_derived_from_the_facts():
     env = Environment(loader=PackageLoader("hub", "templates/notices"))
-    used = set().union(*(meta.find_undeclared_variables(env.parse(
-        env.loader.get_source(env, name)[0])) for name in env.list_templates()))
     # digest/count/items belong to the digest variant, which carries the same kind of facts
-    assert used <= {"digest", "count", "items", "ref", "agency", "timer", "due", "due_short",
-                    "level", "link", "base"}
+    assert _names_used(env, engine=False) <= {
+        "digest", "count", "items", "ref", "agency", "timer", "due", "due_short", "level",
+        "link", "base"}
+    # the engine's alerts name no referral at all: whether it stopped, since when, a link
+    assert _names_used(env, engine=True) <= {"stopped", "since", "since_short", "link"}
+    assert [f.name for f in dataclasses.fields(EngineFacts)] == \
+        ["stopped", "since", "timezone"]
 
 
 # What each notice says

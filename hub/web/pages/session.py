@@ -14,10 +14,20 @@ import aiohttp_jinja2
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
+from hub.display import moment
 from hub.errors import BadRequest, Forbidden, HubError, TooManyRequests
+from hub.services.principal import Principal
 from hub.services.sessions import Session
 
-from ..context import REQUEST_ID, SERVICES, SESSION_COOKIE, SETTINGS, describe, session_cookie
+from ..context import (
+    REQUEST_ID,
+    SERVICES,
+    SESSION_COOKIE,
+    SETTINGS,
+    WATCH,
+    describe,
+    session_cookie,
+)
 
 COOKIE = SESSION_COOKIE  # its name in dev mode; session_cookie(request) in any
 SESSION = web.RequestKey("session", Session)
@@ -35,10 +45,22 @@ def session(request: web.Request) -> Session:
 
 def render(request: web.Request, template: str, context: dict[str, Any],
            status: int = 200) -> web.Response:
-    base = {"who": request.get(SESSION) and request[SESSION].principal,
-            "csrf": request[SESSION].csrf if request.get(SESSION) else "",
-            "path": request.path}
+    who = request.get(SESSION) and request[SESSION].principal
+    base = {"who": who, "csrf": request[SESSION].csrf if request.get(SESSION) else "",
+            "path": request.path, "engine_stopped": engine_stopped(request, who)}
     return aiohttp_jinja2.render_template(template, request, base | context, status=status)
+
+
+def engine_stopped(request: web.Request, who: Principal | None) -> str | None:
+    """Since when escalation has not run, in the signed-in reader's own time zone, while
+    this process's dead man's switch finds it stopped; None while it runs."""
+    watch = request.app.get(WATCH)
+    if who is None or watch is None or not watch.seen.stopped:
+        return None
+    services = request.app[SERVICES]
+    agency = services.ccr.find_agency(who.agency)
+    return moment(watch.seen.ran_at, agency.timezone if agency else "UTC",
+                  services.clock.now())
 
 
 def error_page(request: web.Request, error: HubError) -> web.Response:
