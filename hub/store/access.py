@@ -55,9 +55,6 @@ class AccessStore:
             deleted, _, _ = await pipe.execute()
         return bool(deleted)
 
-    async def tokens_of(self, person: str) -> list[str]:
-        return sorted(t.decode() for t in await self._r.smembers(self._k.person_tokens(person)))
-
     async def record_failure(self, scopes: dict[str, str], window: Window, limit: int,
                              audit: AuditEvent, tally: AuditEvent) -> int:
         """Count a failed sign-in in each scope for ``window`` and record it, in one step:
