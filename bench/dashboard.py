@@ -140,7 +140,8 @@ class Pipelined:
     def __getattr__(self, name: str):
         script = getattr(self._scripts, name)
 
-        async def call(keys: list, args: list):
+        async def call(**named: object):
+            keys, args = script.signature.lists(named)
             loop = asyncio.get_running_loop()
             if not self._pending:
                 loop.call_soon(lambda: loop.create_task(self._flush()))

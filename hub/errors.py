@@ -1,7 +1,8 @@
 """The hub's error hierarchy: each error knows its HTTP status and a stable code.
 
-Messages tell the caller what to fix. One middleware (hub/web/errors.py) turns these into
-``{"error": {"code", "message"}}``; anything else becomes a 500 that reveals nothing.
+Messages tell the caller what to fix. One middleware (``errors`` in hub/web/middleware.py)
+turns these into ``{"error": {"code", "message"}}``; anything else becomes a 500 that
+reveals nothing.
 """
 
 from __future__ import annotations

@@ -26,8 +26,6 @@ class Metrics:
                                  buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1))
         self.submissions = Counter("hub_submissions", "Referral submissions by outcome",
                                    ["outcome"], registry=self.registry)
-        self.transitions = Counter("hub_transitions", "Referral status changes by new status",
-                                   ["status"], registry=self.registry)
         self.inbox_depth = Gauge("hub_inbox_depth", "Referrals in each agency's inbox",
                                  ["agency"], registry=self.registry)
         self.engine_running = Gauge("hub_engine_running", "1 while escalation runs (the "

@@ -12,7 +12,6 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 SLUG = r"^[a-z0-9][a-z0-9-]{0,31}$"
-REFERRAL_ID = r"^[0-9a-f]{32}$"
 
 
 class Frozen(BaseModel):

@@ -85,9 +85,6 @@ class VerifiedRoster:
     devices: dict[bytes, DeviceCertificate] = field(repr=False)
     revoked: frozenset[bytes] = frozenset()
 
-    def roles_of(self, person: str) -> tuple[str, ...]:
-        return next((p.roles for p in self.body.people if p.id == person), ())
-
     def group(self, referral_type: str) -> EscalationGroup | None:
         return next((g for g in self.body.groups if g.type == referral_type), None)
 

@@ -55,9 +55,6 @@ class AccessStore:
             deleted, _, _ = await pipe.execute()
         return bool(deleted)
 
-    async def tokens_of(self, person: str) -> list[str]:
-        return sorted(t.decode() for t in await self._r.smembers(self._k.person_tokens(person)))
-
     async def record_failure(self, scopes: dict[str, str], window: Window, limit: int,
                              audit: AuditEvent, tally: AuditEvent) -> int:
         """Count a failed sign-in in each scope for ``window`` and record it, in one step:
@@ -67,8 +64,9 @@ class AccessStore:
         counters = [k.auth_failures(scope, value, window.number)
                     for scope, value in scopes.items()]
         result = await self._s.record_failure(
-            keys=[*counters, k.audit(), k.tallies(), k.tallies_due()],
-            args=[int(window.length) + 60, limit, dumps(audit), dumps(tally), window.ends])
+            audit=k.audit(), tallies=k.tallies(), tallies_due=k.tallies_due(), counters=counters,
+            ttl=int(window.length) + 60, limit=limit, audit_event=dumps(audit),
+            tally_member=dumps(tally), due_at=window.ends)
         return int(result)
 
     async def tally(self, event: AuditEvent, due: float) -> None:

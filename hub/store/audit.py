@@ -77,14 +77,15 @@ class AuditStore:
 
     async def seal(self, head: Head, entries: list[Sealed]) -> bool:
         """Append ``entries`` after ``head``; False when another sealer moved it first."""
-        last = entries[-1]
         k = self._k
-        args: list[str | int] = [head.count, head.count + len(entries), last.hash, last.id]
+        values: list[str] = []
         for e in entries:
-            args += [e.id, e.entry, e.hash, k.audit_of(e.referral) if e.referral else "",
-                     k.referral(e.referral) if e.referral else "", e.index_entry()]
-        result = await self._s.seal_audit(keys=[k.audit(), k.audit_log(), k.audit_head()],
-                                          args=args)
+            values += [e.id, e.entry, e.hash, k.audit_of(e.referral) if e.referral else "",
+                       k.referral(e.referral) if e.referral else "", e.index_entry()]
+        result = await self._s.seal_audit(
+            intake=k.audit(), log=k.audit_log(), head=k.audit_head(), expected=head.count,
+            count=head.count + len(entries), hash=entries[-1].hash, last_id=entries[-1].id,
+            entries=values)
         return result == b"ok"
 
     async def log(self, after: str = "-", count: int = 10_000) -> list[Sealed]:
@@ -105,7 +106,7 @@ class AuditStore:
         k, released = self._k, 0
         while True:
             batch = int(await self._s.release_tallies(
-                keys=[k.tallies(), k.tallies_due(), k.audit()], args=[now]))
+                tallies=k.tallies(), tallies_due=k.tallies_due(), audit=k.audit(), now=now))
             released += batch
             if batch < 100:  # the script releases at most 100 a call
                 return released

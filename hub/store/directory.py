@@ -30,8 +30,8 @@ class DirectoryStore:
         return await self._r.get(self._k.root(agency))
 
     async def set_root_if_absent(self, agency: str, public: bytes, audit: AuditEvent) -> bool:
-        return bool(await self._s.put_root(keys=[self._k.root(agency), self._k.audit()],
-                                           args=[public, dumps(audit)]))
+        return bool(await self._s.put_root(root=self._k.root(agency), audit=self._k.audit(),
+                                           public_key=public, audit_event=dumps(audit)))
 
     async def replace_root(self, agency: str, public: bytes, audit: AuditEvent) -> None:
         async with self._r.pipeline(transaction=True) as pipe:
@@ -59,5 +59,6 @@ class DirectoryStore:
                          audit: AuditEvent) -> tuple[str, int]:
         """('ok' | 'same' | 'rollback', the version now current)."""
         result, current = await self._s.put_roster(
-            keys=[self._k.roster(agency), self._k.audit()], args=[version, signed, dumps(audit)])
+            roster=self._k.roster(agency), audit=self._k.audit(), version=version, signed=signed,
+            audit_event=dumps(audit))
         return result.decode(), int(current)

@@ -81,8 +81,8 @@ class EngineStore:
         (stale, and they were not told in the last ``every`` seconds), ('resumed', since)
         to the one that must tell them it runs again (since: when the outage began),
         ('stale', ran) or ('running', ran) otherwise."""
-        state, since = await self._s.engine_alarm(keys=[self._k.engine_alarm()],
-                                                  args=[now, repr(ran), stale, every])
+        state, since = await self._s.engine_alarm(alarm=self._k.engine_alarm(), now=now,
+                                                  ran=repr(ran), stale=stale, every=every)
         return state.decode(), float(since)
 
 

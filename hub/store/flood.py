@@ -23,8 +23,9 @@ class FloodStore:
         """0 when a slot was taken for ``member``; else when the first slot frees."""
         k = self._k
         free = await self._s.take_send_slot(
-            keys=[k.sent_by_person(person, channel), k.sent_by_agency(agency)],
-            args=[now, window, person_limit, agency_limit, member])
+            person_window=k.sent_by_person(person, channel),
+            agency_window=k.sent_by_agency(agency), now=now, window=window,
+            person_limit=person_limit, agency_limit=agency_limit, member=member)
         return float(free)
 
     async def give_back(self, member: str, *, person: str, channel: str, agency: str) -> None:

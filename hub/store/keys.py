@@ -32,10 +32,6 @@ class Keys:
     def reply_envelope(self, rid: str, reply_id: str) -> str:
         return f"{self.prefix}:ref:{rid}:reply:{reply_id}:envelope"
 
-    def referral_keys(self, rid: str) -> str:
-        """A pattern matching every key of one referral (for purges and tests)."""
-        return f"{self.prefix}:ref:{rid}*"
-
     def attachments(self, rid: str) -> str:
         return f"{self.prefix}:ref:{rid}:attachments"
 

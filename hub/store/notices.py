@@ -28,10 +28,11 @@ class NoticeStore:
         or 'stale'."""
         k = self._k
         result = await self._s.claim_notice(
-            keys=[k.referral(rid), k.notice(nid), k.notices_of(rid), k.deliveries(), k.audit(),
-                  k.inflight(k.deliveries())],
-            args=[generation, packed(list(statuses)), packed(fields), deliver_at, nid,
-                  dumps(audit), now, now + lease])
+            ref=k.referral(rid), notice=k.notice(nid), notices=k.notices_of(rid),
+            deliveries=k.deliveries(), audit=k.audit(), claimed=k.inflight(k.deliveries()),
+            generation=generation, statuses=packed(list(statuses)), fields=packed(fields),
+            deliver_at=deliver_at, nid=nid, audit_event=dumps(audit), now=now,
+            lease_until=now + lease)
         return result.decode()
 
     async def get(self, nid: str) -> dict[str, str] | None:
@@ -45,10 +46,10 @@ class NoticeStore:
         False (and only the claim released) when the notice is not there."""
         k = self._k
         found = await self._s.update_notice(
-            keys=[k.notice(nid), k.sent_as(sent_as or "-"), k.deliveries(),
-                  k.inflight(k.deliveries())],
-            args=[nid, packed(fields), "1" if sent_as else "", REPORTS_FOR,
-                  "" if retry_at is None else retry_at, "1" if release else "0"])
+            notice=k.notice(nid), sent_as=k.sent_as(sent_as or "-"), deliveries=k.deliveries(),
+            claimed=k.inflight(k.deliveries()), nid=nid, fields=packed(fields),
+            keep_sent_as="1" if sent_as else "", keep_for=REPORTS_FOR,
+            retry_at="" if retry_at is None else retry_at, release="1" if release else "0")
         return bool(found)
 
     async def of_referral(self, rid: str) -> list[dict[str, str]]:
@@ -67,6 +68,7 @@ class NoticeStore:
         (the notice is dead and queued so its next channel is tried) or 'unknown'."""
         k = self._k
         result = await self._s.delivery_report(
-            keys=[k.notice(nid), k.deliveries(), k.audit()],
-            args=[status, progress, now, error, "1" if undelivered else "0", nid, dumps(audit)])
+            notice=k.notice(nid), deliveries=k.deliveries(), audit=k.audit(), status=status,
+            rank=progress, now=now, error_code=error, undelivered="1" if undelivered else "0",
+            nid=nid, audit_event=dumps(audit))
         return result.decode()

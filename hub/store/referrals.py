@@ -65,27 +65,32 @@ class ReferralStore:
         """'created', 'exists' (same bytes under the same id), 'conflict',
         'roster_changed' when the destination's (roster version, root) is no longer
         ``roster``, or 'token_revoked' when ``token_id`` no longer stands for the sender."""
-        k, rid = self._k, referral.id
+        k, rid, destination = self._k, referral.id, referral.destination
         fields = referral.model_dump(exclude_none=True, mode="json")
         fields["consent"] = referral.consent
         fields.update(timer_fields or {})
         tally = on_create(referral)
         result = await self._s.create_referral(
-            keys=[k.referral(rid), k.envelope(rid), k.history(rid), k.inbox(referral.destination),
-                  k.outbox(referral.sender_agency), k.by_status(referral.status), k.deadlines(),
-                  k.audit(), k.roster(referral.destination), k.root(referral.destination),
-                  k.obligations(), k.cards(), *self._tally_keys(tally),
-                  k.obligations_of(referral.destination), k.token(token_id)],
-            args=[referral.envelope_digest, envelope, to_fields(fields), dumps(history),
-                  referral.submitted_at, rid, packed(_pairs(deadlines.add)), dumps(audit),
-                  roster[0], roster[1], packed(_pairs(deadlines.due)), card(referral),
-                  tally.to_json(), referral.sender_person])
+            ref=k.referral(rid), envelope=k.envelope(rid), history=k.history(rid),
+            inbox=k.inbox(destination), outbox=k.outbox(referral.sender_agency),
+            status_index=k.by_status(referral.status), deadlines=k.deadlines(),
+            audit=k.audit(), roster=k.roster(destination), root=k.root(destination),
+            obligations=k.obligations(), cards=k.cards(), **self._tally_keys(tally),
+            agency_obligations=k.obligations_of(destination), token=k.token(token_id),
+            digest=referral.envelope_digest, envelope_bytes=envelope,
+            fields=to_fields(fields), history_event=dumps(history),
+            score=referral.submitted_at, rid=rid, timers=packed(_pairs(deadlines.add)),
+            audit_event=dumps(audit), roster_version=roster[0], root_key=roster[1],
+            owed=packed(_pairs(deadlines.due)), card=card(referral), tally=tally.to_json(),
+            sender=referral.sender_person)
         return result.decode()
 
-    def _tally_keys(self, tally: Tally) -> list[str]:
+    def _tally_keys(self, tally: Tally) -> dict[str, str]:
+        """The keys a tally adds to (lua/_lib.lua add_tally)."""
         k = self._k
-        return [k.figures(tally.agency, tally.day), k.ack_times(tally.agency, tally.day),
-                k.open_counts()]
+        return {"figures": k.figures(tally.agency, tally.day),
+                "ack_times": k.ack_times(tally.agency, tally.day),
+                "open_counts": k.open_counts()}
 
     async def get(self, rid: str) -> Referral | None:
         raw = await self._r.hgetall(self._k.referral(rid))
@@ -133,11 +138,13 @@ class ReferralStore:
         k, rid = self._k, referral.id
         tally = on_change(referral, to, history.at, history.code)
         status, value = await self._s.transition(
-            keys=[k.referral(rid), k.history(rid), k.by_status(referral.status), k.by_status(to),
-                  k.deadlines(), k.audit(), k.inflight(k.deadlines()), k.obligations(),
-                  *self._tally_keys(tally), k.obligations_of(referral.destination)],
-            args=[referral.status, to, to_fields(fields), dumps(history), referral.submitted_at,
-                  rid, deadlines.to_json(), dumps(audit), tally.to_json()])
+            ref=k.referral(rid), history=k.history(rid), old_index=k.by_status(referral.status),
+            new_index=k.by_status(to), deadlines=k.deadlines(), audit=k.audit(),
+            claimed=k.inflight(k.deadlines()), obligations=k.obligations(),
+            **self._tally_keys(tally), agency_obligations=k.obligations_of(referral.destination),
+            expected=referral.status, new_status=to, fields=to_fields(fields),
+            history_event=dumps(history), score=referral.submitted_at, rid=rid,
+            changes=deadlines.to_json(), audit_event=dumps(audit), tally=tally.to_json())
         if status == b"ok":
             return TransitionResult(True, to, int(value))
         return TransitionResult(False, value.decode() or None)
@@ -152,14 +159,15 @@ class ReferralStore:
         k, rid = self._k, referral.id
         tally = on_change(referral, to, history.at)
         status, value = await self._s.end_consent(
-            keys=[k.referral(rid), k.history(rid), k.by_status(referral.status),
-                  k.by_status(to or referral.status), k.deadlines(),
-                  k.inflight(k.deadlines()), k.audit(), k.envelope(rid), k.replies(rid),
-                  k.attachments(rid), k.obligations(), *self._tally_keys(tally),
-                  k.obligations_of(referral.destination)],
-            args=[referral.status, to or "", to_fields(fields), dumps(history),
-                  referral.submitted_at, rid, dumps(audit), notify_at, notify_member or "",
-                  packed(list(obligations)), tally.to_json()])
+            ref=k.referral(rid), history=k.history(rid), old_index=k.by_status(referral.status),
+            new_index=k.by_status(to or referral.status), deadlines=k.deadlines(),
+            claimed=k.inflight(k.deadlines()), audit=k.audit(), envelope=k.envelope(rid),
+            replies=k.replies(rid), attachments=k.attachments(rid), obligations=k.obligations(),
+            **self._tally_keys(tally), agency_obligations=k.obligations_of(referral.destination),
+            expected=referral.status, new_status=to or "", fields=to_fields(fields),
+            history_event=dumps(history), score=referral.submitted_at, rid=rid,
+            audit_event=dumps(audit), notify_at=notify_at, notify_member=notify_member or "",
+            dropped=packed(list(obligations)), tally=tally.to_json())
         if status == b"ok":
             return TransitionResult(True, to or referral.status, int(value))
         return TransitionResult(False, value.decode() or None)
@@ -174,16 +182,17 @@ class ReferralStore:
         """Replace the consent record if it is still ``stored``; False if it changed."""
         k = self._k
         result = await self._s.narrow_consent(
-            keys=[k.referral(rid), k.history(rid), k.audit()],
-            args=[stored, narrowed.model_dump_json(), dumps(history), dumps(audit), now])
+            ref=k.referral(rid), history=k.history(rid), audit=k.audit(), stored=stored,
+            narrowed=narrowed.model_dump_json(), history_event=dumps(history),
+            audit_event=dumps(audit), updated_at=now)
         return result == b"ok"
 
     async def mark_receipt(self, rid: str, field: str, at: float, history: HistoryEvent,
                            audit: AuditEvent) -> str:
         k = self._k
         result = await self._s.mark_receipt(
-            keys=[k.referral(rid), k.history(rid), k.audit()],
-            args=[field, at, dumps(history), dumps(audit)])
+            ref=k.referral(rid), history=k.history(rid), audit=k.audit(), field=field, at=at,
+            history_event=dumps(history), audit_event=dumps(audit))
         return result.decode()
 
     async def page(self, index_key: str, *, offset: int, limit: int) -> list[str]:

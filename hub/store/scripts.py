@@ -1,6 +1,10 @@
 """The Lua scripts behind every atomic state change, run by their SHA1 and loaded into
 Redis again whenever it has forgotten them (a restart, SCRIPT FLUSH).
 
+Each script is sent with the prelude in front (lua/_lib.lua: the helpers several scripts
+share), and hashed as sent. The store calls a script by the names its first lines give its
+keys and arguments (signature.py), not by their places.
+
 Script calls made in the same turn of the event loop (several requests reaching their
 write at once) travel to Redis together: one pipeline, one round trip, instead of one
 each. Each script still runs atomically on its own and answers its own caller; only the
@@ -18,6 +22,7 @@ from redis.asyncio import Redis
 from redis.exceptions import NoScriptError
 
 from .replication import Replication
+from .signature import Signature
 
 _NAMES = ("create_referral", "transition", "mark_receipt", "put_blob", "put_roster", "put_root",
           "claim_due", "reap", "advance_timer", "claim_notice", "delivery_report",
@@ -127,24 +132,34 @@ def _fail(calls: list[_Call], error: Exception | None) -> None:
 
 
 class Script:
-    """One script, run by its SHA1. ``sha`` and ``script`` are what a redis-py pipeline
-    loads scripts by."""
+    """One script, run by its SHA1. ``sha`` and ``script`` (the prelude, then the script's
+    own text) are what a redis-py pipeline loads scripts by."""
 
-    def __init__(self, trips: RoundTrips, script: str):
+    def __init__(self, trips: RoundTrips, name: str, source: str, prelude: str = ""):
         self._trips = trips
-        self.script = script
-        self.sha = hashlib.sha1(script.encode()).hexdigest()
+        self.signature = Signature.of(name, source)
+        self.script = prelude + source
+        self.sha = hashlib.sha1(self.script.encode()).hexdigest()
 
-    async def __call__(self, keys: Sequence[object] = (), args: Sequence[object] = ()) -> object:
+    async def __call__(self, keys: Sequence[object] = (), args: Sequence[object] = (),
+                       **named: object) -> object:
+        """Run the script with its keys and arguments given by name (the store's way), or
+        as the KEYS and ARGV lists themselves."""
+        if named:
+            if keys or args:
+                raise TypeError("give a script's keys and arguments by name or as lists, not both")
+            keys, args = self.signature.lists(named)
         return await self._trips.run(self, keys, args)
 
 
 class Scripts:
     def __init__(self, redis: Redis, replication: Replication | None = None):
         lua = files("hub.store") / "lua"
+        prelude = (lua / "_lib.lua").read_text()
         trips = self.trips = RoundTrips(redis, replication)
         for name in _NAMES:
-            setattr(self, name, Script(trips, (lua / f"{name}.lua").read_text()))
+            source = (lua / f"{name}.lua").read_text()
+            setattr(self, name, Script(trips, name, source, prelude))
 
     create_referral: Script
     transition: Script

@@ -23,8 +23,10 @@ class ThreadStore:
                    history: HistoryEvent, audit: AuditEvent) -> str:
         k = self._k
         result = await self._s.put_blob(
-            keys=[blob_key, meta_key, list_key, k.referral(rid), k.history(rid), k.audit()],
-            args=[digest, data, to_fields(meta), member, dumps(history), dumps(audit), counter])
+            blob=blob_key, meta=meta_key, members=list_key, ref=k.referral(rid),
+            history=k.history(rid), audit=k.audit(), digest=digest, data=data,
+            fields=to_fields(meta), member=member, history_event=dumps(history),
+            audit_event=dumps(audit), counter=counter)
         return result.decode()
 
     async def put_reply(self, rid: str, reply_id: str, digest: str, envelope: bytes,

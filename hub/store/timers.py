@@ -27,8 +27,9 @@ class TimerStore:
         seconds. With a ``token``, a claim that took entries leaves a record of them
         (`claimed_by`), for when its answer is lost."""
         flat = await self._s.claim_due(
-            keys=[queue, self._k.inflight(queue), self._k.claim_record(queue, token or "-")],
-            args=[now, now + lease, limit, lease if token else 0])
+            queue=queue, claimed=self._k.inflight(queue),
+            record=self._k.claim_record(queue, token or "-"), now=now, lease_until=now + lease,
+            most=limit, keep_for=lease if token else 0)
         return _pairs(flat)
 
     async def claimed_by(self, queue: str, token: str) -> list[tuple[str, float]]:
@@ -37,7 +38,8 @@ class TimerStore:
         return _pairs(json.loads(raw)) if raw else []
 
     async def reap(self, queue: str, now: float, limit: int = 1000) -> int:
-        return int(await self._s.reap(keys=[self._k.inflight(queue), queue], args=[now, limit]))
+        return int(await self._s.reap(claimed=self._k.inflight(queue), queue=queue, now=now,
+                                      most=limit))
 
     async def release(self, queue: str, member: str) -> None:
         await self._r.zrem(self._k.inflight(queue), member)
@@ -58,11 +60,13 @@ class TimerStore:
         k = self._k
         late = max(0.0, now - due)
         result = await self._s.advance_timer(
-            keys=[k.referral(rid), k.deadlines(), k.inflight(k.deadlines()), k.stalled(),
-                  k.history(rid), k.engine_lateness()],
-            args=[member, timer_field, generation, next_state or "", next_due, now,
-                  "1" if flag_stalled else "0", dumps(first_notice) if first_notice else "",
-                  f"{late:.3f}", lateness_bucket(late)])
+            ref=k.referral(rid), deadlines=k.deadlines(), claimed=k.inflight(k.deadlines()),
+            stalled=k.stalled(), history=k.history(rid), lateness=k.engine_lateness(),
+            member=member, timer_field=timer_field, generation=generation,
+            next_state=next_state or "", next_due=next_due, now=now,
+            flag_stalled="1" if flag_stalled else "0",
+            first_notice=dumps(first_notice) if first_notice else "", late=f"{late:.3f}",
+            bucket=lateness_bucket(late))
         return result.decode()
 
     async def flag_stalled(self, rid: str, now: float) -> None:

@@ -2,32 +2,34 @@
 -- the generation the step was decided on, record the rung reached, schedule the next one
 -- (or none), set the 'notified' receipt the first time, flag the stalled queue if asked,
 -- and count how late the rung fired in the lateness histogram.
--- KEYS: ref, deadlines, claimed, stalled, history, lateness
--- ARGV: member, timer field, generation, next rung state ('' = ladder done), next due,
---       now, flag stalled ('1'/'0'), history event for the first notice ('' = none),
---       seconds late, the histogram's bucket for that
-if not redis.call('ZSCORE', KEYS[3], ARGV[1]) then return 'lost' end
-local generation = redis.call('HGET', KEYS[1], 'generation')
-if not generation then
-  redis.call('ZREM', KEYS[3], ARGV[1])
+-- next_state: the next rung ('' = ladder done); flag_stalled: '1'/'0'; first_notice: the
+-- history event for the first notice ('' = none); late: seconds late, bucket: the
+-- histogram's bucket for that.
+local ref, deadlines, claimed, stalled, history, lateness = unpack(KEYS)
+local member, timer_field, generation, next_state, next_due, now, flag_stalled, first_notice,
+      late, bucket = unpack(ARGV)
+if not redis.call('ZSCORE', claimed, member) then return 'lost' end
+local current = redis.call('HGET', ref, 'generation')
+if not current then
+  redis.call('ZREM', claimed, member)
   return 'gone'
 end
-if generation ~= ARGV[3] then return 'stale' end
-redis.call('ZREM', KEYS[3], ARGV[1])
-if ARGV[4] ~= '' then
-  redis.call('HSET', KEYS[1], ARGV[2], ARGV[4])
-  redis.call('ZADD', KEYS[2], ARGV[5], ARGV[1])
+if current ~= generation then return 'stale' end
+redis.call('ZREM', claimed, member)
+if next_state ~= '' then
+  redis.call('HSET', ref, timer_field, next_state)
+  redis.call('ZADD', deadlines, next_due, member)
 else
-  redis.call('HDEL', KEYS[1], ARGV[2])
+  redis.call('HDEL', ref, timer_field)
 end
-if ARGV[8] ~= '' and redis.call('HSETNX', KEYS[1], 'notified_at', ARGV[6]) == 1 then
-  redis.call('RPUSH', KEYS[5], ARGV[8])
+if first_notice ~= '' and redis.call('HSETNX', ref, 'notified_at', now) == 1 then
+  redis.call('RPUSH', history, first_notice)
 end
-if ARGV[7] == '1' then
-  redis.call('ZADD', KEYS[4], 'NX', ARGV[6], string.match(ARGV[1], '^[^:]+'))
+if flag_stalled == '1' then
+  redis.call('ZADD', stalled, 'NX', now, string.match(member, '^[^:]+'))
 end
-redis.call('HINCRBY', KEYS[6], ARGV[10], 1)
-redis.call('HINCRBY', KEYS[6], 'count', 1)
-redis.call('HINCRBYFLOAT', KEYS[6], 'sum', ARGV[9])
-redis.call('HSET', KEYS[6], 'last', ARGV[9])
+redis.call('HINCRBY', lateness, bucket, 1)
+redis.call('HINCRBY', lateness, 'count', 1)
+redis.call('HINCRBYFLOAT', lateness, 'sum', late)
+redis.call('HSET', lateness, 'last', late)
 return 'ok'

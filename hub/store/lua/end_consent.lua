@@ -4,52 +4,44 @@
 -- figures), the step that tells everyone who had access is queued, and the audit event is
 -- written. A reply or attachment arriving later is refused by put_blob.lua.
 -- (Reply and attachment keys are derived from the referral's key: one Redis, not a cluster.)
--- KEYS: ref, history, old status index, new status index, deadlines, claimed deadlines,
---       audit, envelope, replies list, attachments list, obligations, figures, ack times,
---       open counts, the destination's obligations
--- ARGV: expected status, new status ('' keeps it), fields (JSON object of strings),
---       history event, index score, referral id, audit event, when the notice step is due,
---       its timer member ('' for none), obligations to drop (JSON list of members),
---       tally (see create_referral.lua)
-local current = redis.call('HGET', KEYS[1], 'status')
+-- claimed: claimed deadlines; agency_obligations: the destination's; new_status: '' keeps
+-- it; fields: JSON object of strings; score: the indexes' score; notify_at, notify_member:
+-- when the notice step is due, and its timer member ('' for none); dropped: obligations to
+-- drop (JSON list of members); tally: see _lib.lua add_tally.
+local ref, history, old_index, new_index, deadlines, claimed, audit, envelope, replies,
+      attachments, obligations, figures, ack_times, open_counts,
+      agency_obligations = unpack(KEYS)
+local expected, new_status, fields, history_event, score, rid, audit_event, notify_at,
+      notify_member, dropped, tally = unpack(ARGV)
+local current = redis.call('HGET', ref, 'status')
 if not current then return {'missing', ''} end
-if current ~= ARGV[1] then return {'stale', current} end
-if ARGV[2] ~= '' then
-  redis.call('HSET', KEYS[1], 'status', ARGV[2])
-  redis.call('ZREM', KEYS[3], ARGV[6])
-  redis.call('ZADD', KEYS[4], ARGV[5], ARGV[6])
+if current ~= expected then return {'stale', current} end
+if new_status ~= '' then
+  redis.call('HSET', ref, 'status', new_status)
+  redis.call('ZREM', old_index, rid)
+  redis.call('ZADD', new_index, score, rid)
 end
-local flat = {}
-for k, v in pairs(cjson.decode(ARGV[3])) do
-  flat[#flat + 1] = k
-  flat[#flat + 1] = v
-end
-if #flat > 0 then redis.call('HSET', KEYS[1], unpack(flat)) end
-local generation = redis.call('HINCRBY', KEYS[1], 'generation', 1)
-redis.call('RPUSH', KEYS[2], ARGV[4])
-for _, field in ipairs(redis.call('HKEYS', KEYS[1])) do
+local flat = field_list(fields)
+if #flat > 0 then redis.call('HSET', ref, unpack(flat)) end
+local generation = redis.call('HINCRBY', ref, 'generation', 1)
+redis.call('RPUSH', history, history_event)
+for _, field in ipairs(redis.call('HKEYS', ref)) do
   if string.sub(field, 1, 2) == 't:' then
-    local member = ARGV[6] .. ':' .. string.sub(field, 3)
-    redis.call('ZREM', KEYS[5], member)
-    redis.call('ZREM', KEYS[6], member)
-    redis.call('HDEL', KEYS[1], field)
+    local member = rid .. ':' .. string.sub(field, 3)
+    redis.call('ZREM', deadlines, member)
+    redis.call('ZREM', claimed, member)
+    redis.call('HDEL', ref, field)
   end
 end
-redis.call('DEL', KEYS[8])
-for _, reply in ipairs(redis.call('LRANGE', KEYS[9], 0, -1)) do
-  redis.call('DEL', KEYS[1] .. ':reply:' .. reply .. ':envelope')
+redis.call('DEL', envelope)
+for _, reply in ipairs(redis.call('LRANGE', replies, 0, -1)) do
+  redis.call('DEL', ref .. ':reply:' .. reply .. ':envelope')
 end
-for _, index in ipairs(redis.call('LRANGE', KEYS[10], 0, -1)) do
-  redis.call('DEL', KEYS[1] .. ':attachment:' .. index)
+for _, index in ipairs(redis.call('LRANGE', attachments, 0, -1)) do
+  redis.call('DEL', ref .. ':attachment:' .. index)
 end
-for _, member in ipairs(cjson.decode(ARGV[10])) do
-  redis.call('ZREM', KEYS[11], member)
-  redis.call('ZREM', KEYS[15], member)
-end
-local tally = cjson.decode(ARGV[11])
-for field, by in pairs(tally['counts']) do redis.call('HINCRBY', KEYS[12], field, by) end
-if tally['ack'] then redis.call('RPUSH', KEYS[13], tally['ack']) end
-if tally['open'] ~= 0 then redis.call('HINCRBY', KEYS[14], tally['agency'], tally['open']) end
-if ARGV[9] ~= '' then redis.call('ZADD', KEYS[5], ARGV[8], ARGV[9]) end
-redis.call('XADD', KEYS[7], '*', 'event', ARGV[7])
+zrem_each(cjson.decode(dropped), obligations, agency_obligations)
+add_tally(tally, figures, ack_times, open_counts)
+if notify_member ~= '' then redis.call('ZADD', deadlines, notify_at, notify_member) end
+append_audit(audit, audit_event)
 return {'ok', tostring(generation)}

@@ -1,8 +1,8 @@
 -- Register an agency's root public key once, with its audit event; or change nothing.
--- KEYS: root, audit
--- ARGV: public key, audit event
-if redis.call('SET', KEYS[1], ARGV[1], 'NX') then
-  redis.call('XADD', KEYS[2], '*', 'event', ARGV[2])
+local root, audit = unpack(KEYS)
+local public_key, audit_event = unpack(ARGV)
+if redis.call('SET', root, public_key, 'NX') then
+  append_audit(audit, audit_event)
   return 1
 end
 return 0

@@ -3,19 +3,21 @@
 -- its own audit event; past the limit, only as one more in the window's tally for its
 -- source (released into the log as one event with a count when the window is over), so a
 -- flood of guesses costs a few counters, not an audit event each.
--- KEYS: the scopes' counters for this window..., audit intake, tallies, tallies due
--- ARGV: seconds the counters live, limit, audit event, tally member, when the tally is due
-local scopes = #KEYS - 3
+-- counters: the scopes' counters for this window; ttl: seconds they live; tally_member:
+-- the tally the failure counts in past the limit, due_at: when that tally is due.
+local audit, tallies, tallies_due = unpack(KEYS)
+local counters = rest(KEYS, 4)
+local ttl, limit, audit_event, tally_member, due_at = unpack(ARGV)
 local highest = 0
-for i = 1, scopes do
-  local count = redis.call('INCR', KEYS[i])
-  if count == 1 then redis.call('EXPIRE', KEYS[i], ARGV[1]) end
+for _, counter in ipairs(counters) do
+  local count = redis.call('INCR', counter)
+  if count == 1 then redis.call('EXPIRE', counter, ttl) end
   if count > highest then highest = count end
 end
-if highest <= tonumber(ARGV[2]) then
-  redis.call('XADD', KEYS[scopes + 1], '*', 'event', ARGV[3])
+if highest <= tonumber(limit) then
+  append_audit(audit, audit_event)
 else
-  redis.call('HINCRBY', KEYS[scopes + 2], ARGV[4], 1)
-  redis.call('ZADD', KEYS[scopes + 3], 'NX', ARGV[5], ARGV[4])
+  redis.call('HINCRBY', tallies, tally_member, 1)
+  redis.call('ZADD', tallies_due, 'NX', due_at, tally_member)
 end
 return highest
