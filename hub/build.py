@@ -15,6 +15,7 @@ from hub.errors import ConfigError
 from hub.escalation.engine import Engine
 from hub.escalation.flood import Flood, FloodLimits
 from hub.notify.base import Channel
+from hub.notify.sms import verify_twilio_signature, verify_webhook_signature
 from hub.routing.deadlines import DeadlineCalculator
 from hub.routing.directory import Ccr, load_ccr
 from hub.routing.ladder import Ladder
@@ -146,7 +147,9 @@ def build_services(settings: Settings, *, store: Store | None = None, clock: Clo
                                    provider=settings.sms_provider,
                                    secret=read_secret(settings.sms_report_secret_file
                                                       if settings.sms_provider == "webhook"
-                                                      else settings.sms_token_file)),
+                                                      else settings.sms_token_file),
+                                   verifiers={"webhook": verify_webhook_signature,
+                                              "twilio": verify_twilio_signature}),
         auditlog=AuditLog(store=store, clock=clock, key=hub_key(settings)),
         sessions=SessionService(store=store, clock=clock, ccr=ccr, tokens=tokens,
                                 auditor=auditor),

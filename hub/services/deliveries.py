@@ -1,20 +1,17 @@
 """Delivery reports from the SMS gateway: authenticated by the gateway's signature (a bad
 one is refused and audited), matched to the notice by the gateway's message id, applied
 only when further along than the last one; a message the carrier could not deliver sends
-the escalation on to the person's next channel."""
+the escalation on to the person's next channel. How a gateway signs its reports is the
+SMS adapter's knowledge, handed in as ``verifiers`` (hub/build.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
+from hub.api.reports import PROGRESS, UNDELIVERED
 from hub.clock import Clock
 from hub.errors import NotFound, Unauthorized
-from hub.notify.sms import (
-    PROGRESS,
-    UNDELIVERED,
-    verify_twilio_signature,
-    verify_webhook_signature,
-)
 from hub.store import Store
 
 from .audit import Auditor
@@ -27,9 +24,11 @@ class DeliveryReports:
     auditor: Auditor
     provider: str = "webhook"  # "webhook" or "twilio": which gateway's reports are taken
     secret: str | None = None  # what signs them (None: this hub takes no reports)
+    # provider -> its check of (secret, what was signed..., signature)
+    verifiers: Mapping[str, Callable[..., bool]] = field(default_factory=dict)
 
     def _secret_for(self, provider: str) -> str:
-        if self.provider != provider or not self.secret:
+        if self.provider != provider or not self.secret or provider not in self.verifiers:
             raise NotFound(f"this hub takes no delivery reports from a {provider} gateway: "
                            "set HUB_SMS_PROVIDER and its secret file",
                            code="reports_not_configured")
@@ -42,12 +41,12 @@ class DeliveryReports:
 
     async def check_webhook(self, body: bytes, signature: str) -> None:
         """Refuse (and audit) a generic gateway's report unless its HMAC-SHA256 matches."""
-        if not verify_webhook_signature(self._secret_for("webhook"), body, signature):
+        if not self.verifiers["webhook"](self._secret_for("webhook"), body, signature):
             await self._refuse()
 
     async def check_twilio(self, url: str, form: dict[str, str], signature: str) -> None:
         """Refuse (and audit) a Twilio status callback unless its signature matches."""
-        if not verify_twilio_signature(self._secret_for("twilio"), url, form, signature):
+        if not self.verifiers["twilio"](self._secret_for("twilio"), url, form, signature):
             await self._refuse()
 
     async def apply(self, provider_id: str, status: str, error: str = "") -> str:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from hub.api import schemas as s
 from hub.errors import Unavailable
 from hub.store import TRANSIENT_ERRORS
 
-from . import schemas as s
 from .context import principal, respond, services
 from .openapi import openapi_document
 from .scrape import with_token
