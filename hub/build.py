@@ -19,8 +19,8 @@ from hub.notify.sms import verify_twilio_signature, verify_webhook_signature
 from hub.routing.deadlines import DeadlineCalculator
 from hub.routing.directory import Ccr, load_ccr
 from hub.routing.ladder import Ladder
-from hub.services.audit import Auditor
 from hub.services.auditlog import AuditLog
+from hub.services.auditor import Auditor
 from hub.services.consent import ConsentService
 from hub.services.deliveries import DeliveryReports
 from hub.services.directory import DirectoryService

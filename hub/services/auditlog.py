@@ -1,8 +1,9 @@
-"""The tamper-evident audit log. The sealer moves events from the intake stream into the
-sealed log in order, each entry canonical JSON naming the previous entry's hash; the hub
-signs checkpoints (count and head hash) with its own key; verification walks the log and
-names the first entry that was edited, deleted, inserted, reordered or cut off, and an
-exported checkpoint also catches the whole log being rewritten from scratch."""
+"""The tamper-evident audit log: what the Auditor (services/auditor.py) writes is sealed
+here. The sealer moves events from the intake stream into the sealed log in order, each
+entry canonical JSON naming the previous entry's hash; the hub signs checkpoints (count and
+head hash) with its own key; verification walks the log and names the first entry that was
+edited, deleted, inserted, reordered or cut off, and an exported checkpoint also catches the
+whole log being rewritten from scratch."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from hub.clock import Clock
 from hub.errors import NotFound, Unauthorized
 from hub.store import Store
 
-from .audit import Auditor
+from .auditor import Auditor
 
 
 @dataclass

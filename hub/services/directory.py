@@ -15,7 +15,7 @@ from hub.routing.directory import Agency, Ccr
 from hub.store import Store
 
 from .access import require_recipient
-from .audit import Auditor
+from .auditor import Auditor
 from .principal import Principal
 
 MAX_ROSTER_VERSION = 2**31 - 1  # the store's Lua compares versions as numbers

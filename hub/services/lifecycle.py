@@ -20,7 +20,7 @@ from hub.routing.ladder import WITHDRAWN, member
 from hub.store import Store, TransitionResult
 
 from .access import require_sender
-from .audit import Auditor
+from .auditor import Auditor
 from .directory import DirectoryService
 from .flowback import CONSENT_ENDED, SENDER_CANCELLED, Reach, Sight
 from .principal import Principal

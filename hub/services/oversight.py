@@ -18,7 +18,7 @@ from hub.store.oversight import Owed
 
 from . import trails
 from .access import not_found
-from .audit import Auditor
+from .auditor import Auditor
 from .flowback import sight
 from .principal import Principal
 from .scope import in_scope, queue_scope

@@ -15,7 +15,7 @@ from hub.store import Store
 
 from . import trails
 from .access import require_visible
-from .audit import Auditor
+from .auditor import Auditor
 from .consent import ConsentService
 from .directory import DirectoryService
 from .flowback import Sight, needs_history, sight

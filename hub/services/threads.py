@@ -16,7 +16,7 @@ from hub.models import HistoryEvent, Referral, Status
 from hub.store import Store
 
 from .access import not_found, require_sender
-from .audit import Auditor
+from .auditor import Auditor
 from .consent import ConsentService
 from .directory import DirectoryService
 from .flowback import Sight, status_flows_back

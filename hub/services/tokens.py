@@ -30,7 +30,7 @@ from hub.routing.directory import Ccr
 from hub.store import Store
 from hub.store.access import Window
 
-from .audit import Auditor
+from .auditor import Auditor
 from .principal import ANONYMOUS, Principal
 
 FAILURE_LIMIT = 20  # failed sign-ins per address (and per real token id) in a window
