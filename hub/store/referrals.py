@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
+from hub.cards import Card
 from hub.models import AuditEvent, Consent, HistoryEvent, Referral, Status
 
 from .codec import dumps, packed, referral_from_hash, to_fields
@@ -37,12 +38,6 @@ class DeadlineChanges:
     def to_json(self) -> bytes:
         return packed({"remove": list(self.remove), "add": _pairs(self.add),
                        "due": _pairs(self.due)})
-
-
-def card(referral: Referral) -> str:
-    """The routing facts the queue filters on, which never change after submission."""
-    return "|".join((referral.sender_agency, referral.destination, referral.type,
-                     referral.urgency, f"{referral.submitted_at:.0f}"))
 
 
 @dataclass(frozen=True)
@@ -78,7 +73,7 @@ class ReferralStore:
                   k.obligations_of(referral.destination), k.token(token_id)],
             args=[referral.envelope_digest, envelope, to_fields(fields), dumps(history),
                   referral.submitted_at, rid, packed(_pairs(deadlines.add)), dumps(audit),
-                  roster[0], roster[1], packed(_pairs(deadlines.due)), card(referral),
+                  roster[0], roster[1], packed(_pairs(deadlines.due)), Card.of(referral).encode(),
                   tally.to_json(), referral.sender_person])
         return result.decode()
 

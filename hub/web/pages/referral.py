@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from hub.cards import Card
 from hub.errors import BadRequest
 from hub.services.oversight import REVIEW_CODES
-from hub.services.queue import Card
-from hub.store.referrals import card
 
 from ..context import SERVICES
 from .session import render, session, signed_in
@@ -38,7 +37,7 @@ async def dossier(request: web.Request) -> web.Response:
     found = await services.oversight.dossier(session(request).principal,
                                              request.match_info["rid"])
     return render(request, "referral.html", {
-        "d": found, "card": Card.parse(card(found.referral)),
+        "d": found, "card": Card.of(found.referral),
         "names": {a.id: a.name for a in services.ccr.agencies},
         "zone": services.ccr.find_agency(found.referral.destination).timezone,
         "review_codes": REVIEW_CODES, "done": DONE.get(request.query.get("done", ""))})
