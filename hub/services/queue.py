@@ -150,15 +150,18 @@ class QueueService:
                                  for (o, state), card in zip(shown, cards, strict=True)])
         return QueuePage(rows, len(overdue) + coming, number, pages, counts, now)
 
-    async def signature(self, who: Principal, hours: int) -> tuple[int, int, int]:
-        """Changes when the queue ``who`` sees may have: one of its deadlines passed or was
-        met, a referral came due, or (for coordinators) one was flagged stalled. Counted on
-        the reader's own agency's index when they see one agency, so nothing of another
-        agency's queue shows through (for live updates)."""
+    async def signature(self, who: Principal, hours: int) -> dict[str, int]:
+        """Changes when the queue ``who`` sees may have: how many of its deadlines have
+        passed (``past``) and fall due within ``hours`` (``due``), and, for a reader who
+        sees every agency, how many referrals are flagged ``stalled`` (the flags are
+        everyone's). Counted on the reader's own agency's index when they see one agency,
+        so nothing of another agency's queue shows through (for live updates)."""
         scope = queue_scope(who)
         now = self._clock.now()
         agency = next(iter(scope)) if scope is not None and len(scope) == 1 else None
-        return await self._store.oversight.counts(now, now + hours * 3600, agency=agency)
+        past, due, stalled = await self._store.oversight.counts(now, now + hours * 3600,
+                                                                agency=agency)
+        return {"past": past, "due": due} | ({"stalled": stalled} if scope is None else {})
 
     async def _entries(self, scope: frozenset[str] | None, query: QueueFilter, now: float,
                        until: float, agency: str | None) -> list[Entry]:

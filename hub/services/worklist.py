@@ -19,6 +19,7 @@ from .access import RECIPIENT_ROLES
 from .flowback import Sight, status_flows_back
 from .principal import Principal
 from .referrals import ReferralService
+from .scope import opens_in_inbox, works_in_inbox
 from .timers import TimerPlanner
 
 Side = Literal["receiving", "sending"]
@@ -110,6 +111,14 @@ class WorklistService:
             return Thread(WorkItem(seen, ()), history, "sending")
         raise Forbidden("this page is for the two agencies of a referral; coordinators see "
                         "it on the dashboard", code="not_allowed")
+
+    async def opens_in_inbox(self, who: Principal, rid: str) -> bool:
+        """Whether the link in a notice takes ``who`` to the referral's thread in the
+        browser (services/scope.py); otherwise it is the dashboard's page. Read as ``who``
+        may see it (404 otherwise) only when they may work in the inbox at all."""
+        if not works_in_inbox(who):
+            return False
+        return opens_in_inbox(who, (await self._referrals.read(who, rid)).referral)
 
     async def _with_deadlines(self, sights: list[Sight]) -> list[WorkItem]:
         """The receiving agency's items with the deadlines it owes (its own business)."""

@@ -15,7 +15,7 @@ from aiohttp import web
 
 from hub.errors import Forbidden, HubError, TokenRevoked, TooManyRequests, Unavailable
 from hub.logs import client_request_id_var, request_id_var
-from hub.store import TRANSIENT_ERRORS
+from hub.services.errors import STORAGE_UNAVAILABLE
 
 from .context import (
     ERROR,
@@ -75,7 +75,7 @@ async def errors(request: web.Request, handler) -> web.StreamResponse:
             message = f"the body is over the {request.app[SETTINGS].max_body_bytes}-byte limit"
         allow = {"Allow": e.headers["Allow"]} if "Allow" in e.headers else {}  # RFC 9110: 405
         response = error_response(e.status, code, message, **allow)
-    except TRANSIENT_ERRORS as e:
+    except STORAGE_UNAVAILABLE as e:
         log.warning("redis unavailable (%s)", type(e).__name__)
         response = error_response(503, "unavailable", "storage is unavailable; retry shortly",
                                   **{"Retry-After": retry_after(request)})

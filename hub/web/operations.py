@@ -6,7 +6,7 @@ from aiohttp import web
 
 from hub.api import schemas as s
 from hub.errors import Unavailable
-from hub.store import TRANSIENT_ERRORS
+from hub.services.errors import STORAGE_UNAVAILABLE
 
 from .context import principal, respond, services
 from .openapi import openapi_document
@@ -16,15 +16,11 @@ from .scrape import with_token
 async def healthz(request: web.Request) -> web.Response:
     """This process and Redis answer (a load balancer's question), and the engine's
     figures beside them, which do not change the answer."""
-    try:
-        ok = await services(request).store.ping()
-    except Exception:
-        ok = False
-    if not ok:
+    if not await services(request).monitor.redis_answers():
         raise Unavailable("Redis is not answering", code="redis_down")
     try:
         figures = s.EngineFigures(**(await services(request).engine_health.health()).doc())
-    except TRANSIENT_ERRORS:
+    except STORAGE_UNAVAILABLE:
         figures = None
     return respond(s.Health(status="ok", redis="ok", engine=figures))
 

@@ -22,12 +22,8 @@ async def link(request: web.Request) -> web.Response:
     receiving escalation group and the sender open it in the browser (/inbox/{rid});
     coordinators and agency admins see it on the dashboard."""
     rid = request.match_info["rid"]
-    who = session(request).principal
-    if who.has("point_person", "backup", "sender") and not who.is_coordinator:
-        referral = (await request.app[SERVICES].referrals.read(who, rid)).referral
-        receiving = who.agency == referral.destination and who.has("point_person", "backup")
-        if receiving or (who.agency == referral.sender_agency and who.has("sender")):
-            raise web.HTTPSeeOther(f"/inbox/{rid}")
+    if await request.app[SERVICES].worklist.opens_in_inbox(session(request).principal, rid):
+        raise web.HTTPSeeOther(f"/inbox/{rid}")
     raise web.HTTPSeeOther(f"/dashboard/referrals/{rid}")
 
 
