@@ -132,9 +132,10 @@ def build_services(settings: Settings, *, store: Store | None = None, clock: Clo
     directory = DirectoryService(store=store, clock=clock, ccr=ccr, auditor=auditor)
     calculator = DeadlineCalculator(ccr)
     timers = TimerPlanner(Ladder(ccr, calculator))
-    referrals = ReferralService(store=store, clock=clock, directory=directory, consent=consent,
-                                deadlines=calculator, timers=timers, auditor=auditor)
     tokens = TokenService(store=store, clock=clock, ccr=ccr, auditor=auditor)
+    referrals = ReferralService(store=store, clock=clock, directory=directory, consent=consent,
+                                deadlines=calculator, timers=timers, tokens=tokens,
+                                auditor=auditor)
     services = Services(
         store=store, clock=clock, ccr=ccr, auditor=auditor, tokens=tokens,
         directory=directory, referrals=referrals,

@@ -28,10 +28,6 @@ class Unauthorized(HubError):
     status, code = 401, "unauthorized"
 
 
-class TokenRevoked(Unauthorized):
-    """A write found that the token it was sent with was revoked since it was verified."""
-
-
 class Forbidden(HubError):
     status, code = 403, "forbidden"
 

@@ -8,7 +8,7 @@ import hashlib
 from hub.clock import Clock
 from hub.crypto import EnvelopeError, Header, Kind, parse_header
 from hub.crypto.envelope import CLOCK_SKEW
-from hub.errors import Conflict, Forbidden, NotFound, TokenRevoked, Unprocessable
+from hub.errors import Conflict, Forbidden, NotFound, Unprocessable
 from hub.models import URGENCY_NAMES, Consent, HistoryEvent, Referral, Status
 from hub.routing.deadlines import DeadlineCalculator
 from hub.store import Store
@@ -21,6 +21,7 @@ from .directory import DirectoryService
 from .flowback import Sight, needs_history, sight
 from .principal import Principal
 from .timers import TimerPlanner
+from .tokens import TokenService
 from .trails import Trail
 
 
@@ -47,20 +48,23 @@ def check_lifetime(header: Header, now: float) -> None:
 class ReferralService:
     def __init__(self, *, store: Store, clock: Clock, directory: DirectoryService,
                  consent: ConsentService, deadlines: DeadlineCalculator, timers: TimerPlanner,
-                 auditor: Auditor):
+                 tokens: TokenService, auditor: Auditor):
         self._store = store
         self._clock = clock
         self._directory = directory
         self._consent = consent
         self._deadlines = deadlines
         self._timers = timers
+        self._tokens = tokens
         self._audit = auditor
 
     async def submit(self, who: Principal, envelope: bytes, consent: Consent | None,
-                     request_id: str | None = None) -> tuple[Sight, bool]:
+                     request_id: str | None = None, *, client: str = "unknown"
+                     ) -> tuple[Sight, bool]:
         """Route a sealed referral. Returns (referral, created); the same envelope again
         returns the existing referral as the sender may see it, other bytes under the same
-        id are a conflict."""
+        id are a conflict. A token revoked since ``who`` was authenticated (the write
+        checks it) is refused as a failed sign-in from ``client``, the asker's address."""
         if not who.has("sender"):
             raise Forbidden("only a person with the sender role may submit referrals")
         header = read_header(envelope)
@@ -74,7 +78,7 @@ class ReferralService:
         referral = self._new_referral(who, header, envelope, consent, now, ack_due)
         submitted = HistoryEvent(at=now, actor=who.person, action="submitted",
                                  to_status=Status.REQUESTED)
-        result = await self._create(who, referral, envelope, submitted, request_id)
+        result = await self._create(who, referral, envelope, submitted, request_id, client)
         if result == "created":
             return sight(who, referral, self._directory.ccr, now, [submitted]), True
         existing = await self._store.referrals.get(referral.id)
@@ -87,7 +91,7 @@ class ReferralService:
                        "again (a new id) rather than editing an envelope", code="duplicate_id")
 
     async def _create(self, who: Principal, referral: Referral, envelope: bytes,
-                      submitted: HistoryEvent, request_id: str | None) -> str:
+                      submitted: HistoryEvent, request_id: str | None, client: str) -> str:
         """Write the referral against the destination's current roster; when that roster
         changed since it was verified, verify the new one and write again."""
         for refresh in (False, True):
@@ -102,8 +106,7 @@ class ReferralService:
                                   request_id=request_id),
                 roster=routed[0], token_id=who.token_id, timer_fields=timer_fields)
             if result == "token_revoked":
-                raise TokenRevoked("this API token has been revoked; ask your agency admin "
-                                   "for a new one")
+                await self._tokens.refuse_revoked(client, who.token_id)
             if result != "roster_changed":
                 return result
         raise Conflict(f"{referral.destination} published a new roster while this was being "

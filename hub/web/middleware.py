@@ -13,7 +13,7 @@ import time
 
 from aiohttp import web
 
-from hub.errors import Forbidden, HubError, TokenRevoked, TooManyRequests, Unavailable
+from hub.errors import Forbidden, HubError, TooManyRequests, Unavailable
 from hub.logs import client_request_id_var, request_id_var
 from hub.services.errors import STORAGE_UNAVAILABLE
 
@@ -134,11 +134,7 @@ async def authenticate(request: web.Request, handler) -> web.StreamResponse:
         return await handler(request)
     request[PRINCIPAL] = await _principal(request, route)
     await request.app[SERVICES].limits.admit(request[PRINCIPAL])
-    try:
-        return await handler(request)
-    except TokenRevoked:  # revoked since it was verified: refused like any failed sign-in
-        await request.app[SERVICES].tokens.refuse_revoked(client_address(request),
-                                                          request[PRINCIPAL].token_id)
+    return await handler(request)
 
 
 async def _principal(request: web.Request, route: Route):

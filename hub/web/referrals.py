@@ -14,6 +14,7 @@ from hub.services.flowback import Sight
 from .context import (
     METRICS,
     body,
+    client_address,
     principal,
     query_int,
     request_id,
@@ -55,7 +56,8 @@ def _rid(request: web.Request) -> str:
 async def submit(request: web.Request) -> web.Response:
     req = await body(request, s.SubmitReferral)
     seen, created = await services(request).referrals.submit(
-        principal(request), req.envelope, req.consent, request_id(request))
+        principal(request), req.envelope, req.consent, request_id(request),
+        client=client_address(request))
     request.app[METRICS].submissions.labels("created" if created else "existing").inc()
     return respond(view(seen), 201 if created else 200)
 
