@@ -11,6 +11,7 @@ import json
 import threading
 from dataclasses import dataclass
 
+from hub.api.codes import Codes
 from hub.clock import Clock
 from hub.crypto.auditlog import GENESIS, HubKey, canonical, entry_hash, verify_checkpoint
 from hub.errors import Forbidden
@@ -127,7 +128,7 @@ class AuditLog:
 
     async def verify_for(self, who: Principal) -> Verdict:
         if not who.is_coordinator:
-            raise Forbidden("only coordinators verify the audit log", code="not_allowed")
+            raise Forbidden("only coordinators verify the audit log", code=Codes.NOT_ALLOWED)
         return await self.verify()
 
     async def verify(self, exported: list[Checkpoint] = ()) -> Verdict:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from hub.api.codes import Codes
 from hub.api.reports import PROGRESS, UNDELIVERED
 from hub.clock import Clock
 from hub.errors import NotFound, Unauthorized
@@ -31,13 +32,13 @@ class DeliveryReports:
         if self.provider != provider or not self.secret or provider not in self.verifiers:
             raise NotFound(f"this hub takes no delivery reports from a {provider} gateway: "
                            "set HUB_SMS_PROVIDER and its secret file",
-                           code="reports_not_configured")
+                           code=Codes.REPORTS_NOT_CONFIGURED)
         return self.secret
 
     async def _refuse(self) -> None:
         await self.auditor.record(None, "notice.report", outcome="bad_signature")
         raise Unauthorized("the report's signature does not match: sign it with the shared "
-                           "secret", code="bad_signature")
+                           "secret", code=Codes.BAD_SIGNATURE)
 
     async def check_webhook(self, body: bytes, signature: str) -> None:
         """Refuse (and audit) a generic gateway's report unless its HMAC-SHA256 matches."""
@@ -57,7 +58,7 @@ class DeliveryReports:
         found = [(nid, notice) for nid, notice in found if notice is not None]
         if not found:
             raise NotFound("no notice was sent with that message id (reports are matched for "
-                           "14 days after sending)", code="unknown_message")
+                           "14 days after sending)", code=Codes.UNKNOWN_MESSAGE)
         outcomes = [await self.store.notices.apply_report(
             nid, status, progress=PROGRESS[status], undelivered=status in UNDELIVERED,
             now=self.clock.now(), error=error,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 
+from hub.api.codes import Codes
 from hub.clock import Clock
 from hub.crypto import EnvelopeError, Header, Kind, parse_header
 from hub.crypto.envelope import CLOCK_SKEW
@@ -34,15 +35,15 @@ def read_header(envelope: bytes) -> Header:
         return parse_header(envelope)
     except EnvelopeError:
         raise Unprocessable("the envelope's header cannot be read: seal it with the CCR Hub SDK "
-                            "(format v1, docs/envelope.md)", code="bad_envelope") from None
+                            "(format v1, docs/envelope.md)", code=Codes.BAD_ENVELOPE) from None
 
 
 def check_lifetime(header: Header, now: float) -> None:
     if header.created_at > now + CLOCK_SKEW:
         raise Unprocessable("the envelope was created in the future; check the sending "
-                            "device's clock", code="envelope_from_future")
+                            "device's clock", code=Codes.ENVELOPE_FROM_FUTURE)
     if header.expires_at <= now:
-        raise Unprocessable("the envelope has expired; seal it again", code="envelope_expired")
+        raise Unprocessable("the envelope has expired; seal it again", code=Codes.ENVELOPE_EXPIRED)
 
 
 class ReferralService:
@@ -88,7 +89,7 @@ class ReferralService:
             await self._store.replicated()  # the first attempt's write may not be, yet
             return await self.sight(who, existing), False
         raise Conflict("another envelope was already submitted with this envelope id; seal "
-                       "again (a new id) rather than editing an envelope", code="duplicate_id")
+                       "again (a new id) rather than editing an envelope", code=Codes.DUPLICATE_ID)
 
     async def _create(self, who: Principal, referral: Referral, envelope: bytes,
                       submitted: HistoryEvent, request_id: str | None, client: str) -> str:
@@ -98,7 +99,7 @@ class ReferralService:
             routed = await self._directory.routing_roster(referral.destination, refresh=refresh)
             if routed is None:
                 raise Conflict(f"{referral.destination} has no current roster to seal to; ask "
-                               "its agency admin to publish one", code="no_roster")
+                               "its agency admin to publish one", code=Codes.NO_ROSTER)
             deadlines, timer_fields = self._timers.on_submit(referral)
             result = await self._store.referrals.create(
                 referral, envelope, submitted, deadlines,
@@ -110,23 +111,23 @@ class ReferralService:
             if result != "roster_changed":
                 return result
         raise Conflict(f"{referral.destination} published a new roster while this was being "
-                       "submitted; submit again", code="roster_changed")
+                       "submitted; submit again", code=Codes.ROSTER_CHANGED)
 
     def _check_route(self, who: Principal, header: Header, now: float) -> None:
         if header.kind is not Kind.REFERRAL:
             raise Unprocessable("this is a reply; post it to its referral's replies",
-                                code="not_a_referral")
+                                code=Codes.NOT_A_REFERRAL)
         ccr = self._directory.ccr
         if ccr.find_agency(header.destination) is None:
             raise Unprocessable(f"unknown destination agency '{header.destination}'",
-                                code="unknown_agency")
+                                code=Codes.UNKNOWN_AGENCY)
         if ccr.referral_type(header.referral_type) is None:
             raise Unprocessable(f"unknown referral type '{header.referral_type}'",
-                                code="unknown_type")
+                                code=Codes.UNKNOWN_TYPE)
         if ccr.agreement(who.agency, header.destination, header.referral_type) is None:
             raise Forbidden(f"no sharing agreement lets {who.agency} send "
                             f"'{header.referral_type}' referrals to {header.destination}",
-                            code="no_agreement")
+                            code=Codes.NO_AGREEMENT)
         check_lifetime(header, now)
 
     @staticmethod
@@ -169,7 +170,7 @@ class ReferralService:
         seen = await self.read(who, rid)
         if not who.has("coordinator", "agency_admin"):
             raise Forbidden("only coordinators and agency admins read a referral's audit trail",
-                            code="not_allowed")
+                            code=Codes.NOT_ALLOWED)
         trail = await trails.read(self._store, rid)
         problem = trail.problem if who.is_coordinator or not trail.problem else \
             "part of this trail does not match the sealed audit log; tell the hub's operator"
@@ -184,7 +185,7 @@ class ReferralService:
         self._consent.check_referral(referral, now)
         envelope = await self._store.referrals.envelope(rid)
         if envelope is None:
-            raise NotFound("this referral's envelope has been deleted", code="envelope_gone")
+            raise NotFound("this referral's envelope has been deleted", code=Codes.ENVELOPE_GONE)
         await self._store.referrals.mark_receipt(
             rid, "opened_at", now, HistoryEvent(at=now, actor=who.person, action="opened"),
             self._audit.event(who, "referral.download", referral=rid, request_id=request_id))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from hub.api.codes import Codes
 from hub.errors import Forbidden
 from hub.models import Referral
 from hub.routing.directory import Agency
@@ -26,7 +27,7 @@ def queue_scope(who: Principal) -> frozenset[str] | None:
         return None
     if not who.has(*QUEUE_ROLES):
         raise Forbidden("the queue is for coordinators, agency admins and point persons",
-                        code="not_allowed")
+                        code=Codes.NOT_ALLOWED)
     return frozenset({who.agency})
 
 
@@ -34,7 +35,7 @@ def figure_scope(who: Principal) -> frozenset[str] | None:
     if who.is_coordinator:
         return None
     if not who.has("agency_admin"):
-        raise Forbidden("figures are for coordinators and agency admins", code="not_allowed")
+        raise Forbidden("figures are for coordinators and agency admins", code=Codes.NOT_ALLOWED)
     return frozenset({who.agency})
 
 
@@ -65,7 +66,7 @@ def opens_in_inbox(who: Principal, referral: Referral) -> bool:
 def require_device_role(who: Principal) -> None:
     if not who.has(*DEVICE_ROLES):
         raise Forbidden("devices are for people who send or receive referrals",
-                        code="not_allowed")
+                        code=Codes.NOT_ALLOWED)
 
 
 def landing(who: Principal) -> str:

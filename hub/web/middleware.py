@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import random
 import re
 import time
 
 from aiohttp import web
 
-from hub.errors import Forbidden, HubError, TooManyRequests, Unavailable
+from hub.api.codes import Codes
+from hub.errors import Forbidden, HubError, Unavailable
 from hub.logs import client_request_id_var, request_id_var
 from hub.services.errors import STORAGE_UNAVAILABLE
 
@@ -41,9 +41,9 @@ def error_response(status: int, code: str, message: str, **headers: str) -> web.
                              headers=headers or None)
 
 
-_HTTP_CODES = {404: ("not_found", "no such endpoint; see /v1/openapi.json"),
-               405: ("method_not_allowed", "that method is not allowed on this endpoint"),
-               413: ("payload_too_large", "the body is over the size limit")}
+_HTTP_CODES = {404: (Codes.NOT_FOUND, "no such endpoint; see /v1/openapi.json"),
+               405: (Codes.METHOD_NOT_ALLOWED, "that method is not allowed on this endpoint"),
+               413: (Codes.PAYLOAD_TOO_LARGE, "the body is over the size limit")}
 
 
 # A request id ties log lines and audit events together; it is no secret, so it comes from
@@ -63,37 +63,28 @@ async def errors(request: web.Request, handler) -> web.StreamResponse:
         response = await handler(request)
     except HubError as e:
         request[ERROR] = e.code
-        extra = {"Retry-After": retry_after(request)} if isinstance(e, Unavailable) else {}
-        if isinstance(e, TooManyRequests):
-            extra = {"Retry-After": str(e.retry_after)}
-        response = error_response(e.status, e.code, e.message, **extra)
+        response = error_response(e.status, e.code, e.message, **e.headers)
     except web.HTTPException as e:
         if e.status < 400:
             raise
-        code, message = _HTTP_CODES.get(e.status, ("http_error", e.reason))
+        code, message = _HTTP_CODES.get(e.status, (Codes.HTTP_ERROR, e.reason))
         if e.status == 413:
             message = f"the body is over the {request.app[SETTINGS].max_body_bytes}-byte limit"
         allow = {"Allow": e.headers["Allow"]} if "Allow" in e.headers else {}  # RFC 9110: 405
         response = error_response(e.status, code, message, **allow)
     except STORAGE_UNAVAILABLE as e:
         log.warning("redis unavailable (%s)", type(e).__name__)
-        response = error_response(503, "unavailable", "storage is unavailable; retry shortly",
-                                  **{"Retry-After": retry_after(request)})
+        down = Unavailable("storage is unavailable; retry shortly",
+                           retry_after=request.app[SETTINGS].unavailable_retry_after)
+        response = error_response(down.status, down.code, down.message, **down.headers)
     except Exception:
         log.exception("unhandled error")
-        response = error_response(500, "internal", f"internal error; quote request id {rid}")
+        response = error_response(500, Codes.INTERNAL, f"internal error; quote request id {rid}")
     finally:
         request_id_var.reset(token)
         client_request_id_var.reset(client_token)
     response.headers["X-Request-Id"] = rid
     return response
-
-
-def retry_after(request: web.Request) -> str:
-    """Seconds a client should wait before retrying a 503: never less than the hub waits
-    for Redis (HUB_REDIS_TIMEOUT), so a retry does not arrive while Redis is still being
-    waited on for the first attempt."""
-    return str(max(1, math.ceil(request.app[SETTINGS].redis_timeout)))
 
 
 @web.middleware
@@ -108,7 +99,7 @@ async def slow_bodies(request: web.Request, handler) -> web.StreamResponse:
                 await request.read()  # kept by aiohttp for the handler
         except TimeoutError:
             log.warning("a request body took over %s s to arrive: cut off", seconds)
-            response = error_response(408, "request_timeout", f"the request's body took "
+            response = error_response(408, Codes.REQUEST_TIMEOUT, f"the request's body took "
                                       f"more than {seconds:g} seconds to arrive; send it "
                                       "again on a faster connection")
             response.force_close()
@@ -156,7 +147,7 @@ async def _session_principal(request: web.Request):
                                      message="your session has ended; sign in again")
     if request.method not in ("GET", "HEAD", "OPTIONS") and \
             not current.csrf_ok(request.headers.get("X-CSRF-Token")):
-        raise Forbidden("send the page's CSRF token as X-CSRF-Token", code="bad_csrf")
+        raise Forbidden("send the page's CSRF token as X-CSRF-Token", code=Codes.BAD_CSRF)
     return current.principal
 
 
@@ -176,7 +167,7 @@ async def audit(request: web.Request, handler) -> web.StreamResponse:
 
 
 async def _record(request: web.Request, route: Route | None, outcome: str) -> None:
-    if route is None or not route.auth or outcome in ("unauthorized", "rate_limited"):
+    if route is None or not route.auth or outcome in (Codes.UNAUTHORIZED, Codes.RATE_LIMITED):
         return  # failed sign-ins are audited by the token service
     await request.app[SERVICES].auditor.record(
         request.get(PRINCIPAL), route.name, referral=request.match_info.get("rid"),

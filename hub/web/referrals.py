@@ -6,6 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from hub.api import schemas as s
+from hub.api.codes import Codes
 from hub.crypto.header import MAX_ATTACHMENTS
 from hub.errors import BadRequest
 from hub.models import Status
@@ -164,12 +165,12 @@ async def reply_envelope(request: web.Request) -> web.Response:
 
 def _index(request: web.Request) -> int:
     return whole_number(request.match_info["index"], "an attachment index", 0,
-                        MAX_ATTACHMENTS - 1, code="bad_index")
+                        MAX_ATTACHMENTS - 1, code=Codes.BAD_INDEX)
 
 
 async def put_attachment(request: web.Request) -> web.Response:
     if request.content_type != OCTETS:
-        raise BadRequest(f"upload the sealed attachment as {OCTETS}", code="bad_content_type")
+        raise BadRequest(f"upload the sealed attachment as {OCTETS}", code=Codes.BAD_CONTENT_TYPE)
     index = _index(request)
     created = await services(request).threads.put_attachment(
         principal(request), _rid(request), index, await request.read(), request_id(request))

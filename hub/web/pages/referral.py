@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from hub.api.codes import Codes
 from hub.cards import Card
 from hub.errors import BadRequest
 from hub.services.oversight import REVIEW_CODES
@@ -44,7 +45,7 @@ async def nudge(request: web.Request) -> web.Response:
     rid = request.match_info["rid"]
     timer = str((await request.post()).get("timer", "ack"))
     if timer != "ack" and not timer.startswith("fu:"):
-        raise BadRequest("choose the acknowledgement or a follow-up to nudge", code="bad_timer")
+        raise BadRequest("choose the acknowledgement or a follow-up to nudge", code=Codes.BAD_TIMER)
     await request.app[SERVICES].oversight.nudge(session(request).principal, rid, timer)
     raise web.HTTPSeeOther(f"/dashboard/referrals/{rid}?done=nudged")
 
@@ -54,7 +55,7 @@ async def review(request: web.Request) -> web.Response:
     rid = request.match_info["rid"]
     code = str((await request.post()).get("code", ""))
     if code not in REVIEW_CODES:
-        raise BadRequest(f"choose a reason: one of {', '.join(REVIEW_CODES)}", code="bad_code")
+        raise BadRequest(f"choose a reason: one of {', '.join(REVIEW_CODES)}", code=Codes.BAD_CODE)
     await request.app[SERVICES].oversight.review(session(request).principal, rid,
                                                  code)  # type: ignore[arg-type]
     raise web.HTTPSeeOther(f"/dashboard/referrals/{rid}?done=reviewed")
