@@ -41,6 +41,11 @@ def error_response(status: int, code: str, message: str, **headers: str) -> web.
                              headers=headers or None)
 
 
+def refusal(error: HubError) -> web.Response:
+    """``error`` answered: its status, its code and message, and its headers."""
+    return error_response(error.status, error.code, error.message, **error.headers)
+
+
 _HTTP_CODES = {404: (Codes.NOT_FOUND, "no such endpoint; see /v1/openapi.json"),
                405: (Codes.METHOD_NOT_ALLOWED, "that method is not allowed on this endpoint"),
                413: (Codes.PAYLOAD_TOO_LARGE, "the body is over the size limit")}
@@ -63,7 +68,7 @@ async def errors(request: web.Request, handler) -> web.StreamResponse:
         response = await handler(request)
     except HubError as e:
         request[ERROR] = e.code
-        response = error_response(e.status, e.code, e.message, **e.headers)
+        response = refusal(e)
     except web.HTTPException as e:
         if e.status < 400:
             raise
@@ -74,9 +79,8 @@ async def errors(request: web.Request, handler) -> web.StreamResponse:
         response = error_response(e.status, code, message, **allow)
     except STORAGE_UNAVAILABLE as e:
         log.warning("redis unavailable (%s)", type(e).__name__)
-        down = Unavailable("storage is unavailable; retry shortly",
-                           retry_after=request.app[SETTINGS].unavailable_retry_after)
-        response = error_response(down.status, down.code, down.message, **down.headers)
+        response = refusal(Unavailable("storage is unavailable; retry shortly",
+                                       retry_after=request.app[SETTINGS].unavailable_retry_after))
     except Exception:
         log.exception("unhandled error")
         response = error_response(500, Codes.INTERNAL, f"internal error; quote request id {rid}")
