@@ -15,11 +15,12 @@ from hub.errors import ConfigError
 from hub.escalation.engine import Engine
 from hub.escalation.flood import Flood, FloodLimits
 from hub.notify.base import Channel
+from hub.notify.sms import verify_twilio_signature, verify_webhook_signature
 from hub.routing.deadlines import DeadlineCalculator
 from hub.routing.directory import Ccr, load_ccr
 from hub.routing.ladder import Ladder
-from hub.services.audit import Auditor
 from hub.services.auditlog import AuditLog
+from hub.services.auditor import Auditor
 from hub.services.consent import ConsentService
 from hub.services.deliveries import DeliveryReports
 from hub.services.directory import DirectoryService
@@ -131,9 +132,10 @@ def build_services(settings: Settings, *, store: Store | None = None, clock: Clo
     directory = DirectoryService(store=store, clock=clock, ccr=ccr, auditor=auditor)
     calculator = DeadlineCalculator(ccr)
     timers = TimerPlanner(Ladder(ccr, calculator))
-    referrals = ReferralService(store=store, clock=clock, directory=directory, consent=consent,
-                                deadlines=calculator, timers=timers, auditor=auditor)
     tokens = TokenService(store=store, clock=clock, ccr=ccr, auditor=auditor)
+    referrals = ReferralService(store=store, clock=clock, directory=directory, consent=consent,
+                                deadlines=calculator, timers=timers, tokens=tokens,
+                                auditor=auditor)
     services = Services(
         store=store, clock=clock, ccr=ccr, auditor=auditor, tokens=tokens,
         directory=directory, referrals=referrals,
@@ -146,7 +148,9 @@ def build_services(settings: Settings, *, store: Store | None = None, clock: Clo
                                    provider=settings.sms_provider,
                                    secret=read_secret(settings.sms_report_secret_file
                                                       if settings.sms_provider == "webhook"
-                                                      else settings.sms_token_file)),
+                                                      else settings.sms_token_file),
+                                   verifiers={"webhook": verify_webhook_signature,
+                                              "twilio": verify_twilio_signature}),
         auditlog=AuditLog(store=store, clock=clock, key=hub_key(settings)),
         sessions=SessionService(store=store, clock=clock, ccr=ccr, tokens=tokens,
                                 auditor=auditor),

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from ipaddress import IPv4Network, IPv6Network, ip_network
@@ -145,6 +146,13 @@ class Settings(BaseSettings):
         if self.redis_replica_acks is not None:
             return self.redis_replica_acks
         return 1 if self.mode == "production" else 0
+
+    @property
+    def unavailable_retry_after(self) -> int:
+        """Seconds a client should wait before retrying a 503: never less than the hub
+        waits for Redis, so a retry does not arrive while Redis is still being waited on
+        for the first attempt."""
+        return max(1, math.ceil(self.redis_timeout))
 
 
 def _with_sentinels(values: dict[str, Any]) -> dict[str, Any]:

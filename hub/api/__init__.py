@@ -1,2 +1,3 @@
-"""What clients and the hub share without either importing the other: the content that
-travels inside envelopes (its models, from which /v1/schemas is generated)."""
+"""What clients and the hub share without either importing the other: the HTTP API's bodies
+(schemas.py, reports.py) and the content that travels inside envelopes (contents.py, from
+which /v1/schemas is generated). Nothing here imports hub.web or hub.client."""

@@ -11,6 +11,7 @@ import json
 import os
 import sys
 
+from hub.api.schemas import Me
 from hub.client import HubApi
 from hub.crypto import (
     DeviceIdentity,
@@ -22,7 +23,6 @@ from hub.crypto import (
     short_fingerprint,
 )
 from hub.display import local_time
-from hub.web.schemas import Me
 
 from .home import new_passphrase, unlock, write_private
 from .output import emit

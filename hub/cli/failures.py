@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from hub.client import HubApiError, NotFound, RateLimited, Unauthorized, Unavailable
 from hub.crypto import CryptoError, TrustError
 from hub.errors import ConfigError, HubError
-from hub.store import TRANSIENT_ERRORS
+from hub.services.errors import STORAGE_UNAVAILABLE
 
 from .problems import (
     EXIT_BUG,
@@ -79,7 +79,7 @@ def problem_of(error: Exception) -> Problem:
     """The Problem a person reads for ``error``."""
     if isinstance(error, Problem):
         return error
-    if isinstance(error, TRANSIENT_ERRORS):
+    if isinstance(error, STORAGE_UNAVAILABLE):
         return Problem("cannot reach Redis at HUB_REDIS_URL", EXIT_UNREACHABLE)
     for kind, translate in ((HubApiError, _api), (HubError, _hub), (CryptoError, _crypto),
                             (ValidationError, _invalid), (OSError, _os)):

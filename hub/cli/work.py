@@ -14,11 +14,11 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
+from hub.api.schemas import ReferralView
 from hub.client import Agent, Conflict, HubApi, NotFound, Reply, consent_for
 from hub.client.contents import Content, content_model
 from hub.client.reading import as_text
 from hub.display import code_name, event_name, local_time, status_name
-from hub.web.schemas import ReferralView
 
 from .files import save_attachments
 from .output import confirm, emit, say, table, when

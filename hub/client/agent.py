@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from hub.api import schemas as s
 from hub.clock import SystemClock
 from hub.crypto import (
     DeviceIdentity,
@@ -22,7 +23,6 @@ from hub.crypto import (
     sign_receipt,
 )
 from hub.models import Consent
-from hub.web import schemas as s
 
 from .api import HubApi
 from .contents import Content, parse_content

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import aiohttp
 from pydantic import BaseModel
 
-from hub.web import schemas as s
+from hub.api import schemas as s
 
 from .errors import HubApiError, Unavailable, error_for
 

@@ -33,7 +33,7 @@ from hub.routing.ladder import (
     Rung,
     split_member,
 )
-from hub.services.audit import Auditor
+from hub.services.auditor import Auditor
 from hub.services.directory import DirectoryService
 from hub.services.timers import timer_field
 from hub.store import Store

@@ -105,13 +105,7 @@ class TwilioSms(_Gateway):
         return Sent(provider_id=str(doc.get("sid", "")))
 
 
-# Delivery reports: how far a message got. A report is applied only when it is further along
-# than the last one, so a repeated or late report changes nothing.
-PROGRESS = {"accepted": 1, "scheduled": 1, "queued": 1, "sending": 2, "sent": 3,
-            "delivered": 4, "undelivered": 4, "failed": 4, "canceled": 4, "read": 5}
-UNDELIVERED = frozenset({"undelivered", "failed", "canceled"})
-
-
+# Delivery reports: how each gateway signs them (what a status means: hub/api/reports.py).
 def webhook_signature(secret: str, body: bytes) -> str:
     """The generic gateway's signature: HMAC-SHA256 of the raw body, in hex."""
     return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()

@@ -1,8 +1,9 @@
-"""The tamper-evident audit log. The sealer moves events from the intake stream into the
-sealed log in order, each entry canonical JSON naming the previous entry's hash; the hub
-signs checkpoints (count and head hash) with its own key; verification walks the log and
-names the first entry that was edited, deleted, inserted, reordered or cut off, and an
-exported checkpoint also catches the whole log being rewritten from scratch."""
+"""The tamper-evident audit log: what the Auditor (services/auditor.py) writes is sealed
+here. The sealer moves events from the intake stream into the sealed log in order, each
+entry canonical JSON naming the previous entry's hash; the hub signs checkpoints (count and
+head hash) with its own key; verification walks the log and names the first entry that was
+edited, deleted, inserted, reordered or cut off, and an exported checkpoint also catches the
+whole log being rewritten from scratch."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import json
 import threading
 from dataclasses import dataclass
 
+from hub.api.codes import Codes
 from hub.clock import Clock
 from hub.crypto.auditlog import GENESIS, HubKey, canonical, entry_hash, verify_checkpoint
 from hub.errors import Forbidden
@@ -126,7 +128,7 @@ class AuditLog:
 
     async def verify_for(self, who: Principal) -> Verdict:
         if not who.is_coordinator:
-            raise Forbidden("only coordinators verify the audit log", code="not_allowed")
+            raise Forbidden("only coordinators verify the audit log", code=Codes.NOT_ALLOWED)
         return await self.verify()
 
     async def verify(self, exported: list[Checkpoint] = ()) -> Verdict:

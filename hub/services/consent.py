@@ -5,6 +5,7 @@ this (downloads after consent ended are 410: the content is gone)."""
 
 from __future__ import annotations
 
+from hub.api.codes import Codes
 from hub.clock import iso
 from hub.errors import Forbidden, Gone
 from hub.models import Consent, Referral, Status
@@ -13,7 +14,7 @@ from hub.routing.directory import Ccr
 MAX_CONSENT_DAYS = 90
 
 
-def _refused(message: str, code: str) -> Forbidden:
+def _refused(message: str, code: Codes) -> Forbidden:
     return Forbidden(message, code=code)
 
 
@@ -36,21 +37,21 @@ class ConsentService:
         if unknown:
             raise _refused(f"consent purposes are the CCR's referral-type codes "
                            f"({', '.join(t.code for t in self._ccr.referral_types)}); "
-                           f"'{unknown[0]}' is not one", "consent_invalid")
+                           f"'{unknown[0]}' is not one", Codes.CONSENT_INVALID)
         person = self._ccr.find_person(consent.documented_by)
         if person is None or person.agency != sender_agency:
             raise _refused(f"consent 'documented_by' names a person of {sender_agency} (their "
-                           "person id), who documented it", "consent_invalid")
+                           "person id), who documented it", Codes.CONSENT_INVALID)
 
     def check_referral(self, referral: Referral, now: float) -> None:
         """Before any content of ``referral`` is released: refuse once consent was
         withdrawn (its content is gone), then check the consent record itself."""
         if referral.status is Status.REVOKED:
             raise Gone("the survivor withdrew consent for this referral; its content was "
-                       "deleted", code="consent_withdrawn")
+                       "deleted", code=Codes.CONSENT_WITHDRAWN)
         if referral.status is Status.EXPIRED:
             raise Gone("consent for this referral ran out; its content was deleted",
-                       code="consent_expired")
+                       code=Codes.CONSENT_EXPIRED)
         self.check_release(referral.consent, destination=referral.destination,
                            referral_type=referral.type, now=now)
 
@@ -59,22 +60,22 @@ class ConsentService:
         """Refuse, with a message that says what to do, unless consent covers this release."""
         if consent is None:
             raise _refused("a referral needs the survivor's consent: add a 'consent' object",
-                           "consent_missing")
+                           Codes.CONSENT_MISSING)
         if consent.agency != destination:
             raise Forbidden(f"consent was given for {consent.agency}, not {destination}; "
-                            "record consent for this agency", code="consent_wrong_agency")
+                            "record consent for this agency", code=Codes.CONSENT_WRONG_AGENCY)
         if referral_type not in consent.purposes:
             raise Forbidden(f"consent does not cover '{referral_type}'; it covers "
-                            f"{', '.join(consent.purposes)}", code="consent_wrong_purpose")
+                            f"{', '.join(consent.purposes)}", code=Codes.CONSENT_WRONG_PURPOSE)
         if not 0 <= consent.given_at < consent.expires_at:
             raise _refused("consent 'given_at' and 'expires_at' are seconds since 1970, "
-                           "'given_at' first", "consent_invalid")
+                           "'given_at' first", Codes.CONSENT_INVALID)
         if consent.given_at > now + 300:
             raise _refused("consent 'given_at' is in the future; check the clock",
-                           "consent_invalid")
+                           Codes.CONSENT_INVALID)
         if consent.expires_at <= now:
             raise Forbidden(f"consent expired at {iso(consent.expires_at)}; ask the survivor to "
-                            "renew it", code="consent_expired")
+                            "renew it", code=Codes.CONSENT_EXPIRED)
         if consent.expires_at - consent.given_at > self._max_seconds:
             raise _refused(f"consent may last at most {self._max_seconds // 86400} days; "
-                           "shorten 'expires_at'", "consent_too_long")
+                           "shorten 'expires_at'", Codes.CONSENT_TOO_LONG)

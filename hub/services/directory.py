@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from hub.api.codes import Codes
 from hub.clock import Clock
 from hub.crypto import SignedRoster, TrustError, VerifiedRoster, verify_roster
 from hub.errors import Conflict, Forbidden, NotFound, Unprocessable
@@ -15,23 +16,23 @@ from hub.routing.directory import Agency, Ccr
 from hub.store import Store
 
 from .access import require_recipient
-from .audit import Auditor
+from .auditor import Auditor
 from .principal import Principal
 
 MAX_ROSTER_VERSION = 2**31 - 1  # the store's Lua compares versions as numbers
 _REFUSALS = {  # why a roster is refused (the crypto's reason): the hub's code and words
-    "roster-signature": ("roster_bad_signature",
+    "roster-signature": (Codes.ROSTER_BAD_SIGNATURE,
                          "it is not signed by {agency}'s registered root key; sign it with "
                          "the root the operator registered (hub admin register-root)"),
-    "roster-expired": ("roster_expired", "it has expired; sign a new one"),
-    "roster-agency": ("roster_wrong_agency",
+    "roster-expired": (Codes.ROSTER_EXPIRED, "it has expired; sign a new one"),
+    "roster-agency": (Codes.ROSTER_WRONG_AGENCY,
                       "it is another agency's roster; publish {agency}'s own"),
 }
 
 
 def roster_refused(agency: str, error: TrustError) -> Unprocessable:
     """A roster the hub will not publish, with a code in the house style (roster_...)."""
-    code, words = _REFUSALS.get(error.reason, ("roster_invalid", ""))
+    code, words = _REFUSALS.get(error.reason, (Codes.ROSTER_INVALID, ""))
     said = words.format(agency=agency) if words else str(error)
     return Unprocessable(f"roster refused: {said}", code=code)
 
@@ -97,7 +98,7 @@ class DirectoryService:
         root = await self.root(agency_id)
         if root is None:
             raise Conflict(f"{agency_id} has no registered root key; register it first",
-                           code="no_root")
+                           code=Codes.NO_ROOT)
         try:
             signed = SignedRoster.from_json(signed_doc)
             roster = verify_roster(signed, root, agency=agency_id, now=int(self._clock.now()))
@@ -105,13 +106,13 @@ class DirectoryService:
             raise roster_refused(agency_id, e) from None
         if roster.version > MAX_ROSTER_VERSION:
             raise Unprocessable(f"a roster version is a counter up to {MAX_ROSTER_VERSION}; "
-                                "publish the next one after the current", code="roster_version")
+                                "publish the next one after the current", code=Codes.ROSTER_VERSION)
         audit = self._audit.event(who, "roster.publish")
         result, current = await self._store.directory.put_roster(
             agency_id, roster.version, json.dumps(signed.to_json(), sort_keys=True), audit)
         if result == "rollback":
             raise Conflict(f"roster version {roster.version} is not newer than the published "
-                           f"version {current}", code="roster_rollback")
+                           f"version {current}", code=Codes.ROSTER_ROLLBACK)
         if result == "same":  # nothing was written: the repeat is audited here
             await self._audit.record(who, "roster.publish", outcome="unchanged")
         self._verified[agency_id] = ((roster.version, root), roster)

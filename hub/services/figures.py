@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 from pydantic import Field, model_validator
 
+from hub.api.codes import Codes
 from hub.clock import Clock
 from hub.errors import Unprocessable
 from hub.models import Frozen
@@ -45,9 +46,9 @@ class Period(Frozen):
         if start is None or end is None:
             start, end = today - timedelta(days=self.days - 1), today
         if end < start:
-            raise Unprocessable("the period ends before it starts", code="bad_period")
+            raise Unprocessable("the period ends before it starts", code=Codes.BAD_PERIOD)
         if (end - start).days >= MAX_DAYS:
-            raise Unprocessable(f"a period is at most {MAX_DAYS} days", code="bad_period")
+            raise Unprocessable(f"a period is at most {MAX_DAYS} days", code=Codes.BAD_PERIOD)
         return [(start + timedelta(days=i)).isoformat() for i in range((end - start).days + 1)]
 
 

@@ -12,6 +12,7 @@ import base64
 import binascii
 from collections.abc import Awaitable, Callable
 
+from hub.api.codes import Codes
 from hub.clock import Clock
 from hub.crypto import EnvelopeError, ReceiptStatus, verify_receipt
 from hub.errors import Conflict, Forbidden, Unprocessable
@@ -20,7 +21,7 @@ from hub.routing.ladder import WITHDRAWN, member
 from hub.store import Store, TransitionResult
 
 from .access import require_sender
-from .audit import Auditor
+from .auditor import Auditor
 from .directory import DirectoryService
 from .flowback import CONSENT_ENDED, SENDER_CANCELLED, Reach, Sight
 from .principal import Principal
@@ -51,10 +52,10 @@ class LifecycleService:
                 devices=roster.devices_of(roster.group_members(referral.type), int(now)))
         except (binascii.Error, ValueError, EnvelopeError):
             raise Unprocessable("the receipt does not verify: sign it with your device for this "
-                                "referral's envelope", code="bad_receipt") from None
+                                "referral's envelope", code=Codes.BAD_RECEIPT) from None
         if receipt.status is not ReceiptStatus.ACKNOWLEDGED or device.person != who.person:
             raise Unprocessable("the receipt must be an acknowledgement signed by your own "
-                                "device", code="bad_receipt")
+                                "device", code=Codes.BAD_RECEIPT)
         return await self._move(who, referral, Status.RECEIVED, request_id,
                                 fields={"acknowledged_at": now, "acknowledged_by": who.person})
 
@@ -114,12 +115,12 @@ class LifecycleService:
                                       "the receiving agency")
         seen = await self._referrals.sight(who, referral)
         if seen.status in CONSENT_ENDED:
-            raise Conflict(f"the referral is already {seen.status}", code="illegal_transition")
+            raise Conflict(f"the referral is already {seen.status}", code=Codes.ILLEGAL_TRANSITION)
 
         async def withdraw(referral: Referral) -> TransitionResult:
             if referral.status in CONSENT_ENDED:
                 raise Conflict(f"the referral is already {referral.status}",
-                               code="illegal_transition")
+                               code=Codes.ILLEGAL_TRANSITION)
             now = self._clock.now()
             return await self._store.referrals.end_consent(
                 referral, Status.REVOKED,
@@ -145,10 +146,10 @@ class LifecycleService:
         seen = await self._referrals.sight(who, referral)
         if seen.status in CONSENT_ENDED:
             raise Conflict(f"the referral is {seen.status}: there is no consent left",
-                           code="illegal_transition")
+                           code=Codes.ILLEGAL_TRANSITION)
         if share_outcome and not seen.referral.consent.share_outcome:
             raise Forbidden("consent can only be narrowed here; sharing more needs the "
-                            "survivor's new consent on a new referral", code="consent_widened")
+                            "survivor's new consent on a new referral", code=Codes.CONSENT_WIDENED)
         if share_outcome or not seen.referral.consent.share_outcome:
             await self._audit.record(who, "consent.narrowed", referral=rid,
                                      outcome="unchanged", request_id=request_id)
@@ -166,7 +167,7 @@ class LifecycleService:
                                       request_id=request_id), now):
                 return await self._referrals.read(who, rid)
         raise Conflict("the referral changed while you were updating it; reload and retry",
-                       code="concurrent_change")
+                       code=Codes.CONCURRENT_CHANGE)
 
     async def _as_recipient(self, who: Principal, rid: str, to: Status, request_id: str | None,
                             fields: dict[str, object] | None = None,
@@ -187,7 +188,7 @@ class LifecycleService:
         async def move(referral: Referral) -> TransitionResult:
             if referral.status not in TRANSITIONS[to]:
                 raise Conflict(f"a referral that is '{referral.status}' cannot become '{to}'",
-                               code="illegal_transition")
+                               code=Codes.ILLEGAL_TRANSITION)
             now = self._clock.now()
             deadlines, timer_fields = self._timers.on_transition(referral, to, now)
             return await self._store.referrals.transition(
@@ -213,17 +214,17 @@ class LifecycleService:
                 break
             referral = fresh
         raise Conflict("the referral changed while you were updating it; reload and retry",
-                       code="concurrent_change")
+                       code=Codes.CONCURRENT_CHANGE)
 
 
 def _require_move(seen: Sight, to: Status) -> None:
     """Refuse, in the asker's own terms, a change their view of the referral does not allow."""
     if seen.status not in TRANSITIONS[to]:
         raise Conflict(f"a referral that is '{seen.status}' cannot become '{to}'",
-                       code="illegal_transition")
+                       code=Codes.ILLEGAL_TRANSITION)
 
 
 def _require_party(who: Principal, referral: Referral, message: str) -> None:
     if who.agency not in (referral.sender_agency, referral.destination) \
             or not who.has("sender", "point_person", "backup", "agency_admin"):
-        raise Forbidden(message, code="not_allowed")
+        raise Forbidden(message, code=Codes.NOT_ALLOWED)

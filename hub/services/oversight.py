@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from hub.api.codes import Codes
 from hub.clock import Clock
 from hub.errors import BadRequest, Conflict, Forbidden, TooManyRequests
 from hub.models import OPEN_STATUSES, AuditEvent, HistoryEvent, Referral
@@ -18,7 +19,7 @@ from hub.store.oversight import Owed
 
 from . import trails
 from .access import not_found
-from .audit import Auditor
+from .auditor import Auditor
 from .flowback import sight
 from .principal import Principal
 from .scope import in_scope, queue_scope
@@ -75,30 +76,30 @@ class OversightService:
     async def nudge(self, who: Principal, rid: str, timer: str) -> int:
         referral = await self._get(who, rid)
         if not who.has("coordinator", "agency_admin"):
-            raise Forbidden("coordinators and agency admins nudge", code="not_allowed")
+            raise Forbidden("coordinators and agency admins nudge", code=Codes.NOT_ALLOWED)
         if referral.status not in OPEN_STATUSES:
             raise Conflict(f"the referral is {referral.status}: nothing to nudge",
-                           code="nothing_to_nudge")
+                           code=Codes.NOTHING_TO_NUDGE)
         if f"{rid}:{timer}" not in self._timers.obligations(referral):
             raise BadRequest(f"this referral has no deadline '{timer}': choose the "
-                             "acknowledgement or one of its follow-ups", code="bad_timer")
+                             "acknowledgement or one of its follow-ups", code=Codes.BAD_TIMER)
         now = self._clock.now()
         if not await self._store.oversight.take_nudge(rid, now, now + NUDGE_EVERY):
             raise TooManyRequests("this referral was nudged less than 15 minutes ago; give "
-                                  "the agency time to answer", code="nudged_recently")
+                                  "the agency time to answer", code=Codes.NUDGED_RECENTLY)
         queued = await self._nudge(referral, timer, f"nudge:{now:.0f}")
         await self._audit.record(who, "dashboard.nudge", referral=rid,
                                  outcome="ok" if queued else "nothing_due")
         if not queued:
             await self._store.oversight.drop_nudge(rid)
             raise Conflict("that deadline is met or has no one left to notify",
-                           code="nothing_to_nudge")
+                           code=Codes.NOTHING_TO_NUDGE)
         return queued
 
     async def review(self, who: Principal, rid: str, code: ReviewCode) -> None:
         await self._get(who, rid)
         if not who.is_coordinator:
-            raise Forbidden("coordinators mark referrals reviewed", code="not_allowed")
+            raise Forbidden("coordinators mark referrals reviewed", code=Codes.NOT_ALLOWED)
         now = self._clock.now()
         if not await self._store.oversight.review(
                 rid, {"review_code": code, "reviewed_at": str(now)},

@@ -12,6 +12,7 @@ from typing import Literal, NamedTuple
 
 from pydantic import Field
 
+from hub.cards import Card
 from hub.clock import Clock
 from hub.models import OPEN_STATUSES, SLUG, Frozen
 from hub.routing.directory import Ccr
@@ -36,19 +37,6 @@ class QueueFilter(Frozen):
     sort: Literal["due", "age", "agency", "type", "urgency"] = "due"
     order: Literal["asc", "desc"] = "asc"
     page: int = Field(1, ge=1, le=100_000)
-
-
-class Card(NamedTuple):  # tuples: a page may sift thousands
-    sender: str
-    destination: str
-    type: str
-    urgency: str
-    submitted_at: float
-
-    @staticmethod
-    def parse(text: str) -> Card:
-        sender, destination, type_, urgency, submitted = text.split("|")
-        return Card(sender, destination, type_, urgency, float(submitted))
 
 
 class Entry(NamedTuple):
@@ -158,19 +146,22 @@ class QueueService:
         cards = await oversight.cards([o.rid for o, _ in shown])
         if None in cards:
             return None
-        rows = await self._rows([Entry(o, Card.parse(text), state)
-                                 for (o, state), text in zip(shown, cards, strict=True)])
+        rows = await self._rows([Entry(o, card, state)
+                                 for (o, state), card in zip(shown, cards, strict=True)])
         return QueuePage(rows, len(overdue) + coming, number, pages, counts, now)
 
-    async def signature(self, who: Principal, hours: int) -> tuple[int, int, int]:
-        """Changes when the queue ``who`` sees may have: one of its deadlines passed or was
-        met, a referral came due, or (for coordinators) one was flagged stalled. Counted on
-        the reader's own agency's index when they see one agency, so nothing of another
-        agency's queue shows through (for live updates)."""
+    async def signature(self, who: Principal, hours: int) -> dict[str, int]:
+        """Changes when the queue ``who`` sees may have: how many of its deadlines have
+        passed (``past``) and fall due within ``hours`` (``due``), and, for a reader who
+        sees every agency, how many referrals are flagged ``stalled`` (the flags are
+        everyone's). Counted on the reader's own agency's index when they see one agency,
+        so nothing of another agency's queue shows through (for live updates)."""
         scope = queue_scope(who)
         now = self._clock.now()
         agency = next(iter(scope)) if scope is not None and len(scope) == 1 else None
-        return await self._store.oversight.counts(now, now + hours * 3600, agency=agency)
+        past, due, stalled = await self._store.oversight.counts(now, now + hours * 3600,
+                                                                agency=agency)
+        return {"past": past, "due": due} | ({"stalled": stalled} if scope is None else {})
 
     async def _entries(self, scope: frozenset[str] | None, query: QueueFilter, now: float,
                        until: float, agency: str | None) -> list[Entry]:
@@ -178,17 +169,13 @@ class QueueService:
         members = [member.decode().partition(":") for member, _ in owed]
         cards = await self._store.oversight.cards([rid for rid, _, _ in members])
         out = []
-        for (rid, _, timer), (_, due), text in zip(members, owed, cards, strict=True):
-            if text is None:
-                continue
-            sender, destination, type_, urgency, submitted = text.split("|")  # Card.parse,
-            if not in_scope(scope, destination) or \
-                    query.agency not in (None, destination) or \
-                    query.type not in (None, type_) or \
-                    query.urgency not in (None, urgency):  # made only for what is kept
+        for (rid, _, timer), (_, due), card in zip(members, owed, cards, strict=True):
+            if card is None or not in_scope(scope, card.destination) or \
+                    query.agency not in (None, card.destination) or \
+                    query.type not in (None, card.type) or \
+                    query.urgency not in (None, card.urgency):
                 continue
             o = Owed(rid, timer, due)
-            card = Card(sender, destination, type_, urgency, float(submitted))
             out.append(Entry(o, card, state_of(o, now)))
         return out
 

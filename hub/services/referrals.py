@@ -5,22 +5,24 @@ from __future__ import annotations
 
 import hashlib
 
+from hub.api.codes import Codes
 from hub.clock import Clock
 from hub.crypto import EnvelopeError, Header, Kind, parse_header
 from hub.crypto.envelope import CLOCK_SKEW
-from hub.errors import Conflict, Forbidden, NotFound, TokenRevoked, Unprocessable
+from hub.errors import Conflict, Forbidden, NotFound, Unprocessable
 from hub.models import URGENCY_NAMES, Consent, HistoryEvent, Referral, Status
 from hub.routing.deadlines import DeadlineCalculator
 from hub.store import Store
 
 from . import trails
 from .access import require_visible
-from .audit import Auditor
+from .auditor import Auditor
 from .consent import ConsentService
 from .directory import DirectoryService
 from .flowback import Sight, needs_history, sight
 from .principal import Principal
 from .timers import TimerPlanner
+from .tokens import TokenService
 from .trails import Trail
 
 
@@ -33,34 +35,37 @@ def read_header(envelope: bytes) -> Header:
         return parse_header(envelope)
     except EnvelopeError:
         raise Unprocessable("the envelope's header cannot be read: seal it with the CCR Hub SDK "
-                            "(format v1, docs/envelope.md)", code="bad_envelope") from None
+                            "(format v1, docs/envelope.md)", code=Codes.BAD_ENVELOPE) from None
 
 
 def check_lifetime(header: Header, now: float) -> None:
     if header.created_at > now + CLOCK_SKEW:
         raise Unprocessable("the envelope was created in the future; check the sending "
-                            "device's clock", code="envelope_from_future")
+                            "device's clock", code=Codes.ENVELOPE_FROM_FUTURE)
     if header.expires_at <= now:
-        raise Unprocessable("the envelope has expired; seal it again", code="envelope_expired")
+        raise Unprocessable("the envelope has expired; seal it again", code=Codes.ENVELOPE_EXPIRED)
 
 
 class ReferralService:
     def __init__(self, *, store: Store, clock: Clock, directory: DirectoryService,
                  consent: ConsentService, deadlines: DeadlineCalculator, timers: TimerPlanner,
-                 auditor: Auditor):
+                 tokens: TokenService, auditor: Auditor):
         self._store = store
         self._clock = clock
         self._directory = directory
         self._consent = consent
         self._deadlines = deadlines
         self._timers = timers
+        self._tokens = tokens
         self._audit = auditor
 
     async def submit(self, who: Principal, envelope: bytes, consent: Consent | None,
-                     request_id: str | None = None) -> tuple[Sight, bool]:
+                     request_id: str | None = None, *, client: str = "unknown"
+                     ) -> tuple[Sight, bool]:
         """Route a sealed referral. Returns (referral, created); the same envelope again
         returns the existing referral as the sender may see it, other bytes under the same
-        id are a conflict."""
+        id are a conflict. A token revoked since ``who`` was authenticated (the write
+        checks it) is refused as a failed sign-in from ``client``, the asker's address."""
         if not who.has("sender"):
             raise Forbidden("only a person with the sender role may submit referrals")
         header = read_header(envelope)
@@ -74,7 +79,7 @@ class ReferralService:
         referral = self._new_referral(who, header, envelope, consent, now, ack_due)
         submitted = HistoryEvent(at=now, actor=who.person, action="submitted",
                                  to_status=Status.REQUESTED)
-        result = await self._create(who, referral, envelope, submitted, request_id)
+        result = await self._create(who, referral, envelope, submitted, request_id, client)
         if result == "created":
             return sight(who, referral, self._directory.ccr, now, [submitted]), True
         existing = await self._store.referrals.get(referral.id)
@@ -84,17 +89,17 @@ class ReferralService:
             await self._store.replicated()  # the first attempt's write may not be, yet
             return await self.sight(who, existing), False
         raise Conflict("another envelope was already submitted with this envelope id; seal "
-                       "again (a new id) rather than editing an envelope", code="duplicate_id")
+                       "again (a new id) rather than editing an envelope", code=Codes.DUPLICATE_ID)
 
     async def _create(self, who: Principal, referral: Referral, envelope: bytes,
-                      submitted: HistoryEvent, request_id: str | None) -> str:
+                      submitted: HistoryEvent, request_id: str | None, client: str) -> str:
         """Write the referral against the destination's current roster; when that roster
         changed since it was verified, verify the new one and write again."""
         for refresh in (False, True):
             routed = await self._directory.routing_roster(referral.destination, refresh=refresh)
             if routed is None:
                 raise Conflict(f"{referral.destination} has no current roster to seal to; ask "
-                               "its agency admin to publish one", code="no_roster")
+                               "its agency admin to publish one", code=Codes.NO_ROSTER)
             deadlines, timer_fields = self._timers.on_submit(referral)
             result = await self._store.referrals.create(
                 referral, envelope, submitted, deadlines,
@@ -102,28 +107,27 @@ class ReferralService:
                                   request_id=request_id),
                 roster=routed[0], token_id=who.token_id, timer_fields=timer_fields)
             if result == "token_revoked":
-                raise TokenRevoked("this API token has been revoked; ask your agency admin "
-                                   "for a new one")
+                await self._tokens.refuse_revoked(client, who.token_id)
             if result != "roster_changed":
                 return result
         raise Conflict(f"{referral.destination} published a new roster while this was being "
-                       "submitted; submit again", code="roster_changed")
+                       "submitted; submit again", code=Codes.ROSTER_CHANGED)
 
     def _check_route(self, who: Principal, header: Header, now: float) -> None:
         if header.kind is not Kind.REFERRAL:
             raise Unprocessable("this is a reply; post it to its referral's replies",
-                                code="not_a_referral")
+                                code=Codes.NOT_A_REFERRAL)
         ccr = self._directory.ccr
         if ccr.find_agency(header.destination) is None:
             raise Unprocessable(f"unknown destination agency '{header.destination}'",
-                                code="unknown_agency")
+                                code=Codes.UNKNOWN_AGENCY)
         if ccr.referral_type(header.referral_type) is None:
             raise Unprocessable(f"unknown referral type '{header.referral_type}'",
-                                code="unknown_type")
+                                code=Codes.UNKNOWN_TYPE)
         if ccr.agreement(who.agency, header.destination, header.referral_type) is None:
             raise Forbidden(f"no sharing agreement lets {who.agency} send "
                             f"'{header.referral_type}' referrals to {header.destination}",
-                            code="no_agreement")
+                            code=Codes.NO_AGREEMENT)
         check_lifetime(header, now)
 
     @staticmethod
@@ -166,7 +170,7 @@ class ReferralService:
         seen = await self.read(who, rid)
         if not who.has("coordinator", "agency_admin"):
             raise Forbidden("only coordinators and agency admins read a referral's audit trail",
-                            code="not_allowed")
+                            code=Codes.NOT_ALLOWED)
         trail = await trails.read(self._store, rid)
         problem = trail.problem if who.is_coordinator or not trail.problem else \
             "part of this trail does not match the sealed audit log; tell the hub's operator"
@@ -181,7 +185,7 @@ class ReferralService:
         self._consent.check_referral(referral, now)
         envelope = await self._store.referrals.envelope(rid)
         if envelope is None:
-            raise NotFound("this referral's envelope has been deleted", code="envelope_gone")
+            raise NotFound("this referral's envelope has been deleted", code=Codes.ENVELOPE_GONE)
         await self._store.referrals.mark_receipt(
             rid, "opened_at", now, HistoryEvent(at=now, actor=who.person, action="opened"),
             self._audit.event(who, "referral.download", referral=rid, request_id=request_id))

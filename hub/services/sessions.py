@@ -14,7 +14,7 @@ from hub.clock import Clock
 from hub.routing.directory import Ccr
 from hub.store import Store
 
-from .audit import Auditor
+from .auditor import Auditor
 from .principal import Principal
 from .tokens import TokenService
 

@@ -7,6 +7,7 @@ it (flowback.py)."""
 
 from __future__ import annotations
 
+from hub.api.codes import Codes
 from hub.clock import Clock
 from hub.crypto import Kind
 from hub.crypto.attachments import MAX_ATTACHMENT
@@ -16,7 +17,7 @@ from hub.models import HistoryEvent, Referral, Status
 from hub.store import Store
 
 from .access import not_found, require_sender
-from .audit import Auditor
+from .auditor import Auditor
 from .consent import ConsentService
 from .directory import DirectoryService
 from .flowback import Sight, status_flows_back
@@ -28,7 +29,7 @@ CLOSED_TO_CONTENT = frozenset({Status.REVOKED, Status.EXPIRED, Status.CANCELLED}
 
 def _closed() -> Conflict:
     return Conflict("consent for this referral was withdrawn or ran out while you were "
-                    "sending; nothing was stored", code="thread_closed")
+                    "sending; nothing was stored", code=Codes.THREAD_CLOSED)
 
 
 class ThreadService:
@@ -46,7 +47,7 @@ class ThreadService:
             if not status_flows_back(referral, self._directory.ccr):
                 raise Forbidden(f"the sharing agreement keeps what {referral.destination} does "
                                 f"from {referral.sender_agency}, and a reply would tell them; "
-                                "nothing was sent", code="reply_not_shared")
+                                "nothing was sent", code=Codes.REPLY_NOT_SHARED)
             return referral.sender_agency
         if who.agency == referral.sender_agency:
             return referral.destination
@@ -58,13 +59,13 @@ class ThreadService:
         seen = await self._referrals.sight(who, referral)
         if seen.status in CLOSED_TO_CONTENT:
             raise Conflict(f"the referral is {seen.status}; no more replies",
-                           code="thread_closed")
+                           code=Codes.THREAD_CLOSED)
         to = self._other_side(who, referral)
         header = read_header(envelope)
         if (header.kind is not Kind.REPLY or header.thread_id.hex() != rid
                 or header.destination != to or header.referral_type != referral.type):
             raise Unprocessable(f"a reply on this referral is sealed as a reply to {to}, "
-                                f"thread {rid}, type '{referral.type}'", code="bad_reply")
+                                f"thread {rid}, type '{referral.type}'", code=Codes.BAD_REPLY)
         now = self._clock.now()
         check_lifetime(header, now)
         reply_id = header.envelope_id.hex()
@@ -75,7 +76,8 @@ class ThreadService:
             HistoryEvent(at=now, actor=who.person, action="reply"),
             self._audit.event(who, "reply.post", referral=rid, request_id=request_id))
         if result == "conflict":
-            raise Conflict("another reply was posted with this envelope id", code="duplicate_id")
+            raise Conflict("another reply was posted with this envelope id",
+                           code=Codes.DUPLICATE_ID)
         if result == "missing":
             raise not_found(rid)
         if result == "closed":
@@ -104,7 +106,7 @@ class ThreadService:
         self._consent.check_referral(referral, self._clock.now())
         envelope = await self._store.threads.reply_envelope(rid, reply_id)
         if envelope is None:
-            raise NotFound("this reply's envelope has been deleted", code="envelope_gone")
+            raise NotFound("this reply's envelope has been deleted", code=Codes.ENVELOPE_GONE)
         await self._audit.record(who, "reply.download", referral=rid)
         return envelope
 
@@ -114,7 +116,7 @@ class ThreadService:
         require_sender(who, referral)
         seen: Sight = await self._referrals.sight(who, referral)
         if seen.status in CLOSED_TO_CONTENT:
-            raise Conflict(f"the referral is {seen.status}", code="thread_closed")
+            raise Conflict(f"the referral is {seen.status}", code=Codes.THREAD_CLOSED)
         if not 0 <= index < MAX_ATTACHMENTS:
             raise Unprocessable(f"attachment index must be 0 to {MAX_ATTACHMENTS - 1}")
         if len(blob) > MAX_ATTACHMENT + 65_536:
@@ -125,7 +127,7 @@ class ThreadService:
             HistoryEvent(at=now, actor=who.person, action=f"attachment.{index}"),
             self._audit.event(who, "attachment.upload", referral=rid, request_id=request_id))
         if result == "conflict":
-            raise Conflict(f"attachment {index} already holds other bytes", code="duplicate_id")
+            raise Conflict(f"attachment {index} already holds other bytes", code=Codes.DUPLICATE_ID)
         if result == "closed":
             raise _closed()
         if result == "exists":  # the same bytes again: answered as before, and audited
@@ -140,6 +142,6 @@ class ThreadService:
         blob = await self._store.threads.attachment(rid, index)
         if blob is None:
             raise NotFound(f"attachment {index} is not on the hub: not uploaded yet, or "
-                           "deleted", code="attachment_gone")
+                           "deleted", code=Codes.ATTACHMENT_GONE)
         await self._audit.record(who, "attachment.download", referral=rid)
         return blob

@@ -30,7 +30,7 @@ from hub.routing.directory import Ccr
 from hub.store import Store
 from hub.store.access import Window
 
-from .audit import Auditor
+from .auditor import Auditor
 from .principal import ANONYMOUS, Principal
 
 FAILURE_LIMIT = 20  # failed sign-ins per address (and per real token id) in a window
@@ -101,7 +101,9 @@ class TokenService:
         await self.refuse(client, token_id=parts[0] if parts else None, known=known)
 
     async def refuse_revoked(self, client: str, token_id: str) -> NoReturn:
-        """A remembered token that the write found revoked: forgotten, then refused."""
+        """A token that a write found revoked (the check is inside its atomic step,
+        store/lua/create_referral.lua): forgotten, then refused like any failed sign-in
+        (counted, audited, 401 or 429)."""
         self._remembered.pop(token_id, None)
         await self.refuse(client, token_id=token_id, known=True,
                           message="this API token has been revoked; ask your agency admin for "

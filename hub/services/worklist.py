@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from hub.api.codes import Codes
 from hub.clock import Clock
 from hub.errors import Forbidden
 from hub.models import HistoryEvent, Referral
@@ -19,6 +20,7 @@ from .access import RECIPIENT_ROLES
 from .flowback import Sight, status_flows_back
 from .principal import Principal
 from .referrals import ReferralService
+from .scope import opens_in_inbox, works_in_inbox
 from .timers import TimerPlanner
 
 Side = Literal["receiving", "sending"]
@@ -72,7 +74,7 @@ class WorklistService:
                     limit: int = PAGE_SIZE) -> list[WorkItem]:
         """Referrals sent to ``who``'s agency, newest first, with their deadlines."""
         if not who.has(*RECIPIENT_ROLES):
-            raise Forbidden("the inbox is for point persons and backups", code="not_allowed")
+            raise Forbidden("the inbox is for point persons and backups", code=Codes.NOT_ALLOWED)
         found = await self._referrals.inbox(who, statuses=None, offset=offset, limit=limit)
         return await self._with_deadlines(found)
 
@@ -81,14 +83,14 @@ class WorklistService:
         """Referrals ``who``'s agency sent, as the sending agency may see them (the
         receiving agency's deadlines are its own business)."""
         if not who.has("sender"):
-            raise Forbidden("the sent list is for senders", code="not_allowed")
+            raise Forbidden("the sent list is for senders", code=Codes.NOT_ALLOWED)
         found = await self._referrals.outbox(who, statuses=None, offset=offset, limit=limit)
         return [WorkItem(seen, ()) for seen in found]
 
     def destinations(self, who: Principal) -> list[Destination]:
         """Where ``who`` may send, and what: the sharing agreements from their agency."""
         if not who.has("sender"):
-            raise Forbidden("sending referrals is for senders", code="not_allowed")
+            raise Forbidden("sending referrals is for senders", code=Codes.NOT_ALLOWED)
         out = []
         for a in self._ccr.agreements:
             agency = self._ccr.find_agency(a.to_agency)
@@ -109,7 +111,15 @@ class WorklistService:
         if who.agency == referral.sender_agency:
             return Thread(WorkItem(seen, ()), history, "sending")
         raise Forbidden("this page is for the two agencies of a referral; coordinators see "
-                        "it on the dashboard", code="not_allowed")
+                        "it on the dashboard", code=Codes.NOT_ALLOWED)
+
+    async def opens_in_inbox(self, who: Principal, rid: str) -> bool:
+        """Whether the link in a notice takes ``who`` to the referral's thread in the
+        browser (services/scope.py); otherwise it is the dashboard's page. Read as ``who``
+        may see it (404 otherwise) only when they may work in the inbox at all."""
+        if not works_in_inbox(who):
+            return False
+        return opens_in_inbox(who, (await self._referrals.read(who, rid)).referral)
 
     async def _with_deadlines(self, sights: list[Sight]) -> list[WorkItem]:
         """The receiving agency's items with the deadlines it owes (its own business)."""

@@ -13,6 +13,7 @@ from typing import NamedTuple
 from redis.asyncio import Redis
 from redis.exceptions import WatchError
 
+from hub.cards import Card
 from hub.models import AuditEvent, HistoryEvent
 
 from .codec import dumps
@@ -41,7 +42,7 @@ class OversightStore:
     def __init__(self, redis: Redis, keys: Keys):
         self._r = redis
         self._k = keys
-        self._cards: dict[str, str] = {}
+        self._cards: dict[str, Card] = {}
 
     def _index(self, agency: str | None) -> str:
         return self._k.obligations() if agency is None else self._k.obligations_of(agency)
@@ -84,8 +85,8 @@ class OversightStore:
         return [Owed(*m.split(":", 1), due) for m, due in zip(members, scores, strict=True)
                 if due is not None]
 
-    async def cards(self, rids: Sequence[str]) -> list[str | None]:
-        """Each referral's routing card (see store/referrals.py ``card``), in order. A card
+    async def cards(self, rids: Sequence[str]) -> list[Card | None]:
+        """Each referral's routing card (hub/cards.py), in order. A card
         never changes once written and is never deleted, so each is read from Redis once
         and then kept (up to CARDS_KEPT; past that the keeping starts again)."""
         kept = self._cards
@@ -94,8 +95,8 @@ class OversightStore:
             if len(kept) + len(missing) > CARDS_KEPT:
                 kept.clear()
             found = await self._r.hmget(self._k.cards(), missing)
-            kept.update((rid, c.decode()) for rid, c in zip(missing, found, strict=True)
-                        if c is not None)
+            kept.update((rid, Card.decode(c.decode()))
+                        for rid, c in zip(missing, found, strict=True) if c is not None)
         return [kept.get(rid) for rid in rids]
 
     async def counts(self, now: float, soon: float, *, agency: str | None = None

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
+from hub.cards import Card
 from hub.models import AuditEvent, Consent, HistoryEvent, Referral, Status
 
 from .codec import dumps, packed, referral_from_hash, to_fields
@@ -37,12 +38,6 @@ class DeadlineChanges:
     def to_json(self) -> bytes:
         return packed({"remove": list(self.remove), "add": _pairs(self.add),
                        "due": _pairs(self.due)})
-
-
-def card(referral: Referral) -> str:
-    """The routing facts the queue filters on, which never change after submission."""
-    return "|".join((referral.sender_agency, referral.destination, referral.type,
-                     referral.urgency, f"{referral.submitted_at:.0f}"))
 
 
 @dataclass(frozen=True)
@@ -81,8 +76,8 @@ class ReferralStore:
             fields=to_fields(fields), history_event=dumps(history),
             score=referral.submitted_at, rid=rid, timers=packed(_pairs(deadlines.add)),
             audit_event=dumps(audit), roster_version=roster[0], root_key=roster[1],
-            owed=packed(_pairs(deadlines.due)), card=card(referral), tally=tally.to_json(),
-            sender=referral.sender_person)
+            owed=packed(_pairs(deadlines.due)), card=Card.of(referral).encode(),
+            tally=tally.to_json(), sender=referral.sender_person)
         return result.decode()
 
     def _tally_keys(self, tally: Tally) -> dict[str, str]:

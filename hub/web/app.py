@@ -14,9 +14,9 @@ from aiohttp import web
 
 from hub.build import Services, build_services
 from hub.config import Settings, read_secret
+from hub.escalation.watch import EngineWatch
 from hub.loops import Guard
 from hub.notify.base import Channel
-from hub.services.engine import EngineWatch
 
 from . import middleware, scrape
 from .context import CONTENT_SECURITY_POLICY, GUARD, METRICS, SERVICES, SETTINGS, WATCH
@@ -29,13 +29,9 @@ log = logging.getLogger(__name__)
 async def check_durability(services: Services, settings: Settings) -> None:
     """A 201 must mean the write survives a crash: in production, refuse to start unless
     Redis appends every write to its AOF and fsyncs it."""
-    config = await services.store.durability()
-    durable = config.get("appendonly") == "yes" and config.get("appendfsync") == "always"
+    durable, problem = await services.monitor.durable()
     if durable:
         return
-    problem = (f"Redis has appendonly={config.get('appendonly')} "
-               f"appendfsync={config.get('appendfsync')}; set 'appendonly yes' and "
-               "'appendfsync always' so that an acknowledged referral survives a crash")
     if settings.mode == "production":
         raise RuntimeError(f"refusing to start: {problem}")
     log.warning("dev mode: %s", problem)
@@ -46,7 +42,7 @@ async def check_replicas(services: Services, settings: Settings) -> None:
     them (HUB_REDIS_REPLICA_ACKS); they are accepted again once enough are connected."""
     if settings.replica_acks == 0:
         return
-    connected = await services.store.replicas()
+    connected = await services.monitor.replicas()
     if connected < settings.replica_acks:
         log.error("Redis has %d replica(s) connected and each change waits for %d to hold "
                   "it: changes are answered 503 until enough are connected (for a single-node "
@@ -94,13 +90,13 @@ def create_app(settings: Settings, services: Services | None = None, *,
 async def watching(app: web.Application, *, channels: Mapping[str, Channel] | None
                    ) -> AsyncIterator[None]:
     """The dead man's switch, beside the app: it looks at the engine's heartbeats every
-    few seconds for as long as the app runs (hub/services/engine.py)."""
+    few seconds for as long as the app runs (hub/escalation/watch.py)."""
     from hub.escalation.channels import channels_from_settings
 
     settings, services = app[SETTINGS], app[SERVICES]
     adapters = channels if channels is not None else channels_from_settings(settings)
-    app[WATCH] = EngineWatch(engine=services.engine_health, store=services.store,
-                             clock=services.clock, ccr=services.ccr, channels=adapters,
+    app[WATCH] = EngineWatch(engine=services.engine_health, clock=services.clock,
+                             ccr=services.ccr, channels=adapters,
                              base_url=settings.public_base_url)
     stop = threading.Event()
     task = asyncio.create_task(_watch(app, stop))

@@ -11,12 +11,13 @@ from typing import TypeVar
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
+from hub.api.codes import Codes
 from hub.build import Services
 from hub.config import Settings
 from hub.errors import BadRequest, Unauthorized, Unprocessable
+from hub.escalation.watch import EngineWatch
 from hub.loops import Guard
 from hub.metrics import Metrics
-from hub.services.engine import EngineWatch
 from hub.services.principal import Principal
 
 SERVICES = web.AppKey("services", Services)
@@ -96,14 +97,14 @@ def describe(error: ValidationError) -> str:
 async def body(request: web.Request, model: type[M]) -> M:
     if request.content_type != "application/json":
         raise BadRequest("send the body as JSON with 'Content-Type: application/json'",
-                         code="bad_content_type")
+                         code=Codes.BAD_CONTENT_TYPE)
     raw = await request.read()
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
-        raise BadRequest("the body is not valid JSON", code="bad_json") from None
+        raise BadRequest("the body is not valid JSON", code=Codes.BAD_JSON) from None
     except RecursionError:  # nested deeper than the interpreter's stack
-        raise BadRequest("the body's JSON is nested too deeply", code="bad_json") from None
+        raise BadRequest("the body's JSON is nested too deeply", code=Codes.BAD_JSON) from None
     return validated(model, data)
 
 
@@ -111,7 +112,8 @@ def validated(model: type[M], data: object) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as e:
-        raise Unprocessable(f"invalid request body: {describe(e)}", code="invalid_body") from None
+        raise Unprocessable(f"invalid request body: {describe(e)}",
+                            code=Codes.INVALID_BODY) from None
 
 
 def respond(model: BaseModel, status: int = 200) -> web.Response:
@@ -122,7 +124,8 @@ def respond(model: BaseModel, status: int = 200) -> web.Response:
 _DIGITS = re.compile(r"[0-9]{1,9}")  # ASCII digits only: not '١', '²' or '1_000'
 
 
-def whole_number(raw: str, what: str, low: int, high: int, code: str = "bad_request") -> int:
+def whole_number(raw: str, what: str, low: int, high: int,
+                 code: Codes = Codes.BAD_REQUEST) -> int:
     """``raw`` as a whole number from ``low`` to ``high``, written in ASCII digits (no
     sign, no spaces, at most nine), or a 400 saying so."""
     if not _DIGITS.fullmatch(raw):

@@ -6,7 +6,8 @@ import base64
 
 from aiohttp import web
 
-from . import schemas as s
+from hub.api import schemas as s
+
 from .context import body, principal, respond, services
 
 

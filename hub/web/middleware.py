@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import random
 import re
 import time
 
 from aiohttp import web
 
-from hub.errors import Forbidden, HubError, TokenRevoked, TooManyRequests, Unavailable
+from hub.api.codes import Codes
+from hub.errors import Forbidden, HubError, Unavailable
 from hub.logs import client_request_id_var, request_id_var
-from hub.store import TRANSIENT_ERRORS
+from hub.services.errors import STORAGE_UNAVAILABLE
 
 from .context import (
     ERROR,
@@ -41,9 +41,14 @@ def error_response(status: int, code: str, message: str, **headers: str) -> web.
                              headers=headers or None)
 
 
-_HTTP_CODES = {404: ("not_found", "no such endpoint; see /v1/openapi.json"),
-               405: ("method_not_allowed", "that method is not allowed on this endpoint"),
-               413: ("payload_too_large", "the body is over the size limit")}
+def refusal(error: HubError) -> web.Response:
+    """``error`` answered: its status, its code and message, and its headers."""
+    return error_response(error.status, error.code, error.message, **error.headers)
+
+
+_HTTP_CODES = {404: (Codes.NOT_FOUND, "no such endpoint; see /v1/openapi.json"),
+               405: (Codes.METHOD_NOT_ALLOWED, "that method is not allowed on this endpoint"),
+               413: (Codes.PAYLOAD_TOO_LARGE, "the body is over the size limit")}
 
 
 # A request id ties log lines and audit events together; it is no secret, so it comes from
@@ -63,37 +68,27 @@ async def errors(request: web.Request, handler) -> web.StreamResponse:
         response = await handler(request)
     except HubError as e:
         request[ERROR] = e.code
-        extra = {"Retry-After": retry_after(request)} if isinstance(e, Unavailable) else {}
-        if isinstance(e, TooManyRequests):
-            extra = {"Retry-After": str(e.retry_after)}
-        response = error_response(e.status, e.code, e.message, **extra)
+        response = refusal(e)
     except web.HTTPException as e:
         if e.status < 400:
             raise
-        code, message = _HTTP_CODES.get(e.status, ("http_error", e.reason))
+        code, message = _HTTP_CODES.get(e.status, (Codes.HTTP_ERROR, e.reason))
         if e.status == 413:
             message = f"the body is over the {request.app[SETTINGS].max_body_bytes}-byte limit"
         allow = {"Allow": e.headers["Allow"]} if "Allow" in e.headers else {}  # RFC 9110: 405
         response = error_response(e.status, code, message, **allow)
-    except TRANSIENT_ERRORS as e:
+    except STORAGE_UNAVAILABLE as e:
         log.warning("redis unavailable (%s)", type(e).__name__)
-        response = error_response(503, "unavailable", "storage is unavailable; retry shortly",
-                                  **{"Retry-After": retry_after(request)})
+        response = refusal(Unavailable("storage is unavailable; retry shortly",
+                                       retry_after=request.app[SETTINGS].unavailable_retry_after))
     except Exception:
         log.exception("unhandled error")
-        response = error_response(500, "internal", f"internal error; quote request id {rid}")
+        response = error_response(500, Codes.INTERNAL, f"internal error; quote request id {rid}")
     finally:
         request_id_var.reset(token)
         client_request_id_var.reset(client_token)
     response.headers["X-Request-Id"] = rid
     return response
-
-
-def retry_after(request: web.Request) -> str:
-    """Seconds a client should wait before retrying a 503: never less than the hub waits
-    for Redis (HUB_REDIS_TIMEOUT), so a retry does not arrive while Redis is still being
-    waited on for the first attempt."""
-    return str(max(1, math.ceil(request.app[SETTINGS].redis_timeout)))
 
 
 @web.middleware
@@ -108,7 +103,7 @@ async def slow_bodies(request: web.Request, handler) -> web.StreamResponse:
                 await request.read()  # kept by aiohttp for the handler
         except TimeoutError:
             log.warning("a request body took over %s s to arrive: cut off", seconds)
-            response = error_response(408, "request_timeout", f"the request's body took "
+            response = error_response(408, Codes.REQUEST_TIMEOUT, f"the request's body took "
                                       f"more than {seconds:g} seconds to arrive; send it "
                                       "again on a faster connection")
             response.force_close()
@@ -134,11 +129,7 @@ async def authenticate(request: web.Request, handler) -> web.StreamResponse:
         return await handler(request)
     request[PRINCIPAL] = await _principal(request, route)
     await request.app[SERVICES].limits.admit(request[PRINCIPAL])
-    try:
-        return await handler(request)
-    except TokenRevoked:  # revoked since it was verified: refused like any failed sign-in
-        await request.app[SERVICES].tokens.refuse_revoked(client_address(request),
-                                                          request[PRINCIPAL].token_id)
+    return await handler(request)
 
 
 async def _principal(request: web.Request, route: Route):
@@ -160,7 +151,7 @@ async def _session_principal(request: web.Request):
                                      message="your session has ended; sign in again")
     if request.method not in ("GET", "HEAD", "OPTIONS") and \
             not current.csrf_ok(request.headers.get("X-CSRF-Token")):
-        raise Forbidden("send the page's CSRF token as X-CSRF-Token", code="bad_csrf")
+        raise Forbidden("send the page's CSRF token as X-CSRF-Token", code=Codes.BAD_CSRF)
     return current.principal
 
 
@@ -180,7 +171,7 @@ async def audit(request: web.Request, handler) -> web.StreamResponse:
 
 
 async def _record(request: web.Request, route: Route | None, outcome: str) -> None:
-    if route is None or not route.auth or outcome in ("unauthorized", "rate_limited"):
+    if route is None or not route.auth or outcome in (Codes.UNAUTHORIZED, Codes.RATE_LIMITED):
         return  # failed sign-ins are audited by the token service
     await request.app[SERVICES].auditor.record(
         request.get(PRINCIPAL), route.name, referral=request.match_info.get("rid"),

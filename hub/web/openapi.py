@@ -9,10 +9,10 @@ from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
+from hub.api import schemas as s
+from hub.api.reports import TwilioReport
 from hub.crypto.header import MAX_ATTACHMENTS
 from hub.models import Status
-
-from . import schemas as s
 
 # Path parameters whose route takes any segment, checked by the handler instead.
 PATH_SCHEMAS: dict[str, dict[str, Any]] = {
@@ -27,7 +27,7 @@ _LISTING = [
      "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}},
 ]
 QUERY = {"referral.inbox": _LISTING, "referral.outbox": _LISTING}
-FORMS = {"report.twilio": s.TwilioReport}  # bodies sent as application/x-www-form-urlencoded
+FORMS = {"report.twilio": TwilioReport}  # bodies sent as application/x-www-form-urlencoded
 REPEATABLE = {"referral.submit", "reply.post", "attachment.put"}  # the same again: 200
 RID = {"rid": "$request.path.rid"}
 

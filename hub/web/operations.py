@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from hub.api import schemas as s
+from hub.api.codes import Codes
 from hub.errors import Unavailable
-from hub.store import TRANSIENT_ERRORS
+from hub.services.errors import STORAGE_UNAVAILABLE
 
-from . import schemas as s
-from .context import principal, respond, services
+from .context import SETTINGS, principal, respond, services
 from .openapi import openapi_document
 from .scrape import with_token
 
@@ -16,15 +17,12 @@ from .scrape import with_token
 async def healthz(request: web.Request) -> web.Response:
     """This process and Redis answer (a load balancer's question), and the engine's
     figures beside them, which do not change the answer."""
-    try:
-        ok = await services(request).store.ping()
-    except Exception:
-        ok = False
-    if not ok:
-        raise Unavailable("Redis is not answering", code="redis_down")
+    if not await services(request).monitor.redis_answers():
+        raise Unavailable("Redis is not answering", code=Codes.REDIS_DOWN,
+                          retry_after=request.app[SETTINGS].unavailable_retry_after)
     try:
         figures = s.EngineFigures(**(await services(request).engine_health.health()).doc())
-    except TRANSIENT_ERRORS:
+    except STORAGE_UNAVAILABLE:
         figures = None
     return respond(s.Health(status="ok", redis="ok", engine=figures))
 

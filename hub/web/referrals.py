@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from hub.api import schemas as s
+from hub.api.codes import Codes
 from hub.crypto.header import MAX_ATTACHMENTS
 from hub.errors import BadRequest
 from hub.models import Status
+from hub.services.flowback import Sight
 
-from . import schemas as s
 from .context import (
     METRICS,
     body,
+    client_address,
     principal,
     query_int,
     request_id,
@@ -22,6 +25,18 @@ from .context import (
 )
 
 OCTETS = "application/octet-stream"
+_FROM_REFERRAL = frozenset(s.ReferralView.model_fields) - {"consent_expires_at", "share_outcome"}
+
+
+def view(seen: Sight) -> s.ReferralView:
+    """The view of a referral as its reader may know it (services/flowback.py): made from a
+    Sight only, never from a stored referral."""
+    if not isinstance(seen, Sight):
+        raise TypeError("a referral is answered from its Sight (services/flowback.py)")
+    r = seen.referral
+    return s.ReferralView(**r.model_dump(include=_FROM_REFERRAL),
+                          consent_expires_at=r.consent.expires_at,
+                          share_outcome=r.consent.share_outcome)
 
 
 def _statuses(request: web.Request) -> frozenset[Status] | None:
@@ -42,9 +57,10 @@ def _rid(request: web.Request) -> str:
 async def submit(request: web.Request) -> web.Response:
     req = await body(request, s.SubmitReferral)
     seen, created = await services(request).referrals.submit(
-        principal(request), req.envelope, req.consent, request_id(request))
+        principal(request), req.envelope, req.consent, request_id(request),
+        client=client_address(request))
     request.app[METRICS].submissions.labels("created" if created else "existing").inc()
-    return respond(s.ReferralView.of(seen), 201 if created else 200)
+    return respond(view(seen), 201 if created else 200)
 
 
 async def _listing(request: web.Request, which: str) -> web.Response:
@@ -54,7 +70,7 @@ async def _listing(request: web.Request, which: str) -> web.Response:
     lister = service.inbox if which == "inbox" else service.outbox
     found = await lister(principal(request), statuses=_statuses(request), offset=offset,
                          limit=limit)
-    return respond(s.ReferralList(referrals=[s.ReferralView.of(seen) for seen in found],
+    return respond(s.ReferralList(referrals=[view(seen) for seen in found],
                                   offset=offset, limit=limit))
 
 
@@ -68,7 +84,7 @@ async def outbox(request: web.Request) -> web.Response:
 
 async def get_referral(request: web.Request) -> web.Response:
     seen = await services(request).referrals.read(principal(request), _rid(request))
-    return respond(s.ReferralView.of(seen))
+    return respond(view(seen))
 
 
 async def history(request: web.Request) -> web.Response:
@@ -92,40 +108,40 @@ async def acknowledge(request: web.Request) -> web.Response:
     req = await body(request, s.Acknowledge)
     seen = await services(request).lifecycle.acknowledge(
         principal(request), _rid(request), req.receipt, request_id(request))
-    return respond(s.ReferralView.of(seen))
+    return respond(view(seen))
 
 
 async def accept(request: web.Request) -> web.Response:
     seen = await services(request).lifecycle.accept(principal(request), _rid(request),
                                                         request_id(request))
-    return respond(s.ReferralView.of(seen))
+    return respond(view(seen))
 
 
 async def reject(request: web.Request) -> web.Response:
     req = await body(request, s.Reject)
     seen = await services(request).lifecycle.reject(principal(request), _rid(request),
                                                         req.reason, request_id(request))
-    return respond(s.ReferralView.of(seen))
+    return respond(view(seen))
 
 
 async def progress(request: web.Request) -> web.Response:
     seen = await services(request).lifecycle.progress(principal(request), _rid(request),
                                                           request_id(request))
-    return respond(s.ReferralView.of(seen))
+    return respond(view(seen))
 
 
 async def complete(request: web.Request) -> web.Response:
     req = await body(request, s.Complete)
     seen = await services(request).lifecycle.complete(principal(request), _rid(request),
                                                           req.outcome, request_id(request))
-    return respond(s.ReferralView.of(seen))
+    return respond(view(seen))
 
 
 async def cancel(request: web.Request) -> web.Response:
     req = await body(request, s.Cancel)
     seen = await services(request).lifecycle.cancel(principal(request), _rid(request),
                                                         req.reason, request_id(request))
-    return respond(s.ReferralView.of(seen))
+    return respond(view(seen))
 
 
 async def post_reply(request: web.Request) -> web.Response:
@@ -149,12 +165,12 @@ async def reply_envelope(request: web.Request) -> web.Response:
 
 def _index(request: web.Request) -> int:
     return whole_number(request.match_info["index"], "an attachment index", 0,
-                        MAX_ATTACHMENTS - 1, code="bad_index")
+                        MAX_ATTACHMENTS - 1, code=Codes.BAD_INDEX)
 
 
 async def put_attachment(request: web.Request) -> web.Response:
     if request.content_type != OCTETS:
-        raise BadRequest(f"upload the sealed attachment as {OCTETS}", code="bad_content_type")
+        raise BadRequest(f"upload the sealed attachment as {OCTETS}", code=Codes.BAD_CONTENT_TYPE)
     index = _index(request)
     created = await services(request).threads.put_attachment(
         principal(request), _rid(request), index, await request.read(), request_id(request))
@@ -171,7 +187,7 @@ async def revoke_consent(request: web.Request) -> web.Response:
     req = await body(request, s.RevokeConsent)
     seen = await services(request).lifecycle.revoke_consent(
         principal(request), _rid(request), req.reason, request_id(request))
-    return respond(s.ReferralView.of(seen))
+    return respond(view(seen))
 
 
 async def narrow_consent(request: web.Request) -> web.Response:
@@ -179,4 +195,4 @@ async def narrow_consent(request: web.Request) -> web.Response:
     seen = await services(request).lifecycle.narrow_consent(
         principal(request), _rid(request), share_outcome=req.share_outcome,
         request_id=request_id(request))
-    return respond(s.ReferralView.of(seen))
+    return respond(view(seen))

@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from aiohttp import web
 from pydantic import BaseModel
 
+from hub.api import schemas as s
+from hub.api.reports import SmsReport
+
 from . import directory, kinds, operations, referrals, reports
-from . import schemas as s
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 RID = "{rid:[0-9a-f]{32}}"
@@ -110,7 +112,7 @@ ROUTES: tuple[Route, ...] = (
       octets_out=True),
     R("POST", "/v1/reports/sms", reports.webhook_report, "report.sms",
       "A delivery report from the SMS webhook gateway (X-Hub-Signature-256: sha256=<hex "
-      "HMAC of the body>)", body=s.SmsReport, auth=False),
+      "HMAC of the body>)", body=SmsReport, auth=False),
     R("POST", "/v1/reports/twilio", reports.twilio_report, "report.twilio",
       "A Twilio status callback (X-Twilio-Signature)", auth=False),
     R("PUT", f"/v1/referrals/{RID}/attachments/{{index}}", referrals.put_attachment,

@@ -10,7 +10,7 @@ import json
 from aiohttp import web
 
 from hub.services.queue import STATES, QueueFilter
-from hub.services.scope import queue_scope
+from hub.services.scope import queue_agencies, queue_scope
 
 from ..context import SERVICES, SETTINGS, session_cookie
 from .session import query, render, session, signed_in
@@ -19,8 +19,8 @@ from .session import query, render, session, signed_in
 def _context(request: web.Request, filters: QueueFilter, page) -> dict[str, object]:
     services = request.app[SERVICES]
     who = session(request).principal
-    agencies = [a for a in services.ccr.agencies if who.is_coordinator or a.id == who.agency]
-    return {"filters": filters, "queue": page, "states": STATES, "agencies": agencies,
+    return {"filters": filters, "queue": page, "states": STATES,
+            "agencies": queue_agencies(who, services.ccr.agencies),
             "names": {a.id: a.name for a in services.ccr.agencies},
             "zones": {a.id: a.timezone for a in services.ccr.agencies},
             "types": services.ccr.referral_types, "query": request.query}
@@ -65,13 +65,9 @@ async def _watch(request: web.Request, stream: web.StreamResponse, hours: int) -
         if await services.sessions.resolve(sid, touch=False) is None:
             await stream.write(b"event: signed-out\ndata: {}\n\n")
             return
-        now = await services.queue.signature(who, hours)
+        now = await services.queue.signature(who, hours)  # within the reader's scope
         if now != last:
-            # counted within the reader's scope (queue.signature); the stalled flags are
-            # everyone's, so only coordinators get that number
-            body = json.dumps({"past": now[0], "due": now[1]}
-                              | ({"stalled": now[2]} if who.is_coordinator else {}))
-            await stream.write(f"event: queue\ndata: {body}\n\n".encode())
+            await stream.write(f"event: queue\ndata: {json.dumps(now)}\n\n".encode())
             last, beats = now, 0
         elif (beats := beats + 1) * every >= 15:
             await stream.write(b": still here\n\n")

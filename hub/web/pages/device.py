@@ -6,15 +6,13 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from hub.errors import Forbidden
+from hub.services.scope import require_device_role
 
-from .sealed import DEVICE_ROLES, render_sealed
+from .sealed import render_sealed
 from .session import session, signed_in
 
 
 @signed_in("page.device")
 async def page(request: web.Request) -> web.Response:
-    if not session(request).principal.has(*DEVICE_ROLES):
-        raise Forbidden("devices are for people who send or receive referrals",
-                        code="not_allowed")
+    require_device_role(session(request).principal)
     return render_sealed(request, "device.html", {})

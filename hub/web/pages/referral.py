@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from hub.api.codes import Codes
+from hub.cards import Card
 from hub.errors import BadRequest
 from hub.services.oversight import REVIEW_CODES
-from hub.services.queue import Card
-from hub.store.referrals import card
 
 from ..context import SERVICES
 from .session import render, session, signed_in
@@ -23,12 +23,8 @@ async def link(request: web.Request) -> web.Response:
     receiving escalation group and the sender open it in the browser (/inbox/{rid});
     coordinators and agency admins see it on the dashboard."""
     rid = request.match_info["rid"]
-    who = session(request).principal
-    if who.has("point_person", "backup", "sender") and not who.is_coordinator:
-        referral = (await request.app[SERVICES].referrals.read(who, rid)).referral
-        receiving = who.agency == referral.destination and who.has("point_person", "backup")
-        if receiving or (who.agency == referral.sender_agency and who.has("sender")):
-            raise web.HTTPSeeOther(f"/inbox/{rid}")
+    if await request.app[SERVICES].worklist.opens_in_inbox(session(request).principal, rid):
+        raise web.HTTPSeeOther(f"/inbox/{rid}")
     raise web.HTTPSeeOther(f"/dashboard/referrals/{rid}")
 
 
@@ -38,7 +34,7 @@ async def dossier(request: web.Request) -> web.Response:
     found = await services.oversight.dossier(session(request).principal,
                                              request.match_info["rid"])
     return render(request, "referral.html", {
-        "d": found, "card": Card.parse(card(found.referral)),
+        "d": found, "card": Card.of(found.referral),
         "names": {a.id: a.name for a in services.ccr.agencies},
         "zone": services.ccr.find_agency(found.referral.destination).timezone,
         "review_codes": REVIEW_CODES, "done": DONE.get(request.query.get("done", ""))})
@@ -49,7 +45,7 @@ async def nudge(request: web.Request) -> web.Response:
     rid = request.match_info["rid"]
     timer = str((await request.post()).get("timer", "ack"))
     if timer != "ack" and not timer.startswith("fu:"):
-        raise BadRequest("choose the acknowledgement or a follow-up to nudge", code="bad_timer")
+        raise BadRequest("choose the acknowledgement or a follow-up to nudge", code=Codes.BAD_TIMER)
     await request.app[SERVICES].oversight.nudge(session(request).principal, rid, timer)
     raise web.HTTPSeeOther(f"/dashboard/referrals/{rid}?done=nudged")
 
@@ -59,7 +55,7 @@ async def review(request: web.Request) -> web.Response:
     rid = request.match_info["rid"]
     code = str((await request.post()).get("code", ""))
     if code not in REVIEW_CODES:
-        raise BadRequest(f"choose a reason: one of {', '.join(REVIEW_CODES)}", code="bad_code")
+        raise BadRequest(f"choose a reason: one of {', '.join(REVIEW_CODES)}", code=Codes.BAD_CODE)
     await request.app[SERVICES].oversight.review(session(request).principal, rid,
                                                  code)  # type: ignore[arg-type]
     raise web.HTTPSeeOther(f"/dashboard/referrals/{rid}?done=reviewed")

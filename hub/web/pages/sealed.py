@@ -15,7 +15,6 @@ from .session import render
 # every page's policy with 'wasm-unsafe-eval' added to script-src only
 SEALED_PAGE_POLICY = CONTENT_SECURITY_POLICY.replace(
     "script-src 'self';", "script-src 'self' 'wasm-unsafe-eval';")
-DEVICE_ROLES = ("sender", "point_person", "backup")
 
 
 def render_sealed(request: web.Request, template: str, context: dict[str, Any]) -> web.Response:

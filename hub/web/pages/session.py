@@ -14,6 +14,7 @@ import aiohttp_jinja2
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
+from hub.api.codes import Codes
 from hub.display import moment
 from hub.errors import BadRequest, Forbidden, HubError, TooManyRequests
 from hub.services.principal import Principal
@@ -65,8 +66,7 @@ def engine_stopped(request: web.Request, who: Principal | None) -> str | None:
 
 def error_page(request: web.Request, error: HubError) -> web.Response:
     page = render(request, "error.html", {"error": error}, status=error.status)
-    if isinstance(error, TooManyRequests):
-        page.headers["Retry-After"] = str(error.retry_after)
+    page.headers.update(error.headers)
     return page
 
 
@@ -95,7 +95,7 @@ def signed_in(action: str, *, form: bool = False, audit: bool = True
                     data = await request.post()
                     if not current.csrf_ok(str(data.get("csrf", ""))):
                         raise Forbidden("this form has expired; reload the page and try again",
-                                        code="bad_csrf")
+                                        code=Codes.BAD_CSRF)
                 response = await handler(request)
             except HubError as e:
                 await services.auditor.record(current.principal, action, referral=rid,
@@ -125,4 +125,4 @@ def query(request: web.Request, model: type[BaseModel]) -> Any:
         return model.model_validate(values)
     except ValidationError as e:
         raise BadRequest(f"this page's address has a bad value: {describe(e)}",
-                         code="bad_query") from None
+                         code=Codes.BAD_QUERY) from None

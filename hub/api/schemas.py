@@ -1,11 +1,13 @@
-"""The HTTP API's bodies: every request is validated by one of these models, every
-response is rendered from one, and /v1/openapi.json is generated from the same classes."""
+"""The HTTP API's bodies, shared by the server and the SDK: every request is validated by one
+of these models, every response is rendered from one (the server's web layer, hub/web) and
+read back into one (the SDK, hub/client), and /v1/openapi.json is generated from the same
+classes. Nothing here imports the server or the SDK."""
 
 from __future__ import annotations
 
 import base64
 import binascii
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
@@ -19,7 +21,6 @@ from hub.models import (
     RevokeReason,
     Status,
 )
-from hub.services.flowback import Sight
 
 
 def _strict_base64(value: object) -> object:
@@ -37,27 +38,6 @@ Base64Bytes = Annotated[bytes, BeforeValidator(_strict_base64),
 
 class Body(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-DeliveryStatus = Literal["accepted", "scheduled", "queued", "sending", "sent", "delivered",
-                         "undelivered", "failed", "canceled", "read"]
-
-
-class SmsReport(Body):
-    """The generic gateway's delivery report, signed with X-Hub-Signature-256."""
-
-    id: str = Field(pattern=r"^[A-Za-z0-9._:-]{1,128}$", description="the gateway's message id")
-    status: DeliveryStatus
-    error: str = Field("", max_length=64, pattern=r"^[A-Za-z0-9 ._-]*$")
-
-
-class TwilioReport(BaseModel):
-    """Twilio's status callback (form fields; the others it sends are ignored)."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-    MessageSid: str = Field(pattern=r"^(SM|MM)[0-9a-fA-F]{32}$")
-    MessageStatus: DeliveryStatus
-    ErrorCode: str = Field("", pattern=r"^[0-9]{0,8}$")
 
 
 class SubmitReferral(Body):
@@ -100,7 +80,8 @@ class PublishRoster(Body):
 
 
 class ReferralView(Body):
-    """A referral's metadata: what coordinators see too. Never content."""
+    """A referral's metadata: what coordinators see too. Never content. The hub makes it
+    from the reader's Sight of the referral only (hub/web/referrals.py ``view``)."""
 
     id: str
     status: Status
@@ -125,19 +106,6 @@ class ReferralView(Body):
                                 "learns the outcome")
     reply_count: int
     attachment_count: int
-
-    @classmethod
-    def of(cls, seen: Sight) -> ReferralView:
-        """The view of a referral as its reader may know it (services/flowback.py): made
-        from a Sight only, never from a stored referral."""
-        if not isinstance(seen, Sight):
-            raise TypeError("a referral is answered from its Sight (services/flowback.py)")
-        r = seen.referral
-        return cls(**r.model_dump(include=_FROM_REFERRAL), consent_expires_at=r.consent.expires_at,
-                   share_outcome=r.consent.share_outcome)
-
-
-_FROM_REFERRAL = frozenset(ReferralView.model_fields) - {"consent_expires_at", "share_outcome"}
 
 
 class ReferralList(Body):

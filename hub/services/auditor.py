@@ -1,6 +1,8 @@
-"""Writing audit events: who did what to which referral, and how it ended. Never anything
-from inside an envelope, never a token. An event made while a request is served carries
-the hub's id of that request and the id the client sent, if any (hub/logs.py)."""
+"""The Auditor writes audit events: who did what to which referral, and how it ended.
+Never anything from inside an envelope, never a token. An event made while a request is
+served carries the hub's id of that request and the id the client sent, if any
+(hub/logs.py). Events go into the intake stream, in the same atomic step as their change or
+on their own; the sealed log they are moved into is services/auditlog.py's."""
 
 from __future__ import annotations
 
