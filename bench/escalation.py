@@ -28,12 +28,12 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
+from hub.adapters.email import message_id
 from hub.build import build_services
 from hub.config import Settings
 from hub.embedded import start_embedded
 from hub.escalation.ticker import INTERVAL
 from hub.models import Consent, HistoryEvent, Referral, Status
-from hub.notify.email import message_id
 from hub.sandbox import install_world, make_world
 from hub.services.principal import Principal
 

@@ -8,13 +8,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hub.adapters.base import Channel
 from hub.clock import Clock, SystemClock
 from hub.config import Settings, read_secret
 from hub.crypto.auditlog import HubKey
 from hub.errors import ConfigError
 from hub.escalation.engine import Engine
 from hub.escalation.flood import Flood, FloodLimits
-from hub.notify.base import Channel
 from hub.routing.deadlines import DeadlineCalculator
 from hub.routing.directory import Ccr, load_ccr
 from hub.routing.ladder import Ladder

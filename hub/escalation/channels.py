@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from hub.adapters.base import Channel
 from hub.config import Settings, read_secret
-from hub.notify.base import Channel
 
 
 def channels_from_settings(settings: Settings) -> dict[str, Channel]:
-    from hub.notify.email import EmailChannel
-    from hub.notify.sms import TwilioSms, WebhookSms
+    from hub.adapters.email import EmailChannel
+    from hub.adapters.sms import TwilioSms, WebhookSms
 
     channels: dict[str, Channel] = {"email": EmailChannel(
         settings.smtp_host, settings.smtp_port, sender=settings.smtp_sender,

@@ -19,11 +19,11 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 
+from hub.adapters.base import Channel, Notice, PermanentSendError, TransientSendError
+from hub.adapters.render import NoticeFacts, render, render_digest
 from hub.clock import Clock
 from hub.loops import hold_async
 from hub.models import HistoryEvent, Referral
-from hub.notify.base import Channel, Notice, PermanentSendError, TransientSendError
-from hub.notify.render import NoticeFacts, render, render_digest
 from hub.routing.directory import Ccr, Person
 from hub.routing.ladder import (
     ACK,

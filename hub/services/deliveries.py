@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hub.clock import Clock
-from hub.errors import NotFound, Unauthorized
-from hub.notify.sms import (
+from hub.adapters.sms import (
     PROGRESS,
     UNDELIVERED,
     verify_twilio_signature,
     verify_webhook_signature,
 )
+from hub.clock import Clock
+from hub.errors import NotFound, Unauthorized
 from hub.store import Store
 
 from .audit import Auditor

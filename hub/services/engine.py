@@ -22,10 +22,10 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from hub.adapters.base import Channel, Notice, SendError
+from hub.adapters.render import EngineFacts, render_engine
 from hub.clock import Clock, iso
 from hub.loops import keep_going
-from hub.notify.base import Channel, Notice, SendError
-from hub.notify.render import EngineFacts, render_engine
 from hub.routing.directory import Ccr
 from hub.store import Store
 from hub.store.engine import Beats, Lateness

@@ -12,10 +12,10 @@ from functools import partial
 
 from aiohttp import web
 
+from hub.adapters.base import Channel
 from hub.build import Services, build_services
 from hub.config import Settings, read_secret
 from hub.loops import Guard
-from hub.notify.base import Channel
 from hub.services.engine import EngineWatch
 
 from . import middleware, scrape

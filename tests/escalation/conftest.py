@@ -18,12 +18,12 @@ from aiosmtpd.controller import Controller
 from redis import Redis
 from rq import Queue, SimpleWorker
 
+from hub.adapters.email import EmailChannel
+from hub.adapters.sms import WebhookSms
 from hub.build import build_services
 from hub.config import Settings
 from hub.escalation import runtime
 from hub.escalation.ticker import Ticker
-from hub.notify.email import EmailChannel
-from hub.notify.sms import WebhookSms
 from hub.store import connect
 
 BASE_URL = "https://hub.example.org"

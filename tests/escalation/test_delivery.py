@@ -99,8 +99,8 @@ async def test_a_delivery_interrupted_after_the_server_accepted_duplicates_at_mo
     assert await rig.ticker.tick() == 1
     (job,) = rig.queue.jobs
     rig.queue.empty()
+    from hub.adapters.base import Notice
     from hub.escalation import runtime
-    from hub.notify.base import Notice
 
     async def send_without_recording(engine) -> None:
         _, (nid,) = await engine._fire(job.args[0][0])  # the rung commits and claims its notice

@@ -4,7 +4,7 @@ the digest; each agency's people share a window too."""
 
 from __future__ import annotations
 
-from hub.notify.sms import fits_one_segment
+from hub.adapters.sms import fits_one_segment
 
 from .test_ladder import HOUR, INTAKE, NIGHT, acknowledge, plain, submit
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from hub.adapters.sms import twilio_signature, verify_twilio_signature, webhook_signature
 from hub.build import build_services
 from hub.config import Settings
-from hub.notify.sms import twilio_signature, verify_twilio_signature, webhook_signature
 from hub.web.app import create_app
 
 from .test_ladder import HOUR, NIGHT, submit

@@ -157,7 +157,7 @@ async def check_histories(store: Store, referrals: dict[str, dict[str, str]]) ->
 # -- notices --------------------------------------------------------------------------------
 def token(key: str) -> str:
     """What a message carries of its notice's idempotency key: the Message-ID of an email
-    (hub/notify/email.py) and the idempotency_key of a text (hub/notify/sms.py)."""
+    (hub/adapters/email.py) and the idempotency_key of a text (hub/adapters/sms.py)."""
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
+from hub.adapters.base import Notice
 from hub.config import Settings, load_settings, read_secret
 from hub.errors import ConfigError, Forbidden
 from hub.escalation.channels import channels_from_settings
-from hub.notify.base import Notice
 
 
 @pytest.fixture(autouse=True)

@@ -24,9 +24,9 @@ import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from hub.notify.base import PermanentSendError, Sent, TransientSendError
-from hub.notify.email import EmailChannel, message_id
-from tests.notify.loopback import LOOPBACK, free_port, make_notice
+from hub.adapters.base import PermanentSendError, Sent, TransientSendError
+from hub.adapters.email import EmailChannel, message_id
+from tests.adapters.loopback import LOOPBACK, free_port, make_notice
 
 SENDER = "CCR Hub <hub@example.org>"
 USER, PASSWORD = "hub", "correct horse battery"

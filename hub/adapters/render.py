@@ -13,7 +13,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 LANGUAGES = ("en", "es")
 
-_env = Environment(loader=PackageLoader("hub", "templates/notices"),
+_env = Environment(loader=PackageLoader("hub.templates", "notices"),
                    autoescape=select_autoescape(["html"]), undefined=StrictUndefined,
                    trim_blocks=True, keep_trailing_newline=False)
 
