@@ -8,7 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hub.adapters.base import Channel
+from hub.adapters import receivers_from_settings
+from hub.adapters.base import Sender
 from hub.clock import Clock, SystemClock
 from hub.config import Settings, read_secret
 from hub.crypto.auditlog import HubKey
@@ -62,11 +63,11 @@ class Services:
     oversight: OversightService = field(init=False)  # nudges through this services' engine
     worklist: WorklistService = field(init=False)  # the browser's inbox and thread pages
 
-    def engine(self, channels: Mapping[str, Channel], base_url: str, *,
+    def engine(self, senders: Mapping[str, Sender], base_url: str, *,
                lease: float = 60.0, limits: FloodLimits = FloodLimits()) -> Engine:  # noqa: B008
-        """The escalation engine over these services, delivering on ``channels``."""
+        """The escalation engine over these services, delivering with ``senders``."""
         return Engine(store=self.store, clock=self.clock, ccr=self.ccr, ladder=self.ladder,
-                      directory=self.directory, auditor=self.auditor, channels=channels,
+                      directory=self.directory, auditor=self.auditor, senders=senders,
                       base_url=base_url, lease=lease,
                       flood=Flood(store=self.store, ccr=self.ccr, limits=limits))
 
@@ -143,10 +144,7 @@ def build_services(settings: Settings, *, store: Store | None = None, clock: Clo
                               consent=consent, auditor=auditor),
         monitor=MonitorService(store=store, ccr=ccr), ladder=timers.ladder,
         deliveries=DeliveryReports(store=store, clock=clock, auditor=auditor,
-                                   provider=settings.sms_provider,
-                                   secret=read_secret(settings.sms_report_secret_file
-                                                      if settings.sms_provider == "webhook"
-                                                      else settings.sms_token_file)),
+                                   receivers=receivers_from_settings(settings)),
         auditlog=AuditLog(store=store, clock=clock, key=hub_key(settings)),
         sessions=SessionService(store=store, clock=clock, ccr=ccr, tokens=tokens,
                                 auditor=auditor),

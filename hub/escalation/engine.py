@@ -19,7 +19,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 
-from hub.adapters.base import Channel, Notice, PermanentSendError, TransientSendError
+from hub.adapters import SENDERS
+from hub.adapters.base import Notice, PermanentSendError, Sender, Sent, TransientSendError
 from hub.adapters.render import NoticeFacts, render, render_digest
 from hub.clock import Clock
 from hub.loops import hold_async
@@ -42,7 +43,7 @@ from hub.store.flood import DIGEST
 from .endings import TOLD, Endings
 from .flood import Flood, digest_id, digest_meta
 from .nudges import Nudges
-from .recipients import address, after_quiet_hours, channel, people_to_notify, watching
+from .recipients import after_quiet_hours, contact, people_to_notify, watching
 
 SEND_WINDOW = {"emergent": 600, "urgent": 900, "routine": 4 * 3600}  # seconds to deliver
 BACKOFF_BASE, BACKOFF_CAP = 5.0, 300.0
@@ -58,6 +59,12 @@ def notice_id(referral: Referral, rung: Rung, person: str, channel_index: int,
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
+def sent_as(kind: str, sent: Sent) -> str | None:
+    """The provider's id for a message, kept to match its delivery reports (None: this
+    channel's provider reports nothing)."""
+    return sent.provider_id if SENDERS[kind].receivers else None
+
+
 def backoff(attempt: int, rand: random.Random) -> float:
     return min(BACKOFF_CAP, BACKOFF_BASE * 2 ** attempt) * rand.uniform(0.5, 1.5)
 
@@ -70,7 +77,7 @@ class Engine(Endings, Nudges):
     ladder: Ladder
     directory: DirectoryService
     auditor: Auditor
-    channels: Mapping[str, Channel]
+    senders: Mapping[str, Sender]  # the adapters this process sends with, by kind
     base_url: str
     flood: Flood
     lease: float = 60.0  # seconds to send a notice claimed at commit before it is re-sent
@@ -156,20 +163,20 @@ class Engine(Endings, Nudges):
                       ) -> tuple[str, str]:
         """Commit the notice for ``person`` on their channel number ``index``: its outcome
         (see NoticeStore.commit, or 'no-channel') and its id."""
-        ch = channel(person, index)
+        ch = contact(person, index)
         if ch is None:
             return "no-channel", ""
         agency = self.ccr.find_agency(referral.destination)
         now = self.clock.now()
         facts = NoticeFacts(referral.id, agency.name, rung.timer, deadline, level,
                             agency.timezone)
-        text = render(facts, person.language, self.base_url)
+        words = SENDERS[ch.kind].words(render(facts, person.language, self.base_url))
         nid = notice_id(referral, rung, person.id, index, tag)
         fields = {"referral": referral.id, "generation": str(referral.generation),
                   "timer": rung.timer, "step": str(rung.step), "round": str(rung.round),
                   "level": str(level), "person": person.id, "channel": ch.kind,
-                  "channel_index": str(index), "to": address(ch), "subject": text.subject,
-                  "text": text.sms if ch.kind == "sms" else text.text, "html": text.html,
+                  "channel_index": str(index), "to": ch.to, "subject": words.subject,
+                  "text": words.text, "html": words.html or "",
                   "status": "queued", "attempts": "0", "created_at": str(now),
                   "rung_due": str(rung_due), "agency": agency.id, "deadline": str(deadline),
                   "send_by": str(now + SEND_WINDOW[referral.urgency])}
@@ -195,7 +202,7 @@ class Engine(Endings, Nudges):
         if not await self._still_wanted(notice):
             await self.store.notices.update(nid, {"status": "cancelled"}, release=True)
             return "cancelled"
-        adapter = self.channels.get(notice["channel"])
+        adapter = self.senders.get(notice["channel"])
         if adapter is None:
             return await self._dead_letter(nid, notice, "no adapter for this channel")
         free_at = await self.flood.take(nid, notice, self.clock.now())
@@ -216,7 +223,7 @@ class Engine(Endings, Nudges):
             self.store.notices.update, nid, {"status": "sent", "attempts": str(attempts),
                                              "provider_id": sent.provider_id,
                                              "sent_at": str(self.clock.now())}, release=True,
-            sent_as=sent.provider_id if adapter.kind == "sms" else None),
+            sent_as=sent_as(notice["channel"], sent)),
             give_up_after=self.lease)
         return "sent"
 
@@ -253,7 +260,7 @@ class Engine(Endings, Nudges):
         gone = sorted(set(nids) - {nid for nid, _ in live})
         if gone:
             await self.store.flood.settle(digest, gone, {"status": "cancelled"})
-        adapter = self.channels.get(meta.get("channel", ""))
+        adapter = self.senders.get(meta.get("channel", ""))
         if not live or adapter is None:
             await self.store.timers.release(self.store.keys.deliveries(), member)
             return "done"
@@ -262,7 +269,7 @@ class Engine(Endings, Nudges):
         if free_at:
             await self.store.timers.requeue(self.store.keys.deliveries(), member, free_at)
             return "held"
-        message = self._digest_message(meta, live, adapter.kind)
+        message = self._digest_message(meta, live)
         key = message.key
         try:
             sent = await adapter.send(message)
@@ -271,7 +278,7 @@ class Engine(Endings, Nudges):
             return await self._digest_failed(digest, live, now, e)
         await self.store.flood.settle(digest, [nid for nid, _ in live], {
             "status": "sent", "provider_id": sent.provider_id, "sent_at": str(self.clock.now()),
-            "sent_in_digest": key}, sent_as=sent.provider_id if adapter.kind == "sms" else None)
+            "sent_in_digest": key}, sent_as=sent_as(meta["channel"], sent))
         return "sent"
 
     async def _digest_failed(self, digest: str, live: list[tuple[str, dict[str, str]]],
@@ -288,20 +295,20 @@ class Engine(Endings, Nudges):
         await self.store.timers.requeue(self.store.keys.deliveries(), DIGEST + digest, retry_at)
         return "retry"
 
-    def _digest_message(self, meta: dict[str, str], live: list[tuple[str, dict[str, str]]],
-                        kind: str) -> Notice:
+    def _digest_message(self, meta: dict[str, str], live: list[tuple[str, dict[str, str]]]
+                        ) -> Notice:
         """One message for the held notices (a single one goes out as it was written)."""
         if len(live) == 1:
             nid, n = live[0]
             return Notice(key=nid, to=meta["to"], subject=n["subject"], text=n["text"],
                           html=n["html"] or None)
         person = self.ccr.find_person(meta["person"])
-        text = render_digest([self._facts(n) for _, n in live],
-                             person.language if person else "en", self.base_url)
+        words = SENDERS[meta["channel"]].words(render_digest(
+            [self._facts(n) for _, n in live], person.language if person else "en",
+            self.base_url))
         key = hashlib.sha256("|".join(nid for nid, _ in live).encode()).hexdigest()[:32]
-        return Notice(key=key, to=meta["to"], subject=text.subject,
-                      text=text.sms if kind == "sms" else text.text,
-                      html=text.html if kind == "email" else None)
+        return Notice(key=key, to=meta["to"], subject=words.subject, text=words.text,
+                      html=words.html)
 
     async def _dead_letter_digest(self, digest: str, live: list[tuple[str, dict[str, str]]],
                                   why: str) -> str:

@@ -25,25 +25,23 @@ EngineFactory = Callable[[], AbstractAsyncContextManager[Engine]]
 @asynccontextmanager
 async def engine_from_settings(settings: Settings | None = None) -> AsyncIterator[Engine]:
     """The engine for ``settings`` (by default, this process's)."""
+    from hub.adapters import senders_from_settings
     from hub.build import build_services
     from hub.config import load_settings
 
-    from .channels import channels_from_settings
     from .flood import FloodLimits
 
     settings = settings or load_settings()
     services = build_services(settings, lenient_replicas=True)
-    channels = channels_from_settings(settings)
+    senders = senders_from_settings(settings)
     try:
-        yield services.engine(channels, settings.public_base_url, lease=settings.timer_lease,
+        yield services.engine(senders, settings.public_base_url, lease=settings.timer_lease,
                               limits=FloodLimits(settings.notice_limit_person,
                                                  settings.notice_limit_agency,
                                                  settings.notice_window))
     finally:
-        for adapter in channels.values():
-            close = getattr(adapter, "close", None)
-            if close is not None:
-                await close()
+        for adapter in senders.values():
+            await adapter.close()
         await services.close()
 
 

@@ -1,20 +1,17 @@
-"""Delivery reports from the SMS gateway: authenticated by the gateway's signature (a bad
-one is refused and audited), matched to the notice by the gateway's message id, applied
-only when further along than the last one; a message the carrier could not deliver sends
-the escalation on to the person's next channel."""
+"""Delivery reports from the providers (the SMS gateway): authenticated by the provider's
+signature (a bad one is refused and audited), matched to the notice by the provider's
+message id, applied only when further along than the last one; a message the carrier could
+not deliver sends the escalation on to the person's next channel. How each provider signs
+and words its reports is its adapter's (hub/adapters, given here as receivers)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
-from hub.adapters.sms import (
-    PROGRESS,
-    UNDELIVERED,
-    verify_twilio_signature,
-    verify_webhook_signature,
-)
 from hub.clock import Clock
 from hub.errors import NotFound, Unauthorized
+from hub.reports import PROGRESS, UNDELIVERED, Received, Receiver
 from hub.store import Store
 
 from .audit import Auditor
@@ -25,30 +22,21 @@ class DeliveryReports:
     store: Store
     clock: Clock
     auditor: Auditor
-    provider: str = "webhook"  # "webhook" or "twilio": which gateway's reports are taken
-    secret: str | None = None  # what signs them (None: this hub takes no reports)
+    receivers: Mapping[str, Receiver] = field(default_factory=dict)  # by route
 
-    def _secret_for(self, provider: str) -> str:
-        if self.provider != provider or not self.secret:
-            raise NotFound(f"this hub takes no delivery reports from a {provider} gateway: "
-                           "set HUB_SMS_PROVIDER and its secret file",
-                           code="reports_not_configured")
-        return self.secret
+    def receiver(self, route: str) -> Receiver:
+        """The receiver of ``route``'s reports; 404 when this hub does not take them."""
+        receiver = self.receivers[route]
+        if not receiver.configured:
+            raise NotFound(receiver.missing, code="reports_not_configured")
+        return receiver
 
-    async def _refuse(self) -> None:
-        await self.auditor.record(None, "notice.report", outcome="bad_signature")
-        raise Unauthorized("the report's signature does not match: sign it with the shared "
-                           "secret", code="bad_signature")
-
-    async def check_webhook(self, body: bytes, signature: str) -> None:
-        """Refuse (and audit) a generic gateway's report unless its HMAC-SHA256 matches."""
-        if not verify_webhook_signature(self._secret_for("webhook"), body, signature):
-            await self._refuse()
-
-    async def check_twilio(self, url: str, form: dict[str, str], signature: str) -> None:
-        """Refuse (and audit) a Twilio status callback unless its signature matches."""
-        if not verify_twilio_signature(self._secret_for("twilio"), url, form, signature):
-            await self._refuse()
+    async def check(self, route: str, received: Received) -> None:
+        """Refuse (and audit) a report unless its provider's signature matches."""
+        if not self.receiver(route).signed(received):
+            await self.auditor.record(None, "notice.report", outcome="bad_signature")
+            raise Unauthorized("the report's signature does not match: sign it with the "
+                               "shared secret", code="bad_signature")
 
     async def apply(self, provider_id: str, status: str, error: str = "") -> str:
         """Apply a report to every notice the message carried (a digest carries several);

@@ -10,27 +10,21 @@ banner and nobody is alerted (a new hub whose worker is still starting).
 The watch, in every web process: every few seconds it asks Redis (one script, shared by
 all processes, engine_alarm.lua) whether to tell the operators and coordinators that the
 engine stopped (at once, then every 15 minutes while it lasts) or that it runs again (once),
-and sends that straight through the email and SMS adapters, never through the queue the
-stopped engine would have to run."""
+and has that sent by what it was given to tell with (hub/escalation/alarm.py: straight
+through the adapters, never through the queue the stopped engine would have to run)."""
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
-import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from hub.adapters.base import Channel, Notice, SendError
-from hub.adapters.render import EngineFacts, render_engine
-from hub.clock import Clock, iso
+from hub.clock import Clock
 from hub.loops import keep_going
-from hub.routing.directory import Ccr
 from hub.store import Store
 from hub.store.engine import Beats, Lateness
 
-log = logging.getLogger(__name__)
+Tell = Callable[..., Awaitable[int]]  # tell(stopped=, since=): how many were told
 REPEAT = 900.0  # seconds between two alerts while the engine stays stopped
 
 
@@ -84,29 +78,6 @@ class EngineService:
 
 
 @dataclass(frozen=True)
-class Recipient:
-    """Someone told when escalation stops: an operator or a coordinator."""
-
-    id: str
-    channels: tuple[tuple[str, str], ...]  # (kind, address or number)
-    timezone: str
-    language: str
-
-
-def recipients(ccr: Ccr) -> list[Recipient]:
-    """The CCR's operators and coordinators, with every channel each has."""
-    out = [Recipient(o.id, tuple((c.kind, c.address or c.number or "") for c in o.channels),
-                     o.timezone, o.language) for o in ccr.operators]
-    for person in ccr.people:
-        agency = ccr.find_agency(person.agency)
-        if "coordinator" in person.roles and agency is not None:
-            out.append(Recipient(person.id, tuple((c.kind, c.address or c.number or "")
-                                                  for c in person.channels),
-                                 agency.timezone, person.language))
-    return out
-
-
-@dataclass(frozen=True)
 class Sighting:
     """What this process last found: 'running', 'stale', 'alert', 'resumed' or 'never',
     and when the engine last ran."""
@@ -122,14 +93,12 @@ class Sighting:
 class EngineWatch:
     """The dead man's switch of one web process."""
 
-    def __init__(self, *, engine: EngineService, store: Store, clock: Clock, ccr: Ccr,
-                 channels: Mapping[str, Channel], base_url: str, repeat: float = REPEAT):
+    def __init__(self, *, engine: EngineService, store: Store, clock: Clock, tell: Tell,
+                 repeat: float = REPEAT):
         self._engine = engine
         self._store = store
         self._clock = clock
-        self._ccr = ccr
-        self._channels = channels
-        self._base_url = base_url
+        self._tell = tell
         self._repeat = repeat
         self.seen = Sighting()
 
@@ -149,38 +118,8 @@ class EngineWatch:
                                                       self._repeat)
         self.seen = Sighting(state, health.ran_at)
         if state in ("alert", "resumed"):
-            await self.tell(stopped=state == "alert", since=since)
+            await self._tell(stopped=state == "alert", since=since)
         return self.every
-
-    async def tell(self, *, stopped: bool, since: float) -> int:
-        """Send the alert (or the all-clear) to every operator and coordinator on every
-        channel they have; how many were accepted. A failed send is logged: the next
-        alert comes within 15 minutes while the outage lasts."""
-        sends = [self._send(r, kind, to, stopped, since) for r in recipients(self._ccr)
-                 for kind, to in r.channels if kind in self._channels]
-        results = await asyncio.gather(*sends, return_exceptions=True)
-        for error in (r for r in results if isinstance(r, BaseException)):
-            log.error("an escalation %s alert was not sent: %s",
-                      "stopped" if stopped else "resumed", error)
-        log.warning("escalation %s (it had not run since %s): %d alerts sent",
-                    "has stopped" if stopped else "runs again", iso(since),
-                    sum(r is True for r in results))
-        return sum(r is True for r in results)
-
-    async def _send(self, who: Recipient, kind: str, to: str, stopped: bool,
-                    since: float) -> bool:
-        text = render_engine(EngineFacts(stopped, since, who.timezone), who.language,
-                             self._base_url)
-        key = hashlib.sha256(f"engine|{stopped}|{since}|{who.id}|{kind}|"
-                             f"{self._clock.now()}".encode()).hexdigest()[:32]
-        notice = Notice(key=key, to=to, subject=text.subject,
-                        text=text.sms if kind == "sms" else text.text,
-                        html=None if kind == "sms" else text.html)
-        try:
-            await self._channels[kind].send(notice)
-        except SendError as e:
-            raise RuntimeError(f"{kind} to {who.id}: {e}") from None
-        return True
 
     async def run(self, stop: threading.Event) -> None:
         """Look until ``stop``, through Redis outages; anything else is raised."""

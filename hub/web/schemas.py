@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
@@ -37,27 +37,6 @@ Base64Bytes = Annotated[bytes, BeforeValidator(_strict_base64),
 
 class Body(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-DeliveryStatus = Literal["accepted", "scheduled", "queued", "sending", "sent", "delivered",
-                         "undelivered", "failed", "canceled", "read"]
-
-
-class SmsReport(Body):
-    """The generic gateway's delivery report, signed with X-Hub-Signature-256."""
-
-    id: str = Field(pattern=r"^[A-Za-z0-9._:-]{1,128}$", description="the gateway's message id")
-    status: DeliveryStatus
-    error: str = Field("", max_length=64, pattern=r"^[A-Za-z0-9 ._-]*$")
-
-
-class TwilioReport(BaseModel):
-    """Twilio's status callback (form fields; the others it sends are ignored)."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-    MessageSid: str = Field(pattern=r"^(SM|MM)[0-9a-fA-F]{32}$")
-    MessageStatus: DeliveryStatus
-    ErrorCode: str = Field("", pattern=r"^[0-9]{0,8}$")
 
 
 class SubmitReferral(Body):

@@ -105,7 +105,7 @@ async def test_a_delivery_interrupted_after_the_server_accepted_duplicates_at_mo
     async def send_without_recording(engine) -> None:
         _, (nid,) = await engine._fire(job.args[0][0])  # the rung commits and claims its notice
         n = await engine.store.notices.get(nid)  # the server accepts it; then SIGKILL
-        await engine.channels["email"].send(Notice(nid, n["to"], n["subject"], n["text"],
+        await engine.senders["email"].send(Notice(nid, n["to"], n["subject"], n["text"],
                                                    n["html"]))
     runtime.run(send_without_recording)
     hub.clock.advance(61)

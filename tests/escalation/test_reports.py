@@ -10,7 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from hub.adapters.sms import twilio_signature, verify_twilio_signature, webhook_signature
+from hub.adapters.sms_reports import (
+    twilio_signature,
+    verify_twilio_signature,
+    webhook_signature,
+)
 from hub.build import build_services
 from hub.config import Settings
 from hub.web.app import create_app

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from hub.adapters.sms_reports import SmsReport
 from hub.web import schemas as s
 from hub.web.context import SESSION_COOKIE
 from hub.web.routes import BY_NAME, Route
@@ -99,7 +100,7 @@ def bodies(route: Route, twins: Twins, case: Case, person: str) -> list[dict]:
         s.NarrowConsent: [{"share_outcome": True}, {"share_outcome": False}],
         s.PostReply: [{"envelope": _reply(twins, case, person)}],
         s.PublishRoster: [{"roster": "", "signature": ""}],
-        s.SmsReport: [{"id": "m1", "status": "sent"}],
+        SmsReport: [{"id": "m1", "status": "sent"}],
     }
     assert route.body in examples, f"the sweep has no example {route.body.__name__}: add one"
     return [{"json": doc} for doc in examples[route.body]]
