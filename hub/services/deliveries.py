@@ -51,5 +51,5 @@ class DeliveryReports:
             nid, status, progress=PROGRESS[status], undelivered=status in UNDELIVERED,
             now=self.clock.now(), error=error,
             audit=self.auditor.event(None, f"notice.report.{status}",
-                                     referral=notice["referral"])) for nid, notice in found]
+                                     referral=notice.referral)) for nid, notice in found]
         return outcomes[0]

@@ -175,10 +175,12 @@ def carried(mail: list[bytes], texts: list[dict]) -> Counter:
 
 
 async def stored_notices(store: Store) -> dict[str, dict[str, str]]:
+    """Every notice's hash, as Redis holds it."""
     prefix = f"{store.keys.prefix}:notice:"
     nids = [k.decode()[len(prefix):] async for k in store.redis.scan_iter(
         match=f"{prefix}*", count=1000)]
-    return {nid: await store.notices.get(nid) for nid in nids}
+    rows = {nid: await store.redis.hgetall(store.keys.notice(nid)) for nid in nids}
+    return {nid: {k.decode(): v.decode() for k, v in row.items()} for nid, row in rows.items()}
 
 
 async def check_notices(store: Store, mail: list[bytes], texts: list[dict],
