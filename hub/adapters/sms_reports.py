@@ -9,6 +9,7 @@ import base64
 import hashlib
 import hmac
 from collections.abc import Mapping
+from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -60,12 +61,19 @@ class TwilioReport(BaseModel):
 
 
 class _Signed:
-    """A gateway's reports, taken when the hub sends through it and holds its secret."""
+    """A gateway's reports, taken when the hub sends through it (HUB_SMS_PROVIDER) and
+    holds the secret that signs them (the setting ``secret_file`` names)."""
 
     provider = ""
+    secret_file = ""
 
     def __init__(self, secret: str | None):
         self.secret = secret
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Self:
+        taken = settings.sms_provider == cls.provider
+        return cls(read_secret(getattr(settings, cls.secret_file)) if taken else None)
 
     @property
     def configured(self) -> bool:
@@ -80,12 +88,8 @@ class WebhookReports(_Signed):
     form = False
     schema = SmsReport
     provider = "webhook"
+    secret_file = "sms_report_secret_file"  # an HMAC secret shared with the gateway
     missing = MISSING.format(provider)
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> WebhookReports:
-        taken = settings.sms_provider == cls.provider
-        return cls(read_secret(settings.sms_report_secret_file) if taken else None)
 
     def signed(self, received: Received) -> bool:
         signature = received.headers.get("X-Hub-Signature-256", "").removeprefix("sha256=")
@@ -103,12 +107,8 @@ class TwilioReports(_Signed):
     form = True
     schema = TwilioReport
     provider = "twilio"
+    secret_file = "sms_token_file"  # Twilio signs with the account's auth token
     missing = MISSING.format(provider)
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> TwilioReports:
-        taken = settings.sms_provider == cls.provider
-        return cls(read_secret(settings.sms_token_file) if taken else None)
 
     def signed(self, received: Received) -> bool:
         return verify_twilio_signature(self.secret or "", received.url, received.form,
