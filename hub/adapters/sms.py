@@ -91,6 +91,9 @@ class SmsGateway:
         if not fits_one_segment(notice.text):
             raise PermanentSendError("the SMS does not fit one segment")
 
+    async def send(self, notice: Notice) -> Sent:
+        raise NotImplementedError("each gateway sends in its own way")
+
 
 class WebhookSms(SmsGateway):
     """POST {"to", "body", "idempotency_key"} with a bearer token; answers {"id": ...}."""

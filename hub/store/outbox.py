@@ -4,10 +4,12 @@ changes to named fields, and reads it back typed; nothing past the store casts a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
+from typing import Any
 
-_READ = {"int": int, "float": float, "float | None": float, "str": str, "str | None": str}
+_READ: dict[str, Callable[[str], Any]] = {"int": int, "float": float, "float | None": float,
+                                          "str": str, "str | None": str}
 
 
 @dataclass(frozen=True)
@@ -53,9 +55,11 @@ COMMITTED = tuple(FIELDS)[:tuple(FIELDS).index("send_by") + 1]
 
 def decode_notice(nid: str, row: Mapping[bytes, bytes]) -> NoticeRecord:
     """The notice ``nid`` from its hash (a field it does not have keeps its default)."""
-    values = {k.decode(): v.decode() for k, v in row.items()}
-    return NoticeRecord(id=nid, **{name: FIELDS[name](value) for name, value in values.items()
-                                   if name in FIELDS})
+    values: dict[str, Any] = {}
+    for name, value in ((k.decode(), v.decode()) for k, v in row.items()):
+        if name in FIELDS:
+            values[name] = FIELDS[name](value)
+    return NoticeRecord(id=nid, **values)
 
 
 def encode_notice(notice: NoticeRecord) -> dict[str, str]:
