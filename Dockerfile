@@ -23,11 +23,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 # Only what the hub needs (.dockerignore keeps out .venv/, var/ with local demo tokens and
 # Valkey data, node_modules, tests and docs).
-COPY pyproject.toml README.md /app/
+COPY pyproject.toml setup.py README.md /app/
 COPY hub /app/hub
+COPY templates /app/templates
 COPY --from=web /build/app.js /app/hub/web/static/app.js
 COPY config /app/config
-# pyproject.toml's package-data ships hub/store/lua/, hub/templates/ and hub/web/static/.
+# pyproject.toml's package-data ships hub/store/lua/ and hub/web/static/; setup.py maps the
+# top-level templates/ into the package as hub/templates/.
 # /var/lib/hub/keys and /exports belong to the hub user, so the volumes mounted there
 # (docker-compose.yml keeps generated keys in one, the audit exports in the other) are
 # writable by it.

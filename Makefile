@@ -12,7 +12,7 @@ WEB_STAMP := web/node_modules/.installed
 WEB_SRC := $(shell find web/src -type f 2>/dev/null)
 APP_JS := hub/web/static/app.js
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'

@@ -32,6 +32,7 @@ import time
 from pathlib import Path
 
 from bench.submit import log
+from hub.adapters.base import Notice, Sent
 from hub.build import build_services
 from hub.clock import FakeClock
 from hub.config import Settings
@@ -39,7 +40,6 @@ from hub.crypto import ReceiptStatus, sign_receipt
 from hub.embedded import start_embedded
 from hub.escalation.flood import FloodLimits
 from hub.models import Consent
-from hub.notify.base import Notice, Sent
 from hub.routing.ladder import RETAIN, member
 from hub.sandbox import install_world, make_world
 

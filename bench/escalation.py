@@ -28,12 +28,12 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
+from hub.adapters.email import message_id
 from hub.build import build_services
 from hub.config import Settings
 from hub.embedded import start_embedded
 from hub.escalation.ticker import INTERVAL
 from hub.models import Consent, HistoryEvent, Referral, Status
-from hub.notify.email import message_id
 from hub.sandbox import install_world, make_world
 from hub.services.principal import Principal
 
@@ -137,13 +137,13 @@ async def measure(services, firing: list[str], sink: Sink, start: float,
     for rid in firing:
         notices = await services.store.notices.of_referral(rid)
         fired += len(notices)
-        times = [arrived[message_id(n["id"])][0] for n in notices
-                 if message_id(n["id"]) in arrived]
+        times = [arrived[message_id(n.id)][0] for n in notices
+                 if message_id(n.id) in arrived]
         if not times:
             missing += 1
             continue
-        latencies.append(times[0] - float(notices[0]["rung_due"]))
-        committed.append(float(notices[0]["created_at"]) - float(notices[0]["rung_due"]))
+        latencies.append(times[0] - notices[0].rung_due)
+        committed.append(notices[0].created_at - notices[0].rung_due)
     duplicates = sum(len(v) - 1 for v in arrived.values())
     return {"fired": fired, "missing": missing, "duplicates": duplicates,
             "p50_ms": round(percentile(latencies, 50), 1),

@@ -1,21 +1,27 @@
-"""Build the services once, in one place, for the web app, the workers and the CLI."""
+"""Build the services once, in one place, for the web app, the workers and the CLI; and the
+escalation engine over them, for the workers (engine_from_settings)."""
 
 from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hub.adapters import receivers_from_settings, senders_from_settings
+from hub.adapters.base import Sender
 from hub.clock import Clock, SystemClock
 from hub.config import Settings, read_secret
 from hub.crypto.auditlog import HubKey
 from hub.errors import ConfigError
+from hub.escalation.delivery import Delivery
+from hub.escalation.endings import Endings
 from hub.escalation.engine import Engine
 from hub.escalation.flood import Flood, FloodLimits
-from hub.notify.base import Channel
-from hub.notify.sms import verify_twilio_signature, verify_webhook_signature
+from hub.escalation.notify import Notifier
+from hub.escalation.nudges import Nudges
 from hub.routing.deadlines import DeadlineCalculator
 from hub.routing.directory import Ccr, load_ccr
 from hub.routing.ladder import Ladder
@@ -60,16 +66,32 @@ class Services:
     queue: QueueService
     figures: FiguresService
     engine_health: EngineService
-    oversight: OversightService = field(init=False)  # nudges through this services' engine
+    oversight: OversightService = field(init=False)  # nudges commit for the workers to send
     worklist: WorklistService = field(init=False)  # the browser's inbox and thread pages
 
-    def engine(self, channels: Mapping[str, Channel], base_url: str, *,
+    def notifier(self, base_url: str, lease: float = 60.0) -> Notifier:
+        return Notifier(store=self.store, clock=self.clock, ccr=self.ccr,
+                        auditor=self.auditor, base_url=base_url, lease=lease)
+
+    def nudges(self, base_url: str) -> Nudges:
+        """A coordinator's nudges: committed here, sent by the workers."""
+        return Nudges(store=self.store, clock=self.clock, ccr=self.ccr, ladder=self.ladder,
+                      directory=self.directory, notifier=self.notifier(base_url))
+
+    def engine(self, senders: Mapping[str, Sender], base_url: str, *,
                lease: float = 60.0, limits: FloodLimits = FloodLimits()) -> Engine:  # noqa: B008
-        """The escalation engine over these services, delivering on ``channels``."""
-        return Engine(store=self.store, clock=self.clock, ccr=self.ccr, ladder=self.ladder,
-                      directory=self.directory, auditor=self.auditor, channels=channels,
-                      base_url=base_url, lease=lease,
-                      flood=Flood(store=self.store, ccr=self.ccr, limits=limits))
+        """The escalation engine over these services, delivering with ``senders``."""
+        notifier = self.notifier(base_url, lease)
+        return Engine(
+            store=self.store, clock=self.clock, ccr=self.ccr, ladder=self.ladder,
+            directory=self.directory, notifier=notifier, lease=lease,
+            endings=Endings(store=self.store, clock=self.clock, ccr=self.ccr,
+                            ladder=self.ladder, directory=self.directory,
+                            auditor=self.auditor, notifier=notifier),
+            delivery=Delivery(store=self.store, clock=self.clock, ccr=self.ccr,
+                              notifier=notifier, senders=senders, base_url=base_url,
+                              lease=lease,
+                              flood=Flood(store=self.store, ccr=self.ccr, limits=limits)))
 
     async def close(self) -> None:
         await self.store.close()
@@ -145,12 +167,7 @@ def build_services(settings: Settings, *, store: Store | None = None, clock: Clo
                               consent=consent, auditor=auditor),
         monitor=MonitorService(store=store, ccr=ccr), ladder=timers.ladder,
         deliveries=DeliveryReports(store=store, clock=clock, auditor=auditor,
-                                   provider=settings.sms_provider,
-                                   secret=read_secret(settings.sms_report_secret_file
-                                                      if settings.sms_provider == "webhook"
-                                                      else settings.sms_token_file),
-                                   verifiers={"webhook": verify_webhook_signature,
-                                              "twilio": verify_twilio_signature}),
+                                   receivers=receivers_from_settings(settings)),
         auditlog=AuditLog(store=store, clock=clock, key=hub_key(settings)),
         sessions=SessionService(store=store, clock=clock, ccr=ccr, tokens=tokens,
                                 auditor=auditor),
@@ -161,7 +178,25 @@ def build_services(settings: Settings, *, store: Store | None = None, clock: Clo
         engine_health=EngineService(store=store, clock=clock, stale=settings.engine_stale))
     services.oversight = OversightService(
         store=store, clock=clock, ccr=ccr, auditor=auditor, timers=timers,
-        nudger=services.engine({}, settings.public_base_url).nudge)
+        nudger=services.nudges(settings.public_base_url).nudge)
     services.worklist = WorklistService(store=store, clock=clock, ccr=ccr, referrals=referrals,
                                         timers=timers)
     return services
+
+
+@asynccontextmanager
+async def engine_from_settings(settings: Settings) -> AsyncIterator[Engine]:
+    """The escalation engine a worker process runs its jobs on (hub/escalation/runtime.py):
+    the services over ``settings`` (going on without a replica rather than stop escalating),
+    delivering with the adapters the settings configure."""
+    services = build_services(settings, lenient_replicas=True)
+    senders = senders_from_settings(settings)
+    try:
+        yield services.engine(senders, settings.public_base_url, lease=settings.timer_lease,
+                              limits=FloodLimits(settings.notice_limit_person,
+                                                 settings.notice_limit_agency,
+                                                 settings.notice_window))
+    finally:
+        for adapter in senders.values():
+            await adapter.close()
+        await services.close()

@@ -19,6 +19,7 @@ from rq import Queue, SimpleWorker
 from rq.exceptions import StopRequested
 from rq.timeouts import TimerDeathPenalty
 
+from hub.build import engine_from_settings
 from hub.clock import Clock, SystemClock
 from hub.config import Settings
 from hub.escalation import runtime
@@ -158,7 +159,7 @@ def _prepare(settings: Settings, guard: Guard
     threads (not started) with the event that stops them."""
     if settings.redis_url is None:
         raise ValueError("no Redis URL: set HUB_REDIS_URL or use 'hub run'")
-    runtime.install(partial(runtime.engine_from_settings, settings))
+    runtime.install(partial(engine_from_settings, settings))
     queue = Queue(queue_name(settings), connection=jobs_redis_at(settings.redis_url))
     stop = threading.Event()
     threads = [guarded_thread(guard, "ticker", partial(_tick_forever, settings, queue, stop),

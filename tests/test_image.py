@@ -1,8 +1,9 @@
 """The image's files, built from a clean clone as the Dockerfile builds them: its build
 context (what .dockerignore leaves of the files a clone has: no node_modules, no built
 app.js, no local tokens), its node stage run here (the bundle the pages load), and what the
-final stage's `pip install .` puts in site-packages, by pyproject.toml's package rules. The
-pages' script, the templates and the Lua scripts must all be there. Where a Docker daemon
+final stage's `pip install .` puts in site-packages (the wheel setuptools builds from the
+stage's files). The pages' script, the templates (from the top-level templates/, inside the
+package as hub/templates/) and the Lua scripts must all be there. Where a Docker daemon
 answers, `docker build` runs on the same context; here none does, and that test says so."""
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ import json
 import shlex
 import shutil
 import subprocess
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from tests.support.wheel import build_wheel, wheel_files
 
 ROOT = Path(__file__).resolve().parents[1]
 NODE_MODULES = ROOT / "web" / "node_modules"
@@ -140,21 +142,10 @@ def image(context: Path, tmp_path_factory) -> Stage:
     return stage
 
 
-def installed(project: Path) -> set[str]:
-    """What `pip install .` of ``project`` puts in site-packages, by its pyproject's rules:
-    the modules of every package found, and each package's package-data."""
-    config = tomllib.loads((project / "pyproject.toml").read_text())["tool"]["setuptools"]
-    include = config["packages"]["find"]["include"]
-    packages = [str(p.parent.relative_to(project)).replace("/", ".")
-                for p in project.rglob("__init__.py")]
-    packages = [p for p in packages if any(fnmatch.fnmatchcase(p, i) for i in include)]
-    files = {str(m.relative_to(project)) for p in packages
-             for m in (project / p.replace(".", "/")).glob("*.py")}
-    for package, globs in config.get("package-data", {}).items():
-        base = project / package.replace(".", "/")
-        files |= {str(f.relative_to(project)) for g in globs for f in base.glob(g)
-                  if f.is_file()}
-    return files
+def installed(project: Path, out: Path) -> set[str]:
+    """What `pip install .` of ``project`` puts in site-packages: the files of the wheel
+    it builds (setup.py and pyproject.toml's package rules, applied by setuptools itself)."""
+    return wheel_files(build_wheel(project, out))
 
 
 def test_the_build_context_is_a_clean_clone_without_local_state(context: Path) -> None:
@@ -165,10 +156,11 @@ def test_the_build_context_is_a_clean_clone_without_local_state(context: Path) -
     assert "hub/web/static/app.js" not in names  # built in the image, never copied in
 
 
-def test_the_image_has_the_pages_script_built_from_web_src(image: Stage) -> None:
+def test_the_image_has_the_pages_script_built_from_web_src(image: Stage,
+                                                           tmp_path: Path) -> None:
     assert image.made, "the final stage installs the hub with pip"
     project = image.at(image.made[0])
-    files = installed(project)
+    files = installed(project, tmp_path)
     for wanted in ("hub/web/static/app.js", "hub/web/static/dashboard.js",
                    "hub/web/static/hub.css", "hub/templates/pages/device.html",
                    "hub/templates/notices/en/email.txt", "hub/store/lua/transition.lua",

@@ -81,7 +81,7 @@ class Rule:
         return out
 
 
-ADAPTERS = ("hub.adapters", "hub.notify")  # the channel adapters, by either name
+ADAPTERS = ("hub.adapters",)  # the channel adapters
 IO = ("aiohttp", "redis", "valkey", "rq", "aiosmtplib", "smtplib", "socket", "ssl", "os",
       "pathlib", "shutil", "tempfile", "io", "subprocess", "asyncio", "selectors", "http",
       "urllib", "requests", "httpx")
@@ -101,12 +101,7 @@ RULES = {
 }
 
 
-@pytest.mark.parametrize("arrow", [
-    pytest.param(arrow, marks=pytest.mark.xfail(
-        strict=True, reason="escalation/runtime.py imports hub.build inside a function until "
-        "issue 18's engine work (branch i18a) builds the runner in hub/build.py: remove this "
-        "mark when that is merged")) if arrow == "escalation -> build" else arrow
-    for arrow in RULES])
+@pytest.mark.parametrize("arrow", RULES)
 def test_no_module_imports_across_its_layer(arrow: str) -> None:
     rule = RULES[arrow]
     found = rule.breaches()

@@ -10,7 +10,6 @@ import sys
 import traceback
 from collections.abc import Sequence
 
-from . import session
 from .commands import parser
 from .failures import problem_of
 from .problems import EXIT_INTERRUPTED, EXIT_OK, Problem
@@ -37,7 +36,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     as_json = "--json" in argv
     try:
         args = parser().parse_args(argv)
-        session.HOME[0] = args.home
         return args.fn(args)
     except BrokenPipeError:
         _quiet_stdout()

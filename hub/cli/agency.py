@@ -170,7 +170,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     groups = escalation_groups(ccr, args.agency)
 
     async def go() -> RosterChange:
-        async with api_session() as api:
+        async with api_session(args.home) as api:
             change = plan_roster(await _listed(api, args.agency, root), certs, args.remove)
             if change.unmatched:
                 raise not_found(f"--remove {change.unmatched[0]} names no device on "
@@ -198,7 +198,7 @@ def cmd_bundle(args: argparse.Namespace) -> int:
     """Every root pinned in this home (the admin compared each by phone), signed by this
     agency's root, for colleagues to import against this agency's one fingerprint."""
     root = _load_root(args.root)
-    pins = home().trust().roots
+    pins = home(args.home).trust().roots
     if pins.get(args.agency, root.public) != root.public:
         raise Problem(f"this home pins {args.agency} to another root than {args.root}'s",
                       EXIT_TRUST)

@@ -43,7 +43,7 @@ def _token() -> str:
 def cmd_login(args: argparse.Namespace) -> int:
     """Keep the address and the token once the hub has said whose the token is."""
     token = _token()
-    where = home()
+    where = home(args.home)
 
     async def who() -> Me:
         async with HubApi(args.url, token) as api:
@@ -58,7 +58,7 @@ def cmd_login(args: argparse.Namespace) -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    where = home()
+    where = home(args.home)
     if where.device_key.exists():
         raise Problem(f"{where.device_key} already exists: this computer has device keys "
                       "('hub device show'); move it away first to make new ones")
@@ -82,7 +82,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_install(args: argparse.Namespace) -> int:
-    where = home()
+    where = home(args.home)
     if not where.device_key.exists():
         raise Problem("this computer has no device key yet: run 'hub device init' first")
     try:
@@ -103,7 +103,7 @@ def cmd_install(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    device = home().device()
+    device = home(args.home).device()
     cert = device.certificate
     data = {"agency": cert.agency, "person": cert.person, "device_id": cert.device_id.hex(),
             "fingerprint": short_fingerprint(cert.sign_public), "expires_at": cert.expires_at}

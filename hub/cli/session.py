@@ -1,5 +1,6 @@
 """Opening a session with the hub from the command line: the signed-in API, or the whole
-device (API, keys, pinned trust) whose verified rosters are saved back afterwards."""
+device (API, keys, pinned trust) whose verified rosters are saved back afterwards. Each
+takes the --home the command was given (None: HUB_HOME, else ~/.ccr-hub)."""
 
 from __future__ import annotations
 
@@ -16,12 +17,11 @@ from .home import Home
 from .problems import EXIT_REFUSED, Problem
 
 T = TypeVar("T")
-HOME: list[Path | None] = [None]  # set from --home by main()
 CONTENT_ROLES = frozenset({"sender", "point_person", "backup"})
 
 
-def home() -> Home:
-    return Home.default(HOME[0])
+def home(given: Path | None) -> Home:
+    return Home.default(given)
 
 
 def run(coro: Coroutine[Any, Any, T]) -> T:
@@ -29,8 +29,8 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
 
 
 @asynccontextmanager
-async def api_session() -> AsyncIterator[HubApi]:
-    url, token = home().login()
+async def api_session(given: Path | None) -> AsyncIterator[HubApi]:
+    url, token = home(given).login()
     api = HubApi(url, token)
     try:
         yield api
@@ -52,9 +52,9 @@ async def _device(where: Home, api: HubApi) -> DeviceIdentity:
 
 
 @asynccontextmanager
-async def agent_session() -> AsyncIterator[Agent]:
-    where = home()
-    async with api_session() as api:
+async def agent_session(given: Path | None) -> AsyncIterator[Agent]:
+    where = home(given)
+    async with api_session(given) as api:
         agent = Agent(api, await _device(where, api), where.trust())
         try:
             yield agent

@@ -18,7 +18,7 @@ from .session import api_session, home, run
 def cmd_pin(args: argparse.Namespace) -> int:
     """Pin a partner agency's root: the hub offers the key, the fingerprint decides."""
     async def offered() -> bytes:
-        async with api_session() as api:
+        async with api_session(args.home) as api:
             listed = {a.id: a for a in await api.agencies()}
         if args.agency not in listed:
             raise not_found(f"no agency '{args.agency}' on this hub; known: "
@@ -29,20 +29,20 @@ def cmd_pin(args: argparse.Namespace) -> int:
         return base64.b64decode(listed[args.agency].root_public_key)
 
     public = run(offered())
-    store = home().trust()
+    store = home(args.home).trust()
     try:
         store.pin(args.agency, public, fingerprint=args.fingerprint)
     except TrustError as e:
         raise Problem(f"NOT pinned: {e}. Call the agency on a number you know and compare "
                       "again.", EXIT_TRUST, kind=e.reason) from None
-    home().save_trust(store)
+    home(args.home).save_trust(store)
     emit(args.json, {"agency": args.agency, "fingerprint": short_fingerprint(public)},
          f"pinned {args.agency} ({short_fingerprint(public)})")
     return EXIT_OK
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    store = home().trust()
+    store = home(args.home).trust()
     rows = [(agency, short_fingerprint(root),
              str(store.rosters[agency].version) if agency in store.rosters else "-")
             for agency, root in sorted(store.roots.items())]
@@ -57,12 +57,12 @@ def cmd_import(args: argparse.Namespace) -> int:
     try:
         data = args.bundle.read_bytes()
         bundle = open_pin_bundle(data, args.fingerprint)
-        store = home().trust()
+        store = home(args.home).trust()
         new = store.pin_all(bundle.pins)
     except TrustError as e:
         raise Problem(f"NOT imported: {e}. Ask your agency admin to read you your agency's "
                       "fingerprint again.", EXIT_TRUST, kind=e.reason) from None
-    home().save_trust(store)
+    home(args.home).save_trust(store)
     made = datetime.fromtimestamp(bundle.issued_at, UTC).strftime("%Y-%m-%d")
     emit(args.json, {"from": bundle.agency, "issued_at": bundle.issued_at, "pinned": new,
                      "already_pinned": sorted(set(bundle.pins) - set(new))},

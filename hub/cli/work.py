@@ -40,9 +40,10 @@ async def _referral(rid: str) -> AsyncIterator[None]:
                         "inbox' or 'hub outbox'") from None
 
 
-def _on_referral(rid: str, work: Callable[[HubApi], Awaitable[T]]) -> T:
+def _on_referral(args: argparse.Namespace, work: Callable[[HubApi], Awaitable[T]]) -> T:
+    """``work`` on the API, for the referral ``args.rid`` (a clear 'no such referral')."""
     async def go() -> T:
-        async with api_session() as api, _referral(rid):
+        async with api_session(args.home) as api, _referral(args.rid):
             return await work(api)
 
     return run(go())
@@ -105,7 +106,7 @@ async def _check_documenter(api: HubApi, agency: str, person: str) -> None:
 def _check_send(args: argparse.Namespace) -> Content:
     """Everything the command line can get wrong, before the device key is unlocked."""
     async def go() -> None:
-        async with api_session() as api:
+        async with api_session(args.home) as api:
             await _check_destination(api, args.to, args.type)
             await _check_documenter(api, (await api.me()).agency, args.consent_by)
 
@@ -121,7 +122,7 @@ def cmd_send(args: argparse.Namespace) -> int:
         say(f"  attachment {done}/{total} uploaded")
 
     async def go() -> tuple[ReferralView, str]:
-        async with agent_session() as agent:
+        async with agent_session(args.home) as agent:
             consent = consent_for(args.to, args.type, documented_by=args.consent_by,
                                   method=args.consent_method, days=args.consent_days,
                                   share_outcome=args.share_outcome)
@@ -143,7 +144,7 @@ def _summary(r: ReferralView) -> str:
 # -- lists -------------------------------------------------------------------------------------
 def _listing(args: argparse.Namespace, which: str) -> int:
     async def go() -> tuple[list[ReferralView], dict[str, str]]:
-        async with api_session() as api:
+        async with api_session(args.home) as api:
             lister = api.inbox if which == "inbox" else api.outbox
             return await lister(*args.status, limit=args.limit), await zones(api)
 
@@ -175,7 +176,7 @@ def _json_content(parsed: object, raw: bytes) -> Any:
 
 def cmd_open(args: argparse.Namespace) -> int:
     async def go():
-        async with agent_session() as agent, _referral(args.rid):
+        async with agent_session(args.home) as agent, _referral(args.rid):
             return await agent.open(args.rid)
 
     received = run(go())
@@ -196,7 +197,7 @@ def cmd_open(args: argparse.Namespace) -> int:
 
 def cmd_replies(args: argparse.Namespace) -> int:
     async def go():
-        async with agent_session() as agent, _referral(args.rid):
+        async with agent_session(args.home) as agent, _referral(args.rid):
             view = await agent.api.referral(args.rid)
             return await agent.open_replies(args.rid), (await zones(agent.api))[view.destination]
 
@@ -217,7 +218,7 @@ def cmd_ack(args: argparse.Namespace) -> int:
         return view if view.acknowledged_at else None
 
     async def go() -> tuple[ReferralView, bool, str]:
-        async with agent_session() as agent, _referral(args.rid):
+        async with agent_session(args.home) as agent, _referral(args.rid):
             zone = await zones(agent.api)
             done = await acknowledged(agent)
             if done is None:
@@ -240,7 +241,7 @@ def cmd_ack(args: argparse.Namespace) -> int:
 
 
 def _move(args: argparse.Namespace, action: str, body: dict[str, Any] | None = None) -> int:
-    referral = _on_referral(args.rid, lambda api: api.move(args.rid, action, body))
+    referral = _on_referral(args, lambda api: api.move(args.rid, action, body))
     emit(args.json, referral, _summary(referral))
     return EXIT_OK
 
@@ -279,7 +280,7 @@ def cmd_narrow_consent(args: argparse.Namespace) -> int:
 
 def cmd_reply(args: argparse.Namespace) -> int:
     async def go():
-        async with agent_session() as agent, _referral(args.rid):
+        async with agent_session(args.home) as agent, _referral(args.rid):
             return await agent.reply(args.rid, Reply(text=args.text))
 
     stored = run(go())
@@ -292,7 +293,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         referral = await api.referral(args.rid)
         return referral, await api.history(args.rid), (await zones(api))[referral.destination]
 
-    referral, history, zone = _on_referral(args.rid, work)
+    referral, history, zone = _on_referral(args, work)
     rows = [(local_time(e.at, zone, year=False), e.actor, event_name(e.action, e.to_status),
              code_name(e.code)) for e in history.events]
     receipts = (f"opened {when(referral.opened_at, zone)}, acknowledged "

@@ -10,36 +10,50 @@ the receiving agency had closed it."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from hub.clock import Clock
 from hub.models import OPEN_STATUSES, HistoryEvent, Referral, Status
-from hub.routing.directory import Person
-from hub.routing.ladder import EXPIRED, WITHDRAWN, Rung, member
+from hub.routing.directory import Ccr, Person
+from hub.routing.ladder import EXPIRED, WITHDRAWN, Ladder, Rung, member
+from hub.services.auditor import Auditor
+from hub.services.directory import DirectoryService
 from hub.services.flowback import status_flows_back
 from hub.services.timers import obligations
+from hub.store import Store
 
+from .notify import Notifier, Step
 from .recipients import people_to_notify
 
 TOLD = {WITHDRAWN: Status.REVOKED, EXPIRED: Status.EXPIRED}  # steps telling what consent did
 
 
+@dataclass
 class Endings:
-    """Mixed into the Engine: uses its store, clock, ccr, directory, auditor and _commit."""
+    store: Store
+    clock: Clock
+    ccr: Ccr
+    ladder: Ladder
+    directory: DirectoryService
+    auditor: Auditor
+    notifier: Notifier
 
-    async def _tell_everyone(self, referral: Referral | None, member_: str, timer: str
-                             ) -> tuple[str, list[str]]:
+    async def tell_everyone(self, referral: Referral | None, member_: str, timer: str
+                            ) -> tuple[str, list[str]]:
         """Consent was withdrawn or ran out: one content-free notice to everyone who had
         access (the sender and the receiving escalation group); then the step is done."""
         claimed: list[str] = []
         if referral is not None and referral.status is TOLD[timer]:
             now = self.clock.now()
-            rung = Rung(timer, 0, 0, referral.updated_at, now)
+            step = Step(Rung(timer, 0, 0, referral.updated_at, now), 0, now, now)
             for person in await self._had_access(referral, timer):
-                outcome, nid = await self._commit(referral, rung, 0, person, 0, now, now)
+                outcome, nid = await self.notifier.commit(referral, step, person, 0)
                 if outcome == "claimed":
                     claimed.append(nid)
         await self.store.timers.release(self.store.keys.deadlines(), member_)
         return "done", claimed
 
-    async def _consent_ran_out(self, referral: Referral | None, member_: str) -> str:
+    async def consent_ran_out(self, referral: Referral | None, member_: str) -> str:
         """The survivor's consent ran out: an open referral becomes 'expired' and everyone
         is told; a closed one keeps its status. Either way its content is deleted now."""
         queue = self.store.keys.deadlines()
@@ -53,7 +67,7 @@ class Endings:
         to = Status.EXPIRED if referral.status in OPEN_STATUSES else None
         return await self._end_content(referral, member_, to)
 
-    async def _retention_over(self, referral: Referral | None, member_: str) -> str:
+    async def retention_over(self, referral: Referral | None, member_: str) -> str:
         """A closed referral's retention under its sharing agreement is over: its content
         is deleted; its status and content-free metadata stay."""
         if referral is None or referral.status in (Status.REVOKED, Status.EXPIRED) \

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from hub.routing.directory import Ccr
 from hub.store import Store
+from hub.store.outbox import NoticeRecord
 
 
 @dataclass(frozen=True)
@@ -19,13 +20,13 @@ class FloodLimits:
     window: float = 600.0  # seconds
 
 
-def digest_id(notice: dict[str, str]) -> str:
+def digest_id(notice: NoticeRecord) -> str:
     """A person's digest on one channel (the same id for every notice held for them)."""
-    return hashlib.sha256(f"{notice['person']}|{notice['channel']}".encode()).hexdigest()[:32]
+    return hashlib.sha256(f"{notice.person}|{notice.channel}".encode()).hexdigest()[:32]
 
 
-def digest_meta(notice: dict[str, str]) -> dict[str, str]:
-    return {"person": notice["person"], "channel": notice["channel"], "to": notice["to"]}
+def digest_meta(notice: NoticeRecord) -> dict[str, str]:
+    return {"person": notice.person, "channel": notice.channel, "to": notice.to}
 
 
 @dataclass
@@ -34,18 +35,18 @@ class Flood:
     ccr: Ccr
     limits: FloodLimits = FloodLimits()
 
-    def _agency(self, notice: dict[str, str]) -> str:
-        person = self.ccr.find_person(notice["person"])
-        return person.agency if person else notice["agency"]
+    def _agency(self, notice: NoticeRecord) -> str:
+        person = self.ccr.find_person(notice.person)
+        return person.agency if person else notice.agency
 
-    async def take(self, member: str, notice: dict[str, str], now: float) -> float:
+    async def take(self, member: str, notice: NoticeRecord, now: float) -> float:
         """0 when ``member`` may be sent to the notice's person now; else when it may."""
         return await self.store.flood.take(
-            member, person=notice["person"], channel=notice["channel"],
+            member, person=notice.person, channel=notice.channel,
             agency=self._agency(notice), now=now, window=self.limits.window,
             person_limit=self.limits.person, agency_limit=self.limits.agency)
 
-    async def give_back(self, member: str, notice: dict[str, str]) -> None:
+    async def give_back(self, member: str, notice: NoticeRecord) -> None:
         """A send that failed does not count against the person's window."""
-        await self.store.flood.give_back(member, person=notice["person"],
-                                         channel=notice["channel"], agency=self._agency(notice))
+        await self.store.flood.give_back(member, person=notice.person,
+                                         channel=notice.channel, agency=self._agency(notice))

@@ -1,20 +1,32 @@
-"""A coordinator's nudge, as a step of the engine: the notices of the rung a referral's
+"""A coordinator's nudge (services/oversight.py): the notices of the rung a referral's
 deadline last reached are committed again under a tag of their own and handed to the
 workers at once (the ticker sends them, as any due notice). The web process only commits;
 it never sends."""
 
 from __future__ import annotations
 
-from hub.models import Referral, Status
-from hub.routing.directory import DeadlinePolicy
-from hub.routing.ladder import ACK, Rung
-from hub.services.timers import timer_field
+from dataclasses import dataclass
 
+from hub.clock import Clock
+from hub.models import Referral, Status
+from hub.routing.directory import Ccr, DeadlinePolicy
+from hub.routing.ladder import ACK, Ladder, Rung
+from hub.services.directory import DirectoryService
+from hub.services.timers import timer_field
+from hub.store import Store
+
+from .notify import Notifier, Step
 from .recipients import people_to_notify, watching
 
 
+@dataclass
 class Nudges:
-    """Mixed into the Engine: uses its store, clock, ccr, ladder, directory and _commit."""
+    store: Store
+    clock: Clock
+    ccr: Ccr
+    ladder: Ladder
+    directory: DirectoryService
+    notifier: Notifier
 
     async def nudge(self, referral: Referral, timer: str, tag: str) -> int:
         """Send again the notices of the step ``timer`` last reached (its first step when
@@ -27,12 +39,12 @@ class Nudges:
             return 0
         roster = await self.directory.verified_roster(referral.destination)
         level = rung.round * len(policy.escalation) + rung.step + 1
-        deadline = self.ladder.deadline(policy, referral.destination, timer, rung.base)
+        step = Step(rung, level, rung.due,
+                    self.ladder.deadline(policy, referral.destination, timer, rung.base))
         queued = 0
         for person in people_to_notify(self.ccr, referral.destination, referral.type,
                                        policy.escalation[rung.step].notify, roster):
-            outcome, nid = await self._commit(referral, rung, level, person, 0, rung.due,
-                                              deadline, tag)
+            outcome, nid = await self.notifier.commit(referral, step, person, 0, tag)
             if outcome == "claimed":  # due now: for the workers to send, not this process
                 await self.store.timers.requeue(self.store.keys.deliveries(), nid,
                                                 self.clock.now())

@@ -1,5 +1,5 @@
-"""Who a rung of the ladder notifies, and on which channel: the receiving agency's point
-person or backups for the referral's type (from its verified roster, else the CCR's
+"""Who a rung of the ladder notifies, and on which of their contacts: the receiving agency's
+point person or backups for the referral's type (from its verified roster, else the CCR's
 configuration), or the CCR's coordinators. Per-person rules: channel order, quiet hours
 (an urgent referral overrides them), language."""
 
@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from hub.crypto import VerifiedRoster
 from hub.models import Status
-from hub.routing.directory import Ccr, Channel, Person
+from hub.routing.directory import Ccr, Contact, Person
 from hub.routing.ladder import ACK, EXPIRED, WITHDRAWN
 
 WATCHING = {ACK: (Status.REQUESTED.value,), WITHDRAWN: (Status.REVOKED.value,),
@@ -38,12 +38,9 @@ def people_to_notify(ccr: Ccr, agency: str, referral_type: str, notify: str,
     return [p for p in (ccr.find_person(i) for i in ids) if p is not None]
 
 
-def channel(person: Person, index: int) -> Channel | None:
+def contact(person: Person, index: int) -> Contact | None:
+    """The person's contact number ``index`` in their order (None: they have no more)."""
     return person.channels[index] if index < len(person.channels) else None
-
-
-def address(ch: Channel) -> str:
-    return ch.address if ch.kind == "email" else ch.number  # type: ignore[return-value]
 
 
 def _clock(text: str) -> time:

@@ -1,53 +1,29 @@
-"""How a job gets its engine. RQ runs plain functions; the engine (Redis connection, the
-CCR, the verified rosters, the channel adapters) lives on one event loop per process, in a
-thread of its own, built on the first job and reused by every later one. The factory is
-built from the process settings by default; a test installs its own (fake clock, its own
-channels). A forked child starts afresh: loops and threads do not survive a fork."""
+"""How a job gets its engine. RQ runs plain module-level functions (jobs.py) and can hand
+them nothing but their arguments (ids), so the engine a process's jobs run on is installed
+here by whatever starts the jobs: `hub worker` installs hub/build.py's engine_from_settings,
+a test its own factory (fake clock, its own adapters). This module builds nothing itself; a
+job in a process with no engine installed fails saying so.
+
+The engine (Redis connection, the CCR, the verified rosters, the adapters) lives on one
+event loop, in a thread of its own, made on the first job and reused by every later one. A
+forked child starts afresh: loops and threads do not survive a fork."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import TYPE_CHECKING, TypeVar
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
+from typing import TypeVar
 
 from .engine import Engine
-
-if TYPE_CHECKING:
-    from hub.config import Settings
 
 T = TypeVar("T")
 EngineFactory = Callable[[], AbstractAsyncContextManager[Engine]]
 
 
-@asynccontextmanager
-async def engine_from_settings(settings: Settings | None = None) -> AsyncIterator[Engine]:
-    """The engine for ``settings`` (by default, this process's)."""
-    from hub.build import build_services
-    from hub.config import load_settings
-
-    from .channels import channels_from_settings
-    from .flood import FloodLimits
-
-    settings = settings or load_settings()
-    services = build_services(settings, lenient_replicas=True)
-    channels = channels_from_settings(settings)
-    try:
-        yield services.engine(channels, settings.public_base_url, lease=settings.timer_lease,
-                              limits=FloodLimits(settings.notice_limit_person,
-                                                 settings.notice_limit_agency,
-                                                 settings.notice_window))
-    finally:
-        for adapter in channels.values():
-            close = getattr(adapter, "close", None)
-            if close is not None:
-                await close()
-        await services.close()
-
-
-class _Runner:
+class EngineRunner:
     """One event loop thread and one engine for this process."""
 
     def __init__(self, factory: EngineFactory):
@@ -88,20 +64,29 @@ class _Runner:
             self.loop = None
 
 
-_runner = [_Runner(engine_from_settings)]
+_runner: EngineRunner | None = None  # this process's, once installed (see the docstring)
 
 
 def install(factory: EngineFactory) -> None:
-    _runner[0].close()
-    _runner[0] = _Runner(factory)
+    """Run this process's jobs on the engine ``factory`` makes (closing any before)."""
+    global _runner
+    reset()
+    _runner = EngineRunner(factory)
 
 
 def reset() -> None:
-    install(engine_from_settings)
+    """Close this process's engine, if any; jobs then fail until one is installed."""
+    global _runner
+    if _runner is not None:
+        _runner.close()
+        _runner = None
 
 
 def run(work: Callable[[Engine], Awaitable[T]]) -> T:
-    runner = _runner[0]
-    if runner.pid != os.getpid():  # a forked child: the parent's loop thread is not here
-        runner = _runner[0] = _Runner(runner.factory)
-    return runner.run(work)
+    global _runner
+    if _runner is None:
+        raise RuntimeError("no escalation engine in this process: jobs run in `hub worker` "
+                           "(or wherever runtime.install was called)")
+    if _runner.pid != os.getpid():  # a forked child: the parent's loop thread is not here
+        _runner = EngineRunner(_runner.factory)
+    return _runner.run(work)

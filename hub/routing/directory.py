@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from hub.adapters import SENDERS
 from hub.errors import ConfigError
 
 from .durations import Duration
@@ -82,18 +83,33 @@ class Agency(Model):
     root_public_key: str | None = None
 
 
-class Channel(Model):
-    kind: Literal["email", "sms"]
+class Contact(Model):
+    """One way to reach a person: a channel's kind (one of hub/adapters SENDERS) and its
+    address, an email address or a phone number; the channel's adapter says which."""
+
+    kind: str
     address: str | None = Field(None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     number: str | None = Field(None, pattern=r"^\+[1-9]\d{6,14}$")
 
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, kind: str) -> str:
+        if kind not in SENDERS:
+            raise ValueError(f"Input should be {' or '.join(repr(k) for k in SENDERS)}")
+        return kind
+
     @model_validator(mode="after")
-    def _matches_kind(self) -> Channel:
-        if self.kind == "email" and (self.address is None or self.number is not None):
-            raise ValueError("an email channel has an 'address' and no 'number'")
-        if self.kind == "sms" and (self.number is None or self.address is not None):
-            raise ValueError("an sms channel has a 'number' (E.164, e.g. +15555550100)")
+    def _matches_kind(self) -> Contact:
+        sender = SENDERS[self.kind]
+        other = "number" if sender.contact_field == "address" else "address"
+        if getattr(self, sender.contact_field) is None or getattr(self, other) is not None:
+            raise ValueError(sender.contact_rule)
         return self
+
+    @property
+    def to(self) -> str:
+        """Where a notice on this channel goes."""
+        return str(getattr(self, SENDERS[self.kind].contact_field))
 
 
 class QuietHours(Model):
@@ -106,7 +122,7 @@ class Person(Model):
     agency: Slug
     display_name: str = Field(min_length=1)
     roles: tuple[Role, ...] = Field(min_length=1)
-    channels: tuple[Channel, ...] = ()
+    channels: tuple[Contact, ...] = ()
     language: Literal["en", "es"] = "en"
     quiet_hours: QuietHours | None = None
 
@@ -117,7 +133,7 @@ class Operator(Model):
 
     id: Slug
     display_name: str = Field(min_length=1)
-    channels: tuple[Channel, ...] = Field(min_length=1)
+    channels: tuple[Contact, ...] = Field(min_length=1)
     timezone: TimeZone
     language: Literal["en", "es"] = "en"
 

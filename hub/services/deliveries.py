@@ -1,18 +1,18 @@
-"""Delivery reports from the SMS gateway: authenticated by the gateway's signature (a bad
-one is refused and audited), matched to the notice by the gateway's message id, applied
-only when further along than the last one; a message the carrier could not deliver sends
-the escalation on to the person's next channel. How a gateway signs its reports is the
-SMS adapter's knowledge, handed in as ``verifiers`` (hub/build.py)."""
+"""Delivery reports from the providers (the SMS gateway): authenticated by the provider's
+signature (a bad one is refused and audited), matched to the notice by the provider's
+message id, applied only when further along than the last one; a message the carrier could
+not deliver sends the escalation on to the person's next channel. How each provider signs
+and words its reports is its adapter's (hub/adapters, given here as receivers)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from hub.api.codes import Codes
-from hub.api.reports import PROGRESS, UNDELIVERED
 from hub.clock import Clock
 from hub.errors import NotFound, Unauthorized
+from hub.reports import PROGRESS, UNDELIVERED, Received, Receiver
 from hub.store import Store
 
 from .auditor import Auditor
@@ -23,32 +23,21 @@ class DeliveryReports:
     store: Store
     clock: Clock
     auditor: Auditor
-    provider: str = "webhook"  # "webhook" or "twilio": which gateway's reports are taken
-    secret: str | None = None  # what signs them (None: this hub takes no reports)
-    # provider -> its check of (secret, what was signed..., signature)
-    verifiers: Mapping[str, Callable[..., bool]] = field(default_factory=dict)
+    receivers: Mapping[str, Receiver] = field(default_factory=dict)  # by route
 
-    def _secret_for(self, provider: str) -> str:
-        if self.provider != provider or not self.secret or provider not in self.verifiers:
-            raise NotFound(f"this hub takes no delivery reports from a {provider} gateway: "
-                           "set HUB_SMS_PROVIDER and its secret file",
-                           code=Codes.REPORTS_NOT_CONFIGURED)
-        return self.secret
+    def receiver(self, route: str) -> Receiver:
+        """The receiver of ``route``'s reports; 404 when this hub does not take them."""
+        receiver = self.receivers[route]
+        if not receiver.configured:
+            raise NotFound(receiver.missing, code=Codes.REPORTS_NOT_CONFIGURED)
+        return receiver
 
-    async def _refuse(self) -> None:
-        await self.auditor.record(None, "notice.report", outcome="bad_signature")
-        raise Unauthorized("the report's signature does not match: sign it with the shared "
-                           "secret", code=Codes.BAD_SIGNATURE)
-
-    async def check_webhook(self, body: bytes, signature: str) -> None:
-        """Refuse (and audit) a generic gateway's report unless its HMAC-SHA256 matches."""
-        if not self.verifiers["webhook"](self._secret_for("webhook"), body, signature):
-            await self._refuse()
-
-    async def check_twilio(self, url: str, form: dict[str, str], signature: str) -> None:
-        """Refuse (and audit) a Twilio status callback unless its signature matches."""
-        if not self.verifiers["twilio"](self._secret_for("twilio"), url, form, signature):
-            await self._refuse()
+    async def check(self, route: str, received: Received) -> None:
+        """Refuse (and audit) a report unless its provider's signature matches."""
+        if not self.receiver(route).signed(received):
+            await self.auditor.record(None, "notice.report", outcome="bad_signature")
+            raise Unauthorized("the report's signature does not match: sign it with the "
+                               "shared secret", code=Codes.BAD_SIGNATURE)
 
     async def apply(self, provider_id: str, status: str, error: str = "") -> str:
         """Apply a report to every notice the message carried (a digest carries several);
@@ -63,5 +52,5 @@ class DeliveryReports:
             nid, status, progress=PROGRESS[status], undelivered=status in UNDELIVERED,
             now=self.clock.now(), error=error,
             audit=self.auditor.event(None, f"notice.report.{status}",
-                                     referral=notice["referral"])) for nid, notice in found]
+                                     referral=notice.referral)) for nid, notice in found]
         return outcomes[0]

@@ -15,6 +15,7 @@ from hub.errors import BadRequest, Conflict, Forbidden, TooManyRequests
 from hub.models import OPEN_STATUSES, AuditEvent, HistoryEvent, Referral
 from hub.routing.directory import Ccr
 from hub.store import Store
+from hub.store.outbox import NoticeRecord
 from hub.store.oversight import Owed
 
 from . import trails
@@ -36,7 +37,7 @@ Nudger = Callable[[Referral, str, str], Awaitable[int]]
 class Dossier:
     referral: Referral
     history: list[HistoryEvent]
-    notices: list[dict[str, str]]
+    notices: list[NoticeRecord]
     audit: list[AuditEvent] | None  # None: not for this reader
     owed: list[Owed]  # the deadlines it still owes
     audit_problem: str = ""  # where the trail's index disagrees with the sealed log

@@ -3,10 +3,13 @@ each person's digest (per channel) of notices held back while the window was ful
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from redis.asyncio import Redis
 
 from .keys import Keys
 from .notices import REPORTS_FOR
+from .outbox import encode_changes
 from .scripts import Scripts
 
 DIGEST = "digest-"  # a deliveries member naming a digest rather than a notice
@@ -59,7 +62,7 @@ class FloodStore:
         """Count a failed send of the digest; how many have failed since it last went out."""
         return int(await self._r.hincrby(self._k.digest(digest), "attempts", 1))
 
-    async def settle(self, digest: str, nids: list[str], fields: dict[str, str],
+    async def settle(self, digest: str, nids: list[str], changes: Mapping[str, object],
                      sent_as: str | None = None) -> None:
         """The digest went out (or its notices were cancelled): record it on each notice,
         remember the gateway's id for the digest's notices (``sent_as``, to match its
@@ -67,7 +70,7 @@ class FloodStore:
         k = self._k
         async with self._r.pipeline(transaction=True) as pipe:
             for nid in nids:
-                pipe.hset(k.notice(nid), mapping=fields)
+                pipe.hset(k.notice(nid), mapping=encode_changes(changes))
             if sent_as:
                 pipe.set(k.sent_as(sent_as), " ".join(nids), ex=REPORTS_FOR)
             pipe.hdel(k.digest(digest), "attempts")

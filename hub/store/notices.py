@@ -1,7 +1,10 @@
 """The notice outbox: one record per notice under its idempotency key, committed only while
-the referral is still waiting at the generation the step was decided on."""
+the referral is still waiting at the generation the step was decided on (outbox.py: the
+record and its codec)."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from redis.asyncio import Redis
 
@@ -9,6 +12,7 @@ from hub.models import AuditEvent
 
 from .codec import dumps, packed
 from .keys import Keys
+from .outbox import NoticeRecord, decode_notice, encode_changes, encode_notice
 from .scripts import Scripts
 
 REPORTS_FOR = 14 * 86400  # seconds a gateway's delivery reports are matched to a notice
@@ -20,7 +24,7 @@ class NoticeStore:
         self._k = keys
         self._s = scripts
 
-    async def commit(self, rid: str, nid: str, fields: dict[str, str], *, generation: int,
+    async def commit(self, rid: str, nid: str, notice: NoticeRecord, *, generation: int,
                      statuses: tuple[str, ...], deliver_at: float, audit: AuditEvent,
                      now: float, lease: float) -> str:
         """'claimed' (due now, and claimed for the caller to send under ``lease``),
@@ -30,16 +34,17 @@ class NoticeStore:
         result = await self._s.claim_notice(
             ref=k.referral(rid), notice=k.notice(nid), notices=k.notices_of(rid),
             deliveries=k.deliveries(), audit=k.audit(), claimed=k.inflight(k.deliveries()),
-            generation=generation, statuses=packed(list(statuses)), fields=packed(fields),
-            deliver_at=deliver_at, nid=nid, audit_event=dumps(audit), now=now,
+            generation=generation, statuses=packed(list(statuses)),
+            fields=packed(encode_notice(notice)), deliver_at=deliver_at, nid=nid,
+            audit_event=dumps(audit), now=now,
             lease_until=now + lease)
         return result.decode()
 
-    async def get(self, nid: str) -> dict[str, str] | None:
+    async def get(self, nid: str) -> NoticeRecord | None:
         row = await self._r.hgetall(self._k.notice(nid))
-        return {k.decode(): v.decode() for k, v in row.items()} if row else None
+        return decode_notice(nid, row) if row else None
 
-    async def update(self, nid: str, fields: dict[str, str], *, release: bool = False,
+    async def update(self, nid: str, changes: Mapping[str, object], *, release: bool = False,
                      retry_at: float | None = None, sent_as: str | None = None) -> bool:
         """Record an attempt's outcome; release the claim, or queue the next attempt;
         remember the gateway's id for the notice (``sent_as``) to match delivery reports.
@@ -47,15 +52,15 @@ class NoticeStore:
         k = self._k
         found = await self._s.update_notice(
             notice=k.notice(nid), sent_as=k.sent_as(sent_as or "-"), deliveries=k.deliveries(),
-            claimed=k.inflight(k.deliveries()), nid=nid, fields=packed(fields),
+            claimed=k.inflight(k.deliveries()), nid=nid, fields=packed(encode_changes(changes)),
             keep_sent_as="1" if sent_as else "", keep_for=REPORTS_FOR,
             retry_at="" if retry_at is None else retry_at, release="1" if release else "0")
         return bool(found)
 
-    async def of_referral(self, rid: str) -> list[dict[str, str]]:
+    async def of_referral(self, rid: str) -> list[NoticeRecord]:
         nids = [n.decode() for n in await self._r.lrange(self._k.notices_of(rid), 0, -1)]
-        rows = [await self.get(nid) for nid in nids]
-        return [row | {"id": nid} for nid, row in zip(nids, rows, strict=True) if row]
+        notices = [await self.get(nid) for nid in nids]
+        return [n for n in notices if n is not None]
 
     async def sent_as(self, provider_id: str) -> list[str]:
         """The notices a gateway's message carried (several, for a digest)."""

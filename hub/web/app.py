@@ -12,11 +12,13 @@ from functools import partial
 
 from aiohttp import web
 
+from hub.adapters import senders_from_settings
+from hub.adapters.base import Sender
 from hub.build import Services, build_services
 from hub.config import Settings, read_secret
-from hub.escalation.watch import EngineWatch
+from hub.escalation.alarm import EngineAlarm
 from hub.loops import Guard
-from hub.notify.base import Channel
+from hub.services.engine import EngineWatch
 
 from . import middleware, scrape
 from .context import CONTENT_SECURITY_POLICY, GUARD, METRICS, SERVICES, SETTINGS, WATCH
@@ -51,9 +53,9 @@ async def check_replicas(services: Services, settings: Settings) -> None:
 
 
 def create_app(settings: Settings, services: Services | None = None, *,
-               channels: Mapping[str, Channel] | None = None) -> web.Application:
-    """The hub's app. ``channels`` are what its dead man's switch alerts through (by
-    default, the adapters the settings name)."""
+               senders: Mapping[str, Sender] | None = None) -> web.Application:
+    """The hub's app. ``senders`` are what its dead man's switch alerts through (by
+    default, the adapters the settings configure)."""
     from hub.metrics import Metrics
 
     app = web.Application(
@@ -80,34 +82,31 @@ def create_app(settings: Settings, services: Services | None = None, *,
             await app[SERVICES].close()
 
     app.cleanup_ctx.append(resources)
-    app.cleanup_ctx.append(partial(watching, channels=channels))
+    app.cleanup_ctx.append(partial(watching, senders=senders))
     add_routes(app)
     setup_pages(app)
     app.on_response_prepare.append(_security_headers)
     return app
 
 
-async def watching(app: web.Application, *, channels: Mapping[str, Channel] | None
+async def watching(app: web.Application, *, senders: Mapping[str, Sender] | None
                    ) -> AsyncIterator[None]:
     """The dead man's switch, beside the app: it looks at the engine's heartbeats every
-    few seconds for as long as the app runs (hub/escalation/watch.py)."""
-    from hub.escalation.channels import channels_from_settings
-
+    few seconds for as long as the app runs (hub/services/engine.py), and alerts through
+    the adapters (hub/escalation/alarm.py)."""
     settings, services = app[SETTINGS], app[SERVICES]
-    adapters = channels if channels is not None else channels_from_settings(settings)
-    app[WATCH] = EngineWatch(engine=services.engine_health, clock=services.clock,
-                             ccr=services.ccr, channels=adapters,
-                             base_url=settings.public_base_url)
+    adapters = senders if senders is not None else senders_from_settings(settings)
+    alarm = EngineAlarm(ccr=services.ccr, clock=services.clock, senders=adapters,
+                        base_url=settings.public_base_url)
+    app[WATCH] = EngineWatch(engine=services.engine_health, tell=alarm.tell)
     stop = threading.Event()
     task = asyncio.create_task(_watch(app, stop))
     yield
     stop.set()
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
-    for adapter in adapters.values() if channels is None else ():
-        close = getattr(adapter, "close", None)
-        if close is not None:
-            await close()
+    for adapter in adapters.values() if senders is None else ():
+        await adapter.close()
 
 
 async def _watch(app: web.Application, stop: threading.Event) -> None:

@@ -15,9 +15,9 @@ from hub.api.codes import Codes
 from hub.build import Services
 from hub.config import Settings
 from hub.errors import BadRequest, Unauthorized, Unprocessable
-from hub.escalation.watch import EngineWatch
 from hub.loops import Guard
 from hub.metrics import Metrics
+from hub.services.engine import EngineWatch
 from hub.services.principal import Principal
 
 SERVICES = web.AppKey("services", Services)

@@ -9,8 +9,8 @@ from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
+from hub.adapters import RECEIVERS
 from hub.api import schemas as s
-from hub.api.reports import TwilioReport
 from hub.crypto.header import MAX_ATTACHMENTS
 from hub.models import Status
 
@@ -27,7 +27,8 @@ _LISTING = [
      "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}},
 ]
 QUERY = {"referral.inbox": _LISTING, "referral.outbox": _LISTING}
-FORMS = {"report.twilio": TwilioReport}  # bodies sent as application/x-www-form-urlencoded
+FORMS = {f"report.{r.route}": r.schema for r in RECEIVERS.values()  # bodies sent as
+         if r.form}  # application/x-www-form-urlencoded
 REPEATABLE = {"referral.submit", "reply.post", "attachment.put"}  # the same again: 200
 RID = {"rid": "$request.path.rid"}
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from aiohttp import web
 from pydantic import BaseModel
 
+from hub.adapters import RECEIVERS
 from hub.api import schemas as s
-from hub.api.reports import SmsReport
 
 from . import directory, kinds, operations, referrals, reports
 
@@ -110,11 +110,8 @@ ROUTES: tuple[Route, ...] = (
     R("GET", f"/v1/referrals/{RID}/replies/{{reply_id:[0-9a-f]{{32}}}}", referrals.reply_envelope,
       "reply.envelope", "Download a sealed reply (its addressee's group)", audited=True,
       octets_out=True),
-    R("POST", "/v1/reports/sms", reports.webhook_report, "report.sms",
-      "A delivery report from the SMS webhook gateway (X-Hub-Signature-256: sha256=<hex "
-      "HMAC of the body>)", body=SmsReport, auth=False),
-    R("POST", "/v1/reports/twilio", reports.twilio_report, "report.twilio",
-      "A Twilio status callback (X-Twilio-Signature)", auth=False),
+    *(R("POST", f"/v1/reports/{r.route}", reports.receiving(r), f"report.{r.route}", r.summary,
+        body=None if r.form else r.schema, auth=False) for r in RECEIVERS.values()),
     R("PUT", f"/v1/referrals/{RID}/attachments/{{index}}", referrals.put_attachment,
       "attachment.put", "Upload a sealed attachment blob (sender)", response=s.Stored,
       audited=True, octets_in=True, ok=201),

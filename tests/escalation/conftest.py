@@ -18,12 +18,12 @@ from aiosmtpd.controller import Controller
 from redis import Redis
 from rq import Queue, SimpleWorker
 
+from hub.adapters.email import EmailSender
+from hub.adapters.sms import WebhookSms
 from hub.build import build_services
 from hub.config import Settings
 from hub.escalation import runtime
 from hub.escalation.ticker import Ticker
-from hub.notify.email import EmailChannel
-from hub.notify.sms import WebhookSms
 from hub.store import connect
 
 BASE_URL = "https://hub.example.org"
@@ -141,7 +141,7 @@ def engine_factory(hub, settings: Settings, smtp_port: int, gateway_url: str, *,
         store = connect(settings.redis_url, settings.key_prefix)
         services = build_services(settings, store=store, clock=hub.clock, ccr=hub.services.ccr)
         text = WebhookSms(f"{gateway_url}/sms", "gateway-token", timeout=sms_timeout)
-        channels = {"email": EmailChannel("127.0.0.1", smtp_port, sender="hub@example.org",
+        channels = {"email": EmailSender("127.0.0.1", smtp_port, sender="hub@example.org",
                                           timeout=2), "sms": text}
         try:
             yield services.engine(channels, BASE_URL)

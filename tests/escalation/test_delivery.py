@@ -9,14 +9,15 @@ from collections import Counter
 
 from hub.escalation.ticker import Ticker
 from hub.routing.ladder import member
+from hub.store.outbox import NoticeRecord
 
 from .test_ladder import HOUR, INTAKE, submit
 
 INTAKE_SMS = "+15555550120"
 
 
-def statuses(notices: list[dict]) -> Counter:
-    return Counter((n["to"], n["status"]) for n in notices)
+def statuses(notices: list[NoticeRecord]) -> Counter:
+    return Counter((n.to, n.status) for n in notices)
 
 
 async def test_a_mail_server_saying_try_later_is_retried_until_it_accepts(rig) -> None:
@@ -24,12 +25,12 @@ async def test_a_mail_server_saying_try_later_is_retried_until_it_accepts(rig) -
     _, rid = await submit(rig.hub)
     await rig.run_due()
     (notice,) = await rig.hub.store.notices.of_referral(rid)
-    assert notice["status"] == "queued" and notice["attempts"] == "1"
+    assert notice.status == "queued" and notice.attempts == 1
     rig.mail.refuse = None
     await rig.advance(30)
     assert [m["To"] for m in rig.mail.messages] == [INTAKE]
     (notice,) = await rig.hub.store.notices.of_referral(rid)
-    assert notice["status"] == "sent" and notice["attempts"] == "2"
+    assert notice.status == "sent" and notice.attempts == 2
 
 
 async def test_a_refusal_falls_back_to_the_next_channel_at_once(rig) -> None:
@@ -51,7 +52,7 @@ async def test_every_channel_failing_flags_the_coordinators_and_loses_nothing(ri
         await rig.advance(60)
     notices = await rig.hub.store.notices.of_referral(rid)
     assert statuses(notices) == Counter({(INTAKE, "dead"): 1, (INTAKE_SMS, "dead"): 1})
-    assert all(int(n["attempts"]) >= 3 for n in notices)
+    assert all(n.attempts >= 3 for n in notices)
     assert rid in await rig.hub.store.timers.stalled()
     assert await rig.hub.store.timers.size(rig.hub.store.keys.deliveries()) == (0, 0)
 
@@ -61,8 +62,8 @@ async def test_a_throttling_gateway_is_asked_again_no_sooner_than_it_said(rig) -
     rig.sms.fail, rig.sms.retry_after = 429, "240"
     _, rid = await submit(rig.hub)
     await rig.run_due()
-    (text,) = [n for n in await rig.hub.store.notices.of_referral(rid) if n["channel"] == "sms"]
-    due = await rig.hub.store.timers.due(rig.hub.store.keys.deliveries(), text["id"])
+    (text,) = [n for n in await rig.hub.store.notices.of_referral(rid) if n.channel == "sms"]
+    due = await rig.hub.store.timers.due(rig.hub.store.keys.deliveries(), text.id)
     assert due - rig.hub.clock.now() >= 240  # not the 5-15 s backoff of a first retry
     rig.sms.fail = None
     await rig.advance(239)
@@ -99,14 +100,14 @@ async def test_a_delivery_interrupted_after_the_server_accepted_duplicates_at_mo
     assert await rig.ticker.tick() == 1
     (job,) = rig.queue.jobs
     rig.queue.empty()
+    from hub.adapters.base import Notice
     from hub.escalation import runtime
-    from hub.notify.base import Notice
 
     async def send_without_recording(engine) -> None:
         _, (nid,) = await engine._fire(job.args[0][0])  # the rung commits and claims its notice
         n = await engine.store.notices.get(nid)  # the server accepts it; then SIGKILL
-        await engine.channels["email"].send(Notice(nid, n["to"], n["subject"], n["text"],
-                                                   n["html"]))
+        await engine.senders["email"].send(Notice(nid, n.to, n.subject, n.text,
+                                                   n.html))
     runtime.run(send_without_recording)
     hub.clock.advance(61)
     await rig.ticker.reap()

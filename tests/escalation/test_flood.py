@@ -4,7 +4,7 @@ the digest; each agency's people share a window too."""
 
 from __future__ import annotations
 
-from hub.notify.sms import fits_one_segment
+from hub.adapters.sms import fits_one_segment
 
 from .test_ladder import HOUR, INTAKE, NIGHT, acknowledge, plain, submit
 
@@ -31,14 +31,14 @@ async def test_twelve_stalled_referrals_reach_the_point_person_as_three_notices_
     assert len(held) == 9 and mails[3]["Subject"] == "CCR Hub: 9 referrals need you"
     for _, rid in referrals:
         (notice,) = await rig.hub.store.notices.of_referral(rid)
-        assert notice["status"] == "sent"
-        assert ("sent_in_digest" in notice) == (rid in held)
+        assert notice.status == "sent"
+        assert bool(notice.sent_in_digest) == (rid in held)
 
 
 async def test_a_referral_acknowledged_while_held_drops_out_of_the_digest(rig) -> None:
     referrals = await stall(rig, 5)
     held = [(sealed, rid) for sealed, rid in referrals
-            if (await rig.hub.store.notices.of_referral(rid))[0]["status"] == "held"]
+            if (await rig.hub.store.notices.of_referral(rid))[0].status == "held"]
     assert len(held) == 2
     await acknowledge(rig.hub, *held[0])
     await rig.advance(WINDOW)
@@ -46,13 +46,13 @@ async def test_a_referral_acknowledged_while_held_drops_out_of_the_digest(rig) -
     assert last["Subject"] == f"CCR Hub: referral {held[1][1][:8]} is waiting"
     assert held[0][1][:8] not in last.as_string()
     (gone,) = await rig.hub.store.notices.of_referral(held[0][1])
-    assert gone["status"] == "cancelled"
+    assert gone.status == "cancelled"
 
 
 async def test_no_digest_is_sent_when_every_held_referral_was_acknowledged(rig) -> None:
     referrals = await stall(rig, 4)
     (sealed, rid), = [(s, r) for s, r in referrals
-                      if (await rig.hub.store.notices.of_referral(r))[0]["status"] == "held"]
+                      if (await rig.hub.store.notices.of_referral(r))[0].status == "held"]
     await acknowledge(rig.hub, sealed, rid)
     await rig.advance(WINDOW)
     assert len(rig.mail.to(INTAKE)) == 3
@@ -87,10 +87,10 @@ async def test_a_failing_digest_backs_off_longer_each_time_and_goes_as_the_gatew
     await rig.advance(HOUR)  # the night backup: three texts, three held for a digest
     rig.sms.fail = 503
     member = "digest-" + next(iter({
-        n["digest"] for k in await rig.hub.store.redis.keys(
+        n.digest for k in await rig.hub.store.redis.keys(
             f"{rig.hub.store.keys.prefix}:notice:*")
-        if (n := await rig.hub.store.notices.get(k.decode().rsplit(":", 1)[1])).get("digest")
-        and n["channel"] == "sms"}))
+        if (n := await rig.hub.store.notices.get(k.decode().rsplit(":", 1)[1])).digest
+        and n.channel == "sms"}))
     waits = []
     for _ in range(3):
         due = await rig.hub.store.timers.due(rig.hub.store.keys.deliveries(), member)

@@ -80,7 +80,7 @@ async def test_a_killed_worker_step_is_re_fired_and_delivered_once(redis_url: st
         await asyncio.sleep(4)  # past another lease: nothing more arrives
         assert len(mailbox.messages) == 1
         (notice,) = await services.store.notices.of_referral(referral.id)
-        assert notice["status"] == "sent"
+        assert notice.status == "sent"
     finally:
         for proc in workers:
             if proc.poll() is None:

@@ -106,7 +106,7 @@ async def test_an_acknowledgement_racing_a_claimed_step_gets_no_notice_after_it(
     assert await rig.run_due() == 0
     assert received(rig) == [INTAKE]
     notices = await hub.store.notices.of_referral(rid)
-    assert [n["person"] for n in notices] == ["harbor-intake"]
+    assert [n.person for n in notices] == ["harbor-intake"]
 
 
 async def test_a_notice_held_for_quiet_hours_is_not_sent_once_acknowledged(rig) -> None:
@@ -126,14 +126,14 @@ async def test_a_notice_held_for_quiet_hours_is_not_sent_once_acknowledged(rig) 
     await rig.run_due()
     assert received(rig) == []  # the intake advocate's quiet hours run to 07:00
     (held,) = await hub.store.notices.of_referral(rid)
-    assert held["status"] == "queued"
+    assert held.status == "queued"
 
     hub.clock.set(late_evening + 1800)
     await acknowledge(hub, sealed, rid)  # the night backup saw it in the inbox
     await rig.advance(9 * HOUR)
     assert received(rig) == []
     (held,) = await hub.store.notices.of_referral(rid)
-    assert held["status"] == "cancelled"
+    assert held.status == "cancelled"
 
 
 async def test_an_overdue_follow_up_climbs_its_own_ladder_until_work_starts(rig) -> None:

@@ -10,9 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from hub.adapters.sms_reports import (
+    twilio_signature,
+    verify_twilio_signature,
+    webhook_signature,
+)
 from hub.build import build_services
 from hub.config import Settings
-from hub.notify.sms import twilio_signature, verify_twilio_signature, webhook_signature
+from hub.store.outbox import NoticeRecord
 from hub.web.app import create_app
 
 from .test_ladder import HOUR, NIGHT, submit
@@ -59,25 +64,25 @@ async def text_to_the_night_backup(rig) -> tuple[str, dict]:
     _, rid = await submit(rig.hub)
     await rig.run_due()
     await rig.advance(HOUR)
-    (text,) = [n for n in await rig.hub.store.notices.of_referral(rid) if n["channel"] == "sms"]
-    assert text["to"] == NIGHT and text["provider_id"].startswith("sms-")
+    (text,) = [n for n in await rig.hub.store.notices.of_referral(rid) if n.channel == "sms"]
+    assert text.to == NIGHT and text.provider_id.startswith("sms-")
     return rid, text
 
 
-async def notice(rig, nid: str) -> dict:
+async def notice(rig, nid: str) -> NoticeRecord | None:
     return await rig.hub.store.notices.get(nid)
 
 
 async def test_a_delivered_report_is_recorded_once_and_a_late_one_changes_nothing(
         rig, reports) -> None:
     rid, text = await text_to_the_night_backup(rig)
-    r = await reports.webhook({"id": text["provider_id"], "status": "delivered"})
+    r = await reports.webhook({"id": text.provider_id, "status": "delivered"})
     assert (r.status, await r.json()) == (200, {"result": "applied"})
-    assert (await notice(rig, text["id"]))["delivery_status"] == "delivered"
+    assert (await notice(rig, text.id)).delivery_status == "delivered"
     for late in ("delivered", "sent", "queued"):  # repeated, or out of order
-        r = await reports.webhook({"id": text["provider_id"], "status": late})
+        r = await reports.webhook({"id": text.provider_id, "status": late})
         assert (await r.json())["result"] == "ignored"
-    assert (await notice(rig, text["id"]))["delivery_status"] == "delivered"
+    assert (await notice(rig, text.id)).delivery_status == "delivered"
     actions = [e.action for e in await rig.hub.store.audit.events()]
     assert actions.count("notice.report.delivered") == 1
 
@@ -86,13 +91,13 @@ async def test_an_undelivered_text_flags_the_coordinators_when_no_channel_is_lef
         rig, reports) -> None:
     rid, text = await text_to_the_night_backup(rig)
     assert await rig.hub.store.timers.stalled() == []
-    r = await reports.webhook({"id": text["provider_id"], "status": "undelivered",
+    r = await reports.webhook({"id": text.provider_id, "status": "undelivered",
                                "error": "30003"})
     assert (await r.json())["result"] == "undelivered"
     await rig.run_due()
-    after = await notice(rig, text["id"])
-    assert after["status"] == "dead" and "undelivered" in after["last_error"]
-    assert after["delivery_error"] == "30003"
+    after = await notice(rig, text.id)
+    assert after.status == "dead" and "undelivered" in after.last_error
+    assert after.delivery_error == "30003"
     assert await rig.hub.store.timers.stalled() == [rid]
     assert len(rig.sms.texts) == 1  # nothing re-sent on the channel that failed
 
@@ -100,10 +105,10 @@ async def test_an_undelivered_text_flags_the_coordinators_when_no_channel_is_lef
 async def test_a_report_with_a_bad_signature_is_refused_audited_and_changes_nothing(
         rig, reports) -> None:
     _, text = await text_to_the_night_backup(rig)
-    r = await reports.webhook({"id": text["provider_id"], "status": "failed"},
+    r = await reports.webhook({"id": text.provider_id, "status": "failed"},
                               secret="guessed")
     assert r.status == 401 and (await r.json())["error"]["code"] == "bad_signature"
-    assert (await notice(rig, text["id"])).get("delivery_status") is None
+    assert (await notice(rig, text.id)).delivery_status is None
     (event,) = [e for e in await rig.hub.store.audit.events() if e.action == "notice.report"]
     assert event.outcome == "bad_signature"
 
@@ -140,13 +145,13 @@ async def test_a_twilio_status_callback_is_verified_and_applied(aiohttp_client, 
     twilio = await reports_app(aiohttp_client, rig, tmp_path, "twilio")
     _, text = await text_to_the_night_backup(rig)
     sid = "SM" + "ab" * 16
-    await rig.hub.store.redis.set(rig.hub.store.keys.sent_as(sid), text["id"])  # as if Twilio
+    await rig.hub.store.redis.set(rig.hub.store.keys.sent_as(sid), text.id)  # as if Twilio
     form = {"MessageSid": sid, "MessageStatus": "delivered", "AccountSid": "AC" + "0" * 32}
     r = await twilio.twilio(form)
     assert (r.status, (await r.json())["result"]) == (200, "applied")
     r = await twilio.twilio({**form, "MessageStatus": "failed"}, token="wrong")
     assert r.status == 401
-    assert (await notice(rig, text["id"]))["delivery_status"] == "delivered"
+    assert (await notice(rig, text.id)).delivery_status == "delivered"
 
 
 async def test_a_report_on_a_digest_text_reaches_every_notice_it_carried(rig, reports) -> None:
@@ -160,10 +165,10 @@ async def test_a_report_on_a_digest_text_reaches_every_notice_it_carried(rig, re
             async for k in store.redis.scan_iter(match=f"{store.keys.prefix}:notice:*")]
     notices = {nid: await store.notices.get(nid) for nid in nids}
     carried = [nid for nid, n in notices.items()
-               if n.get("sent_in_digest") and n["channel"] == "sms"]
+               if n.sent_in_digest and n.channel == "sms"]
     assert len(carried) == 3
-    (provider_id,) = {notices[nid]["provider_id"] for nid in carried}
+    (provider_id,) = {notices[nid].provider_id for nid in carried}
     r = await reports.webhook({"id": provider_id, "status": "delivered"})
     assert (r.status, await r.json()) == (200, {"result": "applied"})
-    assert [(await store.notices.get(nid))["delivery_status"] for nid in carried] == \
+    assert [(await store.notices.get(nid)).delivery_status for nid in carried] == \
         ["delivered"] * 3

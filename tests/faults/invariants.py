@@ -157,7 +157,7 @@ async def check_histories(store: Store, referrals: dict[str, dict[str, str]]) ->
 # -- notices --------------------------------------------------------------------------------
 def token(key: str) -> str:
     """What a message carries of its notice's idempotency key: the Message-ID of an email
-    (hub/notify/email.py) and the idempotency_key of a text (hub/notify/sms.py)."""
+    (hub/adapters/email.py) and the idempotency_key of a text (hub/adapters/sms.py)."""
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
@@ -175,10 +175,12 @@ def carried(mail: list[bytes], texts: list[dict]) -> Counter:
 
 
 async def stored_notices(store: Store) -> dict[str, dict[str, str]]:
+    """Every notice's hash, as Redis holds it."""
     prefix = f"{store.keys.prefix}:notice:"
     nids = [k.decode()[len(prefix):] async for k in store.redis.scan_iter(
         match=f"{prefix}*", count=1000)]
-    return {nid: await store.notices.get(nid) for nid in nids}
+    rows = {nid: await store.redis.hgetall(store.keys.notice(nid)) for nid in nids}
+    return {nid: {k.decode(): v.decode() for k, v in row.items()} for nid, row in rows.items()}
 
 
 async def check_notices(store: Store, mail: list[bytes], texts: list[dict],

@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
+from hub.adapters.sms_reports import WebhookReports
 from hub.crypto import (
     CryptoError,
     EnvelopeError,
@@ -168,7 +169,7 @@ CALLER = {"roster.publish": ADMIN, "referral.acknowledge": RECIPIENT,
 @pytest.fixture(scope="module")
 def live() -> Iterator[LiveHub]:
     with redis_for_module() as url, live_hub(url, max_body_bytes=BODY_LIMIT) as hub:
-        hub.services.deliveries.secret = SMS_SECRET  # reports are read once signed
+        hub.services.deliveries.receivers["sms"] = WebhookReports(SMS_SECRET)  # read once signed
         yield hub
 
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
+from hub.adapters import senders_from_settings
+from hub.adapters.base import Notice
 from hub.config import Settings, load_settings, read_secret
 from hub.errors import ConfigError, Forbidden
-from hub.escalation.channels import channels_from_settings
-from hub.notify.base import Notice
 
 
 @pytest.fixture(autouse=True)
@@ -179,7 +179,7 @@ async def test_the_sms_token_is_read_from_its_file(
     token.write_text("s3cret-token\n")
     monkeypatch.setenv("HUB_SMS_GATEWAY_URL", str(server.make_url("/send")))
     monkeypatch.setenv("HUB_SMS_TOKEN_FILE", str(token))
-    sms = channels_from_settings(load_settings())["sms"]
+    sms = senders_from_settings(load_settings())["sms"]
     try:
         await sms.send(Notice(key="k", to="+15555550120", subject="", text="Referral waiting"))
     finally:

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from hub.adapters.sms_reports import SmsReport
 from hub.api import schemas as s
-from hub.api.reports import SmsReport
 from hub.web.context import SESSION_COOKIE
 from hub.web.routes import BY_NAME, Route
 

@@ -12,8 +12,9 @@ from typing import get_args
 
 import pytest
 
-from hub.api.reports import PROGRESS, UNDELIVERED, DeliveryStatus
+from hub.adapters.sms_reports import TwilioReports, WebhookReports
 from hub.errors import NotFound, Unauthorized
+from hub.reports import PROGRESS, UNDELIVERED, DeliveryStatus, Received
 
 from .conftest import HOUR, Rig
 
@@ -37,8 +38,12 @@ class Gateway:
         return Accepted(f"{self.kind}-{len(self.sent)}")
 
 
-def signed(body: bytes) -> str:
-    return hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+def signed(body: bytes, signature_of: bytes | None = None) -> Received:
+    """A generic gateway's report as it arrives, signed over ``signature_of`` (its body)."""
+    digest = hmac.new(SECRET.encode(), body if signature_of is None else signature_of,
+                      hashlib.sha256).hexdigest()
+    return Received(body, {}, "https://hub.test/v1/reports/sms",
+                    {"X-Hub-Signature-256": f"sha256={digest}"})
 
 
 async def _texted(rig: Rig) -> Gateway:
@@ -64,22 +69,23 @@ def test_every_status_a_gateway_may_report_has_a_progress() -> None:
 
 async def test_a_hub_without_the_gateways_secret_takes_no_reports(rig: Rig) -> None:
     reports = rig.services.deliveries
-    reports.secret = None
+    reports.receivers = {"sms": WebhookReports(None), "twilio": TwilioReports(None)}
     with pytest.raises(NotFound) as refused:
-        await reports.check_webhook(b"{}", signed(b"{}"))
+        await reports.check("sms", signed(b"{}"))
     assert refused.value.code == "reports_not_configured"
-    reports.secret = SECRET
+    reports.receivers = {"sms": WebhookReports(SECRET), "twilio": TwilioReports(None)}
     with pytest.raises(NotFound):  # the twilio gateway's reports, on a webhook hub
-        await reports.check_twilio("https://hub.test/v1/reports/twilio", {}, "x")
+        await reports.check("twilio", Received(b"", {}, "https://hub.test/v1/reports/twilio",
+                                               {"X-Twilio-Signature": "x"}))
 
 
 async def test_a_report_under_a_bad_signature_is_refused_and_audited(rig: Rig) -> None:
     reports = rig.services.deliveries
-    reports.secret = SECRET
+    reports.receivers = {"sms": WebhookReports(SECRET)}
     body = b'{"id": "sms-1", "status": "delivered"}'
-    await reports.check_webhook(body, signed(body))
+    await reports.check("sms", signed(body))
     with pytest.raises(Unauthorized) as refused:
-        await reports.check_webhook(body + b" ", signed(body))
+        await reports.check("sms", signed(body + b" ", signature_of=body))
     assert refused.value.code == "bad_signature"
     assert await rig.audited("notice.report") == ["bad_signature"]
 
@@ -103,7 +109,8 @@ async def test_an_undelivered_text_sends_the_notice_on_to_the_next_channel_now(
     assert await rig.services.deliveries.apply("sms-1", "undelivered", "30003") == \
         "undelivered"
     notice = await rig.store.notices.get(nid)
-    assert (notice["status"], notice["delivery_status"]) == ("dead", "undelivered")
+    assert notice is not None
+    assert (notice.status, notice.delivery_status) == ("dead", "undelivered")
     assert await rig.store.timers.due(rig.store.keys.deliveries(), nid) == rig.clock.now()
     events = [e for e in await rig.store.audit.events() if e.action.startswith("notice.report")]
     assert [e.action for e in events] == ["notice.report.undelivered"]

@@ -24,7 +24,7 @@ async def test_an_outcome_is_recorded_on_a_notice_that_is_there(store: Store) ->
     await store.redis.hset(k.notice("n1"), mapping={"status": "sending", "to": "x@y.org"})
     assert await store.notices.update("n1", {"attempts": "2", "last_error": "421"},
                                       retry_at=500.0)
-    assert (await store.notices.get("n1"))["attempts"] == "2"
+    assert (await store.notices.get("n1")).attempts == 2
     assert await store.redis.zscore(k.deliveries(), "n1") == 500.0
     assert await store.notices.update("n1", {"status": "sent"}, release=True, sent_as="sms-9")
     assert await store.notices.sent_as("sms-9") == ["n1"]

@@ -19,7 +19,7 @@ STATIC = Path(__file__).resolve().parents[1] / "static"
 
 def setup_pages(app: web.Application) -> None:
     env = aiohttp_jinja2.setup(
-        app, loader=jinja2.PackageLoader("hub", "templates/pages"),
+        app, loader=jinja2.PackageLoader("hub.templates", "pages"),
         autoescape=jinja2.select_autoescape(["html"], default=True),
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(FILTERS)

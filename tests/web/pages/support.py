@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
-from hub.notify.base import Notice, PermanentSendError, Sent
+from hub.adapters.base import Notice, PermanentSendError, Sent
 
 BASE_URL = "https://hub.example.org"
 URL_ATTRIBUTES = ("href", "src", "action", "data-live", "data-rows")

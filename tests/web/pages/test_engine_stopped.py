@@ -56,7 +56,7 @@ async def test_a_stopped_engine_is_on_every_page_and_told_once_across_processes(
     services = build_services(settings, store=hub.store, clock=hub.clock,
                               ccr=hub.services.ccr)
     channels = {"email": Outbox("email"), "sms": Outbox("sms")}
-    servers = [(await aiohttp_client(create_app(settings, services, channels=channels))).server
+    servers = [(await aiohttp_client(create_app(settings, services, senders=channels))).server
                for _ in range(2)]
 
     async def page(person: str, path: str, server: int) -> str:
@@ -106,7 +106,7 @@ async def test_no_banner_and_no_alert_where_no_engine_ever_ran(hub, aiohttp_clie
     services = build_services(settings, store=hub.store, clock=hub.clock,
                               ccr=hub.services.ccr)
     channels = {"email": Outbox("email"), "sms": Outbox("sms")}
-    server = (await aiohttp_client(create_app(settings, services, channels=channels))).server
+    server = (await aiohttp_client(create_app(settings, services, senders=channels))).server
     coordinator = await open_browser(aiohttp_client, server,
                                      hub.world.members["ccr-coordinator"].token)
     await asyncio.sleep(STALE)

@@ -96,16 +96,16 @@ async def test_a_nudge_queues_the_current_steps_notices_again(hub, sign_in,
     _, rid = await submit(hub)
     await escalation.run_due()
     await escalation.advance(HOUR)  # the backups have been told
-    before = {n["id"] for n in await hub.store.notices.of_referral(rid)}
+    before = {n.id for n in await hub.store.notices.of_referral(rid)}
     assert len(before) == 3 and not await deliveries(hub)
     browser = await sign_in("harbor-director")
     r = await browser.post_form(f"/dashboard/referrals/{rid}/nudge", {"timer": "ack"})
     assert r.status == 303
     assert r.headers["Location"] == f"/dashboard/referrals/{rid}?done=nudged"
-    fresh = [n for n in await hub.store.notices.of_referral(rid) if n["id"] not in before]
-    assert sorted((n["person"], n["status"], n["level"]) for n in fresh) == [
-        ("harbor-director", "queued", "2"), ("harbor-night", "queued", "2")]
-    assert await deliveries(hub) == {n["id"] for n in fresh}  # for the workers to send
+    fresh = [n for n in await hub.store.notices.of_referral(rid) if n.id not in before]
+    assert sorted((n.person, n.status, n.level) for n in fresh) == [
+        ("harbor-director", "queued", 2), ("harbor-night", "queued", 2)]
+    assert await deliveries(hub) == {n.id for n in fresh}  # for the workers to send
     _, html = await browser.text(r.headers["Location"])
     assert "Nudge sent: the current step's notice goes out again now." in text(html)
     await escalation.run_due()
@@ -165,7 +165,7 @@ async def test_a_refused_nudge_does_not_hold_back_the_next_one(hub, sign_in) -> 
                                 {"timer": "fu:first-contact"})
     assert r.status == 303, text(await r.text())
     [notice] = await hub.store.notices.of_referral(rid)
-    assert notice["timer"] == "fu:first-contact" and notice["person"] == "harbor-intake"
+    assert notice.timer == "fu:first-contact" and notice.person == "harbor-intake"
 
 
 @pytest.mark.parametrize("timer", ["consent", "fu:no-such-follow-up", ""])

@@ -1,18 +1,20 @@
 """SMS over an HTTP gateway with the aiohttp client: a generic JSON webhook and a
-Twilio-compatible form API. A notice must fit one segment; a gateway's 429 or 5xx (or no
-answer) is transient, any other refusal permanent. Gateways report delivery later through
-signed callbacks: the signature checks are here, applying a report is the hub's business."""
+Twilio-compatible form API (HUB_SMS_PROVIDER). A notice must fit one segment; a gateway's
+429 or 5xx (or no answer) is transient, any other refusal permanent. Gateways report
+delivery later through signed callbacks (sms_reports.py)."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
 from collections.abc import Mapping
 
 import aiohttp
 
-from .base import Notice, PermanentSendError, Sent, TransientSendError
+from hub.config import Settings, read_secret
+
+from .base import Notice, PermanentSendError, Sent, TransientSendError, Words
+from .render import Rendered
+from .sms_reports import TwilioReports, WebhookReports
 
 GSM7 = set("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLM"
            "NOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
@@ -29,8 +31,27 @@ def _idempotency(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
-class _Gateway:
+class SmsGateway:
+    """What every SMS gateway shares; ``from_settings`` picks the provider's."""
+
     kind = "sms"
+    contact_field = "number"
+    contact_rule = "an sms channel has a 'number' (E.164, e.g. +15555550100)"
+    receivers = (WebhookReports, TwilioReports)
+
+    @staticmethod
+    def words(rendered: Rendered) -> Words:
+        return Words(rendered.subject, rendered.sms)  # one segment, no HTML
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SmsGateway | None:
+        token = read_secret(settings.sms_token_file) or ""
+        if not settings.sms_gateway_url:
+            return None
+        if settings.sms_provider == "twilio":
+            return TwilioSms(settings.sms_gateway_url, settings.sms_account_sid or "", token,
+                             settings.sms_sender or "")
+        return WebhookSms(settings.sms_gateway_url, token)
 
     def __init__(self, timeout: float):
         self._timeout = aiohttp.ClientTimeout(total=timeout)
@@ -70,8 +91,11 @@ class _Gateway:
         if not fits_one_segment(notice.text):
             raise PermanentSendError("the SMS does not fit one segment")
 
+    async def send(self, notice: Notice) -> Sent:
+        raise NotImplementedError("each gateway sends in its own way")
 
-class WebhookSms(_Gateway):
+
+class WebhookSms(SmsGateway):
     """POST {"to", "body", "idempotency_key"} with a bearer token; answers {"id": ...}."""
 
     def __init__(self, url: str, token: str, *, timeout: float = 10.0):
@@ -86,7 +110,7 @@ class WebhookSms(_Gateway):
         return Sent(provider_id=str(doc.get("id", "")))
 
 
-class TwilioSms(_Gateway):
+class TwilioSms(SmsGateway):
     """Twilio's Messages API (or a compatible gateway): form fields, basic auth."""
 
     def __init__(self, base_url: str, account_sid: str, auth_token: str, sender: str, *,
@@ -103,29 +127,6 @@ class TwilioSms(_Gateway):
                                headers={"Authorization": self._authorization,
                                         "Idempotency-Key": _idempotency(notice.key)})
         return Sent(provider_id=str(doc.get("sid", "")))
-
-
-# Delivery reports: how each gateway signs them (what a status means: hub/api/reports.py).
-def webhook_signature(secret: str, body: bytes) -> str:
-    """The generic gateway's signature: HMAC-SHA256 of the raw body, in hex."""
-    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
-def verify_webhook_signature(secret: str, body: bytes, signature_hex: str) -> bool:
-    return hmac.compare_digest(webhook_signature(secret, body), signature_hex)
-
-
-def twilio_signature(auth_token: str, url: str, params: Mapping[str, str]) -> str:
-    """Twilio's X-Twilio-Signature: HMAC-SHA1 of the full URL followed by every form field
-    (sorted by name, name then value), base64-encoded."""
-    signed = url + "".join(k + params[k] for k in sorted(params))
-    return base64.b64encode(hmac.new(auth_token.encode(), signed.encode(), hashlib.sha1)
-                            .digest()).decode()
-
-
-def verify_twilio_signature(auth_token: str, url: str, params: Mapping[str, str],
-                            signature: str) -> bool:
-    return hmac.compare_digest(twilio_signature(auth_token, url, params), signature)
 
 
 def retry_after(headers: Mapping[str, str]) -> float | None:

@@ -13,7 +13,10 @@ from pathlib import Path
 
 import aiosmtplib
 
-from .base import Notice, PermanentSendError, Sent, TransientSendError
+from hub.config import Settings, read_secret
+
+from .base import Notice, PermanentSendError, Sent, TransientSendError, Words
+from .render import Rendered
 
 
 def _untrusted_certificate(error: BaseException | None) -> bool:
@@ -38,8 +41,23 @@ def message_id(key: str) -> str:
     return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@ccr-hub>"
 
 
-class EmailChannel:
+class EmailSender:
     kind = "email"
+    contact_field = "address"
+    contact_rule = "an email channel has an 'address' and no 'number'"
+    receivers = ()  # a mail server reports nothing back
+
+    @staticmethod
+    def words(rendered: Rendered) -> Words:
+        return Words(rendered.subject, rendered.text, rendered.html)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> EmailSender:
+        return cls(settings.smtp_host, settings.smtp_port, sender=settings.smtp_sender,
+                   username=settings.smtp_username,
+                   password=read_secret(settings.smtp_password_file),
+                   start_tls=settings.smtp_starttls, use_tls=settings.smtp_implicit_tls,
+                   ca_file=settings.smtp_ca_file)
 
     def __init__(self, host: str, port: int, *, sender: str, username: str | None = None,
                  password: str | None = None, use_tls: bool = False, start_tls: bool = False,

@@ -4,8 +4,8 @@ notice may say: an opaque reference, the agency, the deadline, the level and a l
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -13,7 +13,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 LANGUAGES = ("en", "es")
 
-_env = Environment(loader=PackageLoader("hub", "templates/notices"),
+_env = Environment(loader=PackageLoader("hub.templates", "notices"),
                    autoescape=select_autoescape(["html"]), undefined=StrictUndefined,
                    trim_blocks=True, keep_trailing_newline=False)
 
@@ -32,10 +32,20 @@ class NoticeFacts:
 
 @dataclass(frozen=True)
 class Rendered:
+    """A notice's parts in one language. Each channel sends some of them (its Sender's
+    ``words``); a channel with a part of its own (a voice call's script) renders its
+    template from the same folder and facts with ``part``."""
+
     subject: str
     text: str
     html: str
     sms: str
+    folder: str = field(default="", compare=False, repr=False)
+    context: Mapping[str, object] = field(default_factory=dict, compare=False, repr=False)
+
+    def part(self, name: str) -> str:
+        """The notice's part from the template ``name`` (e.g. "voice.txt")."""
+        return _part(self.folder, name, self.context)
 
 
 _ES_DAYS = ("lun", "mar", "mié", "jue", "vie", "sáb", "dom")
@@ -64,13 +74,14 @@ def _language(language: str) -> str:
     return language if language in LANGUAGES else "en"
 
 
+def _part(folder: str, name: str, ctx: Mapping[str, object]) -> str:
+    return _env.get_template(f"{folder}/{name}").render(ctx).strip()
+
+
 def _render(folder: str, ctx: dict[str, object]) -> Rendered:
-
-    def one(name: str) -> str:
-        return _env.get_template(f"{folder}/{name}").render(ctx).strip()
-
-    return Rendered(one("subject.txt"), one("email.txt") + "\n", one("email.html"),
-                    one("sms.txt"))
+    return Rendered(_part(folder, "subject.txt", ctx), _part(folder, "email.txt", ctx) + "\n",
+                    _part(folder, "email.html", ctx), _part(folder, "sms.txt", ctx),
+                    folder=folder, context=ctx)
 
 
 def render(facts: NoticeFacts, language: str, base_url: str) -> Rendered:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import socket
 
-from hub.notify.base import Notice
+from hub.adapters.base import Notice
 
 LOOPBACK = "127.0.0.1"
 

@@ -1,4 +1,4 @@
-"""EmailChannel against real SMTP servers on 127.0.0.1 proves: what a recipient receives
+"""EmailSender against real SMTP servers on 127.0.0.1 proves: what a recipient receives
 (From/To/Subject, a plain-text part with an HTML alternative, accents intact, a Message-ID
 fixed by the idempotency key); how every refusal, hang-up or silence is classified
 (transient: try later; permanent: retrying will not help); authentication; and TLS, both
@@ -24,9 +24,9 @@ import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from hub.notify.base import PermanentSendError, Sent, TransientSendError
-from hub.notify.email import EmailChannel, message_id
-from tests.notify.loopback import LOOPBACK, free_port, make_notice
+from hub.adapters.base import PermanentSendError, Sent, TransientSendError
+from hub.adapters.email import EmailSender, message_id
+from tests.adapters.loopback import LOOPBACK, free_port, make_notice
 
 SENDER = "CCR Hub <hub@example.org>"
 USER, PASSWORD = "hub", "correct horse battery"
@@ -71,8 +71,8 @@ def authenticate(server, session, envelope, mechanism, auth_data) -> AuthResult:
     return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd answers 535
 
 
-def channel_to(port: int, **options) -> EmailChannel:
-    return EmailChannel(LOOPBACK, port, sender=SENDER, **{"timeout": 2, **options})
+def channel_to(port: int, **options) -> EmailSender:
+    return EmailSender(LOOPBACK, port, sender=SENDER, **{"timeout": 2, **options})
 
 
 @dataclass
@@ -80,7 +80,7 @@ class Smtp:
     box: Mailbox
     port: int
 
-    def channel(self, **options) -> EmailChannel:
+    def channel(self, **options) -> EmailSender:
         return channel_to(self.port, **options)
 
 

@@ -17,8 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jinja2 import Environment, PackageLoader, meta
 
-from hub.notify.render import LANGUAGES, EngineFacts, NoticeFacts, render
-from hub.notify.sms import fits_one_segment
+from hub.adapters.render import LANGUAGES, EngineFacts, NoticeFacts, render
+from hub.adapters.sms import fits_one_segment
 
 REFERRAL = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"  # an envelope id: 16 bytes, hex
 BASE_URL = "https://ccr-hub.example-county.org"
@@ -52,7 +52,7 @@ def _names_used(env: Environment, engine: bool) -> set[str]:
 
 
 def test_the_templates_use_only_names_derived_from_the_facts():
-    env = Environment(loader=PackageLoader("hub", "templates/notices"))
+    env = Environment(loader=PackageLoader("hub.templates", "notices"))
     # digest/count/items belong to the digest variant, which carries the same kind of facts
     assert _names_used(env, engine=False) <= {
         "digest", "count", "items", "ref", "agency", "timer", "due", "due_short", "level",

@@ -18,9 +18,9 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from hub.notify.base import Notice, PermanentSendError, Sent, TransientSendError
-from hub.notify.sms import TwilioSms, WebhookSms, fits_one_segment
-from tests.notify.loopback import LOOPBACK, free_port, make_notice
+from hub.adapters.base import Notice, PermanentSendError, Sent, TransientSendError
+from hub.adapters.sms import TwilioSms, WebhookSms, fits_one_segment
+from tests.adapters.loopback import LOOPBACK, free_port, make_notice
 
 TOKEN = "webhook-token"
 SID, AUTH_TOKEN, FROM = "AC0123456789abcdef", "twilio-secret", "+15005550006"

@@ -1,0 +1,33 @@
+"""The channel adapters: content-free notices rendered from templates/notices/ and sent by
+email or SMS, and the delivery reports their providers send back. They know nothing of
+referrals.
+
+SENDERS names each channel's adapter by its kind (the ``kind`` of a person's contacts);
+each declares what differs between channels (base.py Sender). RECEIVERS names every
+provider's delivery-report receiver by its route (POST /v1/reports/{route}). A new channel
+is a module here, a line in SENDERS, its templates and its settings (docs/architecture.md,
+"Adding a notice channel")."""
+
+from __future__ import annotations
+
+from hub.config import Settings
+from hub.reports import Receiver
+
+from .base import Sender
+from .email import EmailSender
+from .sms import SmsGateway
+
+SENDERS: dict[str, type[Sender]] = {s.kind: s for s in (EmailSender, SmsGateway)}
+RECEIVERS: dict[str, type[Receiver]] = {r.route: r for s in SENDERS.values()
+                                        for r in s.receivers}
+
+
+def senders_from_settings(settings: Settings) -> dict[str, Sender]:
+    """The adapters this process sends with: every channel its settings configure."""
+    made = {kind: sender.from_settings(settings) for kind, sender in SENDERS.items()}
+    return {kind: sender for kind, sender in made.items() if sender is not None}
+
+
+def receivers_from_settings(settings: Settings) -> dict[str, Receiver]:
+    """Every provider's report receiver, each taking reports only when configured."""
+    return {route: receiver.from_settings(settings) for route, receiver in RECEIVERS.items()}

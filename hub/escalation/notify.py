@@ -1,0 +1,81 @@
+"""Committing one person's notice for a rung: rendered in their language for the channel of
+their contact number ``index``, addressed as that channel's adapter says, due now or when
+their quiet hours end, and written to the outbox only while the referral still waits at the
+generation the step was decided on (store/notices.py). Firing, consent's end, a nudge and a
+dead letter's next channel all commit through here."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from hub.adapters import SENDERS
+from hub.adapters.render import NoticeFacts, render
+from hub.clock import Clock
+from hub.models import Referral
+from hub.routing.directory import Ccr, Person
+from hub.routing.ladder import Rung
+from hub.services.auditor import Auditor
+from hub.store import Store
+from hub.store.outbox import NoticeRecord
+
+from .recipients import after_quiet_hours, contact, watching
+
+SEND_WINDOW = {"emergent": 600, "urgent": 900, "routine": 4 * 3600}  # seconds to deliver
+
+
+def notice_id(referral: Referral, rung: Rung, person: str, channel_index: int,
+              tag: str = "") -> str:
+    """The idempotency key: referral, generation, timer step and round, person, channel
+    (and a nudge's ``tag``, so a nudge is a notice of its own)."""
+    key = (f"{referral.id}|{referral.generation}|{rung.timer}|{rung.step}|{rung.round}|"
+           f"{person}|{channel_index}{'|' + tag if tag else ''}")
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Step:
+    """What a notice is for: the rung, its level, when the rung fell due, the deadline."""
+
+    rung: Rung
+    level: int
+    rung_due: float
+    deadline: float
+
+
+@dataclass
+class Notifier:
+    store: Store
+    clock: Clock
+    ccr: Ccr
+    auditor: Auditor
+    base_url: str
+    lease: float = 60.0  # seconds to send a notice claimed at commit before it is re-sent
+
+    async def commit(self, referral: Referral, step: Step, person: Person, index: int,
+                     tag: str = "") -> tuple[str, str]:
+        """Commit the notice for ``person`` on their contact number ``index``: its outcome
+        (see NoticeStore.commit, or 'no-channel') and its id."""
+        ch = contact(person, index)
+        if ch is None:
+            return "no-channel", ""
+        agency = self.ccr.find_agency(referral.destination)
+        now = self.clock.now()
+        facts = NoticeFacts(referral.id, agency.name, step.rung.timer, step.deadline,
+                            step.level, agency.timezone)
+        words = SENDERS[ch.kind].words(render(facts, person.language, self.base_url))
+        nid = notice_id(referral, step.rung, person.id, index, tag)
+        notice = NoticeRecord(
+            referral=referral.id, generation=referral.generation, timer=step.rung.timer,
+            step=step.rung.step, round=step.rung.round, level=step.level, person=person.id,
+            channel=ch.kind, channel_index=index, to=ch.to, subject=words.subject,
+            text=words.text, html=words.html or "", status="queued", attempts=0,
+            created_at=now, rung_due=step.rung_due, agency=agency.id, deadline=step.deadline,
+            send_by=now + SEND_WINDOW[referral.urgency])
+        deliver_at = after_quiet_hours(person, agency.timezone, now, referral.urgency)
+        outcome = await self.store.notices.commit(
+            referral.id, nid, notice, generation=referral.generation,
+            statuses=watching(step.rung.timer), deliver_at=deliver_at, now=now,
+            lease=self.lease,
+            audit=self.auditor.event(None, f"notice.{ch.kind}", referral=referral.id))
+        return outcome, nid
