@@ -22,8 +22,8 @@ from hub.escalation.engine import Engine
 from hub.escalation.flood import Flood, FloodLimits
 from hub.escalation.notify import Notifier
 from hub.escalation.nudges import Nudges
+from hub.routing.ccr import Ccr, load_ccr
 from hub.routing.deadlines import DeadlineCalculator
-from hub.routing.directory import Ccr, load_ccr
 from hub.routing.ladder import Ladder
 from hub.services.auditlog import AuditLog
 from hub.services.auditor import Auditor

@@ -29,7 +29,7 @@ from hub.crypto import (
     make_roster,
     seal,
 )
-from hub.routing.directory import Ccr
+from hub.routing.ccr import Ccr
 from hub.services.principal import Principal
 
 DEVICE_ROLES = {"sender", "point_person", "backup"}

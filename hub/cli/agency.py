@@ -33,7 +33,7 @@ from hub.crypto import (
 )
 from hub.crypto.certificates import issue_certificate
 from hub.crypto.rosters import ListedDevices, listed_devices
-from hub.routing.directory import load_ccr
+from hub.routing.ccr import load_ccr
 
 from .home import new_passphrase, unlock, write_private
 from .output import confirm, emit, say

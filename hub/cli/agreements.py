@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from hub.routing.directory import load_ccr
+from hub.routing.ccr import load_ccr
 
 from .output import emit
 from .problems import EXIT_OK, EXIT_REFUSED, Problem, not_found

@@ -15,7 +15,7 @@ from hub.crypto import (
     verify_certificate,
 )
 from hub.crypto.rosters import ListedDevices
-from hub.routing.directory import Ccr
+from hub.routing.ccr import Ccr
 from hub.routing.groups import groups_of
 
 

@@ -15,7 +15,7 @@ from hub.adapters import SENDERS
 from hub.adapters.base import Notice, Sender, SendError
 from hub.adapters.render import EngineFacts, render_engine
 from hub.clock import Clock, iso
-from hub.routing.directory import Ccr, Contact
+from hub.routing.ccr import Ccr, Contact
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from hub.adapters.base import Notice, PermanentSendError, Sender, Sent, Transien
 from hub.adapters.render import NoticeFacts, render_digest
 from hub.clock import Clock
 from hub.loops import hold_async
-from hub.routing.directory import Ccr
+from hub.routing.ccr import Ccr
 from hub.routing.ladder import Rung
 from hub.services.timers import timer_field
 from hub.store import Store

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from hub.clock import Clock
 from hub.models import OPEN_STATUSES, HistoryEvent, Referral, Status
-from hub.routing.directory import Ccr, Person
+from hub.routing.ccr import Ccr, Person
 from hub.routing.ladder import EXPIRED, WITHDRAWN, Ladder, Rung, member
 from hub.services.auditor import Auditor
 from hub.services.directory import DirectoryService

@@ -17,7 +17,7 @@ from hub.adapters.base import Sender
 from hub.clock import Clock
 from hub.loops import hold_async
 from hub.models import HistoryEvent, Referral
-from hub.routing.directory import Ccr
+from hub.routing.ccr import Ccr
 from hub.routing.ladder import ACK, CONSENT, RETAIN, Ladder, Rung, split_member
 from hub.services.directory import DirectoryService
 from hub.services.timers import timer_field

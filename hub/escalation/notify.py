@@ -13,7 +13,7 @@ from hub.adapters import SENDERS
 from hub.adapters.render import NoticeFacts, render
 from hub.clock import Clock
 from hub.models import Referral
-from hub.routing.directory import Ccr, Person
+from hub.routing.ccr import Ccr, Person
 from hub.routing.ladder import Rung
 from hub.services.auditor import Auditor
 from hub.store import Store

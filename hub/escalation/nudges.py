@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from hub.clock import Clock
 from hub.models import Referral, Status
-from hub.routing.directory import Ccr, DeadlinePolicy
+from hub.routing.ccr import Ccr, DeadlinePolicy
 from hub.routing.ladder import ACK, Ladder, Rung
 from hub.services.directory import DirectoryService
 from hub.services.timers import timer_field

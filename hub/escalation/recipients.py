@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from hub.crypto import VerifiedRoster
 from hub.models import Status
-from hub.routing.directory import Ccr, Contact, Person
+from hub.routing.ccr import Ccr, Contact, Person
 from hub.routing.ladder import ACK, EXPIRED, WITHDRAWN
 
 WATCHING = {ACK: (Status.REQUESTED.value,), WITHDRAWN: (Status.REVOKED.value,),

@@ -16,7 +16,7 @@ from rq import Queue
 from hub.clock import Clock
 from hub.loops import Heartbeat, keep_going
 from hub.models import Status
-from hub.routing.directory import DeadlinePolicy
+from hub.routing.ccr import DeadlinePolicy
 from hub.routing.ladder import ACK, CONSENT, RETAIN, Ladder, Rung, member
 from hub.services.timers import timer_field
 from hub.store import TRANSIENT_ERRORS, Store

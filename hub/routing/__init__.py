@@ -1,1 +1,1 @@
-"""The community's definition (directory), and the deadline arithmetic built on it."""
+"""The community's definition (ccr.py), and the deadline arithmetic built on it."""

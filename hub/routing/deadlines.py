@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from .directory import Agency, Ccr
+from .ccr import Agency, Ccr
 from .durations import Duration
 
 PLAIN_SECONDS = {"minutes": 60, "hours": 3600, "days": 86400}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from hub.errors import ConfigError
 
-from .directory import Ccr
+from .ccr import Ccr
 
 MEMBER_ROLES = ("point_person", "backup")
 

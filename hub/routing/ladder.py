@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from .ccr import Ccr, DeadlinePolicy, EscalationStep
 from .deadlines import DeadlineCalculator
-from .directory import Ccr, DeadlinePolicy, EscalationStep
 from .durations import Duration
 
 ACK = "ack"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from hub.errors import ConfigError
 
-from .directory import Ccr
+from .ccr import Ccr
 
 
 def _unique(ids: Iterable[str], path: Path, section: str) -> None:

@@ -9,7 +9,7 @@ from hub.api.codes import Codes
 from hub.clock import iso
 from hub.errors import Forbidden, Gone
 from hub.models import Consent, Referral, Status
-from hub.routing.directory import Ccr
+from hub.routing.ccr import Ccr
 
 MAX_CONSENT_DAYS = 90
 

@@ -12,7 +12,7 @@ from hub.clock import Clock
 from hub.crypto import SignedRoster, TrustError, VerifiedRoster, verify_roster
 from hub.errors import Conflict, Forbidden, NotFound, Unprocessable
 from hub.models import Referral
-from hub.routing.directory import Agency, Ccr
+from hub.routing.ccr import Agency, Ccr
 from hub.store import Store
 
 from .access import require_recipient

@@ -18,7 +18,7 @@ from hub.api.codes import Codes
 from hub.clock import Clock
 from hub.errors import Unprocessable
 from hub.models import Frozen
-from hub.routing.directory import Ccr
+from hub.routing.ccr import Ccr
 from hub.store import Store
 from hub.store.tallies import ACKED, CLOSED, DECLINED, IN_TIME, RECEIVED, day_of
 

@@ -25,7 +25,7 @@ from enum import Enum
 from typing import TypeVar
 
 from hub.models import AuditEvent, HistoryEvent, Referral, Status
-from hub.routing.directory import Ccr
+from hub.routing.ccr import Ccr
 
 from .principal import Principal
 

@@ -4,7 +4,7 @@ depth per agency (metadata only)."""
 
 from __future__ import annotations
 
-from hub.routing.directory import Ccr
+from hub.routing.ccr import Ccr
 from hub.store import Store
 
 

@@ -13,7 +13,7 @@ from hub.api.codes import Codes
 from hub.clock import Clock
 from hub.errors import BadRequest, Conflict, Forbidden, TooManyRequests
 from hub.models import OPEN_STATUSES, AuditEvent, HistoryEvent, Referral
-from hub.routing.directory import Ccr
+from hub.routing.ccr import Ccr
 from hub.store import Store
 from hub.store.outbox import NoticeRecord
 from hub.store.oversight import Owed

@@ -15,7 +15,7 @@ from pydantic import Field
 from hub.cards import Card
 from hub.clock import Clock
 from hub.models import OPEN_STATUSES, SLUG, Frozen
-from hub.routing.directory import Ccr
+from hub.routing.ccr import Ccr
 from hub.store import Store
 from hub.store.oversight import Owed
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from hub.api.codes import Codes
 from hub.errors import Forbidden
 from hub.models import Referral
-from hub.routing.directory import Agency
+from hub.routing.ccr import Agency
 
 from .access import RECIPIENT_ROLES
 from .principal import Principal

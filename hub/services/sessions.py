@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 
 from hub.clock import Clock
-from hub.routing.directory import Ccr
+from hub.routing.ccr import Ccr
 from hub.store import Store
 
 from .auditor import Auditor

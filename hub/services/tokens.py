@@ -26,7 +26,7 @@ from typing import NoReturn
 from hub.clock import Clock
 from hub.errors import NotFound, TooManyRequests, Unauthorized
 from hub.models import AuditEvent
-from hub.routing.directory import Ccr
+from hub.routing.ccr import Ccr
 from hub.store import Store
 from hub.store.access import Window
 

@@ -12,7 +12,7 @@ from hub.api.codes import Codes
 from hub.clock import Clock
 from hub.errors import Forbidden
 from hub.models import HistoryEvent, Referral
-from hub.routing.directory import Agency, Ccr, ReferralType
+from hub.routing.ccr import Agency, Ccr, ReferralType
 from hub.store import Store
 from hub.store.oversight import Owed
 

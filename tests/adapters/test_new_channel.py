@@ -18,7 +18,7 @@ from hub.adapters.render import Rendered
 from hub.build import build_services
 from hub.config import Settings
 from hub.errors import ConfigError
-from hub.routing.directory import load_ccr
+from hub.routing.ccr import load_ccr
 from hub.sandbox import install_world, make_world
 from hub.web.app import create_app
 from hub.web.routes import ROUTES

@@ -37,7 +37,7 @@ from hub.crypto import (
     rosters,
     sign_receipt,
 )
-from hub.routing.directory import load_ccr
+from hub.routing.ccr import load_ccr
 from hub.sandbox import make_world
 from hub.web.routes import ROUTES, Route
 from tests.support.live import (

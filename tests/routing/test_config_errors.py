@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from hub.errors import ConfigError
-from hub.routing.directory import Ccr, load_ccr
+from hub.routing.ccr import Ccr, load_ccr
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "example"
 AGENCY_KINDS = {"hospital", "police", "shelter", "advocacy", "counseling", "prosecutor",

@@ -16,8 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hub.routing.ccr import Agency, load_ccr
 from hub.routing.deadlines import DeadlineCalculator
-from hub.routing.directory import Agency, load_ccr
 from hub.routing.durations import Duration
 
 CHICAGO = ZoneInfo("America/Chicago")

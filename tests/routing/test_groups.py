@@ -11,7 +11,7 @@ import pytest
 
 from hub.client.rosters import escalation_groups
 from hub.errors import ConfigError
-from hub.routing.directory import load_ccr
+from hub.routing.ccr import load_ccr
 
 from .test_config_errors import EXAMPLE, edited_copy
 

@@ -194,7 +194,7 @@ def test_a_missing_secret_file_names_the_file(tmp_path: Path) -> None:
 
 def test_the_longest_consent_accepted_is_a_setting(monkeypatch) -> None:
     from hub.models import Consent
-    from hub.routing.directory import load_ccr
+    from hub.routing.ccr import load_ccr
     from hub.services.consent import ConsentService
 
     monkeypatch.setenv("HUB_CONSENT_MAX_DAYS", "30")
