@@ -19,6 +19,7 @@ from hub.store.oversight import Owed
 from .access import RECIPIENT_ROLES
 from .flowback import Sight, status_flows_back
 from .principal import Principal
+from .queue import URGENCY_RANK
 from .referrals import ReferralService
 from .scope import opens_in_inbox, works_in_inbox
 from .timers import TimerPlanner
@@ -72,11 +73,12 @@ class WorklistService:
 
     async def inbox(self, who: Principal, *, offset: int = 0,
                     limit: int = PAGE_SIZE) -> list[WorkItem]:
-        """Referrals sent to ``who``'s agency, newest first, with their deadlines."""
+        """The newest referrals sent to ``who``'s agency, with their deadlines, what is due
+        first at the top (urgency breaking ties), those owing nothing last, newest first."""
         if not who.has(*RECIPIENT_ROLES):
             raise Forbidden("the inbox is for point persons and backups", code=Codes.NOT_ALLOWED)
         found = await self._referrals.inbox(who, statuses=None, offset=offset, limit=limit)
-        return await self._with_deadlines(found)
+        return sorted(await self._with_deadlines(found), key=due_first)
 
     async def sent(self, who: Principal, *, offset: int = 0,
                    limit: int = PAGE_SIZE) -> list[WorkItem]:
@@ -129,3 +131,11 @@ class WorklistService:
             owed.setdefault(o.rid, []).append(o)
         return [WorkItem(s, tuple(sorted(owed.get(s.referral.id, ()), key=lambda o: o.due)))
                 for s in sights]
+
+
+def due_first(item: WorkItem) -> tuple[float, int, float]:
+    """The inbox's order: the soonest deadline owed (nothing owed: last), then urgency,
+    then the newest."""
+    due = item.next_due
+    return (due.due if due else float("inf"), URGENCY_RANK.get(item.referral.urgency, 9),
+            -item.referral.submitted_at)
