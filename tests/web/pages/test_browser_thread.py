@@ -35,7 +35,7 @@ ACTIONS = ("#act-acknowledge", "#act-accept", "#reject-form", "#act-progress",
            "#complete-form")
 
 
-async def sdk_referral(live: Live) -> str:
+async def sdk_referral(live: Live) -> str:  # noqa: F811
     """A discharge handoff sealed by the nurse's SDK device to Harbor House's devices of
     the moment (as the world's current roster lists them)."""
     w = live.world
@@ -57,7 +57,7 @@ async def offered(page: Page) -> list[str]:
     return [a for a in ACTIONS if await page.locator(a).is_visible()]
 
 
-async def act_by_sdk(live: Live, rid: str, action: str) -> None:
+async def act_by_sdk(live: Live, rid: str, action: str) -> None:  # noqa: F811
     """Another device of Harbor House moves the referral on (through the services)."""
     point = live.world.members[POINT].principal()
     await getattr(live.services.lifecycle, action)(point, rid)
