@@ -53,6 +53,10 @@ async def test_every_page_fits_a_phone_and_passes_axe_at_both_widths(
             page = await (await browser.new_context(viewport=LAPTOP)).new_page()
             await page.goto(f"{served.url}/signin")
             problems += await check_page(page, "signin", shoot=())
+            await page.fill("#token", "ccr_not-a-token")
+            await page.click("button[type=submit].primary")
+            await expect(page.locator(".alert")).to_be_visible()
+            problems += await check_page(page, "signin-refused", shoot=())
 
             coordinator = await signed_in(browser, served, "ccr-coordinator", "/dashboard",
                                           complaints)

@@ -281,6 +281,7 @@ async def send_handoff(nurse: Person, canary: str) -> str:
     await page.click("#send-button")
     await expect(page.locator('#errors li[data-loc="survivor.name"]')).to_have_text(
         "Name: fill this in")
+    nurse.live.problems += await check_page(page, "browser-send-refused", shoot=())
     assert not [r for r in nurse.live.requests if r.url.endswith("/v1/referrals")]
     await page.fill('[data-path="survivor.name"]', "Alex Rivera")
     await page.fill('[data-path="summary"]', "Discharged after a strangulation assessment; "
