@@ -105,7 +105,6 @@ class Engine:
                     self.ladder.deadline(policy, referral.destination, rung.timer, rung.base))
         roster = await self.directory.verified_roster(referral.destination)
         claimed: list[str] = []
-        told = False  # a notice went to someone on this rung (not: nobody had a contact)
         for person in people_to_notify(self.ccr, referral.destination, referral.type, notify,
                                        roster):
             outcome, nid = await self.notifier.commit(referral, step, person, 0)
@@ -113,14 +112,13 @@ class Engine:
                 return await self._stale(member), claimed
             if outcome == "claimed":
                 claimed.append(nid)
-            told = told or outcome != "no-channel"
         following = self.ladder.next(policy, referral.destination, rung)
         now = self.clock.now()
         result = await self.store.timers.advance(
             referral.id, member, timer_field=timer_field(rung.timer),
             generation=referral.generation, next_state=following.state() if following else None,
             next_due=following.due if following else 0.0, now=now,
-            flag_alerted=notify == "coordinator" and told, due=due,
+            due=due,
             first_notice=HistoryEvent(at=now, actor="hub", action="notified")
             if rung.timer == ACK and step.level == 1 else None)
         return (await self._stale(member) if result == "stale" else result), claimed

@@ -63,7 +63,7 @@ class QueueRow:
     due: float
     level: int
     notice: Notice | None
-    alerted: bool  # the coordinators' rung told a coordinator
+    alerted: bool  # a notice of it went out to a coordinator
     unreached: bool  # a notice reached nobody (the person had no contact left)
     reviewed: str | None
 

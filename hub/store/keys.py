@@ -84,7 +84,7 @@ class Keys:
         return f"{self.prefix}:stalled"
 
     def alerted(self) -> str:
-        """Referrals whose coordinators' rung told a coordinator, by when."""
+        """Referrals a notice of which went out to a coordinator, by when."""
         return f"{self.prefix}:alerted"
 
     # figures: counted per receiving agency and UTC day of submission

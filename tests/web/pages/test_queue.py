@@ -263,6 +263,20 @@ async def test_coordinators_alerted_only_once_a_coordinator_was_told(hub, sign_i
     assert "coordinators alerted" in row.cells[9]
 
 
+async def test_a_coordinators_rung_that_reached_no_coordinator_is_not_alerted(
+        hub, sign_in, escalation) -> None:
+    """The coordinator's mailbox bounces and their text is refused: the coordinators' rung
+    came, but nobody was told, and the row says so."""
+    escalation.email.refuse.add("coordinator@ccr.example.org")
+    escalation.sms.refuse.add("+15555550150")
+    await submit(hub)
+    await escalation.run_due()
+    await escalation.advance(2 * HOUR)  # the deadline: the coordinators' rung
+    [row] = queue_rows(await queue(sign_in))
+    assert row.cells[7] == "4" and "coordinators alerted" not in row.cells[9]
+    assert "not delivered" in row.cells[9]
+
+
 async def test_the_row_shows_whether_the_last_notice_was_delivered(hub, sign_in,
                                                                    escalation) -> None:
     escalation.email.refuse.add("intake@harbor.example.org")  # the mailbox bounces
