@@ -81,3 +81,11 @@ async def off_screen(page: Page, selector: str) -> list[str]:
       return JSON.stringify(out);
     }""", selector)
     return json.loads(found)
+
+
+async def smallest_text(page: Page, selector: str) -> float:
+    """The height on screen of the smallest of ``selector``'s elements that hold text (an
+    SVG's text shrinks with its drawing; the page's own text does not)."""
+    return await page.evaluate("""(selector) => Math.min(...[...document.querySelectorAll(selector)]
+      .filter((n) => n.textContent.trim() && n.getClientRects().length)
+      .map((n) => n.getBoundingClientRect().height))""", selector)

@@ -11,7 +11,7 @@ from playwright.async_api import Page, async_playwright, expect
 from hub.crypto import Urgency
 
 from .conftest import submit
-from .phones import LAPTOP, PHONE, check_page, off_screen
+from .phones import LAPTOP, PHONE, check_page, off_screen, smallest_text
 from .test_browser import (  # noqa: F401 (served is a fixture)
     ARGS,
     CHROMIUM,
@@ -66,6 +66,11 @@ async def test_every_page_fits_a_phone_and_passes_axe_at_both_widths(
             problems += await check_page(coordinator, "dashboard-referral", shoot=PHONE_ONLY)
             await coordinator.goto(f"{served.url}/dashboard/figures")
             problems += await check_page(coordinator, "dashboard-figures", shoot=PHONE_ONLY)
+            await coordinator.set_viewport_size(PHONE)
+            smallest = await smallest_text(coordinator, "figure.chart text, figure.chart .label, "
+                                          "figure.chart .value")
+            assert smallest >= 12, f"chart text {smallest:.1f} px tall on a phone"
+            await coordinator.set_viewport_size(LAPTOP)
             await coordinator.goto(f"{served.url}/dashboard/referrals/{'0' * 32}")
             problems += await check_page(coordinator, "not-found", shoot=())
 
