@@ -157,6 +157,10 @@ def _agency(b: Builder) -> None:
               "colleagues to import with your agency's one fingerprint")
     _root(c)
     c.add_argument("--out", type=Path, required=True, help="where to write the bundle")
+    c.add_argument("--qr", action="store_true", help="also print the bundle as a QR code "
+                   "(a terminal about 150 columns wide)")
+    c.add_argument("--qr-png", type=Path, metavar="FILE",
+                   help="also write the bundle as a QR code in a PNG, to print")
 
 
 def _device(b: Builder) -> None:
