@@ -80,8 +80,8 @@ class TimerStore:
         return [text(r) for r in await self._r.zrange(self._k.stalled(), 0, -1)]
 
     async def alerted(self) -> list[str]:
-        """Referrals whose coordinators' rung told a coordinator."""
-        return [r.decode() for r in await self._r.zrange(self._k.alerted(), 0, -1)]
+        """Referrals a notice of which went out to a coordinator."""
+        return [text(r) for r in await self._r.zrange(self._k.alerted(), 0, -1)]
 
     async def due(self, queue: str, member: str) -> float | None:
         """When a member is due, or None when it is neither queued nor claimed."""
