@@ -1,6 +1,6 @@
 """The community's definition, from TOML files in one directory per CCR: agencies, people,
-referral types, deadline policies and sharing agreements. Checked at start-up: a bad file
-fails with the file, the key and what is wrong."""
+referral types, deadline policies, sharing agreements and on-duty schedules (schedules.py).
+Checked at start-up: a bad file fails with the file, the key and what is wrong."""
 
 from __future__ import annotations
 
@@ -183,6 +183,7 @@ class Ccr(Model):
     policies: tuple[DeadlinePolicy, ...]
     agreements: tuple[SharingAgreement, ...]
     operators: tuple[Operator, ...] = ()
+    schedules: Schedules = Field(default_factory=lambda: Schedules())  # schedules.toml
 
     @cached_property
     def _agencies(self) -> dict[str, Agency]:
@@ -273,10 +274,16 @@ def load_ccr(directory: Path) -> Ccr:
         found.update(_read(directory / name, sections))
     ccr = Ccr(agencies=found["agency"], people=found["person"], referral_types=found["type"],
               policies=found["policy"], agreements=found["agreement"],
-              operators=found["operator"])
+              operators=found["operator"], schedules=read_schedules(directory))
     from .groups import check_groups
     from .references import check_references
 
     check_references(ccr, directory)
     check_groups(ccr, directory)
+    check_schedules(ccr, ccr.schedules, directory)
     return ccr
+
+
+from .schedules import Schedules, check_schedules, read_schedules  # noqa: E402 (uses Ccr)
+
+Ccr.model_rebuild()
