@@ -21,6 +21,7 @@ from hub.escalation.duty import Rota
 from hub.escalation.endings import Endings
 from hub.escalation.engine import Engine
 from hub.escalation.flood import Flood, FloodLimits
+from hub.escalation.gaps import GapNotices
 from hub.escalation.notify import Notifier
 from hub.escalation.nudges import Nudges
 from hub.routing.ccr import Ccr, load_ccr
@@ -75,6 +76,11 @@ class Services:
     def notifier(self, base_url: str, lease: float = 60.0) -> Notifier:
         return Notifier(store=self.store, clock=self.clock, ccr=self.ccr,
                         auditor=self.auditor, base_url=base_url, lease=lease)
+
+    def gap_notices(self, base_url: str) -> GapNotices:
+        """The watch that tells agency admins of new coverage gaps (the ticker runs it)."""
+        return GapNotices(store=self.store, clock=self.clock, ccr=self.ccr,
+                          schedules=self.schedules, auditor=self.auditor, base_url=base_url)
 
     def nudges(self, base_url: str) -> Nudges:
         """A coordinator's nudges: committed here, sent by the workers."""

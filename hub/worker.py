@@ -45,7 +45,8 @@ def _tick_forever(settings: Settings, queue: Queue, stop: threading.Event) -> No
         services = build_services(settings, lenient_replicas=True)
         try:
             await Ticker(services.store, services.clock, queue, services.ladder,
-                         lease=settings.timer_lease).run(stop)
+                         lease=settings.timer_lease,
+                         watch=services.gap_notices(settings.public_base_url).watch).run(stop)
         finally:
             await services.close()
 

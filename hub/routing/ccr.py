@@ -26,10 +26,9 @@ from hub.adapters import SENDERS
 from hub.errors import ConfigError
 
 from .durations import Duration
+from .patterns import CLOCK, CLOSING, SLUG
+from .schedules import Schedules, check_schedules, read_schedules
 
-SLUG = r"^[a-z0-9][a-z0-9-]{0,31}$"
-CLOCK = r"^([01]\d|2[0-3]):[0-5]\d$"
-CLOSING = r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$"
 Slug = Annotated[str, Field(pattern=SLUG)]
 Urgency = Literal["routine", "urgent", "emergent"]
 Role = Literal["sender", "point_person", "backup", "coordinator", "agency_admin"]
@@ -183,7 +182,7 @@ class Ccr(Model):
     policies: tuple[DeadlinePolicy, ...]
     agreements: tuple[SharingAgreement, ...]
     operators: tuple[Operator, ...] = ()
-    schedules: Schedules = Field(default_factory=lambda: Schedules())  # schedules.toml
+    schedules: Schedules = Schedules()  # schedules.toml
 
     @cached_property
     def _agencies(self) -> dict[str, Agency]:
@@ -283,7 +282,3 @@ def load_ccr(directory: Path) -> Ccr:
     check_schedules(ccr, ccr.schedules, directory)
     return ccr
 
-
-from .schedules import Schedules, check_schedules, read_schedules  # noqa: E402 (uses Ccr)
-
-Ccr.model_rebuild()

@@ -20,13 +20,16 @@ from __future__ import annotations
 import tomllib
 from datetime import datetime, time
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from hub.errors import ConfigError
 
-from .ccr import CLOCK, CLOSING, SLUG, Ccr
+from .patterns import CLOCK, CLOSING, SLUG
+
+if TYPE_CHECKING:
+    from .ccr import Ccr
 
 FILE = "schedules.toml"
 Duty = Literal["point_person", "backup"]

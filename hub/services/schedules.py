@@ -190,12 +190,15 @@ class ScheduleService:
             raise Unprocessable("duty is 'point_person' or 'backup'", code=Codes.BAD_SCHEDULE)
         return await self._add(who, agency, person, start, until, duty, "schedule.override")
 
-    async def add_away(self, who: Principal, person: str, start: str, until: str) -> Entry:
+    async def add_away(self, who: Principal, person: str, start: str, until: str, *,
+                       agency: str | None = None) -> Entry:
+        """``person`` is away (of ``agency``, when the caller names one: the API's path)."""
         found = self._ccr.find_person(person)
-        agency = self._writable(who, found.agency if found else who.agency)
-        if found is None:
-            raise Unprocessable(f"no person '{person}' at {agency.id}", code=Codes.BAD_SCHEDULE)
-        return await self._add(who, agency, person, start, until, "", "schedule.away")
+        owner = agency or (found.agency if found else who.agency)
+        writable = self._writable(who, owner)
+        if found is None or found.agency != owner:
+            raise Unprocessable(f"no person '{person}' at {owner}", code=Codes.BAD_SCHEDULE)
+        return await self._add(who, writable, person, start, until, "", "schedule.away")
 
     async def remove(self, who: Principal, agency_id: str, entry_id: str) -> None:
         self._writable(who, agency_id)

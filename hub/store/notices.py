@@ -40,6 +40,16 @@ class NoticeStore:
             lease_until=now + lease)
         return result.decode()
 
+    async def commit_unbound(self, nid: str, notice: NoticeRecord, *, audit: AuditEvent,
+                             deliver_at: float) -> None:
+        """Commit a notice that is about no referral (an agency's coverage gap): written and
+        queued for delivery with its audit event in one MULTI/EXEC."""
+        async with self._r.pipeline(transaction=True) as pipe:
+            pipe.hset(self._k.notice(nid), mapping=encode_notice(notice))
+            pipe.zadd(self._k.deliveries(), {nid: deliver_at}, nx=True)
+            pipe.xadd(self._k.audit(), {"event": dumps(audit)})
+            await pipe.execute()
+
     async def get(self, nid: str) -> NoticeRecord | None:
         row = await self._r.hgetall(self._k.notice(nid))
         return decode_notice(nid, row) if row else None
