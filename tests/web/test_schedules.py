@@ -148,4 +148,4 @@ async def test_an_override_for_someone_without_a_device_is_refused_with_the_reas
     assert "schedule.override" in await audit_actions(hub, "no_device")
     # the schedule itself passes them over: they could not open what they were called for
     view = await (await hub.client.get(PATH, headers=admin.auth)).json()
-    assert view["groups"][0]["on_duty"] == {"point_person": "bridge-lead", "backups": []}
+    assert view["groups"][0]["on_duty"] == {"point_person": None, "backups": ["bridge-lead"]}
