@@ -156,6 +156,11 @@ class ScheduleService:
             out += [Gap(agency_id, types, a, b) for a, b in coverage.gaps(start, start + seconds)]
         return sorted(out, key=lambda g: (g.start, g.types))
 
+    async def upcoming_gaps(self, who: Principal) -> list[Gap]:
+        """The next 7 days' gaps of every scheduled agency ``who`` sees on the dashboard."""
+        now = self._clock.now()
+        return [g for agency in self.readable_agencies(who) for g in await self.gaps(agency, now)]
+
     def readable_agencies(self, who: Principal) -> list[str]:
         """The scheduled agencies whose gaps ``who`` sees on the dashboard."""
         scheduled = self._ccr.schedules.agencies()
