@@ -211,8 +211,15 @@ class Ccr(Model):
     def find_person(self, person_id: str) -> Person | None:
         return self._people.get(person_id)
 
+    @cached_property
+    def _by_agency(self) -> dict[str, tuple[Person, ...]]:
+        found: dict[str, list[Person]] = {}
+        for p in self.people:
+            found.setdefault(p.agency, []).append(p)
+        return {agency: tuple(people) for agency, people in found.items()}
+
     def people_of(self, agency_id: str) -> tuple[Person, ...]:
-        return tuple(p for p in self.people if p.agency == agency_id)
+        return self._by_agency.get(agency_id, ())
 
     def referral_type(self, code: str) -> ReferralType | None:
         return self._types.get(code)
