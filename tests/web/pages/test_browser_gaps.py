@@ -19,7 +19,10 @@ from hub.services.principal import Principal
 from hub.web.app import create_app
 from tests.conftest import EXAMPLE
 
+from .support import screenshots
 from .test_browser import ARGS, CHROMIUM, LAPTOP, watch_console
+
+SHOTS = screenshots()
 
 START = 1_800_000_000  # Fri 15 Jan 2027, 02:00 in Chicago
 FLAG = ("Bridge Advocacy Center: no one on duty for discharge-handoff, advocacy-request, "
@@ -76,6 +79,8 @@ async def test_the_queue_flags_the_coming_weeks_gap_for_those_who_run_it(served)
                     await expect(gaps.locator("h2")).to_have_text(
                         "Coverage gaps in the next 7 days")
                     await expect(gaps.locator("li")).to_have_text([FLAG])
+                    if person == "ccr-coordinator":
+                        await page.screenshot(path=str(SHOTS / "queue-coverage-gap.png"))
                 else:
                     await expect(gaps).to_have_count(0)
                 await context.close()
