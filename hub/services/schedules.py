@@ -205,8 +205,14 @@ class ScheduleService:
             raise Unprocessable(f"no person '{person}' at {owner}", code=Codes.BAD_SCHEDULE)
         return await self._add(who, writable, person, start, until, "", "schedule.away")
 
-    async def remove(self, who: Principal, agency_id: str, entry_id: str) -> None:
+    async def remove(self, who: Principal, agency_id: str, entry_id: str,
+                     kind: str | None = None) -> None:
+        """Remove a live override or away period (``kind`` 'override' or 'away': only one
+        of that kind)."""
         self._writable(who, agency_id)
+        if kind is not None and not entry_id.startswith(
+                ("o-", "file-override-") if kind == "override" else ("a-", "file-away-")):
+            raise NotFound(f"no {kind} '{entry_id}' at {agency_id}")
         if any(e.id == entry_id for e in self._file.get(agency_id, ())):
             raise Conflict(f"{entry_id} is in schedules.toml; change the file to remove it",
                            code=Codes.SCHEDULE_FILE)

@@ -70,8 +70,13 @@ async def add_away(request: web.Request) -> web.Response:
     return respond(entry_view(entry, services(request).ccr.find_agency(agency).timezone), 201)
 
 
-async def remove(request: web.Request) -> web.Response:
-    entry_id = request.match_info["entry"]
-    await services(request).schedules.remove(principal(request), request.match_info["agency"],
-                                             entry_id)
-    return respond(s.Removed(removed=entry_id))
+def removing(kind: str):
+    """The handler that removes a live entry of ``kind`` (override, away)."""
+
+    async def remove(request: web.Request) -> web.Response:
+        entry_id = request.match_info["entry"]
+        await services(request).schedules.remove(principal(request),
+                                                 request.match_info["agency"], entry_id, kind)
+        return respond(s.Removed(removed=entry_id))
+
+    return remove

@@ -74,6 +74,8 @@ async def test_an_admin_overrides_then_removes_and_each_change_is_audited(hub) -
     assert view["groups"][0]["on_duty"] == {"point_person": "bridge-lead",
                                             "backups": ["bridge-advocate"]}
     assert [o["id"] for o in view["overrides"]] == [entry["id"]]
+    wrong = await hub.client.delete(f"{PATH}/away/{entry['id']}", headers=admin.auth)
+    assert wrong.status == 404  # an override is not an away period
     r = await hub.client.delete(f"{PATH}/overrides/{entry['id']}", headers=admin.auth)
     assert r.status == 200
     again = await hub.client.delete(f"{PATH}/overrides/{entry['id']}", headers=admin.auth)
