@@ -186,11 +186,7 @@ class ScheduleService:
 
     async def add_override(self, who: Principal, agency_id: str, person: str, start: str,
                            until: str, duty: str = "point_person") -> Entry:
-        agency = self._writable(who, agency_id)
-        if not self._groups(agency_id):
-            raise Conflict(f"{agency_id} has no on-duty schedule: its point person and "
-                           "backups are fixed in people.toml (add one in schedules.toml)",
-                           code=Codes.NO_SCHEDULE)
+        agency = self._scheduled(who, agency_id)
         if duty not in GROUP_ROLES:
             raise Unprocessable("duty is 'point_person' or 'backup'", code=Codes.BAD_SCHEDULE)
         return await self._add(who, agency, person, start, until, duty, "schedule.override")
@@ -200,7 +196,7 @@ class ScheduleService:
         """``person`` is away (of ``agency``, when the caller names one: the API's path)."""
         found = self._ccr.find_person(person)
         owner = agency or (found.agency if found else who.agency)
-        writable = self._writable(who, owner)
+        writable = self._scheduled(who, owner)
         if found is None or found.agency != owner:
             raise Unprocessable(f"no person '{person}' at {owner}", code=Codes.BAD_SCHEDULE)
         return await self._add(who, writable, person, start, until, "", "schedule.away")
@@ -229,7 +225,7 @@ class ScheduleService:
             raise Unprocessable("the period must end after it starts, end in the future and "
                                 "last at most a year", code=Codes.BAD_SCHEDULE)
         await self._check_person(agency.id, person, begin, bool(duty))
-        entry = LiveEntry(f"{'o' if duty else 'a'}-{secrets.token_hex(4)}", person, begin, end,
+        entry = LiveEntry(f"{'o' if duty else 'a'}-{secrets.token_hex(8)}", person, begin, end,
                           duty, who.person, now)
         await self._store.schedules.add(agency.id, entry, self._audit.event(who, action))
         await self._store.schedules.prune(agency.id, now)
@@ -249,6 +245,15 @@ class ScheduleService:
                     f"{person} has no current device in {agency}'s signed roster for "
                     f"'{types[0]}', so could not open the referrals they would be called "
                     "for: enrol a device and sign a new roster first", code=Codes.NO_DEVICE)
+
+    def _scheduled(self, who: Principal, agency_id: str) -> Agency:
+        """The agency ``who`` may change, which must have a schedule to change."""
+        agency = self._writable(who, agency_id)
+        if not self._groups(agency_id):
+            raise Conflict(f"{agency_id} has no on-duty schedule: its point person and "
+                           "backups are fixed in people.toml (add one in schedules.toml)",
+                           code=Codes.NO_SCHEDULE)
+        return agency
 
     def _readable(self, who: Principal, agency_id: str) -> Agency:
         agency = self._ccr.find_agency(agency_id)

@@ -54,7 +54,7 @@ async def test_another_agencys_schedule_is_not_found_like_a_missing_one(hub) -> 
     body = {"person": "bridge-lead", "from": "2027-01-16T18:00", "until": "2027-01-17T08:00"}
     for method, path, doc in (("GET", PATH, None), ("POST", f"{PATH}/overrides", body),
                               ("POST", f"{PATH}/away", body),
-                              ("DELETE", f"{PATH}/overrides/o-12345678", None)):
+                              ("DELETE", f"{PATH}/overrides/o-1234567812345678", None)):
         r = await hub.client.request(method, path, headers=shelter.auth, json=doc)
         missing = await hub.client.request(method, path.replace(AGENCY, "no-such-agency"),
                                            headers=shelter.auth, json=doc)
