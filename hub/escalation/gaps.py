@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from hub.adapters import SENDERS
 from hub.adapters.render import GapFacts, render_gap
 from hub.clock import Clock
-from hub.routing.ccr import Ccr
+from hub.routing.ccr import Ccr, Person
 from hub.services.auditor import Auditor
 from hub.services.schedules import Gap, ScheduleService
 from hub.store import Store
@@ -36,21 +36,24 @@ class GapNotices:
         for gap in await self.schedules.untold_gaps(self.clock.now()):
             for admin in self.ccr.people_of(gap.agency):
                 if "agency_admin" in admin.roles and admin.channels:
-                    await self._commit(gap, admin.id, admin.language)
+                    await self._commit(gap, admin)
                     count += 1
         return count
 
-    async def _commit(self, gap: Gap, person: str, language: str) -> None:
+    async def _commit(self, gap: Gap, person: Person) -> None:
         agency = self.ccr.find_agency(gap.agency)
-        contact = self.ccr.find_person(person).channels[0]
+        if agency is None:  # a schedule's agency is checked at start-up: not reached
+            return
+        contact = person.channels[0]
+        language = person.language
         words = SENDERS[contact.kind].words(render_gap(
             GapFacts(agency.name, gap.types, gap.start, gap.end, agency.timezone), language,
             self.base_url))
         now = self.clock.now()
-        nid = hashlib.sha256(f"gap|{gap.agency}|{gap.start}|{gap.end}|{person}".encode()
+        nid = hashlib.sha256(f"gap|{gap.agency}|{gap.start}|{gap.end}|{person.id}".encode()
                              ).hexdigest()[:32]
         notice = NoticeRecord(
-            timer=GAP, person=person, channel=contact.kind, to=contact.to,
+            timer=GAP, person=person.id, channel=contact.kind, to=contact.to,
             subject=words.subject, text=words.text, html=words.html or "", status="queued",
             created_at=now, rung_due=now, agency=gap.agency, deadline=gap.start,
             send_by=now + SEND_WINDOW)

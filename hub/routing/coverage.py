@@ -132,7 +132,8 @@ class Coverage:
     def at(self, t: float) -> OnDuty:
         local = self.local(t)
         away = {s.person for s in self._away if s.covers(t)}
-        points, backups = [], []
+        points: list[str | None] = []
+        backups: list[str | None] = []
         for duty, found in (("point_person", points), ("backup", backups)):
             found += [s.person for s in self._overrides if s.duty == duty and s.covers(t)]
             found += [c.person(local) for c in self._layers

@@ -132,7 +132,7 @@ def read_schedules(directory: Path) -> Schedules:
                           key=key) from None
 
 
-def _key(loc: tuple) -> str:
+def _key(loc: tuple[int | str, ...]) -> str:
     """A pydantic location as the file's key: ('schedule', 0, 'layer', 1, 'people')
     -> 'schedule[0].layer[1].people'."""
     out = ""

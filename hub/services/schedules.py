@@ -121,7 +121,7 @@ class ScheduleService:
 
     def _coverage(self, schedule: Schedule, entries: Sequence[Entry],
                   eligible: frozenset[str] | None) -> Coverage:
-        agency = self._ccr.find_agency(schedule.agency)
+        agency = self._directory.agency(schedule.agency)
         return Coverage(schedule, agency.timezone, agency.holidays,
                         overrides=[e.as_span() for e in entries if e.duty],
                         away=[e.as_span() for e in entries if not e.duty], eligible=eligible)
@@ -240,7 +240,8 @@ class ScheduleService:
             return
         roster = await self._directory.verified_roster(agency)
         for types, _ in self._groups(agency):
-            if roster is None or person not in _eligible(roster, types[0], at):
+            eligible = _eligible(roster, types[0], at)
+            if eligible is None or person not in eligible:
                 raise Unprocessable(
                     f"{person} has no current device in {agency}'s signed roster for "
                     f"'{types[0]}', so could not open the referrals they would be called "
@@ -274,13 +275,16 @@ class ScheduleService:
         """The overrides and away periods of schedules.toml, by agency."""
         out: dict[str, list[Entry]] = {}
         for i, o in enumerate(self._ccr.schedules.override):
-            zone = ZoneInfo(self._ccr.find_agency(o.agency).timezone)
+            zone = ZoneInfo(self._directory.agency(o.agency).timezone)
             s = span(f"file-override-{i}", o, zone, o.duty)
             out.setdefault(o.agency, []).append(Entry(s.id, s.person, s.start, s.end,
                                                       o.duty, "file"))
         for i, a in enumerate(self._ccr.schedules.away):
-            agency = self._ccr.find_person(a.person).agency
-            s = span(f"file-away-{i}", a, ZoneInfo(self._ccr.find_agency(agency).timezone))
+            person = self._ccr.find_person(a.person)
+            if person is None:  # checked at start-up: not reached
+                continue
+            agency = person.agency
+            s = span(f"file-away-{i}", a, ZoneInfo(self._directory.agency(agency).timezone))
             out.setdefault(agency, []).append(Entry(s.id, s.person, s.start, s.end, "", "file"))
         return out
 

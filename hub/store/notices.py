@@ -10,7 +10,7 @@ from redis.asyncio import Redis
 
 from hub.models import AuditEvent
 
-from .codec import dumps, packed
+from .codec import as_hash, dumps, packed, text
 from .keys import Keys
 from .outbox import NoticeRecord, decode_notice, encode_changes, encode_notice
 from .scripts import Scripts
@@ -38,14 +38,14 @@ class NoticeStore:
             fields=packed(encode_notice(notice)), deliver_at=deliver_at, nid=nid,
             audit_event=dumps(audit), now=now,
             lease_until=now + lease)
-        return result.decode()
+        return text(result)
 
     async def commit_unbound(self, nid: str, notice: NoticeRecord, *, audit: AuditEvent,
                              deliver_at: float) -> None:
         """Commit a notice that is about no referral (an agency's coverage gap): written and
         queued for delivery with its audit event in one MULTI/EXEC."""
         async with self._r.pipeline(transaction=True) as pipe:
-            pipe.hset(self._k.notice(nid), mapping=encode_notice(notice))
+            pipe.hset(self._k.notice(nid), mapping=as_hash(encode_notice(notice)))
             pipe.zadd(self._k.deliveries(), {nid: deliver_at}, nx=True)
             pipe.xadd(self._k.audit(), {"event": dumps(audit)})
             await pipe.execute()
@@ -68,14 +68,14 @@ class NoticeStore:
         return bool(found)
 
     async def of_referral(self, rid: str) -> list[NoticeRecord]:
-        nids = [n.decode() for n in await self._r.lrange(self._k.notices_of(rid), 0, -1)]
+        nids = [text(n) for n in await self._r.lrange(self._k.notices_of(rid), 0, -1)]
         notices = [await self.get(nid) for nid in nids]
         return [n for n in notices if n is not None]
 
     async def sent_as(self, provider_id: str) -> list[str]:
         """The notices a gateway's message carried (several, for a digest)."""
         nids = await self._r.get(self._k.sent_as(provider_id))
-        return nids.decode().split() if nids else []
+        return text(nids).split() if nids else []
 
     async def apply_report(self, nid: str, status: str, *, progress: int, undelivered: bool,
                            now: float, error: str, audit: AuditEvent) -> str:
@@ -86,4 +86,4 @@ class NoticeStore:
             notice=k.notice(nid), deliveries=k.deliveries(), audit=k.audit(), status=status,
             rank=progress, now=now, error_code=error, undelivered="1" if undelivered else "0",
             nid=nid, audit_event=dumps(audit))
-        return result.decode()
+        return text(result)

@@ -12,7 +12,7 @@ from redis.exceptions import WatchError
 
 from hub.models import AuditEvent
 
-from .codec import dumps
+from .codec import dumps, items, text
 from .keys import Keys
 
 
@@ -73,10 +73,14 @@ class ScheduleStore:
         """The gaps the agency's admins were told of that end after ``after``."""
         key = self._k.schedule_gaps(agency)
         await self._r.zremrangebyscore(key, "-inf", f"({after}")
-        return [tuple(float(x) for x in m.decode().split("-")) for m in  # type: ignore[misc]
-                await self._r.zrange(key, 0, -1)]
+        return [_gap(text(m)) for m in items(await self._r.zrange(key, 0, -1))]
 
     async def tell_gap(self, agency: str, start: float, end: float) -> bool:
         """Record that the admins are told of a gap; False when they were already."""
         return bool(await self._r.zadd(self._k.schedule_gaps(agency),
                                        {f"{start:.0f}-{end:.0f}": end}, nx=True))
+
+
+def _gap(member: str) -> tuple[float, float]:
+    start, _, end = member.partition("-")
+    return float(start), float(end)

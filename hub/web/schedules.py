@@ -21,9 +21,10 @@ def _iso(at: float, zone: str) -> str:
 
 
 def entry_view(entry: Entry, zone: str) -> s.ScheduleEntry:
-    return s.ScheduleEntry(id=entry.id, person=entry.person, duty=entry.duty or None,
-                           from_=_iso(entry.start, zone), until=_iso(entry.end, zone),
-                           source=entry.source, by=entry.by or None)
+    return s.ScheduleEntry.model_validate({
+        "id": entry.id, "person": entry.person, "duty": entry.duty or None,
+        "from": _iso(entry.start, zone), "until": _iso(entry.end, zone),
+        "source": entry.source, "by": entry.by or None})
 
 
 def schedule_view(view: ScheduleView) -> s.ScheduleView:
@@ -59,7 +60,7 @@ async def add_override(request: web.Request) -> web.Response:
     schedules = services(request).schedules
     entry = await schedules.add_override(principal(request), agency, req.person, req.from_,
                                          req.until, req.duty)
-    return respond(entry_view(entry, services(request).ccr.find_agency(agency).timezone), 201)
+    return respond(entry_view(entry, services(request).directory.agency(agency).timezone), 201)
 
 
 async def add_away(request: web.Request) -> web.Response:
@@ -67,7 +68,7 @@ async def add_away(request: web.Request) -> web.Response:
     agency = request.match_info["agency"]
     entry = await services(request).schedules.add_away(principal(request), req.person,
                                                        req.from_, req.until, agency=agency)
-    return respond(entry_view(entry, services(request).ccr.find_agency(agency).timezone), 201)
+    return respond(entry_view(entry, services(request).directory.agency(agency).timezone), 201)
 
 
 def removing(kind: str):

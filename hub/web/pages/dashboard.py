@@ -32,8 +32,9 @@ async def queue(request: web.Request) -> web.Response:
     filters = query(request, QueueFilter)
     services, who = request.app[SERVICES], session(request).principal
     page = await services.queue.page(who, filters)
-    gaps = [(services.ccr.find_agency(g.agency).name,
-             gap_words(g.types, g.start, g.end, services.ccr.find_agency(g.agency).timezone))
+    agencies = {a.id: a for a in services.ccr.agencies}
+    gaps = [(agencies[g.agency].name,
+             gap_words(g.types, g.start, g.end, agencies[g.agency].timezone))
             for g in await services.schedules.upcoming_gaps(who)]
     return render(request, "queue.html", {**_context(request, filters, page), "gaps": gaps})
 
