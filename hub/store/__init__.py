@@ -26,6 +26,7 @@ from .notices import NoticeStore
 from .oversight import OversightStore
 from .referrals import Deadline, DeadlineChanges, ReferralStore, TransitionResult
 from .replication import Replication, ReplicaUnconfirmed
+from .schedules import ScheduleStore
 from .scripts import Scripts
 from .sessions import SessionStore
 from .threads import ThreadStore
@@ -61,6 +62,7 @@ class Store:
     sessions: SessionStore
     engine: EngineStore
     scripts: Scripts
+    schedules: ScheduleStore
 
     @classmethod
     def open(cls, redis: Redis, prefix: str = "ccr", replication: Replication | None = None
@@ -71,7 +73,8 @@ class Store:
                    AccessStore(redis, keys, scripts), AuditStore(redis, keys, scripts),
                    TimerStore(redis, keys, scripts), NoticeStore(redis, keys, scripts),
                    FloodStore(redis, keys, scripts), OversightStore(redis, keys),
-                   SessionStore(redis, keys), EngineStore(redis, keys, scripts), scripts)
+                   SessionStore(redis, keys), EngineStore(redis, keys, scripts), scripts,
+                   ScheduleStore(redis, keys))
 
     async def ping(self) -> bool:
         return bool(await self.redis.ping())
