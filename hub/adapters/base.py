@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal, Protocol
 
 if TYPE_CHECKING:
     from hub.config import Settings
-    from hub.reports import Receiver
+    from hub.reports import Inbound, Receiver
 
     from .render import Rendered
 
@@ -21,6 +21,7 @@ class Notice:
     subject: str  # email only
     text: str  # plain text (email body, or the SMS itself)
     html: str | None = None  # email only
+    language: str = "en"  # what the text is written in (a call speaks it in that language)
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,8 @@ class Sender(Protocol):
     contact_field: ClassVar[Literal["address", "number"]]
     contact_rule: ClassVar[str]  # what a contact of this kind needs, in plain words
     receivers: ClassVar[tuple[type[Receiver], ...]]  # its delivery reports (none: none)
+    inbound: ClassVar[tuple[type[Inbound], ...]]  # what people answer through it (claims)
+    claims: ClassVar[bool]  # its notices carry a claim code (a reply or keypress claims)
 
     @staticmethod
     def words(rendered: Rendered) -> Words:

@@ -46,6 +46,8 @@ class EmailSender:
     contact_field = "address"
     contact_rule = "an email channel has an 'address' and no 'number'"
     receivers = ()  # a mail server reports nothing back
+    inbound = ()
+    claims = False  # a reply to an email claims nothing: it is not read
 
     @staticmethod
     def words(rendered: Rendered) -> Words:

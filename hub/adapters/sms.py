@@ -14,6 +14,7 @@ from hub.config import Settings, read_secret
 
 from .base import Notice, PermanentSendError, Sent, TransientSendError, Words
 from .render import Rendered
+from .sms_inbound import TwilioReplies, WebhookReplies
 from .sms_reports import TwilioReports, WebhookReports
 
 GSM7 = set("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLM"
@@ -38,6 +39,8 @@ class SmsGateway:
     contact_field = "number"
     contact_rule = "an sms channel has a 'number' (E.164, e.g. +15555550100)"
     receivers = (WebhookReports, TwilioReports)
+    inbound = (WebhookReplies, TwilioReplies)
+    claims = True  # "Reply 123456 to claim."
 
     @staticmethod
     def words(rendered: Rendered) -> Words:

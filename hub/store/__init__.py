@@ -17,6 +17,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from .access import AccessStore
 from .audit import AuditStore
+from .claims import ClaimStore
 from .connection import redis_at
 from .directory import DirectoryStore
 from .engine import EngineStore
@@ -61,6 +62,7 @@ class Store:
     sessions: SessionStore
     engine: EngineStore
     scripts: Scripts
+    claims: ClaimStore
 
     @classmethod
     def open(cls, redis: Redis, prefix: str = "ccr", replication: Replication | None = None
@@ -71,7 +73,8 @@ class Store:
                    AccessStore(redis, keys, scripts), AuditStore(redis, keys, scripts),
                    TimerStore(redis, keys, scripts), NoticeStore(redis, keys, scripts),
                    FloodStore(redis, keys, scripts), OversightStore(redis, keys),
-                   SessionStore(redis, keys), EngineStore(redis, keys, scripts), scripts)
+                   SessionStore(redis, keys), EngineStore(redis, keys, scripts), scripts,
+                   ClaimStore(redis, keys, scripts))
 
     async def ping(self) -> bool:
         return bool(await self.redis.ping())

@@ -210,5 +210,24 @@ class Keys:
         before it, on any connection."""
         return f"{self.prefix}:replication:mark"
 
+    # claims from a notice (codes are kept as keyed hashes only; services/claims.py)
+    def claim_code(self, code_hash: str) -> str:
+        """A live claim code: the referral, person and notice it claims (expires)."""
+        return f"{self.prefix}:claim:{code_hash}"
+
+    def claims_to(self, number_hash: str) -> str:
+        """The live claim codes sent to one phone number (a keyed hash of it), for a
+        reply of "1"."""
+        return f"{self.prefix}:claims-to:{number_hash}"
+
+    def claim_tries(self, source: str, window: int) -> str:
+        """Failed claim replies in one window, per sending number's hash or ``all``."""
+        return f"{self.prefix}:claim-tries:{source}:{window}"
+
+    # web push
+    def push_subscriptions(self, person: str) -> str:
+        """A person's browsers' push subscriptions, by device id."""
+        return f"{self.prefix}:push:{person}"
+
     def pattern(self) -> str:
         return f"{self.prefix}:*"

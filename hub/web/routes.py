@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from aiohttp import web
 from pydantic import BaseModel
 
-from hub.adapters import RECEIVERS
+from hub.adapters import INBOUND, RECEIVERS
 from hub.api import schemas as s
 
 from . import directory, kinds, operations, referrals, reports
@@ -112,6 +112,8 @@ ROUTES: tuple[Route, ...] = (
       octets_out=True),
     *(R("POST", f"/v1/reports/{r.route}", reports.receiving(r), f"report.{r.route}", r.summary,
         body=None if r.form else r.schema, auth=False) for r in RECEIVERS.values()),
+    *(R("POST", f"/v1/reports/{r.route}", reports.answering(r), f"answer.{r.route}", r.summary,
+        body=None if r.form else r.schema, auth=False) for r in INBOUND.values()),
     R("PUT", f"/v1/referrals/{RID}/attachments/{{index}}", referrals.put_attachment,
       "attachment.put", "Upload a sealed attachment blob (sender)", response=s.Stored,
       audited=True, octets_in=True, ok=201),

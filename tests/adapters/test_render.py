@@ -41,7 +41,7 @@ def facts(agency: str = "Harbor Shelter", *, timer: str = "ack", level: int = 2,
 
 def test_notice_facts_hold_only_content_free_fields():
     assert [f.name for f in dataclasses.fields(NoticeFacts)] == \
-        ["referral", "agency", "timer", "due", "level", "timezone"]
+        ["referral", "agency", "timer", "due", "level", "timezone", "code"]
     assert list(inspect.signature(render).parameters) == ["facts", "language", "base_url"]
 
 
@@ -53,10 +53,12 @@ def _names_used(env: Environment, engine: bool) -> set[str]:
 
 def test_the_templates_use_only_names_derived_from_the_facts():
     env = Environment(loader=PackageLoader("hub.templates", "notices"))
-    # digest/count/items belong to the digest variant, which carries the same kind of facts
+    # digest/count/items belong to the digest variant, which carries the same kind of facts;
+    # code is the claim code's place, spoken_ref the reference read out digit by digit, and
+    # claim.txt's answer to a claim says what happened (outcome), until when, by whom
     assert _names_used(env, engine=False) <= {
         "digest", "count", "items", "ref", "agency", "timer", "due", "due_short", "level",
-        "link", "base"}
+        "link", "base", "code", "spoken_ref", "outcome", "until", "by", "spoken"}
     # the engine's alerts name no referral at all: whether it stopped, since when, a link
     assert _names_used(env, engine=True) <= {"stopped", "since", "since_short", "link"}
     assert [f.name for f in dataclasses.fields(EngineFacts)] == \
