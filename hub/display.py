@@ -43,6 +43,7 @@ LANGUAGE_NAMES: dict[str, str] = {"en": "English", "es": "Spanish (español)"}
 EVENT_NAMES: dict[str, str] = {
     "submitted": "sent", "opened": "opened", "notified": "notice sent", "reply": "reply posted",
     "reviewed": "marked for team review", "consent.narrowed": "consent narrowed",
+    "claimed": "claimed from a notice (escalation held; not yet acknowledged)",
 }
 
 

@@ -78,8 +78,8 @@ class Notifier:
             language=person.language, send_by=now + SEND_WINDOW[referral.urgency])
         hold = policy.holds_for_quiet_hours() if policy else referral.urgency == "routine"
         deliver_at = after_quiet_hours(person, agency.timezone, now, hold)
-        code = self.codes.issue(nid, referral.id, person.id, ch.to, int(
-            deliver_at - now) + policy.pause_seconds) if claimable and policy else None
+        code = self.codes.issue(nid, referral.id, person.id, ch.to, _code_life(
+            step, deliver_at, policy, now)) if claimable and policy else None
         outcome = await self.store.notices.commit(
             referral.id, nid, notice, generation=referral.generation,
             statuses=watching(step.rung.timer), deliver_at=deliver_at, now=now,
@@ -94,3 +94,10 @@ def _channel(policy: DeadlinePolicy | None, rung: Rung) -> str | None:
         return None
     return policy.escalation[rung.step].channel if rung.step < len(policy.escalation) \
         else None
+
+
+def _code_life(step: Step, deliver_at: float, policy: DeadlinePolicy, now: float) -> int:
+    """Seconds a notice's claim code is good for: until the acknowledgement is due, and at
+    least a pause's length after the notice may go out (a person woken at 2 a.m. who reads
+    it twenty minutes late can still claim it)."""
+    return int(max(deliver_at + policy.pause_seconds, step.deadline) - now)

@@ -9,10 +9,11 @@ to the pause's end; the engine fires it then).
 
 Codes are six digits made from the notice's id with the hub's secret, so the same notice
 always carries the same code and Redis holds only keyed hashes of codes and numbers. A code
-is bound to one person and one referral, spent by its first use, and good for the pause's
-length after its notice may go out. Failed replies are counted per sending number and
-overall; past either limit, no code is tried (a guesser gets a few tries in a window, not a
-million). The sender's number decides nothing else: what a code claims is the code's."""
+is bound to one person and one referral, spent by its first use, and good until the
+acknowledgement is due (at least a pause's length after its notice may go out). Failed
+replies are counted per sending number and overall; past either limit, no code is tried (a
+guesser gets a few tries in a window, not a million). The sender's number decides nothing
+else: what a code claims is the code's."""
 
 from __future__ import annotations
 

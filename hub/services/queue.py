@@ -22,8 +22,9 @@ from hub.store.oversight import Owed
 from .principal import Principal
 from .scope import in_scope, queue_scope
 
-State = Literal["breached", "due-soon", "follow-up"]
-STATES: tuple[State, ...] = ("breached", "due-soon", "follow-up")
+State = Literal["breached", "due-soon", "follow-up", "claimed"]
+STATES: tuple[State, ...] = ("breached", "due-soon", "follow-up")  # to filter by
+# "claimed": a row whose acknowledgement someone claimed from a notice, while that holds
 URGENCY_RANK = {"emergent": 0, "urgent": 1, "routine": 2}
 PAGE_SIZE = 25
 
@@ -65,6 +66,8 @@ class QueueRow:
     notice: Notice | None
     stalled: bool
     reviewed: str | None
+    claimed_by: str | None = None  # who claimed it from a notice (their name), while held
+    claim_until: float | None = None
 
     @property
     def reference(self) -> str:
@@ -191,15 +194,25 @@ class QueueService:
         rids = [e.owed.rid for e in entries]
         details = await self._store.oversight.details(rids)
         stalled = await self._store.oversight.stalled(rids)
-        rows = []
+        rows, now = [], self._clock.now()
         for entry, (record, notice), flagged in zip(entries, details, stalled, strict=True):
             status = record.get("status", "")
             if status not in OPEN_STATUSES:  # closed meanwhile
                 continue
-            rows.append(QueueRow(entry.owed.rid, entry.owed.timer, entry.state, entry.card,
+            claimer = self._claimer(record, now) if entry.owed.timer == "ack" else None
+            rows.append(QueueRow(entry.owed.rid, entry.owed.timer,
+                                 "claimed" if claimer else entry.state, entry.card,
                                  status, entry.owed.due, int(notice.get("level", 0) or 0),
-                                 _notice(notice), flagged, record.get("review_code")))
+                                 _notice(notice), flagged, record.get("review_code"),
+                                 claimer, float(record["claim_until"]) if claimer else None))
         return rows
+
+    def _claimer(self, record: dict[str, str], now: float) -> str | None:
+        """The name of who claimed the referral from a notice, while the claim holds."""
+        if record.get("status") != "requested" or float(record.get("claim_until") or 0) <= now:
+            return None
+        person = self._ccr.find_person(record.get("claimed_by", ""))
+        return person.display_name if person else record.get("claimed_by")
 
 
 def one_agency(scope: frozenset[str] | None, query: QueueFilter) -> str | None:
