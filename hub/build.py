@@ -13,6 +13,7 @@ from pathlib import Path
 
 from hub.adapters import receivers_from_settings, senders_from_settings
 from hub.adapters.base import Sender
+from hub.adapters.push import vapid_public_key
 from hub.adapters.render import render_claim
 from hub.clock import Clock, SystemClock
 from hub.config import Settings, read_secret
@@ -39,6 +40,7 @@ from hub.services.lifecycle import LifecycleService
 from hub.services.limits import RequestLimits
 from hub.services.monitor import MonitorService
 from hub.services.oversight import OversightService
+from hub.services.push import PushService
 from hub.services.queue import QueueService
 from hub.services.referrals import ReferralService
 from hub.services.sessions import SessionService
@@ -71,6 +73,7 @@ class Services:
     engine_health: EngineService
     codes: ClaimCodes  # claim codes and the keyed hashes kept of them
     claims: ClaimService
+    push: PushService  # browsers' push subscriptions (and the push adapter's book)
     oversight: OversightService = field(init=False)  # nudges commit for the workers to send
     worklist: WorklistService = field(init=False)  # the browser's inbox and thread pages
 
@@ -187,6 +190,8 @@ def build_services(settings: Settings, *, store: Store | None = None, clock: Clo
         auditlog=AuditLog(store=store, clock=clock, key=key), codes=codes,
         claims=ClaimService(store=store, clock=clock, ccr=ccr, auditor=auditor, codes=codes,
                             wording=render_claim, base_url=settings.public_base_url),
+        push=PushService(store=store, clock=clock, directory=directory, auditor=auditor,
+                         public_key=vapid_public_key(settings)),
         sessions=SessionService(store=store, clock=clock, ccr=ccr, tokens=tokens,
                                 auditor=auditor),
         limits=RequestLimits(store=store, clock=clock, limit=settings.person_rate_limit,
@@ -208,7 +213,7 @@ async def engine_from_settings(settings: Settings) -> AsyncIterator[Engine]:
     the services over ``settings`` (going on without a replica rather than stop escalating),
     delivering with the adapters the settings configure."""
     services = build_services(settings, lenient_replicas=True)
-    senders = senders_from_settings(settings)
+    senders = senders_from_settings(settings, services.push)
     try:
         yield services.engine(senders, settings.public_base_url, lease=settings.timer_lease,
                               limits=FloodLimits(settings.notice_limit_person,

@@ -16,18 +16,22 @@ from hub.reports import Inbound, Receiver
 
 from .base import Sender
 from .email import EmailSender
+from .push import SubscriptionBook, WebPush
 from .sms import SmsGateway
 from .voice import VoiceCall
 
-SENDERS: dict[str, type[Sender]] = {s.kind: s for s in (EmailSender, SmsGateway, VoiceCall)}
+SENDERS: dict[str, type[Sender]] = {s.kind: s for s in (EmailSender, SmsGateway, VoiceCall,
+                                                         WebPush)}
 RECEIVERS: dict[str, type[Receiver]] = {r.route: r for s in SENDERS.values()
                                         for r in s.receivers}
 INBOUND: dict[str, type[Inbound]] = {r.route: r for s in SENDERS.values() for r in s.inbound}
 
 
-def senders_from_settings(settings: Settings) -> dict[str, Sender]:
-    """The adapters this process sends with: every channel its settings configure."""
-    made = {kind: sender.from_settings(settings) for kind, sender in SENDERS.items()}
+def senders_from_settings(settings: Settings, book: SubscriptionBook | None = None
+                          ) -> dict[str, Sender]:
+    """The adapters this process sends with: every channel its settings configure (web
+    push also needs the ``book`` of people's subscriptions, services/push.py)."""
+    made = {kind: sender.from_settings(settings, book) for kind, sender in SENDERS.items()}
     return {kind: sender for kind, sender in made.items() if sender is not None}
 
 

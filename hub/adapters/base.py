@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from hub.config import Settings
     from hub.reports import Inbound, Receiver
 
+    from .push import SubscriptionBook
     from .render import Rendered
 
 
@@ -70,7 +71,7 @@ class Sender(Protocol):
     An instance, made from the settings, sends."""
 
     kind: ClassVar[str]  # a person's contacts name it: { kind = "sms", number = "+1..." }
-    contact_field: ClassVar[Literal["address", "number"]]
+    contact_field: ClassVar[Literal["address", "number", "person"]]  # person: no address
     contact_rule: ClassVar[str]  # what a contact of this kind needs, in plain words
     receivers: ClassVar[tuple[type[Receiver], ...]]  # its delivery reports (none: none)
     inbound: ClassVar[tuple[type[Inbound], ...]]  # what people answer through it (claims)
@@ -81,8 +82,10 @@ class Sender(Protocol):
         """The parts of a rendered notice this channel sends."""
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Sender | None:
-        """This channel's adapter as the settings configure it (None: not configured)."""
+    def from_settings(cls, settings: Settings, book: SubscriptionBook | None = None
+                      ) -> Sender | None:
+        """This channel's adapter as the settings configure it (None: not configured);
+        ``book`` holds people's push subscriptions, for a channel that needs them."""
 
     async def send(self, notice: Notice) -> Sent:
         """Deliver one notice or raise TransientSendError / PermanentSendError."""

@@ -54,7 +54,7 @@ class EmailSender:
         return Words(rendered.subject, rendered.text, rendered.html)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> EmailSender:
+    def from_settings(cls, settings: Settings, book: object = None) -> EmailSender:
         return cls(settings.smtp_host, settings.smtp_port, sender=settings.smtp_sender,
                    username=settings.smtp_username,
                    password=read_secret(settings.smtp_password_file),

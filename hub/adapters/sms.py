@@ -47,7 +47,7 @@ class SmsGateway:
         return Words(rendered.subject, rendered.sms)  # one segment, no HTML
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> SmsGateway | None:
+    def from_settings(cls, settings: Settings, book: object = None) -> SmsGateway | None:
         token = read_secret(settings.sms_token_file) or ""
         if not settings.sms_gateway_url:
             return None

@@ -41,7 +41,7 @@ class VoiceCall:
         return Words(rendered.subject, rendered.part("voice.txt"))
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> VoiceCall | None:
+    def from_settings(cls, settings: Settings, book: object = None) -> VoiceCall | None:
         if not settings.voice_gateway_url:
             return None
         token = read_secret(settings.voice_token_file) or ""

@@ -72,13 +72,13 @@ class Notifier:
         notice = NoticeRecord(
             referral=referral.id, generation=referral.generation, timer=step.rung.timer,
             step=step.rung.step, round=step.rung.round, level=step.level, person=person.id,
-            channel=ch.kind, channel_index=index, to=ch.to, subject=words.subject,
+            channel=ch.kind, channel_index=index, to=ch.to(person.id), subject=words.subject,
             text=words.text, html=words.html or "", status="queued", attempts=0,
             created_at=now, rung_due=step.rung_due, agency=agency.id, deadline=step.deadline,
             language=person.language, send_by=now + SEND_WINDOW[referral.urgency])
         hold = policy.holds_for_quiet_hours() if policy else referral.urgency == "routine"
         deliver_at = after_quiet_hours(person, agency.timezone, now, hold)
-        code = self.codes.issue(nid, referral.id, person.id, ch.to, _code_life(
+        code = self.codes.issue(nid, referral.id, person.id, ch.to(person.id), _code_life(
             step, deliver_at, policy, now)) if claimable and policy else None
         outcome = await self.store.notices.commit(
             referral.id, nid, notice, generation=referral.generation,

@@ -100,16 +100,17 @@ class Contact(Model):
 
     @model_validator(mode="after")
     def _matches_kind(self) -> Contact:
-        sender = SENDERS[self.kind]
-        other = "number" if sender.contact_field == "address" else "address"
-        if getattr(self, sender.contact_field) is None or getattr(self, other) is not None:
-            raise ValueError(sender.contact_rule)
+        field = SENDERS[self.kind].contact_field  # "person": no address, the person's own
+        given = {f for f in ("address", "number") if getattr(self, f) is not None}
+        if given != ({field} & {"address", "number"}):
+            raise ValueError(SENDERS[self.kind].contact_rule)
         return self
 
-    @property
-    def to(self) -> str:
-        """Where a notice on this channel goes."""
-        return str(getattr(self, SENDERS[self.kind].contact_field))
+    def to(self, person: str) -> str:
+        """Where a notice on this channel to ``person`` goes: the contact's address or
+        number, or the person (a channel that finds their devices itself, like push)."""
+        value = getattr(self, SENDERS[self.kind].contact_field, None)
+        return person if value is None else str(value)
 
 
 class QuietHours(Model):

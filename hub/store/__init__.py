@@ -25,6 +25,7 @@ from .flood import FloodStore
 from .keys import Keys
 from .notices import NoticeStore
 from .oversight import OversightStore
+from .push import PushStore
 from .referrals import Deadline, DeadlineChanges, ReferralStore, TransitionResult
 from .replication import Replication, ReplicaUnconfirmed
 from .scripts import Scripts
@@ -63,6 +64,7 @@ class Store:
     engine: EngineStore
     scripts: Scripts
     claims: ClaimStore
+    push: PushStore
 
     @classmethod
     def open(cls, redis: Redis, prefix: str = "ccr", replication: Replication | None = None
@@ -74,7 +76,7 @@ class Store:
                    TimerStore(redis, keys, scripts), NoticeStore(redis, keys, scripts),
                    FloodStore(redis, keys, scripts), OversightStore(redis, keys),
                    SessionStore(redis, keys), EngineStore(redis, keys, scripts), scripts,
-                   ClaimStore(redis, keys, scripts))
+                   ClaimStore(redis, keys, scripts), PushStore(redis, keys))
 
     async def ping(self) -> bool:
         return bool(await self.redis.ping())

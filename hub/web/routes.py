@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from hub.adapters import INBOUND, RECEIVERS
 from hub.api import schemas as s
 
-from . import directory, kinds, operations, referrals, reports
+from . import directory, kinds, operations, push, referrals, reports
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 RID = "{rid:[0-9a-f]{32}}"
@@ -61,6 +61,15 @@ ROUTES: tuple[Route, ...] = (
     R("PUT", "/v1/agencies/{agency}/roster", directory.publish_roster, "roster.publish",
       "Publish a new signed roster (agency admin)", body=s.PublishRoster,
       response=s.RosterView, audited=True, ok=201),
+    R("GET", f"/v1/devices/{push.DEVICE}/push", push.get_push, "push.get",
+      "Whether this device of yours takes push notices, and the hub's VAPID key to "
+      "subscribe with", response=s.PushSettings),
+    R("PUT", f"/v1/devices/{push.DEVICE}/push", push.subscribe, "push.subscribe",
+      "Turn push notices on for this device of yours: the browser's subscription "
+      "(a current device of yours in your agency's roster)", body=s.PushSubscription,
+      response=s.PushSettings, audited=True, ok=201, also=((200, "Replaced"),)),
+    R("DELETE", f"/v1/devices/{push.DEVICE}/push", push.unsubscribe, "push.unsubscribe",
+      "Turn push notices off for this device", response=s.PushSettings, audited=True),
     R("POST", "/v1/referrals", referrals.submit, "referral.submit",
       "Submit a sealed referral with its consent metadata", body=s.SubmitReferral,
       response=s.ReferralView, audited=True, token_rechecked=True, ok=201),

@@ -50,7 +50,7 @@ class Pager:
         return Words(rendered.subject, rendered.part("sms.txt"))  # its own pager.txt, there
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Pager:
+    def from_settings(cls, settings: Settings, book: object = None) -> Pager:
         return cls()
 
     async def send(self, notice: Notice) -> Sent:
@@ -80,7 +80,8 @@ def test_a_contact_names_a_channel_only_once_its_sender_is_registered(
         load_ccr(directory)
     monkeypatch.setitem(SENDERS, "pager", Pager)
     intake = load_ccr(directory).find_person("harbor-intake")
-    assert [(c.kind, c.to) for c in intake.channels[:2]] == [("pager", PHONE), ("email", INTAKE)]
+    assert [(c.kind, c.to(intake.id)) for c in intake.channels[:2]] == [("pager", PHONE),
+                                                                        ("email", INTAKE)]
     (directory / "people.toml").write_text((directory / "people.toml").read_text().replace(
         f'number = "{PHONE}" }},', f'address = "{INTAKE}" }},', 1))
     with pytest.raises(ConfigError, match="a pager channel has a 'number'"):
