@@ -10,8 +10,8 @@ from __future__ import annotations
 import base64
 import json
 import os
-from collections.abc import Mapping
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
