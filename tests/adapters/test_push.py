@@ -215,3 +215,10 @@ async def test_a_device_leaving_the_roster_takes_its_subscription(pushing) -> No
                              headers=admin.auth)
     assert r.status == 201, await r.text()
     assert await hub.store.push.of("harbor-intake") == {}
+
+
+async def test_the_service_worker_is_served_and_shows_only_what_the_push_says(pushing) -> None:
+    r = await pushing.hub.client.get("/static/push-sw.js")
+    assert r.status == 200 and "javascript" in r.content_type
+    script = await r.text()
+    assert "showNotification" in script and "notificationclick" in script
