@@ -172,3 +172,29 @@ async def test_the_claim_shows_in_the_history_as_its_own_state(rig, phone) -> No
     r = await hub.client.get(f"/v1/referrals/{rid}/history", headers=point.auth)
     events = (await r.json())["events"]
     assert events[-1]["action"] == "claimed" and events[-1]["actor"] == "harbor-night"
+
+
+async def test_a_rung_in_a_workers_hands_when_the_claim_comes_waits_for_the_pause_too(
+        rig, phone) -> None:
+    hub, store = rig.hub, rig.hub.store
+    _, rid, body = await the_night_backups_text(rig)
+    await rig.advance(HOUR - MINUTE)  # 1 min before the coordinator's rung
+    queue, member = store.keys.deadlines(), f"{rid}:ack"
+    due = await store.timers.due(queue, member)
+    held = await store.timers.claim(queue, due, 60, 10)  # a worker takes it a little early
+    assert held == [(member, due)]
+    assert (await phone.text(NIGHT, code_in(body)))[1]["result"] == "claimed"
+    until = (await store.referrals.get(rid)).claim_until
+
+    await store.timers.requeue(queue, member, due)  # its job failed: fired again when due
+    before = received(rig)
+    assert await rig.advance(MINUTE) == 1  # fired inside the pause: put back, nothing sent
+    assert received(rig) == before and await store.timers.due(queue, member) == until
+
+    referral = await store.referrals.get(rid)  # and a worker finishing a rung it held
+    await store.timers.claim(queue, until, 60, 10)  # schedules the next inside the pause
+    assert await store.timers.advance(
+        rid, member, timer_field="t:ack", generation=referral.generation,
+        next_state='{"step": 0, "round": 1, "base": 0.0}', next_due=hub.clock.now(),
+        now=hub.clock.now(), flag_stalled=False, first_notice=None, due=due) == "ok"
+    assert await store.timers.due(queue, member) == until
