@@ -19,6 +19,7 @@ from jinja2 import Environment, PackageLoader, meta
 
 from hub.adapters.render import LANGUAGES, EngineFacts, NoticeFacts, render
 from hub.adapters.sms import fits_one_segment
+from hub.services.claims import CODE_MARK
 
 REFERRAL = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"  # an envelope id: 16 bytes, hex
 BASE_URL = "https://ccr-hub.example-county.org"
@@ -138,11 +139,16 @@ TIMEZONES = ["America/Los_Angeles", "America/New_York", "America/Puerto_Rico",
        level=st.integers(1, 12), timer=st.sampled_from(["ack", "fu:intake", "fu:safety-plan"]),
        language=st.sampled_from(LANGUAGES), timezone=st.sampled_from(TIMEZONES),
        due=st.integers(1_700_000_000, 2_100_000_000),
-       base_url=st.sampled_from(["http://127.0.0.1:8080", BASE_URL]))
+       base_url=st.sampled_from(["http://127.0.0.1:8080", BASE_URL,
+                                 "https://ccr-hub.example-county.org"]),
+       claimable=st.booleans())
 def test_the_sms_fits_one_segment_for_any_agency_name_and_level(
-        agency, level, timer, language, timezone, due, base_url):
-    facts_ = facts(agency, timer=timer, level=level, due=due, timezone=timezone)
-    assert fits_one_segment(render(facts_, language, base_url).sms)
+        agency, level, timer, language, timezone, due, base_url, claimable):
+    code = CODE_MARK if claimable and timer == "ack" else ""  # codes claim acknowledgements
+    facts_ = dataclasses.replace(facts(agency, timer=timer, level=level, due=due,
+                                       timezone=timezone), code=code)
+    sms = render(facts_, language, base_url).sms
+    assert fits_one_segment(sms.replace(CODE_MARK, "123456"))  # the code, in its place
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
