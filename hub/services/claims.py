@@ -148,7 +148,8 @@ class ClaimService:
         until = now + policy.pause_seconds
         who = Principal(person.id, person.agency, frozenset(person.roles), "")
         outcome = await self.store.claims.claim(
-            code_hash, number_hash, binding, member=member(referral.id, ACK), now=now,
+            code_hash, number_hash, binding, agency=referral.destination,
+            member=member(referral.id, ACK), now=now,
             until=until, history=HistoryEvent(at=now, actor=person.id, action="claimed"),
             audit=self.auditor.event(who, "referral.claim", referral=referral.id))
         if outcome == "expired":

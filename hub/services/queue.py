@@ -157,14 +157,19 @@ class QueueService:
         """Changes when the queue ``who`` sees may have: how many of its deadlines have
         passed (``past``) and fall due within ``hours`` (``due``), and, for a reader who
         sees every agency, how many referrals are flagged ``stalled`` (the flags are
-        everyone's). Counted on the reader's own agency's index when they see one agency,
-        so nothing of another agency's queue shows through (for live updates)."""
+        everyone's); how many claims from a notice hold now (``claimed``: a claim coming or
+        its pause ending changes the rows). Counted on the reader's own agency's index when
+        they see one agency, so nothing of another agency's queue shows through (for live
+        updates)."""
         scope = queue_scope(who)
         now = self._clock.now()
         agency = next(iter(scope)) if scope is not None and len(scope) == 1 else None
         past, due, stalled = await self._store.oversight.counts(now, now + hours * 3600,
                                                                 agency=agency)
-        return {"past": past, "due": due} | ({"stalled": stalled} if scope is None else {})
+        claimed = await self._store.claims.held(now, agency) if scope is None or agency \
+            else 0
+        return {"past": past, "due": due, "claimed": claimed} | (
+            {"stalled": stalled} if scope is None else {})
 
     async def _entries(self, scope: frozenset[str] | None, query: QueueFilter, now: float,
                        until: float, agency: str | None) -> list[Entry]:

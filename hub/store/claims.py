@@ -60,17 +60,22 @@ class ClaimStore:
         return [m.removeprefix(prefix) for m in live]
 
     async def claim(self, code_hash: str, number_hash: str, binding: CodeBinding, *,
-                    member: str, now: float, until: float, history: HistoryEvent,
-                    audit: AuditEvent) -> str:
+                    agency: str, member: str, now: float, until: float,
+                    history: HistoryEvent, audit: AuditEvent) -> str:
         """'claimed', 'taken', 'closed' or 'expired' (claim_referral.lua)."""
         k = self._k
         result = await self._s.claim_referral(
             code=k.claim_code(code_hash), codes_to=k.claims_to(number_hash),
             ref=k.referral(binding.referral), deadlines=k.deadlines(),
-            history=k.history(binding.referral), audit=k.audit(), code_value=binding.value(),
+            history=k.history(binding.referral), audit=k.audit(), held=k.claims_held(),
+            held_here=k.claims_held(agency), rid=binding.referral, code_value=binding.value(),
             person=binding.person, member=member, now=now, pause_until=until,
             history_event=dumps(history), audit_event=dumps(audit))
         return result.decode()
+
+    async def held(self, now: float, agency: str | None = None) -> int:
+        """How many claims hold their referral's escalation now."""
+        return int(await self._r.zcount(self._k.claims_held(agency), f"({now}", "+inf"))
 
     async def tries(self, sources: list[str], window: int) -> list[int]:
         """Failed tries so far in ``window`` from each source."""

@@ -220,6 +220,11 @@ class Keys:
         reply of "1"."""
         return f"{self.prefix}:claims-to:{number_hash}"
 
+    def claims_held(self, agency: str | None = None) -> str:
+        """Referrals claimed from a notice, by when the claim's pause ends (every agency's,
+        or one receiving agency's): what the dashboard's live updates count."""
+        return f"{self.prefix}:claims" + (f":{agency}" if agency else "")
+
     def claim_tries(self, source: str, window: int) -> str:
         """Failed claim replies in one window, per sending number's hash or ``all``."""
         return f"{self.prefix}:claim-tries:{source}:{window}"

@@ -5,8 +5,10 @@
 -- off by advance_timer.lua), and the history and audit events written.
 -- Answers 'claimed', 'taken' (claimed by someone else, still held), 'closed' (no longer
 -- waiting) or 'expired' (the code is spent or gone).
-local code, codes_to, ref, deadlines, history, audit = unpack(KEYS)
-local code_value, person, member, now, pause_until, history_event, audit_event = unpack(ARGV)
+-- held, held_here: the claims held now (every agency's, the receiving agency's), by when
+-- their pause ends; those long over are trimmed.
+local code, codes_to, ref, deadlines, history, audit, held, held_here = unpack(KEYS)
+local code_value, person, member, now, pause_until, history_event, audit_event, rid = unpack(ARGV)
 if redis.call('GET', code) ~= code_value then return 'expired' end
 if redis.call('HGET', ref, 'status') ~= 'requested' then
   redis.call('DEL', code)
@@ -22,6 +24,10 @@ redis.call('HSET', ref, 'claimed_by', person, 'claimed_at', now, 'claim_until', 
 local due = redis.call('ZSCORE', deadlines, member)
 if due and tonumber(due) < tonumber(pause_until) then
   redis.call('ZADD', deadlines, pause_until, member)
+end
+for _, set in ipairs({held, held_here}) do
+  redis.call('ZADD', set, pause_until, rid)
+  redis.call('ZREMRANGEBYSCORE', set, '-inf', tonumber(now) - 86400)
 end
 redis.call('RPUSH', history, history_event)
 append_audit(audit, audit_event)
