@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from hub.api.codes import Codes
 from hub.api.schemas import PushSettings, PushSubscription
@@ -55,7 +56,7 @@ class PushService:
                                   outcome="ok" if removed else "not_found")
         return removed
 
-    async def of(self, person: str) -> dict[str, dict]:
+    async def of(self, person: str) -> dict[str, dict[str, Any]]:
         """The SubscriptionBook the push adapter sends through."""
         return await self.store.push.of(person)
 
@@ -68,7 +69,7 @@ class PushService:
             raise BadRequest("a device id is 32 hex digits", code=Codes.BAD_REQUEST)
         roster = await self.directory.verified_roster(who.agency)
         cert = roster.devices.get(bytes.fromhex(device)) if roster else None
-        if cert is None or cert.person != who.person or \
+        if roster is None or cert is None or cert.person != who.person or \
                 not roster.current_device(cert, int(self.clock.now())):
             raise NotFound(f"no current device {device} of yours is in your agency's roster; "
                            "ask your agency admin to add it", code=Codes.NOT_YOUR_DEVICE)

@@ -10,7 +10,7 @@ from redis.asyncio import Redis
 
 from hub.models import AuditEvent, HistoryEvent
 
-from .codec import dumps
+from .codec import dumps, text
 from .keys import Keys
 from .scripts import Scripts
 
@@ -46,7 +46,7 @@ class ClaimStore:
     async def sent_to(self, number_hash: str) -> list[str]:
         """The live codes sent to a number (their hashes); spent and expired ones left out."""
         key = self._k.claims_to(number_hash)
-        members = [m.decode() for m in await self._r.smembers(key)]
+        members = [text(m) for m in await self._r.smembers(key)]
         if not members:
             return []
         async with self._r.pipeline(transaction=False) as pipe:
@@ -71,7 +71,7 @@ class ClaimStore:
             held_here=k.claims_held(agency), rid=binding.referral, code_value=binding.value(),
             person=binding.person, member=member, now=now, pause_until=until,
             history_event=dumps(history), audit_event=dumps(audit))
-        return result.decode()
+        return text(result)
 
     async def held(self, now: float, agency: str | None = None) -> int:
         """How many claims hold their referral's escalation now."""

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from typing import Any
 
 from redis.asyncio import Redis
 
+from .codec import text
 from .keys import Keys
 
 
@@ -17,7 +19,7 @@ class PushStore:
         self._r = redis
         self._k = keys
 
-    async def put(self, person: str, device: str, subscription: dict) -> bool:
+    async def put(self, person: str, device: str, subscription: dict[str, Any]) -> bool:
         """True when the device had none before."""
         return bool(await self._r.hset(self._k.push_subscriptions(person), device,
                                        json.dumps(subscription, sort_keys=True)))
@@ -25,9 +27,9 @@ class PushStore:
     async def remove(self, person: str, device: str) -> bool:
         return bool(await self._r.hdel(self._k.push_subscriptions(person), device))
 
-    async def of(self, person: str) -> dict[str, dict]:
+    async def of(self, person: str) -> dict[str, dict[str, Any]]:
         rows = await self._r.hgetall(self._k.push_subscriptions(person))
-        return {k.decode(): json.loads(v) for k, v in rows.items()}
+        return {text(k): json.loads(v) for k, v in rows.items()}
 
     async def keep_only(self, people: Iterable[str], devices: set[str]) -> list[tuple[str, str]]:
         """Remove every subscription of ``people`` whose device is not in ``devices``; the
@@ -35,7 +37,7 @@ class PushStore:
         removed = []
         for person in people:
             key = self._k.push_subscriptions(person)
-            gone = [d.decode() for d in await self._r.hkeys(key) if d.decode() not in devices]
+            gone = [d for d in map(text, await self._r.hkeys(key)) if d not in devices]
             if gone:
                 await self._r.hdel(key, *gone)
                 removed += [(person, d) for d in gone]
