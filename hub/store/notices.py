@@ -50,8 +50,8 @@ class NoticeStore:
             generation=generation, statuses=packed(list(statuses)),
             fields=packed(encode_notice(notice)), deliver_at=deliver_at, nid=nid,
             audit_event=dumps(audit), now=now, lease_until=now + lease,
-            code=k.claim_code(code.code_hash) if code else "-",
-            codes_to=k.claims_to(code.number_hash) if code else "-",
+            code=k.claim_code(code.code_hash if code else "-"),  # a key name even unused:
+            codes_to=k.claims_to(code.number_hash if code else "-"),  # the ACL checks it
             code_value=code.binding.value() if code else "", code_ttl=code.ttl if code else 0)
         return text(result)
 

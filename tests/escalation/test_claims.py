@@ -172,6 +172,9 @@ async def test_the_claim_shows_in_the_history_as_its_own_state(rig, phone) -> No
     r = await hub.client.get(f"/v1/referrals/{rid}/history", headers=point.auth)
     events = (await r.json())["events"]
     assert events[-1]["action"] == "claimed" and events[-1]["actor"] == "harbor-night"
+    now = hub.clock.now()  # counted for the dashboard's live updates, everyone's and hers
+    assert (await hub.store.claims.held(now), await hub.store.claims.held(now, DEST)) == (1, 1)
+    assert await hub.store.redis.keys("0") == []  # every key it wrote under the prefix
 
 
 async def test_a_rung_in_a_workers_hands_when_the_claim_comes_waits_for_the_pause_too(

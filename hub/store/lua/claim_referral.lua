@@ -16,8 +16,8 @@ if redis.call('HGET', ref, 'status') ~= 'requested' then
   return 'closed'
 end
 local holder = redis.call('HGET', ref, 'claimed_by')
-local held = tonumber(redis.call('HGET', ref, 'claim_until') or '0')
-if holder and holder ~= person and held > tonumber(now) then return 'taken' end
+local held_until = tonumber(redis.call('HGET', ref, 'claim_until') or '0')
+if holder and holder ~= person and held_until > tonumber(now) then return 'taken' end
 redis.call('DEL', code)
 redis.call('SREM', codes_to, code)
 redis.call('HSET', ref, 'claimed_by', person, 'claimed_at', now, 'claim_until', pause_until)
