@@ -3,6 +3,7 @@ escalation engine over them, for the workers (engine_from_settings)."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 from collections.abc import AsyncIterator, Mapping
@@ -12,6 +13,8 @@ from pathlib import Path
 
 from hub.adapters import receivers_from_settings, senders_from_settings
 from hub.adapters.base import Sender
+from hub.adapters.push import vapid_public_key
+from hub.adapters.render import render_claim
 from hub.clock import Clock, SystemClock
 from hub.config import Settings, read_secret
 from hub.crypto.auditlog import HubKey
@@ -29,6 +32,7 @@ from hub.routing.deadlines import DeadlineCalculator
 from hub.routing.ladder import Ladder
 from hub.services.auditlog import AuditLog
 from hub.services.auditor import Auditor
+from hub.services.claims import ClaimCodes, ClaimService
 from hub.services.consent import ConsentService
 from hub.services.deliveries import DeliveryReports
 from hub.services.directory import DirectoryService
@@ -38,6 +42,7 @@ from hub.services.lifecycle import LifecycleService
 from hub.services.limits import RequestLimits
 from hub.services.monitor import MonitorService
 from hub.services.oversight import OversightService
+from hub.services.push import PushService
 from hub.services.queue import QueueService
 from hub.services.referrals import ReferralService
 from hub.services.schedules import ScheduleService
@@ -70,12 +75,15 @@ class Services:
     figures: FiguresService
     engine_health: EngineService
     schedules: ScheduleService
+    codes: ClaimCodes  # claim codes and the keyed hashes kept of them
+    claims: ClaimService
+    push: PushService  # browsers' push subscriptions (and the push adapter's book)
     oversight: OversightService = field(init=False)  # nudges commit for the workers to send
     worklist: WorklistService = field(init=False)  # the browser's inbox and thread pages
 
     def notifier(self, base_url: str, lease: float = 60.0) -> Notifier:
         return Notifier(store=self.store, clock=self.clock, ccr=self.ccr,
-                        auditor=self.auditor, base_url=base_url, lease=lease)
+                        auditor=self.auditor, base_url=base_url, codes=self.codes, lease=lease)
 
     def gap_notices(self, base_url: str) -> GapNotices:
         """The watch that tells agency admins of new coverage gaps (the ticker runs it)."""
@@ -147,6 +155,15 @@ def hub_key(settings: Settings) -> HubKey | None:
         raise ConfigError("not a hub signing key (64 hex digits)", path=str(path)) from None
 
 
+def claim_secret(key: HubKey | None) -> bytes:
+    """The secret claim codes are made and hashed with: drawn from the hub's own key, so
+    every process of the hub makes and checks the same codes (a hub without a key, outside
+    production, makes one of its own per process)."""
+    if key is None:
+        return secrets.token_bytes(32)
+    return hashlib.blake2b(key.seed, digest_size=32, person=b"ccrhub-claims").digest()
+
+
 def build_services(settings: Settings, *, store: Store | None = None, clock: Clock | None = None,
                    ccr: Ccr | None = None, lenient_replicas: bool = False) -> Services:
     """The services over ``settings``'s Redis (or ``store``). Each change is answered once
@@ -166,6 +183,8 @@ def build_services(settings: Settings, *, store: Store | None = None, clock: Clo
     calculator = DeadlineCalculator(ccr)
     timers = TimerPlanner(Ladder(ccr, calculator))
     tokens = TokenService(store=store, clock=clock, ccr=ccr, auditor=auditor)
+    key = hub_key(settings)
+    codes = ClaimCodes(claim_secret(key))
     referrals = ReferralService(store=store, clock=clock, directory=directory, consent=consent,
                                 deadlines=calculator, timers=timers, tokens=tokens,
                                 auditor=auditor)
@@ -179,7 +198,11 @@ def build_services(settings: Settings, *, store: Store | None = None, clock: Clo
         monitor=MonitorService(store=store, ccr=ccr), ladder=timers.ladder,
         deliveries=DeliveryReports(store=store, clock=clock, auditor=auditor,
                                    receivers=receivers_from_settings(settings)),
-        auditlog=AuditLog(store=store, clock=clock, key=hub_key(settings)),
+        auditlog=AuditLog(store=store, clock=clock, key=key), codes=codes,
+        claims=ClaimService(store=store, clock=clock, ccr=ccr, auditor=auditor, codes=codes,
+                            wording=render_claim, base_url=settings.public_base_url),
+        push=PushService(store=store, clock=clock, directory=directory, auditor=auditor,
+                         public_key=vapid_public_key(settings)),
         sessions=SessionService(store=store, clock=clock, ccr=ccr, tokens=tokens,
                                 auditor=auditor),
         limits=RequestLimits(store=store, clock=clock, limit=settings.person_rate_limit,
@@ -203,7 +226,7 @@ async def engine_from_settings(settings: Settings) -> AsyncIterator[Engine]:
     the services over ``settings`` (going on without a replica rather than stop escalating),
     delivering with the adapters the settings configure."""
     services = build_services(settings, lenient_replicas=True)
-    senders = senders_from_settings(settings)
+    senders = senders_from_settings(settings, services.push)
     try:
         yield services.engine(senders, settings.public_base_url, lease=settings.timer_lease,
                               limits=FloodLimits(settings.notice_limit_person,

@@ -113,6 +113,26 @@ class Settings(BaseSettings):
     sms_sender: str | None = Field(None, description="Twilio: the number notices come from")
     sms_report_secret_file: Path | None = Field(None, description="webhook: the HMAC secret "
                                                 "that signs its delivery reports")
+    voice_provider: Literal["webhook", "twilio"] = Field("webhook", description="how calls "
+                                                         "are placed: a webhook gateway or "
+                                                         "Twilio")
+    voice_gateway_url: str | None = Field(None, description="the voice webhook's URL, or "
+                                          "Twilio's API base (https://api.twilio.com)")
+    voice_token_file: Path | None = Field(None, description="the voice webhook's bearer "
+                                          "token, or Twilio's auth token (which also signs "
+                                          "its callbacks)")
+    voice_account_sid: str | None = Field(None, description="Twilio: the account's SID")
+    voice_caller: str | None = Field(None, description="Twilio: the number calls come from")
+    voice_report_secret_file: Path | None = Field(None, description="voice webhook: the HMAC "
+                                                  "secret that signs its call reports and "
+                                                  "keypresses")
+    voice_ring_seconds: int = Field(30, ge=5, le=120, description="how long a call rings "
+                                    "before it counts as not answered")
+    vapid_private_key_file: Path | None = Field(None, description="web push: the VAPID "
+                                                "private key (PEM, P-256); none: no push")
+    vapid_subject: str = Field("mailto:hub@localhost", pattern=r"^(mailto:|https://)\S+$",
+                               description="web push: who runs the hub, for the push "
+                               "services (mailto: or https:)")
     timer_lease: float = Field(60.0, gt=0, description="seconds a worker has to finish a "
                                "claimed step or delivery before it is fired again")
     notice_limit_person: int = Field(3, ge=1, description="notices to one person on one "

@@ -46,6 +46,7 @@ EVENT_NAMES: dict[str, str] = {
     "submitted": "sent", "opened": "opened", "notified": "notice sent", "reply": "reply posted",
     "reviewed": "marked for team review", "consent.narrowed": "consent narrowed",
     "rung.skipped": "no one on duty: went on to the next step at once",
+    "claimed": "claimed from a notice (escalation held; not yet acknowledged)",
 }
 
 

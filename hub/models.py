@@ -106,6 +106,13 @@ class Referral(Frozen):
     revoked_at: float | None = None  # consent withdrawn: content deleted at this time
     revoked_by: str | None = None
     sender_cancelled_at: float | None = None  # cancelled by the sender after it had closed
+    claimed_by: str | None = None  # a person who claimed it from a notice (not an ack)
+    claimed_at: float | None = None
+    claim_until: float | None = None  # escalation holds until then, unless acknowledged
+
+    def claimed(self, now: float) -> bool:
+        """Whether a claim holds the escalation now (only while it waits for an ack)."""
+        return self.status is Status.REQUESTED and (self.claim_until or 0.0) > now
     reply_count: int = 0
     attachment_count: int = 0
 

@@ -70,3 +70,42 @@ class Receiver(Protocol):
     @staticmethod
     def read(parsed: Any) -> Report:
         """The report in the hub's words, from the fields ``schema`` validated."""
+
+
+@dataclass(frozen=True)
+class Said:
+    """What a person answered through a channel, in the hub's words: a text message from a
+    number, or keys pressed on a call (``call``: the provider's id of the call)."""
+
+    text: str
+    sender: str = ""
+    call: str = ""
+
+
+class Inbound(Protocol):
+    """Where people's answers come in through one provider (POST /v1/reports/{route}): a
+    text message replying to a notice, or a keypress on a call. Signed like its delivery
+    reports; the answer goes back in the provider's own form (``respond``)."""
+
+    route: ClassVar[str]
+    summary: ClassVar[str]
+    called: ClassVar[str]
+    form: ClassVar[bool]
+    schema: ClassVar[type[BaseModel]]
+    missing: ClassVar[str]
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Inbound: ...
+
+    @property
+    def configured(self) -> bool: ...
+
+    def signed(self, received: Received) -> bool: ...
+
+    @staticmethod
+    def read(parsed: Any) -> Said:
+        """What the person said, from the fields ``schema`` validated."""
+
+    @staticmethod
+    def respond(outcome: str, words: str, language: str) -> tuple[str, str]:
+        """The answer's body and content type: ``words`` to send back or speak."""

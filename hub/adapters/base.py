@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, ClassVar, Literal, Protocol
 
 if TYPE_CHECKING:
     from hub.config import Settings
-    from hub.reports import Receiver
+    from hub.reports import Inbound, Receiver
 
+    from .push import SubscriptionBook
     from .render import Rendered
 
 
@@ -21,6 +22,7 @@ class Notice:
     subject: str  # email only
     text: str  # plain text (email body, or the SMS itself)
     html: str | None = None  # email only
+    language: str = "en"  # what the text is written in (a call speaks it in that language)
 
 
 @dataclass(frozen=True)
@@ -69,17 +71,21 @@ class Sender(Protocol):
     An instance, made from the settings, sends."""
 
     kind: ClassVar[str]  # a person's contacts name it: { kind = "sms", number = "+1..." }
-    contact_field: ClassVar[Literal["address", "number"]]
+    contact_field: ClassVar[Literal["address", "number", "person"]]  # person: no address
     contact_rule: ClassVar[str]  # what a contact of this kind needs, in plain words
     receivers: ClassVar[tuple[type[Receiver], ...]]  # its delivery reports (none: none)
+    inbound: ClassVar[tuple[type[Inbound], ...]]  # what people answer through it (claims)
+    claims: ClassVar[bool]  # its notices carry a claim code (a reply or keypress claims)
 
     @staticmethod
     def words(rendered: Rendered) -> Words:
         """The parts of a rendered notice this channel sends."""
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Sender | None:
-        """This channel's adapter as the settings configure it (None: not configured)."""
+    def from_settings(cls, settings: Settings, book: SubscriptionBook | None = None
+                      ) -> Sender | None:
+        """This channel's adapter as the settings configure it (None: not configured);
+        ``book`` holds people's push subscriptions, for a channel that needs them."""
 
     async def send(self, notice: Notice) -> Sent:
         """Deliver one notice or raise TransientSendError / PermanentSendError."""

@@ -46,13 +46,15 @@ class EmailSender:
     contact_field = "address"
     contact_rule = "an email channel has an 'address' and no 'number'"
     receivers = ()  # a mail server reports nothing back
+    inbound = ()
+    claims = False  # a reply to an email claims nothing: it is not read
 
     @staticmethod
     def words(rendered: Rendered) -> Words:
         return Words(rendered.subject, rendered.text, rendered.html)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> EmailSender:
+    def from_settings(cls, settings: Settings, book: object = None) -> EmailSender:
         return cls(settings.smtp_host, settings.smtp_port, sender=settings.smtp_sender,
                    username=settings.smtp_username,
                    password=read_secret(settings.smtp_password_file),

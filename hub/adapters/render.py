@@ -30,6 +30,7 @@ class NoticeFacts:
     due: float
     level: int  # 1 for the first notice, then one more per rung
     timezone: str  # the recipient agency's, for the deadline's wall-clock time
+    code: str = ""  # the claim code's place (services/claims.py CODE_MARK), if it has one
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ def _item(facts: NoticeFacts, lang: str, base_url: str) -> dict[str, object]:
     return {"ref": facts.referral[:8], "agency": facts.agency,
             "timer": facts.timer if facts.timer in ("ack", "withdrawn", "expired")
             else "follow-up",
-            "level": facts.level,
+            "level": facts.level, "code": facts.code, "spoken_ref": " ".join(facts.referral[:8]),
             "due": due, "due_short": due_short,
             "link": f"{base_url.rstrip('/')}/r/{facts.referral}"}
 
@@ -88,7 +89,8 @@ def _render(folder: str, ctx: dict[str, object]) -> Rendered:
 
 def render(facts: NoticeFacts, language: str, base_url: str) -> Rendered:
     lang = _language(language)
-    return _render(lang, {"digest": False, "base": base_url, **_item(facts, lang, base_url)})
+    return _render(lang, {"digest": False, "base": base_url, "lang": lang,
+                          **_item(facts, lang, base_url)})
 
 
 def render_digest(items: Sequence[NoticeFacts], language: str, base_url: str) -> Rendered:
@@ -96,7 +98,7 @@ def render_digest(items: Sequence[NoticeFacts], language: str, base_url: str) ->
     reference, deadline and level, and one link to the hub."""
     lang = _language(language)
     rows = [_item(f, lang, base_url) for f in sorted(items, key=lambda f: f.due)]
-    return _render(lang, {"digest": True, "count": len(rows), "items": rows,
+    return _render(lang, {"digest": True, "count": len(rows), "items": rows, "lang": lang,
                               "agency": rows[0]["agency"], "base": base_url})
 
 
@@ -142,3 +144,9 @@ def render_gap(facts: GapFacts, language: str, base_url: str) -> Rendered:
         "agency": facts.agency, "groups": ", ".join(facts.groups), "start": start,
         "end": end, "when_short": span(facts.start, facts.end, facts.timezone).replace("–", "-"),
         "link": f"{base_url.rstrip('/')}/dashboard"})
+
+
+def render_claim(outcome: str, language: str, facts: Mapping[str, str]) -> str:
+    """The answer to a claim by text reply or keypress (claim.txt): what happened, the
+    reference and until when escalation waits; nothing from the referral."""
+    return _part(_language(language), "claim.txt", {"outcome": outcome, **facts})

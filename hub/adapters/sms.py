@@ -14,6 +14,7 @@ from hub.config import Settings, read_secret
 
 from .base import Notice, PermanentSendError, Sent, TransientSendError, Words
 from .render import Rendered
+from .sms_inbound import TwilioReplies, WebhookReplies
 from .sms_reports import TwilioReports, WebhookReports
 
 GSM7 = set("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLM"
@@ -38,13 +39,15 @@ class SmsGateway:
     contact_field = "number"
     contact_rule = "an sms channel has a 'number' (E.164, e.g. +15555550100)"
     receivers = (WebhookReports, TwilioReports)
+    inbound = (WebhookReplies, TwilioReplies)
+    claims = True  # "Reply 123456 to claim."
 
     @staticmethod
     def words(rendered: Rendered) -> Words:
         return Words(rendered.subject, rendered.sms)  # one segment, no HTML
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> SmsGateway | None:
+    def from_settings(cls, settings: Settings, book: object = None) -> SmsGateway | None:
         token = read_secret(settings.sms_token_file) or ""
         if not settings.sms_gateway_url:
             return None

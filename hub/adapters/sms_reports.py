@@ -60,11 +60,12 @@ class TwilioReport(BaseModel):
     ErrorCode: str = Field("", pattern=r"^[0-9]{0,8}$")
 
 
-class _Signed:
+class Signed:
     """A gateway's reports, taken when the hub sends through it (HUB_SMS_PROVIDER) and
     holds the secret that signs them (the setting ``secret_file`` names)."""
 
     provider = ""
+    provider_setting = "sms_provider"  # the setting that names the provider sent through
     secret_file = ""
 
     def __init__(self, secret: str | None):
@@ -72,7 +73,7 @@ class _Signed:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Self:
-        taken = settings.sms_provider == cls.provider
+        taken = getattr(settings, cls.provider_setting) == cls.provider
         return cls(read_secret(getattr(settings, cls.secret_file)) if taken else None)
 
     @property
@@ -80,7 +81,7 @@ class _Signed:
         return bool(self.secret)
 
 
-class WebhookReports(_Signed):
+class WebhookReports(Signed):
     route = "sms"
     summary = ("A delivery report from the SMS webhook gateway (X-Hub-Signature-256: "
                "sha256=<hex HMAC of the body>)")
@@ -100,7 +101,7 @@ class WebhookReports(_Signed):
         return Report(parsed.id, parsed.status, parsed.error)
 
 
-class TwilioReports(_Signed):
+class TwilioReports(Signed):
     route = "twilio"
     summary = "A Twilio status callback (X-Twilio-Signature)"
     called = "Twilio's status callback"

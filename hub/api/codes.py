@@ -57,6 +57,10 @@ class Codes(StrEnum):
     UNKNOWN_MESSAGE = "unknown_message", "404: a delivery report for no notice sent"
     REPORTS_NOT_CONFIGURED = "reports_not_configured", ("404: this hub takes no delivery "
                                                         "reports from that gateway")
+    PUSH_NOT_CONFIGURED = "push_not_configured", ("404: this hub sends no web push (no "
+                                                  "VAPID key set)")
+    NOT_YOUR_DEVICE = "not_your_device", ("404: no current device of yours with that id is in "
+                                          "your agency's roster")
     METHOD_NOT_ALLOWED = "method_not_allowed", "405: that method is not allowed there"
     REQUEST_TIMEOUT = "request_timeout", "408: the body took too long to arrive"
     # 409: the state does not allow it

@@ -309,3 +309,29 @@ class ScheduleView(Body):
 
 class Removed(Body):
     removed: str
+B64URL = r"^[A-Za-z0-9_-]+={0,2}$"
+
+
+class PushKeys(Body):
+    p256dh: str = Field(pattern=B64URL, min_length=86, max_length=88,
+                        description="the browser's P-256 public key, base64url (65 bytes)")
+    auth: str = Field(pattern=B64URL, min_length=22, max_length=24,
+                      description="the browser's authentication secret, base64url (16 bytes)")
+
+
+class PushSubscription(Body):
+    """A browser's push subscription, as PushSubscription.toJSON() gives it."""
+
+    endpoint: str = Field(max_length=2048, pattern=r"^https://[^\s]+$|^http://(127\.0\.0\.1|"
+                          r"localhost|\[::1\])(:\d+)?/[^\s]*$",
+                          description="the push service's URL for this browser (https)")
+    keys: PushKeys
+    expirationTime: float | None = Field(None, description="when the browser lets it lapse")
+
+
+class PushSettings(Body):
+    """What a browser subscribes with: the hub's VAPID public key (applicationServerKey),
+    or null when this hub sends no web push."""
+
+    public_key: str | None
+    subscribed: bool = Field(description="whether this device has a subscription")

@@ -70,7 +70,7 @@ class EngineAlarm:
             EngineFacts(stopped, since, who.timezone), who.language, self._base_url))
         key = hashlib.sha256(f"engine|{stopped}|{since}|{who.id}|{contact.kind}|"
                              f"{self._clock.now()}".encode()).hexdigest()[:32]
-        notice = Notice(key=key, to=contact.to, subject=words.subject, text=words.text,
+        notice = Notice(key=key, to=contact.to(who.id), subject=words.subject, text=words.text,
                         html=words.html)
         try:
             await self._senders[contact.kind].send(notice)

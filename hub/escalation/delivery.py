@@ -21,6 +21,7 @@ from hub.clock import Clock
 from hub.loops import hold_async
 from hub.routing.ccr import Ccr
 from hub.routing.ladder import Rung
+from hub.services.claims import ClaimCodes
 from hub.services.timers import timer_field
 from hub.store import Store
 from hub.store.flood import DIGEST
@@ -44,10 +45,11 @@ def sent_as(kind: str, sent: Sent) -> str | None:
     return sent.provider_id if SENDERS[kind].receivers else None
 
 
-def message(notice: NoticeRecord) -> Notice:
-    """The notice as it was written at commit, for its adapter."""
-    return Notice(key=notice.id, to=notice.to, subject=notice.subject, text=notice.text,
-                  html=notice.html or None)
+def message(notice: NoticeRecord, codes: ClaimCodes) -> Notice:
+    """The notice as it was written at commit, its claim code in place, for its adapter."""
+    return Notice(key=notice.id, to=notice.to, subject=notice.subject,
+                  text=codes.fill(notice.id, notice.text), html=notice.html or None,
+                  language=notice.language)
 
 
 @dataclass
@@ -89,7 +91,7 @@ class Delivery:
     async def _send(self, adapter: Sender, notice: NoticeRecord) -> str:
         attempts = notice.attempts + 1
         try:
-            sent = await adapter.send(message(notice))
+            sent = await adapter.send(message(notice, self.notifier.codes))
         except (TransientSendError, PermanentSendError) as e:
             await self.flood.give_back(notice.id, notice)
             return await self._failed(notice, attempts, e)
@@ -188,15 +190,14 @@ class Delivery:
     def _digest_message(self, meta: dict[str, str], live: list[NoticeRecord]) -> Notice:
         """One message for the held notices (a single one goes out as it was written)."""
         if len(live) == 1:
-            return Notice(key=live[0].id, to=meta["to"], subject=live[0].subject,
-                          text=live[0].text, html=live[0].html or None)
+            return message(live[0], self.notifier.codes)
         person = self.ccr.find_person(meta["person"])
         words = SENDERS[meta["channel"]].words(render_digest(
             [self._facts(n) for n in live], person.language if person else "en",
             self.base_url))
         key = hashlib.sha256("|".join(n.id for n in live).encode()).hexdigest()[:32]
         return Notice(key=key, to=meta["to"], subject=words.subject, text=words.text,
-                      html=words.html)
+                      html=words.html, language=live[0].language)
 
     async def _dead_letter_digest(self, digest: str, live: list[NoticeRecord],
                                   why: str) -> str:

@@ -87,6 +87,10 @@ class Engine:
                 or self.clock.now() >= referral.consent.expires_at:  # fail closed: consent
             await self.store.timers.release(self.store.keys.deadlines(), member)  # ends it
             return "done", []  # in a step of its own, which tells everyone
+        if timer == ACK and referral.claimed(self.clock.now()):  # a claim holds it until
+            await self.store.timers.requeue(self.store.keys.deadlines(), member,  # its
+                                            float(referral.claim_until or 0))  # pause ends
+            return "claimed", []
         return await self._rung(referral, member, Rung.parse(timer, state, due=0.0))
 
     async def _rung(self, referral: Referral, member: str, rung: Rung

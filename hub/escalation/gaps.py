@@ -53,7 +53,7 @@ class GapNotices:
         nid = hashlib.sha256(f"gap|{gap.agency}|{gap.start}|{gap.end}|{person.id}".encode()
                              ).hexdigest()[:32]
         notice = NoticeRecord(
-            timer=GAP, person=person.id, channel=contact.kind, to=contact.to,
+            timer=GAP, person=person.id, channel=contact.kind, to=contact.to(person.id),
             subject=words.subject, text=words.text, html=words.html or "", status="queued",
             created_at=now, rung_due=now, agency=gap.agency, deadline=gap.start,
             send_by=now + SEND_WINDOW)

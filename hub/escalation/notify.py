@@ -13,9 +13,10 @@ from hub.adapters import SENDERS
 from hub.adapters.render import NoticeFacts, render
 from hub.clock import Clock
 from hub.models import Referral
-from hub.routing.ccr import Ccr, Person
-from hub.routing.ladder import Rung
+from hub.routing.ccr import Ccr, DeadlinePolicy, Person
+from hub.routing.ladder import ACK, Rung
 from hub.services.auditor import Auditor
+from hub.services.claims import CODE_MARK, ClaimCodes
 from hub.store import Store
 from hub.store.outbox import NoticeRecord
 
@@ -50,32 +51,53 @@ class Notifier:
     ccr: Ccr
     auditor: Auditor
     base_url: str
+    codes: ClaimCodes
     lease: float = 60.0  # seconds to send a notice claimed at commit before it is re-sent
 
     async def commit(self, referral: Referral, step: Step, person: Person, index: int,
                      tag: str = "") -> tuple[str, str]:
         """Commit the notice for ``person`` on their contact number ``index``: its outcome
         (see NoticeStore.commit, or 'no-channel') and its id."""
-        ch = contact(person, index)
+        policy = self.ccr.policy(referral.type, referral.urgency)
+        ch = contact(person, index, _channel(policy, step.rung))
         if ch is None:
             return "no-channel", ""
         agency = self.ccr.find_agency(referral.destination)
         now = self.clock.now()
+        claimable = SENDERS[ch.kind].claims and step.rung.timer == ACK and policy is not None
         facts = NoticeFacts(referral.id, agency.name, step.rung.timer, step.deadline,
-                            step.level, agency.timezone)
+                            step.level, agency.timezone, CODE_MARK if claimable else "")
         words = SENDERS[ch.kind].words(render(facts, person.language, self.base_url))
         nid = notice_id(referral, step.rung, person.id, index, tag)
         notice = NoticeRecord(
             referral=referral.id, generation=referral.generation, timer=step.rung.timer,
             step=step.rung.step, round=step.rung.round, level=step.level, person=person.id,
-            channel=ch.kind, channel_index=index, to=ch.to, subject=words.subject,
+            channel=ch.kind, channel_index=index, to=ch.to(person.id), subject=words.subject,
             text=words.text, html=words.html or "", status="queued", attempts=0,
             created_at=now, rung_due=step.rung_due, agency=agency.id, deadline=step.deadline,
-            send_by=now + SEND_WINDOW[referral.urgency])
-        deliver_at = after_quiet_hours(person, agency.timezone, now, referral.urgency)
+            language=person.language, send_by=now + SEND_WINDOW[referral.urgency])
+        hold = policy.holds_for_quiet_hours() if policy else referral.urgency == "routine"
+        deliver_at = after_quiet_hours(person, agency.timezone, now, hold)
+        code = self.codes.issue(nid, referral.id, person.id, ch.to(person.id), _code_life(
+            step, deliver_at, policy, now)) if claimable and policy else None
         outcome = await self.store.notices.commit(
             referral.id, nid, notice, generation=referral.generation,
             statuses=watching(step.rung.timer), deliver_at=deliver_at, now=now,
-            lease=self.lease,
+            lease=self.lease, code=code,
             audit=self.auditor.event(None, f"notice.{ch.kind}", referral=referral.id))
         return outcome, nid
+
+
+def _channel(policy: DeadlinePolicy | None, rung: Rung) -> str | None:
+    """The channel a ladder's rung reaches people on first, when its policy names one."""
+    if policy is None or rung.timer != ACK and not rung.timer.startswith("fu:"):
+        return None
+    return policy.escalation[rung.step].channel if rung.step < len(policy.escalation) \
+        else None
+
+
+def _code_life(step: Step, deliver_at: float, policy: DeadlinePolicy, now: float) -> int:
+    """Seconds a notice's claim code is good for: until the acknowledgement is due, and at
+    least a pause's length after the notice may go out (a person woken at 2 a.m. who reads
+    it twenty minutes late can still claim it)."""
+    return int(max(deliver_at + policy.pause_seconds, step.deadline) - now)

@@ -2,7 +2,8 @@
 point person or backups for the referral's type (those on duty now when the group has a
 schedule, hub/routing/coverage.py; else from its verified roster, else the CCR's
 configuration), or the CCR's coordinators. Per-person rules: channel order, quiet hours
-(an urgent referral overrides them), language."""
+(urgent and emergent referrals override them unless their policy holds them;
+a policy may also let a routine one through), language."""
 
 from __future__ import annotations
 
@@ -42,9 +43,11 @@ def people_to_notify(ccr: Ccr, agency: str, referral_type: str, notify: str,
     return [p for p in (ccr.find_person(i) for i in ids) if p is not None]
 
 
-def contact(person: Person, index: int) -> Contact | None:
-    """The person's contact number ``index`` in their order (None: they have no more)."""
-    return person.channels[index] if index < len(person.channels) else None
+def contact(person: Person, index: int, prefer: str | None = None) -> Contact | None:
+    """The person's contact number ``index`` in their order, those of the kind ``prefer``
+    (a rung's channel, e.g. voice for the last rungs) first (None: they have no more)."""
+    ordered = sorted(person.channels, key=lambda c: c.kind not in (prefer,))  # stable
+    return ordered[index] if index < len(ordered) else None
 
 
 def _clock(text: str) -> time:
@@ -52,11 +55,12 @@ def _clock(text: str) -> time:
     return time(int(hours), int(minutes))
 
 
-def after_quiet_hours(person: Person, timezone: str, now: float, urgency: str) -> float:
-    """When a notice to ``person`` may go out: now, or (for routine referrals) the end of
-    their quiet hours in their agency's time zone."""
+def after_quiet_hours(person: Person, timezone: str, now: float, hold: bool) -> float:
+    """When a notice to ``person`` may go out: now, or (when the policy ``hold``s for quiet
+    hours: routine referrals unless it says otherwise) the end of their quiet hours in
+    their agency's time zone."""
     quiet = person.quiet_hours
-    if quiet is None or urgency != "routine":
+    if quiet is None or not hold:
         return now
     zone = ZoneInfo(timezone)
     local = datetime.fromtimestamp(now, zone)

@@ -99,16 +99,17 @@ class Contact(Model):
 
     @model_validator(mode="after")
     def _matches_kind(self) -> Contact:
-        sender = SENDERS[self.kind]
-        other = "number" if sender.contact_field == "address" else "address"
-        if getattr(self, sender.contact_field) is None or getattr(self, other) is not None:
-            raise ValueError(sender.contact_rule)
+        field = SENDERS[self.kind].contact_field  # "person": no address, the person's own
+        given = {f for f in ("address", "number") if getattr(self, f) is not None}
+        if given != ({field} & {"address", "number"}):
+            raise ValueError(SENDERS[self.kind].contact_rule)
         return self
 
-    @property
-    def to(self) -> str:
-        """Where a notice on this channel goes."""
-        return str(getattr(self, SENDERS[self.kind].contact_field))
+    def to(self, person: str) -> str:
+        """Where a notice on this channel to ``person`` goes: the contact's address or
+        number, or the person (a channel that finds their devices itself, like push)."""
+        value = getattr(self, SENDERS[self.kind].contact_field, None)
+        return person if value is None else str(value)
 
 
 class QuietHours(Model):
@@ -155,6 +156,16 @@ class FollowUp(Model):
 class EscalationStep(Model):
     notify: Literal["point_person", "backups", "coordinator"]
     after: DurationText
+    channel: str | None = Field(None, description="reach people first on their contact of "
+                                "this kind (e.g. 'voice' for the last rungs), then on the "
+                                "others in their order")
+
+    @field_validator("channel")
+    @classmethod
+    def _known_channel(cls, kind: str | None) -> str | None:
+        if kind is not None and kind not in SENDERS:
+            raise ValueError(f"Input should be {' or '.join(repr(k) for k in SENDERS)}")
+        return kind
 
 
 class DeadlinePolicy(Model):
@@ -164,6 +175,27 @@ class DeadlinePolicy(Model):
     follow_ups: tuple[FollowUp, ...] = ()
     escalation: tuple[EscalationStep, ...] = Field(min_length=1)
     repeat: int = Field(1, ge=1, le=10)
+    claim_pause: DurationText = Duration(amount=15, unit="minutes")
+    quiet_hours: Literal["hold", "override"] | None = None  # None: routine holds, others go
+
+    @field_validator("claim_pause")
+    @classmethod
+    def _wall_time(cls, pause: Duration) -> Duration:
+        if pause.unit not in ("minutes", "hours") or not 0 < pause.amount <= 24 * 60:
+            raise ValueError("a claim pauses escalation for minutes or hours of wall time, "
+                             "e.g. '15m' (at most a day)")
+        return pause
+
+    @property
+    def pause_seconds(self) -> int:
+        """How long a claim from a notice holds the escalation."""
+        return self.claim_pause.amount * (60 if self.claim_pause.unit == "minutes" else 3600)
+
+    def holds_for_quiet_hours(self) -> bool:
+        """Whether a notice waits out the person's quiet hours under this policy."""
+        if self.quiet_hours is not None:
+            return self.quiet_hours == "hold"
+        return self.urgency == "routine"
 
 
 class SharingAgreement(Model):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from hub.api.codes import Codes
 from hub.clock import Clock
 from hub.errors import NotFound, Unauthorized
-from hub.reports import PROGRESS, UNDELIVERED, Received, Receiver
+from hub.reports import PROGRESS, UNDELIVERED, Inbound, Received, Receiver
 from hub.store import Store
 
 from .auditor import Auditor
@@ -23,9 +23,9 @@ class DeliveryReports:
     store: Store
     clock: Clock
     auditor: Auditor
-    receivers: Mapping[str, Receiver] = field(default_factory=dict)  # by route
+    receivers: Mapping[str, Receiver | Inbound] = field(default_factory=dict)  # by route
 
-    def receiver(self, route: str) -> Receiver:
+    def receiver(self, route: str) -> Receiver | Inbound:
         """The receiver of ``route``'s reports; 404 when this hub does not take them."""
         receiver = self.receivers[route]
         if not receiver.configured:

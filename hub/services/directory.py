@@ -116,7 +116,17 @@ class DirectoryService:
         if result == "same":  # nothing was written: the repeat is audited here
             await self._audit.record(who, "roster.publish", outcome="unchanged")
         self._verified[agency_id] = ((roster.version, root), roster)
+        if result == "ok":
+            await self._forget_push(agency_id, roster)
         return roster.version, result == "ok"
+
+    async def _forget_push(self, agency_id: str, roster: VerifiedRoster) -> None:
+        """A device that left the roster (or was revoked) gets no more push notices."""
+        kept = {d.hex() for d in roster.devices if d not in roster.revoked}
+        gone = await self._store.push.keep_only([p.id for p in self.ccr.people_of(agency_id)],
+                                                kept)
+        for _ in gone:
+            await self._audit.record(None, "push.dropped", outcome="left_roster")
 
     async def require_recipient(self, who: Principal, referral: Referral
                                 ) -> VerifiedRoster:

@@ -22,8 +22,9 @@ from hub.store.oversight import Owed
 from .principal import Principal
 from .scope import in_scope, queue_scope
 
-State = Literal["breached", "due-soon", "follow-up"]
-STATES: tuple[State, ...] = ("breached", "due-soon", "follow-up")
+State = Literal["breached", "due-soon", "follow-up", "claimed"]
+STATES: tuple[State, ...] = ("breached", "due-soon", "follow-up")  # to filter by
+# "claimed": a row whose acknowledgement someone claimed from a notice, while that holds
 URGENCY_RANK = {"emergent": 0, "urgent": 1, "routine": 2}
 PAGE_SIZE = 25
 
@@ -66,6 +67,8 @@ class QueueRow:
     alerted: bool  # a notice of it went out to a coordinator
     unreached: bool  # a notice reached nobody (the person had no contact left)
     reviewed: str | None
+    claimed_by: str | None = None  # who claimed it from a notice (their name), while held
+    claim_until: float | None = None
 
     @property
     def reference(self) -> str:
@@ -156,15 +159,19 @@ class QueueService:
         """Changes when the queue ``who`` sees may have: how many of its deadlines have
         passed (``past``) and fall due within ``hours`` (``due``), and, for a reader who
         sees every agency, how many referrals are flagged ``stalled`` (coordinators alerted
-        or a notice that reached nobody; the flags are
-        everyone's). Counted on the reader's own agency's index when they see one agency,
-        so nothing of another agency's queue shows through (for live updates)."""
+        or a notice that reached nobody; the flags are everyone's); how many claims from a
+        notice hold now (``claimed``: a claim coming or its pause ending changes the rows).
+        Counted on the reader's own agency's index when they see one agency, so nothing of
+        another agency's queue shows through (for live updates)."""
         scope = queue_scope(who)
         now = self._clock.now()
         agency = next(iter(scope)) if scope is not None and len(scope) == 1 else None
         past, due, stalled = await self._store.oversight.counts(now, now + hours * 3600,
                                                                 agency=agency)
-        return {"past": past, "due": due} | ({"stalled": stalled} if scope is None else {})
+        claimed = await self._store.claims.held(now, agency) if scope is None or agency \
+            else 0
+        return {"past": past, "due": due, "claimed": claimed} | (
+            {"stalled": stalled} if scope is None else {})
 
     async def _entries(self, scope: frozenset[str] | None, query: QueueFilter, now: float,
                        until: float, agency: str | None) -> list[Entry]:
@@ -194,17 +201,27 @@ class QueueService:
         rids = [e.owed.rid for e in entries]
         details = await self._store.oversight.details(rids)
         flags = await self._store.oversight.flags(rids)
-        rows = []
+        rows, now = [], self._clock.now()
         for entry, (record, notice), (alerted, unreached) in zip(entries, details, flags,
                                                                   strict=True):
             status = record.get("status", "")
             if status not in OPEN_STATUSES:  # closed meanwhile
                 continue
-            rows.append(QueueRow(entry.owed.rid, entry.owed.timer, entry.state, entry.card,
+            claimer = self._claimer(record, now) if entry.owed.timer == "ack" else None
+            rows.append(QueueRow(entry.owed.rid, entry.owed.timer,
+                                 "claimed" if claimer else entry.state, entry.card,
                                  status, entry.owed.due, int(notice.get("level", 0) or 0),
                                  _notice(notice), alerted, unreached,
-                                 record.get("review_code")))
+                                 record.get("review_code"), claimer,
+                                 float(record["claim_until"]) if claimer else None))
         return rows
+
+    def _claimer(self, record: dict[str, str], now: float) -> str | None:
+        """The name of who claimed the referral from a notice, while the claim holds."""
+        if record.get("status") != "requested" or float(record.get("claim_until") or 0) <= now:
+            return None
+        person = self._ccr.find_person(record.get("claimed_by", ""))
+        return person.display_name if person else record.get("claimed_by")
 
 
 def one_agency(scope: frozenset[str] | None, query: QueueFilter) -> str | None:

@@ -17,6 +17,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from .access import AccessStore
 from .audit import AuditStore
+from .claims import ClaimStore
 from .connection import redis_at
 from .directory import DirectoryStore
 from .engine import EngineStore
@@ -24,6 +25,7 @@ from .flood import FloodStore
 from .keys import Keys
 from .notices import NoticeStore
 from .oversight import OversightStore
+from .push import PushStore
 from .referrals import Deadline, DeadlineChanges, ReferralStore, TransitionResult
 from .replication import Replication, ReplicaUnconfirmed
 from .schedules import ScheduleStore
@@ -63,6 +65,8 @@ class Store:
     engine: EngineStore
     scripts: Scripts
     schedules: ScheduleStore
+    claims: ClaimStore
+    push: PushStore
 
     @classmethod
     def open(cls, redis: Redis, prefix: str = "ccr", replication: Replication | None = None
@@ -74,7 +78,8 @@ class Store:
                    TimerStore(redis, keys, scripts), NoticeStore(redis, keys, scripts),
                    FloodStore(redis, keys, scripts), OversightStore(redis, keys),
                    SessionStore(redis, keys), EngineStore(redis, keys, scripts), scripts,
-                   ScheduleStore(redis, keys))
+                   ScheduleStore(redis, keys), ClaimStore(redis, keys, scripts),
+                   PushStore(redis, keys))
 
     async def ping(self) -> bool:
         return bool(await self.redis.ping())

@@ -223,5 +223,29 @@ class Keys:
         before it, on any connection."""
         return f"{self.prefix}:replication:mark"
 
+    # claims from a notice (codes are kept as keyed hashes only; services/claims.py)
+    def claim_code(self, code_hash: str) -> str:
+        """A live claim code: the referral, person and notice it claims (expires)."""
+        return f"{self.prefix}:claim:{code_hash}"
+
+    def claims_to(self, number_hash: str) -> str:
+        """The live claim codes sent to one phone number (a keyed hash of it), for a
+        reply of "1"."""
+        return f"{self.prefix}:claims-to:{number_hash}"
+
+    def claims_held(self, agency: str | None = None) -> str:
+        """Referrals claimed from a notice, by when the claim's pause ends (every agency's,
+        or one receiving agency's): what the dashboard's live updates count."""
+        return f"{self.prefix}:claims" + (f":{agency}" if agency else "")
+
+    def claim_tries(self, source: str, window: int) -> str:
+        """Failed claim replies in one window, per sending number's hash or ``all``."""
+        return f"{self.prefix}:claim-tries:{source}:{window}"
+
+    # web push
+    def push_subscriptions(self, person: str) -> str:
+        """A person's browsers' push subscriptions, by device id."""
+        return f"{self.prefix}:push:{person}"
+
     def pattern(self) -> str:
         return f"{self.prefix}:*"

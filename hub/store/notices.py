@@ -5,17 +5,30 @@ record and its codec)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
 from hub.models import AuditEvent
 
+from .claims import CodeBinding
 from .codec import as_hash, dumps, packed, text
 from .keys import Keys
 from .outbox import NoticeRecord, decode_notice, encode_changes, encode_notice
 from .scripts import Scripts
 
 REPORTS_FOR = 14 * 86400  # seconds a gateway's delivery reports are matched to a notice
+
+
+@dataclass(frozen=True)
+class CodeIssue:
+    """A claim code a notice carries: its keyed hash, its number's, what it claims, and
+    for how many seconds it is good."""
+
+    code_hash: str
+    number_hash: str
+    binding: CodeBinding
+    ttl: int
 
 
 class NoticeStore:
@@ -26,18 +39,20 @@ class NoticeStore:
 
     async def commit(self, rid: str, nid: str, notice: NoticeRecord, *, generation: int,
                      statuses: tuple[str, ...], deliver_at: float, audit: AuditEvent,
-                     now: float, lease: float) -> str:
+                     now: float, lease: float, code: CodeIssue | None = None) -> str:
         """'claimed' (due now, and claimed for the caller to send under ``lease``),
         'created' (queued for later), 'exists' (this idempotency key was committed before)
-        or 'stale'."""
+        or 'stale'. A ``code`` the notice carries is kept (hashed) with it."""
         k = self._k
         result = await self._s.claim_notice(
             ref=k.referral(rid), notice=k.notice(nid), notices=k.notices_of(rid),
             deliveries=k.deliveries(), audit=k.audit(), claimed=k.inflight(k.deliveries()),
             generation=generation, statuses=packed(list(statuses)),
             fields=packed(encode_notice(notice)), deliver_at=deliver_at, nid=nid,
-            audit_event=dumps(audit), now=now,
-            lease_until=now + lease)
+            audit_event=dumps(audit), now=now, lease_until=now + lease,
+            code=k.claim_code(code.code_hash if code else "-"),  # a key name even unused:
+            codes_to=k.claims_to(code.number_hash if code else "-"),  # the ACL checks it
+            code_value=code.binding.value() if code else "", code_ttl=code.ttl if code else 0)
         return text(result)
 
     async def commit_unbound(self, nid: str, notice: NoticeRecord, *, audit: AuditEvent,

@@ -39,6 +39,7 @@ class NoticeRecord:
     rung_due: float = 0.0
     agency: str = ""  # the receiving agency
     deadline: float = 0.0
+    language: str = "en"  # the person's, which the notice is written (and spoken) in
     send_by: float = 0.0  # given up (dead-lettered) when still unsent by then
     last_error: str = ""
     provider_id: str = ""

@@ -95,7 +95,7 @@ async def watching(app: web.Application, *, senders: Mapping[str, Sender] | None
     few seconds for as long as the app runs (hub/services/engine.py), and alerts through
     the adapters (hub/escalation/alarm.py)."""
     settings, services = app[SETTINGS], app[SERVICES]
-    adapters = senders if senders is not None else senders_from_settings(settings)
+    adapters = senders if senders is not None else senders_from_settings(settings, services.push)
     alarm = EngineAlarm(ccr=services.ccr, clock=services.clock, senders=adapters,
                         base_url=settings.public_base_url)
     app[WATCH] = EngineWatch(engine=services.engine_health, tell=alarm.tell)

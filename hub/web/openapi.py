@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
-from hub.adapters import RECEIVERS
+from hub.adapters import INBOUND, RECEIVERS
 from hub.api import schemas as s
 from hub.crypto.header import MAX_ATTACHMENTS
 from hub.models import Status
@@ -28,7 +28,8 @@ _LISTING = [
 ]
 QUERY = {"referral.inbox": _LISTING, "referral.outbox": _LISTING}
 FORMS = {f"report.{r.route}": r.schema for r in RECEIVERS.values()  # bodies sent as
-         if r.form}  # application/x-www-form-urlencoded
+         if r.form} | {f"answer.{r.route}": r.schema for r in INBOUND.values()  # application/
+                       if r.form}  # x-www-form-urlencoded
 REPEATABLE = {"referral.submit", "reply.post", "attachment.put"}  # the same again: 200
 RID = {"rid": "$request.path.rid"}
 

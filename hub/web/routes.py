@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from aiohttp import web
 from pydantic import BaseModel
 
-from hub.adapters import RECEIVERS
+from hub.adapters import INBOUND, RECEIVERS
 from hub.api import schemas as s
 
-from . import directory, kinds, operations, referrals, reports, schedules
+from . import directory, kinds, operations, push, referrals, reports, schedules
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 RID = "{rid:[0-9a-f]{32}}"
@@ -79,6 +79,15 @@ ROUTES: tuple[Route, ...] = (
       body=s.AddAway, response=s.ScheduleEntry, audited=True, ok=201),
     R("DELETE", f"{SCHEDULE}/away/{ENTRY}", schedules.removing("away"), "schedule.away.remove",
       "Remove an away period added live (agency admin)", response=s.Removed, audited=True),
+    R("GET", f"/v1/devices/{push.DEVICE}/push", push.get_push, "push.get",
+      "Whether this device of yours takes push notices, and the hub's VAPID key to "
+      "subscribe with", response=s.PushSettings),
+    R("PUT", f"/v1/devices/{push.DEVICE}/push", push.subscribe, "push.subscribe",
+      "Turn push notices on for this device of yours: the browser's subscription "
+      "(a current device of yours in your agency's roster)", body=s.PushSubscription,
+      response=s.PushSettings, audited=True, ok=201, also=((200, "Replaced"),)),
+    R("DELETE", f"/v1/devices/{push.DEVICE}/push", push.unsubscribe, "push.unsubscribe",
+      "Turn push notices off for this device", response=s.PushSettings, audited=True),
     R("POST", "/v1/referrals", referrals.submit, "referral.submit",
       "Submit a sealed referral with its consent metadata", body=s.SubmitReferral,
       response=s.ReferralView, audited=True, token_rechecked=True, ok=201),
@@ -130,6 +139,8 @@ ROUTES: tuple[Route, ...] = (
       octets_out=True),
     *(R("POST", f"/v1/reports/{r.route}", reports.receiving(r), f"report.{r.route}", r.summary,
         body=None if r.form else r.schema, auth=False) for r in RECEIVERS.values()),
+    *(R("POST", f"/v1/reports/{r.route}", reports.answering(r), f"answer.{r.route}", r.summary,
+        body=None if r.form else r.schema, auth=False) for r in INBOUND.values()),
     R("PUT", f"/v1/referrals/{RID}/attachments/{{index}}", referrals.put_attachment,
       "attachment.put", "Upload a sealed attachment blob (sender)", response=s.Stored,
       audited=True, octets_in=True, ok=201),

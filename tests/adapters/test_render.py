@@ -19,6 +19,7 @@ from jinja2 import Environment, PackageLoader, meta
 
 from hub.adapters.render import LANGUAGES, EngineFacts, GapFacts, NoticeFacts, render
 from hub.adapters.sms import fits_one_segment
+from hub.services.claims import CODE_MARK
 
 REFERRAL = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"  # an envelope id: 16 bytes, hex
 BASE_URL = "https://ccr-hub.example-county.org"
@@ -41,7 +42,7 @@ def facts(agency: str = "Harbor Shelter", *, timer: str = "ack", level: int = 2,
 
 def test_notice_facts_hold_only_content_free_fields():
     assert [f.name for f in dataclasses.fields(NoticeFacts)] == \
-        ["referral", "agency", "timer", "due", "level", "timezone"]
+        ["referral", "agency", "timer", "due", "level", "timezone", "code"]
     assert list(inspect.signature(render).parameters) == ["facts", "language", "base_url"]
 
 
@@ -53,10 +54,12 @@ def _names_used(env: Environment, engine: bool, folder: str = "/engine/") -> set
 
 def test_the_templates_use_only_names_derived_from_the_facts():
     env = Environment(loader=PackageLoader("hub.templates", "notices"))
-    # digest/count/items belong to the digest variant, which carries the same kind of facts
+    # digest/count/items belong to the digest variant, which carries the same kind of facts;
+    # code is the claim code's place, spoken_ref the reference read out digit by digit, and
+    # claim.txt's answer to a claim says what happened (outcome), until when, by whom
     assert _names_used(env, engine=False) <= {
         "digest", "count", "items", "ref", "agency", "timer", "due", "due_short", "level",
-        "link", "base"}
+        "link", "base", "code", "spoken_ref", "outcome", "until", "by", "spoken"}
     # the engine's alerts name no referral at all: whether it stopped, since when, a link
     assert _names_used(env, engine=True) <= {"stopped", "since", "since_short", "link"}
     assert [f.name for f in dataclasses.fields(EngineFacts)] == \
@@ -142,11 +145,16 @@ TIMEZONES = ["America/Los_Angeles", "America/New_York", "America/Puerto_Rico",
        level=st.integers(1, 12), timer=st.sampled_from(["ack", "fu:intake", "fu:safety-plan"]),
        language=st.sampled_from(LANGUAGES), timezone=st.sampled_from(TIMEZONES),
        due=st.integers(1_700_000_000, 2_100_000_000),
-       base_url=st.sampled_from(["http://127.0.0.1:8080", BASE_URL]))
+       base_url=st.sampled_from(["http://127.0.0.1:8080", BASE_URL,
+                                 "https://ccr-hub.example-county.org"]),
+       claimable=st.booleans())
 def test_the_sms_fits_one_segment_for_any_agency_name_and_level(
-        agency, level, timer, language, timezone, due, base_url):
-    facts_ = facts(agency, timer=timer, level=level, due=due, timezone=timezone)
-    assert fits_one_segment(render(facts_, language, base_url).sms)
+        agency, level, timer, language, timezone, due, base_url, claimable):
+    code = CODE_MARK if claimable and timer == "ack" else ""  # codes claim acknowledgements
+    facts_ = dataclasses.replace(facts(agency, timer=timer, level=level, due=due,
+                                       timezone=timezone), code=code)
+    sms = render(facts_, language, base_url).sms
+    assert fits_one_segment(sms.replace(CODE_MARK, "123456"))  # the code, in its place
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

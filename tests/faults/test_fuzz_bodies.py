@@ -23,7 +23,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
+from hub.adapters.sms_inbound import WebhookReplies
 from hub.adapters.sms_reports import WebhookReports
+from hub.adapters.voice_reports import WebhookCallReports, WebhookKeypresses
 from hub.crypto import (
     CryptoError,
     EnvelopeError,
@@ -164,31 +166,39 @@ JSON_ROUTES = [r for r in ROUTES if r.body is not None]
 CALLER = {"roster.publish": ADMIN, "referral.acknowledge": RECIPIENT,
           "referral.reject": RECIPIENT, "referral.complete": RECIPIENT,
           "reply.post": RECIPIENT, "report.sms": None, "schedule.override": ADMIN,
-          "schedule.away": ADMIN}
+          "schedule.away": ADMIN, "report.voice": None,
+          "answer.sms-inbound": None, "answer.voice-keypress": None,
+          "push.subscribe": RECIPIENT}
+SIGNED = ("report.sms", "report.voice", "answer.sms-inbound", "answer.voice-keypress")
 
 
 @pytest.fixture(scope="module")
 def live() -> Iterator[LiveHub]:
     with redis_for_module() as url, live_hub(url, max_body_bytes=BODY_LIMIT) as hub:
-        hub.services.deliveries.receivers["sms"] = WebhookReports(SMS_SECRET)  # read once signed
+        receivers = hub.services.deliveries.receivers  # each read once signed
+        receivers["sms"] = WebhookReports(SMS_SECRET)
+        receivers["voice"] = WebhookCallReports(SMS_SECRET)
+        receivers["sms-inbound"] = WebhookReplies(SMS_SECRET)
+        receivers["voice-keypress"] = WebhookKeypresses(SMS_SECRET)
         yield hub
 
 
 @pytest.fixture(scope="module")
 def thread(live: LiveHub) -> dict[str, str]:
-    return live.thread()[0]
+    device = live.world.members[RECIPIENT].device.certificate.device_id.hex()
+    return {**live.thread()[0], "device": device}
 
 
 def _path(route: Route, thread: dict[str, str]) -> str:
     return route.path.replace("{rid:[0-9a-f]{32}}", thread["rid"]) \
-        .replace("{agency}", ADMIN_AGENCY)
+        .replace("{agency}", ADMIN_AGENCY).replace("{device:[0-9a-f]{32}}", thread["device"])
 
 
 def send(live: LiveHub, route: Route, thread: dict[str, str], raw: bytes,
          content_type: str | None = "application/json", timed: bool = True
          ) -> requests.Response:
     headers = {"Content-Type": content_type} if content_type else {}
-    if route.name == "report.sms":
+    if route.name in SIGNED:
         digest = hmac.new(SMS_SECRET.encode(), raw, hashlib.sha256).hexdigest()
         headers["X-Hub-Signature-256"] = f"sha256={digest}"
     start = time.perf_counter()
@@ -263,6 +273,11 @@ def example(route: Route, live: LiveHub) -> dict[str, Any]:
         "schedule.override": {"person": ADMIN, "from": "2027-01-16T18:00",
                               "until": "2027-01-17T08:00", "duty": "backup"},
         "schedule.away": {"person": ADMIN, "from": "2027-01-16", "until": "2027-01-17"},
+        "report.voice": {"id": "CA1", "status": "completed"},
+        "answer.sms-inbound": {"from": "+15555550121", "text": "123456"},
+        "answer.voice-keypress": {"id": "CA1", "digits": "1"},
+        "push.subscribe": {"endpoint": "https://push.example.org/x",
+                           "keys": {"p256dh": "B" * 87, "auth": "A" * 22}},
     }[route.name]
 
 

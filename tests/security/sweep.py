@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from hub.adapters.sms_inbound import SmsReply
 from hub.adapters.sms_reports import SmsReport
+from hub.adapters.voice_reports import CallReport, Keypress
 from hub.api import schemas as s
 from hub.web.context import SESSION_COOKIE
 from hub.web.routes import BY_NAME, Route
@@ -76,7 +78,8 @@ def ordered(table: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
 
 def fill(path: str, case: Case) -> str:
     values = {"rid": case.rid, "reply_id": (case.reply_ids or ["0" * 32])[0], "index": "0",
-              "agency": case.sender_agency, "kind": case.kind, "entry": "o-0000000000000000"}
+              "agency": case.sender_agency, "kind": case.kind, "entry": "o-0000000000000000",
+              "device": "0" * 32}
 
     def one(match: re.Match) -> str:
         name = match.group(1).split(":")[0]
@@ -104,6 +107,11 @@ def bodies(route: Route, twins: Twins, case: Case, person: str) -> list[dict]:
                          "until": "2027-01-17T08:00"}],
         s.AddAway: [{"person": person, "from": "2027-01-16", "until": "2027-01-17"}],
         SmsReport: [{"id": "m1", "status": "sent"}],
+        SmsReply: [{"from": "+15555550121", "text": "123456"}],
+        CallReport: [{"id": "c1", "status": "completed"}],
+        Keypress: [{"id": "c1", "digits": "1"}],
+        s.PushSubscription: [{"endpoint": "https://push.example.org/x",
+                              "keys": {"p256dh": "B" * 87, "auth": "A" * 22}}],
     }
     assert route.body in examples, f"the sweep has no example {route.body.__name__}: add one"
     return [{"json": doc} for doc in examples[route.body]]

@@ -65,9 +65,9 @@ async def test_live_counts_are_the_readers_own_and_stalled_flags_the_coordinator
     await rig.submit(to=ADVOCACY)
     rig.clock.advance(3 * HOUR)
     assert await rig.services.queue.signature(rig.who(SHELTER, "point_person"), 24) == \
-        {"past": 1, "due": 1}
+        {"past": 1, "due": 1, "claimed": 0}
     assert set(await rig.services.queue.signature(rig.who(*COORDINATOR), 24)) == \
-        {"past", "due", "stalled"}
+        {"past", "due", "stalled", "claimed"}
 
 
 async def test_figures_count_each_receiving_agency_for_whom_may_see_them(rig: Rig) -> None:

@@ -1,7 +1,8 @@
 -- Finish a fired step: while this worker still holds the claim and the referral is still at
 -- the generation the step was decided on, record the rung reached, schedule the next one
 -- (or none), set the 'notified' receipt the first time, and count how late the rung fired
--- in the lateness histogram.
+-- in the lateness histogram. A claim's pause puts the acknowledgement's next rung off to
+-- its end (claim_referral.lua).
 -- next_state: the next rung ('' = ladder done); first_notice: the
 -- history event for the first notice ('' = none); late: seconds late, bucket: the
 -- histogram's bucket for that; skipped: the history events of rungs passed over because no
@@ -19,6 +20,8 @@ if current ~= generation then return 'stale' end
 redis.call('ZREM', claimed, member)
 if next_state ~= '' then
   redis.call('HSET', ref, timer_field, next_state)
+  local held = tonumber(redis.call('HGET', ref, 'claim_until') or '0')
+  if timer_field == 't:ack' and held > tonumber(next_due) then next_due = held end
   redis.call('ZADD', deadlines, next_due, member)
 else
   redis.call('HDEL', ref, timer_field)

@@ -36,6 +36,8 @@ async def dossier(request: web.Request) -> web.Response:
     return render(request, "referral.html", {
         "d": found, "card": Card.of(found.referral),
         "names": {a.id: a.name for a in services.ccr.agencies},
+        "people": {p.id: p.display_name for p in services.ccr.people},
+        "now": services.clock.now(),
         "zone": services.ccr.find_agency(found.referral.destination).timezone,
         "review_codes": REVIEW_CODES, "done": DONE.get(request.query.get("done", ""))})
 

@@ -30,7 +30,8 @@ async def test_the_stream_starts_with_the_queue_as_it_is(hub, live) -> None:
     await submit(hub)
     stream = await open_stream(await live("ccr-coordinator"))
     first = await next_event(stream)
-    assert first.name == "queue" and first.data == {"past": 0, "due": 1, "stalled": 0}
+    assert first.name == "queue" and first.data == {"past": 0, "due": 1, "stalled": 0,
+                                                    "claimed": 0}
     await no_event(stream)  # nothing changed, nothing said
 
 
@@ -41,6 +42,22 @@ async def test_an_acknowledgement_sends_a_queue_event(hub, live) -> None:
     await acknowledge(hub, sealed, rid)
     event = await next_event(stream)
     assert event.name == "queue" and event.data["due"] == 0
+
+
+async def test_a_claim_from_a_notice_and_its_pause_ending_send_queue_events(
+        hub, live, escalation) -> None:
+    _, rid = await submit(hub)
+    await escalation.run_due()
+    hub.clock.advance(HOUR)  # the backups' rung: the night advocate's SMS with its code
+    await escalation.run_due()
+    (text,) = [n for n in escalation.sms.sent if n.to == "+15555550121"]
+    stream = await open_stream(await live("harbor-intake"))
+    assert (await next_event(stream)).data["claimed"] == 0
+    code = text.text.split("Responda ")[1][:6]
+    assert (await hub.services.claims.by_reply("+15555550121", code)).outcome == "claimed"
+    assert (await next_event(stream)).data["claimed"] == 1
+    hub.clock.advance(15 * MINUTE)
+    assert (await next_event(stream)).data["claimed"] == 0
 
 
 async def test_agency_staff_hear_when_their_referral_is_acknowledged(hub, live) -> None:
@@ -56,10 +73,11 @@ async def test_a_deadline_passing_sends_a_queue_event(hub, live) -> None:
     await submit(hub)  # due in 2 hours
     hub.clock.advance(2 * HOUR - 5 * MINUTE)
     stream = await open_stream(await live("ccr-coordinator"))
-    assert (await next_event(stream)).data == {"past": 0, "due": 1, "stalled": 0}
+    assert (await next_event(stream)).data == {"past": 0, "due": 1, "stalled": 0, "claimed": 0}
     hub.clock.advance(5 * MINUTE)
     event = await next_event(stream)
-    assert event.name == "queue" and event.data == {"past": 1, "due": 1, "stalled": 0}
+    assert event.name == "queue" and event.data == {"past": 1, "due": 1, "stalled": 0,
+                                                    "claimed": 0}
 
 
 async def test_a_referral_coming_due_within_the_pages_hours_sends_a_queue_event(
@@ -108,7 +126,7 @@ async def test_the_stream_tells_an_agency_nothing_about_other_agencies_queues(hu
 async def test_another_agencys_queue_changing_sends_an_agency_no_event(hub, live) -> None:
     browser = await live("harbor-intake")
     stream = await open_stream(browser)
-    assert (await next_event(stream)).data == {"past": 0, "due": 0}
+    assert (await next_event(stream)).data == {"past": 0, "due": 0, "claimed": 0}
     await submit(hub, dest="bridge-advocacy", type_="advocacy-request")
     await no_event(stream)  # Bridge's referral came due: nothing of it reaches Harbor House
     for _ in range(12):  # two hours pass, Bridge's deadline with them; Harbor stays active
@@ -117,7 +135,7 @@ async def test_another_agencys_queue_changing_sends_an_agency_no_event(hub, live
     assert await hub.store.oversight.counts(hub.clock.now(), hub.clock.now()) >= (1, 1, 0)
     await no_event(stream)  # ...nor its deadline passing
     await submit(hub)  # but Harbor House's own does
-    assert (await next_event(stream)).data == {"past": 0, "due": 1}
+    assert (await next_event(stream)).data == {"past": 0, "due": 1, "claimed": 0}
 
 
 async def test_the_rows_fetched_on_an_event_are_the_table_the_page_shows(hub,

@@ -288,3 +288,23 @@ async def test_the_row_shows_whether_the_last_notice_was_delivered(hub, sign_in,
     await hub.services.deliveries.apply("sms-1", "delivered")  # the gateway's report
     [row] = queue_rows(await queue(sign_in))
     assert row.cells[8].startswith("sms · sent · delivered Fri")
+
+
+async def test_a_referral_claimed_from_a_notice_shows_who_claimed_it_until_the_pause_ends(
+        hub, sign_in, escalation) -> None:
+    _, rid = await submit(hub)
+    await escalation.run_due()
+    await escalation.advance(HOUR)  # the backups' rung: the night advocate's SMS
+    (text_,) = [n for n in escalation.sms.sent if n.to == "+15555550121"]
+    code = text_.text.split("Responda ")[1][:6]
+    answer = await hub.services.claims.by_reply("+15555550121", code)
+    assert answer.outcome == "claimed"
+    [row] = queue_rows(await queue(sign_in))
+    assert row.state == "claimed"
+    assert "claimed by Harbor House night advocate · escalation held until" in row.cells[6]
+    browser = await sign_in("ccr-coordinator")
+    status, html = await browser.text(f"/dashboard/referrals/{rid}")
+    assert status == 200 and "claimed by Harbor House night advocate" in text(html)
+    hub.clock.advance(15 * MINUTE)  # the pause is over: back to its deadline's state
+    [row] = queue_rows(await queue(sign_in))
+    assert row.state == "due-soon" and "claimed" not in row.cells[6]

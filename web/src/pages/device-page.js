@@ -8,6 +8,7 @@ import { bytesEqual } from '../crypto/fields.js';
 
 import { api, fromBase64 } from './api.js';
 import { $, busy, download, el, nowSeconds, say, show, when } from './dom.js';
+import { showPush } from './push.js';
 import { PageTrust } from './trust.js';
 import { explain } from './unlock.js';
 import { Vault } from './vault.js';
@@ -151,6 +152,7 @@ async function showDevice(page) {
     : 'Waiting for your agency admin to approve this device';
   approval.className = cert ? 'approved' : 'waiting';
   $('#device').dataset.approved = cert ? 'yes' : 'no';
+  await showPush(cert, page.status);
 }
 
 async function showPins(page, refresh) {
