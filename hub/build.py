@@ -39,6 +39,8 @@ from hub.services.oversight import OversightService
 from hub.services.queue import QueueService
 from hub.services.referrals import ReferralService
 from hub.services.sessions import SessionService
+from hub.services.smart import SmartService, load_clients
+from hub.services.tasksearch import TaskSearch
 from hub.services.threads import ThreadService
 from hub.services.timers import TimerPlanner
 from hub.services.tokens import TokenService
@@ -66,6 +68,8 @@ class Services:
     queue: QueueService
     figures: FiguresService
     engine_health: EngineService
+    smart: SmartService  # the FHIR facade's SMART Backend Services clients
+    tasks: TaskSearch  # the FHIR facade's Task search
     oversight: OversightService = field(init=False)  # nudges commit for the workers to send
     worklist: WorklistService = field(init=False)  # the browser's inbox and thread pages
 
@@ -175,7 +179,11 @@ def build_services(settings: Settings, *, store: Store | None = None, clock: Clo
                              window=settings.person_rate_window),
         queue=QueueService(store=store, clock=clock, ccr=ccr),
         figures=FiguresService(store=store, clock=clock, ccr=ccr),
-        engine_health=EngineService(store=store, clock=clock, stale=settings.engine_stale))
+        engine_health=EngineService(store=store, clock=clock, stale=settings.engine_stale),
+        smart=SmartService(store=store, clock=clock, ccr=ccr, auditor=auditor,
+                           clients=load_clients(settings.smart_clients_file, ccr),
+                           token_url=f"{settings.public_base_url.rstrip('/')}/fhir/R4/auth/token"),
+        tasks=TaskSearch(store=store, referrals=referrals))
     services.oversight = OversightService(
         store=store, clock=clock, ccr=ccr, auditor=auditor, timers=timers,
         nudger=services.nudges(settings.public_base_url).nudge)

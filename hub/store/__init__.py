@@ -28,6 +28,7 @@ from .referrals import Deadline, DeadlineChanges, ReferralStore, TransitionResul
 from .replication import Replication, ReplicaUnconfirmed
 from .scripts import Scripts
 from .sessions import SessionStore
+from .smart import SmartStore
 from .threads import ThreadStore
 from .timers import TimerStore
 
@@ -61,6 +62,7 @@ class Store:
     sessions: SessionStore
     engine: EngineStore
     scripts: Scripts
+    smart: SmartStore
 
     @classmethod
     def open(cls, redis: Redis, prefix: str = "ccr", replication: Replication | None = None
@@ -71,7 +73,8 @@ class Store:
                    AccessStore(redis, keys, scripts), AuditStore(redis, keys, scripts),
                    TimerStore(redis, keys, scripts), NoticeStore(redis, keys, scripts),
                    FloodStore(redis, keys, scripts), OversightStore(redis, keys),
-                   SessionStore(redis, keys), EngineStore(redis, keys, scripts), scripts)
+                   SessionStore(redis, keys), EngineStore(redis, keys, scripts), scripts,
+                   SmartStore(redis, keys))
 
     async def ping(self) -> bool:
         return bool(await self.redis.ping())

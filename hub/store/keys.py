@@ -96,6 +96,14 @@ class Keys:
         return f"{self.prefix}:open"
 
     # dashboard
+    def smart_token(self, digest: str) -> str:
+        """A SMART Backend Services access token, under the hash of the token."""
+        return f"{self.prefix}:smart:token:{digest}"
+
+    def smart_assertion(self, client: str, jti: str) -> str:
+        """A client assertion's jti seen: a replay of it is refused until it expires."""
+        return f"{self.prefix}:smart:jti:{client}:{jti}"
+
     def session(self, digest: str) -> str:
         """A signed-in browser session, under the hash of its cookie."""
         return f"{self.prefix}:session:{digest}"
