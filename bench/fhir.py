@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import json
 import random
 import shutil
@@ -44,6 +43,7 @@ from redis.asyncio import Redis
 
 from hub.bridge.app import create_bridge_app
 from hub.bridge.core import Bridge
+from hub.bridge.example import handoff_bundle
 from hub.bridge.mapping import handoff
 from hub.build import build_services
 from hub.client.agent import Agent
@@ -108,13 +108,8 @@ async def bare_index_read(services, count: int) -> list[float]:
 
 
 def bundle(now: float) -> dict:
-    from tests.bridge.ehr import handoff_bundle  # the synthetic EHR's Bundle
-
-    body = handoff_bundle(now)
-    ccda = b"<ClinicalDocument>" + b"x" * 20_000 + b"</ClinicalDocument>"
-    body["entry"][-1]["resource"]["content"][0]["attachment"]["data"] = \
-        base64.b64encode(ccda).decode()
-    return body
+    return handoff_bundle(now, document=b"<ClinicalDocument>" + b"x" * 20_000
+                          + b"</ClinicalDocument>")
 
 
 async def submits(base: str, world, count: int) -> tuple[list[float], list[float]]:
