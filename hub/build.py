@@ -12,6 +12,7 @@ from pathlib import Path
 
 from hub.adapters import receivers_from_settings, senders_from_settings
 from hub.adapters.base import Sender
+from hub.adapters.resthook import RestHook
 from hub.clock import Clock, SystemClock
 from hub.config import Settings, read_secret
 from hub.crypto.auditlog import HubKey
@@ -20,6 +21,7 @@ from hub.escalation.delivery import Delivery
 from hub.escalation.endings import Endings
 from hub.escalation.engine import Engine
 from hub.escalation.flood import Flood, FloodLimits
+from hub.escalation.hooks import HookDelivery
 from hub.escalation.notify import Notifier
 from hub.escalation.nudges import Nudges
 from hub.routing.ccr import Ccr, load_ccr
@@ -40,6 +42,7 @@ from hub.services.queue import QueueService
 from hub.services.referrals import ReferralService
 from hub.services.sessions import SessionService
 from hub.services.smart import SmartService, load_clients
+from hub.services.subscriptions import SubscriptionService
 from hub.services.tasksearch import TaskSearch
 from hub.services.threads import ThreadService
 from hub.services.timers import TimerPlanner
@@ -70,8 +73,10 @@ class Services:
     engine_health: EngineService
     smart: SmartService  # the FHIR facade's SMART Backend Services clients
     tasks: TaskSearch  # the FHIR facade's Task search
+    subscriptions: SubscriptionService = field(init=False)  # its Subscriptions
     oversight: OversightService = field(init=False)  # nudges commit for the workers to send
     worklist: WorklistService = field(init=False)  # the browser's inbox and thread pages
+    resthook: RestHook = field(default_factory=RestHook)  # Subscriptions' notifications
 
     def notifier(self, base_url: str, lease: float = 60.0) -> Notifier:
         return Notifier(store=self.store, clock=self.clock, ccr=self.ccr,
@@ -95,9 +100,15 @@ class Services:
             delivery=Delivery(store=self.store, clock=self.clock, ccr=self.ccr,
                               notifier=notifier, senders=senders, base_url=base_url,
                               lease=lease,
-                              flood=Flood(store=self.store, ccr=self.ccr, limits=limits)))
+                              flood=Flood(store=self.store, ccr=self.ccr, limits=limits),
+                              hooks=HookDelivery(
+                                  store=self.store, clock=self.clock, poster=self.resthook,
+                                  base_url=base_url, secrets={
+                                      c.id: c.webhook_secret for c in self.smart.clients.values()
+                                      if c.webhook_secret})))
 
     async def close(self) -> None:
+        await self.resthook.close()
         await self.store.close()
 
 
@@ -187,6 +198,11 @@ def build_services(settings: Settings, *, store: Store | None = None, clock: Clo
     services.oversight = OversightService(
         store=store, clock=clock, ccr=ccr, auditor=auditor, timers=timers,
         nudger=services.nudges(settings.public_base_url).nudge)
+    services.subscriptions = SubscriptionService(
+        store=store, clock=clock, ccr=ccr, referrals=referrals, dev=settings.mode == "dev",
+        clients_with_secrets=frozenset(c.id for c in services.smart.clients.values()
+                                       if c.webhook_secret))
+    referrals.after_change = services.lifecycle.after_change = services.subscriptions.changed
     services.worklist = WorklistService(store=store, clock=clock, ccr=ccr, referrals=referrals,
                                         timers=timers)
     return services

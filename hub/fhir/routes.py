@@ -8,10 +8,11 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from . import capability, handlers, smart
+from . import capability, handlers, smart, subscriptions
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 TASK = "/fhir/R4/Task/{id:[0-9a-f]{32}}"
+SUBSCRIPTION = "/fhir/R4/Subscription/{sid:[0-9a-f]{32}}"
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,8 @@ class FhirRoute:
     name: str
     scope: str = ""  # the SMART scope it needs; "" for a route without authentication
     audited: bool = False  # the service writes its audit event itself
-    interaction: str = ""  # its Task interaction in the CapabilityStatement
+    interaction: str = ""  # its interaction in the CapabilityStatement
+    resource: str = "Task"
 
 
 R = FhirRoute
@@ -36,6 +38,14 @@ ROUTES: tuple[FhirRoute, ...] = (
     R("GET", TASK, handlers.read, "fhir.task.read", "system/Task.read", interaction="read"),
     R("PUT", TASK, handlers.update, "fhir.task.update", "system/Task.write", audited=True,
       interaction="update"),
+    R("POST", "/fhir/R4/Subscription", subscriptions.create, "fhir.subscription.create",
+      "system/Subscription.write", interaction="create", resource="Subscription"),
+    R("GET", SUBSCRIPTION, subscriptions.read, "fhir.subscription.read",
+      "system/Subscription.read", interaction="read", resource="Subscription"),
+    R("DELETE", SUBSCRIPTION, subscriptions.delete, "fhir.subscription.delete",
+      "system/Subscription.write", interaction="delete", resource="Subscription"),
+    R("GET", SUBSCRIPTION + "/$status", subscriptions.status, "fhir.subscription.status",
+      "system/Subscription.read", resource="Subscription"),
 )
 
 BY_NAME = {r.name: r for r in ROUTES}

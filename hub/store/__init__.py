@@ -29,6 +29,7 @@ from .replication import Replication, ReplicaUnconfirmed
 from .scripts import Scripts
 from .sessions import SessionStore
 from .smart import SmartStore
+from .subscriptions import SubscriptionStore
 from .threads import ThreadStore
 from .timers import TimerStore
 
@@ -63,6 +64,7 @@ class Store:
     engine: EngineStore
     scripts: Scripts
     smart: SmartStore
+    subscriptions: SubscriptionStore
 
     @classmethod
     def open(cls, redis: Redis, prefix: str = "ccr", replication: Replication | None = None
@@ -74,7 +76,7 @@ class Store:
                    TimerStore(redis, keys, scripts), NoticeStore(redis, keys, scripts),
                    FloodStore(redis, keys, scripts), OversightStore(redis, keys),
                    SessionStore(redis, keys), EngineStore(redis, keys, scripts), scripts,
-                   SmartStore(redis, keys))
+                   SmartStore(redis, keys), SubscriptionStore(redis, keys))
 
     async def ping(self) -> bool:
         return bool(await self.redis.ping())

@@ -96,6 +96,18 @@ class Keys:
         return f"{self.prefix}:open"
 
     # dashboard
+    def subscription(self, sid: str) -> str:
+        """A FHIR Subscription (R4 backport): its subscriber, filters, endpoint, status."""
+        return f"{self.prefix}:sub:{sid}"
+
+    def subscriptions_of(self, agency: str) -> str:
+        """The Subscriptions an agency's systems hold (a set of ids)."""
+        return f"{self.prefix}:subs:{agency}"
+
+    def hook(self, nid: str) -> str:
+        """One rest-hook notification: subscription, event number, Task id, attempts."""
+        return f"{self.prefix}:hook:{nid}"
+
     def smart_token(self, digest: str) -> str:
         """A SMART Backend Services access token, under the hash of the token."""
         return f"{self.prefix}:smart:token:{digest}"

@@ -52,10 +52,12 @@ def register(tmp_path: Path) -> tuple[Path, dict[str, Client]]:
                                 ("harbor-cms", "harbor-house", "harbor-intake")):
         key = ec.generate_private_key(ec.SECP384R1())
         (tmp_path / f"{cid}.jwks.json").write_text(_jwks(key, f"{cid}-1"))
+        (tmp_path / f"{cid}.secret").write_text(f"hook-secret-of-{cid}\n")
         clients[cid] = Client(cid, key, f"{cid}-1")
         entries.append(f'[[client]]\nid = "{cid}"\nagency = "{agency}"\nacts_as = "{person}"\n'
-                       'scopes = ["system/Task.read", "system/Task.write"]\n'
-                       f'jwks_file = "{cid}.jwks.json"\n')
+                       'scopes = ["system/Task.read", "system/Task.write", '
+                       '"system/Subscription.read", "system/Subscription.write"]\n'
+                       f'jwks_file = "{cid}.jwks.json"\nwebhook_secret_file = "{cid}.secret"\n')
     path = tmp_path / "smart-clients.toml"
     path.write_text("\n".join(entries))
     return path, clients
@@ -92,7 +94,7 @@ def receipt(member, sealed, status=ReceiptStatus.ACKNOWLEDGED) -> str:
 
 
 @pytest.fixture
-async def fhir_hub(aiohttp_client, store, clock, redis_url, tmp_path) -> FhirHub:
+async def fhir_hub(aiohttp_client, store, clock, redis_url, tmp_path):
     path, clients = register(tmp_path)
     settings = Settings(redis_url=redis_url, ccr_dir=EXAMPLE, smart_clients_file=path,
                         max_body_bytes=2 * 1024 * 1024)
@@ -100,4 +102,5 @@ async def fhir_hub(aiohttp_client, store, clock, redis_url, tmp_path) -> FhirHub
     world = make_world(services.ccr, int(clock.now()))
     await install_world(world, services)
     client = await aiohttp_client(create_app(settings, services))
-    return FhirHub(client, services, world, store, clock, clients)
+    yield FhirHub(client, services, world, store, clock, clients)
+    await services.resthook.close()

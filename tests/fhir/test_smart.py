@@ -50,7 +50,7 @@ async def test_refusals_of_the_token_endpoint(fhir_hub) -> None:
         (mercy.assertion(now=now, life=3600), "", 401, "bad_assertion"),  # too long-lived
         ("not.a.jwt", "", 401, "bad_assertion"),
         (mercy.assertion(now=now), f"system/Task.read agency/{DEST}", 403, "bad_scope"),
-        (mercy.assertion(now=now), "system/Subscription.write", 403, "bad_scope"),
+        (mercy.assertion(now=now), "system/Patient.read", 403, "bad_scope"),
     ]
     for assertion, scope, status, code in cases:
         r = await _ask(fhir_hub, assertion, scope)
