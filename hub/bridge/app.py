@@ -86,6 +86,9 @@ async def _body(request: web.Request) -> dict[str, Any]:
 
 async def transaction(request: web.Request) -> web.Response:
     body = await _body(request)
+    if body["resourceType"] != "Bundle":
+        raise BadHandoff("post a transaction Bundle here, or a Task to /fhir/R4/Task",
+                         "resourceType")
     task = await request.app[BRIDGE].submit(body)
     location = f"Task/{task['id']}/_history/{task['meta']['versionId']}"
     entries = []

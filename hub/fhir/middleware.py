@@ -29,6 +29,8 @@ ALL_SCOPES = frozenset(SCOPES)
 
 
 def problem(status: int, code: str, message: str, **headers: str) -> web.Response:
+    if status == 401:
+        headers.setdefault("WWW-Authenticate", 'Bearer realm="fhir"')
     body = fhir.outcome("fatal" if status >= 500 else "error", ISSUE.get(status, "exception"),
                         message, details=code)
     fhir.checked(body)
