@@ -49,8 +49,7 @@ BASELINES = {("escalation", "p50_ms"): "baseline_timer_only_p50_ms",
              ("escalation", "p99_ms"): "baseline_timer_only_p99_ms",
              ("fhir", "task_search_p95_ms"): "baseline_search_p95_ms",
              ("fhir", "search_first_page_p95_ms"): "baseline_search_p95_ms",
-             ("fhir", "search_open_statuses_p95_ms"): "baseline_search_p95_ms",
-             ("fhir", "bridge_submit_median_ms"): "baseline_submit_p95_ms"}
+             ("fhir", "search_open_statuses_p95_ms"): "baseline_search_p95_ms"}
 # What a run was asked to do rather than what it measured: shown once per bench.
 PARAMETERS = {"quick", "open", "due", "workers", "seconds", "clients", "requests",
               "audit_sealer", "durability", "hub_processes", "closed", "owed_past",
