@@ -62,7 +62,8 @@ def handoff_bundle(now: float, *, destination: str = "harbor-house",
                                            "title": "discharge-summary.xml",
                                            "data": base64.b64encode(
                                                document or ccda(family)).decode()}}]}
-    resources = [request, patient, consent, *([answers] if safe_contact else []), summary]
+    resources: list[dict[str, Any]] = [request, patient, consent,
+                                       *([answers] if safe_contact else []), summary]
     return {"resourceType": "Bundle", "type": "transaction", "entry": [
         {"resource": r, "request": {"method": "POST", "url": r["resourceType"]}}
         for r in resources]}

@@ -21,7 +21,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
-from typing import Any, get_args
+from typing import Any, cast, get_args
 
 from pydantic import ValidationError
 
@@ -125,14 +125,14 @@ def _destination(request: dict[str, Any]) -> str:
                      "Organization/<agency id of the CCR>", "ServiceRequest.performer")
 
 
-def _needs(request: dict[str, Any]) -> tuple[str, ...]:
+def _needs(request: dict[str, Any]) -> tuple[Need, ...]:
     allowed = get_args(Need)
     codes = tuple(c["code"] for c in (request.get("code") or {}).get("coding") or ()
                   if c.get("system") == NEED_SYSTEM)
     if not codes or not set(codes) <= set(allowed):
         raise BadHandoff(f"ServiceRequest.code needs codings of {NEED_SYSTEM}: one or more "
                          f"of {', '.join(allowed)}", "ServiceRequest.code")
-    return codes
+    return cast(tuple[Need, ...], codes)
 
 
 def _person(patient: dict[str, Any]) -> Person:
@@ -197,10 +197,11 @@ def _consent(c: dict[str, Any], destination: str, kind: str, sender_person: str,
     if not end:
         raise BadHandoff("Consent.provision.period.end is required: consent is time-limited",
                          "Consent.provision.period.end")
-    method = _extension(c, "consent-method") or "written"
-    if method not in get_args(ConsentMethod):
+    found = _extension(c, "consent-method") or "written"
+    if found not in get_args(ConsentMethod):
         raise BadHandoff(f"consent-method must be one of {', '.join(get_args(ConsentMethod))}",
                          "Consent.extension")
+    method = cast(ConsentMethod, found)
     try:
         return Consent(agency=destination, purposes=(kind,),
                        given_at=int(fhir.parse_instant(_required(c, "dateTime", "Consent"))),

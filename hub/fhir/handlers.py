@@ -26,7 +26,7 @@ async def search(request: web.Request) -> web.Response:
     q = params.query(request.query)
     page, more = await services.tasks.search(grant(request).principal, q)
     root = base(request)
-    bundle = {"resourceType": "Bundle", "type": "searchset",
+    bundle: dict[str, object] = {"resourceType": "Bundle", "type": "searchset",
               "link": params.links(root, request.query, q, more),
               "entry": [{"fullUrl": f"{root}/Task/{seen.referral.id}",
                          "resource": task(seen, services.ccr), "search": {"mode": "match"}}

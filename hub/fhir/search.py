@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlencode
 
-from multidict import MultiDictProxy
+from multidict import MultiMapping
 
 from hub.api import fhir
 from hub.api.codes import Codes
@@ -32,7 +32,7 @@ _ID = re.compile(r"[0-9a-f]{32}")
 _PREFIX = re.compile(r"(gt|ge|lt|le|eq)?(.+)")
 
 
-def query(params: MultiDictProxy[str]) -> TaskQuery:
+def query(params: MultiMapping[str]) -> TaskQuery:
     unknown = sorted(set(params) - set(PARAMETERS) - set(RESULT))
     if unknown:
         raise BadRequest(f"unsupported search parameter(s) {', '.join(unknown)}; Task search "
@@ -50,7 +50,7 @@ def query(params: MultiDictProxy[str]) -> TaskQuery:
                             code=Codes.BAD_QUERY))
 
 
-def _agency(params: MultiDictProxy[str], name: str) -> str | None:
+def _agency(params: MultiMapping[str], name: str) -> str | None:
     raw = params.get(name)
     if raw is None:
         return None
@@ -71,7 +71,7 @@ def _statuses(raw: str | None) -> frozenset[str] | None:
     return wanted
 
 
-def _updated(params: MultiDictProxy[str]) -> tuple[tuple[str, float], ...]:
+def _updated(params: MultiMapping[str]) -> tuple[tuple[str, float], ...]:
     bounds = []
     for raw in params.getall("_lastUpdated", ()):
         found = _PREFIX.fullmatch(raw)
@@ -95,7 +95,7 @@ def _ids(raw: str | None) -> tuple[str, ...] | None:
     return ids
 
 
-def links(base: str, params: MultiDictProxy[str], q: TaskQuery, more: bool
+def links(base: str, params: MultiMapping[str], q: TaskQuery, more: bool
           ) -> list[dict[str, str]]:
     """self, and next and previous where there are such pages."""
     kept = [(k, v) for k, v in params.items() if k != "_offset"]

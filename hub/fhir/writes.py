@@ -69,7 +69,7 @@ def _receipt(body: dict[str, Any]) -> str:
 
 def _reason(body: dict[str, Any], allowed: tuple[str, ...]) -> str:
     code = fhir.code_of(body.get("statusReason"), fhir.REASON_SYSTEM)
-    if code not in allowed:
+    if code is None or code not in allowed:
         raise Unprocessable(f"this status needs statusReason with a code of "
                             f"{fhir.REASON_SYSTEM}: one of {', '.join(allowed)}",
                             code=Codes.INVALID_BODY)
@@ -81,7 +81,7 @@ def _outcome(body: dict[str, Any]) -> str:
     for item in body.get("output") or ():
         if fhir.code_of(item.get("type"), fhir.INPUT_SYSTEM) == fhir.OUTCOME_OUTPUT:
             code = fhir.code_of(item.get("valueCodeableConcept"), fhir.OUTCOME_SYSTEM)
-            if code in allowed:
+            if code is not None and code in allowed:
                 return code
     raise Unprocessable(f"completing needs an output of type {fhir.INPUT_SYSTEM}|"
                         f"{fhir.OUTCOME_OUTPUT} with a code of {fhir.OUTCOME_SYSTEM}: one of "

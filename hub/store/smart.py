@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from redis.asyncio import Redis
 
+from .codec import as_hash, text_fields
 from .keys import Keys
 
 SLACK = 60  # seconds Redis keeps a record past its expiry on the hub's clock
@@ -19,13 +20,13 @@ class SmartStore:
 
     async def put_token(self, digest: str, fields: dict[str, str], ttl: int) -> None:
         async with self._r.pipeline(transaction=True) as pipe:
-            pipe.hset(self._k.smart_token(digest), mapping=fields)
+            pipe.hset(self._k.smart_token(digest), mapping=as_hash(fields))
             pipe.expire(self._k.smart_token(digest), ttl + SLACK)
             await pipe.execute()
 
     async def token(self, digest: str) -> dict[str, str] | None:
         row = await self._r.hgetall(self._k.smart_token(digest))
-        return {k.decode(): v.decode() for k, v in row.items()} if row else None
+        return text_fields(row) if row else None
 
     async def first_use(self, client: str, jti: str, ttl: int) -> bool:
         """Whether this is the first time ``client`` presents the assertion ``jti``."""

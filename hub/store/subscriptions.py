@@ -5,18 +5,13 @@ returns it (hub/escalation/hooks.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from redis.asyncio import Redis
 
+from .codec import as_hash, text, text_fields
 from .keys import Keys
 
 HOOK = "hook-"  # a notification's member in the deliveries queue
 KEPT = 14 * 86400  # seconds a notification's record is kept (Redis cleans up)
-
-
-def _decoded(row: Mapping[bytes, bytes]) -> dict[str, str]:
-    return {k.decode(): v.decode() for k, v in row.items()}
 
 
 class SubscriptionStore:
@@ -26,13 +21,13 @@ class SubscriptionStore:
 
     async def put(self, sid: str, agency: str, fields: dict[str, str]) -> None:
         async with self._r.pipeline(transaction=True) as pipe:
-            pipe.hset(self._k.subscription(sid), mapping=fields)
+            pipe.hset(self._k.subscription(sid), mapping=as_hash(fields))
             pipe.sadd(self._k.subscriptions_of(agency), sid)
             await pipe.execute()
 
     async def get(self, sid: str) -> dict[str, str] | None:
         row = await self._r.hgetall(self._k.subscription(sid))
-        return _decoded(row) if row else None
+        return text_fields(row) if row else None
 
     async def delete(self, sid: str, agency: str) -> None:
         async with self._r.pipeline(transaction=True) as pipe:
@@ -47,25 +42,25 @@ class SubscriptionStore:
             for agency in agencies:
                 pipe.smembers(self._k.subscriptions_of(agency))
             found = await pipe.execute()
-        sids = sorted({s.decode() for members in found for s in members})
+        sids = sorted({text(s) for members in found for s in members})
         if not sids:
             return []
         async with self._r.pipeline(transaction=False) as pipe:
             for sid in sids:
                 pipe.hgetall(self._k.subscription(sid))
             rows = await pipe.execute()
-        return [(sid, _decoded(row)) for sid, row in zip(sids, rows, strict=True) if row]
+        return [(sid, text_fields(row)) for sid, row in zip(sids, rows, strict=True) if row]
 
     async def mark(self, sid: str, fields: dict[str, str]) -> None:
         """Change a Subscription's status fields, if it still exists."""
         if await self._r.exists(self._k.subscription(sid)):
-            await self._r.hset(self._k.subscription(sid), mapping=fields)
+            await self._r.hset(self._k.subscription(sid), mapping=as_hash(fields))
 
     async def notify(self, sid: str, nid: str, fields: dict[str, str], due: float) -> int:
         """Number the Subscription's next event and queue its notification: the number."""
         number = await self._r.hincrby(self._k.subscription(sid), "events", 1)
         async with self._r.pipeline(transaction=True) as pipe:
-            pipe.hset(self._k.hook(nid), mapping={**fields, "event": str(number)})
+            pipe.hset(self._k.hook(nid), mapping=as_hash({**fields, "event": str(number)}))
             pipe.expire(self._k.hook(nid), KEPT)
             pipe.zadd(self._k.deliveries(), {HOOK + nid: due})
             await pipe.execute()
@@ -73,7 +68,7 @@ class SubscriptionStore:
 
     async def hook(self, nid: str) -> dict[str, str] | None:
         row = await self._r.hgetall(self._k.hook(nid))
-        return _decoded(row) if row else None
+        return text_fields(row) if row else None
 
     async def update_hook(self, nid: str, fields: dict[str, str]) -> None:
-        await self._r.hset(self._k.hook(nid), mapping=fields)
+        await self._r.hset(self._k.hook(nid), mapping=as_hash(fields))
