@@ -121,7 +121,6 @@ def fhir_bodies(name: str, case: Case) -> list[dict]:
                 "valueBase64Binary": base64.b64encode(b"not a receipt").decode()}]
     examples = {
         "fhir.task.update": [task | {"status": "received", "input": receipt},
-                             task | {"status": "accepted"}, task | {"status": "in-progress"},
                              task | {"status": "rejected", "statusReason": reason},
                              task | {"status": "completed", "output": outcome}],
         "fhir.subscription.create": [{"resourceType": "Subscription", "status": "requested",
