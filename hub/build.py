@@ -18,9 +18,11 @@ from hub.config import Settings, read_secret
 from hub.crypto.auditlog import HubKey
 from hub.errors import ConfigError
 from hub.escalation.delivery import Delivery
+from hub.escalation.duty import Rota
 from hub.escalation.endings import Endings
 from hub.escalation.engine import Engine
 from hub.escalation.flood import Flood, FloodLimits
+from hub.escalation.gaps import GapNotices
 from hub.escalation.hooks import HookDelivery
 from hub.escalation.notify import Notifier
 from hub.escalation.nudges import Nudges
@@ -40,6 +42,7 @@ from hub.services.monitor import MonitorService
 from hub.services.oversight import OversightService
 from hub.services.queue import QueueService
 from hub.services.referrals import ReferralService
+from hub.services.schedules import ScheduleService
 from hub.services.sessions import SessionService
 from hub.services.smart import SmartService, load_clients
 from hub.services.subscriptions import SubscriptionService
@@ -71,6 +74,7 @@ class Services:
     queue: QueueService
     figures: FiguresService
     engine_health: EngineService
+    schedules: ScheduleService
     smart: SmartService  # the FHIR facade's SMART Backend Services clients
     tasks: TaskSearch  # the FHIR facade's Task search
     subscriptions: SubscriptionService = field(init=False)  # its Subscriptions
@@ -82,10 +86,16 @@ class Services:
         return Notifier(store=self.store, clock=self.clock, ccr=self.ccr,
                         auditor=self.auditor, base_url=base_url, lease=lease)
 
+    def gap_notices(self, base_url: str) -> GapNotices:
+        """The watch that tells agency admins of new coverage gaps (the ticker runs it)."""
+        return GapNotices(store=self.store, clock=self.clock, ccr=self.ccr,
+                          schedules=self.schedules, auditor=self.auditor, base_url=base_url)
+
     def nudges(self, base_url: str) -> Nudges:
         """A coordinator's nudges: committed here, sent by the workers."""
         return Nudges(store=self.store, clock=self.clock, ccr=self.ccr, ladder=self.ladder,
-                      directory=self.directory, notifier=self.notifier(base_url))
+                      directory=self.directory, notifier=self.notifier(base_url),
+                      schedules=self.schedules)
 
     def engine(self, senders: Mapping[str, Sender], base_url: str, *,
                lease: float = 60.0, limits: FloodLimits = FloodLimits()) -> Engine:  # noqa: B008
@@ -94,6 +104,7 @@ class Services:
         return Engine(
             store=self.store, clock=self.clock, ccr=self.ccr, ladder=self.ladder,
             directory=self.directory, notifier=notifier, lease=lease,
+            rota=Rota(ccr=self.ccr, ladder=self.ladder, schedules=self.schedules),
             endings=Endings(store=self.store, clock=self.clock, ccr=self.ccr,
                             ladder=self.ladder, directory=self.directory,
                             auditor=self.auditor, notifier=notifier),
@@ -191,6 +202,8 @@ def build_services(settings: Settings, *, store: Store | None = None, clock: Clo
         queue=QueueService(store=store, clock=clock, ccr=ccr),
         figures=FiguresService(store=store, clock=clock, ccr=ccr),
         engine_health=EngineService(store=store, clock=clock, stale=settings.engine_stale),
+        schedules=ScheduleService(store=store, clock=clock, ccr=ccr, directory=directory,
+                                  auditor=auditor),
         smart=SmartService(store=store, clock=clock, ccr=ccr, auditor=auditor,
                            clients=load_clients(settings.smart_clients_file, ccr),
                            token_url=f"{settings.public_base_url.rstrip('/')}/fhir/R4/auth/token"),

@@ -93,7 +93,8 @@ class Delivery:
         adapter = self.senders.get(notice.channel)
         if adapter is None:
             return await self._dead_letter(notice, "no adapter for this channel")
-        free_at = await self.flood.take(notice.id, notice, self.clock.now())
+        free_at = await self.flood.take(notice.id, notice, self.clock.now()) \
+            if notice.referral else None  # a coverage gap's notice is never held in a digest
         if free_at:
             await self.store.flood.hold(notice.id, digest_id(notice), digest_meta(notice),
                                         free_at)
@@ -132,7 +133,10 @@ class Delivery:
 
     async def _still_wanted(self, notice: NoticeRecord) -> bool:
         """False once the referral was acknowledged (or closed) after the notice was
-        committed: such a notice is not sent."""
+        committed: such a notice is not sent. A notice about no referral (an agency's
+        coverage gap) is always wanted."""
+        if not notice.referral:
+            return True
         referral = await self.store.referrals.get(notice.referral)
         return referral is not None and referral.status.value in watching(notice.timer)
 

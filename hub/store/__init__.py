@@ -26,6 +26,7 @@ from .notices import NoticeStore
 from .oversight import OversightStore
 from .referrals import Deadline, DeadlineChanges, ReferralStore, TransitionResult
 from .replication import Replication, ReplicaUnconfirmed
+from .schedules import ScheduleStore
 from .scripts import Scripts
 from .sessions import SessionStore
 from .smart import SmartStore
@@ -63,6 +64,7 @@ class Store:
     sessions: SessionStore
     engine: EngineStore
     scripts: Scripts
+    schedules: ScheduleStore
     smart: SmartStore
     subscriptions: SubscriptionStore
 
@@ -76,7 +78,8 @@ class Store:
                    TimerStore(redis, keys, scripts), NoticeStore(redis, keys, scripts),
                    FloodStore(redis, keys, scripts), OversightStore(redis, keys),
                    SessionStore(redis, keys), EngineStore(redis, keys, scripts), scripts,
-                   SmartStore(redis, keys), SubscriptionStore(redis, keys))
+                   ScheduleStore(redis, keys), SmartStore(redis, keys),
+                   SubscriptionStore(redis, keys))
 
     async def ping(self) -> bool:
         return bool(await self.redis.ping())

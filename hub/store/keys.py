@@ -166,6 +166,14 @@ class Keys:
     def roster(self, agency: str) -> str:
         return f"{self.prefix}:agency:{agency}:roster"
 
+    def schedule(self, agency: str) -> str:
+        """The agency's live overrides and away periods, by entry id (JSON each)."""
+        return f"{self.prefix}:agency:{agency}:schedule"
+
+    def schedule_gaps(self, agency: str) -> str:
+        """The coverage gaps the agency's admins were told of, ``start-end`` by end."""
+        return f"{self.prefix}:agency:{agency}:schedule:gaps"
+
     def token(self, token_id: str) -> str:
         return f"{self.prefix}:token:{token_id}"
 

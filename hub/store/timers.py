@@ -9,7 +9,7 @@ from redis.asyncio import Redis
 
 from hub.models import HistoryEvent
 
-from .codec import dumps, items, number, real, text
+from .codec import dumps, items, number, packed, real, text
 from .engine import lateness_bucket
 from .keys import Keys
 from .scripts import Scripts
@@ -54,9 +54,11 @@ class TimerStore:
 
     async def advance(self, rid: str, member: str, *, timer_field: str, generation: int,
                       next_state: str | None, next_due: float, now: float, flag_stalled: bool,
-                      first_notice: HistoryEvent | None, due: float) -> str:
+                      first_notice: HistoryEvent | None, due: float,
+                      skipped: tuple[HistoryEvent, ...] = ()) -> str:
         """'ok', 'lost' (no longer ours), 'gone' (the referral was purged) or 'stale'.
-        A rung that fell ``due`` is counted in the lateness histogram when it is 'ok'."""
+        A rung that fell ``due`` is counted in the lateness histogram when it is 'ok'.
+        ``skipped``: history events of rungs passed over (no one on duty for them)."""
         k = self._k
         late = max(0.0, now - due)
         result = await self._s.advance_timer(
@@ -66,7 +68,7 @@ class TimerStore:
             next_state=next_state or "", next_due=next_due, now=now,
             flag_stalled="1" if flag_stalled else "0",
             first_notice=dumps(first_notice) if first_notice else "", late=f"{late:.3f}",
-            bucket=lateness_bucket(late))
+            bucket=lateness_bucket(late), skipped=packed([dumps(e) for e in skipped]))
         return text(result)
 
     async def flag_stalled(self, rid: str, now: float) -> None:

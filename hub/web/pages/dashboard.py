@@ -9,6 +9,7 @@ import json
 
 from aiohttp import web
 
+from hub.display import gap_words
 from hub.services.queue import STATES, QueueFilter
 from hub.services.scope import queue_agencies, queue_scope
 
@@ -29,8 +30,13 @@ def _context(request: web.Request, filters: QueueFilter, page) -> dict[str, obje
 @signed_in("dashboard.queue")
 async def queue(request: web.Request) -> web.Response:
     filters = query(request, QueueFilter)
-    page = await request.app[SERVICES].queue.page(session(request).principal, filters)
-    return render(request, "queue.html", _context(request, filters, page))
+    services, who = request.app[SERVICES], session(request).principal
+    page = await services.queue.page(who, filters)
+    agencies = {a.id: a for a in services.ccr.agencies}
+    gaps = [(agencies[g.agency].name,
+             gap_words(g.types, g.start, g.end, agencies[g.agency].timezone))
+            for g in await services.schedules.upcoming_gaps(who)]
+    return render(request, "queue.html", {**_context(request, filters, page), "gaps": gaps})
 
 
 @signed_in("dashboard.queue")
