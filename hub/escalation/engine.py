@@ -105,7 +105,6 @@ class Engine:
         roster = await self.directory.verified_roster(referral.destination)
         reached = await self.rota.reach(referral, policy, rung, roster, self.clock.now())
         rung = reached.rung  # a later one when no one was on duty for those before it
-        notify = policy.escalation[rung.step].notify
         step = Step(rung, rung.round * len(policy.escalation) + rung.step + 1, due,
                     self.ladder.deadline(policy, referral.destination, rung.timer, rung.base))
         claimed: list[str] = []
@@ -121,7 +120,7 @@ class Engine:
             referral.id, member, timer_field=timer_field(rung.timer),
             generation=referral.generation, next_state=following.state() if following else None,
             next_due=following.due if following else 0.0, now=now,
-            flag_stalled=notify == "coordinator", due=due,
+            due=due,
             first_notice=HistoryEvent(at=now, actor="hub", action="notified")
             if rung.timer == ACK and reached.people else None, skipped=reached.skipped)
         return (await self._stale(member) if result == "stale" else result), claimed
