@@ -41,13 +41,17 @@ TARGETS: dict[str, dict[str, tuple[str, float]]] = {
                    "max_ms": ("<=", 2000), "p99_vs_fixed": ("<=", 1.1)},
     "dashboard": {"queue_ms_p95": ("<=", 100), "figures_ms_p95": ("<=", 300)},
     "failover": {"lost": ("<=", 0), "duplicates": ("<=", 0), "unavailable_s": ("<=", 10)},
+    "fhir": {"task_search_p95_ms": ("<=", 50), "bridge_submit_p95_ms": ("<=", 100)},
 }
 # A figure's baseline is `baseline_<figure>` in the same output, or `baseline_<the rest>`
 # after a `hub_` or page-name prefix (`queue_ms_p95` -> `baseline_ms_p95`), unless named here.
 BASELINES = {("escalation", "p50_ms"): "baseline_timer_only_p50_ms",
              ("escalation", "p99_ms"): "baseline_timer_only_p99_ms",
              ("escalation", "resolve_p50_ms"): "fixed_resolve_p50_ms",
-             ("escalation", "resolve_p99_ms"): "fixed_resolve_p99_ms"}
+             ("escalation", "resolve_p99_ms"): "fixed_resolve_p99_ms",
+             ("fhir", "task_search_p95_ms"): "baseline_search_p95_ms",
+             ("fhir", "search_first_page_p95_ms"): "baseline_search_p95_ms",
+             ("fhir", "search_open_statuses_p95_ms"): "baseline_search_p95_ms"}
 # What a run was asked to do rather than what it measured: shown once per bench.
 PARAMETERS = {"quick", "open", "due", "workers", "seconds", "clients", "requests",
               "audit_sealer", "durability", "hub_processes", "closed", "owed_past",

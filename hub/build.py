@@ -15,6 +15,7 @@ from hub.adapters import receivers_from_settings, senders_from_settings
 from hub.adapters.base import Sender
 from hub.adapters.push import vapid_public_key
 from hub.adapters.render import render_claim
+from hub.adapters.resthook import RestHook
 from hub.clock import Clock, SystemClock
 from hub.config import Settings, read_secret
 from hub.crypto.auditlog import HubKey
@@ -25,6 +26,7 @@ from hub.escalation.endings import Endings
 from hub.escalation.engine import Engine
 from hub.escalation.flood import Flood, FloodLimits
 from hub.escalation.gaps import GapNotices
+from hub.escalation.hooks import HookDelivery
 from hub.escalation.notify import Notifier
 from hub.escalation.nudges import Nudges
 from hub.routing.ccr import Ccr, load_ccr
@@ -47,6 +49,9 @@ from hub.services.queue import QueueService
 from hub.services.referrals import ReferralService
 from hub.services.schedules import ScheduleService
 from hub.services.sessions import SessionService
+from hub.services.smart import SmartService, load_clients
+from hub.services.subscriptions import SubscriptionService
+from hub.services.tasksearch import TaskSearch
 from hub.services.threads import ThreadService
 from hub.services.timers import TimerPlanner
 from hub.services.tokens import TokenService
@@ -78,8 +83,12 @@ class Services:
     codes: ClaimCodes  # claim codes and the keyed hashes kept of them
     claims: ClaimService
     push: PushService  # browsers' push subscriptions (and the push adapter's book)
+    smart: SmartService  # the FHIR facade's SMART Backend Services clients
+    tasks: TaskSearch  # the FHIR facade's Task search
+    subscriptions: SubscriptionService = field(init=False)  # its Subscriptions
     oversight: OversightService = field(init=False)  # nudges commit for the workers to send
     worklist: WorklistService = field(init=False)  # the browser's inbox and thread pages
+    resthook: RestHook = field(default_factory=RestHook)  # Subscriptions' notifications
 
     def notifier(self, base_url: str, lease: float = 60.0) -> Notifier:
         return Notifier(store=self.store, clock=self.clock, ccr=self.ccr,
@@ -110,9 +119,15 @@ class Services:
             delivery=Delivery(store=self.store, clock=self.clock, ccr=self.ccr,
                               notifier=notifier, senders=senders, base_url=base_url,
                               lease=lease,
-                              flood=Flood(store=self.store, ccr=self.ccr, limits=limits)))
+                              flood=Flood(store=self.store, ccr=self.ccr, limits=limits),
+                              hooks=HookDelivery(
+                                  store=self.store, clock=self.clock, poster=self.resthook,
+                                  base_url=base_url, secrets={
+                                      c.id: c.webhook_secret for c in self.smart.clients.values()
+                                      if c.webhook_secret})))
 
     async def close(self) -> None:
+        await self.resthook.close()
         await self.store.close()
 
 
@@ -211,10 +226,19 @@ def build_services(settings: Settings, *, store: Store | None = None, clock: Clo
         figures=FiguresService(store=store, clock=clock, ccr=ccr),
         engine_health=EngineService(store=store, clock=clock, stale=settings.engine_stale),
         schedules=ScheduleService(store=store, clock=clock, ccr=ccr, directory=directory,
-                                  auditor=auditor))
+                                  auditor=auditor),
+        smart=SmartService(store=store, clock=clock, ccr=ccr, auditor=auditor,
+                           clients=load_clients(settings.smart_clients_file, ccr),
+                           token_url=f"{settings.public_base_url.rstrip('/')}/fhir/R4/auth/token"),
+        tasks=TaskSearch(store=store, referrals=referrals))
     services.oversight = OversightService(
         store=store, clock=clock, ccr=ccr, auditor=auditor, timers=timers,
         nudger=services.nudges(settings.public_base_url).nudge)
+    services.subscriptions = SubscriptionService(
+        store=store, clock=clock, ccr=ccr, referrals=referrals, dev=settings.mode == "dev",
+        clients_with_secrets=frozenset(c.id for c in services.smart.clients.values()
+                                       if c.webhook_secret))
+    referrals.after_change = services.lifecycle.after_change = services.subscriptions.changed
     services.worklist = WorklistService(store=store, clock=clock, ccr=ccr, referrals=referrals,
                                         timers=timers)
     return services

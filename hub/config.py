@@ -152,6 +152,9 @@ class Settings(BaseSettings):
                                 "completed ticker cycle after which escalation counts as "
                                 "stopped: /healthz/engine answers 503, the pages say so and "
                                 "the operators are told")
+    smart_clients_file: Path | None = Field(None, description="the SMART Backend Services "
+                                            "clients of the FHIR facade: a TOML file of "
+                                            "[[client]] entries (docs/fhir.md)")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="the least a log line must matter to be written")
 

@@ -89,7 +89,8 @@ def test_compose_parses_and_has_the_services() -> None:
 
 
 @pytest.mark.parametrize(("name", "expected"), [("hub", ["hub", "serve"]),
-                                                ("worker", ["hub", "worker"])])
+                                                ("worker", ["hub", "worker"]),
+                                                ("bridge", ["hub", "bridge"])])
 def test_hub_commands_exist(name: str, expected: list[str]) -> None:
     args = argv(service(name)["command"])
     assert args == expected
@@ -130,6 +131,14 @@ def test_no_secrets_in_compose() -> None:
         for key in environment(name):
             assert not any(word in key for word in ("PASSWORD", "TOKEN", "SECRET")) \
                 or key.endswith("_FILE"), f"{name}: {key} belongs in a file, not compose"
+
+
+def test_the_bridge_runs_only_at_the_hospital_with_its_secrets_in_files() -> None:
+    bridge = service("bridge")
+    assert bridge["profiles"] == ["hospital"]
+    for key in bridge["environment"]:
+        assert key.startswith("HUB_BRIDGE_")
+        assert not any(w in key for w in ("PASSPHRASE", "TOKEN")) or key.endswith("_FILE")
 
 
 def dockerfile_instructions() -> list[tuple[str, str]]:

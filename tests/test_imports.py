@@ -91,6 +91,11 @@ RULES = {
     "web -> store": Rule("hub.web", ("hub.store", "redis"), "the web calls services; only "
                          "they reach the store"),
     "web -> client": Rule("hub.web", ("hub.client",), "the server never imports the SDK"),
+    "fhir -> store": Rule("hub.fhir", ("hub.store", "redis", "hub.client"), "the FHIR "
+                          "dialect is the web layer's: it calls services, like hub/web"),
+    "bridge -> server": Rule("hub.bridge", ("hub.web", "hub.fhir", "hub.services", "hub.store",
+                                            "hub.build", "redis"), "the bridge is a client: "
+                             "it reaches the hub through the SDK only"),
     "services -> adapters": Rule("hub.services", ADAPTERS, "the rules know nothing of how a "
                                  "notice travels: adapters are handed in (hub/build.py)"),
     "escalation -> build": Rule("hub.escalation", ("hub.build",), "the engine is built by "

@@ -27,14 +27,22 @@ class Codes(StrEnum):
     BAD_TIMER = "bad_timer", ("400: a nudge names no deadline the referral has (the "
                               "acknowledgement or one of its follow-ups)")
     BAD_CODE = "bad_code", "400: a review without one of the review codes"
+    BAD_GRANT = "bad_grant", ("400: a SMART token request without grant_type "
+                              "client_credentials and a JWT client assertion")
+    NOT_FHIR = "not_fhir", ("400: a FHIR body that is not a valid R4 resource, or not the "
+                            "one this endpoint takes (the message says where)")
     # 401: who is asking is not established
     UNAUTHORIZED = "unauthorized", ("401: no valid token (or the page session ended, or the "
                                     "token was revoked)")
     BAD_SIGNATURE = "bad_signature", "401: a delivery report's signature does not match"
+    BAD_ASSERTION = "bad_assertion", ("401: a SMART client assertion that does not verify "
+                                      "(unknown client, key, audience, expiry, or a replay)")
     # 403: established, but not allowed
     FORBIDDEN = "forbidden", "403: your role or agency may not do this"
     NOT_ALLOWED = "not_allowed", ("403: this page or action is for other roles (the queue, "
                                   "figures, nudges, audit trails, devices...)")
+    BAD_SCOPE = "bad_scope", ("403: a SMART scope the client is not registered for, or "
+                              "another agency's; or a token without the scope this needs")
     BAD_CSRF = "bad_csrf", "403: a page's change without the session's CSRF token"
     NO_AGREEMENT = "no_agreement", "403: no sharing agreement lets your agency send this there"
     REPLY_NOT_SHARED = "reply_not_shared", ("403: the agreement keeps the receiving agency's "
@@ -81,6 +89,8 @@ class Codes(StrEnum):
     SCHEDULE_FILE = "schedule_file", ("409: that override or away period is in schedules.toml; "
                                       "change the file")
     GONE = "gone", "410: it is gone for good"
+    VERSION_CHANGED = "version_changed", ("412: the Task changed since the version your "
+                                          "If-Match names; read it again")
     CONSENT_WITHDRAWN = "consent_withdrawn", ("410: the survivor withdrew consent; the content "
                                               "was deleted")
     PAYLOAD_TOO_LARGE = "payload_too_large", "413: the body is over the size limit"

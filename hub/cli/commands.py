@@ -75,6 +75,9 @@ def _running(b: Builder) -> None:
           "server, demo tokens", config=True).add_argument("--port", type=PORT)
     b.add("demo", server.cmd_demo, "Play a scripted referral against the hub 'hub run' started",
           config=True)
+    b.add("bridge", server.cmd_bridge, "Run the hospital's EHR bridge: a local FHIR endpoint "
+          "that seals the EHR's handoffs with this agency's device key (HUB_BRIDGE_*, "
+          "docs/fhir.md)").add_argument("--port", type=PORT)
 
 
 def _operator(b: Builder) -> None:

@@ -67,6 +67,28 @@ def _worker_beside(settings: Settings, guard: Guard) -> Callable[[], None]:
     return start_beside_server(settings, guard)
 
 
+def cmd_bridge(args: argparse.Namespace) -> int:
+    """The hospital's bridge (hub/bridge): its settings from HUB_BRIDGE_*."""
+    from pydantic import ValidationError
+
+    from hub.bridge.run import serve
+    from hub.bridge.settings import BridgeSettings
+    from hub.crypto import TrustError
+
+    try:
+        settings = BridgeSettings(**({"port": args.port} if args.port else {}))
+    except ValidationError as e:
+        first = e.errors()[0]
+        raise Problem(f"HUB_BRIDGE_{str(first['loc'][0]).upper()}: {first['msg']}",
+                      EXIT_CONFIG) from None
+    setup_logging(settings.log_level)
+    try:
+        serve(settings)
+    except (OSError, TrustError) as e:
+        raise Problem(f"the bridge cannot start: {e}", EXIT_CONFIG) from None
+    return EXIT_OK
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
     """Exits non-zero when one of its loops failed (a Redis outage is waited out, not a
     failure), so that a supervisor set to restart on failure starts it again."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 from typing import Any, TypeVar
 
 import aiohttp
@@ -185,6 +186,15 @@ class HubApi:
         return await self._model(s.Stored, "PUT", f"/v1/referrals/{rid}/attachments/{index}",
                                  data=blob, retry=True)
 
+    # -- the FHIR facade (/fhir/R4): Tasks as JSON objects -------------------------------
+    async def task(self, rid: str) -> dict[str, Any]:
+        return json.loads(await self.request("GET", f"/fhir/R4/Task/{rid}", retry=True))
+
+    async def tasks(self, params: dict[str, str]) -> dict[str, Any]:
+        """A Task search's searchset Bundle."""
+        return json.loads(await self.request("GET", "/fhir/R4/Task", params=params,
+                                             retry=True))
+
     async def attachment(self, rid: str, index: int) -> bytes:
         return await self.request("GET", f"/v1/referrals/{rid}/attachments/{index}",
                                   retry=True)
@@ -199,8 +209,14 @@ def _seconds(retry_after: str | None) -> float:
 
 
 def _error(status: int, body: bytes) -> HubApiError:
+    """The JSON API's error, or the FHIR facade's OperationOutcome, as a HubApiError."""
     try:
         detail = s.ErrorBody.model_validate_json(body).error
         return error_for(status, detail.code, detail.message)
     except ValueError:
+        pass
+    try:
+        issue = json.loads(body)["issue"][0]
+        return error_for(status, issue["details"]["coding"][0]["code"], issue["diagnostics"])
+    except (ValueError, KeyError, IndexError, TypeError):
         return error_for(status, "http_error", f"the hub answered {status}")

@@ -13,6 +13,7 @@ import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
+from typing import Protocol
 
 from hub.adapters import SENDERS
 from hub.adapters.base import Notice, PermanentSendError, Sender, Sent, TransientSendError
@@ -26,12 +27,19 @@ from hub.services.timers import timer_field
 from hub.store import Store
 from hub.store.flood import DIGEST
 from hub.store.outbox import NoticeRecord
+from hub.store.subscriptions import HOOK
 
 from .flood import Flood, digest_id, digest_meta
 from .notify import Notifier, Step
 from .recipients import watching
 
 BACKOFF_BASE, BACKOFF_CAP = 5.0, 300.0
+
+
+class HookSender(Protocol):
+    async def deliver(self, member: str) -> str: ...
+
+
 SendFailure = TransientSendError | PermanentSendError
 
 
@@ -63,11 +71,18 @@ class Delivery:
     base_url: str
     lease: float = 60.0  # seconds a claimed notice is held for this process
     rand: random.Random = random.Random()  # noqa: B008 - jitter only, never security
+    hooks: HookSender | None = None  # FHIR Subscriptions' notifications (hooks.py)
 
     async def deliver(self, member: str) -> str:
-        """Send one notice (or, for a ``digest-`` member, a person's digest)."""
+        """Send one notice (or, for a ``digest-`` member, a person's digest; for a
+        ``hook-`` member, a Subscription's notification)."""
         if member.startswith(DIGEST):
             return await self._deliver_digest(member.removeprefix(DIGEST))
+        if member.startswith(HOOK):
+            if self.hooks is None:
+                await self.store.timers.release(self.store.keys.deliveries(), member)
+                return "done"
+            return await self.hooks.deliver(member)
         notice = await self.store.notices.get(member)
         if notice is None or notice.status in ("sent", "held", "cancelled"):
             await self.store.timers.release(self.store.keys.deliveries(), member)

@@ -38,6 +38,7 @@ class LifecycleService:
         self._referrals = referrals
         self._timers = timers
         self._audit = auditor
+        self.after_change: Callable[[Referral], Awaitable[None]] | None = None  # Subscriptions
 
     async def acknowledge(self, who: Principal, rid: str, receipt_b64: str,
                           request_id: str | None = None) -> Sight:
@@ -209,6 +210,8 @@ class LifecycleService:
             result = await change(referral)
             fresh = await self._store.referrals.get(referral.id)
             if result.ok and fresh is not None:
+                if self.after_change is not None:
+                    await self.after_change(fresh)
                 return fresh
             if fresh is None:
                 break

@@ -4,6 +4,7 @@ anything is stored; access rules on every read."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Awaitable, Callable
 
 from hub.api.codes import Codes
 from hub.clock import Clock
@@ -58,6 +59,7 @@ class ReferralService:
         self._timers = timers
         self._tokens = tokens
         self._audit = auditor
+        self.after_change: Callable[[Referral], Awaitable[None]] | None = None  # Subscriptions
 
     async def submit(self, who: Principal, envelope: bytes, consent: Consent | None,
                      request_id: str | None = None, *, client: str = "unknown"
@@ -81,6 +83,8 @@ class ReferralService:
                                  to_status=Status.REQUESTED)
         result = await self._create(who, referral, envelope, submitted, request_id, client)
         if result == "created":
+            if self.after_change is not None:
+                await self.after_change(referral)
             return sight(who, referral, self._directory.ccr, now, [submitted]), True
         existing = await self._store.referrals.get(referral.id)
         if result == "exists" and existing and existing.sender_agency == who.agency:

@@ -31,6 +31,8 @@ from .replication import Replication, ReplicaUnconfirmed
 from .schedules import ScheduleStore
 from .scripts import Scripts
 from .sessions import SessionStore
+from .smart import SmartStore
+from .subscriptions import SubscriptionStore
 from .threads import ThreadStore
 from .timers import TimerStore
 
@@ -67,6 +69,8 @@ class Store:
     schedules: ScheduleStore
     claims: ClaimStore
     push: PushStore
+    smart: SmartStore
+    subscriptions: SubscriptionStore
 
     @classmethod
     def open(cls, redis: Redis, prefix: str = "ccr", replication: Replication | None = None
@@ -79,7 +83,8 @@ class Store:
                    FloodStore(redis, keys, scripts), OversightStore(redis, keys),
                    SessionStore(redis, keys), EngineStore(redis, keys, scripts), scripts,
                    ScheduleStore(redis, keys), ClaimStore(redis, keys, scripts),
-                   PushStore(redis, keys))
+                   PushStore(redis, keys), SmartStore(redis, keys),
+                   SubscriptionStore(redis, keys))
 
     async def ping(self) -> bool:
         return bool(await self.redis.ping())

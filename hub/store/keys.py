@@ -101,6 +101,26 @@ class Keys:
         return f"{self.prefix}:open"
 
     # dashboard
+    def subscription(self, sid: str) -> str:
+        """A FHIR Subscription (R4 backport): its subscriber, filters, endpoint, status."""
+        return f"{self.prefix}:sub:{sid}"
+
+    def subscriptions_of(self, agency: str) -> str:
+        """The Subscriptions an agency's systems hold (a set of ids)."""
+        return f"{self.prefix}:subs:{agency}"
+
+    def hook(self, nid: str) -> str:
+        """One rest-hook notification: subscription, event number, Task id, attempts."""
+        return f"{self.prefix}:hook:{nid}"
+
+    def smart_token(self, digest: str) -> str:
+        """A SMART Backend Services access token, under the hash of the token."""
+        return f"{self.prefix}:smart:token:{digest}"
+
+    def smart_assertion(self, client: str, jti: str) -> str:
+        """A client assertion's jti seen: a replay of it is refused until it expires."""
+        return f"{self.prefix}:smart:jti:{client}:{jti}"
+
     def session(self, digest: str) -> str:
         """A signed-in browser session, under the hash of its cookie."""
         return f"{self.prefix}:session:{digest}"

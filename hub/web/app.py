@@ -17,6 +17,8 @@ from hub.adapters.base import Sender
 from hub.build import Services, build_services
 from hub.config import Settings, read_secret
 from hub.escalation.alarm import EngineAlarm
+from hub.fhir import add_fhir_routes
+from hub.fhir.middleware import fhir_routes
 from hub.loops import Guard
 from hub.services.engine import EngineWatch
 
@@ -60,7 +62,7 @@ def create_app(settings: Settings, services: Services | None = None, *,
 
     app = web.Application(
         client_max_size=settings.max_body_bytes,
-        middlewares=[middleware.metrics, middleware.errors, middleware.slow_bodies,
+        middlewares=[middleware.metrics, middleware.errors, fhir_routes, middleware.slow_bodies,
                      middleware.authenticate, middleware.audit],
         # a connection that has not sent a whole request's headers within the client
         # timeout (from its start, or from the answer before) is closed; after a body cut
@@ -84,6 +86,7 @@ def create_app(settings: Settings, services: Services | None = None, *,
     app.cleanup_ctx.append(resources)
     app.cleanup_ctx.append(partial(watching, senders=senders))
     add_routes(app)
+    add_fhir_routes(app)
     setup_pages(app)
     app.on_response_prepare.append(_security_headers)
     return app

@@ -1,5 +1,6 @@
 """Every route of the hub's own route table (aiohttp's router: the JSON API of
-hub/web/routes.py and the pages), asked the same way on both twin hubs as one person, with
+hub/web/routes.py, the FHIR facade of hub/fhir/routes.py and the pages), asked the same
+way on both twin hubs as one person, with
 the answers put side by side. A route added later is asked too: its path parameters are
 filled from their names, its body from its model (an unknown model fails the sweep until
 it has an example here)."""
@@ -17,6 +18,7 @@ from aiohttp import web
 from hub.adapters.sms_inbound import SmsReply
 from hub.adapters.sms_reports import SmsReport
 from hub.adapters.voice_reports import CallReport, Keypress
+from hub.api import fhir
 from hub.api import schemas as s
 from hub.web.context import SESSION_COOKIE
 from hub.web.routes import BY_NAME, Route
@@ -79,7 +81,9 @@ def ordered(table: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
 def fill(path: str, case: Case) -> str:
     values = {"rid": case.rid, "reply_id": (case.reply_ids or ["0" * 32])[0], "index": "0",
               "agency": case.sender_agency, "kind": case.kind, "entry": "o-0000000000000000",
-              "device": "0" * 32}
+              "device": "0" * 32, "id": case.rid,
+              "sid": "0" * 32}  # the FHIR facade's Task and Subscription
+
 
     def one(match: re.Match) -> str:
         name = match.group(1).split(":")[0]
@@ -117,6 +121,30 @@ def bodies(route: Route, twins: Twins, case: Case, person: str) -> list[dict]:
     return [{"json": doc} for doc in examples[route.body]]
 
 
+def fhir_bodies(name: str, case: Case) -> list[dict]:
+    """Request bodies for a FHIR route (hub/fhir/routes.py): the Task written back with
+    each status a person might ask for (none that ends the referral), a Subscription, a
+    token request."""
+    task = {"resourceType": "Task", "id": case.rid, "intent": "order"}
+    reason = {"coding": [{"system": fhir.REASON_SYSTEM, "code": "capacity"}]}
+    outcome = [{"type": fhir.coding(fhir.INPUT_SYSTEM, fhir.OUTCOME_OUTPUT),
+                "valueCodeableConcept": fhir.coding(fhir.OUTCOME_SYSTEM, "other")}]
+    receipt = [{"type": fhir.coding(fhir.INPUT_SYSTEM, fhir.RECEIPT_INPUT),
+                "valueBase64Binary": base64.b64encode(b"not a receipt").decode()}]
+    examples = {
+        "fhir.task.update": [task | {"status": "received", "input": receipt},
+                             task | {"status": "rejected", "statusReason": reason},
+                             task | {"status": "completed", "output": outcome}],
+        "fhir.subscription.create": [{"resourceType": "Subscription", "status": "requested",
+                                      "reason": "sweep", "criteria": "x",
+                                      "channel": {"type": "rest-hook"}}],
+        "fhir.token": [{"data": {"grant_type": "client_credentials"}}],
+    }
+    if name not in examples:
+        return [{}]
+    return [{"json": doc} if "data" not in doc else doc for doc in examples[name]]
+
+
 def _reply(twins: Twins, case: Case, person: str) -> str:
     member = twins.world.members[person]
     if member.device is None:
@@ -131,7 +159,7 @@ async def ask(side: Side, method: str, path: str, name: str, person: str,
               request: dict) -> Answer:
     """One request as ``person``: the API with their token, a page with their session."""
     kw = dict(request)
-    if name in BY_NAME:
+    if name in BY_NAME or name.startswith("fhir."):
         kw["headers"] = {**side.auth(person), **kw.get("headers", {})}
     else:
         sid, csrf = await side.session(person)
@@ -163,7 +191,7 @@ async def sweep(twins: Twins, case: Case, person: str) -> list[str]:
     for method, template, name in ordered(routes(twins.a.client.app)):
         path = fill(template, case)
         route = BY_NAME.get(name)
-        requests = bodies(route, twins, case, person) if route else [{}]
+        requests = bodies(route, twins, case, person) if route else fhir_bodies(name, case)
         for request in requests:
             a = await ask(twins.a, method, path, name, person, request)
             b = await ask(twins.b, method, path, name, person, request)

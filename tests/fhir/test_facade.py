@@ -1,0 +1,172 @@
+"""The FHIR R4 Task facade as an EHR integrator meets it: every answer validates as R4,
+status writes go through the lifecycle's rules, errors are OperationOutcomes with a 4xx,
+and nothing of another agency shows."""
+
+from __future__ import annotations
+
+from hub.api import fhir
+from tests.fhir.conftest import DEST, receipt
+
+T = "/fhir/R4/Task"
+
+
+def _outcome(body: dict) -> str:
+    fhir.checked(body, "OperationOutcome")
+    return body["issue"][0]["details"]["coding"][0]["code"]
+
+
+def _invariants(task: dict) -> None:
+    """The SDOH Clinical Care IG's Task rules the hub's Tasks keep."""
+    fhir.checked(task, "Task")
+    if task["status"] in ("rejected", "cancelled"):
+        assert task["statusReason"]["coding"], "statusReason is required when " + task["status"]
+    assert task["intent"] == "order" and task["focus"]["identifier"]["value"]
+    assert task["owner"]["reference"].startswith("Organization/")
+    assert task["requester"]["reference"].startswith("Organization/")
+    assert "reference" not in task["for"] and "reference" not in task["focus"]
+
+
+async def test_a_sent_referral_reads_as_an_r4_task_with_opaque_subject(fhir_hub) -> None:
+    _, rid = await fhir_hub.submitted()
+    nurse = fhir_hub.world.first("mercy-hospital", "sender")
+    r = await fhir_hub.client.get(f"{T}/{rid}", headers=nurse.auth)
+    assert r.status == 200 and r.content_type == fhir.FHIR_JSON
+    task = await r.json()
+    _invariants(task)
+    assert task["status"] == "requested" and task["owner"]["reference"] == f"Organization/{DEST}"
+    assert task["requester"]["reference"] == "Organization/mercy-hospital"
+    assert task["restriction"]["period"]["end"] and r.headers["ETag"] == 'W/"1"'
+
+
+async def test_the_shelter_moves_the_task_through_the_lifecycle_with_its_receipt(fhir_hub
+                                                                                ) -> None:
+    sealed, rid = await fhir_hub.submitted()
+    point = fhir_hub.world.first(DEST, "point_person")
+    task = await (await fhir_hub.client.get(f"{T}/{rid}", headers=point.auth)).json()
+
+    r = await fhir_hub.client.put(f"{T}/{rid}", json=task | {"status": "received"},
+                                  headers=point.auth)
+    assert r.status == 422 and _outcome(await r.json()) == "bad_receipt"
+    ack = {"type": fhir.coding(fhir.INPUT_SYSTEM, fhir.RECEIPT_INPUT),
+           "valueBase64Binary": receipt(point, sealed)}
+    r = await fhir_hub.client.put(f"{T}/{rid}", headers=point.auth,
+                                  json=task | {"status": "received", "input": [ack]})
+    assert r.status == 200, await r.text()
+    task = await r.json()
+    assert task["status"] == "received" and (await fhir_hub.store.referrals.get(rid)).status \
+        == "received"
+    for step in ("accepted", "in-progress"):
+        r = await fhir_hub.client.put(f"{T}/{rid}", json=task | {"status": step},
+                                      headers=point.auth | {"If-Match": r.headers["ETag"]})
+        assert r.status == 200, await r.text()
+        task = await r.json()
+    r = await fhir_hub.client.put(f"{T}/{rid}", json=task | {"status": "completed"},
+                                  headers=point.auth)
+    assert r.status == 422 and _outcome(await r.json()) == "invalid_body"
+    done = task | {"status": "completed", "output": [{
+        "type": fhir.coding(fhir.INPUT_SYSTEM, fhir.OUTCOME_OUTPUT),
+        "valueCodeableConcept": fhir.coding(fhir.OUTCOME_SYSTEM, "services-provided")}]}
+    r = await fhir_hub.client.put(f"{T}/{rid}", json=done, headers=point.auth)
+    assert r.status == 200 and (await r.json())["status"] == "completed"
+    _invariants(await r.json())
+
+
+async def test_a_stale_if_match_is_412_and_changes_nothing(fhir_hub) -> None:
+    sealed, rid = await fhir_hub.submitted()
+    nurse = fhir_hub.world.first("mercy-hospital", "sender")
+    task = await (await fhir_hub.client.get(f"{T}/{rid}", headers=nurse.auth)).json()
+    cancel = task | {"status": "cancelled",
+                     "statusReason": fhir.coding(fhir.REASON_SYSTEM, "sent-in-error")}
+    r = await fhir_hub.client.put(f"{T}/{rid}", json=cancel,
+                                  headers=nurse.auth | {"If-Match": 'W/"7"'})
+    assert r.status == 412 and _outcome(await r.json()) == "version_changed"
+    assert (await fhir_hub.store.referrals.get(rid)).status == "requested"
+    r = await fhir_hub.client.put(f"{T}/{rid}", json=cancel, headers=nurse.auth)
+    assert r.status == 200
+    _invariants(await r.json())
+
+
+async def test_declining_needs_a_reason_and_shows_it(fhir_hub) -> None:
+    sealed, rid = await fhir_hub.submitted()
+    point = fhir_hub.world.first(DEST, "point_person")
+    await fhir_hub.services.lifecycle.acknowledge(point.principal(), rid,
+                                                  receipt(point, sealed))
+    task = await (await fhir_hub.client.get(f"{T}/{rid}", headers=point.auth)).json()
+    r = await fhir_hub.client.put(f"{T}/{rid}", json=task | {"status": "rejected"},
+                                  headers=point.auth)
+    assert r.status == 422 and "statusReason" in (await r.json())["issue"][0]["diagnostics"]
+    r = await fhir_hub.client.put(f"{T}/{rid}", headers=point.auth, json=task | {
+        "status": "rejected", "statusReason": fhir.coding(fhir.REASON_SYSTEM, "capacity")})
+    assert r.status == 200
+    task = await r.json()
+    _invariants(task)
+    assert fhir.code_of(task["statusReason"], fhir.REASON_SYSTEM) == "capacity"
+
+
+async def test_search_pages_with_links_and_filters_by_status_and_time(fhir_hub) -> None:
+    ids = []
+    for _ in range(5):
+        ids.append((await fhir_hub.submitted())[1])
+        fhir_hub.clock.advance(60)
+    point = fhir_hub.world.first(DEST, "point_person")
+    r = await fhir_hub.client.get(T, params={"owner": f"Organization/{DEST}", "_count": "2"},
+                                  headers=point.auth)
+    assert r.status == 200, await r.text()
+    bundle = await r.json()
+    fhir.checked(bundle, "Bundle")
+    assert bundle["type"] == "searchset" and len(bundle["entry"]) == 2
+    found = [e["resource"]["id"] for e in bundle["entry"]]
+    while (nxt := next((li["url"] for li in bundle["link"] if li["relation"] == "next"), None)):
+        bundle = await (await fhir_hub.client.get(nxt.split("8080", 1)[1],
+                                                  headers=point.auth)).json()
+        found += [e["resource"]["id"] for e in bundle["entry"]]
+    assert found == ids[::-1] and bundle["total"] == 5
+    since = fhir.instant(fhir_hub.clock.now() - 150)
+    r = await fhir_hub.client.get(T, params={"status": "requested", "_lastUpdated": f"gt{since}"},
+                                  headers=point.auth)
+    assert [e["resource"]["id"] for e in (await r.json())["entry"]] == ids[:-3:-1]
+    r = await fhir_hub.client.get(T, params={"status": "completed"}, headers=point.auth)
+    assert (await r.json())["total"] == 0
+
+
+async def test_another_agency_finds_nothing_and_reads_a_404(fhir_hub) -> None:
+    _, rid = await fhir_hub.submitted()
+    outsider = fhir_hub.world.first("riverside-pd", "point_person")
+    r = await fhir_hub.client.get(f"{T}/{rid}", headers=outsider.auth)
+    assert r.status == 404 and _outcome(await r.json()) == "not_found"
+    for params in ({"owner": f"Organization/{DEST}"}, {"_id": rid}, {}):
+        r = await fhir_hub.client.get(T, params=params, headers=outsider.auth)
+        assert r.status == 200 and (await r.json()).get("entry", []) == []
+
+
+async def test_bad_requests_are_operation_outcomes(fhir_hub) -> None:
+    nurse = fhir_hub.world.first("mercy-hospital", "sender")
+    cases = [
+        (fhir_hub.client.get(T, params={"patient": "x"}, headers=nurse.auth), 400, "bad_query"),
+        (fhir_hub.client.get(T, params={"status": "on-fire"}, headers=nurse.auth), 400,
+         "bad_query"),
+        (fhir_hub.client.get(T, params={"_lastUpdated": "gtyesterday"}, headers=nurse.auth),
+         400, "bad_query"),
+        (fhir_hub.client.get("/fhir/R4/Patient/1", headers=nurse.auth), 404, "not_found"),
+        (fhir_hub.client.get(T), 401, "unauthorized"),
+        (fhir_hub.client.put(f"{T}/{'a' * 32}", data=b"{", headers=nurse.auth | {
+            "Content-Type": fhir.FHIR_JSON}), 400, "bad_json"),
+        (fhir_hub.client.put(f"{T}/{'a' * 32}", json={"resourceType": "Task", "status": 3},
+                             headers=nurse.auth), 400, "not_fhir"),
+        (fhir_hub.client.delete(f"{T}/{'a' * 32}", headers=nurse.auth), 405,
+         "method_not_allowed"),
+    ]
+    for call, status, code in cases:
+        r = await call
+        assert (r.status, _outcome(await r.json())) == (status, code), await r.text()
+    r = await fhir_hub.client.get("/v1/referrals/" + "a" * 32, headers=nurse.auth)
+    assert (await r.json())["error"]["code"] == "not_found"  # the JSON API keeps its shape
+
+
+async def test_metadata_says_what_is_supported(fhir_hub) -> None:
+    r = await fhir_hub.client.get("/fhir/R4/metadata")
+    statement = fhir.checked(await r.json(), "CapabilityStatement")
+    task = statement["rest"][0]["resource"][0]
+    assert {i["code"] for i in task["interaction"]} == {"read", "search-type", "update"}
+    assert {p["name"] for p in task["searchParam"]} == {"owner", "requester", "status",
+                                                         "_lastUpdated", "_id"}
