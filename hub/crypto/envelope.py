@@ -179,11 +179,23 @@ def open_envelope(data: bytes, *, device: DeviceIdentity, trust: TrustStoreLike,
                   replay: ReplayGuard | None = None) -> Opened:
     """Open an envelope on a recipient device. Every failure is one EnvelopeError."""
     header, body = split_envelope(data)
-    _check_time(header, now)
+    check_time(header, now)
     if header.destination != device.certificate.agency:
         raise EnvelopeError("wrong-agency")
     hint = trust.expected_slot(header, device.keys.box_public, now)
     slot, content_key = _unwrap(header, device.keys, hint)
+    opened = open_body(header, body, content_key)
+    if opened.recipients[slot] != device.keys.box_public:
+        raise EnvelopeError("recipient-mismatch")
+    check_sender(opened, trust, now)
+    if replay is not None and not replay.check_and_remember(header.envelope_id, header.expires_at):
+        raise EnvelopeError("replay")
+    return opened
+
+
+def open_body(header: Header, body: bytes, content_key: bytes) -> Opened:
+    """Steps 5 to 8 of opening, once a content key is in hand (from a wrapped key of the
+    header, or from a key grant): key commitment, AEAD, inner content, sender signature."""
     if not equal(commitment(content_key, header.envelope_id), header.commitment):
         raise EnvelopeError("key-commitment")
     try:
@@ -192,13 +204,17 @@ def open_envelope(data: bytes, *, device: DeviceIdentity, trust: TrustStoreLike,
         plain = sodium.sodium_unpad(padded, PAD_BLOCK)
     except Exception:
         raise EnvelopeError("ciphertext") from None
-    opened = _parse_inner(plain, header, content_key)
-    if opened.recipients[slot] != device.keys.box_public:
-        raise EnvelopeError("recipient-mismatch")
-    _check_sender(opened, trust, now)
-    if replay is not None and not replay.check_and_remember(header.envelope_id, header.expires_at):
-        raise EnvelopeError("replay")
-    return opened
+    return _parse_inner(plain, header, content_key)
+
+
+def unwrap_own_key(header: Header, keys: DeviceKeys) -> bytes:
+    """The content key from this device's own wrapped key, checked against the header's key
+    commitment: what a recipient needs to hand the envelope on (a key grant) without
+    decrypting its body."""
+    _, content_key = _unwrap(header, keys, None)
+    if not equal(commitment(content_key, header.envelope_id), header.commitment):
+        raise EnvelopeError("key-commitment")
+    return content_key
 
 
 class TrustStoreLike(Protocol):
@@ -208,7 +224,7 @@ class TrustStoreLike(Protocol):
         """Where a sender sealing to the current roster put this device's wrapped key."""
 
 
-def _check_time(header: Header, now: int) -> None:
+def check_time(header: Header, now: int) -> None:
     if header.created_at > now + CLOCK_SKEW:
         raise EnvelopeError("from-future")
     if now >= header.expires_at:
@@ -259,7 +275,7 @@ def _parse_inner(plain: bytes, header: Header, content_key: bytes) -> Opened:
     return Opened(header, content, sender, recipients, refs, content_key)
 
 
-def _check_sender(opened: Opened, trust: TrustStoreLike, now: int) -> None:
+def check_sender(opened: Opened, trust: TrustStoreLike, now: int) -> None:
     if opened.sender.agency == opened.header.destination:
         raise EnvelopeError("sender-is-recipient-agency")
     if not trust.is_current_sender(opened.sender, now):

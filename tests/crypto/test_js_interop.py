@@ -292,3 +292,63 @@ def test_key_files_are_the_same_bytes_and_import_across(node: str, world: World)
                                                                      keys.sign_public.hex())
     assert ok(plain)["file"].encode() == export_device_keys(keys)
     assert import_device_keys(plain["file"].encode()).box_public == keys.box_public
+
+
+# -- key grants, across ---------------------------------------------------------------------
+
+def _grant_world(world: World):
+    """A harbor-house backup device approved after sealing, and the agencies as the new
+    device sees them (roster version 2 lists it)."""
+    from .world import new_device
+
+    newcomer = new_device(world.agencies[RECEIVING].root, RECEIVING, "hh-backup")
+    agencies = agencies_doc(world)
+    v2 = world.agencies[RECEIVING].roster(version=2, extra=[newcomer.certificate])
+    agencies[RECEIVING]["roster"] = {"body": v2.body.hex(), "signature": v2.signature.hex()}
+    trust = world.trust()
+    trust.accept_roster(RECEIVING, v2, NOW)
+    return newcomer, agencies, trust
+
+
+def test_a_python_grant_opens_in_javascript_and_a_javascript_grant_in_python(node: str,
+                                                                            world: World):
+    from hub.crypto.grants import Granter, open_with_grant
+
+    newcomer, agencies, trust = _grant_world(world)
+    sealed = seal_to(world, [world.point, world.backup], attachments=(b"discharge summary",))
+    py_grant = Granter(world.point).grant(sealed.envelope, newcomer.certificate,
+                                          roster_version=2, now=NOW)
+    opened = ok(js(node, {"op": "open_with_grant", "envelope": sealed.envelope.hex(),
+                          "grant": py_grant.hex(), "device": device_doc(newcomer),
+                          "agencies": agencies, "now": NOW,
+                          "blobs": [bytes(b).hex() for b in sealed.attachments]})[0])
+    assert x(opened["content"]) == CONTENT
+    assert [x(a) for a in opened["attachments"]] == [b"discharge summary"]
+
+    js_grant = x(ok(js(node, {"op": "grant", "envelope": sealed.envelope.hex(),
+                              "granter": device_doc(world.backup),
+                              "grantee": newcomer.certificate.raw.hex(), "roster_version": 2,
+                              "now": NOW})[0])["grant"])
+    assert open_with_grant(sealed.envelope, js_grant, device=newcomer, trust=trust,
+                           now=NOW).content == CONTENT
+
+
+def test_both_write_the_same_grant_and_refuse_a_replayed_one_alike(node: str, world: World):
+    from hub.crypto.grants import Granter
+
+    newcomer, agencies, _ = _grant_world(world)
+    sealed = seal_to(world, [world.point, world.backup])
+    draws = [os.urandom(24)]
+    py_grant = Granter(world.point, lambda n: draws[0]).grant(
+        sealed.envelope, newcomer.certificate, roster_version=2, now=NOW)
+    js_grant = ok(js(node, {"op": "grant", "envelope": sealed.envelope.hex(),
+                            "granter": device_doc(world.point), "draws": [draws[0].hex()],
+                            "grantee": newcomer.certificate.raw.hex(), "roster_version": 2,
+                            "now": NOW})[0])["grant"]
+    assert js_grant == py_grant.hex()
+    other = seal_to(world, [world.point, world.backup])
+    refused = js(node, {"op": "open_with_grant", "envelope": other.envelope.hex(),
+                        "grant": js_grant, "device": device_doc(newcomer),
+                        "agencies": agencies, "now": NOW})[0]
+    assert (refused["ok"], refused["message"], refused["reason"]) == (
+        False, "envelope rejected", "grant-other-envelope")
