@@ -40,6 +40,7 @@ from hub.services.queue import QueueService
 from hub.services.referrals import ReferralService
 from hub.services.sessions import SessionService
 from hub.services.threads import ThreadService
+from hub.services.grants import GrantService
 from hub.services.timers import TimerPlanner
 from hub.services.tokens import TokenService
 from hub.services.worklist import WorklistService
@@ -57,6 +58,7 @@ class Services:
     referrals: ReferralService
     lifecycle: LifecycleService
     threads: ThreadService
+    grants: GrantService
     monitor: MonitorService
     deliveries: DeliveryReports
     auditlog: AuditLog
@@ -165,6 +167,8 @@ def build_services(settings: Settings, *, store: Store | None = None, clock: Clo
                                    referrals=referrals, timers=timers, auditor=auditor),
         threads=ThreadService(store=store, clock=clock, directory=directory, referrals=referrals,
                               consent=consent, auditor=auditor),
+        grants=GrantService(store=store, clock=clock, directory=directory, referrals=referrals,
+                            consent=consent, auditor=auditor),
         monitor=MonitorService(store=store, ccr=ccr), ladder=timers.ladder,
         deliveries=DeliveryReports(store=store, clock=clock, auditor=auditor,
                                    receivers=receivers_from_settings(settings)),

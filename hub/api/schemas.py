@@ -9,7 +9,14 @@ import base64
 import binascii
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+)
 
 from hub.models import (
     AuditEvent,
@@ -33,6 +40,7 @@ def _strict_base64(value: object) -> object:
 
 
 Base64Bytes = Annotated[bytes, BeforeValidator(_strict_base64),
+                        PlainSerializer(lambda b: base64.b64encode(b).decode(), return_type=str),
                         WithJsonSchema({"type": "string", "format": "base64"})]
 
 
@@ -177,6 +185,28 @@ class RosterView(Body):
 class Stored(Body):
     id: str
     created: bool
+
+
+class PostGrants(Body):
+    grants: list[Base64Bytes] = Field(
+        description="key grants (docs/envelope.md, 'Key grants'), base64, 1 to 200",
+        min_length=1, max_length=200)
+
+
+class GrantsStored(Body):
+    stored: int = Field(description="grants newly stored (the same grant again is not counted)")
+
+
+class GrantView(Body):
+    envelope_id: str = Field(description="the referral's id, or a reply's")
+    grantee: str = Field(description="the device id the grant is for")
+    grant: Base64Bytes
+
+
+class GrantList(Body):
+    grants: list[GrantView]
+    readers: list[str] = Field(description="device ids that can read the referral's own "
+                               "envelope: those it was sealed to and those granted it")
 
 
 class EngineFigures(Body):

@@ -171,6 +171,10 @@ def _device(b: Builder) -> None:
     d.add("install", device.cmd_install, "Install the certificate your admin issued"
           ).add_argument("certificate", type=Path)
     d.add("show", device.cmd_show, "Show this device's identity and fingerprint")
+    c = d.add("grant", device.cmd_grant, "Hand open referrals this device can read to the "
+              "group's devices approved after they were sealed (key grants)")
+    c.add_argument("rid", nargs="?", type=referral_id, metavar="REFERRAL")
+    c.add_argument("--all", action="store_true", help="every open referral of your inbox")
     t = b.group("trust", "Partner agencies' root keys")
     c = t.add("pin", trust.cmd_pin, "Pin an agency's root after comparing its fingerprint")
     c.add_argument("agency")

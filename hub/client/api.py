@@ -132,8 +132,18 @@ class HubApi:
     async def history(self, rid: str) -> s.History:
         return await self._model(s.History, "GET", f"/v1/referrals/{rid}/history", retry=True)
 
-    async def envelope(self, rid: str) -> bytes:
-        return await self.request("GET", f"/v1/referrals/{rid}/envelope", retry=True)
+    async def envelope(self, rid: str, *, to_grant: bool = False) -> bytes:
+        """The sealed envelope; ``to_grant``: fetched only to hand its key on (the hub does
+        not record it as opened)."""
+        return await self.request("GET", f"/v1/referrals/{rid}/envelope", retry=True,
+                                  params={"for": "grant"} if to_grant else None)
+
+    async def grants(self, rid: str) -> s.GrantList:
+        return await self._model(s.GrantList, "GET", f"/v1/referrals/{rid}/grants", retry=True)
+
+    async def post_grants(self, rid: str, grants: list[bytes]) -> s.GrantsStored:
+        return await self._model(s.GrantsStored, "POST", f"/v1/referrals/{rid}/grants",
+                                 json={"grants": [_b64(g) for g in grants]}, retry=True)
 
     async def acknowledge(self, rid: str, receipt: bytes) -> s.ReferralView:
         return await self._model(s.ReferralView, "POST", f"/v1/referrals/{rid}/acknowledge",

@@ -21,6 +21,7 @@ from .connection import redis_at
 from .directory import DirectoryStore
 from .engine import EngineStore
 from .flood import FloodStore
+from .grants import GrantStore, StoredGrant
 from .keys import Keys
 from .notices import NoticeStore
 from .oversight import OversightStore
@@ -32,7 +33,7 @@ from .threads import ThreadStore
 from .timers import TimerStore
 
 __all__ = ["REDIS_ERRORS", "TRANSIENT_ERRORS", "Deadline", "DeadlineChanges", "Store",
-           "TransitionResult", "connect"]
+           "StoredGrant", "TransitionResult", "connect"]
 
 TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
     RedisConnectionError, RedisTimeoutError, ReadOnlyError, MasterDownError, TryAgainError,
@@ -61,6 +62,7 @@ class Store:
     sessions: SessionStore
     engine: EngineStore
     scripts: Scripts
+    grants: GrantStore
 
     @classmethod
     def open(cls, redis: Redis, prefix: str = "ccr", replication: Replication | None = None
@@ -71,7 +73,8 @@ class Store:
                    AccessStore(redis, keys, scripts), AuditStore(redis, keys, scripts),
                    TimerStore(redis, keys, scripts), NoticeStore(redis, keys, scripts),
                    FloodStore(redis, keys, scripts), OversightStore(redis, keys),
-                   SessionStore(redis, keys), EngineStore(redis, keys, scripts), scripts)
+                   SessionStore(redis, keys), EngineStore(redis, keys, scripts), scripts,
+                   GrantStore(redis, keys, scripts))
 
     async def ping(self) -> bool:
         return bool(await self.redis.ping())

@@ -41,6 +41,16 @@ class Keys:
     def attachment_meta(self, rid: str, index: int) -> str:
         return f"{self.prefix}:ref:{rid}:attachment:{index}:meta"
 
+    def grants(self, rid: str) -> str:
+        """Key grants beside the envelope: ``{envelope id}:{grantee device id}`` -> grant
+        bytes (opaque to the hub but for their clear fields)."""
+        return f"{self.prefix}:ref:{rid}:grants"
+
+    def granted(self, rid: str) -> str:
+        """The device ids (hex) granted the referral's own envelope since it was sealed; with
+        the ``sealed_to`` field, every device that can read it."""
+        return f"{self.prefix}:ref:{rid}:granted"
+
     # indexes
     def inbox(self, agency: str) -> str:
         return f"{self.prefix}:inbox:{agency}"

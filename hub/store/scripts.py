@@ -27,7 +27,7 @@ from .signature import Signature
 _NAMES = ("create_referral", "transition", "mark_receipt", "put_blob", "put_roster", "put_root",
           "claim_due", "reap", "advance_timer", "claim_notice", "delivery_report",
           "take_send_slot", "seal_audit", "end_consent", "narrow_consent", "record_failure",
-          "release_tallies", "engine_alarm", "update_notice")
+          "release_tallies", "engine_alarm", "update_notice", "put_grants")
 
 
 @dataclass
@@ -180,3 +180,4 @@ class Scripts:
     release_tallies: Script
     engine_alarm: Script
     update_notice: Script
+    put_grants: Script

@@ -81,6 +81,13 @@ ROUTES: tuple[Route, ...] = (
     R("GET", f"/v1/referrals/{RID}/envelope", referrals.envelope, "referral.envelope",
       "Download the sealed envelope (receiving escalation group)", audited=True,
       octets_out=True),
+    R("POST", f"/v1/referrals/{RID}/grants", referrals.post_grants, "grant.post",
+      "Hand the referral (and replies to your agency) on to devices approved after it was "
+      "sealed: key grants from a device it was sealed to", body=s.PostGrants,
+      response=s.GrantsStored, audited=True, ok=201),
+    R("GET", f"/v1/referrals/{RID}/grants", referrals.get_grants, "grant.list",
+      "The key grants addressed to your devices (receiving escalation group)",
+      response=s.GrantList, audited=True),
     R("POST", f"/v1/referrals/{RID}/acknowledge", referrals.acknowledge, "referral.acknowledge",
       "Acknowledge with a signed receipt", body=s.Acknowledge, response=s.ReferralView,
       audited=True),
