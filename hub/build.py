@@ -41,6 +41,7 @@ from hub.services.referrals import ReferralService
 from hub.services.sessions import SessionService
 from hub.services.threads import ThreadService
 from hub.services.grants import GrantService
+from hub.services.rosterlog import RosterLogService
 from hub.services.timers import TimerPlanner
 from hub.services.tokens import TokenService
 from hub.services.worklist import WorklistService
@@ -62,6 +63,7 @@ class Services:
     monitor: MonitorService
     deliveries: DeliveryReports
     auditlog: AuditLog
+    rosterlog: RosterLogService
     ladder: Ladder
     sessions: SessionService
     limits: RequestLimits
@@ -152,6 +154,7 @@ def build_services(settings: Settings, *, store: Store | None = None, clock: Clo
     clock = clock or SystemClock()
     ccr = ccr or load_ccr(settings.ccr_dir)
     auditor = Auditor(store=store, clock=clock)
+    signing_key = hub_key(settings)
     consent = ConsentService(ccr=ccr, max_days=settings.consent_max_days)
     directory = DirectoryService(store=store, clock=clock, ccr=ccr, auditor=auditor)
     calculator = DeadlineCalculator(ccr)
@@ -172,7 +175,8 @@ def build_services(settings: Settings, *, store: Store | None = None, clock: Clo
         monitor=MonitorService(store=store, ccr=ccr), ladder=timers.ladder,
         deliveries=DeliveryReports(store=store, clock=clock, auditor=auditor,
                                    receivers=receivers_from_settings(settings)),
-        auditlog=AuditLog(store=store, clock=clock, key=hub_key(settings)),
+        auditlog=AuditLog(store=store, clock=clock, key=signing_key),
+        rosterlog=RosterLogService(store=store, key=signing_key),
         sessions=SessionService(store=store, clock=clock, ccr=ccr, tokens=tokens,
                                 auditor=auditor),
         limits=RequestLimits(store=store, clock=clock, limit=settings.person_rate_limit,

@@ -175,11 +175,28 @@ class AgencyList(Body):
     agencies: list[AgencyView]
 
 
+class LogHeadView(Body):
+    """The roster log's signed head (docs/envelope.md, "Roster log"), all hex."""
+
+    count: int
+    head: str
+    key: str
+    signature: str
+
+
 class RosterView(Body):
     agency: str
     version: int
     roster: str
     signature: str
+    log: LogHeadView | None = Field(None, description="the roster log's head, whose newest "
+                                    "entry for this agency is this roster")
+
+
+class RosterLog(Body):
+    entries: list[str] = Field(description="the log's entries from the position asked for, "
+                               "each canonical JSON")
+    log: LogHeadView | None
 
 
 class Stored(Body):

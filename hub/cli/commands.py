@@ -180,6 +180,9 @@ def _device(b: Builder) -> None:
     c.add_argument("agency")
     c.add_argument("fingerprint", help="the short (CCR1-...) or read-aloud fingerprint")
     t.add("list", trust.cmd_list, "List pinned agencies")
+    c = t.add("audit", trust.cmd_audit, "Check the hub's roster log extends what this computer "
+              "saw and print its head; given another party's head, compare the two")
+    c.add_argument("head", nargs="?", help="the other party's head (CCRLOG1:...)")
     c = t.add("import", trust.cmd_import, "Pin every root in your agency admin's pin bundle, "
               "after checking it against your agency's fingerprint")
     c.add_argument("bundle", type=Path, help="the bundle file from 'hub agency bundle'")

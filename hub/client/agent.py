@@ -16,6 +16,7 @@ from hub.crypto import (
     Opened,
     ReceiptStatus,
     SignedRoster,
+    TrustError,
     TrustStore,
     Urgency,
     VerifiedRoster,
@@ -25,6 +26,7 @@ from hub.crypto import (
     sign_receipt,
 )
 from hub.crypto.grants import Granter, open_with_grant
+from hub.crypto.rosterlog import LogHead, LogWitness
 from hub.models import Consent
 
 from .api import HubApi
@@ -84,10 +86,16 @@ class Agent:
         (a bad signature, an expired roster or a rollback raises TrustError)."""
         view = await self.api.roster(agency)
         signed = SignedRoster.from_json({"roster": view.roster, "signature": view.signature})
+        if view.log is not None:
+            await self._follow_log(head_of(view.log))
+            self.trust.log.check_served(agency, signed)
         current = self.trust.rosters.get(agency)
         if current is not None and current.version == view.version:
             return self.trust.roster(agency, self._now())
         return self.trust.accept_roster(agency, signed, self._now())
+
+    async def _follow_log(self, shown: LogHead) -> None:
+        await follow_log(self.api, self.trust.log, shown)
 
     async def send(self, destination: str, referral_type: str, content: Content | bytes,
                    consent: Consent, *, urgency: str = "urgent",
@@ -227,6 +235,29 @@ class Agent:
             rids += [v.id for v in page]
             if len(page) < 100:
                 return rids
+
+
+async def follow_log(api: HubApi, witness: LogWitness, shown: LogHead | None = None) -> LogHead:
+    """Check that the roster log the hub shows (``shown``, or its current head) extends the
+    one this device saw, and follow it (docs/envelope.md, "Roster log"); TrustError when it
+    does not. The head followed."""
+    if shown is None:
+        current = (await api.roster_log(witness.count)).log
+        if current is None:
+            raise TrustError("no-roster-log", "this hub keeps no roster log")
+        shown = head_of(current)
+    start = witness.needs(shown)
+    if start is not None:
+        served = await api.roster_log(start)
+        if served.log is None or head_of(served.log).count < shown.count:
+            raise TrustError("roster-log-fork", "the hub would not serve its roster log")
+        witness.advance([e.encode() for e in served.entries[:shown.count - start]], shown)
+    return shown
+
+
+def head_of(view: s.LogHeadView) -> LogHead:
+    return LogHead(view.count, bytes.fromhex(view.head), bytes.fromhex(view.key),
+                   bytes.fromhex(view.signature))
 
 
 def consent_for(destination: str, referral_type: str, *, documented_by: str,

@@ -101,6 +101,10 @@ class HubApi:
         return await self._model(s.RosterView, "GET", f"/v1/agencies/{agency}/roster",
                                  retry=True)
 
+    async def roster_log(self, start: int = 0) -> s.RosterLog:
+        return await self._model(s.RosterLog, "GET", "/v1/roster-log",
+                                 params={"from": str(start)}, retry=True)
+
     async def publish_roster(self, agency: str, signed: dict[str, str]) -> s.RosterView:
         return await self._model(s.RosterView, "PUT", f"/v1/agencies/{agency}/roster",
                                  json=signed, retry=True)

@@ -62,3 +62,30 @@ class DirectoryStore:
             roster=self._k.roster(agency), audit=self._k.audit(), version=version, signed=signed,
             audit_event=dumps(audit))
         return result.decode(), int(current)
+
+    # -- the roster log ---------------------------------------------------------------------
+    async def roster_log_state(self, agency: str) -> tuple[int, str, str | None]:
+        """The log's length, its head (hex, '' when empty) and ``agency``'s newest logged
+        roster digest, read together."""
+        k = self._k
+        async with self._r.pipeline(transaction=True) as pipe:
+            pipe.llen(k.roster_log())
+            pipe.get(k.roster_log_head())
+            pipe.hget(k.roster_log_latest(), agency)
+            count, head, latest = await pipe.execute()
+        return int(count), (head or b"").decode(), latest.decode() if latest else None
+
+    async def append_roster_log(self, expected: int, agency: str, digest: str, entry: bytes,
+                                head: str) -> str:
+        """'ok', 'same' (already the newest for the agency) or 'moved' (the log grew)."""
+        k = self._k
+        result = await self._s.append_roster_log(
+            log=k.roster_log(), latest=k.roster_log_latest(), head=k.roster_log_head(),
+            expected=expected, agency=agency, digest=digest, entry=entry, new_head=head)
+        return result.decode()
+
+    async def roster_log(self, start: int, end: int) -> list[bytes]:
+        """Entries ``start`` to ``end`` - 1."""
+        if end <= start:
+            return []
+        return await self._r.lrange(self._k.roster_log(), start, end - 1)

@@ -51,6 +51,18 @@ class Keys:
         the ``sealed_to`` field, every device that can read it."""
         return f"{self.prefix}:ref:{rid}:granted"
 
+    # the roster log: every roster served, in one append-only hash chain
+    def roster_log(self) -> str:
+        return f"{self.prefix}:rosterlog"
+
+    def roster_log_latest(self) -> str:
+        """Agency -> the digest of its newest logged roster."""
+        return f"{self.prefix}:rosterlog:latest"
+
+    def roster_log_head(self) -> str:
+        """The hash after the log's last entry (hex)."""
+        return f"{self.prefix}:rosterlog:head"
+
     # indexes
     def inbox(self, agency: str) -> str:
         return f"{self.prefix}:inbox:{agency}"

@@ -27,7 +27,8 @@ from .signature import Signature
 _NAMES = ("create_referral", "transition", "mark_receipt", "put_blob", "put_roster", "put_root",
           "claim_due", "reap", "advance_timer", "claim_notice", "delivery_report",
           "take_send_slot", "seal_audit", "end_consent", "narrow_consent", "record_failure",
-          "release_tallies", "engine_alarm", "update_notice", "put_grants")
+          "release_tallies", "engine_alarm", "update_notice", "put_grants",
+          "append_roster_log")
 
 
 @dataclass
@@ -181,3 +182,4 @@ class Scripts:
     engine_alarm: Script
     update_notice: Script
     put_grants: Script
+    append_roster_log: Script

@@ -61,6 +61,9 @@ ROUTES: tuple[Route, ...] = (
     R("PUT", "/v1/agencies/{agency}/roster", directory.publish_roster, "roster.publish",
       "Publish a new signed roster (agency admin)", body=s.PublishRoster,
       response=s.RosterView, audited=True, ok=201),
+    R("GET", "/v1/roster-log", directory.roster_log, "roster.log",
+      "The roster log's entries from ?from= (default 0) and its signed head: every roster "
+      "the hub has served, in one append-only hash chain", response=s.RosterLog),
     R("POST", "/v1/referrals", referrals.submit, "referral.submit",
       "Submit a sealed referral with its consent metadata", body=s.SubmitReferral,
       response=s.ReferralView, audited=True, token_rechecked=True, ok=201),
