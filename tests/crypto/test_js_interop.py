@@ -352,3 +352,40 @@ def test_both_write_the_same_grant_and_refuse_a_replayed_one_alike(node: str, wo
                         "agencies": agencies, "now": NOW})[0]
     assert (refused["ok"], refused["message"], refused["reason"]) == (
         False, "envelope rejected", "grant-other-envelope")
+
+
+def test_both_seal_to_the_recovery_key_after_the_group_and_open_its_grants(node: str,
+                                                                           world: World):
+    """An agency's recovery key (a roster person with the role 'recovery') is a recipient
+    of every envelope, after the group, in both implementations; its grant opens in both."""
+    from hub.crypto import EscalationGroup, RosterPerson, make_roster
+    from hub.crypto.grants import Granter
+
+    from .world import new_device
+
+    agency = world.agencies[RECEIVING]
+    recovery = new_device(agency.root, RECEIVING, "recovery")
+    newcomer = new_device(agency.root, RECEIVING, "hh-backup")
+    signed = make_roster(
+        agency.root, agency=RECEIVING, version=2, issued_at=NOW - 60, expires_at=NOW + DAY,
+        people=[*(RosterPerson(id=p, roles=r) for p, r in agency.roles.items()),
+                RosterPerson(id="recovery", roles=("recovery",))],
+        devices=[world.point.certificate, world.backup.certificate, recovery.certificate,
+                 newcomer.certificate],
+        groups=[EscalationGroup(type=TYPE, point_person="hh-point", backups=("hh-backup",))])
+    agencies = agencies_doc(world)
+    agencies[RECEIVING]["roster"] = {"body": signed.body.hex(), "signature": signed.signature.hex()}
+    trust = world.trust()
+    roster = trust.accept_roster(RECEIVING, signed, NOW)
+    expected = [c.device_id.hex() for c in roster.recipients(TYPE, NOW)]
+    assert expected[-1] == recovery.certificate.device_id.hex()
+    [answer] = js(node, {"op": "verify_rosters", "agencies": agencies, "now": NOW})
+    assert ok(answer)["agencies"][RECEIVING]["recipients"][TYPE] == expected
+
+    sealed = seal_to(world, [world.point, world.backup, recovery])
+    grant = Granter(recovery).grant(sealed.envelope, newcomer.certificate, roster_version=2,
+                                    now=NOW)
+    opened = ok(js(node, {"op": "open_with_grant", "envelope": sealed.envelope.hex(),
+                          "grant": grant.hex(), "device": device_doc(newcomer),
+                          "agencies": agencies, "now": NOW})[0])
+    assert x(opened["content"]) == CONTENT
