@@ -182,7 +182,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
             now = _now()
             signed = make_roster(root, agency=args.agency, version=change.version,
                                  issued_at=now - 60, expires_at=now + args.days * 86400,
-                                 people=roster_people(ccr, args.agency),
+                                 people=roster_people(ccr, args.agency, change.devices),
                                  devices=change.devices, groups=groups)
             await api.publish_roster(args.agency, signed.to_json())
             return change

@@ -9,7 +9,7 @@ from typing import NoReturn
 
 from hub.models import CancelReason, OutcomeCode, RejectReason, RevokeReason
 
-from . import agency, agreements, audit, device, operator, server, trust, work
+from . import agency, agreements, audit, device, operator, recovery, server, trust, work
 from .arguments import referral_id, some_text, status, whole
 from .problems import SUMMARY, usage
 
@@ -151,6 +151,19 @@ def _agency(b: Builder) -> None:
                    "(repeat for more)")
     c.add_argument("--days", type=whole(1, 365, "a number of days"), default=90,
                    help="how long the roster is valid")
+    c.add_argument("--yes", action="store_true", help=YES)
+    c = a.add("recovery-key", recovery.cmd_recovery_key, "Make the agency's offline recovery "
+              "key and its certificate (publish it, then keep the key offline)")
+    _root(c)
+    c.add_argument("--out", type=Path, required=True, help="the folder to write both files to")
+    c.add_argument("--no-passphrase", action="store_true",
+                   help="keep the key file unencrypted (tests only)")
+    c = a.add("recover", recovery.cmd_recover, "Break glass: hand open referrals to new "
+              "devices with the recovery key (audited; the coordinators are told)")
+    c.add_argument("rids", nargs="*", type=referral_id, metavar="REFERRAL")
+    c.add_argument("--all", action="store_true", help="every open referral of your agency")
+    c.add_argument("--key", type=Path, required=True, help="the recovery key file")
+    c.add_argument("--cert", type=Path, required=True, help="its certificate")
     c.add_argument("--yes", action="store_true", help=YES)
     c = a.add("bundle", agency.cmd_bundle, "Sign a pin bundle: the roots you pinned, for your "
               "colleagues to import with your agency's one fingerprint")

@@ -30,6 +30,7 @@ from hub.crypto.rosterlog import LogHead, LogWitness
 from hub.models import Consent
 
 from .api import HubApi
+from .errors import HubApiError
 from .contents import Content, parse_content
 
 DEFAULT_LIFETIME = 30 * 86400
@@ -202,7 +203,10 @@ class Agent:
                   for c in missing]
         for reply in await self.api.replies(rid):
             if reply.to_agency == self.agency:
-                header = parse_header(await self.api.reply_envelope(rid, reply.id))
+                try:
+                    header = parse_header(await self.api.reply_envelope(rid, reply.id))
+                except HubApiError:  # the recovery key's admin is in no group: no replies
+                    continue
                 try:
                     grants += [granter.grant(header, c, roster_version=roster.version, now=now)
                                for c in missing]

@@ -14,13 +14,19 @@ from hub.crypto import (
     short_fingerprint,
     verify_certificate,
 )
-from hub.crypto.rosters import ListedDevices
+from hub.crypto.rosters import RECOVERY, ListedDevices
 from hub.routing.ccr import Ccr
 from hub.routing.groups import groups_of
 
 
-def roster_people(ccr: Ccr, agency: str) -> list[RosterPerson]:
-    return [RosterPerson(id=p.id, roles=tuple(p.roles)) for p in ccr.people_of(agency)]
+def roster_people(ccr: Ccr, agency: str,
+                  devices: list[DeviceCertificate] = ()) -> list[RosterPerson]:
+    """The CCR's people of the agency; with the recovery key among ``devices``, its person
+    too (it is in no escalation group and never signs in: docs/operations.md)."""
+    people = [RosterPerson(id=p.id, roles=tuple(p.roles)) for p in ccr.people_of(agency)]
+    if any(c.person == RECOVERY for c in devices):
+        people.append(RosterPerson(id=RECOVERY, roles=(RECOVERY,)))
+    return people
 
 
 def escalation_groups(ccr: Ccr, agency: str) -> list[EscalationGroup]:

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from hub.api.codes import Codes
 from hub.clock import Clock
+from collections.abc import Awaitable, Callable
+
 from hub.crypto import DeviceCertificate, EnvelopeError, VerifiedRoster, parse_header
+from hub.crypto.rosters import RECOVERY
 from hub.crypto.grants import KeyGrant, verify_grant
 from hub.errors import Conflict, NotFound, Unprocessable
 from hub.models import Referral
@@ -19,10 +22,10 @@ from .auditor import Auditor
 from .consent import ConsentService
 from .directory import DirectoryService
 from .principal import Principal
-from .referrals import ReferralService
+from .referrals import ReferralService, is_admin_of
 
 MAX_BATCH = 200
-RECOVERY = "recovery"
+NOTICE_WINDOW = 3600  # seconds: one notice to the coordinators per agency per break-glass hour
 
 
 def _bad(message: str) -> Unprocessable:
@@ -38,6 +41,9 @@ class GrantService:
         self._referrals = referrals
         self._consent = consent
         self._audit = auditor
+        # the coordinators' notice of a recovery key's use (set by the web app, which holds
+        # the adapters: escalation/alarm.py RecoveryAlert); None sends nothing
+        self.on_recovery: Callable[[str], Awaitable[object]] | None = None
 
     async def _roster(self, who: Principal, referral: Referral) -> VerifiedRoster:
         roster = await self._directory.verified_roster(who.agency)
@@ -61,14 +67,19 @@ class GrantService:
         hashes: dict[bytes, bytes] = {}
         checked = [await self._check(who, referral, roster, raw, hashes, int(now))
                    for raw in grants]
+        recovery = any(RECOVERY in roster_roles(roster, roster.devices[g.granter_id].person)
+                       for g in checked)
         result = await self._store.grants.put(
-            rid, checked, self._audit.event(who, "grant.issue", referral=rid,
-                                            request_id=request_id))
+            rid, checked, self._audit.event(who, "grant.recovery" if recovery else "grant.issue",
+                                            referral=rid, request_id=request_id))
         if result == "missing":
             raise NotFound(f"no referral {rid}")
         if result == "closed":
             raise NotFound("this referral's envelope has been deleted; there is nothing to "
                            "hand on", code=Codes.ENVELOPE_GONE)
+        if recovery and self.on_recovery is not None \
+                and await self._store.grants.first_recovery(who.agency, NOTICE_WINDOW):
+            await self.on_recovery(who.agency)
         return int(result)
 
     async def _check(self, who: Principal, referral: Referral, roster: VerifiedRoster,
@@ -86,12 +97,13 @@ class GrantService:
             raise _bad("a grant must be signed by a current device of yours (an agency admin "
                        "may upload the recovery device's)")
         grantee = roster.devices.get(grant.grantee_id)
-        if grantee is None or not roster.current_device(grantee, now) \
-                or grantee.person not in roster.group_members(referral.type):
+        if grantee is None or not roster.current_device(grantee, now) or (
+                grantee.person not in roster.group_members(referral.type)
+                and RECOVERY not in roster_roles(roster, grantee.person)):
             raise _bad(f"a grant goes to a current device of the escalation group for "
-                       f"'{referral.type}'")
+                       f"'{referral.type}' (or to the agency's recovery key)")
         return StoredGrant(grant.envelope_id.hex(), grant.grantee_id.hex(), raw,
-                           grant.envelope_id.hex() == referral.id)
+                           grant.envelope_id.hex() == referral.id, grant.granter_id)
 
     @staticmethod
     def _may_sign(who: Principal, roster: VerifiedRoster, granter: DeviceCertificate) -> bool:
@@ -121,7 +133,10 @@ class GrantService:
         """The grants of this referral addressed to any of ``who``'s devices, and the devices
         that can read its envelope already (so a granter skips them)."""
         referral = await self._referrals.get(who, rid)
-        roster = await self._directory.require_recipient(who, referral)
+        if is_admin_of(who, referral.destination):
+            roster = await self._directory.verified_roster(who.agency)
+        else:
+            roster = await self._directory.require_recipient(who, referral)
         self._consent.check_referral(referral, self._clock.now())
         devices = [c.device_id.hex() for c in (roster.devices.values() if roster else ())
                    if c.person == who.person]

@@ -21,6 +21,7 @@ class StoredGrant:
     grantee_id: str
     raw: bytes
     reader: bool  # a grant of the referral's own envelope (not of a reply)
+    granter_id: bytes = b""
 
 
 class GrantStore:
@@ -40,6 +41,10 @@ class GrantStore:
             ref=k.referral(rid), envelope=k.envelope(rid), grants=k.grants(rid),
             granted=k.granted(rid), audit=k.audit(), audit_event=dumps(audit), entries=entries)
         return result.decode()
+
+    async def first_recovery(self, agency: str, window: int) -> bool:
+        """True for the first use of ``agency``'s recovery key in ``window`` seconds."""
+        return bool(await self._r.set(self._k.recovery_used(agency), b"1", nx=True, ex=window))
 
     async def addressed_to(self, rid: str, device_ids: Iterable[str]) -> list[StoredGrant]:
         wanted = set(device_ids)

@@ -51,6 +51,11 @@ class Keys:
         the ``sealed_to`` field, every device that can read it."""
         return f"{self.prefix}:ref:{rid}:granted"
 
+    def recovery_used(self, agency: str) -> str:
+        """Set for an hour after an agency's recovery key was used (one coordinators'
+        notice per break-glass hour)."""
+        return f"{self.prefix}:recovery-used:{agency}"
+
     # the roster log: every roster served, in one append-only hash chain
     def roster_log(self) -> str:
         return f"{self.prefix}:rosterlog"

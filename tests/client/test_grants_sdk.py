@@ -173,3 +173,60 @@ async def test_grants_go_with_the_envelope_when_consent_is_withdrawn(hub, people
     good = base64.b64decode(base64.b64encode(b"x" * 285))
     with pytest.raises(HubApiError):
         await intake.api.post_grants(rid, [good])
+
+
+def recovery_device(hub) -> DeviceIdentity:
+    return new_phone(hub, "recovery")
+
+
+async def publish_devices(hub, devices, version: int) -> None:
+    from hub.client.rosters import escalation_groups, roster_people
+
+    w = hub.world
+    certs = [d.certificate for d in devices]
+    signed = make_roster(w.roots[DEST], agency=DEST, version=version, issued_at=w.now,
+                         expires_at=w.now + 90 * 86400, people=roster_people(w.ccr, DEST, certs),
+                         devices=certs, groups=escalation_groups(w.ccr, DEST))
+    w.rosters[DEST] = signed
+    await hub.services.directory.publish(hub.world.members["harbor-director"].principal(),
+                                         DEST, signed.to_json())
+
+
+async def test_the_recovery_key_hands_on_what_no_device_left_can_read(hub, people) -> None:
+    """Everyone who was sealed to has left; the admin breaks glass with the recovery key:
+    the new night phone reads the referral, the use is audited, the coordinators are told
+    once (content-free) however many referrals are handed on."""
+    w = hub.world
+    recovery = recovery_device(hub)
+    staff = [m.device for m in w.members.values() if m.agency == DEST and m.device]
+    await publish_devices(hub, [*staff, recovery], 2)
+    rids = [await send(hub, people), await send(hub, people)]
+    phone = new_phone(hub, "harbor-night")
+    await publish_devices(hub, [phone, recovery], 3)  # the staff's devices are gone
+    told: list[str] = []
+
+    async def tell(agency: str) -> None:
+        told.append(agency)
+
+    hub.services.grants.on_recovery = tell
+    admin = Agent(people("harbor-director").api, recovery, trust_of(hub), clock=hub.clock.now)
+    night = people("harbor-night", phone)
+    for rid in rids:
+        with pytest.raises(EnvelopeError):
+            await night.open(rid)
+        assert await admin.grant(rid) == 1
+        assert (await night.open(rid)).content == b'{"note": "call before 5pm"}'
+    assert told == [DEST]
+    stream = await hub.store.redis.xrange(hub.store.keys.audit())
+    assert sum(b"grant.recovery" in v[b"event"] for _, v in stream) == 2
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_coordinators_notice_names_the_agency_and_nothing_of_a_referral(language) -> None:
+    from hub.adapters.render import RecoveryFacts, render_recovery
+
+    words = render_recovery(RecoveryFacts(DEST, 1_800_000_000, "America/Chicago"), language,
+                            "https://hub.example.org")
+    assert DEST in words.subject and DEST in words.text and DEST in words.sms
+    assert "https://hub.example.org/queue" in words.text
+    assert len(words.sms) <= 160 and words.sms.isascii()
