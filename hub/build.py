@@ -41,7 +41,9 @@ from hub.services.referrals import ReferralService
 from hub.services.sessions import SessionService
 from hub.services.threads import ThreadService
 from hub.services.grants import GrantService
+from hub.services.readability import ReadabilityService
 from hub.services.rosterlog import RosterLogService
+from hub.services.staff import StaffService
 from hub.services.timers import TimerPlanner
 from hub.services.tokens import TokenService
 from hub.services.worklist import WorklistService
@@ -64,6 +66,8 @@ class Services:
     deliveries: DeliveryReports
     auditlog: AuditLog
     rosterlog: RosterLogService
+    readability: ReadabilityService
+    staff: StaffService
     ladder: Ladder
     sessions: SessionService
     limits: RequestLimits
@@ -177,6 +181,8 @@ def build_services(settings: Settings, *, store: Store | None = None, clock: Clo
                                    receivers=receivers_from_settings(settings)),
         auditlog=AuditLog(store=store, clock=clock, key=signing_key),
         rosterlog=RosterLogService(store=store, key=signing_key),
+        readability=ReadabilityService(store=store, clock=clock, directory=directory),
+        staff=StaffService(store=store, ccr=ccr, auditor=auditor),
         sessions=SessionService(store=store, clock=clock, ccr=ccr, tokens=tokens,
                                 auditor=auditor),
         limits=RequestLimits(store=store, clock=clock, limit=settings.person_rate_limit,

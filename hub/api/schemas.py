@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
@@ -149,6 +149,33 @@ class ReplyView(Body):
 
 class ReplyList(Body):
     replies: list[ReplyView]
+
+
+class Offboard(Body):
+    reason: Literal["left", "lost-device"] = Field(
+        description="left: they leave every escalation group too; lost-device: only their "
+                    "tokens and sessions end (issue them a new token)")
+
+
+class Offboarded(Body):
+    person: str
+    tokens_revoked: int
+
+
+class OffboardedList(Body):
+    people: list[str]
+
+
+class UnreadableView(Body):
+    id: str
+    type: str
+    status: Status
+    submitted_at: float
+
+
+class UnreadableList(Body):
+    agency: str
+    referrals: list[UnreadableView]
 
 
 class AgencyView(Body):

@@ -9,7 +9,18 @@ from typing import NoReturn
 
 from hub.models import CancelReason, OutcomeCode, RejectReason, RevokeReason
 
-from . import agency, agreements, audit, device, operator, recovery, server, trust, work
+from . import (
+    agency,
+    agreements,
+    audit,
+    device,
+    offboard,
+    operator,
+    recovery,
+    server,
+    trust,
+    work,
+)
 from .arguments import referral_id, some_text, status, whole
 from .problems import SUMMARY, usage
 
@@ -165,6 +176,25 @@ def _agency(b: Builder) -> None:
     c.add_argument("--key", type=Path, required=True, help="the recovery key file")
     c.add_argument("--cert", type=Path, required=True, help="its certificate")
     c.add_argument("--yes", action="store_true", help=YES)
+    for name, fn, target, help_text in (
+            ("offboard", offboard.cmd_offboard, "person", "A person left: revoke their tokens "
+             "and sessions, publish a roster without their devices and out of every group, "
+             "and hand on what no one on duty can read"),
+            ("lost-device", offboard.cmd_lost_device, "device", "A device was lost: revoke "
+             "its person's tokens and sessions, publish a roster without it, and hand on "
+             "what no one on duty can read")):
+        c = a.add(name, fn, help_text, config=True)
+        c.add_argument(target, metavar="FINGERPRINT" if target == "device" else "PERSON")
+        _root(c)
+        c.add_argument("--recovery-key", type=Path, help="the recovery key file, to hand on "
+                       "what no device left can read")
+        c.add_argument("--recovery-cert", type=Path, help="its certificate")
+        c.add_argument("--days", type=whole(1, 365, "a number of days"), default=90,
+                       help="how long the new roster is valid")
+        c.add_argument("--yes", action="store_true", help=YES)
+    c = a.add("unreadable", offboard.cmd_unreadable, "List your agency's open referrals "
+              "that no one on duty can read yet")
+    c.add_argument("--agency", required=True)
     c = a.add("bundle", agency.cmd_bundle, "Sign a pin bundle: the roots you pinned, for your "
               "colleagues to import with your agency's one fingerprint")
     _root(c)

@@ -105,6 +105,19 @@ class HubApi:
         return await self._model(s.RosterLog, "GET", "/v1/roster-log",
                                  params={"from": str(start)}, retry=True)
 
+    async def offboard(self, agency: str, person: str, reason: str) -> s.Offboarded:
+        return await self._model(s.Offboarded, "POST",
+                                 f"/v1/agencies/{agency}/people/{person}/offboard",
+                                 json={"reason": reason})
+
+    async def offboarded(self, agency: str) -> list[str]:
+        return (await self._model(s.OffboardedList, "GET", f"/v1/agencies/{agency}/offboarded",
+                                  retry=True)).people
+
+    async def unreadable(self, agency: str) -> s.UnreadableList:
+        return await self._model(s.UnreadableList, "GET", f"/v1/agencies/{agency}/unreadable",
+                                 retry=True)
+
     async def publish_roster(self, agency: str, signed: dict[str, str]) -> s.RosterView:
         return await self._model(s.RosterView, "PUT", f"/v1/agencies/{agency}/roster",
                                  json=signed, retry=True)

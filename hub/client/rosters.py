@@ -34,6 +34,23 @@ def escalation_groups(ccr: Ccr, agency: str) -> list[EscalationGroup]:
             for g in groups_of(ccr, agency)]
 
 
+def without_people(groups: list[EscalationGroup], gone: set[str]
+                   ) -> tuple[list[EscalationGroup], list[str]]:
+    """The groups with ``gone`` people taken out (the first backup left becomes the point
+    person), and the types whose group would be empty (kept as they are: a sender is told
+    no device can receive them, and the admin names someone in the CCR configuration)."""
+    out, empty = [], []
+    for g in groups:
+        members = [m for m in (g.point_person, *g.backups) if m not in gone]
+        if not members:
+            out.append(g)
+            empty.append(g.type)
+        else:
+            out.append(EscalationGroup(type=g.type, point_person=members[0],
+                                       backups=tuple(members[1:])))
+    return out, empty
+
+
 def device_label(cert: DeviceCertificate) -> str:
     return f"{cert.person:<20} {short_fingerprint(cert.sign_public)}  device {cert.device_id.hex()}"
 

@@ -179,6 +179,11 @@ class Keys:
     def person_tokens(self, person: str) -> str:
         return f"{self.prefix}:person:{person}:tokens"
 
+    def offboarded(self, agency: str) -> str:
+        """People of the agency who left: kept out of the escalation groups of the rosters
+        its admin signs from then on."""
+        return f"{self.prefix}:agency:{agency}:offboarded"
+
     def auth_failures(self, scope: str, value: str, window: int) -> str:
         """Failed sign-ins from one source (``ip`` address, or ``token`` id of a real token)
         in one window (its number: seconds since the epoch // the window's length)."""

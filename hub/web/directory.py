@@ -68,3 +68,25 @@ async def publish_roster(request: web.Request) -> web.Response:
     version, new = await services(request).directory.publish(principal(request), agency,
                                                              req.model_dump())
     return respond(await _view(request, agency), 201 if new else 200)
+
+
+async def offboard(request: web.Request) -> web.Response:
+    req = await body(request, s.Offboard)
+    person = request.match_info["person"]
+    revoked = await services(request).staff.offboard(
+        principal(request), request.match_info["agency"], person, req.reason)
+    return respond(s.Offboarded(person=person, tokens_revoked=revoked))
+
+
+async def offboarded(request: web.Request) -> web.Response:
+    people = await services(request).staff.offboarded(principal(request),
+                                                      request.match_info["agency"])
+    return respond(s.OffboardedList(people=people))
+
+
+async def unreadable(request: web.Request) -> web.Response:
+    agency = request.match_info["agency"]
+    found = await services(request).readability.listing(principal(request), agency)
+    return respond(s.UnreadableList(agency=agency, referrals=[
+        s.UnreadableView(id=r.id, type=r.type, status=r.status, submitted_at=r.submitted_at)
+        for r in found]))

@@ -61,6 +61,15 @@ ROUTES: tuple[Route, ...] = (
     R("PUT", "/v1/agencies/{agency}/roster", directory.publish_roster, "roster.publish",
       "Publish a new signed roster (agency admin)", body=s.PublishRoster,
       response=s.RosterView, audited=True, ok=201),
+    R("POST", "/v1/agencies/{agency}/people/{person}/offboard", directory.offboard,
+      "person.offboard", "Revoke every API token (and so page session) of a person of your "
+      "agency; with reason 'left', keep them out of the rosters' escalation groups "
+      "(agency admin)", body=s.Offboard, response=s.Offboarded, audited=True),
+    R("GET", "/v1/agencies/{agency}/offboarded", directory.offboarded, "person.offboarded",
+      "The people of your agency who left (agency admin)", response=s.OffboardedList),
+    R("GET", "/v1/agencies/{agency}/unreadable", directory.unreadable, "referral.unreadable",
+      "Open referrals that no current device of their escalation group can read yet: "
+      "metadata only (agency admin, coordinators)", response=s.UnreadableList),
     R("GET", "/v1/roster-log", directory.roster_log, "roster.log",
       "The roster log's entries from ?from= (default 0) and its signed head: every roster "
       "the hub has served, in one append-only hash chain", response=s.RosterLog),

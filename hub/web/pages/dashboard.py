@@ -29,8 +29,13 @@ def _context(request: web.Request, filters: QueueFilter, page) -> dict[str, obje
 @signed_in("dashboard.queue")
 async def queue(request: web.Request) -> web.Response:
     filters = query(request, QueueFilter)
-    page = await request.app[SERVICES].queue.page(session(request).principal, filters)
-    return render(request, "queue.html", _context(request, filters, page))
+    services = request.app[SERVICES]
+    who = session(request).principal
+    page = await services.queue.page(who, filters)
+    unreadable = await services.readability.counts(
+        [a.id for a in queue_agencies(who, services.ccr.agencies)])
+    return render(request, "queue.html", {**_context(request, filters, page),
+                                          "unreadable": unreadable})
 
 
 @signed_in("dashboard.queue")
