@@ -30,8 +30,8 @@ from hub.crypto.rosterlog import LogHead, LogWitness
 from hub.models import Consent
 
 from .api import HubApi
-from .errors import HubApiError
 from .contents import Content, parse_content
+from .errors import HubApiError
 
 DEFAULT_LIFETIME = 30 * 86400
 OPEN_STATUSES = ("requested", "received", "accepted", "in-progress")

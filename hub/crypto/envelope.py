@@ -26,6 +26,7 @@ from .header import (
     MAX_RECIPIENTS,
     PAD_BLOCK,
     Header,
+    KeyFields,
     Kind,
     Urgency,
     encode_header,
@@ -207,14 +208,15 @@ def open_body(header: Header, body: bytes, content_key: bytes) -> Opened:
     return _parse_inner(plain, header, content_key)
 
 
-def unwrap_own_key(header: Header, keys: DeviceKeys) -> bytes:
-    """The content key from this device's own wrapped key, checked against the header's key
-    commitment: what a recipient needs to hand the envelope on (a key grant) without
-    decrypting its body."""
-    _, content_key = _unwrap(header, keys, None)
+def unwrap_own_key(header: Header | KeyFields, keys: DeviceKeys, hint: int | None = None
+                   ) -> tuple[int, bytes]:
+    """This device's slot and the content key from its own wrapped key (the slot ``hint``
+    tried first), checked against the header's key commitment: what a recipient needs to
+    hand the envelope on (a key grant) without decrypting its body."""
+    slot, content_key = _unwrap(header, keys, hint)
     if not equal(commitment(content_key, header.envelope_id), header.commitment):
         raise EnvelopeError("key-commitment")
-    return content_key
+    return slot, content_key
 
 
 class TrustStoreLike(Protocol):
@@ -231,7 +233,7 @@ def check_time(header: Header, now: int) -> None:
         raise EnvelopeError("expired")
 
 
-def _unwrap(header: Header, keys: DeviceKeys, hint: int | None) -> tuple[int, bytes]:
+def _unwrap(header: Header | KeyFields, keys: DeviceKeys, hint: int | None) -> tuple[int, bytes]:
     """Try the slot the roster predicts first, then every slot: wrapped keys carry no
     recipient identifier. The slot found is checked against the signed recipient list."""
     slots = list(range(len(header.wrapped_keys)))

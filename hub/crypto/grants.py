@@ -19,18 +19,20 @@ from typing import Protocol
 import nacl.bindings as sodium
 
 from .certificates import DeviceCertificate
+from .direct import Scratch
 from .envelope import (
     DeviceIdentity,
     Opened,
     TrustStoreLike,
     check_sender,
     check_time,
+    commitment,
     open_body,
     unwrap_own_key,
 )
 from .errors import EnvelopeError, TrustError
 from .fields import U64, Random, Reader, blake2b, equal, system_random
-from .header import Header, split_envelope
+from .header import Header, KeyFields, key_fields, split_envelope
 from .keys import DeviceKeys, verify_signature
 from .rosters import VerifiedRoster
 
@@ -40,6 +42,7 @@ WRAPPED_LEN = 24 + 16 + 32  # nonce, MAC, content key
 SIGNED_LEN = 4 + 1 + 16 + 16 + 32 + 8 + 16 + 16 + 32 + 8 + WRAPPED_LEN
 GRANT_LEN = SIGNED_LEN + 64
 _SIG_CONTEXT = b"ccrhub key grant v1\0"
+_PREFIX = GRANT_MAGIC + bytes([GRANT_VERSION])
 
 
 @dataclass(frozen=True)
@@ -67,25 +70,41 @@ class Granter:
     def __init__(self, device: DeviceIdentity, rand: Random = system_random):
         self.device = device
         self._rand = rand
-        self._shared: dict[bytes, bytes] = {}
+        self._grantees: dict[bytes, tuple[bytes, bytes]] = {}  # cert -> shared key, fields
+        self._slot = 0  # where this device's key was in the last envelope: tried first
+        self._signing = sodium.crypto_sign_seed_keypair(device.keys.sign_seed)[1]
+        self._scratch = Scratch(len(_SIG_CONTEXT) + SIGNED_LEN)
 
-    def _shared_key(self, grantee: DeviceCertificate) -> bytes:
-        key = self._shared.get(grantee.box_public)
-        if key is None:
+    def _grantee(self, grantee: DeviceCertificate) -> tuple[bytes, bytes]:
+        """The shared key with ``grantee`` and the grant's grantee fields, made once."""
+        known = self._grantees.get(grantee.raw)
+        if known is None:
             try:
                 key = sodium.crypto_box_beforenm(grantee.box_public, self.device.keys.box_secret)
             except Exception:
                 raise TrustError("low-order-key", "the new device's key is not usable") from None
-            self._shared[grantee.box_public] = key
-        return key
+            fields = self.device.certificate.device_id + grantee.device_id + grantee_hash(grantee)
+            known = self._grantees[grantee.raw] = (key, fields)
+        return known
 
     def grant(self, envelope: bytes | Header, grantee: DeviceCertificate, *,
               roster_version: int, now: int) -> bytes:
         """A grant of ``envelope`` (sealed to this device) to ``grantee``. Raises
         EnvelopeError when this device cannot open the envelope's key."""
-        header = envelope if isinstance(envelope, Header) else split_envelope(envelope)[0]
-        content_key = unwrap_own_key(header, self.device.keys)
-        return self._issue(header, content_key, grantee, roster_version, now)
+        header = envelope if isinstance(envelope, Header) else key_fields(envelope)
+        return self._issue(header, self._unwrap(header), grantee, roster_version, now)
+
+    def _unwrap(self, header: Header | KeyFields) -> bytes:
+        """This device's content key: the slot where it was last time first (envelopes of
+        one roster list the group in one order), then every slot."""
+        keys, wrapped = self.device.keys, header.wrapped_keys
+        if self._slot < len(wrapped):
+            key = self._scratch.seal_open(wrapped[self._slot], keys.box_public, keys.box_secret)
+            if key is not None and equal(commitment(key, header.envelope_id),
+                                         header.commitment):
+                return key
+        self._slot, key = unwrap_own_key(header, keys)
+        return key
 
     def grant_opened(self, opened: Opened, grantee: DeviceCertificate, *,
                      roster_version: int, now: int) -> bytes:
@@ -93,15 +112,14 @@ class Granter:
         refused by the grantee: only a device sealed to may grant)."""
         return self._issue(opened.header, opened._content_key, grantee, roster_version, now)
 
-    def _issue(self, header: Header, content_key: bytes, grantee: DeviceCertificate,
+    def _issue(self, header: Header | KeyFields, content_key: bytes, grantee: DeviceCertificate,
                roster_version: int, now: int) -> bytes:
+        shared, fields = self._grantee(grantee)
         nonce = self._rand(24)
-        boxed = sodium.crypto_box_afternm(content_key, nonce, self._shared_key(grantee))
-        signed = b"".join([
-            GRANT_MAGIC, bytes([GRANT_VERSION]), header.thread_id, header.envelope_id,
-            header.hash, U64.pack(roster_version), self.device.certificate.device_id,
-            grantee.device_id, grantee_hash(grantee), U64.pack(now), nonce, boxed])
-        return signed + self.device.keys.sign(_SIG_CONTEXT + signed)
+        boxed = self._scratch.box_afternm(content_key, nonce, shared)
+        signed = b"".join([_PREFIX, header.thread_id, header.envelope_id, header.hash,
+                           U64.pack(roster_version), fields, U64.pack(now), nonce, boxed])
+        return signed + self._scratch.sign(_SIG_CONTEXT + signed, self._signing)
 
 
 def parse_grant(raw: bytes) -> KeyGrant:

@@ -6,13 +6,13 @@ rest. Grants go with the envelope: consent withdrawn, expiry, retention."""
 
 from __future__ import annotations
 
-from hub.api.codes import Codes
-from hub.clock import Clock
 from collections.abc import Awaitable, Callable
 
+from hub.api.codes import Codes
+from hub.clock import Clock
 from hub.crypto import DeviceCertificate, EnvelopeError, VerifiedRoster, parse_header
-from hub.crypto.rosters import RECOVERY
 from hub.crypto.grants import KeyGrant, verify_grant
+from hub.crypto.rosters import RECOVERY
 from hub.errors import Conflict, NotFound, Unprocessable
 from hub.models import Referral
 from hub.store import Store, StoredGrant

@@ -7,7 +7,6 @@ import base64
 from aiohttp import web
 
 from hub.api import schemas as s
-
 from hub.crypto import SignedRoster
 from hub.crypto.rosterlog import LogHead
 

@@ -116,3 +116,16 @@ def test_a_grant_naming_a_roster_newer_than_the_grantee_knows_is_refused(
                                        now=NOW)
     with rejected("grant-granter-unknown"):
         open_with_grant(sealed.envelope, grant, device=newcomer, trust=trust, now=NOW)
+
+
+def test_a_device_refuses_to_grant_what_is_not_an_envelope_sealed_to_it(world: World, newcomer,
+                                                                       sealed) -> None:
+    granter = Granter(world.point)
+    for garbage in (b"", b"CCRE", sealed.envelope[:175], b"XXXX" + sealed.envelope[4:],
+                    sealed.envelope[:175] + b"\0" + sealed.envelope[176:]):
+        with rejected():
+            granter.grant(garbage, newcomer.certificate, roster_version=2, now=NOW)
+    forged = bytearray(sealed.envelope)
+    forged[130] ^= 1  # the key commitment: the key opened is not the envelope's
+    with rejected("key-commitment"):
+        granter.grant(bytes(forged), newcomer.certificate, roster_version=2, now=NOW)

@@ -102,7 +102,8 @@ async def test_grants_made_in_the_browser_open_on_a_cli_device_and_the_reverse(l
             await intake.open_thread("inbox", first)  # unlocking starts the handover
             line = intake.page.locator("#handover")
             await expect(line).to_contain_text("Handed 1 open referral")
-            assert (await night_phone.open(first)).content == b'{"note": "sealed before the new phone"}'
+            opened = await night_phone.open(first)
+            assert opened.content == b'{"note": "sealed before the new phone"}'
 
             # the reverse: a new browser of the night advocate, granted by the SDK
             second = await send(live, b'{"note": "sealed before the new browser"}')
