@@ -389,3 +389,41 @@ def test_both_seal_to_the_recovery_key_after_the_group_and_open_its_grants(node:
                           "grant": grant.hex(), "device": device_doc(newcomer),
                           "agencies": agencies, "now": NOW})[0])
     assert x(opened["content"]) == CONTENT
+
+
+def test_javascript_follows_the_same_roster_log_and_refuses_a_fork(node: str, world: World):
+    from hub.crypto.auditlog import HubKey
+    from hub.crypto.rosterlog import GENESIS, LogHead, LogWitness, entry_hash, log_entry, \
+        roster_digest
+
+    key = HubKey.generate()
+    agency = world.agencies[RECEIVING]
+    v1, v2, other = agency.roster(version=1), agency.roster(version=2), \
+        agency.roster(version=2, extra=[world.stranger.certificate])
+
+    def log(*rosters):
+        entries, prev = [], GENESIS
+        for n, (signed, version) in enumerate(rosters):
+            entries.append(log_entry(n, RECEIVING, version, roster_digest(signed), prev))
+            prev = entry_hash(entries[-1])
+        head = LogHead.signed(key, len(entries), prev)
+        return [e.decode() for e in entries], {"count": head.count, "head": head.head.hex(),
+                                              "key": head.key.hex(),
+                                              "signature": head.signature.hex()}, head
+
+    entries, head_doc, head = log((v1, 1), (v2, 2))
+    witness = LogWitness()
+    witness.advance([e.encode() for e in entries], head)
+    served = {"agency": RECEIVING, "body": v2.body.hex(), "signature": v2.signature.hex()}
+    answer = ok(js(node, {"op": "follow_log", "entries": entries, "head": head_doc,
+                          "served": served})[0])
+    assert answer["witness"] == witness.doc()
+    assert LogWitness.of(answer["witness"]) == witness
+
+    fork_entries, fork_doc, _ = log((v1, 1), (other, 2))
+    refused = js(node, {"op": "follow_log", "entries": fork_entries, "head": fork_doc,
+                        "witness": witness.doc()},
+                 {"op": "follow_log", "entries": entries, "head": head_doc,
+                  "served": {**served, "body": v1.body.hex(), "signature": v1.signature.hex()}})
+    assert [(r["ok"], r.get("reason")) for r in refused] == [
+        (False, "roster-log-fork"), (False, "roster-not-logged")]

@@ -5,7 +5,7 @@
 // A refusal is {"ok": false, "error": <class>, "message", "reason"}, never a crash.
 
 import {
-  AgencyRoot, CryptoError, DeviceIdentity, Granter, DeviceKeys, SignedRoster, TrustStore, certifyDevice,
+  AgencyRoot, CryptoError, DeviceIdentity, Granter, LogWitness, logHead, DeviceKeys, SignedRoster, TrustStore, certifyDevice,
   exportDeviceKeys, fromHex as x, importDeviceKeys, makeRoster, numericFingerprint,
   openEnvelope, openPinBundle, openWithGrant, parseCertificate, ready, seal, shortFingerprint, signReceipt,
   toHex as hex, verifyReceipt,
@@ -104,6 +104,20 @@ const OPS = {
       trust: trustStore(r.agencies, r.now), now: r.now });
     return { content: hex(opened.content), sender: hex(opened.sender.raw),
       attachments: (r.blobs ?? []).map((b, i) => hex(opened.openAttachment(i, x(b)))) };
+  },
+
+  follow_log: (r) => {
+    const witness = LogWitness.fromJSON(r.witness ?? null);
+    const shown = logHead(r.head);
+    const start = witness.needs(shown);
+    if (start !== null) {
+      witness.advance(r.entries.slice(start, shown.count).map((e) => new TextEncoder().encode(e)),
+        shown);
+    }
+    if (r.served) {
+      witness.checkServed(r.served.agency, new SignedRoster(x(r.served.body), x(r.served.signature)));
+    }
+    return { witness: witness.toJSON() };
   },
 
   receipt: (r) => ({ receipt: hex(signReceipt(device(r.device), { envelopeId: x(r.envelope_id),

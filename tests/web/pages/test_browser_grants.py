@@ -29,6 +29,15 @@ from hub.crypto.rosters import SignedRoster, listed_devices
 from .test_browser_story import ARGS, CHROMIUM, HARBOR, POINT, Live, Person, bundle, live
 
 __all__ = ["bundle", "live"]
+TRUST_RECORD = """(key) => new Promise((resolve, reject) => {
+  const request = indexedDB.open('ccr-hub', 1);
+  request.onerror = () => reject(request.error);
+  request.onsuccess = () => {
+    const get = request.result.transaction('records').objectStore('records').get(key);
+    get.onsuccess = () => resolve(get.result);
+    get.onerror = () => reject(get.error);
+  };
+})"""
 NIGHT, NURSE, TYPE = "harbor-night", "mercy-nurse-1", "discharge-handoff"
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium")]
@@ -102,6 +111,9 @@ async def test_grants_made_in_the_browser_open_on_a_cli_device_and_the_reverse(l
             await intake.open_thread("inbox", first)  # unlocking starts the handover
             line = intake.page.locator("#handover")
             await expect(line).to_contain_text("Handed 1 open referral")
+            saved = await intake.page.evaluate(TRUST_RECORD, f"trust:{HARBOR}/{POINT}")
+            assert saved["log"]["count"] >= 1  # the browser follows the roster log
+            assert HARBOR in saved["log"]["latest"]
             opened = await night_phone.open(first)
             assert opened.content == b'{"note": "sealed before the new phone"}'
 

@@ -24,3 +24,4 @@ export { attachmentKey, blobLength, openAttachment, sealAttachment } from './att
 export { ReceiptStatus, parseReceipt, signReceipt, verifyReceipt } from './receipts.js';
 export { DEFAULT_LIFETIME, openReply, sealReferral, sealReply } from './replies.js';
 export { GRANT_LEN, Granter, granteeHash, openWithGrant, parseGrant } from './grants.js';
+export { LogWitness, chain, entryHash, logHead, rosterDigest } from './rosterlog.js';
