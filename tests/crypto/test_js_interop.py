@@ -393,8 +393,14 @@ def test_both_seal_to_the_recovery_key_after_the_group_and_open_its_grants(node:
 
 def test_javascript_follows_the_same_roster_log_and_refuses_a_fork(node: str, world: World):
     from hub.crypto.auditlog import HubKey
-    from hub.crypto.rosterlog import GENESIS, LogHead, LogWitness, entry_hash, log_entry, \
-        roster_digest
+    from hub.crypto.rosterlog import (
+        GENESIS,
+        LogHead,
+        LogWitness,
+        entry_hash,
+        log_entry,
+        roster_digest,
+    )
 
     key = HubKey.generate()
     agency = world.agencies[RECEIVING]
