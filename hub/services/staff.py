@@ -37,8 +37,9 @@ class StaffService:
         found = self._ccr.find_person(person)
         if found is None or found.agency != agency:
             raise NotFound(f"no person '{person}' at {agency}")
-        if person == who.person and reason == "left":
-            raise Forbidden("you cannot offboard yourself; ask another agency admin")
+        if person == who.person:  # their own token would die halfway through
+            raise Forbidden("you cannot offboard yourself or revoke your own device's "
+                            "sign-in; ask another agency admin")
         action = "person.offboard" if reason == "left" else "device.lost"
         return await self._store.access.offboard(
             person, agency, record=reason == "left",

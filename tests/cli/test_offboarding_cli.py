@@ -85,6 +85,9 @@ def assert_no_secret_in_redis(demo, keys) -> None:
         client = Redis.from_url(demo.run.env["HUB_REDIS_URL"])
         try:
             found = await dump_values(client, demo.run.env["HUB_KEY_PREFIX"])
+            for key in found:  # a hash's values as they are, not only as their repr
+                if (await client.type(key)) == b"hash":
+                    found[key] += b"".join((await client.hgetall(key)).values())
         finally:
             await client.aclose()
         return b"\n".join(k + b" " + v for k, v in found.items())
