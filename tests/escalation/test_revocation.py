@@ -36,8 +36,9 @@ async def referral_with_content(hub):
     r = await hub.client.post(f"/v1/referrals/{rid}/replies", headers=point.auth,
                               json={"envelope": base64.b64encode(reply.envelope).decode()})
     assert r.status == 201
-    grant = Granter(point.device).grant(sealed.envelope, w.members["harbor-night"].device.certificate,
-                                        roster_version=1, now=int(hub.clock.now()))
+    night = w.members["harbor-night"].device.certificate
+    grant = Granter(point.device).grant(sealed.envelope, night, roster_version=1,
+                                        now=int(hub.clock.now()))
     r = await hub.client.post(f"/v1/referrals/{rid}/grants", headers=point.auth,
                               json={"grants": [base64.b64encode(grant).decode()]})
     assert r.status == 201, await r.text()  # a key grant goes with the rest
