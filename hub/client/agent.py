@@ -193,8 +193,11 @@ class Agent:
         roster = await self.refresh_roster(self.agency)
         readers = set((await self.api.grants(rid)).readers)
         now = self._now()
-        missing = [c for c in roster.recipients(view.type, now)
-                   if c.device_id.hex() not in readers]
+        try:
+            group = roster.recipients(view.type, now)
+        except TrustError:  # no device of the group left: only the recovery key can help
+            return 0
+        missing = [c for c in group if c.device_id.hex() not in readers]
         if not missing:
             return 0
         granter = granter or Granter(self.device)

@@ -5,8 +5,9 @@
 // addressed to it. It runs again only when the agency publishes a new roster (new devices
 // only ever arrive with one).
 
-import { EnvelopeError, Granter, openEnvelope, openWithGrant, parseHeader, toHex }
-  from '../crypto/index.js';
+import {
+  EnvelopeError, Granter, TrustError, openEnvelope, openWithGrant, parseHeader, toHex,
+} from '../crypto/index.js';
 
 import { api, fromBase64, toBase64 } from './api.js';
 import { $, el, nowSeconds, say } from './dom.js';
@@ -46,8 +47,14 @@ async function openReferrals() {
 async function grantsFor(rid, { granter, roster, agency, now }) {
   const view = await api('GET', `/v1/referrals/${rid}`);
   const { readers } = await api('GET', `/v1/referrals/${rid}/grants`);
-  const missing = roster.recipients(view.type, now)
-    .filter((c) => !readers.includes(toHex(c.deviceId)));
+  let group;
+  try {
+    group = roster.recipients(view.type, now);
+  } catch (error) {
+    if (error instanceof TrustError) return []; // no device of the group left
+    throw error;
+  }
+  const missing = group.filter((c) => !readers.includes(toHex(c.deviceId)));
   if (missing.length === 0) return [];
   const data = await api('GET', `/v1/referrals/${rid}/envelope?for=grant`, { binary: true });
   const made = missing.map((c) => granter.grant(data, c, { rosterVersion: roster.version, now }));
