@@ -160,7 +160,9 @@ def build_services(settings: Settings, *, store: Store | None = None, clock: Clo
     auditor = Auditor(store=store, clock=clock)
     signing_key = hub_key(settings)
     consent = ConsentService(ccr=ccr, max_days=settings.consent_max_days)
-    directory = DirectoryService(store=store, clock=clock, ccr=ccr, auditor=auditor)
+    rosterlog = RosterLogService(store=store, key=signing_key)
+    directory = DirectoryService(store=store, clock=clock, ccr=ccr, auditor=auditor,
+                                 rosterlog=rosterlog)
     calculator = DeadlineCalculator(ccr)
     timers = TimerPlanner(Ladder(ccr, calculator))
     tokens = TokenService(store=store, clock=clock, ccr=ccr, auditor=auditor)
@@ -180,7 +182,7 @@ def build_services(settings: Settings, *, store: Store | None = None, clock: Clo
         deliveries=DeliveryReports(store=store, clock=clock, auditor=auditor,
                                    receivers=receivers_from_settings(settings)),
         auditlog=AuditLog(store=store, clock=clock, key=signing_key),
-        rosterlog=RosterLogService(store=store, key=signing_key),
+        rosterlog=rosterlog,
         readability=ReadabilityService(store=store, clock=clock, directory=directory),
         staff=StaffService(store=store, ccr=ccr, auditor=auditor),
         sessions=SessionService(store=store, clock=clock, ccr=ccr, tokens=tokens,

@@ -1,5 +1,6 @@
 """The roster log (docs/envelope.md, "Roster log"): every roster the hub serves goes first
-into one append-only hash chain, its head signed with the hub's key (the audit log's key and
+into one append-only hash chain (as it is published; one published before the log existed,
+when it is first served), its head signed with the hub's key (the audit log's key and
 machinery, hub/crypto/auditlog.py), so that a hub showing two senders two different rosters
 of one agency has to show them two different logs, which they catch by comparing heads."""
 

@@ -76,7 +76,8 @@ def ordered(table: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
 
 def fill(path: str, case: Case) -> str:
     values = {"rid": case.rid, "reply_id": (case.reply_ids or ["0" * 32])[0], "index": "0",
-              "agency": case.sender_agency, "kind": case.kind}
+              "agency": case.sender_agency, "kind": case.kind,
+              "person": "no-such-person"}  # an offboarding that finds no one
 
     def one(match: re.Match) -> str:
         name = match.group(1).split(":")[0]
@@ -101,6 +102,8 @@ def bodies(route: Route, twins: Twins, case: Case, person: str) -> list[dict]:
         s.PostReply: [{"envelope": _reply(twins, case, person)}],
         s.PublishRoster: [{"roster": "", "signature": ""}],
         SmsReport: [{"id": "m1", "status": "sent"}],
+        s.PostGrants: [{"grants": [base64.b64encode(b"not a key grant").decode()]}],
+        s.Offboard: [{"reason": "lost-device"}],
     }
     assert route.body in examples, f"the sweep has no example {route.body.__name__}: add one"
     return [{"json": doc} for doc in examples[route.body]]
