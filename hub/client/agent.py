@@ -27,7 +27,7 @@ from hub.crypto import (
 )
 from hub.crypto.grants import Granter, open_with_grant
 from hub.crypto.rosterlog import LogHead, LogWitness
-from hub.models import Consent
+from hub.models import Consent, ConsentMethod
 
 from .api import HubApi
 from .contents import Content, parse_content
@@ -45,7 +45,7 @@ class Received:
 
     referral: str
     opened: Opened
-    attachments: tuple[bytes, ...] = ()
+    attachments: tuple[bytes | bytearray, ...] = ()
     posted_at: float | None = None  # a reply's, as the hub recorded it
 
     @property
@@ -268,7 +268,7 @@ def head_of(view: s.LogHeadView) -> LogHead:
 
 
 def consent_for(destination: str, referral_type: str, *, documented_by: str,
-                method: str = "written", days: int = 30, share_outcome: bool = False,
+                method: ConsentMethod = "written", days: int = 30, share_outcome: bool = False,
                 now: int | None = None) -> Consent:
     """Consent metadata for one destination and referral type, given now.
     ``share_outcome``: the survivor agreed that the sender learns how it ended."""

@@ -73,6 +73,11 @@ def max_padded_inner() -> int:
     return -(-(MAX_CONTENT + overhead) // PAD_BLOCK) * PAD_BLOCK
 
 
+# kind, envelope_id, thread_id, destination, referral_type, urgency, created_at, expires_at,
+# commitment, nonce: the header's fixed part, in Header's field order
+_Fixed = tuple[Kind, bytes, bytes, str, str, Urgency, int, int, bytes, bytes]
+
+
 def _malformed() -> EnvelopeError:
     return EnvelopeError("malformed")
 
@@ -80,20 +85,21 @@ def _malformed() -> EnvelopeError:
 _FIXED = struct.Struct(f">4sBB16s16s{SLUG_LEN}s{SLUG_LEN}sBQQ32s24sB")  # the fixed fields
 
 
-def _read_fixed(data: bytes) -> tuple:
+def _read_fixed(data: bytes) -> tuple[_Fixed, int]:
     """The fixed fields, checked, and the count of wrapped keys (one struct unpack: the
     header is parsed for every envelope the hub takes and every grant a device makes)."""
-    (magic, version, kind, envelope_id, thread_id, destination, referral_type, urgency,
-     created_at, expires_at, key_commitment, nonce, count) = _FIXED.unpack_from(data)
+    (magic, version, kind_code, envelope_id, thread_id, destination_field, type_field,
+     urgency_code, created_at, expires_at, key_commitment, nonce,
+     count) = _FIXED.unpack_from(data)
     if magic != MAGIC:
         raise _malformed()
     if version != VERSION:
         raise EnvelopeError("unknown-version")
     try:
-        kind, urgency = Kind(kind), Urgency(urgency)
+        kind, urgency = Kind(kind_code), Urgency(urgency_code)
     except ValueError:
         raise _malformed() from None
-    destination, referral_type = decode_slug(destination), decode_slug(referral_type)
+    destination, referral_type = decode_slug(destination_field), decode_slug(type_field)
     if (destination is None or referral_type is None
             or not created_at < expires_at <= created_at + MAX_LIFETIME
             or (kind is Kind.REFERRAL and thread_id != envelope_id)):

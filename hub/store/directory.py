@@ -9,7 +9,7 @@ from redis.asyncio import Redis
 
 from hub.models import AuditEvent
 
-from .codec import dumps
+from .codec import blob, dumps, items, number, text, text_fields
 from .keys import Keys
 from .scripts import Scripts
 
@@ -27,7 +27,7 @@ class DirectoryStore:
         self._s = scripts
 
     async def root(self, agency: str) -> bytes | None:
-        return await self._r.get(self._k.root(agency))
+        return blob(await self._r.get(self._k.root(agency)))
 
     async def set_root_if_absent(self, agency: str, public: bytes, audit: AuditEvent) -> bool:
         return bool(await self._s.put_root(root=self._k.root(agency), audit=self._k.audit(),
@@ -53,15 +53,16 @@ class DirectoryStore:
         row = await self._r.hgetall(self._k.roster(agency))
         if not row:
             return None
-        return StoredRoster(int(row[b"version"]), row[b"signed"].decode())
+        fields = text_fields(row)
+        return StoredRoster(int(fields["version"]), fields["signed"])
 
     async def put_roster(self, agency: str, version: int, signed: str,
                          audit: AuditEvent) -> tuple[str, int]:
         """('ok' | 'same' | 'rollback', the version now current)."""
-        result, current = await self._s.put_roster(
+        result, current = items(await self._s.put_roster(
             roster=self._k.roster(agency), audit=self._k.audit(), version=version, signed=signed,
-            audit_event=dumps(audit))
-        return result.decode(), int(current)
+            audit_event=dumps(audit)))
+        return text(result), number(current)
 
     # -- the roster log ---------------------------------------------------------------------
     async def roster_log_state(self, agency: str) -> tuple[int, str, str | None]:
@@ -73,19 +74,19 @@ class DirectoryStore:
             pipe.get(k.roster_log_head())
             pipe.hget(k.roster_log_latest(), agency)
             count, head, latest = await pipe.execute()
-        return int(count), (head or b"").decode(), latest.decode() if latest else None
+        return number(count), text(head) if head else "", text(latest) if latest else None
 
     async def append_roster_log(self, expected: int, agency: str, digest: str, entry: bytes,
                                 head: str) -> str:
         """'ok', 'same' (already the newest for the agency) or 'moved' (the log grew)."""
         k = self._k
-        result = await self._s.append_roster_log(
+        return text(await self._s.append_roster_log(
             log=k.roster_log(), latest=k.roster_log_latest(), head=k.roster_log_head(),
-            expected=expected, agency=agency, digest=digest, entry=entry, new_head=head)
-        return result.decode()
+            expected=expected, agency=agency, digest=digest, entry=entry, new_head=head))
 
     async def roster_log(self, start: int, end: int) -> list[bytes]:
         """Entries ``start`` to ``end`` - 1."""
         if end <= start:
             return []
-        return await self._r.lrange(self._k.roster_log(), start, end - 1)
+        return [b for b in (blob(e) for e in await self._r.lrange(self._k.roster_log(), start,
+                                                                  end - 1)) if b is not None]
