@@ -9,6 +9,7 @@ import argparse
 import base64
 import json
 from collections.abc import Awaitable, Callable
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 
 from hub.client import Forbidden, NotFound
@@ -187,7 +188,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 async def sign_and_publish(api, *, root: AgencyRoot, ccr, agency: str,
                            certs: list[DeviceCertificate], remove: list[str], days: int,
-                           yes: bool, leaving: set[str] = frozenset(), before: str = "",
+                           yes: bool, leaving: AbstractSet[str] = frozenset(), before: str = "",
                            then: Callable[[], Awaitable[object]] | None = None
                            ) -> RosterChange:
     """Show the next roster's change (devices kept, added, removed; ``leaving`` people out
@@ -213,7 +214,7 @@ async def sign_and_publish(api, *, root: AgencyRoot, ccr, agency: str,
     return change
 
 
-async def current_groups(api, ccr, agency: str, leaving: set[str] = frozenset()
+async def current_groups(api, ccr, agency: str, leaving: AbstractSet[str] = frozenset()
                          ) -> list[EscalationGroup]:
     """The CCR configuration's escalation groups, without the people who left the agency
     (recorded by 'hub agency offboard') and ``leaving``."""

@@ -13,10 +13,11 @@ when they land."""
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass, field
 
 from hub.api.schemas import UnreadableList
 from hub.client import Agent, HubApi
-from hub.client.rosters import plan_roster
+from hub.client.rosters import RosterChange, plan_roster
 from hub.crypto import EnvelopeError
 from hub.display import local_time
 from hub.routing.ccr import load_ccr
@@ -29,28 +30,33 @@ from .session import api_session, home, run
 from .settings import settings_from
 
 
-async def _hand_over(api: HubApi, args: argparse.Namespace, agency: str) -> dict[str, object]:
+@dataclass
+class Handover:
+    unreadable: list[str] = field(default_factory=list)  # open referrals no one can read
+    recovered: int = 0  # handed on with the recovery key
+
+
+async def _hand_over(api: HubApi, args: argparse.Namespace, agency: str) -> Handover:
     """The referrals no one on duty can read, and what the recovery key handed on."""
-    unreadable = await api.unreadable(agency)
-    rids = [r.id for r in unreadable.referrals]
-    out: dict[str, object] = {"unreadable": rids, "recovered": 0}
-    if not rids:
+    found = await api.unreadable(agency)
+    out = Handover([r.id for r in found.referrals])
+    if not out.unreadable:
         return out
-    say(_listing(unreadable))
+    say(_listing(found))
     if args.recovery_key is None:
         say("  hand them on with the recovery key: 'hub agency recover --all --key ... "
             "--cert ...' (docs/operations.md)")
         return out
-    confirm(f"Hand these {len(rids)} referral(s) to the group's devices with the recovery "
-            "key now (audited; the coordinators are told)?", yes=args.yes)
+    confirm(f"Hand these {len(out.unreadable)} referral(s) to the group's devices with the "
+            "recovery key now (audited; the coordinators are told)?", yes=args.yes)
     agent = Agent(api, _recovery(args.recovery_key, args.recovery_cert), home(args.home).trust())
-    for rid in rids:
+    for rid in out.unreadable:
         try:
-            out["recovered"] = int(out["recovered"]) + bool(await agent.grant(rid))
+            out.recovered += bool(await agent.grant(rid))
         except EnvelopeError:
             say(f"  {rid}: sealed before the recovery key was on the roster; ask the sender "
                 "to send it again")
-    out["unreadable"] = [r.id for r in (await api.unreadable(agency)).referrals]
+    out.unreadable = [r.id for r in (await api.unreadable(agency)).referrals]
     return out
 
 
@@ -72,7 +78,7 @@ def _run(args: argparse.Namespace, person: str, remove: str, reason: str,
     if found is None or found.agency != args.agency:
         raise not_found(f"no person '{person}' at {args.agency} in the CCR configuration")
 
-    async def go() -> dict[str, object]:
+    async def go() -> tuple[RosterChange, Handover]:
         async with api_session(args.home) as api:
             leaving = {person} if reason == "left" else set()
             change = await sign_and_publish(
@@ -81,18 +87,18 @@ def _run(args: argparse.Namespace, person: str, remove: str, reason: str,
                 before=question.format(version=plan_roster(
                     await _listed(api, args.agency, root), [], [remove]).version),
                 then=lambda: api.offboard(args.agency, person, reason))
-            return {"person": person, "roster_version": change.version,
-                    "devices_removed": [c.device_id.hex() for c in change.removed],
-                    **await _hand_over(api, args, args.agency)}
+            return change, await _hand_over(api, args, args.agency)
 
-    done = run(go())
-    left = len(done["unreadable"])
-    emit(args.json, done, f"{person}: tokens and page sessions revoked; roster version "
-         f"{done['roster_version']} published without "
-         f"{len(done['devices_removed'])} device(s)"
+    change, handed = run(go())
+    left = len(handed.unreadable)
+    emit(args.json, {"person": person, "roster_version": change.version,
+                     "devices_removed": [c.device_id.hex() for c in change.removed],
+                     "unreadable": handed.unreadable, "recovered": handed.recovered},
+         f"{person}: tokens and page sessions revoked; roster version {change.version} "
+         f"published without {len(change.removed)} device(s)"
          + ("; out of every escalation group" if reason == "left" else "")
-         + (f"; {done['recovered']} referral(s) handed on with the recovery key"
-            if done["recovered"] else "")
+         + (f"; {handed.recovered} referral(s) handed on with the recovery key"
+            if handed.recovered else "")
          + (f"; {left} open referral(s) still unreadable" if left
             else "; every open referral can be read by someone on duty"))
     return EXIT_OK

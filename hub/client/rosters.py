@@ -4,6 +4,7 @@ roster lists, plus those newly approved, less those the admin removes by name.""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from hub.crypto import (
@@ -20,12 +21,12 @@ from hub.routing.groups import groups_of
 
 
 def roster_people(ccr: Ccr, agency: str,
-                  devices: list[DeviceCertificate] = ()) -> list[RosterPerson]:
+                  devices: Sequence[DeviceCertificate] = ()) -> list[RosterPerson]:
     """The CCR's people of the agency; with the recovery key among ``devices``, its person
     too (it is in no escalation group and never signs in: docs/operations.md)."""
     people = [RosterPerson(id=p.id, roles=tuple(p.roles)) for p in ccr.people_of(agency)]
     if any(c.person == RECOVERY for c in devices):
-        people.append(RosterPerson(id=RECOVERY, roles=(RECOVERY,)))
+        people.append(RosterPerson(id=RECOVERY, roles=("recovery",)))
     return people
 
 

@@ -23,13 +23,13 @@ class Scratch:
         if len(wrapped) != KEY + BOXED or lib.crypto_box_seal_open(
                 self.key, wrapped, len(wrapped), public, secret) != 0:
             return None
-        return ffi.buffer(self.key, KEY)[:]
+        return bytes(ffi.buffer(self.key, KEY))
 
     def box_afternm(self, key: bytes, nonce: bytes, shared: bytes) -> bytes:
         """crypto_box_easy_afternm of a 32-byte key: MAC and ciphertext, 48 bytes."""
         if lib.crypto_box_easy_afternm(self.boxed, key, KEY, nonce, shared) != 0:
             raise RuntimeError("crypto_box_easy_afternm failed")  # pragma: no cover
-        return ffi.buffer(self.boxed, BOXED)[:]
+        return bytes(ffi.buffer(self.boxed, BOXED))
 
     def sign(self, message: bytes, secret: bytes) -> bytes:
         """The Ed25519 signature of a message of this Scratch's length (crypto_sign's first
@@ -37,4 +37,4 @@ class Scratch:
         if len(message) != self.message_len or lib.crypto_sign(
                 self.signed, ffi.NULL, message, len(message), secret) != 0:
             raise RuntimeError("crypto_sign failed")  # pragma: no cover
-        return ffi.buffer(self.signed, SIGNATURE)[:]
+        return bytes(ffi.buffer(self.signed, SIGNATURE))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from .auditlog import HubKey, canonical
 from .errors import TrustError
@@ -91,7 +92,7 @@ def chain(entries: Sequence[bytes], start: int = 0, prev: bytes = GENESIS) -> li
     return out
 
 
-def _doc(entry: bytes) -> dict | None:
+def _doc(entry: bytes) -> dict[str, Any] | None:
     try:
         doc = json.loads(entry)
         return {"seq": int(doc["seq"]), "prev": str(doc["prev"]), "agency": str(doc["agency"]),
@@ -165,7 +166,7 @@ class LogWitness:
                 "latest": {a: list(v) for a, v in self.latest.items()}}
 
     @staticmethod
-    def of(doc: dict) -> LogWitness:
+    def of(doc: dict[str, Any]) -> LogWitness:
         return LogWitness(bytes.fromhex(doc["key"]) if doc.get("key") else None,
                           int(doc["count"]), bytes.fromhex(doc["head"]),
                           bytes.fromhex(doc.get("signature", "")),

@@ -8,7 +8,7 @@ from redis.asyncio import Redis
 
 from hub.models import AuditEvent
 
-from .codec import as_hash, dumps, number, text_fields
+from .codec import as_hash, dumps, number, text, text_fields
 from .keys import Keys
 from .scripts import Scripts
 
@@ -61,7 +61,7 @@ class AccessStore:
         with ``record``, add them to the agency's offboarded people, in one step. How many
         tokens there were."""
         k = self._k
-        tokens = [t.decode() for t in await self._r.smembers(k.person_tokens(person))]
+        tokens = [text(t) for t in await self._r.smembers(k.person_tokens(person))]
         async with self._r.pipeline(transaction=True) as pipe:
             for token_id in tokens:
                 pipe.delete(k.token(token_id))
@@ -73,7 +73,7 @@ class AccessStore:
         return len(tokens)
 
     async def offboarded(self, agency: str) -> list[str]:
-        return sorted(p.decode() for p in await self._r.smembers(self._k.offboarded(agency)))
+        return sorted(text(p) for p in await self._r.smembers(self._k.offboarded(agency)))
 
     async def record_failure(self, scopes: dict[str, str], window: Window, limit: int,
                              audit: AuditEvent, tally: AuditEvent) -> int:

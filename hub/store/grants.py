@@ -10,7 +10,7 @@ from redis.asyncio import Redis
 
 from hub.models import AuditEvent
 
-from .codec import dumps
+from .codec import blob, dumps, text
 from .keys import Keys
 from .scripts import Scripts
 
@@ -37,10 +37,9 @@ class GrantStore:
         entries: list[object] = []
         for g in grants:
             entries += [f"{g.envelope_id}:{g.grantee_id}", g.raw, g.grantee_id if g.reader else ""]
-        result = await self._s.put_grants(
+        return text(await self._s.put_grants(
             ref=k.referral(rid), envelope=k.envelope(rid), grants=k.grants(rid),
-            granted=k.granted(rid), audit=k.audit(), audit_event=dumps(audit), entries=entries)
-        return result.decode()
+            granted=k.granted(rid), audit=k.audit(), audit_event=dumps(audit), entries=entries))
 
     async def first_recovery(self, agency: str, window: int) -> bool:
         """True for the first use of ``agency``'s recovery key in ``window`` seconds."""
@@ -51,9 +50,10 @@ class GrantStore:
         rows = await self._r.hgetall(self._k.grants(rid))
         out = []
         for field, raw in sorted(rows.items()):
-            envelope_id, grantee = field.decode().split(":")
-            if grantee in wanted:
-                out.append(StoredGrant(envelope_id, grantee, raw, envelope_id == rid))
+            envelope_id, grantee = text(field).split(":")
+            grant = blob(raw)
+            if grantee in wanted and grant is not None:
+                out.append(StoredGrant(envelope_id, grantee, grant, envelope_id == rid))
         return out
 
     async def readers(self, rids: Sequence[str]) -> dict[str, set[str]]:
@@ -66,5 +66,5 @@ class GrantStore:
         out = {}
         for i, rid in enumerate(rids):
             sealed, granted = rows[2 * i], rows[2 * i + 1]
-            out[rid] = set((sealed or b"").decode().split()) | {g.decode() for g in granted}
+            out[rid] = set(text(sealed).split() if sealed else ()) | {text(g) for g in granted}
         return out
