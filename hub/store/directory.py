@@ -20,6 +20,9 @@ class StoredRoster:
     signed: str  # the signed roster's JSON, exactly as uploaded
 
 
+LOG_HEAD = " head"  # the roster log's head, in its 'latest' hash (lua/append_roster_log.lua)
+
+
 class DirectoryStore:
     def __init__(self, redis: Redis, keys: Keys, scripts: Scripts):
         self._r = redis
@@ -71,7 +74,7 @@ class DirectoryStore:
         k = self._k
         async with self._r.pipeline(transaction=True) as pipe:
             pipe.llen(k.roster_log())
-            pipe.get(k.roster_log_head())
+            pipe.hget(k.roster_log_latest(), LOG_HEAD)
             pipe.hget(k.roster_log_latest(), agency)
             count, head, latest = await pipe.execute()
         return number(count), text(head) if head else "", text(latest) if latest else None
@@ -81,8 +84,7 @@ class DirectoryStore:
         """'ok', 'same' (already the newest for the agency) or 'moved' (the log grew)."""
         k = self._k
         return text(await self._s.append_roster_log(
-            log=k.roster_log(), latest=k.roster_log_latest(), head=k.roster_log_head(),
-            expected=expected, agency=agency, digest=digest, entry=entry, new_head=head))
+            log=k.roster_log(), latest=k.roster_log_latest(), expected=expected, agency=agency, digest=digest, entry=entry, new_head=head))
 
     async def roster_log(self, start: int, end: int) -> list[bytes]:
         """Entries ``start`` to ``end`` - 1."""

@@ -53,20 +53,17 @@ class Keys:
 
     def recovery_used(self, agency: str) -> str:
         """Set for an hour after an agency's recovery key was used (one coordinators'
-        notice per break-glass hour)."""
-        return f"{self.prefix}:recovery-used:{agency}"
+        notice per break-glass hour; under agency:, where the hub's Redis user may SET)."""
+        return f"{self.prefix}:agency:{agency}:recovery-used"
 
     # the roster log: every roster served, in one append-only hash chain
     def roster_log(self) -> str:
         return f"{self.prefix}:rosterlog"
 
     def roster_log_latest(self) -> str:
-        """Agency -> the digest of its newest logged roster."""
+        """Agency -> the digest of its newest logged roster; and ' head', the hash after
+        the log's last entry (hex)."""
         return f"{self.prefix}:rosterlog:latest"
-
-    def roster_log_head(self) -> str:
-        """The hash after the log's last entry (hex)."""
-        return f"{self.prefix}:rosterlog:head"
 
     # indexes
     def inbox(self, agency: str) -> str:

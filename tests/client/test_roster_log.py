@@ -76,7 +76,7 @@ async def test_a_hub_showing_two_senders_two_rosters_is_caught(hub, senders) -> 
     last = json.loads(await redis.lindex(keys.roster_log(), -1))  # the roster with the extra
     assert last["agency"] == DEST and last["version"] == 2
     await redis.ltrim(keys.roster_log(), 0, -2)
-    await redis.set(keys.roster_log_head(), last["prev"])
+    await redis.hset(keys.roster_log_latest(), mapping={" head": last["prev"]})
     await redis.hdel(keys.roster_log_latest(), DEST)
     other = roster_v2(hub, extra=False)
     await redis.hset(keys.roster(DEST), mapping={"signed": json.dumps(
