@@ -84,7 +84,8 @@ class DirectoryStore:
         """'ok', 'same' (already the newest for the agency) or 'moved' (the log grew)."""
         k = self._k
         return text(await self._s.append_roster_log(
-            log=k.roster_log(), latest=k.roster_log_latest(), expected=expected, agency=agency, digest=digest, entry=entry, new_head=head))
+            log=k.roster_log(), latest=k.roster_log_latest(), expected=expected, agency=agency,
+            digest=digest, entry=entry, new_head=head))
 
     async def roster_log(self, start: int, end: int) -> list[bytes]:
         """Entries ``start`` to ``end`` - 1."""
