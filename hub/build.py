@@ -169,6 +169,7 @@ def build_services(settings: Settings, *, store: Store | None = None, clock: Clo
     referrals = ReferralService(store=store, clock=clock, directory=directory, consent=consent,
                                 deadlines=calculator, timers=timers, tokens=tokens,
                                 auditor=auditor)
+    readability = ReadabilityService(store=store, clock=clock, directory=directory)
     services = Services(
         store=store, clock=clock, ccr=ccr, auditor=auditor, tokens=tokens,
         directory=directory, referrals=referrals,
@@ -177,13 +178,13 @@ def build_services(settings: Settings, *, store: Store | None = None, clock: Clo
         threads=ThreadService(store=store, clock=clock, directory=directory, referrals=referrals,
                               consent=consent, auditor=auditor),
         grants=GrantService(store=store, clock=clock, directory=directory, referrals=referrals,
-                            consent=consent, auditor=auditor),
+                            consent=consent, auditor=auditor, readability=readability),
         monitor=MonitorService(store=store, ccr=ccr), ladder=timers.ladder,
         deliveries=DeliveryReports(store=store, clock=clock, auditor=auditor,
                                    receivers=receivers_from_settings(settings)),
         auditlog=AuditLog(store=store, clock=clock, key=signing_key),
         rosterlog=rosterlog,
-        readability=ReadabilityService(store=store, clock=clock, directory=directory),
+        readability=readability,
         staff=StaffService(store=store, ccr=ccr, auditor=auditor),
         sessions=SessionService(store=store, clock=clock, ccr=ccr, tokens=tokens,
                                 auditor=auditor),

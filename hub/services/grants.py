@@ -22,6 +22,7 @@ from .auditor import Auditor
 from .consent import ConsentService
 from .directory import DirectoryService
 from .principal import Principal
+from .readability import ReadabilityService
 from .referrals import ReferralService, is_admin_of
 
 MAX_BATCH = 200
@@ -34,8 +35,10 @@ def _bad(message: str) -> Unprocessable:
 
 class GrantService:
     def __init__(self, *, store: Store, clock: Clock, directory: DirectoryService,
-                 referrals: ReferralService, consent: ConsentService, auditor: Auditor):
+                 referrals: ReferralService, consent: ConsentService, auditor: Auditor,
+                 readability: ReadabilityService | None = None):
         self._store = store
+        self._readability = readability
         self._clock = clock
         self._directory = directory
         self._referrals = referrals
@@ -44,6 +47,7 @@ class GrantService:
         # the coordinators' notice of a recovery key's use (set by the web app, which holds
         # the adapters: escalation/alarm.py RecoveryAlert); None sends nothing
         self.on_recovery: Callable[[str], Awaitable[object]] | None = None
+
 
     async def _roster(self, who: Principal, referral: Referral) -> VerifiedRoster:
         roster = await self._directory.verified_roster(who.agency)
@@ -77,6 +81,8 @@ class GrantService:
         if result == "closed":
             raise NotFound("this referral's envelope has been deleted; there is nothing to "
                            "hand on", code=Codes.ENVELOPE_GONE)
+        if self._readability is not None:  # its dashboard count is out of date
+            self._readability.forget(referral.destination)
         if recovery and self.on_recovery is not None \
                 and await self._store.grants.first_recovery(who.agency, NOTICE_WINDOW):
             await self.on_recovery(who.agency)

@@ -16,6 +16,7 @@ from hub.store import Store
 from .directory import DirectoryService
 from .principal import Principal
 
+COUNT_FOR = 60.0  # seconds a dashboard's count is reused in this process (a grant here resets it)
 MAX_SCAN = 1_000_000  # an agency's whole inbox (closed referrals are skipped after reading)
 OPEN = frozenset({Status.REQUESTED, Status.RECEIVED, Status.ACCEPTED, Status.IN_PROGRESS})
 
@@ -31,6 +32,7 @@ class ReadabilityService:
         self._store = store
         self._clock = clock
         self._directory = directory
+        self._counted: dict[str, tuple[float, int]] = {}  # agency -> (when, count)
 
     async def unreadable(self, agency: str) -> list[Referral]:
         """The agency's open referrals that no current device of their group can read."""
@@ -58,4 +60,15 @@ class ReadabilityService:
         return await self.unreadable(agency)
 
     async def counts(self, agencies: list[str]) -> dict[str, int]:
-        return {a: len(await self.unreadable(a)) for a in agencies}
+        """Each agency's count for the dashboard: reading a whole inbox is not done on every
+        page load, so a count is reused for a minute (forgotten at once when this process
+        stores a grant for the agency)."""
+        now = self._clock.now()
+        for agency in agencies:
+            when, _ = self._counted.get(agency, (float("-inf"), 0))
+            if now - when >= COUNT_FOR:
+                self._counted[agency] = (now, len(await self.unreadable(agency)))
+        return {a: self._counted[a][1] for a in agencies}
+
+    def forget(self, agency: str) -> None:
+        self._counted.pop(agency, None)
