@@ -17,9 +17,11 @@ from hub.config import Settings, read_secret
 from hub.crypto.auditlog import HubKey
 from hub.errors import ConfigError
 from hub.escalation.delivery import Delivery
+from hub.escalation.duty import Rota
 from hub.escalation.endings import Endings
 from hub.escalation.engine import Engine
 from hub.escalation.flood import Flood, FloodLimits
+from hub.escalation.gaps import GapNotices
 from hub.escalation.notify import Notifier
 from hub.escalation.nudges import Nudges
 from hub.routing.ccr import Ccr, load_ccr
@@ -41,6 +43,7 @@ from hub.services.queue import QueueService
 from hub.services.readability import ReadabilityService
 from hub.services.referrals import ReferralService
 from hub.services.rosterlog import RosterLogService
+from hub.services.schedules import ScheduleService
 from hub.services.sessions import SessionService
 from hub.services.staff import StaffService
 from hub.services.threads import ThreadService
@@ -74,6 +77,7 @@ class Services:
     queue: QueueService
     figures: FiguresService
     engine_health: EngineService
+    schedules: ScheduleService
     oversight: OversightService = field(init=False)  # nudges commit for the workers to send
     worklist: WorklistService = field(init=False)  # the browser's inbox and thread pages
 
@@ -81,10 +85,16 @@ class Services:
         return Notifier(store=self.store, clock=self.clock, ccr=self.ccr,
                         auditor=self.auditor, base_url=base_url, lease=lease)
 
+    def gap_notices(self, base_url: str) -> GapNotices:
+        """The watch that tells agency admins of new coverage gaps (the ticker runs it)."""
+        return GapNotices(store=self.store, clock=self.clock, ccr=self.ccr,
+                          schedules=self.schedules, auditor=self.auditor, base_url=base_url)
+
     def nudges(self, base_url: str) -> Nudges:
         """A coordinator's nudges: committed here, sent by the workers."""
         return Nudges(store=self.store, clock=self.clock, ccr=self.ccr, ladder=self.ladder,
-                      directory=self.directory, notifier=self.notifier(base_url))
+                      directory=self.directory, notifier=self.notifier(base_url),
+                      schedules=self.schedules)
 
     def engine(self, senders: Mapping[str, Sender], base_url: str, *,
                lease: float = 60.0, limits: FloodLimits = FloodLimits()) -> Engine:  # noqa: B008
@@ -93,6 +103,7 @@ class Services:
         return Engine(
             store=self.store, clock=self.clock, ccr=self.ccr, ladder=self.ladder,
             directory=self.directory, notifier=notifier, lease=lease,
+            rota=Rota(ccr=self.ccr, ladder=self.ladder, schedules=self.schedules),
             endings=Endings(store=self.store, clock=self.clock, ccr=self.ccr,
                             ladder=self.ladder, directory=self.directory,
                             auditor=self.auditor, notifier=notifier),
@@ -192,7 +203,9 @@ def build_services(settings: Settings, *, store: Store | None = None, clock: Clo
                              window=settings.person_rate_window),
         queue=QueueService(store=store, clock=clock, ccr=ccr),
         figures=FiguresService(store=store, clock=clock, ccr=ccr),
-        engine_health=EngineService(store=store, clock=clock, stale=settings.engine_stale))
+        engine_health=EngineService(store=store, clock=clock, stale=settings.engine_stale),
+        schedules=ScheduleService(store=store, clock=clock, ccr=ccr, directory=directory,
+                                  auditor=auditor))
     services.oversight = OversightService(
         store=store, clock=clock, ccr=ccr, auditor=auditor, timers=timers,
         nudger=services.nudges(settings.public_base_url).nudge)

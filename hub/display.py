@@ -36,6 +36,8 @@ CODE_NAMES: dict[str, str] = {
     "survivor-safety": "for the survivor's safety",
     # urgencies
     "routine": "routine", "urgent": "urgent", "emergent": "emergent",
+    # whom a step of the ladder notifies (a step passed over names it)
+    "point_person": "point person", "backups": "backups", "coordinator": "coordinator",
 }
 
 LANGUAGE_NAMES: dict[str, str] = {"en": "English", "es": "Spanish (español)"}
@@ -43,6 +45,7 @@ LANGUAGE_NAMES: dict[str, str] = {"en": "English", "es": "Spanish (español)"}
 EVENT_NAMES: dict[str, str] = {
     "submitted": "sent", "opened": "opened", "notified": "notice sent", "reply": "reply posted",
     "reviewed": "marked for team review", "consent.narrowed": "consent narrowed",
+    "rung.skipped": "no one on duty: went on to the next step at once",
 }
 
 
@@ -79,3 +82,18 @@ def moment(at: float, zone: str, now: float) -> str:
     the day: 'Tue 03 Dec 14:02 CST'."""
     local, today = (datetime.fromtimestamp(float(t), ZoneInfo(zone)) for t in (at, now))
     return local.strftime("%H:%M %Z" if local.date() == today.date() else "%a %d %b %H:%M %Z")
+
+
+def span(start: float, end: float, zone: str) -> str:
+    """A stretch of time on the wall in ``zone``: 'Sat 12 Dec 02:00–06:00 CST', or with
+    both days when it crosses midnight: 'Sat 12 Dec 22:00 – Sun 13 Dec 06:00 CST'."""
+    a, b = (datetime.fromtimestamp(float(t), ZoneInfo(zone)) for t in (start, end))
+    if a.date() == b.date() or (b - a).total_seconds() <= 0:
+        return f"{a:%a %d %b %H:%M}–{b:%H:%M %Z}"
+    return f"{a:%a %d %b %H:%M} – {b:%a %d %b %H:%M %Z}"
+
+
+def gap_words(types: tuple[str, ...], start: float, end: float, zone: str) -> str:
+    """A coverage gap as an agency admin reads it: 'no one on duty for shelter-request,
+    Sat 12 Dec 02:00–06:00 CST'."""
+    return f"no one on duty for {', '.join(types)}, {span(start, end, zone)}"

@@ -45,7 +45,8 @@ def _tick_forever(settings: Settings, queue: Queue, stop: threading.Event) -> No
         services = build_services(settings, lenient_replicas=True)
         try:
             await Ticker(services.store, services.clock, queue, services.ladder,
-                         lease=settings.timer_lease).run(stop)
+                         lease=settings.timer_lease,
+                         watch=services.gap_notices(settings.public_base_url).watch).run(stop)
         finally:
             await services.close()
 
@@ -160,6 +161,7 @@ def _prepare(settings: Settings, guard: Guard
     if settings.redis_url is None:
         raise ValueError("no Redis URL: set HUB_REDIS_URL or use 'hub run'")
     runtime.install(partial(engine_from_settings, settings))
+    runtime.prepare()  # before the first job, which would otherwise wait for it
     queue = Queue(queue_name(settings), connection=jobs_redis_at(settings.redis_url))
     stop = threading.Event()
     threads = [guarded_thread(guard, "ticker", partial(_tick_forever, settings, queue, stop),

@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from hub.display import span
+
 LANGUAGES = ("en", "es")
 
 _env = Environment(loader=PackageLoader("hub.templates", "notices"),
@@ -135,3 +137,27 @@ def render_recovery(facts: RecoveryFacts, language: str, base_url: str) -> Rende
     return _render(f"{lang}/recovery", {
         "agency": facts.agency, "when": when,
         "when_short": f"{local:%H:%M %Z}", "link": f"{base_url.rstrip('/')}/queue"})
+
+
+@dataclass(frozen=True)
+class GapFacts:
+    """Everything a notice of a coverage gap may say: the agency, the referral types of its
+    groups with no one on duty, when (in the agency's time zone) and a link."""
+
+    agency: str  # the agency's name
+    groups: tuple[str, ...]
+    start: float
+    end: float
+    timezone: str
+
+
+def render_gap(facts: GapFacts, language: str, base_url: str) -> Rendered:
+    """The notice to an agency's admins that no one is on duty for a while."""
+    lang = _language(language)
+    zone = ZoneInfo(facts.timezone)
+    start, _ = _when(datetime.fromtimestamp(facts.start, zone), lang)
+    end, _ = _when(datetime.fromtimestamp(facts.end, zone), lang)
+    return _render(f"{lang}/gap", {
+        "agency": facts.agency, "groups": ", ".join(facts.groups), "start": start,
+        "end": end, "when_short": span(facts.start, facts.end, facts.timezone).replace("–", "-"),
+        "link": f"{base_url.rstrip('/')}/dashboard"})

@@ -72,6 +72,10 @@ class Codes(StrEnum):
     ROSTER_ROLLBACK = "roster_rollback", "409: the roster is not newer than the published one"
     ROSTER_CHANGED = "roster_changed", ("409: the destination's roster was replaced twice "
                                         "during one submission; submit again")
+    NO_SCHEDULE = "no_schedule", ("409: the agency has no on-duty schedule (its point person "
+                                  "and backups are fixed in people.toml)")
+    SCHEDULE_FILE = "schedule_file", ("409: that override or away period is in schedules.toml; "
+                                      "change the file")
     GONE = "gone", "410: it is gone for good"
     CONSENT_WITHDRAWN = "consent_withdrawn", ("410: the survivor withdrew consent; the content "
                                               "was deleted")
@@ -100,6 +104,10 @@ class Codes(StrEnum):
     ROSTER_INVALID = "roster_invalid", ("422: a roster the hub will not publish for another "
                                         "reason (the message says which)")
     ROSTER_VERSION = "roster_version", "422: the roster's version is past the counter's end"
+    BAD_SCHEDULE = "bad_schedule", ("422: an override or away period that names someone "
+                                    "outside the escalation group, or whose times are wrong")
+    NO_DEVICE = "no_device", ("422: the person has no current device in the group's signed "
+                              "roster, so could not open a referral while on duty")
     # 429, 5xx
     RATE_LIMITED = "rate_limited", ("429: too many failed sign-ins, or requests from one "
                                     "person; wait for Retry-After")

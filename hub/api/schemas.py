@@ -288,3 +288,98 @@ class ErrorDetail(Body):
 
 class ErrorBody(Body):
     error: ErrorDetail
+
+
+# on-duty schedules (hub/routing/schedules.py; docs/api.md "Schedules")
+
+Duty = Literal["point_person", "backup"]
+PERSON_ID = r"^[a-z0-9][a-z0-9-]{0,31}$"
+
+
+class AddOverride(Body):
+    """Someone takes a duty for a while. Times are ISO 8601: local to the agency unless
+    they carry an offset; a bare date is the start of that day (the end of it for until)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_by_name=True,
+                              validate_by_alias=True, serialize_by_alias=True)
+    person: str = Field(pattern=PERSON_ID)
+    from_: str = Field(alias="from", min_length=10, max_length=40)
+    until: str = Field(min_length=10, max_length=40)
+    duty: Duty = "point_person"
+
+
+class AddAway(Body):
+    """Someone is never on duty for a while (leave, training, illness)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_by_name=True,
+                              validate_by_alias=True, serialize_by_alias=True)
+    person: str = Field(pattern=PERSON_ID)
+    from_: str = Field(alias="from", min_length=10, max_length=40)
+    until: str = Field(min_length=10, max_length=40)
+
+
+class ScheduleEntry(Body):
+    """An override (with its duty) or an away period; ``source`` says whether it is in
+    schedules.toml (change the file) or was added live (DELETE removes it)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_by_name=True,
+                              validate_by_alias=True, serialize_by_alias=True)
+    id: str
+    person: str
+    duty: Duty | None = None
+    from_: str = Field(alias="from", description="ISO 8601 in the agency's time zone")
+    until: str
+    source: Literal["file", "live"]
+    by: str | None = None
+
+
+class OnDutyView(Body):
+    point_person: str | None
+    backups: list[str]
+
+
+class LayerView(Body):
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_by_name=True,
+                              validate_by_alias=True, serialize_by_alias=True)
+    name: str
+    duty: Duty
+    people: list[str]
+    turn_days: int
+    starts: str = Field(description="when the first turn began, local to the agency")
+    days: list[int] = Field(description="0 = Monday ... 6 = Sunday")
+    from_: str = Field(alias="from")
+    until: str
+    holidays: Literal["work", "off", "only"]
+
+
+class GroupSchedule(Body):
+    types: list[str]
+    on_duty: OnDutyView = Field(description="who is on duty now")
+    layers: list[LayerView]
+
+
+class GapView(Body):
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_by_name=True,
+                              validate_by_alias=True, serialize_by_alias=True)
+    types: list[str]
+    from_: str = Field(alias="from")
+    until: str
+    text: str = Field(description="the gap in words, in the agency's time zone")
+
+
+class ScheduleView(Body):
+    """An agency's coverage: its scheduled groups (none: its point person and backups are
+    fixed, ``fixed``), the overrides and away periods not yet over, and the gaps of the
+    next 7 days."""
+
+    agency: str
+    timezone: str
+    groups: list[GroupSchedule]
+    fixed: OnDutyView | None
+    overrides: list[ScheduleEntry]
+    away: list[ScheduleEntry]
+    gaps: list[GapView]
+
+
+class Removed(Body):
+    removed: str

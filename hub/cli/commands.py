@@ -18,6 +18,7 @@ from . import (
     offboard,
     operator,
     recovery,
+    schedule,
     server,
     trust,
     work,
@@ -314,6 +315,38 @@ def _work(b: Builder) -> None:
         "rid", **RID)
 
 
+def _period(c: argparse.ArgumentParser) -> None:
+    when = ("ISO 8601, the agency's local time unless it has an offset: 2026-12-24T18:00; a "
+            "bare date is the start of that day")
+    c.add_argument("--from", dest="start", required=True, type=some_text, help=when)
+    c.add_argument("--until", required=True, type=some_text,
+                   help="the same; a bare date is the end of that day")
+
+
+def _schedule(b: Builder) -> None:
+    a = b.group("schedule", "Who is on duty in an agency's escalation group: layers, "
+                "overrides, away periods and gaps (agency admins change them)")
+    c = a.add("show", schedule.cmd_show, "Who is on duty now, the layers, overrides, away "
+              "periods and the gaps of the next 7 days")
+    c.add_argument("agency", nargs="?", help="default: your own agency")
+    c = a.add("gaps", schedule.cmd_gaps, "When no one is on duty in the next 7 days")
+    c.add_argument("agency", nargs="?", help="default: your own agency")
+    c = a.add("override", schedule.cmd_override, "Put someone of the escalation group on duty "
+              "for a while (they need a current device in the signed roster)")
+    c.add_argument("agency")
+    c.add_argument("person")
+    _period(c)
+    c.add_argument("--as", dest="duty", choices=("point_person", "backup"),
+                   default="point_person", help="the duty they take (default point_person)")
+    c = a.add("away", schedule.cmd_away, "Record that someone is away: never on duty then")
+    c.add_argument("person")
+    _period(c)
+    c.add_argument("--agency", help="default: your own agency")
+    c = a.add("remove", schedule.cmd_remove, "Remove an override or away period added live")
+    c.add_argument("agency")
+    c.add_argument("entry", help="its id, as 'hub schedule show' lists it")
+
+
 def parser() -> argparse.ArgumentParser:
     p = ArgumentParser(prog="hub", epilog=EPILOG,
                        formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -322,8 +355,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--home", type=Path, help="your keys and pins (default HUB_HOME or "
                    "~/.ccr-hub)")
     b = Builder(p.add_subparsers(dest="command", required=True, metavar="COMMAND"))
-    for section in (_running, _operator, _audit, _agreements, _agency, _device, _sending,
-                    _work):
+    for section in (_running, _operator, _audit, _agreements, _agency, _schedule, _device,
+                    _sending, _work):
         section(b)
     return p
 

@@ -122,6 +122,28 @@ class HubApi:
         return await self._model(s.RosterView, "PUT", f"/v1/agencies/{agency}/roster",
                                  json=signed, retry=True)
 
+    # -- on-duty schedules -------------------------------------------------------------------
+    async def schedule(self, agency: str) -> s.ScheduleView:
+        return await self._model(s.ScheduleView, "GET", f"/v1/agencies/{agency}/schedule",
+                                 retry=True)
+
+    async def add_override(self, agency: str, person: str, start: str, until: str,
+                           duty: str = "point_person") -> s.ScheduleEntry:
+        return await self._model(s.ScheduleEntry, "POST",
+                                 f"/v1/agencies/{agency}/schedule/overrides",
+                                 json={"person": person, "from": start, "until": until,
+                                       "duty": duty})
+
+    async def add_away(self, agency: str, person: str, start: str, until: str
+                       ) -> s.ScheduleEntry:
+        return await self._model(s.ScheduleEntry, "POST", f"/v1/agencies/{agency}/schedule/away",
+                                 json={"person": person, "from": start, "until": until})
+
+    async def remove_schedule_entry(self, agency: str, entry: str) -> s.Removed:
+        which = "away" if entry.startswith("a-") else "overrides"
+        return await self._model(s.Removed, "DELETE",
+                                 f"/v1/agencies/{agency}/schedule/{which}/{entry}")
+
     # -- referrals ---------------------------------------------------------------------------
     async def submit(self, envelope: bytes, consent: dict[str, Any]) -> s.ReferralView:
         return await self._model(s.ReferralView, "POST", "/v1/referrals", retry=True,

@@ -78,7 +78,8 @@ class Delivery:
         adapter = self.senders.get(notice.channel)
         if adapter is None:
             return await self._dead_letter(notice, "no adapter for this channel")
-        free_at = await self.flood.take(notice.id, notice, self.clock.now())
+        free_at = await self.flood.take(notice.id, notice, self.clock.now()) \
+            if notice.referral else None  # a coverage gap's notice is never held in a digest
         if free_at:
             await self.store.flood.hold(notice.id, digest_id(notice), digest_meta(notice),
                                         free_at)
@@ -99,6 +100,7 @@ class Delivery:
                 "status": "sent", "attempts": attempts, "provider_id": sent.provider_id,
                 "sent_at": self.clock.now()}, release=True,
             sent_as=sent_as(notice.channel, sent)), give_up_after=self.lease)
+        await self._told([notice])
         return "sent"
 
     async def _failed(self, notice: NoticeRecord, attempts: int, error: SendFailure) -> str:
@@ -117,7 +119,10 @@ class Delivery:
 
     async def _still_wanted(self, notice: NoticeRecord) -> bool:
         """False once the referral was acknowledged (or closed) after the notice was
-        committed: such a notice is not sent."""
+        committed: such a notice is not sent. A notice about no referral (an agency's
+        coverage gap) is always wanted."""
+        if not notice.referral:
+            return True
         referral = await self.store.referrals.get(notice.referral)
         return referral is not None and referral.status.value in watching(notice.timer)
 
@@ -155,7 +160,16 @@ class Delivery:
         await self.store.flood.settle(digest, [n.id for n in live], {
             "status": "sent", "provider_id": sent.provider_id, "sent_at": self.clock.now(),
             "sent_in_digest": together.key}, sent_as=sent_as(meta["channel"], sent))
+        await self._told(live)
         return "sent"
+
+    async def _told(self, notices: list[NoticeRecord]) -> None:
+        """Notices went out: those to a coordinator mark their referral 'coordinators
+        alerted' on the queue (only then: not when a rung merely reached them)."""
+        for notice in notices:
+            person = self.ccr.find_person(notice.person)
+            if person is not None and "coordinator" in person.roles:
+                await self.store.timers.flag_alerted(notice.referral, self.clock.now())
 
     async def _digest_failed(self, digest: str, live: list[NoticeRecord], now: float,
                              error: SendFailure) -> str:

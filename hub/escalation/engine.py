@@ -24,9 +24,10 @@ from hub.services.timers import timer_field
 from hub.store import Store
 
 from .delivery import Delivery
+from .duty import Rota
 from .endings import TOLD, Endings
 from .notify import Notifier, Step
-from .recipients import people_to_notify, watching
+from .recipients import watching
 
 SKEW = 5.0  # seconds a rung may fire before its due time (clocks of ticker and worker)
 
@@ -41,6 +42,7 @@ class Engine:
     notifier: Notifier
     endings: Endings
     delivery: Delivery
+    rota: Rota  # who a rung reaches: on duty now, or the fixed group
     lease: float = 60.0  # seconds a claimed step is held for this process
 
     @property
@@ -100,13 +102,13 @@ class Engine:
         if due > self.clock.now() + SKEW:  # handed out twice (a lease ran out while its job
             await self.store.timers.requeue(queue, member, due)  # waited) and the other
             return "not-due", []  # job fired it: the rung now waiting is not due yet
-        notify = policy.escalation[rung.step].notify
+        roster = await self.directory.verified_roster(referral.destination)
+        reached = await self.rota.reach(referral, policy, rung, roster, self.clock.now())
+        rung = reached.rung  # a later one when no one was on duty for those before it
         step = Step(rung, rung.round * len(policy.escalation) + rung.step + 1, due,
                     self.ladder.deadline(policy, referral.destination, rung.timer, rung.base))
-        roster = await self.directory.verified_roster(referral.destination)
         claimed: list[str] = []
-        for person in people_to_notify(self.ccr, referral.destination, referral.type, notify,
-                                       roster):
+        for person in reached.people:
             outcome, nid = await self.notifier.commit(referral, step, person, 0)
             if outcome == "stale":
                 return await self._stale(member), claimed
@@ -118,9 +120,9 @@ class Engine:
             referral.id, member, timer_field=timer_field(rung.timer),
             generation=referral.generation, next_state=following.state() if following else None,
             next_due=following.due if following else 0.0, now=now,
-            flag_stalled=notify == "coordinator", due=due,
+            due=due,
             first_notice=HistoryEvent(at=now, actor="hub", action="notified")
-            if rung.timer == ACK and step.level == 1 else None)
+            if rung.timer == ACK and reached.people else None, skipped=reached.skipped)
         return (await self._stale(member) if result == "stale" else result), claimed
 
     async def _stale(self, member: str) -> str:

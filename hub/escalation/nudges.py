@@ -12,6 +12,7 @@ from hub.models import Referral, Status
 from hub.routing.ccr import Ccr, DeadlinePolicy
 from hub.routing.ladder import ACK, Ladder, Rung
 from hub.services.directory import DirectoryService
+from hub.services.schedules import ScheduleService
 from hub.services.timers import timer_field
 from hub.store import Store
 
@@ -27,6 +28,7 @@ class Nudges:
     ladder: Ladder
     directory: DirectoryService
     notifier: Notifier
+    schedules: ScheduleService  # who is on duty now, for a group with a schedule
 
     async def nudge(self, referral: Referral, timer: str, tag: str) -> int:
         """Send again the notices of the step ``timer`` last reached (its first step when
@@ -38,12 +40,14 @@ class Nudges:
         if rung is None:
             return 0
         roster = await self.directory.verified_roster(referral.destination)
+        on_duty = await self.schedules.on_duty(referral.destination, referral.type,
+                                               self.clock.now(), roster)
         level = rung.round * len(policy.escalation) + rung.step + 1
         step = Step(rung, level, rung.due,
                     self.ladder.deadline(policy, referral.destination, timer, rung.base))
         queued = 0
         for person in people_to_notify(self.ccr, referral.destination, referral.type,
-                                       policy.escalation[rung.step].notify, roster):
+                                       policy.escalation[rung.step].notify, roster, on_duty):
             outcome, nid = await self.notifier.commit(referral, step, person, 0, tag)
             if outcome == "claimed":  # due now: for the workers to send, not this process
                 await self.store.timers.requeue(self.store.keys.deliveries(), nid,

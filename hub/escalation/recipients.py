@@ -1,5 +1,6 @@
 """Who a rung of the ladder notifies, and on which of their contacts: the receiving agency's
-point person or backups for the referral's type (from its verified roster, else the CCR's
+point person or backups for the referral's type (those on duty now when the group has a
+schedule, hub/routing/coverage.py; else from its verified roster, else the CCR's
 configuration), or the CCR's coordinators. Per-person rules: channel order, quiet hours
 (an urgent referral overrides them), language."""
 
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo
 from hub.crypto import VerifiedRoster
 from hub.models import Status
 from hub.routing.ccr import Ccr, Contact, Person
+from hub.routing.coverage import OnDuty
 from hub.routing.ladder import ACK, EXPIRED, WITHDRAWN
 
 WATCHING = {ACK: (Status.REQUESTED.value,), WITHDRAWN: (Status.REVOKED.value,),
@@ -23,11 +25,13 @@ def watching(timer: str) -> tuple[str, ...]:
     return WATCHING.get(timer, FOLLOW_UP_STATUSES)
 
 
-
 def people_to_notify(ccr: Ccr, agency: str, referral_type: str, notify: str,
-                     roster: VerifiedRoster | None) -> list[Person]:
+                     roster: VerifiedRoster | None, on_duty: OnDuty | None = None
+                     ) -> list[Person]:
     if notify == "coordinator":
         ids = [p.id for p in ccr.people if "coordinator" in p.roles]
+    elif on_duty is not None:
+        ids = list(on_duty.of(notify))
     else:
         group = roster.group(referral_type) if roster else None
         if group is not None:

@@ -82,6 +82,17 @@ def reset() -> None:
         _runner = None
 
 
+async def _ready(engine: Engine) -> None:
+    return None
+
+
+def prepare() -> None:
+    """Build this process's engine now (the CCR loaded, the adapters made), so the first
+    rung a worker fires does not wait for it: with a CCR of thousands of people that is a
+    second or more."""
+    run(_ready)
+
+
 def run(work: Callable[[Engine], Awaitable[T]]) -> T:
     global _runner
     if _runner is None:

@@ -9,6 +9,7 @@ import asyncio
 import logging
 import secrets
 import threading
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from rq import Queue
@@ -56,8 +57,10 @@ def job_id(name: str, member: str, due: float, count: int) -> str:
 
 class Ticker:
     def __init__(self, store: Store, clock: Clock, queue: Queue, ladder: Ladder, *,
-                 lease: float = LEASE, batch: int = BATCH):
+                 lease: float = LEASE, batch: int = BATCH,
+                 watch: Callable[[], Awaitable[object]] | None = None):
         self.store = store
+        self.watch = watch  # run beside the reconciler: coverage gaps (escalation/gaps.py)
         self.clock = clock
         self.queue = queue
         self.ladder = ladder
@@ -144,6 +147,12 @@ class Ticker:
             log.warning("reconciler re-added %d timers missing from the index", repaired)
         return repaired
 
+    async def maintain(self) -> None:
+        """The reconciler's run, then the watch over coverage gaps (when there is one)."""
+        await self.reconcile()
+        if self.watch is not None:
+            await self.watch()
+
     async def _repair(self, rids: list[str]) -> int:
         expected: dict[str, float] = {}
         for referral, states in await self.store.referrals.with_timers(rids):
@@ -228,7 +237,7 @@ class Reconciling:
                             "minute")
         now = self.ticker.clock.now()
         if self.task is None and now - self.started >= self.every:
-            self.task = asyncio.create_task(self.ticker.reconcile())
+            self.task = asyncio.create_task(self.ticker.maintain())
             self.started = now
 
     def cancel(self) -> None:

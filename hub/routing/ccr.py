@@ -1,6 +1,6 @@
 """The community's definition, from TOML files in one directory per CCR: agencies, people,
-referral types, deadline policies and sharing agreements. Checked at start-up: a bad file
-fails with the file, the key and what is wrong."""
+referral types, deadline policies, sharing agreements and on-duty schedules (schedules.py).
+Checked at start-up: a bad file fails with the file, the key and what is wrong."""
 
 from __future__ import annotations
 
@@ -26,10 +26,9 @@ from hub.adapters import SENDERS
 from hub.errors import ConfigError
 
 from .durations import Duration
+from .patterns import CLOCK, CLOSING, SLUG
+from .schedules import Schedules, check_schedules, read_schedules
 
-SLUG = r"^[a-z0-9][a-z0-9-]{0,31}$"
-CLOCK = r"^([01]\d|2[0-3]):[0-5]\d$"
-CLOSING = r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$"
 Slug = Annotated[str, Field(pattern=SLUG)]
 Urgency = Literal["routine", "urgent", "emergent"]
 Role = Literal["sender", "point_person", "backup", "coordinator", "agency_admin"]
@@ -183,6 +182,7 @@ class Ccr(Model):
     policies: tuple[DeadlinePolicy, ...]
     agreements: tuple[SharingAgreement, ...]
     operators: tuple[Operator, ...] = ()
+    schedules: Schedules = Schedules()  # schedules.toml
 
     @cached_property
     def _agencies(self) -> dict[str, Agency]:
@@ -211,8 +211,15 @@ class Ccr(Model):
     def find_person(self, person_id: str) -> Person | None:
         return self._people.get(person_id)
 
+    @cached_property
+    def _by_agency(self) -> dict[str, tuple[Person, ...]]:
+        found: dict[str, list[Person]] = {}
+        for p in self.people:
+            found.setdefault(p.agency, []).append(p)
+        return {agency: tuple(people) for agency, people in found.items()}
+
     def people_of(self, agency_id: str) -> tuple[Person, ...]:
-        return tuple(p for p in self.people if p.agency == agency_id)
+        return self._by_agency.get(agency_id, ())
 
     def referral_type(self, code: str) -> ReferralType | None:
         return self._types.get(code)
@@ -274,10 +281,12 @@ def load_ccr(directory: Path) -> Ccr:
     ccr = Ccr.model_validate({  # each section holds its own model's entries (FILES)
         "agencies": found["agency"], "people": found["person"], "referral_types": found["type"],
         "policies": found["policy"], "agreements": found["agreement"],
-        "operators": found["operator"]})
+        "operators": found["operator"], "schedules": read_schedules(directory)})
     from .groups import check_groups
     from .references import check_references
 
     check_references(ccr, directory)
     check_groups(ccr, directory)
+    check_schedules(ccr, ccr.schedules, directory)
     return ccr
+

@@ -27,6 +27,7 @@ from .notices import NoticeStore
 from .oversight import OversightStore
 from .referrals import Deadline, DeadlineChanges, ReferralStore, TransitionResult
 from .replication import Replication, ReplicaUnconfirmed
+from .schedules import ScheduleStore
 from .scripts import Scripts
 from .sessions import SessionStore
 from .threads import ThreadStore
@@ -63,6 +64,7 @@ class Store:
     engine: EngineStore
     scripts: Scripts
     grants: GrantStore
+    schedules: ScheduleStore
 
     @classmethod
     def open(cls, redis: Redis, prefix: str = "ccr", replication: Replication | None = None
@@ -74,7 +76,7 @@ class Store:
                    TimerStore(redis, keys, scripts), NoticeStore(redis, keys, scripts),
                    FloodStore(redis, keys, scripts), OversightStore(redis, keys),
                    SessionStore(redis, keys), EngineStore(redis, keys, scripts), scripts,
-                   GrantStore(redis, keys, scripts))
+                   GrantStore(redis, keys, scripts), ScheduleStore(redis, keys))
 
     async def ping(self) -> bool:
         return bool(await self.redis.ping())

@@ -103,8 +103,13 @@ class Keys:
         return f"{self.prefix}:cards"
 
     def stalled(self) -> str:
-        """Referrals flagged for the coordinators' stalled queue, by when they were flagged."""
+        """Referrals whose notice reached nobody (a person with no contact left), flagged
+        for the coordinators' queue, by when they were flagged."""
         return f"{self.prefix}:stalled"
+
+    def alerted(self) -> str:
+        """Referrals a notice of which went out to a coordinator, by when."""
+        return f"{self.prefix}:alerted"
 
     # figures: counted per receiving agency and UTC day of submission
     def figures(self, agency: str, day: str) -> str:
@@ -169,6 +174,14 @@ class Keys:
 
     def roster(self, agency: str) -> str:
         return f"{self.prefix}:agency:{agency}:roster"
+
+    def schedule(self, agency: str) -> str:
+        """The agency's live overrides and away periods, by entry id (JSON each)."""
+        return f"{self.prefix}:agency:{agency}:schedule"
+
+    def schedule_gaps(self, agency: str) -> str:
+        """The coverage gaps the agency's admins were told of, ``start-end`` by end."""
+        return f"{self.prefix}:agency:{agency}:schedule:gaps"
 
     def token(self, token_id: str) -> str:
         return f"{self.prefix}:token:{token_id}"

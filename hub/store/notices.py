@@ -10,7 +10,7 @@ from redis.asyncio import Redis
 
 from hub.models import AuditEvent
 
-from .codec import dumps, packed, text
+from .codec import as_hash, dumps, packed, text
 from .keys import Keys
 from .outbox import NoticeRecord, decode_notice, encode_changes, encode_notice
 from .scripts import Scripts
@@ -39,6 +39,16 @@ class NoticeStore:
             audit_event=dumps(audit), now=now,
             lease_until=now + lease)
         return text(result)
+
+    async def commit_unbound(self, nid: str, notice: NoticeRecord, *, audit: AuditEvent,
+                             deliver_at: float) -> None:
+        """Commit a notice that is about no referral (an agency's coverage gap): written and
+        queued for delivery with its audit event in one MULTI/EXEC."""
+        async with self._r.pipeline(transaction=True) as pipe:
+            pipe.hset(self._k.notice(nid), mapping=as_hash(encode_notice(notice)))
+            pipe.zadd(self._k.deliveries(), {nid: deliver_at}, nx=True)
+            pipe.xadd(self._k.audit(), {"event": dumps(audit)})
+            await pipe.execute()
 
     async def get(self, nid: str) -> NoticeRecord | None:
         row = await self._r.hgetall(self._k.notice(nid))

@@ -12,10 +12,12 @@ from pydantic import BaseModel
 from hub.adapters import RECEIVERS
 from hub.api import schemas as s
 
-from . import directory, kinds, operations, referrals, reports
+from . import directory, kinds, operations, referrals, reports, schedules
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 RID = "{rid:[0-9a-f]{32}}"
+SCHEDULE = "/v1/agencies/{agency}/schedule"
+ENTRY = "{entry:[a-z0-9-]{1,40}}"
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,22 @@ ROUTES: tuple[Route, ...] = (
     R("GET", "/v1/roster-log", directory.roster_log, "roster.log",
       "The roster log's entries from ?from= (default 0) and its signed head: every roster "
       "the hub has served, in one append-only hash chain", response=s.RosterLog),
+    R("GET", SCHEDULE, schedules.show, "schedule.get",
+      "An agency's on-duty schedule: who is on duty now, its layers, overrides, away "
+      "periods and the gaps of the next 7 days (its own people, coordinators)",
+      response=s.ScheduleView),
+    R("POST", f"{SCHEDULE}/overrides", schedules.add_override, "schedule.override",
+      "Put someone of the escalation group on duty for a while (agency admin); refused for "
+      "a person with no current device in the signed roster", body=s.AddOverride,
+      response=s.ScheduleEntry, audited=True, ok=201),
+    R("DELETE", f"{SCHEDULE}/overrides/{ENTRY}", schedules.removing("override"),
+      "schedule.override.remove",
+      "Remove an override added live (agency admin)", response=s.Removed, audited=True),
+    R("POST", f"{SCHEDULE}/away", schedules.add_away, "schedule.away",
+      "Record that someone of the agency is away, never on duty, for a while (agency admin)",
+      body=s.AddAway, response=s.ScheduleEntry, audited=True, ok=201),
+    R("DELETE", f"{SCHEDULE}/away/{ENTRY}", schedules.removing("away"), "schedule.away.remove",
+      "Remove an away period added live (agency admin)", response=s.Removed, audited=True),
     R("POST", "/v1/referrals", referrals.submit, "referral.submit",
       "Submit a sealed referral with its consent metadata", body=s.SubmitReferral,
       response=s.ReferralView, audited=True, token_rechecked=True, ok=201),

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jinja2 import Environment, PackageLoader, meta
 
-from hub.adapters.render import LANGUAGES, EngineFacts, NoticeFacts, render
+from hub.adapters.render import LANGUAGES, EngineFacts, GapFacts, NoticeFacts, render
 from hub.adapters.sms import fits_one_segment
 
 REFERRAL = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"  # an envelope id: 16 bytes, hex
@@ -45,10 +45,11 @@ def test_notice_facts_hold_only_content_free_fields():
     assert list(inspect.signature(render).parameters) == ["facts", "language", "base_url"]
 
 
-def _names_used(env: Environment, engine: bool) -> set[str]:
+def _names_used(env: Environment, engine: bool, folder: str = "/engine/") -> set[str]:
     return set().union(*(meta.find_undeclared_variables(env.parse(
         env.loader.get_source(env, name)[0])) for name in env.list_templates()
-        if ("/engine/" in name) == engine and (engine or "/recovery/" not in name)))
+        if (folder in name) == engine and (folder == "/gap/" or "/gap/" not in name)
+        and (engine or "/recovery/" not in name)))
 
 
 def test_the_templates_use_only_names_derived_from_the_facts():
@@ -61,6 +62,12 @@ def test_the_templates_use_only_names_derived_from_the_facts():
     assert _names_used(env, engine=True) <= {"stopped", "since", "since_short", "link"}
     assert [f.name for f in dataclasses.fields(EngineFacts)] == \
         ["stopped", "since", "timezone"]
+    # a coverage gap's notice names no referral and no person: the agency, its groups'
+    # referral types, when, a link
+    assert _names_used(env, engine=True, folder="/gap/") <= {
+        "agency", "groups", "start", "end", "when_short", "link"}
+    assert [f.name for f in dataclasses.fields(GapFacts)] == \
+        ["agency", "groups", "start", "end", "timezone"]
     # a recovery key's use names the agency and when, never a referral or a count
     recovery = set().union(*(meta.find_undeclared_variables(env.parse(
         env.loader.get_source(env, name)[0])) for name in env.list_templates()

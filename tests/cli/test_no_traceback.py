@@ -187,6 +187,18 @@ def cases(demo) -> dict[str, list[tuple[tuple[str, ...], dict, int]]]:
                   ((RID,), {}, 2)],
         "replies": [(("zz",), {}, 2), ((RID,), {}, 7)],
         "status": [(("zz",), {}, 2), ((RID,), {}, 7)],
+        "schedule show": [(("nowhere",), {}, 7), (("bridge-advocacy",), {}, 7)],
+        "schedule gaps": [(("bridge-advocacy",), {}, 7), ((), {"HUB_TOKEN": "ccr_0_nope"}, 8)],
+        "schedule override": [(("bridge-advocacy", "bridge-lead"), {}, 2),
+                              (("bridge-advocacy", "bridge-lead", "--from", "2027-01-16",
+                                "--until", "2027-01-17", "--as", "boss"), {}, 2),
+                              (("bridge-advocacy", "bridge-lead", "--from", "2027-01-16",
+                                "--until", "2027-01-17"), {}, 7)],
+        "schedule away": [(("bridge-lead",), {}, 2),
+                          (("mercy-nurse-2", "--from", "2027-01-16", "--until", "2027-01-17"),
+                           {}, 4)],
+        "schedule remove": [(("bridge-advocacy",), {}, 2),
+                            (("bridge-advocacy", "o-0000000000000000"), {}, 7)],
     }
 
 

@@ -186,7 +186,7 @@ def _bad_credentials(live: LiveHub) -> dict[str, dict[str, str]]:
 
 def _url(live: LiveHub, path: str, thread: dict[str, str]) -> str:
     path = path.replace("{rid:[0-9a-f]{32}}", thread["rid"]).replace("{index}", "0")
-    path = path.replace("{agency}", DEST)
+    path = path.replace("{agency}", DEST).replace("{entry:[a-z0-9-]{1,40}}", "o-" + "0" * 16)
     return live.base_url + path.replace("{reply_id:[0-9a-f]{32}}", thread["reply_id"])
 
 

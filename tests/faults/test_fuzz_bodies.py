@@ -163,7 +163,8 @@ JSON_ROUTES = [r for r in ROUTES if r.body is not None]
 # who calls each body route: someone who could do it, so a valid body would be acted on
 CALLER = {"roster.publish": ADMIN, "referral.acknowledge": RECIPIENT,
           "referral.reject": RECIPIENT, "referral.complete": RECIPIENT,
-          "reply.post": RECIPIENT, "report.sms": None}
+          "reply.post": RECIPIENT, "report.sms": None, "schedule.override": ADMIN,
+          "schedule.away": ADMIN}
 
 
 @pytest.fixture(scope="module")
@@ -259,6 +260,9 @@ def example(route: Route, live: LiveHub) -> dict[str, Any]:
         "consent.narrow": {"share_outcome": False},
         "reply.post": {"envelope": base64.b64encode(sealed.envelope).decode()},
         "report.sms": {"id": "SM1", "status": "delivered"},
+        "schedule.override": {"person": ADMIN, "from": "2027-01-16T18:00",
+                              "until": "2027-01-17T08:00", "duty": "backup"},
+        "schedule.away": {"person": ADMIN, "from": "2027-01-16", "until": "2027-01-17"},
     }[route.name]
 
 

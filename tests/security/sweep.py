@@ -76,7 +76,7 @@ def ordered(table: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
 
 def fill(path: str, case: Case) -> str:
     values = {"rid": case.rid, "reply_id": (case.reply_ids or ["0" * 32])[0], "index": "0",
-              "agency": case.sender_agency, "kind": case.kind,
+              "agency": case.sender_agency, "kind": case.kind, "entry": "o-0000000000000000",
               "person": "no-such-person"}  # an offboarding that finds no one
 
     def one(match: re.Match) -> str:
@@ -101,6 +101,9 @@ def bodies(route: Route, twins: Twins, case: Case, person: str) -> list[dict]:
         s.NarrowConsent: [{"share_outcome": True}, {"share_outcome": False}],
         s.PostReply: [{"envelope": _reply(twins, case, person)}],
         s.PublishRoster: [{"roster": "", "signature": ""}],
+        s.AddOverride: [{"person": person, "from": "2027-01-16T18:00",
+                         "until": "2027-01-17T08:00"}],
+        s.AddAway: [{"person": person, "from": "2027-01-16", "until": "2027-01-17"}],
         SmsReport: [{"id": "m1", "status": "sent"}],
         s.PostGrants: [{"grants": [base64.b64encode(b"not a key grant").decode()]}],
         s.Offboard: [{"reason": "lost-device"}],

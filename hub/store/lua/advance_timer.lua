@@ -1,13 +1,14 @@
 -- Finish a fired step: while this worker still holds the claim and the referral is still at
 -- the generation the step was decided on, record the rung reached, schedule the next one
--- (or none), set the 'notified' receipt the first time, flag the stalled queue if asked,
--- and count how late the rung fired in the lateness histogram.
--- next_state: the next rung ('' = ladder done); flag_stalled: '1'/'0'; first_notice: the
+-- (or none), set the 'notified' receipt the first time, and count how late the rung fired
+-- in the lateness histogram.
+-- next_state: the next rung ('' = ladder done); first_notice: the
 -- history event for the first notice ('' = none); late: seconds late, bucket: the
--- histogram's bucket for that.
-local ref, deadlines, claimed, stalled, history, lateness = unpack(KEYS)
-local member, timer_field, generation, next_state, next_due, now, flag_stalled, first_notice,
-      late, bucket = unpack(ARGV)
+-- histogram's bucket for that; skipped: the history events of rungs passed over because no
+-- one was on duty for them (a JSON list of their JSON, '[]' for none).
+local ref, deadlines, claimed, history, lateness = unpack(KEYS)
+local member, timer_field, generation, next_state, next_due, now, first_notice,
+      late, bucket, skipped = unpack(ARGV)
 if not redis.call('ZSCORE', claimed, member) then return 'lost' end
 local current = redis.call('HGET', ref, 'generation')
 if not current then
@@ -22,11 +23,9 @@ if next_state ~= '' then
 else
   redis.call('HDEL', ref, timer_field)
 end
+for _, event in ipairs(cjson.decode(skipped)) do redis.call('RPUSH', history, event) end
 if first_notice ~= '' and redis.call('HSETNX', ref, 'notified_at', now) == 1 then
   redis.call('RPUSH', history, first_notice)
-end
-if flag_stalled == '1' then
-  redis.call('ZADD', stalled, 'NX', now, string.match(member, '^[^:]+'))
 end
 redis.call('HINCRBY', lateness, bucket, 1)
 redis.call('HINCRBY', lateness, 'count', 1)

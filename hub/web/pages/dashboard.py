@@ -9,6 +9,7 @@ import json
 
 from aiohttp import web
 
+from hub.display import gap_words
 from hub.services.queue import STATES, QueueFilter
 from hub.services.scope import queue_agencies, queue_scope
 
@@ -29,12 +30,15 @@ def _context(request: web.Request, filters: QueueFilter, page) -> dict[str, obje
 @signed_in("dashboard.queue")
 async def queue(request: web.Request) -> web.Response:
     filters = query(request, QueueFilter)
-    services = request.app[SERVICES]
-    who = session(request).principal
+    services, who = request.app[SERVICES], session(request).principal
     page = await services.queue.page(who, filters)
+    agencies = {a.id: a for a in services.ccr.agencies}
+    gaps = [(agencies[g.agency].name,
+             gap_words(g.types, g.start, g.end, agencies[g.agency].timezone))
+            for g in await services.schedules.upcoming_gaps(who)]
     unreadable = await services.readability.counts(
         [a.id for a in queue_agencies(who, services.ccr.agencies)])
-    return render(request, "queue.html", {**_context(request, filters, page),
+    return render(request, "queue.html", {**_context(request, filters, page), "gaps": gaps,
                                           "unreadable": unreadable})
 
 

@@ -9,27 +9,23 @@ from hub.services.figures import Figures, Period, to_csv
 
 from ..context import SERVICES
 from .charts import bar_chart
-from .render import hours, percent
+from .render import duration, percent
 from .session import query, render, session, signed_in
 
 
 def charts(figures: Figures) -> list:
     rows = figures.agencies
     return [
-        bar_chart("Time to acknowledge: median and 90th percentile (hours)", [
-            (a.name, [(_h(a.ack_median_s), hours(a.ack_median_s)),
-                      (_h(a.ack_p90_s), hours(a.ack_p90_s))]) for a in rows]),
-        bar_chart("Acknowledged within the deadline, and loop closed (% of received)", [
+        bar_chart("Time to acknowledge", ("Median", "90th percentile"), [
+            (a.name, [(a.ack_median_s, duration(a.ack_median_s)),
+                      (a.ack_p90_s, duration(a.ack_p90_s))]) for a in rows]),
+        bar_chart("Share of those received (%)", ("Within the deadline", "Loop closed"), [
             (a.name, [(_p(a.in_time), percent(a.in_time)),
                       (_p(a.loop_closed), percent(a.loop_closed))]) for a in rows], top=100),
-        bar_chart("Received in the period, and open now", [
+        bar_chart("Referrals", ("Received in the period", "Open now"), [
             (a.name, [(float(a.received), str(a.received)),
                       (float(a.open_now), str(a.open_now))]) for a in rows]),
     ]
-
-
-def _h(seconds: float | None) -> float | None:
-    return None if seconds is None else seconds / 3600
 
 
 def _p(share: float | None) -> float | None:

@@ -10,6 +10,7 @@ from typing import get_args
 from aiohttp import web
 
 from hub.build import Services
+from hub.display import STATUS_NAMES
 from hub.models import CancelReason, OutcomeCode, RejectReason
 
 from ..context import SERVICES
@@ -52,7 +53,7 @@ async def thread(request: web.Request) -> web.Response:
         "zone": services.ccr.find_agency(referral.destination).timezone,
         "type_label": _label(services, referral.type),
         "reject_reasons": get_args(RejectReason), "outcomes": get_args(OutcomeCode),
-        "cancel_reasons": get_args(CancelReason)})
+        "cancel_reasons": get_args(CancelReason), "status_names": STATUS_NAMES})
 
 
 def _label(services: Services, code: str) -> str:

@@ -26,8 +26,17 @@ def when(at: float | None, zone: str = "UTC") -> str:
     return local_time(at, zone)
 
 
-def hours(seconds: float | None) -> str:
-    return "no data" if seconds is None else f"{seconds / 3600:.1f} h"
+# How a measured time reads, by its size: below what, its symbol, seconds in one, places
+UNITS = ((120, "s", 1, 0), (3600, "min", 60, 0), (float("inf"), "h", 3600, 1))
+
+
+def duration(seconds: float | None) -> str:
+    """A measured time in the unit its size calls for: '40 s' under two minutes, '25 min'
+    under an hour, '3.0 h' from there; 'no data' for none."""
+    if seconds is None:
+        return "no data"
+    _, symbol, size, places = next(u for u in UNITS if abs(seconds) < u[0])
+    return f"{seconds / size:.{places}f} {symbol}"
 
 
 def percent(share: float | None) -> str:
@@ -38,7 +47,7 @@ def timer_label(timer: str) -> str:
     return "acknowledgement" if timer == "ack" else f"follow-up: {timer.removeprefix('fu:')}"
 
 
-FILTERS = {"span": span, "relative": relative, "when": when, "hours": hours,
+FILTERS = {"span": span, "relative": relative, "when": when, "duration": duration,
            "percent": percent, "timer_label": timer_label}
 
 

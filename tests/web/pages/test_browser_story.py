@@ -57,12 +57,14 @@ from hub.web.app import create_app
 from tests.conftest import EXAMPLE
 from tests.support.redis_scan import dump_values
 
+from .phones import check_page
 from .support import screenshots
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SHOTS = screenshots()
+PHONE_ONLY = ("phone",)  # the laptop's screenshot is taken as the story goes
 NURSE, POINT, MERCY, HARBOR = "mercy-nurse-1", "harbor-intake", "mercy-hospital", "harbor-house"
 PASSPHRASE = "correct horse battery staple"
 PDF = b"%PDF-1.4\n% a discharge summary, fictional\n"
@@ -79,6 +81,7 @@ class Live:
     world: World
     store: Store
     complaints: list[str] = field(default_factory=list)  # CSP violations, script errors
+    problems: list[str] = field(default_factory=list)  # sideways scrolling, axe-core findings
     requests: list[Request] = field(default_factory=list)  # everything both browsers sent
 
     async def approve(self, request: dict[str, str]) -> None:
@@ -273,10 +276,12 @@ async def send_handoff(nurse: Person, canary: str) -> str:
         "buffer": PDF + canary.encode()}])
     await page.fill('[data-path="survivor.name"]', "Alex Rivera")
     await page.screenshot(path=SHOTS / "browser-send.png", full_page=True)
+    nurse.live.problems += await check_page(page, "browser-send", shoot=PHONE_ONLY)
     await page.fill('[data-path="survivor.name"]', "")
     await page.click("#send-button")
     await expect(page.locator('#errors li[data-loc="survivor.name"]')).to_have_text(
         "Name: fill this in")
+    nurse.live.problems += await check_page(page, "browser-send-refused", shoot=())
     assert not [r for r in nurse.live.requests if r.url.endswith("/v1/referrals")]
     await page.fill('[data-path="survivor.name"]', "Alex Rivera")
     await page.fill('[data-path="summary"]', "Discharged after a strangulation assessment; "
@@ -296,6 +301,7 @@ async def receive(point: Person, rid: str, canary: str) -> None:
     await expect(row).to_contain_text("requested")
     await expect(row).to_contain_text("acknowledgement")
     await page.screenshot(path=SHOTS / "browser-inbox.png", full_page=True)
+    point.live.problems += await check_page(page, "browser-inbox", shoot=())
     await point.open_thread("inbox", rid)
     content = page.locator("#content")
     await expect(content).to_have_attribute("data-opened", "yes")
@@ -308,6 +314,7 @@ async def receive(point: Person, rid: str, canary: str) -> None:
     await page.click("#act-acknowledge")
     await expect(page.locator("#status-text")).to_have_attribute("data-status", "received")
     await page.screenshot(path=SHOTS / "browser-referral.png", full_page=True)
+    point.live.problems += await check_page(page, "browser-referral", shoot=PHONE_ONLY)
 
 
 async def answer_and_close(point: Person, reply: str) -> None:
@@ -419,6 +426,7 @@ async def test_a_handoff_sealed_in_one_browser_is_opened_and_answered_in_another
             for person in (nurse, point):
                 await person.pin_roots()
             await nurse.page.screenshot(path=SHOTS / "browser-device.png", full_page=True)
+            live.problems += await check_page(nurse.page, "browser-device", shoot=PHONE_ONLY)
 
             rid = await send_handoff(nurse, canary)
             await receive(point, rid, canary)
@@ -427,6 +435,7 @@ async def test_a_handoff_sealed_in_one_browser_is_opened_and_answered_in_another
             replies = nurse.page.locator("#replies")
             await expect(replies).to_contain_text(reply)
             await expect(replies).to_contain_text(f"from {POINT} at {HARBOR}")
+            live.problems += await check_page(nurse.page, "browser-sent-referral", shoot=())
             elsewhere = await Person.sign_in(browser, live, NURSE)
             await elsewhere.restore(nurse.backup)
             await elsewhere.open_thread("sent", rid)
@@ -443,3 +452,4 @@ async def test_a_handoff_sealed_in_one_browser_is_opened_and_answered_in_another
         finally:
             await browser.close()
     assert not live.complaints, live.complaints
+    assert not live.problems, "\n".join(live.problems)

@@ -8,7 +8,7 @@ import { Kind, ReceiptStatus, fromHex, openReply, sealReply, signReceipt,
   toHex } from '../crypto/index.js';
 import { EnvelopeError } from '../crypto/errors.js';
 
-import { api, toBase64 } from './api.js';
+import { ApiError, api, toBase64 } from './api.js';
 import { handOver, openSealed } from './handover.js';
 import { parseContent, replyContent } from './contents.js';
 import { $, $$, busy, download, el, nowSeconds, say, show, size, when } from './dom.js';
@@ -17,18 +17,17 @@ import { renderContent } from './render.js';
 import { Problem, explain, unlockDevice } from './unlock.js';
 
 const OPEN = ['requested', 'received', 'accepted', 'in-progress'];
-const STATUS_TEXT = { requested: 'waiting for acknowledgement', received: 'acknowledged',
-  accepted: 'accepted', rejected: 'declined', 'in-progress': 'in progress',
-  completed: 'completed', cancelled: 'cancelled by the sender',
-  revoked: 'consent withdrawn: content deleted', expired: 'consent ran out: content deleted' };
 
 export async function threadPage(root) {
   const t = { ...root.dataset, status: $('#thread-status'), opened: null };
+  // one name per status, as hub/display.py gives them to the command line, pages and notices
+  t.names = JSON.parse(root.dataset.statusNames || '{}');
   t.base = `/v1/referrals/${t.rid}`;
   wireActions(t);
   wireReplies(t);
   t.unlocked = await unlockDevice({ agency: t.agency, person: t.person });
   handOver(t.unlocked).catch((error) => say($('#handover'), explain(error), 'alert'));
+  $('#content')?.replaceChildren(el('p', { class: 'busy', text: 'Opening the envelope…' }));
   try {
     t.view = await api('GET', t.base);
     showStatus(t, t.view);
@@ -41,8 +40,9 @@ export async function threadPage(root) {
         $('#content').replaceChildren(el('p', { class: 'muted', text: 'The survivor\'s consent was '
           + 'withdrawn or ran out: the hub deleted the envelope, its replies and attachments.' }));
       } else {
-        await openIt(t);
+        await openIt(t).catch((error) => unreadable(t, error));
       }
+      showStatus(t, t.view);
     }
     await loadReplies(t);
     $('#reply-form button').disabled = ['revoked', 'expired', 'cancelled'].includes(t.view.status);
@@ -66,10 +66,19 @@ async function openIt(t) {
   }
   t.opened = opened;
   const parsed = parseContent(opened.content, opened.header.referralType);
-  t.names = parsed.value?.attachment_names ?? [];
+  t.files = parsed.value?.attachment_names ?? [];
   $('#content').replaceChildren(renderContent(parsed));
   $('#content').dataset.opened = 'yes';
   showAttachments(t);
+}
+
+/** What this device cannot open is said in its place (no prompt to unlock stays, and no
+ * action is offered on it). */
+function unreadable(t, error) {
+  t.opened = null;
+  $('#content').replaceChildren(el('p', { class: 'alert', role: 'alert', text: explain(error) }));
+  $('#content').dataset.opened = 'no';
+  say(t.status, '');
 }
 
 function showAttachments(t) {
@@ -88,7 +97,7 @@ async function fetchAttachment(t, ref, button) {
     const blob = await busy(button, t.status, `Downloading attachment ${ref.index + 1}…`,
       () => api('GET', `${t.base}/attachments/${ref.index}`, { binary: true }));
     const bytes = t.opened.openAttachment(ref.index, blob);
-    const [name, type] = attachmentName(t.rid, ref.index, bytes, t.names?.[ref.index]);
+    const [name, type] = attachmentName(t.rid, ref.index, bytes, t.files?.[ref.index]);
     download(name, bytes, type);
     say(t.status, `Attachment ${ref.index + 1} decrypted in this browser and saved as ${name}.`);
   } catch (error) {
@@ -98,15 +107,19 @@ async function fetchAttachment(t, ref, button) {
 
 // -- status changes -------------------------------------------------------------------------
 
+const statusName = (t, status) => t.names[status] ?? status;
+
+/** The referral's status, and only the actions valid in it: none before the device is
+ * unlocked, and none on the receiving side while the envelope is not open here. */
 function showStatus(t, view) {
   t.view = view;
-  $('#status-text').textContent = STATUS_TEXT[view.status] ?? view.status;
+  $('#status-text').textContent = statusName(t, view.status);
   $('#status-text').dataset.status = view.status;
   if (view.status !== 'requested') $$('[data-timer="ack"]').forEach((e) => show(e, false));
   for (const part of $$('#actions [data-when]')) {
     show(part, part.dataset.when.split(' ').includes(OPEN.includes(view.status) ? view.status : 'closed'));
   }
-  show($('#actions'), Boolean(t.unlocked));
+  show($('#actions'), Boolean(t.unlocked) && (t.side !== 'receiving' || t.opened !== null));
 }
 
 async function refreshHistory(t) {
@@ -121,9 +134,21 @@ async function act(t, button, message, step) {
     const view = await busy(button, t.status, message, step);
     showStatus(t, view);
     await refreshHistory(t);
-    say(t.status, `Done: the referral is ${STATUS_TEXT[view.status] ?? view.status}.`);
+    say(t.status, `Done: the referral is ${statusName(t, view.status)}.`);
   } catch (error) {
-    say(t.status, explain(error), 'alert');
+    if (!(error instanceof ApiError && error.status === 409)) {
+      say(t.status, explain(error), 'alert');
+      return;
+    }
+    // moved on meanwhile (another device, a colleague): show what can be done now
+    try {
+      showStatus(t, await api('GET', t.base));
+      await refreshHistory(t);
+      say(t.status, `Not done: the referral is already ${statusName(t, t.view.status)}, `
+        + 'changed meanwhile on another device. What you can do now is below.', 'alert');
+    } catch (again) {
+      say(t.status, explain(again), 'alert');
+    }
   }
 }
 
