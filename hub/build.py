@@ -40,16 +40,20 @@ from hub.services.deliveries import DeliveryReports
 from hub.services.directory import DirectoryService
 from hub.services.engine import EngineService
 from hub.services.figures import FiguresService
+from hub.services.grants import GrantService
 from hub.services.lifecycle import LifecycleService
 from hub.services.limits import RequestLimits
 from hub.services.monitor import MonitorService
 from hub.services.oversight import OversightService
 from hub.services.push import PushService
 from hub.services.queue import QueueService
+from hub.services.readability import ReadabilityService
 from hub.services.referrals import ReferralService
+from hub.services.rosterlog import RosterLogService
 from hub.services.schedules import ScheduleService
 from hub.services.sessions import SessionService
 from hub.services.smart import SmartService, load_clients
+from hub.services.staff import StaffService
 from hub.services.subscriptions import SubscriptionService
 from hub.services.tasksearch import TaskSearch
 from hub.services.threads import ThreadService
@@ -70,9 +74,13 @@ class Services:
     referrals: ReferralService
     lifecycle: LifecycleService
     threads: ThreadService
+    grants: GrantService
     monitor: MonitorService
     deliveries: DeliveryReports
     auditlog: AuditLog
+    rosterlog: RosterLogService
+    readability: ReadabilityService
+    staff: StaffService
     ladder: Ladder
     sessions: SessionService
     limits: RequestLimits
@@ -193,16 +201,19 @@ def build_services(settings: Settings, *, store: Store | None = None, clock: Clo
     clock = clock or SystemClock()
     ccr = ccr or load_ccr(settings.ccr_dir)
     auditor = Auditor(store=store, clock=clock)
+    signing_key = hub_key(settings)
     consent = ConsentService(ccr=ccr, max_days=settings.consent_max_days)
-    directory = DirectoryService(store=store, clock=clock, ccr=ccr, auditor=auditor)
+    rosterlog = RosterLogService(store=store, key=signing_key)
+    directory = DirectoryService(store=store, clock=clock, ccr=ccr, auditor=auditor,
+                                 rosterlog=rosterlog)
     calculator = DeadlineCalculator(ccr)
     timers = TimerPlanner(Ladder(ccr, calculator))
     tokens = TokenService(store=store, clock=clock, ccr=ccr, auditor=auditor)
-    key = hub_key(settings)
-    codes = ClaimCodes(claim_secret(key))
+    codes = ClaimCodes(claim_secret(signing_key))
     referrals = ReferralService(store=store, clock=clock, directory=directory, consent=consent,
                                 deadlines=calculator, timers=timers, tokens=tokens,
                                 auditor=auditor)
+    readability = ReadabilityService(store=store, clock=clock, directory=directory)
     services = Services(
         store=store, clock=clock, ccr=ccr, auditor=auditor, tokens=tokens,
         directory=directory, referrals=referrals,
@@ -210,14 +221,19 @@ def build_services(settings: Settings, *, store: Store | None = None, clock: Clo
                                    referrals=referrals, timers=timers, auditor=auditor),
         threads=ThreadService(store=store, clock=clock, directory=directory, referrals=referrals,
                               consent=consent, auditor=auditor),
+        grants=GrantService(store=store, clock=clock, directory=directory, referrals=referrals,
+                            consent=consent, auditor=auditor, readability=readability),
         monitor=MonitorService(store=store, ccr=ccr), ladder=timers.ladder,
         deliveries=DeliveryReports(store=store, clock=clock, auditor=auditor,
                                    receivers=receivers_from_settings(settings)),
-        auditlog=AuditLog(store=store, clock=clock, key=key), codes=codes,
+        auditlog=AuditLog(store=store, clock=clock, key=signing_key), codes=codes,
         claims=ClaimService(store=store, clock=clock, ccr=ccr, auditor=auditor, codes=codes,
                             wording=render_claim, base_url=settings.public_base_url),
         push=PushService(store=store, clock=clock, directory=directory, auditor=auditor,
                          public_key=vapid_public_key(settings)),
+        rosterlog=rosterlog,
+        readability=readability,
+        staff=StaffService(store=store, ccr=ccr, auditor=auditor),
         sessions=SessionService(store=store, clock=clock, ccr=ccr, tokens=tokens,
                                 auditor=auditor),
         limits=RequestLimits(store=store, clock=clock, limit=settings.person_rate_limit,

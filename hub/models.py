@@ -132,6 +132,7 @@ class AuditEvent(Frozen):
     client: str | None = None  # a failed sign-in's client address
     token_id: str | None = None  # a failed sign-in's token id (the token's public part)
     count: int | None = None  # a tally: how many such refusals in the window ending at `at`
+    subject: str | None = None  # the person an admin's action was about (offboarding)
 
 
 RejectReason = Literal["capacity", "not-eligible", "duplicate", "survivor-declined",

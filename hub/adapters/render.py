@@ -123,6 +123,25 @@ def render_engine(facts: EngineFacts, language: str, base_url: str) -> Rendered:
 
 
 @dataclass(frozen=True)
+class RecoveryFacts:
+    """Everything the coordinators' notice of a recovery key's use may say: which agency
+    and when, in the recipient's time zone. No referral, no count."""
+
+    agency: str
+    at: float
+    timezone: str
+
+
+def render_recovery(facts: RecoveryFacts, language: str, base_url: str) -> Rendered:
+    lang = _language(language)
+    local = datetime.fromtimestamp(facts.at, ZoneInfo(facts.timezone))
+    when, _ = _when(local, lang)
+    return _render(f"{lang}/recovery", {
+        "agency": facts.agency, "when": when,
+        "when_short": f"{local:%H:%M %Z}", "link": f"{base_url.rstrip('/')}/queue"})
+
+
+@dataclass(frozen=True)
 class GapFacts:
     """Everything a notice of a coverage gap may say: the agency, the referral types of its
     groups with no one on duty, when (in the agency's time zone) and a link."""

@@ -101,6 +101,9 @@ class Codes(StrEnum):
     BAD_ENVELOPE = "bad_envelope", "422: the envelope's header cannot be read"
     BAD_RECEIPT = "bad_receipt", "422: the receipt does not verify against your device"
     BAD_REPLY = "bad_reply", "422: a reply sealed for another thread, agency or type"
+    BAD_KEY_GRANT = "bad_key_grant", ("422: a key grant that is malformed, for another "
+                                      "envelope, not signed by a current device of yours, "
+                                      "or to a device outside the escalation group")
     NOT_A_REFERRAL = "not_a_referral", "422: a reply submitted as a referral"
     UNKNOWN_AGENCY = "unknown_agency", "422: the envelope's destination is no agency of the CCR"
     UNKNOWN_TYPE = "unknown_type", "422: the envelope's referral type is not the CCR's"

@@ -9,7 +9,14 @@ import base64
 import binascii
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+)
 
 from hub.models import (
     AuditEvent,
@@ -33,6 +40,7 @@ def _strict_base64(value: object) -> object:
 
 
 Base64Bytes = Annotated[bytes, BeforeValidator(_strict_base64),
+                        PlainSerializer(lambda b: base64.b64encode(b).decode(), return_type=str),
                         WithJsonSchema({"type": "string", "format": "base64"})]
 
 
@@ -143,6 +151,33 @@ class ReplyList(Body):
     replies: list[ReplyView]
 
 
+class Offboard(Body):
+    reason: Literal["left", "lost-device"] = Field(
+        description="left: they leave every escalation group too; lost-device: only their "
+                    "tokens and sessions end (issue them a new token)")
+
+
+class Offboarded(Body):
+    person: str
+    tokens_revoked: int
+
+
+class OffboardedList(Body):
+    people: list[str]
+
+
+class UnreadableView(Body):
+    id: str
+    type: str
+    status: Status
+    submitted_at: float
+
+
+class UnreadableList(Body):
+    agency: str
+    referrals: list[UnreadableView]
+
+
 class AgencyView(Body):
     id: str
     name: str
@@ -167,16 +202,55 @@ class AgencyList(Body):
     agencies: list[AgencyView]
 
 
+class LogHeadView(Body):
+    """The roster log's signed head (docs/envelope.md, "Roster log"), all hex."""
+
+    count: int
+    head: str
+    key: str
+    signature: str
+
+
 class RosterView(Body):
     agency: str
     version: int
     roster: str
     signature: str
+    log: LogHeadView | None = Field(None, description="the roster log's head, whose newest "
+                                    "entry for this agency is this roster")
+
+
+class RosterLog(Body):
+    entries: list[str] = Field(description="the log's entries from the position asked for, "
+                               "each canonical JSON")
+    log: LogHeadView | None
 
 
 class Stored(Body):
     id: str
     created: bool
+
+
+class PostGrants(Body):
+    grants: list[Base64Bytes] = Field(
+        description="key grants (docs/envelope.md, 'Key grants'), base64, 1 to 200",
+        min_length=1, max_length=200)
+
+
+class GrantsStored(Body):
+    stored: int = Field(description="grants newly stored (the same grant again is not counted)")
+
+
+class GrantView(Body):
+    envelope_id: str = Field(description="the referral's id, or a reply's")
+    grantee: str = Field(description="the device id the grant is for")
+    grant: Base64Bytes
+
+
+class GrantList(Body):
+    grants: list[GrantView]
+    readers: list[str] = Field(description="device ids that can read the referral's own "
+                               "envelope: those it was sealed to and those granted it")
 
 
 class EngineFigures(Body):

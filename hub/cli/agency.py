@@ -8,20 +8,24 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+from collections.abc import Awaitable, Callable
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 
-from hub.client import NotFound
+from hub.client import Forbidden, NotFound
 from hub.client.rosters import (
     RosterChange,
     certified_by,
     escalation_groups,
     plan_roster,
     roster_people,
+    without_people,
 )
 from hub.clock import SystemClock
 from hub.crypto import (
     AgencyRoot,
     DeviceCertificate,
+    EscalationGroup,
     SignedRoster,
     export_agency_root,
     import_agency_root,
@@ -168,31 +172,61 @@ def cmd_publish(args: argparse.Namespace) -> int:
         raise not_found(f"{args.agency} is not an agency of this CCR "
                         f"({settings_from(args).ccr_dir}); see its agencies.toml")
     certs = _certificates(args.certs, args.agency, root)
-    groups = escalation_groups(ccr, args.agency)
 
     async def go() -> RosterChange:
         async with api_session(args.home) as api:
-            change = plan_roster(await _listed(api, args.agency, root), certs, args.remove)
-            if change.unmatched:
-                raise not_found(f"--remove {change.unmatched[0]} names no device on "
-                                f"{args.agency}'s roster")
-            with_device = {c.person for c in change.devices}
-            _show(change, args.agency, sorted({m for g in groups for m in
-                                                (g.point_person, *g.backups)} - with_device))
-            confirm(f"Sign and publish version {change.version}?", yes=args.yes)
-            now = _now()
-            signed = make_roster(root, agency=args.agency, version=change.version,
-                                 issued_at=now - 60, expires_at=now + args.days * 86400,
-                                 people=roster_people(ccr, args.agency),
-                                 devices=change.devices, groups=groups)
-            await api.publish_roster(args.agency, signed.to_json())
-            return change
+            return await sign_and_publish(api, root=root, ccr=ccr, agency=args.agency,
+                                          certs=certs, remove=args.remove, days=args.days,
+                                          yes=args.yes)
 
     change = run(go())
     emit(args.json, {"agency": args.agency, "published": True, **change.doc()},
          f"published roster version {change.version} of {args.agency} with "
          f"{len(change.devices)} device(s)")
     return EXIT_OK
+
+
+async def sign_and_publish(api, *, root: AgencyRoot, ccr, agency: str,
+                           certs: list[DeviceCertificate], remove: list[str], days: int,
+                           yes: bool, leaving: AbstractSet[str] = frozenset(), before: str = "",
+                           then: Callable[[], Awaitable[object]] | None = None
+                           ) -> RosterChange:
+    """Show the next roster's change (devices kept, added, removed; ``leaving`` people out
+    of the groups), ask, do ``then`` (an offboarding's revocation), sign and publish."""
+    groups = await current_groups(api, ccr, agency, leaving)
+    change = plan_roster(await _listed(api, agency, root), certs, remove)
+    if change.unmatched:
+        raise not_found(f"--remove {change.unmatched[0]} names no device on {agency}'s roster")
+    with_device = {c.person for c in change.devices}
+    _show(change, agency, sorted({m for g in groups for m in (g.point_person, *g.backups)}
+                                 - with_device))
+    for person in sorted(leaving):
+        say(f"  {person} leaves every escalation group")
+    confirm(before or f"Sign and publish version {change.version}?", yes=yes)
+    if then is not None:
+        await then()
+    now = _now()
+    signed = make_roster(root, agency=agency, version=change.version, issued_at=now - 60,
+                         expires_at=now + days * 86400,
+                         people=roster_people(ccr, agency, change.devices),
+                         devices=change.devices, groups=groups)
+    await api.publish_roster(agency, signed.to_json())
+    return change
+
+
+async def current_groups(api, ccr, agency: str, leaving: AbstractSet[str] = frozenset()
+                         ) -> list[EscalationGroup]:
+    """The CCR configuration's escalation groups, without the people who left the agency
+    (recorded by 'hub agency offboard') and ``leaving``."""
+    try:
+        gone = set(await api.offboarded(agency)) | set(leaving)
+    except Forbidden:  # not this agency's admin: the hub refuses the roster itself anyway
+        gone = set(leaving)
+    groups, empty = without_people(escalation_groups(ccr, agency), gone)
+    for kind in empty:
+        say(f"  warning: no one is left in the '{kind}' group: name someone in the CCR "
+            "configuration (people.toml) and publish again")
+    return groups
 
 
 def cmd_bundle(args: argparse.Namespace) -> int:

@@ -10,7 +10,19 @@ from typing import Any, NoReturn, TypedDict, get_args
 
 from hub.models import CancelReason, OutcomeCode, RejectReason, RevokeReason
 
-from . import agency, agreements, audit, device, operator, schedule, server, trust, work
+from . import (
+    agency,
+    agreements,
+    audit,
+    device,
+    offboard,
+    operator,
+    recovery,
+    schedule,
+    server,
+    trust,
+    work,
+)
 from .arguments import referral_id, some_text, status, whole
 from .problems import SUMMARY, usage
 
@@ -156,6 +168,38 @@ def _agency(b: Builder) -> None:
     c.add_argument("--days", type=whole(1, 365, "a number of days"), default=90,
                    help="how long the roster is valid")
     c.add_argument("--yes", action="store_true", help=YES)
+    c = a.add("recovery-key", recovery.cmd_recovery_key, "Make the agency's offline recovery "
+              "key and its certificate (publish it, then keep the key offline)")
+    _root(c)
+    c.add_argument("--out", type=Path, required=True, help="the folder to write both files to")
+    c.add_argument("--no-passphrase", action="store_true",
+                   help="keep the key file unencrypted (tests only)")
+    c = a.add("recover", recovery.cmd_recover, "Break glass: hand open referrals to new "
+              "devices with the recovery key (audited; the coordinators are told)")
+    c.add_argument("rids", nargs="*", type=referral_id, metavar="REFERRAL")
+    c.add_argument("--all", action="store_true", help="every open referral of your agency")
+    c.add_argument("--key", type=Path, required=True, help="the recovery key file")
+    c.add_argument("--cert", type=Path, required=True, help="its certificate")
+    c.add_argument("--yes", action="store_true", help=YES)
+    for name, fn, target, help_text in (
+            ("offboard", offboard.cmd_offboard, "person", "A person left: revoke their tokens "
+             "and sessions, publish a roster without their devices and out of every group, "
+             "and hand on what no one on duty can read"),
+            ("lost-device", offboard.cmd_lost_device, "device", "A device was lost: revoke "
+             "its person's tokens and sessions, publish a roster without it, and hand on "
+             "what no one on duty can read")):
+        c = a.add(name, fn, help_text, config=True)
+        c.add_argument(target, metavar="FINGERPRINT" if target == "device" else "PERSON")
+        _root(c)
+        c.add_argument("--recovery-key", type=Path, help="the recovery key file, to hand on "
+                       "what no device left can read")
+        c.add_argument("--recovery-cert", type=Path, help="its certificate")
+        c.add_argument("--days", type=whole(1, 365, "a number of days"), default=90,
+                       help="how long the new roster is valid")
+        c.add_argument("--yes", action="store_true", help=YES)
+    c = a.add("unreadable", offboard.cmd_unreadable, "List your agency's open referrals "
+              "that no one on duty can read yet")
+    c.add_argument("--agency", required=True)
     c = a.add("bundle", agency.cmd_bundle, "Sign a pin bundle: the roots you pinned, for your "
               "colleagues to import with your agency's one fingerprint")
     _root(c)
@@ -179,11 +223,18 @@ def _device(b: Builder) -> None:
     d.add("install", device.cmd_install, "Install the certificate your admin issued"
           ).add_argument("certificate", type=Path)
     d.add("show", device.cmd_show, "Show this device's identity and fingerprint")
+    c = d.add("grant", device.cmd_grant, "Hand open referrals this device can read to the "
+              "group's devices approved after they were sealed (key grants)")
+    c.add_argument("rid", nargs="?", type=referral_id, metavar="REFERRAL")
+    c.add_argument("--all", action="store_true", help="every open referral of your inbox")
     t = b.group("trust", "Partner agencies' root keys")
     c = t.add("pin", trust.cmd_pin, "Pin an agency's root after comparing its fingerprint")
     c.add_argument("agency")
     c.add_argument("fingerprint", help="the short (CCR1-...) or read-aloud fingerprint")
     t.add("list", trust.cmd_list, "List pinned agencies")
+    c = t.add("audit", trust.cmd_audit, "Check the hub's roster log extends what this computer "
+              "saw and print its head; given another party's head, compare the two")
+    c.add_argument("head", nargs="?", help="the other party's head (CCRLOG1:...)")
     c = t.add("import", trust.cmd_import, "Pin every root in your agency admin's pin bundle, "
               "after checking it against your agency's fingerprint")
     c.add_argument("bundle", type=Path, help="the bundle file from 'hub agency bundle'")

@@ -16,6 +16,7 @@ from hub.client import HubApi
 from hub.crypto import (
     DeviceIdentity,
     DeviceKeys,
+    EnvelopeError,
     TrustError,
     export_device_keys,
     import_device_keys,
@@ -25,9 +26,9 @@ from hub.crypto import (
 from hub.display import local_time
 
 from .home import new_passphrase, unlock, write_private
-from .output import emit
-from .problems import EXIT_OK, EXIT_SIGN_IN, EXIT_TRUST, Problem
-from .session import home, run
+from .output import emit, say
+from .problems import EXIT_OK, EXIT_SIGN_IN, EXIT_TRUST, EXIT_USAGE, Problem
+from .session import agent_session, home, run
 
 
 def _token() -> str:
@@ -110,3 +111,36 @@ def cmd_show(args: argparse.Namespace) -> int:
     shown = {**data, "expires_at": local_time(cert.expires_at, "UTC")}
     emit(args.json, data, "\n".join(f"{k:<12} {v}" for k, v in shown.items()))
     return EXIT_OK
+
+
+def cmd_grant(args: argparse.Namespace) -> int:
+    """Hand open referrals this device can read to the devices of its group approved after
+    they were sealed (a new backup, a replaced phone): key grants, docs/envelope.md."""
+    if bool(args.all) == bool(args.rid):
+        raise Problem("name one referral, or --all for every open referral of your inbox",
+                      EXIT_USAGE)
+
+    async def go() -> dict[str, int]:
+        async with agent_session(args.home) as agent:
+            if args.rid:
+                try:
+                    stored = await agent.grant(args.rid)
+                except EnvelopeError:
+                    raise Problem(f"this device was not sealed to {args.rid}, so it has no "
+                                  "key to hand on; ask a colleague whose device can open it, "
+                                  "or your agency admin (recovery key)", EXIT_TRUST) from None
+                return {"granted": int(bool(stored)), "readable": int(not stored),
+                        "not_mine": 0, "grants": stored}
+            return await agent.grant_all(progress=None if args.json else _progress)
+
+    tally = run(go())
+    emit(args.json, tally,
+         f"handed on {tally['granted']} referral(s) to new devices; {tally['readable']} "
+         f"already readable by every device of the group; {tally['not_mine']} this device "
+         "cannot open (another device or the recovery key must grant those)")
+    return EXIT_OK
+
+
+def _progress(done: int, total: int) -> None:
+    if done == total or done % 50 == 0:
+        say(f"  {done}/{total} referrals checked")

@@ -24,6 +24,7 @@ from hub.crypto import (
     import_device_keys,
     parse_certificate,
 )
+from hub.crypto.rosterlog import LogWitness
 
 from .problems import EXIT_SIGN_IN, Problem
 
@@ -157,10 +158,13 @@ class Home:
                 store.accept_roster(agency, roster, int(SystemClock().now()))
             except TrustError:  # expired or re-keyed: fetched again from the hub
                 continue
+        if "roster_log" in doc:
+            store.log = LogWitness.of(doc["roster_log"])
         return store
 
     def save_trust(self, store: TrustStore) -> None:
         doc = {"pins": {a: base64.b64encode(r).decode() for a, r in store.roots.items()},
-               "rosters": {a: r.signed.to_json() for a, r in store.rosters.items()}}
+               "rosters": {a: r.signed.to_json() for a, r in store.rosters.items()},
+               "roster_log": store.log.doc()}
         self.path.mkdir(parents=True, exist_ok=True, mode=0o700)
         (self.path / "trust.json").write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")

@@ -8,7 +8,9 @@ import argparse
 import base64
 from datetime import UTC, datetime
 
+from hub.client.agent import follow_log
 from hub.crypto import TrustError, open_pin_bundle, short_fingerprint
+from hub.crypto.rosterlog import LogHead, compare
 
 from .output import emit, table
 from .problems import EXIT_OK, EXIT_TRUST, Problem, not_found
@@ -70,4 +72,40 @@ def cmd_import(args: argparse.Namespace) -> int:
          f"imported {bundle.agency}'s pin bundle of {made}: pinned {len(new)} agencies"
          + (f" ({', '.join(new)})" if new else "") + f"; {len(bundle.pins) - len(new)} were "
          "already pinned")
+    return EXIT_OK
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    """Follow the hub's roster log from the head this computer saw (refusing one that does
+    not extend it) and print the head to give another party; with theirs, compare the two:
+    a hub that showed you and them different rosters has to show two different logs."""
+    where = home(args.home)
+    store = where.trust()
+
+    async def go() -> str:
+        async with api_session(args.home) as api:
+            mine = await follow_log(api, store.log)
+            if args.head is None:
+                return ""
+            theirs = LogHead.parse(args.head)
+            longer = max(mine.count, theirs.count)
+            entries = (await api.roster_log(0)).entries[:longer]
+        return compare(mine, theirs, [e.encode() for e in entries]) or "same"
+
+    try:
+        verdict = run(go())
+    except TrustError as e:
+        raise Problem(f"{e}", EXIT_TRUST, kind=e.reason) from None
+    where.save_trust(store)
+    mine = store.log.shown_head()
+    assert mine is not None
+    if verdict not in ("", "same"):
+        raise Problem(f"EQUIVOCATION: {verdict}. Keep both heads and tell the CCR's "
+                      "coordinator and the hub's operator.", EXIT_TRUST, kind="equivocation")
+    text = (f"your roster log head ({mine.count} rosters); give this line to the other party "
+            f"to compare with 'hub trust audit LINE':\n{mine.text()}")
+    if verdict == "same":
+        text = "the two heads agree: the hub showed you both one roster history\n" + text
+    emit(args.json, {"head": mine.text(), "count": mine.count, "agrees": verdict == "same"
+                     if args.head else None}, text)
     return EXIT_OK

@@ -11,23 +11,30 @@ from hub.api import schemas as s
 from hub.clock import SystemClock
 from hub.crypto import (
     DeviceIdentity,
+    EnvelopeError,
     Kind,
     Opened,
     ReceiptStatus,
     SignedRoster,
+    TrustError,
     TrustStore,
     Urgency,
     VerifiedRoster,
     open_envelope,
+    parse_header,
     seal,
     sign_receipt,
 )
+from hub.crypto.grants import Granter, open_with_grant
+from hub.crypto.rosterlog import LogHead, LogWitness
 from hub.models import Consent, ConsentMethod
 
 from .api import HubApi
 from .contents import Content, parse_content
+from .errors import HubApiError
 
 DEFAULT_LIFETIME = 30 * 86400
+OPEN_STATUSES = ("requested", "received", "accepted", "in-progress")
 URGENCIES = {"routine": Urgency.ROUTINE, "urgent": Urgency.URGENT,
              "emergent": Urgency.EMERGENT}
 
@@ -80,10 +87,16 @@ class Agent:
         (a bad signature, an expired roster or a rollback raises TrustError)."""
         view = await self.api.roster(agency)
         signed = SignedRoster.from_json({"roster": view.roster, "signature": view.signature})
+        if view.log is not None:
+            await self._follow_log(head_of(view.log))
+            self.trust.log.check_served(agency, signed)
         current = self.trust.rosters.get(agency)
         if current is not None and current.version == view.version:
             return self.trust.roster(agency, self._now())
         return self.trust.accept_roster(agency, signed, self._now())
+
+    async def _follow_log(self, shown: LogHead) -> None:
+        await follow_log(self.api, self.trust.log, shown)
 
     async def send(self, destination: str, referral_type: str, content: Content | bytes,
                    consent: Consent, *, urgency: str = "urgent",
@@ -115,7 +128,7 @@ class Agent:
         view = await self.api.referral(rid)
         await self._ensure_rosters(view.sender_agency, view.destination)
         data = await self.api.envelope(rid)
-        opened = open_envelope(data, device=self.device, trust=self.trust, now=self._now())
+        opened = await self._open_sealed(rid, data)
         blobs = []
         if with_attachments:
             for ref in opened.attachments:
@@ -151,9 +164,107 @@ class Agent:
             if reply.to_agency != self.agency:
                 continue
             data = await self.api.reply_envelope(rid, reply.id)
-            out.append(Received(rid, open_envelope(data, device=self.device, trust=self.trust,
-                                                   now=self._now()), posted_at=reply.posted_at))
+            out.append(Received(rid, await self._open_sealed(rid, data),
+                                posted_at=reply.posted_at))
         return out
+
+    async def _open_sealed(self, rid: str, data: bytes) -> Opened:
+        """Open as a recipient; a device approved after the envelope was sealed opens it
+        with a key grant addressed to it (docs/envelope.md, "Key grants")."""
+        try:
+            return open_envelope(data, device=self.device, trust=self.trust, now=self._now())
+        except EnvelopeError as e:
+            if e.reason != "not-a-recipient":
+                raise
+            refused = e
+        eid, me = parse_header(data).envelope_id.hex(), self.device.certificate.device_id.hex()
+        for g in (await self.api.grants(rid)).grants:
+            if g.envelope_id == eid and g.grantee == me:
+                await self.refresh_roster(self.agency)
+                return open_with_grant(data, g.grant, device=self.device, trust=self.trust,
+                                       now=self._now())
+        raise refused
+
+    async def grant(self, rid: str, granter: Granter | None = None) -> int:
+        """Hand a referral (and the replies to this agency on its thread) to every current
+        device of its escalation group that cannot read it yet; the grants stored. Raises
+        EnvelopeError('not-a-recipient') when this device was not sealed to it."""
+        view = await self.api.referral(rid)
+        roster = await self.refresh_roster(self.agency)
+        readers = set((await self.api.grants(rid)).readers)
+        now = self._now()
+        try:
+            group = roster.recipients(view.type, now)
+        except TrustError:  # no device of the group left: only the recovery key can help
+            return 0
+        missing = [c for c in group if c.device_id.hex() not in readers]
+        if not missing:
+            return 0
+        granter = granter or Granter(self.device)
+        data = await self.api.envelope(rid, to_grant=True)
+        grants = [granter.grant(data, c, roster_version=roster.version, now=now)
+                  for c in missing]
+        for reply in await self.api.replies(rid):
+            if reply.to_agency == self.agency:
+                try:
+                    header = parse_header(await self.api.reply_envelope(rid, reply.id))
+                except HubApiError:  # the recovery key's admin is in no group: no replies
+                    continue
+                try:
+                    grants += [granter.grant(header, c, roster_version=roster.version, now=now)
+                               for c in missing]
+                except EnvelopeError:
+                    continue  # sealed before this device joined: another device grants it
+        return (await self.api.post_grants(rid, grants)).stored
+
+    async def grant_all(self, progress: Callable[[int, int], None] | None = None
+                        ) -> dict[str, int]:
+        """Grant every open referral of this agency's inbox that this device can read to the
+        group's devices that cannot: how many were handed on, already readable, not
+        readable by this device."""
+        rids = await self._open_referrals()
+        tally = {"granted": 0, "readable": 0, "not_mine": 0}
+        granter = Granter(self.device)
+        for done, rid in enumerate(rids, 1):
+            try:
+                stored = await self.grant(rid, granter)
+                tally["granted" if stored else "readable"] += 1
+            except EnvelopeError:
+                tally["not_mine"] += 1
+            if progress:
+                progress(done, len(rids))
+        return tally
+
+    async def _open_referrals(self) -> list[str]:
+        rids: list[str] = []
+        while True:
+            page = await self.api.inbox(*OPEN_STATUSES, offset=len(rids), limit=100)
+            rids += [v.id for v in page]
+            if len(page) < 100:
+                return rids
+
+
+async def follow_log(api: HubApi, witness: LogWitness, shown: LogHead | None = None) -> LogHead:
+    """Check that the roster log the hub shows (``shown``, or its current head) extends the
+    one this device saw, and follow it (docs/envelope.md, "Roster log"); TrustError when it
+    does not. The head followed."""
+    if shown is None:
+        current = (await api.roster_log(witness.count)).log
+        if current is None:
+            raise TrustError("no-roster-log", "this hub keeps no roster log")
+        shown = head_of(current)
+    start = witness.needs(shown)
+    if start is not None:
+        served = await api.roster_log(start)
+        if served.log is None or head_of(served.log).count < shown.count:
+            raise TrustError("roster-log-fork", "the hub would not serve its roster log")
+        witness.advance([e.encode() for e in served.entries[:shown.count - start]], shown)
+    return shown
+
+
+def head_of(view: s.LogHeadView) -> LogHead:
+    return LogHead(view.count, bytes.fromhex(view.head), bytes.fromhex(view.key),
+                   bytes.fromhex(view.signature))
 
 
 def consent_for(destination: str, referral_type: str, *, documented_by: str,

@@ -102,6 +102,23 @@ class HubApi:
         return await self._model(s.RosterView, "GET", f"/v1/agencies/{agency}/roster",
                                  retry=True)
 
+    async def roster_log(self, start: int = 0) -> s.RosterLog:
+        return await self._model(s.RosterLog, "GET", "/v1/roster-log",
+                                 params={"from": str(start)}, retry=True)
+
+    async def offboard(self, agency: str, person: str, reason: str) -> s.Offboarded:
+        return await self._model(s.Offboarded, "POST",
+                                 f"/v1/agencies/{agency}/people/{person}/offboard",
+                                 json={"reason": reason})
+
+    async def offboarded(self, agency: str) -> list[str]:
+        return (await self._model(s.OffboardedList, "GET", f"/v1/agencies/{agency}/offboarded",
+                                  retry=True)).people
+
+    async def unreadable(self, agency: str) -> s.UnreadableList:
+        return await self._model(s.UnreadableList, "GET", f"/v1/agencies/{agency}/unreadable",
+                                 retry=True)
+
     async def publish_roster(self, agency: str, signed: dict[str, str]) -> s.RosterView:
         return await self._model(s.RosterView, "PUT", f"/v1/agencies/{agency}/roster",
                                  json=signed, retry=True)
@@ -155,8 +172,18 @@ class HubApi:
     async def history(self, rid: str) -> s.History:
         return await self._model(s.History, "GET", f"/v1/referrals/{rid}/history", retry=True)
 
-    async def envelope(self, rid: str) -> bytes:
-        return await self.request("GET", f"/v1/referrals/{rid}/envelope", retry=True)
+    async def envelope(self, rid: str, *, to_grant: bool = False) -> bytes:
+        """The sealed envelope; ``to_grant``: fetched only to hand its key on (the hub does
+        not record it as opened)."""
+        return await self.request("GET", f"/v1/referrals/{rid}/envelope", retry=True,
+                                  params={"for": "grant"} if to_grant else None)
+
+    async def grants(self, rid: str) -> s.GrantList:
+        return await self._model(s.GrantList, "GET", f"/v1/referrals/{rid}/grants", retry=True)
+
+    async def post_grants(self, rid: str, grants: list[bytes]) -> s.GrantsStored:
+        return await self._model(s.GrantsStored, "POST", f"/v1/referrals/{rid}/grants",
+                                 json={"grants": [_b64(g) for g in grants]}, retry=True)
 
     async def acknowledge(self, rid: str, receipt: bytes) -> s.ReferralView:
         return await self._model(s.ReferralView, "POST", f"/v1/referrals/{rid}/acknowledge",

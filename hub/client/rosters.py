@@ -4,6 +4,7 @@ roster lists, plus those newly approved, less those the admin removes by name.""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from hub.crypto import (
@@ -14,18 +15,41 @@ from hub.crypto import (
     short_fingerprint,
     verify_certificate,
 )
-from hub.crypto.rosters import ListedDevices
+from hub.crypto.rosters import RECOVERY, ListedDevices
 from hub.routing.ccr import Ccr
 from hub.routing.groups import groups_of
 
 
-def roster_people(ccr: Ccr, agency: str) -> list[RosterPerson]:
-    return [RosterPerson(id=p.id, roles=tuple(p.roles)) for p in ccr.people_of(agency)]
+def roster_people(ccr: Ccr, agency: str,
+                  devices: Sequence[DeviceCertificate] = ()) -> list[RosterPerson]:
+    """The CCR's people of the agency; with the recovery key among ``devices``, its person
+    too (it is in no escalation group and never signs in: docs/operations.md)."""
+    people = [RosterPerson(id=p.id, roles=tuple(p.roles)) for p in ccr.people_of(agency)]
+    if any(c.person == RECOVERY for c in devices):
+        people.append(RosterPerson(id=RECOVERY, roles=("recovery",)))
+    return people
 
 
 def escalation_groups(ccr: Ccr, agency: str) -> list[EscalationGroup]:
     return [EscalationGroup(type=g.type, point_person=g.point_person, backups=g.backups)
             for g in groups_of(ccr, agency)]
+
+
+def without_people(groups: list[EscalationGroup], gone: set[str]
+                   ) -> tuple[list[EscalationGroup], list[str]]:
+    """The groups with ``gone`` people taken out (the first backup left becomes the point
+    person), and the types whose group would be empty (kept as they are: a sender is told
+    no device can receive them, and the admin names someone in the CCR configuration)."""
+    out, empty = [], []
+    for g in groups:
+        members = [m for m in (g.point_person, *g.backups) if m not in gone]
+        if not members:
+            out.append(g)
+            empty.append(g.type)
+        else:
+            out.append(EscalationGroup(type=g.type, point_person=members[0],
+                                       backups=tuple(members[1:])))
+    return out, empty
 
 
 def device_label(cert: DeviceCertificate) -> str:

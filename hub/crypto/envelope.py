@@ -26,6 +26,7 @@ from .header import (
     MAX_RECIPIENTS,
     PAD_BLOCK,
     Header,
+    KeyFields,
     Kind,
     Urgency,
     encode_header,
@@ -179,11 +180,23 @@ def open_envelope(data: bytes, *, device: DeviceIdentity, trust: TrustStoreLike,
                   replay: ReplayGuard | None = None) -> Opened:
     """Open an envelope on a recipient device. Every failure is one EnvelopeError."""
     header, body = split_envelope(data)
-    _check_time(header, now)
+    check_time(header, now)
     if header.destination != device.certificate.agency:
         raise EnvelopeError("wrong-agency")
     hint = trust.expected_slot(header, device.keys.box_public, now)
     slot, content_key = _unwrap(header, device.keys, hint)
+    opened = open_body(header, body, content_key)
+    if opened.recipients[slot] != device.keys.box_public:
+        raise EnvelopeError("recipient-mismatch")
+    check_sender(opened, trust, now)
+    if replay is not None and not replay.check_and_remember(header.envelope_id, header.expires_at):
+        raise EnvelopeError("replay")
+    return opened
+
+
+def open_body(header: Header, body: bytes, content_key: bytes) -> Opened:
+    """Steps 5 to 8 of opening, once a content key is in hand (from a wrapped key of the
+    header, or from a key grant): key commitment, AEAD, inner content, sender signature."""
     if not equal(commitment(content_key, header.envelope_id), header.commitment):
         raise EnvelopeError("key-commitment")
     try:
@@ -192,13 +205,18 @@ def open_envelope(data: bytes, *, device: DeviceIdentity, trust: TrustStoreLike,
         plain = sodium.sodium_unpad(padded, PAD_BLOCK)
     except Exception:
         raise EnvelopeError("ciphertext") from None
-    opened = _parse_inner(plain, header, content_key)
-    if opened.recipients[slot] != device.keys.box_public:
-        raise EnvelopeError("recipient-mismatch")
-    _check_sender(opened, trust, now)
-    if replay is not None and not replay.check_and_remember(header.envelope_id, header.expires_at):
-        raise EnvelopeError("replay")
-    return opened
+    return _parse_inner(plain, header, content_key)
+
+
+def unwrap_own_key(header: Header | KeyFields, keys: DeviceKeys, hint: int | None = None
+                   ) -> tuple[int, bytes]:
+    """This device's slot and the content key from its own wrapped key (the slot ``hint``
+    tried first), checked against the header's key commitment: what a recipient needs to
+    hand the envelope on (a key grant) without decrypting its body."""
+    slot, content_key = _unwrap(header, keys, hint)
+    if not equal(commitment(content_key, header.envelope_id), header.commitment):
+        raise EnvelopeError("key-commitment")
+    return slot, content_key
 
 
 class TrustStoreLike(Protocol):
@@ -208,14 +226,14 @@ class TrustStoreLike(Protocol):
         """Where a sender sealing to the current roster put this device's wrapped key."""
 
 
-def _check_time(header: Header, now: int) -> None:
+def check_time(header: Header, now: int) -> None:
     if header.created_at > now + CLOCK_SKEW:
         raise EnvelopeError("from-future")
     if now >= header.expires_at:
         raise EnvelopeError("expired")
 
 
-def _unwrap(header: Header, keys: DeviceKeys, hint: int | None) -> tuple[int, bytes]:
+def _unwrap(header: Header | KeyFields, keys: DeviceKeys, hint: int | None) -> tuple[int, bytes]:
     """Try the slot the roster predicts first, then every slot: wrapped keys carry no
     recipient identifier. The slot found is checked against the signed recipient list."""
     slots = list(range(len(header.wrapped_keys)))
@@ -259,7 +277,7 @@ def _parse_inner(plain: bytes, header: Header, content_key: bytes) -> Opened:
     return Opened(header, content, sender, recipients, refs, content_key)
 
 
-def _check_sender(opened: Opened, trust: TrustStoreLike, now: int) -> None:
+def check_sender(opened: Opened, trust: TrustStoreLike, now: int) -> None:
     if opened.sender.agency == opened.header.destination:
         raise EnvelopeError("sender-is-recipient-agency")
     if not trust.is_current_sender(opened.sender, now):

@@ -3,12 +3,13 @@ docs/envelope.md; parsing is strict and checks every limit before any public-key
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
 from enum import IntEnum
 from functools import cached_property
 
 from .errors import EnvelopeError
-from .fields import SLUG_LEN, U64, Reader, blake2b, decode_slug, encode_slug
+from .fields import SLUG_LEN, U64, blake2b, decode_slug, encode_slug
 
 MAGIC = b"CCRE"
 VERSION = 1
@@ -81,25 +82,30 @@ def _malformed() -> EnvelopeError:
     return EnvelopeError("malformed")
 
 
-def _read_fixed(r: Reader) -> _Fixed:
-    if r.take(4) != MAGIC:
+_FIXED = struct.Struct(f">4sBB16s16s{SLUG_LEN}s{SLUG_LEN}sBQQ32s24sB")  # the fixed fields
+
+
+def _read_fixed(data: bytes) -> tuple[_Fixed, int]:
+    """The fixed fields, checked, and the count of wrapped keys (one struct unpack: the
+    header is parsed for every envelope the hub takes and every grant a device makes)."""
+    (magic, version, kind_code, envelope_id, thread_id, destination_field, type_field,
+     urgency_code, created_at, expires_at, key_commitment, nonce,
+     count) = _FIXED.unpack_from(data)
+    if magic != MAGIC:
         raise _malformed()
-    if r.u8() != VERSION:
+    if version != VERSION:
         raise EnvelopeError("unknown-version")
     try:
-        kind = Kind(r.u8())
-        envelope_id, thread_id = r.take(16), r.take(16)
-        destination, referral_type = decode_slug(r.take(SLUG_LEN)), decode_slug(r.take(SLUG_LEN))
-        urgency = Urgency(r.u8())
+        kind, urgency = Kind(kind_code), Urgency(urgency_code)
     except ValueError:
         raise _malformed() from None
-    created_at, expires_at = r.u64(), r.u64()
+    destination, referral_type = decode_slug(destination_field), decode_slug(type_field)
     if (destination is None or referral_type is None
             or not created_at < expires_at <= created_at + MAX_LIFETIME
             or (kind is Kind.REFERRAL and thread_id != envelope_id)):
         raise _malformed()
     return (kind, envelope_id, thread_id, destination, referral_type, urgency, created_at,
-            expires_at, r.take(32), r.take(24))
+            expires_at, key_commitment, nonce), count
 
 
 def _check_body_length(body_len: int) -> None:
@@ -114,17 +120,54 @@ def split_envelope(data: bytes) -> tuple[Header, bytes]:
     field. Raises EnvelopeError. Cheap: no public-key work."""
     if len(data) < FIXED_LEN + WRAPPED_KEY_LEN + PAD_BLOCK + AEAD_TAG:
         raise _malformed()
-    r = Reader(data, _malformed)
-    fixed = _read_fixed(r)
-    count = r.u8()
+    data = bytes(data)
+    fixed, count = _read_fixed(data)
     if not 1 <= count <= MAX_RECIPIENTS:
         raise EnvelopeError("too-many-recipients" if count else "malformed")
-    wrapped = tuple(r.take(WRAPPED_KEY_LEN) for _ in range(count))
-    _check_body_length(r.remaining)
     header_len = FIXED_LEN + count * WRAPPED_KEY_LEN
-    return Header(*fixed, wrapped, bytes(data[:header_len])), bytes(data[header_len:])
+    if len(data) < header_len:
+        raise _malformed()
+    wrapped = tuple(data[at:at + WRAPPED_KEY_LEN]
+                    for at in range(FIXED_LEN, header_len, WRAPPED_KEY_LEN))
+    _check_body_length(len(data) - header_len)
+    return Header(*fixed, wrapped, data[:header_len]), data[header_len:]
 
 
 def parse_header(data: bytes) -> Header:
     """What the hub reads of an envelope: the header, after a full structural check."""
     return split_envelope(data)[0]
+
+
+@dataclass(frozen=True)
+class KeyFields:
+    """What a recipient device reads of an envelope to hand it on (a key grant): the ids,
+    the key commitment, the wrapped keys and the exact header's hash."""
+
+    envelope_id: bytes
+    thread_id: bytes
+    commitment: bytes
+    wrapped_keys: tuple[bytes, ...]
+    raw: bytes
+
+    @cached_property
+    def hash(self) -> bytes:
+        return header_hash(self.raw)
+
+
+_COUNT_AT = FIXED_LEN - 1
+
+
+def key_fields(data: bytes) -> KeyFields:
+    """The fields a grant needs, read straight from their places (a device hands on a
+    thousand referrals at a time). Checked only as far as they are read: magic, version,
+    the number of wrapped keys and the lengths; the grantee parses everything strictly."""
+    if len(data) < FIXED_LEN or data[:4] != MAGIC or data[4] != VERSION:
+        raise _malformed()
+    count = data[_COUNT_AT]
+    end = FIXED_LEN + count * WRAPPED_KEY_LEN
+    if not 1 <= count <= MAX_RECIPIENTS or len(data) < end:
+        raise _malformed()
+    raw = bytes(data[:end])
+    return KeyFields(raw[6:22], raw[22:38], raw[119:151],
+                     tuple(raw[at:at + WRAPPED_KEY_LEN]
+                           for at in range(FIXED_LEN, end, WRAPPED_KEY_LEN)), raw)

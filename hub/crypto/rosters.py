@@ -24,7 +24,8 @@ from .keys import AgencyRoot, verify_signature
 
 ROSTER_FORMAT: Final = "ccr-roster/1"
 _SIG_CONTEXT = b"ccrhub roster v1\0"
-Role = Literal["sender", "point_person", "backup", "coordinator", "agency_admin"]
+Role = Literal["sender", "point_person", "backup", "coordinator", "agency_admin", "recovery"]
+RECOVERY = "recovery"  # the role (and person id) of the agency's offline recovery key
 _Slug = Field(pattern=SLUG_RE.pattern)
 
 
@@ -97,14 +98,21 @@ class VerifiedRoster:
         return [c for c in self.devices.values()
                 if c.person in people and c.valid_at(now) and c.device_id not in self.revoked]
 
+    def recovery_devices(self, now: int) -> list[DeviceCertificate]:
+        """The agency's offline recovery key (docs/operations.md), as devices."""
+        people = tuple(p.id for p in self.body.people if RECOVERY in p.roles)
+        return self.devices_of(people, now) if people else []
+
     def recipients(self, referral_type: str, now: int) -> list[DeviceCertificate]:
         """The devices an envelope of this type is sealed to: the whole escalation group, so
-        a backup can open an escalated referral without anyone re-wrapping keys."""
+        a backup can open an escalated referral without anyone re-wrapping keys, then the
+        agency's recovery key, so that open referrals can be handed on when no device of
+        the group is left."""
         devices = self.devices_of(self.group_members(referral_type), now)
         if not devices:
             raise TrustError("no-recipients",
                              f"{self.agency} has no current device for '{referral_type}'")
-        return devices
+        return [*devices, *self.recovery_devices(now)]
 
     def current_device(self, cert: DeviceCertificate, now: int) -> bool:
         """True when this exact certificate is listed, unexpired and not revoked."""
@@ -240,3 +248,5 @@ def _check_groups(body: RosterBody) -> None:
                 raise TrustError("bad-roster", f"group '{g.type}' names unknown person '{member}'")
             if "coordinator" in roles[member]:
                 raise TrustError("bad-roster", "coordinators never receive content")
+            if RECOVERY in roles[member]:
+                raise TrustError("bad-roster", "the recovery key is in no escalation group")

@@ -9,6 +9,7 @@ from .certificates import DeviceCertificate
 from .errors import TrustError
 from .fingerprints import matches_fingerprint
 from .header import Header
+from .rosterlog import LogWitness
 from .rosters import SignedRoster, VerifiedRoster, verify_roster
 
 
@@ -16,6 +17,7 @@ from .rosters import SignedRoster, VerifiedRoster, verify_roster
 class TrustStore:
     roots: dict[str, bytes] = field(default_factory=dict)
     rosters: dict[str, VerifiedRoster] = field(default_factory=dict)
+    log: LogWitness = field(default_factory=LogWitness)  # the roster log as this device saw it
 
     def pin(self, agency: str, root_public: bytes, fingerprint: str | None = None) -> None:
         """Pin an agency's root; with a fingerprint read aloud or pasted, check it first."""

@@ -18,6 +18,7 @@ from hub.store import Store
 from .access import require_recipient
 from .auditor import Auditor
 from .principal import Principal
+from .rosterlog import RosterLogService
 
 MAX_ROSTER_VERSION = 2**31 - 1  # the store's Lua compares versions as numbers
 _REFUSALS = {  # why a roster is refused (the crypto's reason): the hub's code and words
@@ -45,8 +46,10 @@ class PublishedRoster:
 
 
 class DirectoryService:
-    def __init__(self, *, store: Store, clock: Clock, ccr: Ccr, auditor: Auditor):
+    def __init__(self, *, store: Store, clock: Clock, ccr: Ccr, auditor: Auditor,
+                 rosterlog: RosterLogService | None = None):
         self._store = store
+        self._rosterlog = rosterlog
         self._clock = clock
         self.ccr = ccr
         self._audit = auditor
@@ -115,6 +118,8 @@ class DirectoryService:
                            f"version {current}", code=Codes.ROSTER_ROLLBACK)
         if result == "same":  # nothing was written: the repeat is audited here
             await self._audit.record(who, "roster.publish", outcome="unchanged")
+        if self._rosterlog is not None:  # logged as it is published, before anyone reads it
+            await self._rosterlog.logged(agency_id, roster.version, signed)
         self._verified[agency_id] = ((roster.version, root), roster)
         if result == "ok":
             await self._forget_push(agency_id, roster)

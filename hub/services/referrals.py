@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 
 from hub.api.codes import Codes
 from hub.clock import Clock
-from hub.crypto import EnvelopeError, Header, Kind, parse_header
+from hub.crypto import EnvelopeError, Header, Kind, TrustError, VerifiedRoster, parse_header
 from hub.crypto.envelope import CLOCK_SKEW
 from hub.errors import Conflict, Forbidden, NotFound, Unprocessable
 from hub.models import URGENCY_NAMES, Consent, HistoryEvent, Referral, Status
@@ -45,6 +45,22 @@ def check_lifetime(header: Header, now: float) -> None:
                             "device's clock", code=Codes.ENVELOPE_FROM_FUTURE)
     if header.expires_at <= now:
         raise Unprocessable("the envelope has expired; seal it again", code=Codes.ENVELOPE_EXPIRED)
+
+
+def is_admin_of(who: Principal, agency: str) -> bool:
+    """An agency admin hands referrals on with the agency's recovery key: they may fetch
+    the ciphertext (never a key) to grant it, and see who can read it."""
+    return who.agency == agency and who.has("agency_admin")
+
+
+def sealed_to(roster: VerifiedRoster, referral: Referral) -> str:
+    """The device ids (hex, space-separated) a sender sealing to this roster sealed to: who
+    can read the referral before any key grant (the hub cannot tell from the header)."""
+    try:
+        devices = roster.recipients(referral.type, int(referral.submitted_at))
+    except TrustError:
+        return ""
+    return " ".join(c.device_id.hex() for c in devices)
 
 
 class ReferralService:
@@ -109,7 +125,8 @@ class ReferralService:
                 referral, envelope, submitted, deadlines,
                 self._audit.event(who, "referral.submit", referral=referral.id,
                                   request_id=request_id),
-                roster=routed[0], token_id=who.token_id, timer_fields=timer_fields)
+                roster=routed[0], token_id=who.token_id,
+                timer_fields={**timer_fields, "sealed_to": sealed_to(routed[1], referral)})
             if result == "token_revoked":
                 await self._tokens.refuse_revoked(client, who.token_id)
             if result != "roster_changed":
@@ -180,16 +197,23 @@ class ReferralService:
             "part of this trail does not match the sealed audit log; tell the hub's operator"
         return Trail(seen.audit(trail.events), problem)
 
-    async def download(self, who: Principal, rid: str, request_id: str | None = None) -> bytes:
+    async def download(self, who: Principal, rid: str, request_id: str | None = None, *,
+                       to_grant: bool = False) -> bytes:
         """The envelope bytes, for the receiving escalation group only; the first fetch is
-        recorded as the 'opened' receipt."""
+        recorded as the 'opened' receipt, unless the device fetches it only to hand its key
+        on to a new device (``to_grant``: audited, and no one has read it yet)."""
         referral = await self.get(who, rid)
-        await self._directory.require_recipient(who, referral)
+        if not (to_grant and is_admin_of(who, referral.destination)):  # break-glass
+            await self._directory.require_recipient(who, referral)
         now = self._clock.now()
         self._consent.check_referral(referral, now)
         envelope = await self._store.referrals.envelope(rid)
         if envelope is None:
             raise NotFound("this referral's envelope has been deleted", code=Codes.ENVELOPE_GONE)
+        if to_grant:
+            await self._audit.record(who, "referral.download.grant", referral=rid,
+                                     request_id=request_id)
+            return envelope
         await self._store.referrals.mark_receipt(
             rid, "opened_at", now, HistoryEvent(at=now, actor=who.person, action="opened"),
             self._audit.event(who, "referral.download", referral=rid, request_id=request_id))

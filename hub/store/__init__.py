@@ -22,6 +22,7 @@ from .connection import redis_at
 from .directory import DirectoryStore
 from .engine import EngineStore
 from .flood import FloodStore
+from .grants import GrantStore, StoredGrant
 from .keys import Keys
 from .notices import NoticeStore
 from .oversight import OversightStore
@@ -37,7 +38,7 @@ from .threads import ThreadStore
 from .timers import TimerStore
 
 __all__ = ["REDIS_ERRORS", "TRANSIENT_ERRORS", "Deadline", "DeadlineChanges", "Store",
-           "TransitionResult", "connect"]
+           "StoredGrant", "TransitionResult", "connect"]
 
 TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
     RedisConnectionError, RedisTimeoutError, ReadOnlyError, MasterDownError, TryAgainError,
@@ -66,6 +67,7 @@ class Store:
     sessions: SessionStore
     engine: EngineStore
     scripts: Scripts
+    grants: GrantStore
     schedules: ScheduleStore
     claims: ClaimStore
     push: PushStore
@@ -82,9 +84,9 @@ class Store:
                    TimerStore(redis, keys, scripts), NoticeStore(redis, keys, scripts),
                    FloodStore(redis, keys, scripts), OversightStore(redis, keys),
                    SessionStore(redis, keys), EngineStore(redis, keys, scripts), scripts,
-                   ScheduleStore(redis, keys), ClaimStore(redis, keys, scripts),
-                   PushStore(redis, keys), SmartStore(redis, keys),
-                   SubscriptionStore(redis, keys))
+                   GrantStore(redis, keys, scripts), ScheduleStore(redis, keys),
+                   ClaimStore(redis, keys, scripts), PushStore(redis, keys),
+                   SmartStore(redis, keys), SubscriptionStore(redis, keys))
 
     async def ping(self) -> bool:
         return bool(await self.redis.ping())

@@ -8,7 +8,7 @@ from redis.asyncio import Redis
 
 from hub.models import AuditEvent
 
-from .codec import as_hash, dumps, number, text_fields
+from .codec import as_hash, dumps, number, text, text_fields
 from .keys import Keys
 from .scripts import Scripts
 
@@ -54,6 +54,26 @@ class AccessStore:
             pipe.xadd(self._k.audit(), {"event": dumps(audit)})
             deleted, _, _ = await pipe.execute()
         return bool(deleted)
+
+    async def offboard(self, person: str, agency: str, *, record: bool,
+                       audit: AuditEvent) -> int:
+        """Delete every token of ``person`` (a session lives only as long as its token) and,
+        with ``record``, add them to the agency's offboarded people, in one step. How many
+        tokens there were."""
+        k = self._k
+        tokens = [text(t) for t in await self._r.smembers(k.person_tokens(person))]
+        async with self._r.pipeline(transaction=True) as pipe:
+            for token_id in tokens:
+                pipe.delete(k.token(token_id))
+            pipe.delete(k.person_tokens(person))
+            if record:
+                pipe.sadd(k.offboarded(agency), person)
+            pipe.xadd(k.audit(), {"event": dumps(audit)})
+            await pipe.execute()
+        return len(tokens)
+
+    async def offboarded(self, agency: str) -> list[str]:
+        return sorted(text(p) for p in await self._r.smembers(self._k.offboarded(agency)))
 
     async def record_failure(self, scopes: dict[str, str], window: Window, limit: int,
                              audit: AuditEvent, tally: AuditEvent) -> int:

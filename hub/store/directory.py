@@ -20,6 +20,9 @@ class StoredRoster:
     signed: str  # the signed roster's JSON, exactly as uploaded
 
 
+LOG_HEAD = " head"  # the roster log's head, in its 'latest' hash (lua/append_roster_log.lua)
+
+
 class DirectoryStore:
     def __init__(self, redis: Redis, keys: Keys, scripts: Scripts):
         self._r = redis
@@ -63,3 +66,30 @@ class DirectoryStore:
             roster=self._k.roster(agency), audit=self._k.audit(), version=version, signed=signed,
             audit_event=dumps(audit)))
         return text(result), number(current)
+
+    # -- the roster log ---------------------------------------------------------------------
+    async def roster_log_state(self, agency: str) -> tuple[int, str, str | None]:
+        """The log's length, its head (hex, '' when empty) and ``agency``'s newest logged
+        roster digest, read together."""
+        k = self._k
+        async with self._r.pipeline(transaction=True) as pipe:
+            pipe.llen(k.roster_log())
+            pipe.hget(k.roster_log_latest(), LOG_HEAD)
+            pipe.hget(k.roster_log_latest(), agency)
+            count, head, latest = await pipe.execute()
+        return number(count), text(head) if head else "", text(latest) if latest else None
+
+    async def append_roster_log(self, expected: int, agency: str, digest: str, entry: bytes,
+                                head: str) -> str:
+        """'ok', 'same' (already the newest for the agency) or 'moved' (the log grew)."""
+        k = self._k
+        return text(await self._s.append_roster_log(
+            log=k.roster_log(), latest=k.roster_log_latest(), expected=expected, agency=agency,
+            digest=digest, entry=entry, new_head=head))
+
+    async def roster_log(self, start: int, end: int) -> list[bytes]:
+        """Entries ``start`` to ``end`` - 1."""
+        if end <= start:
+            return []
+        return [b for b in (blob(e) for e in await self._r.lrange(self._k.roster_log(), start,
+                                                                  end - 1)) if b is not None]

@@ -41,6 +41,30 @@ class Keys:
     def attachment_meta(self, rid: str, index: int) -> str:
         return f"{self.prefix}:ref:{rid}:attachment:{index}:meta"
 
+    def grants(self, rid: str) -> str:
+        """Key grants beside the envelope: ``{envelope id}:{grantee device id}`` -> grant
+        bytes (opaque to the hub but for their clear fields)."""
+        return f"{self.prefix}:ref:{rid}:grants"
+
+    def granted(self, rid: str) -> str:
+        """The device ids (hex) granted the referral's own envelope since it was sealed; with
+        the ``sealed_to`` field, every device that can read it."""
+        return f"{self.prefix}:ref:{rid}:granted"
+
+    def recovery_used(self, agency: str) -> str:
+        """Set for an hour after an agency's recovery key was used (one coordinators'
+        notice per break-glass hour; under agency:, where the hub's Redis user may SET)."""
+        return f"{self.prefix}:agency:{agency}:recovery-used"
+
+    # the roster log: every roster served, in one append-only hash chain
+    def roster_log(self) -> str:
+        return f"{self.prefix}:rosterlog"
+
+    def roster_log_latest(self) -> str:
+        """Agency -> the digest of its newest logged roster; and ' head', the hash after
+        the log's last entry (hex)."""
+        return f"{self.prefix}:rosterlog:latest"
+
     # indexes
     def inbox(self, agency: str) -> str:
         return f"{self.prefix}:inbox:{agency}"
@@ -184,6 +208,11 @@ class Keys:
 
     def person_tokens(self, person: str) -> str:
         return f"{self.prefix}:person:{person}:tokens"
+
+    def offboarded(self, agency: str) -> str:
+        """People of the agency who left: kept out of the escalation groups of the rosters
+        its admin signs from then on."""
+        return f"{self.prefix}:agency:{agency}:offboarded"
 
     def auth_failures(self, scope: str, value: str, window: int) -> str:
         """Failed sign-ins from one source (``ip`` address, or ``token`` id of a real token)

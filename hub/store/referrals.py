@@ -159,6 +159,7 @@ class ReferralStore:
             claimed=k.inflight(k.deadlines()), audit=k.audit(), envelope=k.envelope(rid),
             replies=k.replies(rid), attachments=k.attachments(rid), obligations=k.obligations(),
             **self._tally_keys(tally), agency_obligations=k.obligations_of(referral.destination),
+            grants=k.grants(rid), granted=k.granted(rid),
             expected=referral.status, new_status=to or "", fields=to_fields(fields),
             history_event=dumps(history), score=referral.submitted_at, rid=rid,
             audit_event=dumps(audit), notify_at=notify_at, notify_member=notify_member or "",

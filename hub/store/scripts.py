@@ -27,7 +27,8 @@ from .signature import Signature
 _NAMES = ("create_referral", "transition", "mark_receipt", "put_blob", "put_roster", "put_root",
           "claim_due", "reap", "advance_timer", "claim_notice", "delivery_report",
           "take_send_slot", "seal_audit", "end_consent", "narrow_consent", "record_failure",
-          "release_tallies", "engine_alarm", "update_notice", "claim_referral")
+          "release_tallies", "engine_alarm", "update_notice", "claim_referral",
+          "put_grants", "append_roster_log")
 
 
 @dataclass
@@ -183,3 +184,5 @@ class Scripts:
     engine_alarm: Script
     update_notice: Script
     claim_referral: Script
+    put_grants: Script
+    append_roster_log: Script

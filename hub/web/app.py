@@ -16,7 +16,7 @@ from hub.adapters import senders_from_settings
 from hub.adapters.base import Sender
 from hub.build import Services, build_services
 from hub.config import Settings, read_secret
-from hub.escalation.alarm import EngineAlarm
+from hub.escalation.alarm import EngineAlarm, RecoveryAlert
 from hub.fhir import add_fhir_routes
 from hub.fhir.middleware import fhir_routes
 from hub.loops import Guard
@@ -102,6 +102,9 @@ async def watching(app: web.Application, *, senders: Mapping[str, Sender] | None
     alarm = EngineAlarm(ccr=services.ccr, clock=services.clock, senders=adapters,
                         base_url=settings.public_base_url)
     app[WATCH] = EngineWatch(engine=services.engine_health, tell=alarm.tell)
+    services.grants.on_recovery = RecoveryAlert(
+        ccr=services.ccr, clock=services.clock, senders=adapters,
+        base_url=settings.public_base_url).tell
     stop = threading.Event()
     task = asyncio.create_task(_watch(app, stop))
     yield

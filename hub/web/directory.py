@@ -7,8 +7,10 @@ import base64
 from aiohttp import web
 
 from hub.api import schemas as s
+from hub.crypto import SignedRoster
+from hub.crypto.rosterlog import LogHead
 
-from .context import body, principal, respond, services
+from .context import body, principal, respond, services, whole_number
 
 
 async def agencies(request: web.Request) -> web.Response:
@@ -33,10 +35,30 @@ async def me(request: web.Request) -> web.Response:
                         roles=sorted(who.roles)))
 
 
+def _head(head: LogHead | None) -> s.LogHeadView | None:
+    if head is None:
+        return None
+    return s.LogHeadView(count=head.count, head=head.head.hex(), key=head.key.hex(),
+                         signature=head.signature.hex())
+
+
+async def _view(request: web.Request, agency: str) -> s.RosterView:
+    """The published roster, logged first (every roster served is in the roster log)."""
+    published = await services(request).directory.published(agency)
+    head = await services(request).rosterlog.logged(
+        agency, published.version, SignedRoster.from_json(published.signed))
+    return s.RosterView(agency=published.agency, version=published.version,
+                        **published.signed, log=_head(head))
+
+
 async def get_roster(request: web.Request) -> web.Response:
-    published = await services(request).directory.published(request.match_info["agency"])
-    return respond(s.RosterView(agency=published.agency, version=published.version,
-                                **published.signed))
+    return respond(await _view(request, request.match_info["agency"]))
+
+
+async def roster_log(request: web.Request) -> web.Response:
+    start = whole_number(request.query.get("from", "0"), "'from'", 0, 999_999_999)
+    entries, head = await services(request).rosterlog.entries(start)
+    return respond(s.RosterLog(entries=[e.decode() for e in entries], log=_head(head)))
 
 
 async def publish_roster(request: web.Request) -> web.Response:
@@ -44,6 +66,26 @@ async def publish_roster(request: web.Request) -> web.Response:
     agency = request.match_info["agency"]
     version, new = await services(request).directory.publish(principal(request), agency,
                                                              req.model_dump())
-    published = await services(request).directory.published(agency)
-    return respond(s.RosterView(agency=agency, version=version, **published.signed),
-                   201 if new else 200)
+    return respond(await _view(request, agency), 201 if new else 200)
+
+
+async def offboard(request: web.Request) -> web.Response:
+    req = await body(request, s.Offboard)
+    person = request.match_info["person"]
+    revoked = await services(request).staff.offboard(
+        principal(request), request.match_info["agency"], person, req.reason)
+    return respond(s.Offboarded(person=person, tokens_revoked=revoked))
+
+
+async def offboarded(request: web.Request) -> web.Response:
+    people = await services(request).staff.offboarded(principal(request),
+                                                      request.match_info["agency"])
+    return respond(s.OffboardedList(people=people))
+
+
+async def unreadable(request: web.Request) -> web.Response:
+    agency = request.match_info["agency"]
+    found = await services(request).readability.listing(principal(request), agency)
+    return respond(s.UnreadableList(agency=agency, referrals=[
+        s.UnreadableView(id=r.id, type=r.type, status=r.status, submitted_at=r.submitted_at)
+        for r in found]))

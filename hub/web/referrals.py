@@ -99,8 +99,9 @@ async def audit_trail(request: web.Request) -> web.Response:
 
 
 async def envelope(request: web.Request) -> web.Response:
-    data = await services(request).referrals.download(principal(request), _rid(request),
-                                                      request_id(request))
+    data = await services(request).referrals.download(
+        principal(request), _rid(request), request_id(request),
+        to_grant=request.query.get("for") == "grant")
     return web.Response(body=data, content_type=OCTETS)
 
 
@@ -196,3 +197,17 @@ async def narrow_consent(request: web.Request) -> web.Response:
         principal(request), _rid(request), share_outcome=req.share_outcome,
         request_id=request_id(request))
     return respond(view(seen))
+
+
+async def post_grants(request: web.Request) -> web.Response:
+    req = await body(request, s.PostGrants)
+    stored = await services(request).grants.put(principal(request), _rid(request),
+                                                list(req.grants), request_id(request))
+    return respond(s.GrantsStored(stored=stored), 201 if stored else 200)
+
+
+async def get_grants(request: web.Request) -> web.Response:
+    found, readers = await services(request).grants.mine(principal(request), _rid(request))
+    return respond(s.GrantList(grants=[
+        s.GrantView(envelope_id=g.envelope_id, grantee=g.grantee_id, grant=g.raw)
+        for g in found], readers=sorted(readers)))

@@ -63,6 +63,18 @@ ROUTES: tuple[Route, ...] = (
     R("PUT", "/v1/agencies/{agency}/roster", directory.publish_roster, "roster.publish",
       "Publish a new signed roster (agency admin)", body=s.PublishRoster,
       response=s.RosterView, audited=True, ok=201),
+    R("POST", "/v1/agencies/{agency}/people/{person}/offboard", directory.offboard,
+      "person.offboard", "Revoke every API token (and so page session) of a person of your "
+      "agency; with reason 'left', keep them out of the rosters' escalation groups "
+      "(agency admin)", body=s.Offboard, response=s.Offboarded, audited=True),
+    R("GET", "/v1/agencies/{agency}/offboarded", directory.offboarded, "person.offboarded",
+      "The people of your agency who left (agency admin)", response=s.OffboardedList),
+    R("GET", "/v1/agencies/{agency}/unreadable", directory.unreadable, "referral.unreadable",
+      "Open referrals that no current device of their escalation group can read yet: "
+      "metadata only (agency admin, coordinators)", response=s.UnreadableList),
+    R("GET", "/v1/roster-log", directory.roster_log, "roster.log",
+      "The roster log's entries from ?from= (default 0) and its signed head: every roster "
+      "the hub has served, in one append-only hash chain", response=s.RosterLog),
     R("GET", SCHEDULE, schedules.show, "schedule.get",
       "An agency's on-duty schedule: who is on duty now, its layers, overrides, away "
       "periods and the gaps of the next 7 days (its own people, coordinators)",
@@ -108,6 +120,13 @@ ROUTES: tuple[Route, ...] = (
     R("GET", f"/v1/referrals/{RID}/envelope", referrals.envelope, "referral.envelope",
       "Download the sealed envelope (receiving escalation group)", audited=True,
       octets_out=True),
+    R("POST", f"/v1/referrals/{RID}/grants", referrals.post_grants, "grant.post",
+      "Hand the referral (and replies to your agency) on to devices approved after it was "
+      "sealed: key grants from a device it was sealed to", body=s.PostGrants,
+      response=s.GrantsStored, audited=True, ok=201),
+    R("GET", f"/v1/referrals/{RID}/grants", referrals.get_grants, "grant.list",
+      "The key grants addressed to your devices (receiving escalation group)",
+      response=s.GrantList, audited=True),
     R("POST", f"/v1/referrals/{RID}/acknowledge", referrals.acknowledge, "referral.acknowledge",
       "Acknowledge with a signed receipt", body=s.Acknowledge, response=s.ReferralView,
       audited=True),

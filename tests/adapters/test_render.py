@@ -49,7 +49,8 @@ def test_notice_facts_hold_only_content_free_fields():
 def _names_used(env: Environment, engine: bool, folder: str = "/engine/") -> set[str]:
     return set().union(*(meta.find_undeclared_variables(env.parse(
         env.loader.get_source(env, name)[0])) for name in env.list_templates()
-        if (folder in name) == engine and (folder == "/gap/" or "/gap/" not in name)))
+        if (folder in name) == engine and (folder == "/gap/" or "/gap/" not in name)
+        and (engine or "/recovery/" not in name)))
 
 
 def test_the_templates_use_only_names_derived_from_the_facts():
@@ -70,6 +71,11 @@ def test_the_templates_use_only_names_derived_from_the_facts():
         "agency", "groups", "start", "end", "when_short", "link"}
     assert [f.name for f in dataclasses.fields(GapFacts)] == \
         ["agency", "groups", "start", "end", "timezone"]
+    # a recovery key's use names the agency and when, never a referral or a count
+    recovery = set().union(*(meta.find_undeclared_variables(env.parse(
+        env.loader.get_source(env, name)[0])) for name in env.list_templates()
+        if "/recovery/" in name))
+    assert recovery == {"agency", "when", "when_short", "link"}
 
 
 # What each notice says

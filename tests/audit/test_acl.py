@@ -104,6 +104,13 @@ async def test_the_hub_works_under_its_acl_and_cannot_rewrite_the_audit_log(acl_
         with pytest.raises(NoPermissionError):
             sync.execute_command(*attempt)
     assert (await services.auditlog.verify()).ok
+    rosters = services.store.keys.roster_log()  # the roster log is append-only too
+    assert sync.llen(rosters) > 0
+    for attempt in (["DEL", rosters], ["LTRIM", rosters, "1", "-1"], ["LSET", rosters, "0", "x"],
+                    ["LREM", rosters, "0", "x"], ["LPOP", rosters], ["RPOP", rosters],
+                    ["RENAME", rosters, "ccr:elsewhere"]):
+        with pytest.raises(NoPermissionError):
+            sync.execute_command(*attempt)
     assert point.principal().agency == DEST
     sync.close()
     await services.close()

@@ -7,7 +7,7 @@ from bench.crypto import TARGETS, main
 FIGURES = [
     "seal_ms", "open_ms", "seal_ms_12", "open_ms_12", "attachment_mb_s",
     "baseline_seal_ms", "baseline_open_ms", "baseline_seal_ms_12", "baseline_open_ms_12",
-    "baseline_attachment_mb_s",
+    "baseline_attachment_mb_s", "grant_1000_s", "baseline_grant_1000_s", "grant_vs_baseline",
 ]
 
 
@@ -27,3 +27,4 @@ def test_quick_tiny_run_prints_every_figure_as_json(capsys):
     assert result["met"]["attachment_mb_s"] == (
         result["attachment_mb_s"] >= TARGETS["attachment_mb_s"])
     assert result["quick"] is True
+    assert result["met"]["grant_1000_s"] == (result["grant_1000_s"] <= 2.0)

@@ -292,3 +292,144 @@ def test_key_files_are_the_same_bytes_and_import_across(node: str, world: World)
                                                                      keys.sign_public.hex())
     assert ok(plain)["file"].encode() == export_device_keys(keys)
     assert import_device_keys(plain["file"].encode()).box_public == keys.box_public
+
+
+# -- key grants, across ---------------------------------------------------------------------
+
+def _grant_world(world: World):
+    """A harbor-house backup device approved after sealing, and the agencies as the new
+    device sees them (roster version 2 lists it)."""
+    from .world import new_device
+
+    newcomer = new_device(world.agencies[RECEIVING].root, RECEIVING, "hh-backup")
+    agencies = agencies_doc(world)
+    v2 = world.agencies[RECEIVING].roster(version=2, extra=[newcomer.certificate])
+    agencies[RECEIVING]["roster"] = {"body": v2.body.hex(), "signature": v2.signature.hex()}
+    trust = world.trust()
+    trust.accept_roster(RECEIVING, v2, NOW)
+    return newcomer, agencies, trust
+
+
+def test_a_python_grant_opens_in_javascript_and_a_javascript_grant_in_python(node: str,
+                                                                            world: World):
+    from hub.crypto.grants import Granter, open_with_grant
+
+    newcomer, agencies, trust = _grant_world(world)
+    sealed = seal_to(world, [world.point, world.backup], attachments=(b"discharge summary",))
+    py_grant = Granter(world.point).grant(sealed.envelope, newcomer.certificate,
+                                          roster_version=2, now=NOW)
+    opened = ok(js(node, {"op": "open_with_grant", "envelope": sealed.envelope.hex(),
+                          "grant": py_grant.hex(), "device": device_doc(newcomer),
+                          "agencies": agencies, "now": NOW,
+                          "blobs": [bytes(b).hex() for b in sealed.attachments]})[0])
+    assert x(opened["content"]) == CONTENT
+    assert [x(a) for a in opened["attachments"]] == [b"discharge summary"]
+
+    js_grant = x(ok(js(node, {"op": "grant", "envelope": sealed.envelope.hex(),
+                              "granter": device_doc(world.backup),
+                              "grantee": newcomer.certificate.raw.hex(), "roster_version": 2,
+                              "now": NOW})[0])["grant"])
+    assert open_with_grant(sealed.envelope, js_grant, device=newcomer, trust=trust,
+                           now=NOW).content == CONTENT
+
+
+def test_both_write_the_same_grant_and_refuse_a_replayed_one_alike(node: str, world: World):
+    from hub.crypto.grants import Granter
+
+    newcomer, agencies, _ = _grant_world(world)
+    sealed = seal_to(world, [world.point, world.backup])
+    draws = [os.urandom(24)]
+    py_grant = Granter(world.point, lambda n: draws[0]).grant(
+        sealed.envelope, newcomer.certificate, roster_version=2, now=NOW)
+    js_grant = ok(js(node, {"op": "grant", "envelope": sealed.envelope.hex(),
+                            "granter": device_doc(world.point), "draws": [draws[0].hex()],
+                            "grantee": newcomer.certificate.raw.hex(), "roster_version": 2,
+                            "now": NOW})[0])["grant"]
+    assert js_grant == py_grant.hex()
+    other = seal_to(world, [world.point, world.backup])
+    refused = js(node, {"op": "open_with_grant", "envelope": other.envelope.hex(),
+                        "grant": js_grant, "device": device_doc(newcomer),
+                        "agencies": agencies, "now": NOW})[0]
+    assert (refused["ok"], refused["message"], refused["reason"]) == (
+        False, "envelope rejected", "grant-other-envelope")
+
+
+def test_both_seal_to_the_recovery_key_after_the_group_and_open_its_grants(node: str,
+                                                                           world: World):
+    """An agency's recovery key (a roster person with the role 'recovery') is a recipient
+    of every envelope, after the group, in both implementations; its grant opens in both."""
+    from hub.crypto import EscalationGroup, RosterPerson, make_roster
+    from hub.crypto.grants import Granter
+
+    from .world import new_device
+
+    agency = world.agencies[RECEIVING]
+    recovery = new_device(agency.root, RECEIVING, "recovery")
+    newcomer = new_device(agency.root, RECEIVING, "hh-backup")
+    signed = make_roster(
+        agency.root, agency=RECEIVING, version=2, issued_at=NOW - 60, expires_at=NOW + DAY,
+        people=[*(RosterPerson(id=p, roles=r) for p, r in agency.roles.items()),
+                RosterPerson(id="recovery", roles=("recovery",))],
+        devices=[world.point.certificate, world.backup.certificate, recovery.certificate,
+                 newcomer.certificate],
+        groups=[EscalationGroup(type=TYPE, point_person="hh-point", backups=("hh-backup",))])
+    agencies = agencies_doc(world)
+    agencies[RECEIVING]["roster"] = {"body": signed.body.hex(), "signature": signed.signature.hex()}
+    trust = world.trust()
+    roster = trust.accept_roster(RECEIVING, signed, NOW)
+    expected = [c.device_id.hex() for c in roster.recipients(TYPE, NOW)]
+    assert expected[-1] == recovery.certificate.device_id.hex()
+    [answer] = js(node, {"op": "verify_rosters", "agencies": agencies, "now": NOW})
+    assert ok(answer)["agencies"][RECEIVING]["recipients"][TYPE] == expected
+
+    sealed = seal_to(world, [world.point, world.backup, recovery])
+    grant = Granter(recovery).grant(sealed.envelope, newcomer.certificate, roster_version=2,
+                                    now=NOW)
+    opened = ok(js(node, {"op": "open_with_grant", "envelope": sealed.envelope.hex(),
+                          "grant": grant.hex(), "device": device_doc(newcomer),
+                          "agencies": agencies, "now": NOW})[0])
+    assert x(opened["content"]) == CONTENT
+
+
+def test_javascript_follows_the_same_roster_log_and_refuses_a_fork(node: str, world: World):
+    from hub.crypto.auditlog import HubKey
+    from hub.crypto.rosterlog import (
+        GENESIS,
+        LogHead,
+        LogWitness,
+        entry_hash,
+        log_entry,
+        roster_digest,
+    )
+
+    key = HubKey.generate()
+    agency = world.agencies[RECEIVING]
+    v1, v2, other = agency.roster(version=1), agency.roster(version=2), \
+        agency.roster(version=2, extra=[world.stranger.certificate])
+
+    def log(*rosters):
+        entries, prev = [], GENESIS
+        for n, (signed, version) in enumerate(rosters):
+            entries.append(log_entry(n, RECEIVING, version, roster_digest(signed), prev))
+            prev = entry_hash(entries[-1])
+        head = LogHead.signed(key, len(entries), prev)
+        return [e.decode() for e in entries], {"count": head.count, "head": head.head.hex(),
+                                              "key": head.key.hex(),
+                                              "signature": head.signature.hex()}, head
+
+    entries, head_doc, head = log((v1, 1), (v2, 2))
+    witness = LogWitness()
+    witness.advance([e.encode() for e in entries], head)
+    served = {"agency": RECEIVING, "body": v2.body.hex(), "signature": v2.signature.hex()}
+    answer = ok(js(node, {"op": "follow_log", "entries": entries, "head": head_doc,
+                          "served": served})[0])
+    assert answer["witness"] == witness.doc()
+    assert LogWitness.of(answer["witness"]) == witness
+
+    fork_entries, fork_doc, _ = log((v1, 1), (other, 2))
+    refused = js(node, {"op": "follow_log", "entries": fork_entries, "head": fork_doc,
+                        "witness": witness.doc()},
+                 {"op": "follow_log", "entries": entries, "head": head_doc,
+                  "served": {**served, "body": v1.body.hex(), "signature": v1.signature.hex()}})
+    assert [(r["ok"], r.get("reason")) for r in refused] == [
+        (False, "roster-log-fork"), (False, "roster-not-logged")]

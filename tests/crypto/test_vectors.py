@@ -128,3 +128,27 @@ def test_a_writer_following_the_doc_reproduces_every_deterministic_envelope(name
         thread_id=x(case["thread_id"]) if case["thread_id"] else None, content_key=draws[0],
         nonce=draws[2], ephemerals=tuple(draws[3:]))
     assert forge.forge(draft)[0].hex() == case["envelope"]
+
+
+def test_key_grants_are_byte_exact(rebuilt: dict):
+    assert rebuilt["grants"] == VECTORS["grants"]
+
+
+@pytest.mark.parametrize("case", VECTORS["grants"]["grants"], ids=lambda c: c["envelope"])
+def test_every_stored_grant_opens_its_envelope_on_the_new_device(case: dict):
+    from hub.crypto.grants import open_with_grant
+
+    stored = VECTORS["grants"]
+    trust = stored_trust()
+    roster = stored["roster"]
+    trust.accept_roster("harbor-house", SignedRoster(x(roster["body"]), x(roster["signature"])),
+                        VECTORS["now"])
+    grantee = stored["grantee"]
+    device = DeviceIdentity(DeviceKeys.from_seeds(x(grantee["box_seed"]), x(grantee["sign_seed"])),
+                            parse_certificate(x(grantee["certificate"])))
+    envelope = CASES[case["envelope"]]
+    opened = open_with_grant(x(envelope["envelope"]), x(case["grant"]), device=device,
+                             trust=trust, now=case["now"])
+    assert opened.content == x(envelope["content"])
+    assert [opened.open_attachment(i, x(b)) for i, b in enumerate(envelope["blobs"])] == [
+        x(a) for a in envelope["attachments"]]

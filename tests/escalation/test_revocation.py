@@ -10,6 +10,7 @@ import asyncio
 import base64
 
 from hub.crypto import ReceiptStatus, sign_receipt
+from hub.crypto.grants import Granter
 from hub.services import trails
 from tests.support.redis_scan import dump_values
 
@@ -19,7 +20,8 @@ DIRECTOR, NURSE = "director@harbor.example.org", "sane-day@mercy.example.org"
 
 
 async def referral_with_content(hub):
-    """A submitted referral with an attachment and a reply: (sealed, rid, ciphertexts)."""
+    """A submitted referral with an attachment, a reply and a key grant: (sealed, rid,
+    ciphertexts)."""
     w = hub.world
     nurse, point = w.first("mercy-hospital", "sender"), w.first(DEST, "point_person")
     sealed = w.seal_referral(nurse, DEST, TYPE, b"{}", attachments=(b"scan" * 100,))
@@ -34,7 +36,13 @@ async def referral_with_content(hub):
     r = await hub.client.post(f"/v1/referrals/{rid}/replies", headers=point.auth,
                               json={"envelope": base64.b64encode(reply.envelope).decode()})
     assert r.status == 201
-    return sealed, rid, [sealed.envelope, bytes(sealed.attachments[0]), reply.envelope]
+    night = w.members["harbor-night"].device.certificate
+    grant = Granter(point.device).grant(sealed.envelope, night, roster_version=1,
+                                        now=int(hub.clock.now()))
+    r = await hub.client.post(f"/v1/referrals/{rid}/grants", headers=point.auth,
+                              json={"grants": [base64.b64encode(grant).decode()]})
+    assert r.status == 201, await r.text()  # a key grant goes with the rest
+    return sealed, rid, [sealed.envelope, bytes(sealed.attachments[0]), reply.envelope, grant]
 
 
 async def acknowledge_as_point(hub, rid: str) -> None:
@@ -56,6 +64,9 @@ async def revoke(hub, rid: str, who=None):
 
 async def ciphertext_left(hub, ciphertexts: list[bytes]) -> list[bytes]:
     values = await dump_values(hub.store.redis, hub.store.keys.prefix)
+    for key in values:  # a hash's values as they are, not as their repr (key grants)
+        if (await hub.store.redis.type(key)) == b"hash":
+            values[key] += b"".join((await hub.store.redis.hgetall(key)).values())
     return [k for k, v in values.items() for c in ciphertexts if c[-64:] in v]
 
 

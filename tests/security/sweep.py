@@ -82,7 +82,8 @@ def fill(path: str, case: Case) -> str:
     values = {"rid": case.rid, "reply_id": (case.reply_ids or ["0" * 32])[0], "index": "0",
               "agency": case.sender_agency, "kind": case.kind, "entry": "o-0000000000000000",
               "device": "0" * 32, "id": case.rid,
-              "sid": "0" * 32}  # the FHIR facade's Task and Subscription
+              "sid": "0" * 32,  # the FHIR facade's Task and Subscription
+              "person": "no-such-person"}  # an offboarding that finds no one
 
 
     def one(match: re.Match) -> str:
@@ -116,6 +117,8 @@ def bodies(route: Route, twins: Twins, case: Case, person: str) -> list[dict]:
         Keypress: [{"id": "c1", "digits": "1"}],
         s.PushSubscription: [{"endpoint": "https://push.example.org/x",
                               "keys": {"p256dh": "B" * 87, "auth": "A" * 22}}],
+        s.PostGrants: [{"grants": [base64.b64encode(b"not a key grant").decode()]}],
+        s.Offboard: [{"reason": "lost-device"}],
     }
     assert route.body in examples, f"the sweep has no example {route.body.__name__}: add one"
     return [{"json": doc} for doc in examples[route.body]]

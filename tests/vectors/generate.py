@@ -29,6 +29,7 @@ from hub.crypto import (
     sign_receipt,
 )
 from hub.crypto.attachments import attachment_key
+from hub.crypto.grants import Granter
 from hub.crypto.rosters import EscalationGroup, RosterPerson
 
 PATH = Path(__file__).with_name("envelope-v1.json")
@@ -142,6 +143,40 @@ def build_envelope(name: str, devices: dict[str, DeviceIdentity], *, sender: str
     }
 
 
+def build_grants(roots: dict[str, AgencyRoot], devices: dict[str, DeviceIdentity],
+                 envelopes: list[dict]) -> dict:
+    """hh-backup's second device, approved in roster version 2 after the referral was
+    sealed, and hh-point's grant of the referral (and of the envelope with attachments)."""
+    keys = DeviceKeys.from_seeds(seed("hh-backup new box"), seed("hh-backup new sign"))
+    cert = certify_device(roots[RECEIVING], keys, agency=RECEIVING, person="hh-backup",
+                          device_id=seed("hh-backup new device id")[:16], issued_at=NOW,
+                          expires_at=NOW + 365 * DAY)
+    people = PEOPLE[RECEIVING]
+    point, backups = GROUPS[RECEIVING]
+    roster = make_roster(
+        roots[RECEIVING], agency=RECEIVING, version=2, issued_at=NOW, expires_at=NOW + 30 * DAY,
+        people=[RosterPerson(id=p, roles=r) for p, r in people],
+        devices=[*(devices[p].certificate for p, _ in people), cert],
+        groups=[EscalationGroup(type=TYPE, point_person=point, backups=backups)])
+    grants = []
+    for name in ("referral", "with-attachments"):
+        rand = SeededRandom(seed(f"{name} grant rand"))
+        envelope = next(e for e in envelopes if e["name"] == name)
+        raw = Granter(devices["hh-point"], rand).grant(
+            bytes.fromhex(envelope["envelope"]), cert, roster_version=2, now=NOW + 60)
+        grants.append({"envelope": name, "granter": "hh-point", "roster_version": 2,
+                       "now": NOW + 60, "rand_seed": rand.key.hex(),
+                       "draws": [d.hex() for d in rand.draws], "grant": raw.hex()})
+    return {
+        "grantee": {"agency": RECEIVING, "person": "hh-backup",
+                    "box_seed": seed("hh-backup new box").hex(),
+                    "sign_seed": seed("hh-backup new sign").hex(),
+                    "device_id": cert.device_id.hex(), "certificate": cert.raw.hex()},
+        "roster": {"body": roster.body.hex(), "signature": roster.signature.hex()},
+        "grants": grants,
+    }
+
+
 def build() -> dict:
     roots = {a: AgencyRoot.from_seed(seed(f"{a} root")) for a in PEOPLE}
     devices, device_doc = build_devices(roots)
@@ -172,6 +207,7 @@ def build() -> dict:
         "format": "ccr-envelope-vectors/1", "notes": NOTES, "now": NOW,
         "agencies": {a: build_agency(a, roots[a], devices) for a in PEOPLE},
         "devices": device_doc, "envelopes": envelopes, "receipts": receipts,
+        "grants": build_grants(roots, devices, envelopes),
     }
 
 

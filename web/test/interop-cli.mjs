@@ -5,9 +5,9 @@
 // A refusal is {"ok": false, "error": <class>, "message", "reason"}, never a crash.
 
 import {
-  AgencyRoot, CryptoError, DeviceIdentity, DeviceKeys, SignedRoster, TrustStore, certifyDevice,
+  AgencyRoot, CryptoError, DeviceIdentity, Granter, LogWitness, logHead, DeviceKeys, SignedRoster, TrustStore, certifyDevice,
   exportDeviceKeys, fromHex as x, importDeviceKeys, makeRoster, numericFingerprint,
-  openEnvelope, openPinBundle, parseCertificate, ready, seal, shortFingerprint, signReceipt,
+  openEnvelope, openPinBundle, openWithGrant, parseCertificate, ready, seal, shortFingerprint, signReceipt,
   toHex as hex, verifyReceipt,
 } from '../src/crypto/index.js';
 
@@ -93,6 +93,31 @@ const OPS = {
       recipients: opened.recipients.map(hex),
       attachments: (r.blobs ?? []).map((b, i) => hex(opened.openAttachment(i, x(b)))),
     };
+  },
+
+  grant: (r) => ({ grant: hex(new Granter(device(r.granter), replayed(r.draws)).grant(
+    x(r.envelope), parseCertificate(x(r.grantee)), { rosterVersion: r.roster_version,
+      now: r.now })) }),
+
+  open_with_grant: (r) => {
+    const opened = openWithGrant(x(r.envelope), x(r.grant), { device: device(r.device),
+      trust: trustStore(r.agencies, r.now), now: r.now });
+    return { content: hex(opened.content), sender: hex(opened.sender.raw),
+      attachments: (r.blobs ?? []).map((b, i) => hex(opened.openAttachment(i, x(b)))) };
+  },
+
+  follow_log: (r) => {
+    const witness = LogWitness.fromJSON(r.witness ?? null);
+    const shown = logHead(r.head);
+    const start = witness.needs(shown);
+    if (start !== null) {
+      witness.advance(r.entries.slice(start, shown.count).map((e) => new TextEncoder().encode(e)),
+        shown);
+    }
+    if (r.served) {
+      witness.checkServed(r.served.agency, new SignedRoster(x(r.served.body), x(r.served.signature)));
+    }
+    return { witness: witness.toJSON() };
   },
 
   receipt: (r) => ({ receipt: hex(signReceipt(device(r.device), { envelopeId: x(r.envelope_id),

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import {
-  DeviceKeys, ReceiptStatus, attachmentKey, certifyDevice, commitment, makeRoster,
+  DeviceIdentity, DeviceKeys, Granter, ReceiptStatus, SignedRoster, openWithGrant,
+  parseCertificate, attachmentKey, certifyDevice, commitment, makeRoster,
   numericFingerprint, openEnvelope, parseHeader, seal, shortFingerprint, signReceipt, toHex,
   verifyReceipt,
 } from '../src/crypto/index.js';
@@ -169,5 +170,37 @@ describe('receipts', () => {
       assert.equal(receipt.at, BigInt(stored.at));
     }
     assert.equal(ReceiptStatus.ACKNOWLEDGED, VECTORS.receipts[0].status);
+  });
+});
+
+describe('key grants', () => {
+  const stored = VECTORS.grants;
+  const grantee = () => new DeviceIdentity(DeviceKeys.fromSeeds(x(stored.grantee.box_seed),
+    x(stored.grantee.sign_seed)), parseCertificate(x(stored.grantee.certificate)));
+  const trustWithV2 = () => {
+    const trust = storedTrust();
+    trust.acceptRoster('harbor-house', new SignedRoster(x(stored.roster.body),
+      x(stored.roster.signature)), VECTORS.now);
+    return trust;
+  };
+
+  test('grants are byte-exact from the same draws', () => {
+    for (const g of stored.grants) {
+      const raw = new Granter(identity(g.granter), replay(g.draws.map(x))).grant(
+        x(CASES[g.envelope].envelope), grantee().certificate,
+        { rosterVersion: g.roster_version, now: g.now });
+      assert.equal(hex(raw), g.grant);
+    }
+  });
+
+  test('every stored grant opens its envelope on the new device', () => {
+    for (const g of stored.grants) {
+      const envelope = CASES[g.envelope];
+      const opened = openWithGrant(x(envelope.envelope), x(g.grant), { device: grantee(),
+        trust: trustWithV2(), now: g.now });
+      assert.equal(hex(opened.content), envelope.content);
+      envelope.blobs.forEach((b, i) => assert.equal(hex(opened.openAttachment(i, x(b))),
+        envelope.attachments[i]));
+    }
   });
 });

@@ -1,6 +1,6 @@
 -- Consent ended (withdrawn, or ran out): in one step the referral becomes 'revoked' or
 -- 'expired' (a closed one keeps its status), every timer stops, its envelope, reply
--- envelopes and attachment blobs are deleted (their content-free metadata stays, for the
+-- envelopes, attachment blobs and key grants are deleted (their content-free metadata stays, for the
 -- figures), the step that tells everyone who had access is queued, and the audit event is
 -- written. A reply or attachment arriving later is refused by put_blob.lua.
 -- (Reply and attachment keys are derived from the referral's key: one Redis, not a cluster.)
@@ -10,7 +10,7 @@
 -- drop (JSON list of members); tally: see _lib.lua add_tally.
 local ref, history, old_index, new_index, deadlines, claimed, audit, envelope, replies,
       attachments, obligations, figures, ack_times, open_counts,
-      agency_obligations = unpack(KEYS)
+      agency_obligations, grants, granted = unpack(KEYS)
 local expected, new_status, fields, history_event, score, rid, audit_event, notify_at,
       notify_member, dropped, tally = unpack(ARGV)
 local current = redis.call('HGET', ref, 'status')
@@ -33,7 +33,7 @@ for _, field in ipairs(redis.call('HKEYS', ref)) do
     redis.call('HDEL', ref, field)
   end
 end
-redis.call('DEL', envelope)
+redis.call('DEL', envelope, grants, granted)
 for _, reply in ipairs(redis.call('LRANGE', replies, 0, -1)) do
   redis.call('DEL', ref .. ':reply:' .. reply .. ':envelope')
 end

@@ -36,7 +36,10 @@ async def queue(request: web.Request) -> web.Response:
     gaps = [(agencies[g.agency].name,
              gap_words(g.types, g.start, g.end, agencies[g.agency].timezone))
             for g in await services.schedules.upcoming_gaps(who)]
-    return render(request, "queue.html", {**_context(request, filters, page), "gaps": gaps})
+    unreadable = await services.readability.counts(
+        [a.id for a in queue_agencies(who, services.ccr.agencies)])
+    return render(request, "queue.html", {**_context(request, filters, page), "gaps": gaps,
+                                          "unreadable": unreadable})
 
 
 @signed_in("dashboard.queue")

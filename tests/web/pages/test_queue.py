@@ -308,3 +308,32 @@ async def test_a_referral_claimed_from_a_notice_shows_who_claimed_it_until_the_p
     hub.clock.advance(15 * MINUTE)  # the pause is over: back to its deadline's state
     [row] = queue_rows(await queue(sign_in))
     assert row.state == "due-soon" and "claimed" not in row.cells[6]
+
+
+async def test_the_dashboard_counts_open_referrals_no_one_on_duty_can_read(hub, sign_in
+                                                                          ) -> None:
+    """Harbor House's staff devices are all replaced after a referral was sealed: the
+    dashboard says one referral no one on duty can read; the recovery key's grant to the new
+    phone brings it back to none."""
+    import base64
+
+    from hub.crypto.grants import Granter
+    from tests.client.test_grants_sdk import new_phone, publish_devices
+
+    w = hub.world
+    recovery = new_phone(hub, "recovery")
+    staff = [m.device for m in w.members.values() if m.agency == "harbor-house" and m.device]
+    await publish_devices(hub, [*staff, recovery], 2)
+    sealed, rid = await submit(hub)
+    phone = new_phone(hub, "harbor-night")
+    await publish_devices(hub, [phone, recovery], 3)
+    html = await queue(sign_in)
+    assert "Harbor House Domestic Violence Shelter: 1 open referral that no one on duty " \
+           "can read yet" in text(html)
+    grant = Granter(recovery).grant(sealed.envelope, phone.certificate, roster_version=3,
+                                    now=int(hub.clock.now()))
+    admin = w.members["harbor-director"]
+    r = await hub.client.post(f"/v1/referrals/{rid}/grants", headers=admin.auth,
+                              json={"grants": [base64.b64encode(grant).decode()]})
+    assert r.status == 201, await r.text()
+    assert "Every open referral can be read by someone on duty" in text(await queue(sign_in))

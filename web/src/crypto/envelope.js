@@ -42,6 +42,11 @@ export class Opened {
     Object.freeze(this);
   }
 
+  /** The content key, for issuing a key grant (grants.js); never stored or sent. */
+  contentKeyForGrant() {
+    return this.#contentKey;
+  }
+
   openAttachment(index, blob) {
     if (!(Number.isInteger(index) && index >= 0 && index < this.attachments.length)) {
       throw new EnvelopeError('attachment-unknown');
@@ -159,6 +164,20 @@ export function openEnvelope(data, { device, trust, now, replay = null }) {
   if (header.destination !== device.certificate.agency) throw new EnvelopeError('wrong-agency');
   const hint = trust.expectedSlot(header, device.keys.boxPublic, now);
   const [slot, contentKey] = unwrap(header, device.keys, hint);
+  const opened = openBody(header, body, contentKey);
+  if (!bytesEqual(opened.recipients[slot], device.keys.boxPublic)) {
+    throw new EnvelopeError('recipient-mismatch');
+  }
+  checkSender(opened, trust, now);
+  if (replay !== null && !replay.checkAndRemember(header.envelopeId, header.expiresAt)) {
+    throw new EnvelopeError('replay');
+  }
+  return opened;
+}
+
+/** Steps 5 to 8 of opening, once a content key is in hand (from a wrapped key of the header,
+ * or from a key grant): key commitment, AEAD, inner content, sender signature. */
+export function openBody(header, body, contentKey) {
   if (!equal(commitment(contentKey, header.envelopeId), header.commitment)) {
     throw new EnvelopeError('key-commitment');
   }
@@ -170,18 +189,20 @@ export function openEnvelope(data, { device, trust, now, replay = null }) {
   } catch {
     throw new EnvelopeError('ciphertext');
   }
-  const opened = parseInner(plain, header, contentKey);
-  if (!bytesEqual(opened.recipients[slot], device.keys.boxPublic)) {
-    throw new EnvelopeError('recipient-mismatch');
-  }
-  checkSender(opened, trust, now);
-  if (replay !== null && !replay.checkAndRemember(header.envelopeId, header.expiresAt)) {
-    throw new EnvelopeError('replay');
-  }
-  return opened;
+  return parseInner(plain, header, contentKey);
 }
 
-function checkTime(header, now) {
+/** The content key from this device's own wrapped key, checked against the header's key
+ * commitment: what a recipient needs to hand the envelope on (a key grant). */
+export function unwrapOwnKey(header, keys) {
+  const [, contentKey] = unwrap(header, keys, null);
+  if (!equal(commitment(contentKey, header.envelopeId), header.commitment)) {
+    throw new EnvelopeError('key-commitment');
+  }
+  return contentKey;
+}
+
+export function checkTime(header, now) {
   if (header.createdAt > now + CLOCK_SKEW) throw new EnvelopeError('from-future');
   if (now >= header.expiresAt) throw new EnvelopeError('expired');
 }
@@ -236,7 +257,7 @@ function parseInner(plain, header, contentKey) {
   return new Opened({ header, content, sender, recipients, attachments: refs }, contentKey);
 }
 
-function checkSender(opened, trust, now) {
+export function checkSender(opened, trust, now) {
   if (opened.sender.agency === opened.header.destination) {
     throw new EnvelopeError('sender-is-recipient-agency');
   }

@@ -12,7 +12,9 @@ import { sodium } from './sodium.js';
 
 export const ROSTER_FORMAT = 'ccr-roster/1';
 const SIG_CONTEXT = utf8('ccrhub roster v1\0');
-export const ROLES = ['sender', 'point_person', 'backup', 'coordinator', 'agency_admin'];
+export const ROLES = ['sender', 'point_person', 'backup', 'coordinator', 'agency_admin',
+  'recovery'];
+export const RECOVERY = 'recovery'; // the role of the agency's offline recovery key
 
 const b64 = (bytes) => sodium.to_base64(bytes, sodium.base64_variants.ORIGINAL);
 
@@ -119,15 +121,22 @@ export class VerifiedRoster {
       && !this.revoked.has(toHex(c.deviceId)));
   }
 
+  /** The agency's offline recovery key (docs/operations.md), as devices. */
+  recoveryDevices(now) {
+    const people = this.body.people.filter((p) => p.roles.includes(RECOVERY)).map((p) => p.id);
+    return people.length ? this.devicesOf(people, now) : [];
+  }
+
   /** The devices an envelope of this type is sealed to, in roster order: the whole
-   * escalation group, so a backup can open an escalated referral. */
+   * escalation group, so a backup can open an escalated referral, then the agency's
+   * recovery key, so open referrals can be handed on when no device of the group is left. */
   recipients(referralType, now) {
     const devices = this.devicesOf(this.groupMembers(referralType), now);
     if (devices.length === 0) {
       throw new TrustError('no-recipients',
         `${this.agency} has no current device for '${referralType}'`);
     }
-    return devices;
+    return [...devices, ...this.recoveryDevices(now)];
   }
 
   /** True when this exact certificate is listed, unexpired and not revoked. */
@@ -237,6 +246,9 @@ function checkGroups(body) {
       }
       if (roles.get(member).includes('coordinator')) {
         throw new TrustError('bad-roster', 'coordinators never receive content');
+      }
+      if (roles.get(member).includes(RECOVERY)) {
+        throw new TrustError('bad-roster', 'the recovery key is in no escalation group');
       }
     }
   }

@@ -4,11 +4,12 @@
 // either agency reads the replies sealed to it and writes replies sealed to the other.
 // Nothing opened is stored: it lives in this page until the page is left.
 
-import { ReceiptStatus, fromHex, openEnvelope, openReply, sealReply, signReceipt,
+import { Kind, ReceiptStatus, fromHex, openReply, sealReply, signReceipt,
   toHex } from '../crypto/index.js';
 import { EnvelopeError } from '../crypto/errors.js';
 
 import { ApiError, api, toBase64 } from './api.js';
+import { handOver, openSealed } from './handover.js';
 import { parseContent, replyContent } from './contents.js';
 import { $, $$, busy, download, el, nowSeconds, say, show, size, when } from './dom.js';
 import { attachmentName } from './files.js';
@@ -25,6 +26,7 @@ export async function threadPage(root) {
   wireActions(t);
   wireReplies(t);
   t.unlocked = await unlockDevice({ agency: t.agency, person: t.person });
+  handOver(t.unlocked).catch((error) => say($('#handover'), explain(error), 'alert'));
   $('#content')?.replaceChildren(el('p', { class: 'busy', text: 'Opening the envelope…' }));
   try {
     t.view = await api('GET', t.base);
@@ -56,7 +58,8 @@ async function openIt(t) {
   const { device, trust } = t.unlocked;
   say(t.status, 'Opening the envelope in this browser…', 'busy');
   const data = await api('GET', `${t.base}/envelope`, { binary: true });
-  const opened = openEnvelope(data, { device, trust: trust.store, now: nowSeconds() });
+  const opened = await openSealed(data, { rid: t.rid, device, trust: trust.store,
+    now: nowSeconds() });
   // the hub names a referral by its envelope id and keeps its header hash: both must agree
   if (toHex(opened.header.envelopeId) !== t.rid || toHex(opened.header.hash) !== t.view.header_hash) {
     throw new EnvelopeError('not-this-referral');
@@ -196,8 +199,11 @@ async function loadReplies(t) {
     }
     try {
       const data = await api('GET', `${t.base}/replies/${reply.id}`, { binary: true });
-      const opened = openReply(data, { referralId: fromHex(t.rid), device,
-        trust: trust.store, now: nowSeconds() });
+      const opened = await openSealed(data, { rid: t.rid, device, trust: trust.store,
+        now: nowSeconds(), opener: (d, o) => openReply(d, { ...o, referralId: fromHex(t.rid) }) });
+      if (opened.header.kind !== Kind.REPLY || toHex(opened.header.threadId) !== t.rid) {
+        throw new EnvelopeError('not-a-reply-on-this-thread');
+      }
       const who = `${opened.sender.person} at ${opened.sender.agency}`;
       items.push(replyItem(reply, renderContent(parseContent(opened.content, 'reply')), `from ${who}`));
     } catch (error) {

@@ -2,7 +2,7 @@
 // read aloud or pasted) and the newest roster verified for each, kept in IndexedDB so that a
 // roster is never accepted older than one seen before. Wraps the crypto module's TrustStore.
 
-import { SignedRoster, TrustError, TrustStore } from '../crypto/index.js';
+import { LogWitness, SignedRoster, TrustError, TrustStore, logHead } from '../crypto/index.js';
 
 import { api, fromBase64, toBase64 } from './api.js';
 import * as idb from './idb.js';
@@ -14,6 +14,7 @@ export class PageTrust {
     this.key = key;
     this.saved = saved ?? { pins: {}, rosters: {} };
     this.store = new TrustStore();
+    this.log = LogWitness.fromJSON(this.saved.log); // the roster log as this browser saw it
   }
 
   static async load(agency, person, now) {
@@ -49,6 +50,22 @@ export class PageTrust {
     return fresh;
   }
 
+  /** Check the roster log the hub shows extends the one this browser saw, follow it, and
+   * check the roster served is the newest it holds (docs/envelope.md, "Roster log"). */
+  async #followLog(agency, view) {
+    const shown = logHead(view.log);
+    const start = this.log.needs(shown);
+    if (start !== null) {
+      const served = await api('GET', `/v1/roster-log?from=${start}`);
+      const entries = served.entries.slice(0, shown.count - start).map((e) => new TextEncoder().encode(e));
+      this.log.advance(entries, shown);
+    }
+    this.log.checkServed(agency, SignedRoster.fromJSON({ roster: view.roster,
+      signature: view.signature }));
+    this.saved.log = this.log.toJSON();
+    await idb.put(this.key, this.saved);
+  }
+
   /** `agency`'s current roster from the hub, verified against the pinned root (no rollback). */
   async refresh(agency, now) {
     if (!this.store.roots.has(agency)) {
@@ -56,6 +73,7 @@ export class PageTrust {
         + 'by its fingerprint on the Device page first');
     }
     const view = await api('GET', `/v1/agencies/${encodeURIComponent(agency)}/roster`);
+    if (view.log) await this.#followLog(agency, view);
     const current = this.store.rosters.get(agency);
     if (current && current.version === view.version && toBase64(current.signed.body) === view.roster) {
       return this.store.roster(agency, now);

@@ -1,0 +1,140 @@
+"""Offboarding in one step (docs/operations.md, "Offboarding"): when a person leaves, or a
+device is lost, the agency admin, on their own computer with the root key:
+
+1. sees the next roster (without the person's devices, or the lost one) and confirms once;
+2. the hub revokes the person's API tokens, which ends their page sessions too;
+3. the roster is signed and published, the person out of every escalation group;
+4. the open referrals no device left on duty can read are listed, and, with the recovery
+   key given and the admin's yes, handed to the group's devices with it.
+
+Schedules (who is on duty when) are not in this tree yet: their layers are taken care of
+when they land."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass, field
+
+from hub.api.schemas import UnreadableList
+from hub.client import Agent, HubApi
+from hub.client.rosters import RosterChange, plan_roster
+from hub.crypto import EnvelopeError
+from hub.display import local_time
+from hub.routing.ccr import load_ccr
+
+from .agency import _listed, _load_root, sign_and_publish
+from .output import confirm, emit, say, table
+from .problems import EXIT_OK, not_found, usage
+from .recovery import _recovery
+from .session import api_session, home, run
+from .settings import settings_from
+
+
+@dataclass
+class Handover:
+    unreadable: list[str] = field(default_factory=list)  # open referrals no one can read
+    recovered: int = 0  # handed on with the recovery key
+
+
+async def _hand_over(api: HubApi, args: argparse.Namespace, agency: str) -> Handover:
+    """The referrals no one on duty can read, and what the recovery key handed on."""
+    found = await api.unreadable(agency)
+    out = Handover([r.id for r in found.referrals])
+    if not out.unreadable:
+        return out
+    say(_listing(found))
+    if args.recovery_key is None:
+        say("  hand them on with the recovery key: 'hub agency recover --all --key ... "
+            "--cert ...' (docs/operations.md)")
+        return out
+    confirm(f"Hand these {len(out.unreadable)} referral(s) to the group's devices with the "
+            "recovery key now (audited; the coordinators are told)?", yes=args.yes)
+    agent = Agent(api, _recovery(args.recovery_key, args.recovery_cert), home(args.home).trust())
+    for rid in out.unreadable:
+        try:
+            out.recovered += bool(await agent.grant(rid))
+        except EnvelopeError:
+            say(f"  {rid}: sealed before the recovery key was on the roster; ask the sender "
+                "to send it again")
+    out.unreadable = [r.id for r in (await api.unreadable(agency)).referrals]
+    return out
+
+
+def _listing(found: UnreadableList) -> str:
+    rows = [(r.id, r.type, r.status, local_time(r.submitted_at, "UTC"))
+            for r in found.referrals]
+    return (f"{len(rows)} open referral(s) of {found.agency} that no one on duty can read "
+            "yet:\n" + table(rows, ("REFERRAL", "TYPE", "STATUS", "SENT")))
+
+
+def _run(args: argparse.Namespace, person: str, remove: str, reason: str,
+         question: str) -> int:
+    if (args.recovery_key is None) != (args.recovery_cert is None):
+        raise usage("give the recovery key and its certificate together (--recovery-key, "
+                    "--recovery-cert)")
+    root = _load_root(args.root)
+    ccr = load_ccr(settings_from(args).ccr_dir)
+    found = ccr.find_person(person)
+    if found is None or found.agency != args.agency:
+        raise not_found(f"no person '{person}' at {args.agency} in the CCR configuration")
+
+    async def go() -> tuple[RosterChange, Handover]:
+        async with api_session(args.home) as api:
+            leaving = {person} if reason == "left" else set()
+            change = await sign_and_publish(
+                api, root=root, ccr=ccr, agency=args.agency, certs=[], remove=[remove],
+                days=args.days, yes=args.yes, leaving=leaving,
+                before=question.format(version=plan_roster(
+                    await _listed(api, args.agency, root), [], [remove]).version),
+                then=lambda: api.offboard(args.agency, person, reason))
+            return change, await _hand_over(api, args, args.agency)
+
+    change, handed = run(go())
+    left = len(handed.unreadable)
+    emit(args.json, {"person": person, "roster_version": change.version,
+                     "devices_removed": [c.device_id.hex() for c in change.removed],
+                     "unreadable": handed.unreadable, "recovered": handed.recovered},
+         f"{person}: tokens and page sessions revoked; roster version {change.version} "
+         f"published without {len(change.removed)} device(s)"
+         + ("; out of every escalation group" if reason == "left" else "")
+         + (f"; {handed.recovered} referral(s) handed on with the recovery key"
+            if handed.recovered else "")
+         + (f"; {left} open referral(s) still unreadable" if left
+            else "; every open referral can be read by someone on duty"))
+    return EXIT_OK
+
+
+def cmd_offboard(args: argparse.Namespace) -> int:
+    return _run(args, args.person, args.person, "left",
+                f"Offboard {args.person}: revoke their tokens and page sessions, take them "
+                "out of every escalation group and publish roster version {version} without "
+                "their devices?")
+
+
+def cmd_lost_device(args: argparse.Namespace) -> int:
+    async def owner() -> str:
+        async with api_session(args.home) as api:
+            listed = await _listed(api, args.agency, _load_root(args.root))
+        change = plan_roster(listed, [], [args.device])
+        if change.unmatched or len(change.removed) != 1:
+            raise not_found(f"{args.device} names no one device on {args.agency}'s roster "
+                            "(give its fingerprint or device id)")
+        return change.removed[0].person
+
+    person = run(owner())
+    return _run(args, person, args.device, "lost-device",
+                f"{args.device} is {person}'s: revoke {person}'s tokens and page sessions "
+                "(issue them a new token) and publish roster version {version} without "
+                "that device?")
+
+
+def cmd_unreadable(args: argparse.Namespace) -> int:
+    async def go() -> UnreadableList:
+        async with api_session(args.home) as api:
+            return await api.unreadable(args.agency)
+
+    found = run(go())
+    emit(args.json, found.model_dump(mode="json"), _listing(found) if found.referrals
+         else f"every open referral of {args.agency} can be read by someone on duty")
+    return EXIT_OK
+

@@ -1,0 +1,74 @@
+"""Who can read each open referral (docs/envelope.md, "Key grants"): the devices it was
+sealed to and those granted it since, against the devices of its escalation group on the
+agency's current roster. An open referral none of them can read is one "no one on duty can
+read yet": a device that can read it (or the recovery key) must grant it. What the hub
+knows of this is metadata: device ids, never a key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hub.clock import Clock
+from hub.errors import Forbidden
+from hub.models import Referral, Status
+from hub.store import Store
+
+from .directory import DirectoryService
+from .principal import Principal
+
+COUNT_FOR = 60.0  # seconds a dashboard's count is reused in this process (a grant here resets it)
+MAX_SCAN = 1_000_000  # an agency's whole inbox (closed referrals are skipped after reading)
+OPEN = frozenset({Status.REQUESTED, Status.RECEIVED, Status.ACCEPTED, Status.IN_PROGRESS})
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    agency: str
+    referrals: list[Referral]
+
+
+class ReadabilityService:
+    def __init__(self, *, store: Store, clock: Clock, directory: DirectoryService):
+        self._store = store
+        self._clock = clock
+        self._directory = directory
+        self._counted: dict[str, tuple[float, int]] = {}  # agency -> (when, count)
+
+    async def unreadable(self, agency: str) -> list[Referral]:
+        """The agency's open referrals that no current device of their group can read."""
+        roster = await self._directory.verified_roster(agency)
+        rids = await self._store.referrals.page(self._store.keys.inbox(agency), offset=0,
+                                                limit=MAX_SCAN)
+        referrals = [r for r in await self._store.referrals.get_many(rids) if r.status in OPEN]
+        if not referrals:
+            return []
+        readers = await self._store.grants.readers([r.id for r in referrals])
+        now = int(self._clock.now())
+        on_duty: dict[str, set[str]] = {}
+        for r in referrals:
+            if r.type not in on_duty:
+                devices = roster.devices_of(roster.group_members(r.type), now) if roster else []
+                on_duty[r.type] = {c.device_id.hex() for c in devices}
+        return [r for r in referrals if not readers[r.id] & on_duty[r.type]]
+
+    async def listing(self, who: Principal, agency: str) -> list[Referral]:
+        """For the agency's admins and the CCR's coordinators (metadata only)."""
+        self._directory.agency(agency)
+        if not (who.is_coordinator or (who.agency == agency and who.has("agency_admin"))):
+            raise Forbidden("only the agency's admins and the CCR's coordinators see which "
+                            "referrals no one can read")
+        return await self.unreadable(agency)
+
+    async def counts(self, agencies: list[str]) -> dict[str, int]:
+        """Each agency's count for the dashboard: reading a whole inbox is not done on every
+        page load, so a count is reused for a minute (forgotten at once when this process
+        stores a grant for the agency)."""
+        now = self._clock.now()
+        for agency in agencies:
+            when, _ = self._counted.get(agency, (float("-inf"), 0))
+            if now - when >= COUNT_FOR:
+                self._counted[agency] = (now, len(await self.unreadable(agency)))
+        return {a: self._counted[a][1] for a in agencies}
+
+    def forget(self, agency: str) -> None:
+        self._counted.pop(agency, None)
