@@ -28,6 +28,8 @@ class NoticeFacts:
     due: float
     level: int  # 1 for the first notice, then one more per rung
     timezone: str  # the recipient agency's, for the deadline's wall-clock time
+    now: float = 0.0  # when it is written: past the deadline, it says overdue
+    reads: bool = True  # False for a coordinator, who sees a referral's status, not it
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,7 @@ def _item(facts: NoticeFacts, lang: str, base_url: str) -> dict[str, object]:
     return {"ref": facts.referral[:8], "agency": facts.agency,
             "timer": facts.timer if facts.timer in ("ack", "withdrawn", "expired")
             else "follow-up",
-            "level": facts.level,
+            "level": facts.level, "overdue": facts.now >= facts.due, "reads": facts.reads,
             "due": due, "due_short": due_short,
             "link": f"{base_url.rstrip('/')}/r/{facts.referral}"}
 
@@ -95,7 +97,8 @@ def render_digest(items: Sequence[NoticeFacts], language: str, base_url: str) ->
     lang = _language(language)
     rows = [_item(f, lang, base_url) for f in sorted(items, key=lambda f: f.due)]
     return _render(lang, {"digest": True, "count": len(rows), "items": rows,
-                              "agency": rows[0]["agency"], "base": base_url})
+                          "agency": rows[0]["agency"], "reads": rows[0]["reads"],
+                          "base": base_url})
 
 
 @dataclass(frozen=True)
