@@ -34,13 +34,13 @@ def language_of(request: web.Request, who: Principal | None) -> str:
     return negotiate(request.headers.get("Accept-Language", "")) or SOURCE
 
 
-async def choose(request: web.Request) -> web.Response:
+async def choose(request: web.Request) -> web.StreamResponse:
     """Switch the pages to a language and go back where the reader was."""
     form = await request.post()
     language = str(form.get("language", ""))
     if language not in LANGUAGES:
-        raise web.HTTPBadRequest(text=f"no pages in '{language}': choose one of "
-                                 f"{', '.join(LANGUAGES)}")
+        return web.Response(status=400, text=f"no pages in '{language}': choose one of "
+                            f"{', '.join(LANGUAGES)}")
     response = web.HTTPSeeOther(local_path(str(form.get("next", "")) or None))
     response.set_cookie(CHOSEN, language, max_age=365 * 86400, path="/", samesite="Lax",
                         httponly=True, secure=request.app[SETTINGS].mode != "dev")

@@ -12,14 +12,11 @@ import { api, toBase64 } from './api.js';
 import { parseContent, replyContent } from './contents.js';
 import { $, $$, busy, download, el, nowSeconds, say, show, size, when } from './dom.js';
 import { attachmentName } from './files.js';
+import { actorName, agencyName, codeName, eventName, gettext, statusName } from './i18n.js';
 import { renderContent } from './render.js';
 import { Problem, explain, unlockDevice } from './unlock.js';
 
 const OPEN = ['requested', 'received', 'accepted', 'in-progress'];
-const STATUS_TEXT = { requested: 'waiting for acknowledgement', received: 'acknowledged',
-  accepted: 'accepted', rejected: 'declined', 'in-progress': 'in progress',
-  completed: 'completed', cancelled: 'cancelled by the sender',
-  revoked: 'consent withdrawn: content deleted', expired: 'consent ran out: content deleted' };
 
 export async function threadPage(root) {
   const t = { ...root.dataset, status: $('#thread-status'), opened: null };
@@ -36,8 +33,9 @@ export async function threadPage(root) {
     }
     if (t.side === 'receiving') {
       if (['revoked', 'expired'].includes(t.view.status)) {
-        $('#content').replaceChildren(el('p', { class: 'muted', text: 'The survivor\'s consent was '
-          + 'withdrawn or ran out: the hub deleted the envelope, its replies and attachments.' }));
+        $('#content').replaceChildren(el('p', { class: 'muted', text: gettext(
+          'The survivor\'s consent was withdrawn or ran out: the hub deleted the envelope, its '
+          + 'replies and attachments.') }));
       } else {
         await openIt(t);
       }
@@ -54,7 +52,7 @@ export async function threadPage(root) {
 
 async function openIt(t) {
   const { device, trust } = t.unlocked;
-  say(t.status, 'Opening the envelope in this browser…', 'busy');
+  say(t.status, gettext('Opening the envelope in this browser…'), 'busy');
   const data = await api('GET', `${t.base}/envelope`, { binary: true });
   const opened = openEnvelope(data, { device, trust: trust.store, now: nowSeconds() });
   // the hub names a referral by its envelope id and keeps its header hash: both must agree
@@ -74,7 +72,7 @@ function showAttachments(t) {
   show($('#attachments'), refs.length > 0);
   $('#attachments ul').replaceChildren(...refs.map((ref) => {
     const button = el('button', { type: 'button', 'data-index': ref.index,
-      text: `Download attachment ${ref.index + 1} (${size(ref.size)})` });
+      text: gettext('Download attachment %(num)s (%(size)s)', { num: ref.index + 1, size: size(ref.size) }) });
     button.addEventListener('click', () => fetchAttachment(t, ref, button));
     return el('li', {}, button);
   }));
@@ -82,12 +80,13 @@ function showAttachments(t) {
 
 async function fetchAttachment(t, ref, button) {
   try {
-    const blob = await busy(button, t.status, `Downloading attachment ${ref.index + 1}…`,
+    const blob = await busy(button, t.status, gettext('Downloading attachment %(num)s…', { num: ref.index + 1 }),
       () => api('GET', `${t.base}/attachments/${ref.index}`, { binary: true }));
     const bytes = t.opened.openAttachment(ref.index, blob);
     const [name, type] = attachmentName(t.rid, ref.index, bytes, t.names?.[ref.index]);
     download(name, bytes, type);
-    say(t.status, `Attachment ${ref.index + 1} decrypted in this browser and saved as ${name}.`);
+    say(t.status, gettext('Attachment %(num)s decrypted in this browser and saved as %(name)s.',
+      { num: ref.index + 1, name }));
   } catch (error) {
     say(t.status, explain(error), 'alert');
   }
@@ -97,7 +96,7 @@ async function fetchAttachment(t, ref, button) {
 
 function showStatus(t, view) {
   t.view = view;
-  $('#status-text').textContent = STATUS_TEXT[view.status] ?? view.status;
+  $('#status-text').textContent = statusName(view.status);
   $('#status-text').dataset.status = view.status;
   if (view.status !== 'requested') $$('[data-timer="ack"]').forEach((e) => show(e, false));
   for (const part of $$('#actions [data-when]')) {
@@ -109,8 +108,8 @@ function showStatus(t, view) {
 async function refreshHistory(t) {
   const { events } = await api('GET', `${t.base}/history`);
   $('#history').replaceChildren(...events.map((e) => el('li', {},
-    el('time', { text: when(e.at) }), ` ${e.action}`,
-    e.from_status ? ` from ${e.from_status}` : '', e.code ? ` (${e.code})` : '', ` · ${e.actor}`)));
+    el('time', { text: when(e.at) }), ` ${eventName(e.action, e.to_status)}`,
+    e.code ? ` (${codeName(e.code)})` : '', ` · ${actorName(e.actor)}`)));
 }
 
 async function act(t, button, message, step) {
@@ -118,14 +117,14 @@ async function act(t, button, message, step) {
     const view = await busy(button, t.status, message, step);
     showStatus(t, view);
     await refreshHistory(t);
-    say(t.status, `Done: the referral is ${STATUS_TEXT[view.status] ?? view.status}.`);
+    say(t.status, gettext('Done: the referral is %(status)s.', { status: statusName(view.status) }));
   } catch (error) {
     say(t.status, explain(error), 'alert');
   }
 }
 
 function acknowledge(t) {
-  if (t.opened === null) throw new Problem('Open the referral before acknowledging it.');
+  if (t.opened === null) throw new Problem(gettext('Open the referral before acknowledging it.'));
   const receipt = signReceipt(t.unlocked.device, { envelopeId: t.opened.header.envelopeId,
     headerHash: t.opened.header.hash, status: ReceiptStatus.ACKNOWLEDGED, at: nowSeconds() });
   return api('POST', `${t.base}/acknowledge`, { json: { receipt: toBase64(receipt) } });
@@ -139,14 +138,14 @@ function wireActions(t) {
       act(t, event.submitter ?? event.target, message, body);
     });
   };
-  on('#act-acknowledge', 'click', 'Signing a receipt in this browser…', () => acknowledge(t));
-  on('#act-accept', 'click', 'Accepting…', () => api('POST', `${t.base}/accept`, { json: {} }));
-  on('#act-progress', 'click', 'Recording…', () => api('POST', `${t.base}/progress`, { json: {} }));
-  on('#reject-form', 'submit', 'Declining…', () => api('POST', `${t.base}/reject`,
+  on('#act-acknowledge', 'click', gettext('Signing a receipt in this browser…'), () => acknowledge(t));
+  on('#act-accept', 'click', gettext('Accepting…'), () => api('POST', `${t.base}/accept`, { json: {} }));
+  on('#act-progress', 'click', gettext('Recording…'), () => api('POST', `${t.base}/progress`, { json: {} }));
+  on('#reject-form', 'submit', gettext('Declining…'), () => api('POST', `${t.base}/reject`,
     { json: { reason: $('#reject-reason').value } }));
-  on('#complete-form', 'submit', 'Closing…', () => api('POST', `${t.base}/complete`,
+  on('#complete-form', 'submit', gettext('Closing…'), () => api('POST', `${t.base}/complete`,
     { json: { outcome: $('#complete-outcome').value } }));
-  on('#cancel-form', 'submit', 'Cancelling…', () => api('POST', `${t.base}/cancel`,
+  on('#cancel-form', 'submit', gettext('Cancelling…'), () => api('POST', `${t.base}/cancel`,
     { json: { reason: $('#cancel-reason').value } }));
 }
 
@@ -166,18 +165,21 @@ async function loadReplies(t) {
     if (reply.to_agency !== t.agency) {
       const mine = t.written?.get(reply.id);
       items.push(replyItem(reply, mine ? el('p', { class: 'reply-text', text: mine }) : null,
-        `your agency replied, sealed to ${reply.to_agency}${mine ? '' : ' (only they can read it)'}`));
+        mine ? gettext('your agency replied, sealed to %(agency)s', { agency: agencyName(reply.to_agency) })
+          : gettext('your agency replied, sealed to %(agency)s (only they can read it)',
+            { agency: agencyName(reply.to_agency) })));
       continue;
     }
     try {
       const data = await api('GET', `${t.base}/replies/${reply.id}`, { binary: true });
       const opened = openReply(data, { referralId: fromHex(t.rid), device,
         trust: trust.store, now: nowSeconds() });
-      const who = `${opened.sender.person} at ${opened.sender.agency}`;
-      items.push(replyItem(reply, renderContent(parseContent(opened.content, 'reply')), `from ${who}`));
+      const who = gettext('from %(person)s at %(agency)s', { person: actorName(opened.sender.person),
+        agency: agencyName(opened.sender.agency) });
+      items.push(replyItem(reply, renderContent(parseContent(opened.content, 'reply')), who));
     } catch (error) {
       items.push(replyItem(reply, el('p', { class: 'alert', text: explain(error) }),
-        `from ${reply.from_agency}`));
+        gettext('from %(agency)s', { agency: agencyName(reply.from_agency) })));
     }
   }
   $('#replies').replaceChildren(...items);
@@ -190,11 +192,11 @@ function wireReplies(t) {
     const text = $('#reply-text');
     const built = replyContent(text.value);
     if (built.errors) {
-      say(t.status, 'Write the reply first.', 'alert');
+      say(t.status, gettext('Write the reply first.'), 'alert');
       return;
     }
     try {
-      await busy(event.submitter, t.status, 'Sealing the reply in this browser…', async () => {
+      await busy(event.submitter, t.status, gettext('Sealing the reply in this browser…'), async () => {
         const { device, trust } = t.unlocked;
         const other = t.side === 'receiving' ? t.view.sender_agency : t.view.destination;
         const now = nowSeconds();
@@ -209,7 +211,7 @@ function wireReplies(t) {
       text.value = '';
       await loadReplies(t);
       await refreshHistory(t);
-      say(t.status, 'Reply sealed and sent.');
+      say(t.status, gettext('Reply sealed and sent.'));
     } catch (error) {
       say(t.status, explain(error), 'alert');
     }
