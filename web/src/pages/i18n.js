@@ -37,6 +37,7 @@ export function ngettext(singular, plural, n, values = {}) {
 
 export const language = () => words().lang ?? 'en';
 export const statusName = (status) => words().statuses?.[status] ?? status;
+export const languageName = (code) => words().languages?.[code] ?? code;
 export const codeName = (code) => (code ? words().codes?.[code] ?? code.replaceAll('-', ' ') : '');
 
 /** Who did it, by name (the hub itself for what no person did). */

@@ -2,7 +2,7 @@
 // form with the safe-contact preferences first and prominent, a reply, or other content.
 
 import { el } from './dom.js';
-import { gettext } from './i18n.js';
+import { gettext, languageName } from './i18n.js';
 
 const N_ = (message) => message; // marked for the catalog, translated where shown
 const CHANNELS = { phone: N_('Phone call'), sms: N_('Text message (SMS)'), email: N_('Email'),
@@ -44,12 +44,12 @@ function safeContact(c) {
       flag(c.voicemail_ok, gettext('Voicemail is OK'), gettext('Do NOT leave a voicemail')),
       flag(c.may_name_agency, gettext('You may say which agency is calling'),
         gettext('Do NOT say which agency is calling')),
-      c.interpreter_needed ? el('li', { class: 'flag-no', text: gettext('Interpreter needed (%(language)s)', { language: c.language }) })
+      c.interpreter_needed ? el('li', { class: 'flag-no', text: gettext('Interpreter needed (%(language)s)', { language: languageName(c.language) }) })
         : null),
     facts([
       [gettext('Safe ways to reach them'), c.channels.map((ch) => (CHANNELS[ch] ? gettext(CHANNELS[ch]) : ch)).join(', '), 'strong'],
       [gettext('Safe times'), times, 'strong'],
-      [gettext('Phone'), c.phone], [gettext('Email'), c.email], [gettext('Language'), c.language],
+      [gettext('Phone'), c.phone], [gettext('Email'), c.email], [gettext('Language'), languageName(c.language)],
       [gettext('Notes on contact'), c.notes],
     ]));
 }
