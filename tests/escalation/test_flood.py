@@ -40,6 +40,9 @@ async def test_twelve_stalled_referrals_reach_the_point_person_as_three_notices_
     assert digest.startswith("9 referrals for Harbor House Domestic Violence Shelter need")
     held = [rid for _, rid in referrals if rid[:8] in digest]
     assert len(held) == 9 and mails[3]["Subject"] == "CCR Hub: 9 referrals need you"
+    lines = [line for line in digest.splitlines() if line.startswith("- ")]
+    assert len(lines) == 9 and all(": waiting to be acknowledged by " in line
+                                   and "(escalation level 1)" in line for line in lines)
     for _, rid in referrals:
         (notice,) = await rig.hub.store.notices.of_referral(rid)
         assert notice.status == "sent"
