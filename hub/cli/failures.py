@@ -9,7 +9,7 @@ import errno
 from pydantic import ValidationError
 
 from hub.client import HubApiError, NotFound, RateLimited, Unauthorized, Unavailable
-from hub.crypto import CryptoError, TrustError
+from hub.crypto import CryptoError, EnvelopeError, TrustError
 from hub.errors import ConfigError, HubError
 from hub.services.errors import STORAGE_UNAVAILABLE
 
@@ -51,6 +51,10 @@ def _hub(e: HubError) -> Problem:
 
 
 def _crypto(e: CryptoError) -> Problem:
+    if isinstance(e, EnvelopeError) and e.reason == "not-a-recipient":
+        return Problem("this device cannot open it: it was sealed before this device was "
+                       "approved (to the devices of that moment). Ask a colleague whose device "
+                       "can open it.", EXIT_TRUST, kind=e.reason)
     if isinstance(e, TrustError) and e.reason == "not-pinned":
         return Problem(f"{e}: run 'hub trust pin AGENCY FINGERPRINT' with the fingerprint the "
                        "agency read you, or 'hub trust import' your admin's pin bundle",

@@ -102,6 +102,7 @@ class Delivery:
                 "status": "sent", "attempts": attempts, "provider_id": sent.provider_id,
                 "sent_at": self.clock.now()}, release=True,
             sent_as=sent_as(notice.channel, sent)), give_up_after=self.lease)
+        await self._told([notice])
         return "sent"
 
     async def _failed(self, notice: NoticeRecord, attempts: int, error: SendFailure) -> str:
@@ -158,7 +159,16 @@ class Delivery:
         await self.store.flood.settle(digest, [n.id for n in live], {
             "status": "sent", "provider_id": sent.provider_id, "sent_at": self.clock.now(),
             "sent_in_digest": together.key}, sent_as=sent_as(meta["channel"], sent))
+        await self._told(live)
         return "sent"
+
+    async def _told(self, notices: list[NoticeRecord]) -> None:
+        """Notices went out: those to a coordinator mark their referral 'coordinators
+        alerted' on the queue (only then: not when a rung merely reached them)."""
+        for notice in notices:
+            person = self.ccr.find_person(notice.person)
+            if person is not None and "coordinator" in person.roles:
+                await self.store.timers.flag_alerted(notice.referral, self.clock.now())
 
     async def _digest_failed(self, digest: str, live: list[NoticeRecord], now: float,
                              error: SendFailure) -> str:

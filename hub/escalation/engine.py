@@ -118,7 +118,7 @@ class Engine:
             referral.id, member, timer_field=timer_field(rung.timer),
             generation=referral.generation, next_state=following.state() if following else None,
             next_due=following.due if following else 0.0, now=now,
-            flag_stalled=notify == "coordinator", due=due,
+            due=due,
             first_notice=HistoryEvent(at=now, actor="hub", action="notified")
             if rung.timer == ACK and step.level == 1 else None)
         return (await self._stale(member) if result == "stale" else result), claimed

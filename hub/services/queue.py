@@ -63,7 +63,8 @@ class QueueRow:
     due: float
     level: int
     notice: Notice | None
-    stalled: bool
+    alerted: bool  # a notice of it went out to a coordinator
+    unreached: bool  # a notice reached nobody (the person had no contact left)
     reviewed: str | None
 
     @property
@@ -153,7 +154,8 @@ class QueueService:
     async def signature(self, who: Principal, hours: int) -> dict[str, int]:
         """Changes when the queue ``who`` sees may have: how many of its deadlines have
         passed (``past``) and fall due within ``hours`` (``due``), and, for a reader who
-        sees every agency, how many referrals are flagged ``stalled`` (the flags are
+        sees every agency, how many referrals are flagged ``stalled`` (coordinators alerted
+        or a notice that reached nobody; the flags are
         everyone's). Counted on the reader's own agency's index when they see one agency,
         so nothing of another agency's queue shows through (for live updates)."""
         scope = queue_scope(who)
@@ -190,15 +192,17 @@ class QueueService:
     async def _rows(self, entries: list[Entry]) -> list[QueueRow]:
         rids = [e.owed.rid for e in entries]
         details = await self._store.oversight.details(rids)
-        stalled = await self._store.oversight.stalled(rids)
+        flags = await self._store.oversight.flags(rids)
         rows = []
-        for entry, (record, notice), flagged in zip(entries, details, stalled, strict=True):
+        for entry, (record, notice), (alerted, unreached) in zip(entries, details, flags,
+                                                                  strict=True):
             status = record.get("status", "")
             if status not in OPEN_STATUSES:  # closed meanwhile
                 continue
             rows.append(QueueRow(entry.owed.rid, entry.owed.timer, entry.state, entry.card,
                                  status, entry.owed.due, int(notice.get("level", 0) or 0),
-                                 _notice(notice), flagged, record.get("review_code")))
+                                 _notice(notice), alerted, unreached,
+                                 record.get("review_code")))
         return rows
 
 

@@ -19,6 +19,7 @@ from hub.store.oversight import Owed
 from .access import RECIPIENT_ROLES
 from .flowback import Sight, status_flows_back
 from .principal import Principal
+from .queue import URGENCY_RANK
 from .referrals import ReferralService
 from .scope import opens_in_inbox, works_in_inbox
 from .timers import TimerPlanner
@@ -72,11 +73,27 @@ class WorklistService:
 
     async def inbox(self, who: Principal, *, offset: int = 0,
                     limit: int = PAGE_SIZE) -> list[WorkItem]:
-        """Referrals sent to ``who``'s agency, newest first, with their deadlines."""
+        """The referrals sent to ``who``'s agency whose deadlines fall first and the newest
+        ones (``limit`` of each, the first page only for the former), with their
+        deadlines: what is due first at the top (urgency breaking ties), those owing
+        nothing last, newest first."""
         if not who.has(*RECIPIENT_ROLES):
             raise Forbidden("the inbox is for point persons and backups", code=Codes.NOT_ALLOWED)
         found = await self._referrals.inbox(who, statuses=None, offset=offset, limit=limit)
-        return await self._with_deadlines(found)
+        if offset == 0:
+            found += await self._due_first(who, limit, {s.referral.id for s in found})
+        return sorted(await self._with_deadlines(found), key=due_first)
+
+    async def _due_first(self, who: Principal, limit: int, have: set[str]) -> list[Sight]:
+        """The referrals of ``who``'s agency owing the ``limit`` soonest deadlines (its own
+        obligations index: the same referrals as its inbox), less those in ``have``."""
+        rows = await self._store.oversight.owed_raw(float("inf"), agency=who.agency,
+                                                     count=limit)
+        rids = [r for r in dict.fromkeys(m.decode().partition(":")[0] for m, _ in rows)
+                if r not in have]
+        referrals = await self._store.referrals.get_many(rids)
+        return await self._referrals.sights(
+            who, [r for r in referrals if r.destination == who.agency])
 
     async def sent(self, who: Principal, *, offset: int = 0,
                    limit: int = PAGE_SIZE) -> list[WorkItem]:
@@ -129,3 +146,11 @@ class WorklistService:
             owed.setdefault(o.rid, []).append(o)
         return [WorkItem(s, tuple(sorted(owed.get(s.referral.id, ()), key=lambda o: o.due)))
                 for s in sights]
+
+
+def due_first(item: WorkItem) -> tuple[float, int, float]:
+    """The inbox's order: the soonest deadline owed (nothing owed: last), then urgency,
+    then the newest."""
+    due = item.next_due
+    return (due.due if due else float("inf"), URGENCY_RANK.get(item.referral.urgency, 9),
+            -item.referral.submitted_at)

@@ -79,8 +79,13 @@ class Keys:
         return f"{self.prefix}:cards"
 
     def stalled(self) -> str:
-        """Referrals flagged for the coordinators' stalled queue, by when they were flagged."""
+        """Referrals whose notice reached nobody (a person with no contact left), flagged
+        for the coordinators' queue, by when they were flagged."""
         return f"{self.prefix}:stalled"
+
+    def alerted(self) -> str:
+        """Referrals a notice of which went out to a coordinator, by when."""
+        return f"{self.prefix}:alerted"
 
     # figures: counted per receiving agency and UTC day of submission
     def figures(self, agency: str, day: str) -> str:

@@ -108,8 +108,9 @@ class OversightStore:
             pipe.zcount(self._index(agency), "-inf", now)
             pipe.zcount(self._index(agency), "-inf", soon)
             pipe.zcard(self._k.stalled())
-            past, coming, stalled = await pipe.execute()
-        return int(past), int(coming), int(stalled) if agency is None else 0
+            pipe.zcard(self._k.alerted())
+            past, coming, stalled, alerted = await pipe.execute()
+        return int(past), int(coming), int(stalled) + int(alerted) if agency is None else 0
 
     async def details(self, rids: Sequence[str]) -> list[tuple[dict[str, str], dict[str, str]]]:
         """For each referral: its record and its latest notice (empty when none)."""
@@ -127,11 +128,15 @@ class OversightStore:
             notices = [_text(n) for n in await pipe.execute()]
         return list(zip(records, notices, strict=True))
 
-    async def stalled(self, rids: Sequence[str]) -> list[bool]:
+    async def flags(self, rids: Sequence[str]) -> list[tuple[bool, bool]]:
+        """For each referral: whether a coordinator was alerted, and whether a notice of
+        it reached nobody."""
         async with self._r.pipeline(transaction=False) as pipe:
             for rid in rids:
+                pipe.zscore(self._k.alerted(), rid)
                 pipe.zscore(self._k.stalled(), rid)
-            return [s is not None for s in await pipe.execute()]
+            found = [s is not None for s in await pipe.execute()]
+        return list(zip(found[::2], found[1::2], strict=True))
 
     async def figures(self, agencies: Sequence[str], days: Sequence[str]
                       ) -> dict[str, list[DayFigures]]:

@@ -53,7 +53,7 @@ class TimerStore:
             await pipe.execute()
 
     async def advance(self, rid: str, member: str, *, timer_field: str, generation: int,
-                      next_state: str | None, next_due: float, now: float, flag_stalled: bool,
+                      next_state: str | None, next_due: float, now: float,
                       first_notice: HistoryEvent | None, due: float) -> str:
         """'ok', 'lost' (no longer ours), 'gone' (the referral was purged) or 'stale'.
         A rung that fell ``due`` is counted in the lateness histogram when it is 'ok'."""
@@ -61,19 +61,27 @@ class TimerStore:
         late = max(0.0, now - due)
         result = await self._s.advance_timer(
             ref=k.referral(rid), deadlines=k.deadlines(), claimed=k.inflight(k.deadlines()),
-            stalled=k.stalled(), history=k.history(rid), lateness=k.engine_lateness(),
+            history=k.history(rid), lateness=k.engine_lateness(),
             member=member, timer_field=timer_field, generation=generation,
             next_state=next_state or "", next_due=next_due, now=now,
-            flag_stalled="1" if flag_stalled else "0",
             first_notice=dumps(first_notice) if first_notice else "", late=f"{late:.3f}",
             bucket=lateness_bucket(late))
         return result.decode()
 
+    async def flag_alerted(self, rid: str, now: float) -> None:
+        """A coordinator's notice of ``rid`` went out."""
+        await self._r.zadd(self._k.alerted(), {rid: now}, nx=True)
+
     async def flag_stalled(self, rid: str, now: float) -> None:
+        """A notice for ``rid`` reached nobody: the person had no contact left."""
         await self._r.zadd(self._k.stalled(), {rid: now}, nx=True)
 
     async def stalled(self) -> list[str]:
         return [r.decode() for r in await self._r.zrange(self._k.stalled(), 0, -1)]
+
+    async def alerted(self) -> list[str]:
+        """Referrals whose coordinators' rung told a coordinator."""
+        return [r.decode() for r in await self._r.zrange(self._k.alerted(), 0, -1)]
 
     async def due(self, queue: str, member: str) -> float | None:
         """When a member is due, or None when it is neither queued nor claimed."""

@@ -9,6 +9,8 @@ from __future__ import annotations
 import base64
 import json
 import re
+import shutil
+from pathlib import Path
 
 from hub.client import Blocking, HubApi
 from hub.crypto import (
@@ -138,3 +140,25 @@ def test_a_pin_bundle_pins_every_partner_against_one_fingerprint(demo) -> None:
     assert [(p["agency"], p["fingerprint"]) for p in pinned] == \
         [(p["agency"], p["fingerprint"]) for p in admins]
     assert len(pinned) == 7
+
+
+def test_a_referral_sealed_before_the_device_was_approved_says_so(demo) -> None:
+    """The night advocate's second computer is approved after a referral was sealed to
+    Harbor House's devices of the moment: opening it there says what happened and what to
+    do, not that the envelope may have been altered."""
+    from .test_daily_work import sent_id
+
+    rid = sent_id(demo)
+    request, _ = new_device(demo, "harbor-night")
+    _, cert = approve(demo, request, "y\n")
+    assert publish(demo, str(cert)).code == 0
+    home = Path(request).parent
+    for kept in demo.home("harbor-night").iterdir():  # signed in, partners pinned
+        if not kept.name.startswith("device"):
+            shutil.copy(kept, home / kept.name)
+    env = {"HUB_HOME": str(home), **NOBODY}
+    demo.run.ok("device", "install", str(cert), extra_env=env)
+    done = demo.run.hub("open", rid, extra_env=env)
+    assert done.code == 6 and "Traceback" not in done.err
+    assert "sealed before this device was approved" in done.err
+    assert "colleague" in done.err

@@ -199,7 +199,7 @@ async def check_notices(store: Store, mail: list[bytes], texts: list[dict],
         if n["status"] == "sent":
             assert copies[nid] >= 1, f"notice {nid} is marked sent but never arrived"
     groups = by_group(notices)
-    stalled = set(await store.timers.stalled())
+    stalled = set(await store.timers.stalled()) | set(await store.timers.alerted())
     for group, nids in groups.items():
         statuses = {notices[n]["status"] for n in nids}
         assert sum(copies[n] for n in nids) <= 2, f"{group} was told more than twice"

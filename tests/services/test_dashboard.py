@@ -131,3 +131,14 @@ async def test_a_notices_link_takes_the_group_and_the_sender_to_the_inbox(
         rig: Rig, person: str, inbox: bool) -> None:
     sent = await rig.submit(sender=HOSPITAL, to=SHELTER)
     assert await rig.services.worklist.opens_in_inbox(rig.person(person), sent.rid) is inbox
+
+
+async def test_the_inbox_leads_with_what_is_due_even_past_its_newest_page(rig: Rig) -> None:
+    """An emergent referral older than the newest page still comes first: the inbox reads
+    the agency's soonest deadlines as well as its newest referrals."""
+    emergent = await rig.submit(urgency=Urgency.EMERGENT)
+    newer = [await rig.submit(urgency=Urgency.ROUTINE) for _ in range(3)]
+    items = await rig.services.worklist.inbox(rig.who(SHELTER, "point_person"), limit=2)
+    shown = [item.referral.id for item in items]
+    assert shown[0] == emergent.rid
+    assert set(shown[1:]) <= {s.rid for s in newer} and len(shown) == len(set(shown))

@@ -1,12 +1,11 @@
 -- Finish a fired step: while this worker still holds the claim and the referral is still at
 -- the generation the step was decided on, record the rung reached, schedule the next one
--- (or none), set the 'notified' receipt the first time, flag the stalled queue if asked,
--- and count how late the rung fired in the lateness histogram.
--- next_state: the next rung ('' = ladder done); flag_stalled: '1'/'0'; first_notice: the
+-- (or none), set the 'notified' receipt the first time, and count how late the rung fired in the lateness histogram.
+-- next_state: the next rung ('' = ladder done); first_notice: the
 -- history event for the first notice ('' = none); late: seconds late, bucket: the
 -- histogram's bucket for that.
-local ref, deadlines, claimed, stalled, history, lateness = unpack(KEYS)
-local member, timer_field, generation, next_state, next_due, now, flag_stalled, first_notice,
+local ref, deadlines, claimed, history, lateness = unpack(KEYS)
+local member, timer_field, generation, next_state, next_due, now, first_notice,
       late, bucket = unpack(ARGV)
 if not redis.call('ZSCORE', claimed, member) then return 'lost' end
 local current = redis.call('HGET', ref, 'generation')
@@ -24,9 +23,6 @@ else
 end
 if first_notice ~= '' and redis.call('HSETNX', ref, 'notified_at', now) == 1 then
   redis.call('RPUSH', history, first_notice)
-end
-if flag_stalled == '1' then
-  redis.call('ZADD', stalled, 'NX', now, string.match(member, '^[^:]+'))
 end
 redis.call('HINCRBY', lateness, bucket, 1)
 redis.call('HINCRBY', lateness, 'count', 1)

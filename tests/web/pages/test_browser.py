@@ -174,7 +174,7 @@ async def watch_it_stall_and_clear(page: Page, served: Served, late: tuple[objec
 async def export_figures(page: Page) -> dict[str, str]:
     """The figures page (its charts; a screenshot), and Harbor House's row of its CSV."""
     await page.click("nav >> text=Figures")
-    await expect(page.locator("figure.chart svg")).to_have_count(3)
+    await expect(page.locator("figure.chart")).to_have_count(3)
     harbor = page.locator('table.figures tr[data-agency="harbor-house"] td')
     await expect(harbor.nth(1)).to_have_text("3")
     await page.screenshot(path=SHOTS / "dashboard-figures.png", full_page=True)

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from .conftest import submit
+from .conftest import acknowledge, submit
 
 WASM = "'wasm-unsafe-eval'"
 
@@ -93,3 +93,23 @@ async def test_each_person_starts_on_their_own_page_after_signing_in(hub, sign_i
     assert (r.status, r.headers["Location"]) == (303, start)
     r = await browser.client.get("/", allow_redirects=True)
     assert r.status == 200 and r.url.path == start
+
+
+async def test_the_inbox_puts_what_is_due_first_and_urgency_breaks_ties(hub, sign_in) -> None:
+    """Not newest first: the emergent referral with half an hour left leads, one with
+    nothing owed comes last; two due at the same moment go by urgency."""
+    from hub.crypto import Urgency
+
+    from .conftest import act
+
+    _, routine = await submit(hub, urgency=Urgency.ROUTINE)
+    _, urgent = await submit(hub, urgency=Urgency.URGENT)
+    hub.clock.advance(90 * 60)  # the urgent one is due in 30 minutes, as is the emergent
+    _, emergent = await submit(hub, urgency=Urgency.EMERGENT)
+    done = await submit(hub, urgency=Urgency.URGENT)
+    await acknowledge(hub, *done)
+    await act(hub, done[1], "reject", {"reason": "capacity"})
+    status, html = await (await sign_in("harbor-intake")).text("/inbox")
+    assert status == 200
+    shown = re.findall(r'<tr data-referral="([0-9a-f]{32})"', html)
+    assert shown == [emergent, urgent, routine, done[1]]

@@ -57,12 +57,14 @@ from hub.web.app import create_app
 from tests.conftest import EXAMPLE
 from tests.support.redis_scan import dump_values
 
+from .phones import check_page
 from .support import screenshots
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SHOTS = screenshots()
+PHONE_ONLY = ("phone",)  # the laptop's screenshot is taken as the story goes
 NURSE, POINT, MERCY, HARBOR = "mercy-nurse-1", "harbor-intake", "mercy-hospital", "harbor-house"
 PASSPHRASE = "correct horse battery staple"
 PDF = b"%PDF-1.4\n% a discharge summary, fictional\n"
@@ -79,6 +81,7 @@ class Live:
     world: World
     store: Store
     complaints: list[str] = field(default_factory=list)  # CSP violations, script errors
+    problems: list[str] = field(default_factory=list)  # sideways scrolling, axe-core findings
     requests: list[Request] = field(default_factory=list)  # everything both browsers sent
 
     async def approve(self, request: dict[str, str]) -> None:
@@ -273,6 +276,7 @@ async def send_handoff(nurse: Person, canary: str) -> str:
         "buffer": PDF + canary.encode()}])
     await page.fill('[data-path="survivor.name"]', "Alex Rivera")
     await page.screenshot(path=SHOTS / "browser-send.png", full_page=True)
+    nurse.live.problems += await check_page(page, "browser-send", shoot=PHONE_ONLY)
     await page.fill('[data-path="survivor.name"]', "")
     await page.click("#send-button")
     await expect(page.locator('#errors li[data-loc="survivor.name"]')).to_have_text(
@@ -280,6 +284,7 @@ async def send_handoff(nurse: Person, canary: str) -> str:
     await expect(page.locator('[data-path="survivor.name"]')).to_have_attribute(
         "aria-invalid", "true")  # the field in error is marked ...
     await expect(page.locator("#send-status")).to_be_hidden()  # ... under one banner
+    nurse.live.problems += await check_page(page, "browser-send-refused", shoot=())
     assert not [r for r in nurse.live.requests if r.url.endswith("/v1/referrals")]
     await page.fill('[data-path="survivor.name"]', "Alex Rivera")
     await page.fill('[data-path="summary"]', "Discharged after a strangulation assessment; "
@@ -301,6 +306,7 @@ async def receive(point: Person, rid: str, canary: str) -> None:
     await expect(row).to_contain_text("waiting for acknowledgement")  # as everywhere
     await expect(row).to_contain_text("acknowledgement")
     await page.screenshot(path=SHOTS / "browser-inbox.png", full_page=True)
+    point.live.problems += await check_page(page, "browser-inbox", shoot=())
     await point.open_thread("inbox", rid)
     content = page.locator("#content")
     await expect(content).to_have_attribute("data-opened", "yes")
@@ -321,6 +327,7 @@ async def receive(point: Person, rid: str, canary: str) -> None:
     await expect(last).to_have_text(re.compile(
         r"^\w{3} \d\d \w{3} \d{4} \d\d:\d\d C[SD]T acknowledged · Harbor House intake advocate$"))
     await page.screenshot(path=SHOTS / "browser-referral.png", full_page=True)
+    point.live.problems += await check_page(page, "browser-referral", shoot=PHONE_ONLY)
 
 
 async def answer_and_close(point: Person, reply: str) -> None:
@@ -432,6 +439,7 @@ async def test_a_handoff_sealed_in_one_browser_is_opened_and_answered_in_another
             for person in (nurse, point):
                 await person.pin_roots()
             await nurse.page.screenshot(path=SHOTS / "browser-device.png", full_page=True)
+            live.problems += await check_page(nurse.page, "browser-device", shoot=PHONE_ONLY)
 
             rid = await send_handoff(nurse, canary)
             await receive(point, rid, canary)
@@ -441,6 +449,7 @@ async def test_a_handoff_sealed_in_one_browser_is_opened_and_answered_in_another
             await expect(replies).to_contain_text(reply)
             await expect(replies).to_contain_text(
                 "from Harbor House intake advocate at Harbor House Domestic Violence Shelter")
+            live.problems += await check_page(nurse.page, "browser-sent-referral", shoot=())
             elsewhere = await Person.sign_in(browser, live, NURSE)
             await elsewhere.restore(nurse.backup)
             await elsewhere.open_thread("sent", rid)
@@ -457,3 +466,4 @@ async def test_a_handoff_sealed_in_one_browser_is_opened_and_answered_in_another
         finally:
             await browser.close()
     assert not live.complaints, live.complaints
+    assert not live.problems, "\n".join(live.problems)

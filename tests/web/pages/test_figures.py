@@ -85,13 +85,46 @@ async def test_the_csv_is_an_attachment_that_names_no_referral(sign_in, four) ->
     assert "mercy-nurse" not in body and "harbor-intake" not in body
 
 
+def charts(html: str) -> list[str]:
+    """Each chart's markup, in the order shown."""
+    return [c.split("</figure>")[0] for c in html.split('<figure class="chart"')[1:]]
+
+
 async def test_the_charts_are_drawn_by_the_server_from_the_same_figures(sign_in,
                                                                         four) -> None:
     html = await figures(sign_in)
-    assert html.count("<svg ") == 3
-    chart = html.split("<svg ")[1].split("</svg>")[0]
-    assert "1.0 h" in chart and "3.0 h" in chart
-    assert ">75%<" in html.split("<svg ")[2] and ">50%<" in html.split("<svg ")[2]
+    drawn = charts(html)
+    assert len(drawn) == 3
+    assert "1.0 h" in drawn[0] and "3.0 h" in drawn[0]
+    assert ">75%<" in drawn[1] and ">50%<" in drawn[1]
+
+
+async def test_each_chart_names_its_two_figures_in_its_legend(sign_in, four) -> None:
+    legends = [text(c.split('class="legend"')[1]) for c in charts(await figures(sign_in))]
+    assert "first figure" not in " ".join(legends)
+    assert "Median" in legends[0] and "90th percentile" in legends[0]
+    assert "Within the deadline" in legends[1] and "Loop closed" in legends[1]
+    assert "Received" in legends[2] and "Open now" in legends[2]
+
+
+async def test_times_are_shown_in_the_unit_their_size_calls_for(hub, sign_in) -> None:
+    """Acknowledged in 40 and 90 seconds: seconds, not '0.0 h' twice beside bars of
+    different lengths; 25 minutes reads in minutes."""
+    sent = [await submit(hub) for _ in range(2)]
+    for seconds, (sealed, rid) in zip((40, 50), sent, strict=True):
+        hub.clock.advance(seconds)
+        await acknowledge(hub, sealed, rid)
+    html = await figures(sign_in)
+    assert figure_rows(html)["harbor-house"][3:5] == ["40 s", "90 s"]
+    assert "0.0 h" not in html
+    time_chart = text(charts(html)[0])
+    assert "40 s" in time_chart and "90 s" in time_chart
+    late = await submit(hub)
+    hub.clock.advance(25 * MINUTE)
+    await acknowledge(hub, *late)
+    html = await figures(sign_in)
+    assert figure_rows(html)["harbor-house"][3:5] == ["90 s", "25 min"]
+    assert "25 min" in text(charts(html)[0])
 
 
 @pytest.mark.parametrize("person", ["harbor-director"])

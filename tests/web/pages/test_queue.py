@@ -11,7 +11,7 @@ import pytest
 from hub.crypto import Urgency
 
 from .conftest import acknowledge, act, submit
-from .support import queue_rows, references, text
+from .support import Markup, queue_rows, references, text
 
 MINUTE, HOUR, DAY = 60, 3600, 86400
 
@@ -242,6 +242,41 @@ async def test_the_row_shows_the_level_reached_and_the_last_notice(hub, sign_in,
     [row] = queue_rows(await queue(sign_in))  # ladder's second round starts (level 4)
     assert row.state == "breached" and row.cells[7] == "4"
     assert row.cells[9] == "coordinators alerted"
+
+
+async def test_coordinators_alerted_only_once_a_coordinator_was_told(hub, sign_in,
+                                                                      escalation) -> None:
+    """The night advocate has only a phone number, and the text to it is refused: the
+    row says a notice could not be delivered, not that the coordinators were alerted
+    (no coordinator was told); when the coordinators' rung comes, it says they were. The
+    badges' column has a header."""
+    escalation.sms.refuse.add("+15555550121")  # harbor-night, SMS only
+    await submit(hub)
+    await escalation.run_due()
+    await escalation.advance(HOUR)  # level 2: the backups; the night advocate's text fails
+    html = await queue(sign_in)
+    [row] = queue_rows(html)
+    assert row.cells[7] == "2" and "coordinators alerted" not in row.cells[9]
+    assert "not delivered" in row.cells[9]
+    header = next(r for r in Markup(html).rows if "data-referral" not in r.attrs)
+    assert all(header.cells) and len(header.cells) == 10
+    await escalation.advance(HOUR)  # the deadline: the coordinators' rung
+    [row] = queue_rows(await queue(sign_in))
+    assert "coordinators alerted" in row.cells[9]
+
+
+async def test_a_coordinators_rung_that_reached_no_coordinator_is_not_alerted(
+        hub, sign_in, escalation) -> None:
+    """The coordinator's mailbox bounces and their text is refused: the coordinators' rung
+    came, but nobody was told, and the row says so."""
+    escalation.email.refuse.add("coordinator@ccr.example.org")
+    escalation.sms.refuse.add("+15555550150")
+    await submit(hub)
+    await escalation.run_due()
+    await escalation.advance(2 * HOUR)  # the deadline: the coordinators' rung
+    [row] = queue_rows(await queue(sign_in))
+    assert row.cells[7] == "4" and "coordinators alerted" not in row.cells[9]
+    assert "not delivered" in row.cells[9]
 
 
 async def test_the_row_shows_whether_the_last_notice_was_delivered(hub, sign_in,

@@ -176,18 +176,20 @@ function pinRow(page, agency, refresh) {
   const offered = agency.root_public_key ? fromBase64(agency.root_public_key) : null;
   const pinned = page.trust.pinned(agency.id);
   const row = el('tr', { 'data-agency': agency.id },
-    el('td', {}, el('strong', { text: agency.name }), el('br'), el('small', { text: agency.id })));
+    el('td', { class: 'title' }, el('strong', { text: agency.name }), el('br'),
+      el('small', { text: agency.id })));
   if (offered === null) {
-    row.append(el('td', { colspan: 2, class: 'muted', text: gettext('No root registered on the hub yet') }));
+    row.append(el('td', { colspan: 2, class: 'muted wide', text: gettext('No root registered on the hub yet') }));
   } else if (pinned && bytesEqual(pinned, offered)) {
     row.append(el('td', { class: 'pinned', text: gettext('Pinned') }),
-      el('td', {}, el('code', { text: shortFingerprint(pinned) })));
+      el('td', { 'data-label': gettext('Fingerprint') }, el('code', { text: shortFingerprint(pinned) })));
   } else if (pinned) {
-    row.append(el('td', { colspan: 2, class: 'alert', text: gettext('The hub now offers another root '
+    row.append(el('td', { colspan: 2, class: 'alert wide', text: gettext('The hub now offers another root '
       + 'than the one you pinned. Do not send or open anything for this agency; call them and '
       + 'your agency admin.') }));
   } else {
-    row.append(el('td', { class: 'muted', text: gettext('Not pinned') }), el('td', {}, pinForm(page, agency, offered, refresh)));
+    row.append(el('td', { class: 'muted', text: gettext('Not pinned') }),
+      el('td', { class: 'wide' }, pinForm(page, agency, offered, refresh)));
   }
   return row;
 }

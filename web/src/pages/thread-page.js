@@ -8,7 +8,7 @@ import { ReceiptStatus, fromHex, openEnvelope, openReply, sealReply, signReceipt
   toHex } from '../crypto/index.js';
 import { EnvelopeError } from '../crypto/errors.js';
 
-import { api, toBase64 } from './api.js';
+import { ApiError, api, toBase64 } from './api.js';
 import { parseContent, replyContent } from './contents.js';
 import { $, $$, busy, download, el, nowSeconds, say, show, size, when } from './dom.js';
 import { attachmentName } from './files.js';
@@ -24,6 +24,7 @@ export async function threadPage(root) {
   wireActions(t);
   wireReplies(t);
   t.unlocked = await unlockDevice({ agency: t.agency, person: t.person });
+  $('#content')?.replaceChildren(el('p', { class: 'busy', text: gettext('Opening the envelope…') }));
   try {
     t.view = await api('GET', t.base);
     showStatus(t, t.view);
@@ -37,8 +38,9 @@ export async function threadPage(root) {
           'The survivor\'s consent was withdrawn or ran out: the hub deleted the envelope, its '
           + 'replies and attachments.') }));
       } else {
-        await openIt(t);
+        await openIt(t).catch((error) => unreadable(t, error));
       }
+      showStatus(t, t.view);
     }
     await loadReplies(t);
     $('#reply-form button').disabled = ['revoked', 'expired', 'cancelled'].includes(t.view.status);
@@ -61,10 +63,19 @@ async function openIt(t) {
   }
   t.opened = opened;
   const parsed = parseContent(opened.content, opened.header.referralType);
-  t.names = parsed.value?.attachment_names ?? [];
+  t.files = parsed.value?.attachment_names ?? [];
   $('#content').replaceChildren(renderContent(parsed));
   $('#content').dataset.opened = 'yes';
   showAttachments(t);
+}
+
+/** What this device cannot open is said in its place (no prompt to unlock stays, and no
+ * action is offered on it). */
+function unreadable(t, error) {
+  t.opened = null;
+  $('#content').replaceChildren(el('p', { class: 'alert', role: 'alert', text: explain(error) }));
+  $('#content').dataset.opened = 'no';
+  say(t.status, '');
 }
 
 function showAttachments(t) {
@@ -83,7 +94,7 @@ async function fetchAttachment(t, ref, button) {
     const blob = await busy(button, t.status, gettext('Downloading attachment %(num)s…', { num: ref.index + 1 }),
       () => api('GET', `${t.base}/attachments/${ref.index}`, { binary: true }));
     const bytes = t.opened.openAttachment(ref.index, blob);
-    const [name, type] = attachmentName(t.rid, ref.index, bytes, t.names?.[ref.index]);
+    const [name, type] = attachmentName(t.rid, ref.index, bytes, t.files?.[ref.index]);
     download(name, bytes, type);
     say(t.status, gettext('Attachment %(num)s decrypted in this browser and saved as %(name)s.',
       { num: ref.index + 1, name }));
@@ -94,6 +105,8 @@ async function fetchAttachment(t, ref, button) {
 
 // -- status changes -------------------------------------------------------------------------
 
+/** The referral's status, and only the actions valid in it: none before the device is
+ * unlocked, and none on the receiving side while the envelope is not open here. */
 function showStatus(t, view) {
   t.view = view;
   $('#status-text').textContent = statusName(view.status);
@@ -102,7 +115,7 @@ function showStatus(t, view) {
   for (const part of $$('#actions [data-when]')) {
     show(part, part.dataset.when.split(' ').includes(OPEN.includes(view.status) ? view.status : 'closed'));
   }
-  show($('#actions'), Boolean(t.unlocked));
+  show($('#actions'), Boolean(t.unlocked) && (t.side !== 'receiving' || t.opened !== null));
 }
 
 async function refreshHistory(t) {
@@ -119,7 +132,20 @@ async function act(t, button, message, step) {
     await refreshHistory(t);
     say(t.status, gettext('Done: the referral is %(status)s.', { status: statusName(view.status) }));
   } catch (error) {
-    say(t.status, explain(error), 'alert');
+    if (!(error instanceof ApiError && error.status === 409)) {
+      say(t.status, explain(error), 'alert');
+      return;
+    }
+    // moved on meanwhile (another device, a colleague): show what can be done now
+    try {
+      showStatus(t, await api('GET', t.base));
+      await refreshHistory(t);
+      say(t.status, gettext('Not done: the referral is already %(status)s, changed meanwhile on '
+        + 'another device. What you can do now is below.', { status: statusName(t.view.status) }),
+      'alert');
+    } catch (again) {
+      say(t.status, explain(again), 'alert');
+    }
   }
 }
 

@@ -17,6 +17,10 @@ export class Problem extends Error {}
  * uniform "envelope rejected" for anything refused while opening. */
 export function explain(error) {
   if (error instanceof ApiError || error instanceof Problem) return error.message;
+  if (error instanceof EnvelopeError && error.reason === 'not-a-recipient') {
+    return gettext('This referral was sealed before this device was approved, so this device '
+      + 'cannot open it. Ask a colleague whose device can open it.');
+  }
   if (error instanceof EnvelopeError) {
     return gettext('This envelope was refused: it may have been altered, or it was not sealed to '
       + 'this device. Nothing in it was shown. Tell your agency admin.');
