@@ -10,8 +10,6 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
-
 from hub.i18n import N_, SOURCE, current, gettext
 from hub.models import Status
 
@@ -175,6 +173,8 @@ def _local(at: float, zone: str, pattern: str, english: str) -> str:
     local = datetime.fromtimestamp(float(at), ZoneInfo(zone))
     if current() == SOURCE:
         return local.strftime(english)
+    from babel.dates import format_datetime  # pages in another language only
+
     return f"{format_datetime(local, pattern, locale=current())} {local:%Z}"
 
 

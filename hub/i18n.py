@@ -13,11 +13,8 @@ import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from gettext import GNUTranslations, NullTranslations
 from importlib.resources import files
-
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import NullTranslations, Translations
 
 LANGUAGES = ("en", "es")
 SOURCE = "en"
@@ -28,13 +25,17 @@ def translations(language: str) -> NullTranslations:
     """The compiled catalog of ``language`` (English, the source, translates nothing)."""
     if language == SOURCE or language not in LANGUAGES:
         return NullTranslations()
+    from babel.messages.mofile import write_mo  # the pages' only: the CLI starts without
+
     mo = io.BytesIO()
     write_mo(mo, _catalog(language))
     mo.seek(0)
-    return Translations(mo, domain="messages")
+    return GNUTranslations(mo)
 
 
 def _catalog(language: str):
+    from babel.messages.pofile import read_po  # (Babel's catalog: ~0.2 s to import)
+
     path = files("hub") / "locales" / language / "LC_MESSAGES" / "messages.po"
     with path.open("rb") as po:
         return read_po(po, locale=language)
