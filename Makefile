@@ -42,6 +42,7 @@ test: $(STAMP) $(APP_JS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check hub tests bench
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.report $(BENCH_FLAGS)

@@ -11,14 +11,18 @@ waiting for the replica: that hub and a second one that does not wait
 (HUB_REDIS_REPLICA_ACKS=0), saturated by turns on the same servers (`hub_rps` and
 `baseline_rps`, `ratio_waitaof`). Then clients submit sealed referrals for S seconds at
 a steady rate (`--rate`), retrying every unknown outcome (no answer, a 503) with the same
-envelope, and a third of the way in the primary is SIGKILLed; Sentinel promotes the
-replica, and the old primary is started again on its data as the new replica (what its
-supervisor would do; until a replica holds them, changes are answered 503).
+envelope, and a third of the way in (once the worker has sent a notice) the primary is
+SIGKILLed; Sentinel promotes the replica, and the old primary is started again on its
+data as the new replica (what its supervisor would do; until a replica holds them, changes
+are answered 503).
 
 - `acked`: submissions answered 201 (or 200 to a retry: it was there already);
 - `lost`: acknowledged ones missing from the new primary (target 0);
 - `duplicates`: envelope ids answered 201 twice, or stored twice (target 0);
-- `unavailable_s`: the longest stretch with no 201 across the kill (target <= 10);
+- `unavailable_s`: the longest stretch with no submission answered across the kill
+  (target <= 10), counting after the kill only submissions sent after it: one already in
+  flight when the primary died says nothing of when the hub came back. The load runs on
+  until a second after the old primary has rejoined, however long the failover takes;
 - `failover_s`: from the kill to Sentinel naming the new primary;
 - `escalation_gap_s`: the longest stretch with no notice reaching the sink across the
   kill (each urgent submission tells the shelter's intake at once: a steady stream).
@@ -38,6 +42,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,8 +71,18 @@ class Load:
     bodies: dict[str, bytes] = field(default_factory=dict)  # envelope id -> body
     created: dict[str, int] = field(default_factory=dict)  # 201s per envelope id
     acked: set[str] = field(default_factory=set)
-    answered_at: list[float] = field(default_factory=list)  # each 201's time
+    answered: list[tuple[float, float]] = field(default_factory=list)  # (sent, answered)
     retries: int = 0
+    recovered_at: float | None = None  # monotonic: when the old primary had rejoined
+
+    def running(self, stop: float) -> bool:
+        """Until ``stop``, and in any case until a second after the failover is over."""
+        now = time.monotonic()
+        return now <= stop or self.recovered_at is None or now <= self.recovered_at + 1
+
+    def answered_across(self, killed: float) -> list[float]:
+        """When answers came: before the kill, and for what was sent after it."""
+        return [at for sent, at in self.answered if at <= killed or sent > killed]
 
 
 def sealed_bodies(world, count: int) -> list[tuple[str, bytes]]:
@@ -87,6 +102,7 @@ async def submit(session: aiohttp.ClientSession, url: str, headers: dict[str, st
     """Until a definite answer: an unknown outcome is retried with the same bytes."""
     load.bodies[rid] = body
     while True:
+        sent = time.time()
         try:
             async with session.post(url, data=body, headers=headers,
                                     timeout=aiohttp.ClientTimeout(total=15)) as r:
@@ -96,9 +112,9 @@ async def submit(session: aiohttp.ClientSession, url: str, headers: dict[str, st
             status = 0
         if status in (200, 201):
             load.acked.add(rid)
+            load.answered.append((sent, time.time()))
             if status == 201:
                 load.created[rid] = load.created.get(rid, 0) + 1
-                load.answered_at.append(time.time())
             return
         if status not in (0, 503):
             raise RuntimeError(f"a submission was refused: {status}")
@@ -108,8 +124,9 @@ async def submit(session: aiohttp.ClientSession, url: str, headers: dict[str, st
 
 async def under_load(url: str, headers: dict[str, str], todo: list[tuple[str, bytes]],
                      load: Load, clients: int, seconds: float, rate: float) -> None:
-    """``clients`` clients submitting from ``todo`` for ``seconds``, at most ``rate`` new
-    submissions a second between them (retries come on top)."""
+    """``clients`` clients submitting from ``todo`` for ``seconds`` (longer if the failover
+    is not over by then), at most ``rate`` new submissions a second between them (retries
+    come on top)."""
     queue = iter(todo)
     stop = time.monotonic() + seconds
     slot = [time.monotonic()]
@@ -119,7 +136,7 @@ async def under_load(url: str, headers: dict[str, str], todo: list[tuple[str, by
             now = time.monotonic()
             slot[0] = max(slot[0] + 1 / rate, now)
             await asyncio.sleep(slot[0] - now)
-            if time.monotonic() > stop:
+            if not load.running(stop):
                 return
             await submit(session, url, headers, rid, body, load)
 
@@ -127,16 +144,20 @@ async def under_load(url: str, headers: dict[str, str], todo: list[tuple[str, by
         await asyncio.gather(*(client(session) for _ in range(clients)))
 
 
-async def kill_primary(replicas: ReplicaSet, after: float) -> tuple[float, float]:
-    """SIGKILL the primary ``after`` seconds in; when Sentinel has promoted the replica,
-    start the old primary again as its replica. When it was killed, and the seconds to the
-    failover."""
+async def kill_primary(replicas: ReplicaSet, after: float, load: Load,
+                       notified: Callable[[], bool]) -> tuple[float, float]:
+    """SIGKILL the primary ``after`` seconds in, once the worker has ``notified`` (a gap in
+    notices needs notices before it: a worker slow to start on a busy machine would leave
+    none); when Sentinel has promoted the replica, start the old primary again as its
+    replica. When it was killed, and the seconds to the failover."""
     await asyncio.sleep(after)
+    await asyncio.to_thread(wait_until, notified, "the worker's first notice", 60)
     replicas.primary.kill()
     killed = time.time()
     await asyncio.to_thread(wait_until, replicas.failed_over, "the failover", 60)
     failover = time.time() - killed
     await asyncio.to_thread(replicas.rejoin)
+    load.recovered_at = time.monotonic()
     log(f"primary killed; Sentinel promoted the replica {failover:.1f} s later")
     return killed, failover
 
@@ -188,7 +209,7 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
             proc, url = serve({**env, "HUB_REDIS_REPLICA_ACKS": acks}, tmp / name)
             procs.append(proc)
             urls[name] = f"{url}/v1/referrals"
-        need = args.rounds * 2 * args.round_seconds * 1500 + args.seconds * args.rate
+        need = args.rounds * 2 * args.round_seconds * 1500 + (args.seconds + 10) * args.rate
         log(f"sealing {int(need)} referrals")
         bodies = sealed_bodies(world, int(need))
         headers = {**world.first("mercy-hospital", "sender").auth,
@@ -201,7 +222,8 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         _, (killed, failover) = await asyncio.gather(
             under_load(urls["hub"], headers, bodies[split:], load, args.clients, args.seconds,
                        args.rate),
-            kill_primary(replicas, args.seconds / 3))
+            kill_primary(replicas, args.seconds / 3, load,
+                         lambda: len(smtp.inbox.at) > notices_before))
         log(f"{len(load.acked)} acknowledged, {load.retries} retries")
         await asyncio.to_thread(wait_until, lambda: len(smtp.inbox.at) - notices_before
                                 >= len(load.acked), "a notice for every referral", 60)
@@ -218,7 +240,7 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
     return {
         "acked": len(load.acked), "lost": len(load.acked - from_load),
         "duplicates": sum(n - 1 for n in load.created.values() if n > 1),
-        "unavailable_s": round(longest_gap(load.answered_at, killed), 2),
+        "unavailable_s": round(longest_gap(load.answered_across(killed), killed), 2),
         "failover_s": round(failover, 2),
         "escalation_gap_s": round(longest_gap(smtp.inbox.at[notices_before:], killed), 2),
         "hub_rps": round(rates["hub"], 1), "baseline_rps": round(rates["baseline"], 1),

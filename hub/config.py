@@ -32,7 +32,8 @@ Networks = Annotated[tuple[IPv4Network | IPv6Network, ...], NoDecode,
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HUB_", extra="forbid", frozen=True)
 
-    redis_url: str | None = Field(None, description="None starts an embedded Valkey; "
+    redis_url: str | None = Field(None, description="unset: 'hub run' starts an embedded "
+                                  "Valkey; "
                                   "redis+sentinel://HOST:PORT[,...]/MASTER[/DB] names a "
                                   "primary that Sentinel manages")
     redis_sentinels: str | None = Field(None, pattern=r"^[^,\s]+(,[^,\s]+)*$",
@@ -52,15 +53,15 @@ class Settings(BaseSettings):
     redis_timeout: float = Field(3.0, gt=0, le=60, description="seconds to wait for Redis "
                                  "to answer before giving up (the API then answers 503 with "
                                  "Retry-After rather than hanging)")
-    host: str = "127.0.0.1"
-    port: int = Field(8080, ge=1, le=65535)
+    host: str = Field("127.0.0.1", description="the address the API and pages listen on")
+    port: int = Field(8080, ge=1, le=65535, description="the port they listen on")
     metrics_host: str = Field("127.0.0.1", description="where /metrics (Prometheus) listens, "
                               "apart from the API: loopback unless the scraper is elsewhere")
     metrics_port: int = Field(9180, ge=0, le=65535, description="the metrics address's port "
                               "(0: no metrics address)")
     metrics_token_file: Path | None = Field(None, description="a scrape token: with it, "
                                             "/metrics is also served on the API's address to "
-                                            "'Authorization: Bearer <token>'")
+                                            "'Authorization: Bearer TOKEN'")
     public_base_url: str = Field("http://127.0.0.1:8080", description="the address people "
                                  "reach the hub at (links in notices); by default the host "
                                  "and port it serves on")
@@ -70,34 +71,46 @@ class Settings(BaseSettings):
                                       "networks, comma-separated) whose X-Forwarded-For names "
                                       "the client: the failed sign-in limit and the audit "
                                       "log then see the real client, not the proxy")
-    mode: Literal["dev", "production"] = "dev"
-    ccr_dir: Path = Path("config/example")
-    data_dir: Path = Path("var")
-    max_body_bytes: int = Field(8 * 1024 * 1024, ge=1024)
+    mode: Literal["dev", "production"] = Field("dev", description="production also sends "
+                                               "HSTS, names the session cookie "
+                                               "__Host-ccr_session, waits for a replica and "
+                                               "refuses to start without the hub's signing key")
+    ccr_dir: Path = Field(Path("config/example"), description="the community's TOML "
+                          "directory (agencies, people, referral types, policies, agreements)")
+    data_dir: Path = Field(Path("var"), description="where 'hub run' keeps what it makes "
+                           "(the embedded Valkey's data, the dev mail sink, the demo's "
+                           "homes, a dev signing key)")
+    max_body_bytes: int = Field(8 * 1024 * 1024, ge=1024, description="the largest request "
+                                "body accepted, bytes; a larger one is answered 413")
     client_timeout: float = Field(30.0, gt=0, le=3600, description="seconds a client has to "
                                   "send a request's headers, and again its body; a slower "
                                   "one is cut off (raise it where large attachments come "
                                   "over slow links)")
     hub_signing_key_file: Path | None = Field(None, description="the hub's own Ed25519 seed "
-                                              "(64 hex digits): it signs audit checkpoints")
-    smtp_host: str = "127.0.0.1"
-    smtp_port: int = 8025
-    smtp_sender: str = "CCR Hub <hub@localhost>"
-    smtp_username: str | None = None
-    smtp_password_file: Path | None = None
+                                              "(64 hex digits): it signs audit checkpoints; "
+                                              "production refuses to start without it, dev "
+                                              "mode makes one under the data directory")
+    smtp_host: str = Field("127.0.0.1", description="the mail server notices go through")
+    smtp_port: int = Field(8025, description="its port")
+    smtp_sender: str = Field("CCR Hub <hub@localhost>", description="the From of notices")
+    smtp_username: str | None = Field(None, description="the mail server's user, if it "
+                                      "asks for one")
+    smtp_password_file: Path | None = Field(None, description="that user's password, from "
+                                            "a file")
     smtp_starttls: bool = Field(False, description="insist on STARTTLS (it is used whenever "
                                 "the server offers it in any case)")
     smtp_implicit_tls: bool = Field(False, description="TLS from the first byte (port 465)")
     smtp_ca_file: Path | None = Field(None, description="a CA bundle to trust for the mail "
                                       "server (a private CA)")
     sms_provider: Literal["webhook", "twilio", "sink"] = Field(
-        "webhook", description="sink (dev only): texts are kept as files under "
-        "DATA_DIR/sms/ instead of sent; `hub run` uses it when no gateway is set")
+        "webhook", description="how text notices are sent: a webhook gateway or Twilio; "
+        "sink (dev only) keeps them as files under DATA_DIR/sms/ instead, as `hub run` "
+        "does when no gateway is set")
     sms_gateway_url: str | None = Field(None, description="the webhook's URL, or Twilio's "
                                         "API base (https://api.twilio.com)")
     sms_token_file: Path | None = Field(None, description="the webhook's bearer token, or "
                                         "Twilio's auth token (which also signs its reports)")
-    sms_account_sid: str | None = None
+    sms_account_sid: str | None = Field(None, description="Twilio: the account's SID")
     sms_sender: str | None = Field(None, description="Twilio: the number notices come from")
     sms_report_secret_file: Path | None = Field(None, description="webhook: the HMAC secret "
                                                 "that signs its delivery reports")
@@ -120,7 +133,8 @@ class Settings(BaseSettings):
                                 "completed ticker cycle after which escalation counts as "
                                 "stopped: /healthz/engine answers 503, the pages say so and "
                                 "the operators are told")
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", description="the least a log line must matter to be written")
 
     @model_validator(mode="before")
     @classmethod
@@ -162,6 +176,20 @@ class Settings(BaseSettings):
         waits for Redis, so a retry does not arrive while Redis is still being waited on
         for the first attempt."""
         return max(1, math.ceil(self.redis_timeout))
+
+
+def _default(value: object) -> str:
+    if value is None or value == ():
+        return ""
+    return f"`{str(value).lower() if isinstance(value, bool) else value}`"
+
+
+def settings_table() -> str:
+    """docs/operations.md's table of settings, in the model's order (python -m hub.config)."""
+    rows = [f"| `HUB_{name.upper()}` | {_default(field.default)} | "
+            f"{(field.description or '').replace('|', '/')} |"
+            for name, field in Settings.model_fields.items()]
+    return "\n".join(["| setting | default | what it does |", "|---|---|---|", *rows])
 
 
 def _with_sentinels(values: dict[str, Any]) -> dict[str, Any]:
@@ -216,3 +244,7 @@ def read_secret(path: Path | None) -> str | None:
     except OSError as e:
         raise ConfigError(f"cannot read this secret file: {e.strerror}", path=str(path)) \
             from None
+
+
+if __name__ == "__main__":
+    print(settings_table())

@@ -118,6 +118,8 @@ async def play(data_dir: Path, say: Callable[[str], None] = print) -> None:
             say(f"   {r.id}  {status_name(r.status)}  {r.type} from {r.sender_agency}")
         received = await intake.open(sent.id)
         handoff = parse_content(received.content)
+        if not isinstance(handoff, DischargeHandoff):
+            raise RuntimeError(f"the demo's referral opened as {type(handoff).__name__}")
         say(f"   opened on their device (sealed by {received.sender}): needs "
             f"{', '.join(handoff.needs)}; safe channel {handoff.safe_contact.channels[0]}, "
             f"voicemail {'ok' if handoff.safe_contact.voicemail_ok else 'NOT ok'}")

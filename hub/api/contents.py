@@ -102,10 +102,10 @@ class Reply(Content):
 
 
 Parsed = DischargeHandoff | GenericReferral | Reply
-MODELS: dict[str, type[Content]] = {"discharge-handoff": DischargeHandoff, "reply": Reply}
+MODELS: dict[str, type[Parsed]] = {"discharge-handoff": DischargeHandoff, "reply": Reply}
 
 
-def content_model(kind: str) -> type[Content]:
+def content_model(kind: str) -> type[Parsed]:
     """The model for a kind: its own, or GenericReferral for any other referral type."""
     return MODELS.get(kind, GenericReferral)
 

@@ -38,6 +38,7 @@ from hub.routing.ccr import load_ccr
 from .home import new_passphrase, unlock, write_private
 from .output import confirm, emit, say
 from .problems import EXIT_OK, EXIT_TRUST, Problem, not_found
+from .qr import save_png, terminal_art
 from .session import api_session, home, run
 from .settings import settings_from
 
@@ -203,12 +204,18 @@ def cmd_bundle(args: argparse.Namespace) -> int:
         raise Problem(f"this home pins {args.agency} to another root than {args.root}'s",
                       EXIT_TRUST)
     data = make_pin_bundle(root, agency=args.agency, pins=pins, issued_at=_now())
+    art = terminal_art(data) if args.qr else ""  # too large: said before anything is written
+    if args.qr_png:
+        save_png(data, args.qr_png)
     args.out.write_bytes(data)
     others = sorted(set(pins) - {args.agency})
     emit(args.json, {"bundle": str(args.out), "agency": args.agency, "pins": others,
-                     "fingerprint": fingerprints(root.public)},
+                     "fingerprint": fingerprints(root.public),
+                     **({"qr_png": str(args.qr_png)} if args.qr_png else {}),
+                     **({"qr": art} if art else {})},
          f"pin bundle written to {args.out}: {args.agency} and the {len(others)} roots you "
          f"pinned ({', '.join(others) or 'none yet'}).\nGive it to your colleagues and read "
          "them your agency's fingerprint to import it with ('hub trust import FILE "
-         f"FINGERPRINT', or the device page):\n{fingerprint_lines(root.public)}")
+         f"FINGERPRINT', or the device page):\n{fingerprint_lines(root.public)}"
+         + (f"\nThe bundle as a QR code (scan it to a file):\n{art}" if art else ""))
     return EXIT_OK

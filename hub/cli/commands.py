@@ -4,8 +4,9 @@ takes --json; a mistake in the arguments is a usage error (exit 2) that says wha
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn, TypedDict, get_args
 
 from hub.models import CancelReason, OutcomeCode, RejectReason, RevokeReason
 
@@ -28,15 +29,15 @@ class ArgumentParser(argparse.ArgumentParser):
 
 
 def _choices(literal: object) -> tuple[str, ...]:
-    return literal.__args__  # type: ignore[attr-defined]
+    return get_args(literal)
 
 
 class Builder:
-    def __init__(self, sub: argparse._SubParsersAction):
+    def __init__(self, sub: argparse._SubParsersAction[ArgumentParser]):
         self.sub = sub
 
-    def add(self, name: str, fn, help_text: str, *, config: bool = False
-            ) -> argparse.ArgumentParser:
+    def add(self, name: str, fn: Callable[..., Any], help_text: str, *, config: bool = False
+            ) -> ArgumentParser:
         c = self.sub.add_parser(name, help=help_text, description=help_text)
         c.set_defaults(fn=fn)
         c.add_argument("--json", action="store_true",
@@ -156,6 +157,10 @@ def _agency(b: Builder) -> None:
               "colleagues to import with your agency's one fingerprint")
     _root(c)
     c.add_argument("--out", type=Path, required=True, help="where to write the bundle")
+    c.add_argument("--qr", action="store_true", help="also print the bundle as a QR code "
+                   "(a terminal about 150 columns wide)")
+    c.add_argument("--qr-png", type=Path, metavar="FILE",
+                   help="also write the bundle as a QR code in a PNG, to print")
 
 
 def _device(b: Builder) -> None:
@@ -183,7 +188,14 @@ def _device(b: Builder) -> None:
                    "it to you (CCR1-... or the 60 digits)")
 
 
-RID = {"type": referral_id, "metavar": "ID", "help": "the referral's id (32 hex digits)"}
+class _Positional(TypedDict):
+    type: Callable[[str], str]
+    metavar: str
+    help: str
+
+
+RID: _Positional = {"type": referral_id, "metavar": "ID",
+                    "help": "the referral's id (32 hex digits)"}
 
 
 def _sending(b: Builder) -> None:

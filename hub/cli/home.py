@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from hub.clock import SystemClock
 from hub.crypto import (
@@ -99,7 +99,7 @@ class Home:
     def default(cls, given: Path | None = None) -> Home:
         return cls(Path(given or os.environ.get("HUB_HOME") or Path.home() / ".ccr-hub"))
 
-    def _read_json(self, name: str, default: object) -> object:
+    def _read_json(self, name: str, default: Any) -> Any:  # JSON: what the file holds
         file = self.path / name
         try:
             return json.loads(file.read_text()) if file.exists() else default

@@ -23,10 +23,11 @@ def cmd_pin(args: argparse.Namespace) -> int:
         if args.agency not in listed:
             raise not_found(f"no agency '{args.agency}' on this hub; known: "
                             f"{', '.join(sorted(listed))}")
-        if not listed[args.agency].root_public_key:
+        root = listed[args.agency].root_public_key
+        if not root:
             raise not_found(f"the hub has no root key for '{args.agency}' yet: its operator "
                             "registers it first")
-        return base64.b64decode(listed[args.agency].root_public_key)
+        return base64.b64decode(root)
 
     public = run(offered())
     store = home(args.home).trust()

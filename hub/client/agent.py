@@ -22,7 +22,7 @@ from hub.crypto import (
     seal,
     sign_receipt,
 )
-from hub.models import Consent
+from hub.models import Consent, ConsentMethod
 
 from .api import HubApi
 from .contents import Content, parse_content
@@ -38,7 +38,7 @@ class Received:
 
     referral: str
     opened: Opened
-    attachments: tuple[bytes, ...] = ()
+    attachments: tuple[bytes | bytearray, ...] = ()
     posted_at: float | None = None  # a reply's, as the hub recorded it
 
     @property
@@ -157,7 +157,7 @@ class Agent:
 
 
 def consent_for(destination: str, referral_type: str, *, documented_by: str,
-                method: str = "written", days: int = 30, share_outcome: bool = False,
+                method: ConsentMethod = "written", days: int = 30, share_outcome: bool = False,
                 now: int | None = None) -> Consent:
     """Consent metadata for one destination and referral type, given now.
     ``share_outcome``: the survivor agreed that the sender learns how it ended."""

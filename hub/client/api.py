@@ -158,7 +158,8 @@ class HubApi:
     async def reply_envelope(self, rid: str, reply_id: str) -> bytes:
         return await self.request("GET", f"/v1/referrals/{rid}/replies/{reply_id}", retry=True)
 
-    async def put_attachment(self, rid: str, index: int, blob: bytes) -> s.Stored:
+    async def put_attachment(self, rid: str, index: int, blob: bytes | bytearray
+                             ) -> s.Stored:
         return await self._model(s.Stored, "PUT", f"/v1/referrals/{rid}/attachments/{index}",
                                  data=blob, retry=True)
 

@@ -8,12 +8,16 @@ import hashlib
 import threading
 from collections.abc import Iterable, Iterator
 from queue import SimpleQueue
+from typing import TYPE_CHECKING
 
 import nacl.bindings as sodium
 from nacl._sodium import ffi, lib  # PyNaCl's own libsodium binding: no copy per chunk
 
 from .errors import CryptoError, EnvelopeError
 from .fields import U16, blake2b
+
+if TYPE_CHECKING:
+    from .envelope import AttachmentRef
 
 CHUNK = 64 * 1024
 _ABYTES = sodium.crypto_secretstream_xchacha20poly1305_ABYTES
@@ -117,7 +121,7 @@ class _Hasher:
 
 
 def open_attachment(blob: bytes | bytearray, content_key: bytes, header_digest: bytes,
-                    ref) -> bytearray:
+                    ref: AttachmentRef) -> bytearray:
     """Check the blob against its manifest entry and decrypt it. One EnvelopeError on any
     failure: wrong size, wrong hash, a chunk out of order, a missing final chunk. A large
     blob is hashed on a second thread while it is decrypted; nothing is returned unless
@@ -142,7 +146,7 @@ def open_attachment(blob: bytes | bytearray, content_key: bytes, header_digest: 
 
 
 def _pull_into(blob: bytes | bytearray, content_key: bytes, header_digest: bytes,
-               ref) -> bytearray:
+               ref: AttachmentRef) -> bytearray:
     """Decrypt chunk by chunk straight into one buffer (the size is known and checked),
     returned without a copy."""
     state = sodium.crypto_secretstream_xchacha20poly1305_state()

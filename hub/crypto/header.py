@@ -72,11 +72,16 @@ def max_padded_inner() -> int:
     return -(-(MAX_CONTENT + overhead) // PAD_BLOCK) * PAD_BLOCK
 
 
+# kind, envelope_id, thread_id, destination, referral_type, urgency, created_at, expires_at,
+# commitment, nonce: the header's fixed part, in Header's field order
+_Fixed = tuple[Kind, bytes, bytes, str, str, Urgency, int, int, bytes, bytes]
+
+
 def _malformed() -> EnvelopeError:
     return EnvelopeError("malformed")
 
 
-def _read_fixed(r: Reader) -> tuple:
+def _read_fixed(r: Reader) -> _Fixed:
     if r.take(4) != MAGIC:
         raise _malformed()
     if r.u8() != VERSION:

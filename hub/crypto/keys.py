@@ -11,6 +11,7 @@ import base64
 import json
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Self
 
 import nacl.bindings as sodium
 import nacl.pwhash
@@ -66,7 +67,7 @@ class AgencyRoot:
         return cls.from_seed(rand(32))
 
     @classmethod
-    def from_seed(cls, seed: bytes) -> AgencyRoot:
+    def from_seed(cls, seed: bytes) -> Self:
         return cls(seed, bytes(SigningKey(seed).verify_key))
 
     @cached_property

@@ -13,7 +13,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from typing import Literal
+from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -22,7 +22,7 @@ from .fields import SLUG_RE
 from .fingerprints import matches_fingerprint
 from .keys import AgencyRoot, verify_signature
 
-BUNDLE_FORMAT = "ccr-pins/1"
+BUNDLE_FORMAT: Final = "ccr-pins/1"
 _SIG_CONTEXT = b"ccrhub pins v1\0"
 _Root = Field(pattern=r"^[A-Za-z0-9+/]{43}=$")  # base64 of 32 bytes
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -21,7 +22,7 @@ from .errors import TrustError
 from .fields import SLUG_RE
 from .keys import AgencyRoot, verify_signature
 
-ROSTER_FORMAT = "ccr-roster/1"
+ROSTER_FORMAT: Final = "ccr-roster/1"
 _SIG_CONTEXT = b"ccrhub roster v1\0"
 Role = Literal["sender", "point_person", "backup", "coordinator", "agency_admin"]
 _Slug = Field(pattern=SLUG_RE.pattern)
@@ -119,7 +120,7 @@ def sign_roster(root: AgencyRoot, body: RosterBody) -> SignedRoster:
 
 def make_roster(root: AgencyRoot, *, agency: str, version: int, issued_at: int, expires_at: int,
                 people: list[RosterPerson], devices: list[DeviceCertificate],
-                groups: list[EscalationGroup], revoked: list[bytes] = ()) -> SignedRoster:
+                groups: list[EscalationGroup], revoked: Sequence[bytes] = ()) -> SignedRoster:
     body = RosterBody(format=ROSTER_FORMAT, agency=agency, version=version, issued_at=issued_at,
                       expires_at=expires_at, people=tuple(people),
                       devices=tuple(base64.b64encode(c.raw).decode() for c in devices),
@@ -171,7 +172,8 @@ def listed_devices(signed: SignedRoster, root_public: bytes, *, agency: str,
     trusted = body.agency == agency and verify_signature(
         root_public, _SIG_CONTEXT + signed.body, signed.signature)
     revoked = set(body.revoked)
-    current, lapsed = [], []
+    current: list[DeviceCertificate] = []
+    lapsed: list[DeviceCertificate] = []
     for encoded in body.devices:
         try:
             cert = parse_certificate(base64.b64decode(encoded, validate=True))

@@ -250,7 +250,7 @@ def _read(path: Path, sections: dict[str, type[Model]]) -> dict[str, tuple[Model
             for section, model in sections.items()}
 
 
-def _entries(path: Path, section: str, model: type[Model], raw: list) -> list[Model]:
+def _entries(path: Path, section: str, model: type[Model], raw: list[object]) -> list[Model]:
     items = []
     for i, entry in enumerate(raw):
         try:
@@ -271,9 +271,10 @@ def load_ccr(directory: Path) -> Ccr:
     found: dict[str, tuple[Model, ...]] = {}
     for name, sections in FILES.items():
         found.update(_read(directory / name, sections))
-    ccr = Ccr(agencies=found["agency"], people=found["person"], referral_types=found["type"],
-              policies=found["policy"], agreements=found["agreement"],
-              operators=found["operator"])
+    ccr = Ccr.model_validate({  # each section holds its own model's entries (FILES)
+        "agencies": found["agency"], "people": found["person"], "referral_types": found["type"],
+        "policies": found["policy"], "agreements": found["agreement"],
+        "operators": found["operator"]})
     from .groups import check_groups
     from .references import check_references
 

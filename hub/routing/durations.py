@@ -11,9 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field
 Unit = Literal["minutes", "hours", "days", "business_hours", "business_days"]
 
 _PATTERN = re.compile(r"^\s*(\d+)\s*(business\s+)?(m|min|mins|minutes?|h|hours?|d|days?)\s*$")
-_UNITS = {"m": "minutes", "min": "minutes", "mins": "minutes", "minute": "minutes",
+_UNITS: dict[str, Unit] = {"m": "minutes", "min": "minutes", "mins": "minutes", "minute": "minutes",
           "minutes": "minutes", "h": "hours", "hour": "hours", "hours": "hours",
           "d": "days", "day": "days", "days": "days"}
+_BUSINESS: dict[Unit, Unit] = {"hours": "business_hours", "days": "business_days"}
 
 
 class Duration(BaseModel):
@@ -32,7 +33,7 @@ class Duration(BaseModel):
         if business:
             if unit == "minutes":
                 raise ValueError(f"{text!r}: business time counts hours or days")
-            unit = f"business_{unit}"
+            unit = _BUSINESS[unit]
         return cls(amount=amount, unit=unit)
 
     def __str__(self) -> str:

@@ -6,6 +6,7 @@ from this configuration never names someone twice or someone without the role.""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,7 +38,7 @@ def groups_of(ccr: Ccr, agency: str) -> list[Group]:
     return [Group(t.code, points[0], tuple(backups)) for t in ccr.referral_types]
 
 
-def group_problem(group: Group, roles: dict[str, tuple[str, ...]]) -> str | None:
+def group_problem(group: Group, roles: Mapping[str, tuple[str, ...]]) -> str | None:
     """What is wrong with a group: a person named twice, or without the role it gives them."""
     seen: set[str] = set()
     for place, person in enumerate(group.members):

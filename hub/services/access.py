@@ -26,17 +26,20 @@ def require_visible(who: Principal, referral: Referral | None, rid: str) -> Refe
     return referral
 
 
-def require_recipient(who: Principal, referral: Referral, roster: VerifiedRoster | None) -> None:
+def require_recipient(who: Principal, referral: Referral, roster: VerifiedRoster | None
+                      ) -> VerifiedRoster:
     """The person must be in the referral type's escalation group of the receiving agency's
-    current roster: the point person or a backup who can open the envelope."""
+    current roster: the point person or a backup who can open the envelope. The roster
+    checked against (with none, nobody is in a group)."""
     if who.agency != referral.destination:
         if who.is_coordinator or who.agency == referral.sender_agency:
             raise Forbidden("only the receiving agency's escalation group may do this")
         raise not_found(referral.id)
     members = roster.group_members(referral.type) if roster else ()
-    if not who.has(*RECIPIENT_ROLES) or who.person not in members:
+    if roster is None or not who.has(*RECIPIENT_ROLES) or who.person not in members:
         raise Forbidden(f"you are not in {referral.destination}'s escalation group for "
                         f"'{referral.type}'; ask your agency admin to add you to the roster")
+    return roster
 
 
 def require_sender(who: Principal, referral: Referral) -> None:

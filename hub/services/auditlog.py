@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from hub.api.codes import Codes
@@ -131,7 +132,7 @@ class AuditLog:
             raise Forbidden("only coordinators verify the audit log", code=Codes.NOT_ALLOWED)
         return await self.verify()
 
-    async def verify(self, exported: list[Checkpoint] = ()) -> Verdict:
+    async def verify(self, exported: Sequence[Checkpoint] = ()) -> Verdict:
         """Walk the sealed log; check every link, every stored checkpoint and any
         ``exported`` ones (kept off the machine, so a rewritten log is caught too), then
         every referral's trail index against the log (trails.py)."""

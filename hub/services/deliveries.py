@@ -42,9 +42,9 @@ class DeliveryReports:
     async def apply(self, provider_id: str, status: str, error: str = "") -> str:
         """Apply a report to every notice the message carried (a digest carries several);
         the outcome for the first."""
-        found = [(nid, await self.store.notices.get(nid))
-                 for nid in await self.store.notices.sent_as(provider_id)]
-        found = [(nid, notice) for nid, notice in found if notice is not None]
+        carried = [(nid, await self.store.notices.get(nid))
+                   for nid in await self.store.notices.sent_as(provider_id)]
+        found = [(nid, notice) for nid, notice in carried if notice is not None]
         if not found:
             raise NotFound("no notice was sent with that message id (reports are matched for "
                            "14 days after sending)", code=Codes.UNKNOWN_MESSAGE)

@@ -119,12 +119,10 @@ class DirectoryService:
         return roster.version, result == "ok"
 
     async def require_recipient(self, who: Principal, referral: Referral
-                                ) -> VerifiedRoster | None:
+                                ) -> VerifiedRoster:
         """Check ``who`` is in the receiving agency's escalation group for the referral's
         type (see access.require_recipient); returns the roster checked against."""
-        roster = await self.verified_roster(referral.destination)
-        require_recipient(who, referral, roster)
-        return roster
+        return require_recipient(who, referral, await self.verified_roster(referral.destination))
 
     async def routing_roster(self, agency_id: str, *, refresh: bool = False
                              ) -> tuple[tuple[int, bytes], VerifiedRoster] | None:

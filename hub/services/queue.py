@@ -105,7 +105,7 @@ class QueueService:
             if page is not None:
                 return page
         entries = await self._entries(scope, query, now, until, agency)
-        counts = {s: 0 for s in STATES}
+        counts: dict[str, int] = {s: 0 for s in STATES}
         for entry in entries:
             counts[entry.state] += 1
         chosen = [e for e in entries if query.state in (None, e.state)]
@@ -144,8 +144,9 @@ class QueueService:
         for member, due, state in picked:
             rid, _, timer = member.decode().partition(":")
             shown.append((Owed(rid, timer, due), state))
-        cards = await oversight.cards([o.rid for o, _ in shown])
-        if None in cards:
+        found = await oversight.cards([o.rid for o, _ in shown])
+        cards = [c for c in found if c is not None]
+        if len(cards) < len(found):
             return None
         rows = await self._rows([Entry(o, card, state)
                                  for (o, state), card in zip(shown, cards, strict=True)])

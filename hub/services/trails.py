@@ -37,7 +37,7 @@ async def read(store: Store, rid: str) -> Trail:
     for position, raw in enumerate(stored.entries):
         listed = parse(raw)
         why, doc = _check(listed, stored, rid, last)
-        if why:
+        if why or listed is None:  # (_check names a missing entry: why is never empty then)
             problem = problem or f"entry {position} of this referral's trail {why}"
             continue
         docs.append(doc)
@@ -97,9 +97,9 @@ async def cross_check(store: Store, entries: list[Sealed]) -> str:
 
 def _disagreement(rid: str, have: list[Listed | None], wanted: list[Listed],
                   created: int) -> str:
-    known = set(wanted)
-    if any(e is None or e not in known for e in have) or \
-            any(a[0] >= b[0] for a, b in zip(have, have[1:], strict=False)):
+    known, listed = set(wanted), [e for e in have if e is not None]
+    if len(listed) < len(have) or any(e not in known for e in listed) or \
+            any(a[0] >= b[0] for a, b in zip(listed, listed[1:], strict=False)):
         return f"referral {rid}'s trail index holds an entry the log does not name there"
     missing = [w for w in wanted if w[0] >= created and w not in have]
     if missing:

@@ -90,7 +90,7 @@ class Store:
         """Redis's persistence settings, for the production start-up check."""
         appendonly = await self.redis.config_get("appendonly")
         fsync = await self.redis.config_get("appendfsync")
-        return {**appendonly, **fsync}
+        return {k: v for k, v in (appendonly | fsync).items() if k is not None and v is not None}
 
     async def close(self) -> None:
         await self.redis.aclose()

@@ -8,7 +8,7 @@ from redis.asyncio import Redis
 
 from hub.models import AuditEvent
 
-from .codec import dumps
+from .codec import as_hash, dumps, number, text_fields
 from .keys import Keys
 from .scripts import Scripts
 
@@ -38,14 +38,14 @@ class AccessStore:
     async def put_token(self, token_id: str, person: str, fields: dict[str, str],
                         audit: AuditEvent) -> None:
         async with self._r.pipeline(transaction=True) as pipe:
-            pipe.hset(self._k.token(token_id), mapping=fields)
+            pipe.hset(self._k.token(token_id), mapping=as_hash(fields))
             pipe.sadd(self._k.person_tokens(person), token_id)
             pipe.xadd(self._k.audit(), {"event": dumps(audit)})
             await pipe.execute()
 
     async def token(self, token_id: str) -> dict[str, str] | None:
         row = await self._r.hgetall(self._k.token(token_id))
-        return {k.decode(): v.decode() for k, v in row.items()} if row else None
+        return text_fields(row) if row else None
 
     async def revoke_token(self, token_id: str, person: str, audit: AuditEvent) -> bool:
         async with self._r.pipeline(transaction=True) as pipe:
@@ -67,7 +67,7 @@ class AccessStore:
             audit=k.audit(), tallies=k.tallies(), tallies_due=k.tallies_due(), counters=counters,
             ttl=int(window.length) + 60, limit=limit, audit_event=dumps(audit),
             tally_member=dumps(tally), due_at=window.ends)
-        return int(result)
+        return number(result)
 
     async def tally(self, event: AuditEvent, due: float) -> None:
         """One more refusal of the kind ``event`` describes, in its window's tally."""

@@ -12,7 +12,7 @@ from redis.asyncio import Redis
 
 from hub.models import AuditEvent
 
-from .codec import dumps
+from .codec import as_hash, dumps, number, stream, text, text_fields
 from .keys import Keys
 from .scripts import Scripts
 
@@ -62,18 +62,17 @@ class AuditStore:
         self._s = scripts
 
     async def append(self, event: AuditEvent) -> None:
-        await self._r.xadd(self._k.audit(), {"event": dumps(event)})
+        await self._r.xadd(self._k.audit(), as_hash({"event": dumps(event)}))
 
     # -- sealing ----------------------------------------------------------------------------
     async def head(self) -> Head:
-        row = {k.decode(): v.decode() for k, v in
-               (await self._r.hgetall(self._k.audit_head())).items()}
+        row = text_fields(await self._r.hgetall(self._k.audit_head()))
         return Head(int(row.get("count", 0)), row.get("hash", ""), row.get("id", "0"))
 
     async def intake(self, after: str, count: int) -> list[tuple[str, str]]:
         """Events not sealed yet, oldest first: (intake id, event JSON)."""
         rows = await self._r.xrange(self._k.audit(), min=f"({after}", count=count)
-        return [(i.decode(), f[b"event"].decode()) for i, f in rows]
+        return [(i, f["event"]) for i, f in stream(rows)]
 
     async def seal(self, head: Head, entries: list[Sealed]) -> bool:
         """Append ``entries`` after ``head``; False when another sealer moved it first."""
@@ -90,8 +89,7 @@ class AuditStore:
 
     async def log(self, after: str = "-", count: int = 10_000) -> list[Sealed]:
         rows = await self._r.xrange(self._k.audit_log(), min=after, count=count)
-        return [Sealed(i.decode(), f[b"entry"].decode(), f[b"hash"].decode())
-                for i, f in rows]
+        return [Sealed(i, f["entry"], f["hash"]) for i, f in stream(rows)]
 
     async def whole_log(self, page: int = 5_000) -> list[Sealed]:
         """Every sealed entry, oldest first, read a page at a time."""
@@ -105,18 +103,18 @@ class AuditStore:
         event each with its count (release_tallies.lua); how many."""
         k, released = self._k, 0
         while True:
-            batch = int(await self._s.release_tallies(
+            batch = number(await self._s.release_tallies(
                 tallies=k.tallies(), tallies_due=k.tallies_due(), audit=k.audit(), now=now))
             released += batch
             if batch < 100:  # the script releases at most 100 a call
                 return released
 
     async def add_checkpoint(self, doc: dict[str, str]) -> None:
-        await self._r.xadd(self._k.audit_checkpoints(), doc)
+        await self._r.xadd(self._k.audit_checkpoints(), as_hash(doc))
 
     async def checkpoints(self) -> list[dict[str, str]]:
         rows = await self._r.xrange(self._k.audit_checkpoints())
-        return [{k.decode(): v.decode() for k, v in f.items()} for _, f in rows]
+        return [f for _, f in stream(rows)]
 
     # -- reading ----------------------------------------------------------------------------
     async def events(self) -> list[AuditEvent]:
@@ -128,7 +126,7 @@ class AuditStore:
 
     async def trail(self, referral: str) -> TrailIndex:
         """A referral's trail index, the log entries it names, and the events waiting."""
-        entries = [e.decode() for e in await self._r.lrange(self._k.audit_of(referral), 0, -1)]
+        entries = [text(e) for e in await self._r.lrange(self._k.audit_of(referral), 0, -1)]
         ids = [i for i in map(_logged_id, entries) if i is not None]
         async with self._r.pipeline(transaction=False) as pipe:
             for i in ids:
@@ -145,7 +143,7 @@ class AuditStore:
             for rid in referrals:
                 pipe.lrange(self._k.audit_of(rid), 0, -1)
             rows = await pipe.execute() if referrals else []
-        return {rid: [e.decode() for e in row] for rid, row in zip(referrals, rows, strict=True)}
+        return {rid: [text(e) for e in row] for rid, row in zip(referrals, rows, strict=True)}
 
     async def length(self) -> int:
         return await self._r.xlen(self._k.audit_log()) + await self._r.xlen(self._k.audit())

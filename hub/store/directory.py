@@ -9,7 +9,7 @@ from redis.asyncio import Redis
 
 from hub.models import AuditEvent
 
-from .codec import dumps
+from .codec import blob, dumps, items, number, text, text_fields
 from .keys import Keys
 from .scripts import Scripts
 
@@ -27,7 +27,7 @@ class DirectoryStore:
         self._s = scripts
 
     async def root(self, agency: str) -> bytes | None:
-        return await self._r.get(self._k.root(agency))
+        return blob(await self._r.get(self._k.root(agency)))
 
     async def set_root_if_absent(self, agency: str, public: bytes, audit: AuditEvent) -> bool:
         return bool(await self._s.put_root(root=self._k.root(agency), audit=self._k.audit(),
@@ -53,12 +53,13 @@ class DirectoryStore:
         row = await self._r.hgetall(self._k.roster(agency))
         if not row:
             return None
-        return StoredRoster(int(row[b"version"]), row[b"signed"].decode())
+        fields = text_fields(row)
+        return StoredRoster(int(fields["version"]), fields["signed"])
 
     async def put_roster(self, agency: str, version: int, signed: str,
                          audit: AuditEvent) -> tuple[str, int]:
         """('ok' | 'same' | 'rollback', the version now current)."""
-        result, current = await self._s.put_roster(
+        result, current = items(await self._s.put_roster(
             roster=self._k.roster(agency), audit=self._k.audit(), version=version, signed=signed,
-            audit_event=dumps(audit))
-        return result.decode(), int(current)
+            audit_event=dumps(audit)))
+        return text(result), number(current)

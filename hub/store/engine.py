@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import redis
 from redis.asyncio import Redis
 
+from .codec import items, real, text
 from .keys import Keys
 from .scripts import Scripts
 
@@ -81,9 +82,9 @@ class EngineStore:
         (stale, and they were not told in the last ``every`` seconds), ('resumed', since)
         to the one that must tell them it runs again (since: when the outage began),
         ('stale', ran) or ('running', ran) otherwise."""
-        state, since = await self._s.engine_alarm(alarm=self._k.engine_alarm(), now=now,
-                                                  ran=repr(ran), stale=stale, every=every)
-        return state.decode(), float(since)
+        state, since = items(await self._s.engine_alarm(
+            alarm=self._k.engine_alarm(), now=now, ran=repr(ran), stale=stale, every=every))
+        return text(state), real(since)
 
 
 def _lateness(raw: dict[bytes, bytes]) -> Lateness:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from redis.asyncio import Redis
 
+from .codec import as_hash, real, text_fields
 from .keys import Keys
 from .notices import REPORTS_FOR
 from .outbox import encode_changes
@@ -29,7 +30,7 @@ class FloodStore:
             person_window=k.sent_by_person(person, channel),
             agency_window=k.sent_by_agency(agency), now=now, window=window,
             person_limit=person_limit, agency_limit=agency_limit, member=member)
-        return float(free)
+        return real(free)
 
     async def give_back(self, member: str, *, person: str, channel: str, agency: str) -> None:
         """Free the slot ``member`` took: the send failed, nothing reached the person."""
@@ -43,8 +44,8 @@ class FloodStore:
         digest is already due sooner)."""
         k = self._k
         async with self._r.pipeline(transaction=True) as pipe:
-            pipe.hset(k.notice(nid), mapping={"status": "held", "digest": digest})
-            pipe.hset(k.digest(digest), mapping=meta)
+            pipe.hset(k.notice(nid), mapping=as_hash({"status": "held", "digest": digest}))
+            pipe.hset(k.digest(digest), mapping=as_hash(meta))
             pipe.sadd(k.digest_notices(digest), nid)
             pipe.zadd(k.deliveries(), {DIGEST + digest: send_at}, lt=True)
             pipe.zrem(k.inflight(k.deliveries()), nid)
@@ -55,7 +56,7 @@ class FloodStore:
             pipe.hgetall(self._k.digest(digest))
             pipe.smembers(self._k.digest_notices(digest))
             meta, nids = await pipe.execute()
-        return ({k.decode(): v.decode() for k, v in meta.items()},
+        return (text_fields(meta),
                 sorted(n.decode() for n in nids))
 
     async def failed_attempt(self, digest: str) -> int:
@@ -70,7 +71,7 @@ class FloodStore:
         k = self._k
         async with self._r.pipeline(transaction=True) as pipe:
             for nid in nids:
-                pipe.hset(k.notice(nid), mapping=encode_changes(changes))
+                pipe.hset(k.notice(nid), mapping=as_hash(encode_changes(changes)))
             if sent_as:
                 pipe.set(k.sent_as(sent_as), " ".join(nids), ex=REPORTS_FOR)
             pipe.hdel(k.digest(digest), "attempts")

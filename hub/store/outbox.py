@@ -8,6 +8,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
+from .codec import text_fields
+
 _READ: dict[str, Callable[[str], Any]] = {"int": int, "float": float, "float | None": float,
                                           "str": str, "str | None": str}
 
@@ -53,10 +55,10 @@ FIELDS = {f.name: _READ[str(f.type)] for f in fields(NoticeRecord) if f.name != 
 COMMITTED = tuple(FIELDS)[:tuple(FIELDS).index("send_by") + 1]
 
 
-def decode_notice(nid: str, row: Mapping[bytes, bytes]) -> NoticeRecord:
+def decode_notice(nid: str, row: Mapping[bytes | str, bytes | str]) -> NoticeRecord:
     """The notice ``nid`` from its hash (a field it does not have keeps its default)."""
     values: dict[str, Any] = {}
-    for name, value in ((k.decode(), v.decode()) for k, v in row.items()):
+    for name, value in text_fields(row).items():
         if name in FIELDS:
             values[name] = FIELDS[name](value)
     return NoticeRecord(id=nid, **values)

@@ -16,7 +16,7 @@ from redis.exceptions import WatchError
 from hub.cards import Card
 from hub.models import AuditEvent, HistoryEvent
 
-from .codec import dumps
+from .codec import as_hash, dumps, text, text_fields
 from .keys import Keys
 
 
@@ -82,8 +82,7 @@ class OversightStore:
         if not members:
             return []
         scores = await self._r.zmscore(self._k.obligations(), list(members))
-        return [Owed(*m.split(":", 1), due) for m, due in zip(members, scores, strict=True)
-                if due is not None]
+        return [_owed(m, due) for m, due in zip(members, scores, strict=True) if due is not None]
 
     async def cards(self, rids: Sequence[str]) -> list[Card | None]:
         """Each referral's routing card (hub/cards.py), in order. A card
@@ -95,7 +94,7 @@ class OversightStore:
             if len(kept) + len(missing) > CARDS_KEPT:
                 kept.clear()
             found = await self._r.hmget(self._k.cards(), missing)
-            kept.update((rid, Card.decode(c.decode()))
+            kept.update((rid, Card.decode(text(c)))
                         for rid, c in zip(missing, found, strict=True) if c is not None)
         return [kept.get(rid) for rid in rids]
 
@@ -156,7 +155,7 @@ class OversightStore:
 
     async def open_counts(self) -> dict[str, int]:
         rows = await self._r.hgetall(self._k.open_counts())
-        return {agency.decode(): int(n) for agency, n in rows.items()}
+        return {agency: int(n) for agency, n in text_fields(rows).items()}
 
     async def take_nudge(self, rid: str, now: float, until: float) -> bool:
         """True if no nudge of ``rid`` is fresh at ``now`` (the hub's clock, not Redis's);
@@ -186,7 +185,7 @@ class OversightStore:
         if not await self._r.exists(k.referral(rid)):
             return False
         async with self._r.pipeline(transaction=True) as pipe:
-            pipe.hset(k.referral(rid), mapping=fields)
+            pipe.hset(k.referral(rid), mapping=as_hash(fields))
             pipe.rpush(k.history(rid), dumps(history))
             pipe.xadd(k.audit(), {"event": dumps(audit)})
             await pipe.execute()
@@ -195,3 +194,9 @@ class OversightStore:
 
 def _text(row: dict[bytes, bytes]) -> dict[str, str]:
     return {key.decode(): value.decode() for key, value in row.items()}
+
+
+def _owed(member: str, due: float) -> Owed:
+    """An obligation's member (``{rid}:{timer}``) and score."""
+    rid, timer = member.split(":", 1)
+    return Owed(rid, timer, due)

@@ -10,7 +10,7 @@ from redis.asyncio import Redis
 from hub.cards import Card
 from hub.models import AuditEvent, Consent, HistoryEvent, Referral, Status
 
-from .codec import dumps, packed, referral_from_hash, to_fields
+from .codec import blob, dumps, items, number, packed, referral_from_hash, text, to_fields
 from .keys import Keys
 from .scripts import Scripts
 from .tallies import Tally, on_change, on_create
@@ -78,7 +78,7 @@ class ReferralStore:
             audit_event=dumps(audit), roster_version=roster[0], root_key=roster[1],
             owed=packed(_pairs(deadlines.due)), card=Card.of(referral).encode(),
             tally=tally.to_json(), sender=referral.sender_person)
-        return result.decode()
+        return text(result)
 
     def _tally_keys(self, tally: Tally) -> dict[str, str]:
         """The keys a tally adds to (lua/_lib.lua add_tally)."""
@@ -93,7 +93,7 @@ class ReferralStore:
 
     async def timer_state(self, rid: str, field: str) -> str | None:
         raw = await self._r.hget(self._k.referral(rid), field)
-        return raw.decode() if raw is not None else None
+        return text(raw) if raw is not None else None
 
     async def get_many(self, rids: list[str]) -> list[Referral]:
         async with self._r.pipeline(transaction=False) as pipe:
@@ -108,11 +108,11 @@ class ReferralStore:
             for rid in rids:
                 pipe.hgetall(self._k.referral(rid))
             rows = await pipe.execute()
-        return [(referral_from_hash(raw), {k.decode(): v.decode() for k, v in raw.items()
+        return [(referral_from_hash(raw), {text(k): text(v) for k, v in raw.items()
                                            if k.startswith(b"t:")}) for raw in rows if raw]
 
     async def envelope(self, rid: str) -> bytes | None:
-        return await self._r.get(self._k.envelope(rid))
+        return blob(await self._r.get(self._k.envelope(rid)))
 
     async def history(self, rid: str) -> list[HistoryEvent]:
         rows = await self._r.lrange(self._k.history(rid), 0, -1)
@@ -132,17 +132,17 @@ class ReferralStore:
                          audit: AuditEvent) -> TransitionResult:
         k, rid = self._k, referral.id
         tally = on_change(referral, to, history.at, history.code)
-        status, value = await self._s.transition(
+        status, value = items(await self._s.transition(
             ref=k.referral(rid), history=k.history(rid), old_index=k.by_status(referral.status),
             new_index=k.by_status(to), deadlines=k.deadlines(), audit=k.audit(),
             claimed=k.inflight(k.deadlines()), obligations=k.obligations(),
             **self._tally_keys(tally), agency_obligations=k.obligations_of(referral.destination),
             expected=referral.status, new_status=to, fields=to_fields(fields),
             history_event=dumps(history), score=referral.submitted_at, rid=rid,
-            changes=deadlines.to_json(), audit_event=dumps(audit), tally=tally.to_json())
+            changes=deadlines.to_json(), audit_event=dumps(audit), tally=tally.to_json()))
         if status == b"ok":
-            return TransitionResult(True, to, int(value))
-        return TransitionResult(False, value.decode() or None)
+            return TransitionResult(True, to, number(value))
+        return TransitionResult(False, text(value) or None)
 
     async def end_consent(self, referral: Referral, to: Status | None,
                           fields: dict[str, object], history: HistoryEvent, audit: AuditEvent,
@@ -153,7 +153,7 @@ class ReferralStore:
         (lua/end_consent.lua)."""
         k, rid = self._k, referral.id
         tally = on_change(referral, to, history.at)
-        status, value = await self._s.end_consent(
+        status, value = items(await self._s.end_consent(
             ref=k.referral(rid), history=k.history(rid), old_index=k.by_status(referral.status),
             new_index=k.by_status(to or referral.status), deadlines=k.deadlines(),
             claimed=k.inflight(k.deadlines()), audit=k.audit(), envelope=k.envelope(rid),
@@ -162,14 +162,14 @@ class ReferralStore:
             expected=referral.status, new_status=to or "", fields=to_fields(fields),
             history_event=dumps(history), score=referral.submitted_at, rid=rid,
             audit_event=dumps(audit), notify_at=notify_at, notify_member=notify_member or "",
-            dropped=packed(list(obligations)), tally=tally.to_json())
+            dropped=packed(list(obligations)), tally=tally.to_json()))
         if status == b"ok":
-            return TransitionResult(True, to or referral.status, int(value))
-        return TransitionResult(False, value.decode() or None)
+            return TransitionResult(True, to or referral.status, number(value))
+        return TransitionResult(False, text(value) or None)
 
     async def consent_record(self, rid: str) -> tuple[bytes, Consent] | None:
         """The consent as stored (its exact bytes, for a compare-and-set) and parsed."""
-        raw = await self._r.hget(self._k.referral(rid), "consent")
+        raw = blob(await self._r.hget(self._k.referral(rid), "consent"))
         return (raw, Consent.model_validate_json(raw)) if raw is not None else None
 
     async def narrow_consent(self, rid: str, stored: bytes, narrowed: Consent,
@@ -188,11 +188,11 @@ class ReferralStore:
         result = await self._s.mark_receipt(
             ref=k.referral(rid), history=k.history(rid), audit=k.audit(), field=field, at=at,
             history_event=dumps(history), audit_event=dumps(audit))
-        return result.decode()
+        return text(result)
 
     async def page(self, index_key: str, *, offset: int, limit: int) -> list[str]:
         rids = await self._r.zrevrange(index_key, offset, offset + limit - 1)
-        return [r.decode() for r in rids]
+        return [text(r) for r in rids]
 
     async def count(self, index_key: str) -> int:
         return await self._r.zcard(index_key)

@@ -35,7 +35,7 @@ class _Call:
     script: Script
     keys: Sequence[object]
     args: Sequence[object]
-    answer: asyncio.Future = field(repr=False)
+    answer: asyncio.Future[object] = field(repr=False)
 
 
 class RoundTrips:
@@ -46,10 +46,10 @@ class RoundTrips:
         self._redis = redis
         self._replication = replication
         self._waiting: list[_Call] = []
-        self._sending: set[asyncio.Task] = set()
+        self._sending: set[asyncio.Task[None]] = set()
 
     def run(self, script: Script, keys: Sequence[object], args: Sequence[object]
-            ) -> asyncio.Future:
+            ) -> asyncio.Future[object]:
         loop = asyncio.get_running_loop()
         if not self._waiting:
             loop.call_soon(self._send_waiting)
@@ -85,29 +85,31 @@ class RoundTrips:
 
     async def _trip(self, calls: list[_Call]) -> list[object]:
         """One pipeline: the calls, then the replicas' confirmation of them (if asked)."""
-        waits = self._replication.commands() if self._replication else []
+        replication = self._replication
+        waits = replication.commands() if replication else []
         async with self._redis.pipeline(transaction=False) as pipe:
             for c in calls:
                 pipe.execute_command("EVALSHA", c.script.sha, len(c.keys), *c.keys, *c.args)
             for wait in waits:
                 pipe.execute_command(*wait)
             answers = await pipe.execute(raise_on_error=False)
-        if waits:
-            self._replication.settle(answers[len(calls):])
+        if replication and waits:
+            replication.settle(answers[len(calls):])
         return answers[:len(calls)]
 
     async def confirm(self, mark: str) -> None:
         """Wait until the replicas hold every write made so far, on any connection: bump
         ``mark`` and wait for that write (replication offsets only grow)."""
-        waits = self._replication.commands() if self._replication else []
-        if not waits:
+        replication = self._replication
+        waits = replication.commands() if replication else []
+        if not replication or not waits:
             return
         async with self._redis.pipeline(transaction=False) as pipe:
             pipe.incr(mark)
             for wait in waits:
                 pipe.execute_command(*wait)
             answers = await pipe.execute(raise_on_error=False)
-        self._replication.settle(answers[1:])
+        replication.settle(answers[1:])
 
     async def _load_and_send(self, calls: list[_Call]) -> None:
         """Teach Redis the scripts it had forgotten, then send their calls again."""

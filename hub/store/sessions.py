@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from redis.asyncio import Redis
 
+from .codec import as_hash, text_fields
 from .keys import Keys
 
 
@@ -15,13 +16,13 @@ class SessionStore:
 
     async def create(self, digest: str, fields: dict[str, str], idle: int) -> None:
         async with self._r.pipeline(transaction=True) as pipe:
-            pipe.hset(self._k.session(digest), mapping=fields)
+            pipe.hset(self._k.session(digest), mapping=as_hash(fields))
             pipe.expire(self._k.session(digest), idle)
             await pipe.execute()
 
     async def get(self, digest: str) -> dict[str, str] | None:
         row = await self._r.hgetall(self._k.session(digest))
-        return {k.decode(): v.decode() for k, v in row.items()} if row else None
+        return text_fields(row) if row else None
 
     async def touch(self, digest: str, last_seen: float, idle: int) -> None:
         async with self._r.pipeline(transaction=True) as pipe:

@@ -7,7 +7,7 @@ from redis.asyncio import Redis
 
 from hub.models import AuditEvent, HistoryEvent
 
-from .codec import dumps, to_fields
+from .codec import blob, dumps, text, text_fields, to_fields
 from .keys import Keys
 from .scripts import Scripts
 
@@ -27,7 +27,7 @@ class ThreadStore:
             history=k.history(rid), audit=k.audit(), digest=digest, data=data,
             fields=to_fields(meta), member=member, history_event=dumps(history),
             audit_event=dumps(audit), counter=counter)
-        return result.decode()
+        return text(result)
 
     async def put_reply(self, rid: str, reply_id: str, digest: str, envelope: bytes,
                         meta: dict[str, object], history: HistoryEvent, audit: AuditEvent) -> str:
@@ -47,19 +47,19 @@ class ThreadStore:
                                "attachment_count", history, audit)
 
     async def replies(self, rid: str) -> list[dict[str, str]]:
-        ids = [i.decode() for i in await self._r.lrange(self._k.replies(rid), 0, -1)]
+        ids = [text(i) for i in await self._r.lrange(self._k.replies(rid), 0, -1)]
         async with self._r.pipeline(transaction=False) as pipe:
             for reply_id in ids:
                 pipe.hgetall(self._k.reply(rid, reply_id))
             rows = await pipe.execute()
-        return [{k.decode(): v.decode() for k, v in row.items()} for row in rows if row]
+        return [text_fields(row) for row in rows if row]
 
     async def reply(self, rid: str, reply_id: str) -> dict[str, str] | None:
         row = await self._r.hgetall(self._k.reply(rid, reply_id))
-        return {k.decode(): v.decode() for k, v in row.items()} if row else None
+        return text_fields(row) if row else None
 
     async def reply_envelope(self, rid: str, reply_id: str) -> bytes | None:
-        return await self._r.get(self._k.reply_envelope(rid, reply_id))
+        return blob(await self._r.get(self._k.reply_envelope(rid, reply_id)))
 
     async def attachment(self, rid: str, index: int) -> bytes | None:
-        return await self._r.get(self._k.attachment(rid, index))
+        return blob(await self._r.get(self._k.attachment(rid, index)))

@@ -9,7 +9,7 @@ from redis.asyncio import Redis
 
 from hub.models import HistoryEvent
 
-from .codec import dumps
+from .codec import dumps, items, number, real, text
 from .engine import lateness_bucket
 from .keys import Keys
 from .scripts import Scripts
@@ -30,7 +30,7 @@ class TimerStore:
             queue=queue, claimed=self._k.inflight(queue),
             record=self._k.claim_record(queue, token or "-"), now=now, lease_until=now + lease,
             most=limit, keep_for=lease if token else 0)
-        return _pairs(flat)
+        return _pairs(items(flat))
 
     async def claimed_by(self, queue: str, token: str) -> list[tuple[str, float]]:
         """What the claim made under ``token`` took (its record is read once)."""
@@ -38,8 +38,8 @@ class TimerStore:
         return _pairs(json.loads(raw)) if raw else []
 
     async def reap(self, queue: str, now: float, limit: int = 1000) -> int:
-        return int(await self._s.reap(claimed=self._k.inflight(queue), queue=queue, now=now,
-                                      most=limit))
+        return number(await self._s.reap(claimed=self._k.inflight(queue), queue=queue,
+                                         now=now, most=limit))
 
     async def release(self, queue: str, member: str) -> None:
         await self._r.zrem(self._k.inflight(queue), member)
@@ -66,7 +66,7 @@ class TimerStore:
             next_state=next_state or "", next_due=next_due, now=now,
             first_notice=dumps(first_notice) if first_notice else "", late=f"{late:.3f}",
             bucket=lateness_bucket(late))
-        return result.decode()
+        return text(result)
 
     async def flag_alerted(self, rid: str, now: float) -> None:
         """A coordinator's notice of ``rid`` went out."""
@@ -77,11 +77,11 @@ class TimerStore:
         await self._r.zadd(self._k.stalled(), {rid: now}, nx=True)
 
     async def stalled(self) -> list[str]:
-        return [r.decode() for r in await self._r.zrange(self._k.stalled(), 0, -1)]
+        return [text(r) for r in await self._r.zrange(self._k.stalled(), 0, -1)]
 
     async def alerted(self) -> list[str]:
         """Referrals whose coordinators' rung told a coordinator."""
-        return [r.decode() for r in await self._r.zrange(self._k.alerted(), 0, -1)]
+        return [text(r) for r in await self._r.zrange(self._k.alerted(), 0, -1)]
 
     async def due(self, queue: str, member: str) -> float | None:
         """When a member is due, or None when it is neither queued nor claimed."""
@@ -89,7 +89,8 @@ class TimerStore:
             pipe.zscore(queue, member)
             pipe.zscore(self._k.inflight(queue), member)
             queued, claimed = await pipe.execute()
-        return queued if queued is not None else claimed
+        score = queued if queued is not None else claimed
+        return None if score is None else real(score)
 
     async def soonest(self, queues: tuple[str, ...]) -> float | None:
         """When the earliest entry of any of ``queues`` falls due (None when all are empty)."""
@@ -110,7 +111,7 @@ class TimerStore:
             scores = await pipe.execute()
         missing = {m: entries[m] for i, m in enumerate(members)
                    if scores[2 * i] is None and scores[2 * i + 1] is None}
-        return await self._r.zadd(queue, missing, nx=True) if missing else 0
+        return number(await self._r.zadd(queue, missing, nx=True)) if missing else 0
 
     async def size(self, queue: str) -> tuple[int, int]:
         async with self._r.pipeline(transaction=False) as pipe:
@@ -120,10 +121,6 @@ class TimerStore:
         return queued, claimed
 
 
-def _pairs(flat: list) -> list[tuple[str, float]]:
+def _pairs(flat: list[object]) -> list[tuple[str, float]]:
     """[member, score, member, score...] as (member, score) pairs."""
-    return [(_text(flat[i]), float(flat[i + 1])) for i in range(0, len(flat), 2)]
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
+    return [(text(flat[i]), real(flat[i + 1])) for i in range(0, len(flat), 2)]

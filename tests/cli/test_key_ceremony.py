@@ -12,6 +12,8 @@ import re
 import shutil
 from pathlib import Path
 
+import zxingcpp
+
 from hub.client import Blocking, HubApi
 from hub.crypto import (
     import_agency_root,
@@ -162,3 +164,37 @@ def test_a_referral_sealed_before_the_device_was_approved_says_so(demo) -> None:
     assert done.code == 6 and "Traceback" not in done.err
     assert "sealed before this device was approved" in done.err
     assert "colleague" in done.err
+
+
+def _scanned(art: str) -> bytes:
+    """What a scanner reads from the half-block QR code the terminal shows (light modules
+    drawn, as on a dark terminal): every character is two modules, top and bottom."""
+    light = {" ": (0, 0), "\u2580": (1, 0), "\u2584": (0, 1), "\u2588": (1, 1)}
+    lines = [line for line in art.splitlines() if line]
+    modules = [[light[c][half] for c in line] for line in lines for half in (0, 1)]
+    scale, width = 4, len(modules[0])
+    pixels = b"".join(bytes(255 * m for m in row for _ in range(scale))
+                      for row in modules for _ in range(scale))
+    image = memoryview(pixels).cast("B", shape=[len(modules) * scale, width * scale])
+    found = zxingcpp.read_barcodes(image)
+    assert len(found) == 1, "the code does not scan"
+    return found[0].bytes
+
+
+def test_a_pin_bundle_shown_as_a_qr_code_scans_to_the_bundle_a_colleague_imports(demo) -> None:
+    bundle, png = demo.var / "harbor-pins-qr.json", demo.var / "harbor-pins.png"
+    made = json.loads(demo.ok("agency", "bundle", "--root", str(demo.root(AGENCY)),
+                              "--agency", AGENCY, "--out", str(bundle), "--qr",
+                              "--qr-png", str(png), "--json", who=ADMIN))
+    scanned = _scanned(made["qr"])
+    assert scanned == bundle.read_bytes()
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and made["qr_png"] == str(png)
+
+    colleague = {"HUB_HOME": str(demo.var / "qr-colleague")}
+    token = demo.run.ok("admin", "issue-token", "harbor-night").strip()
+    demo.run.ok("login", "--url", demo.run.url, stdin=token + "\n", extra_env=colleague)
+    (demo.var / "scanned.json").write_bytes(scanned)
+    spoken = numeric_fingerprint(import_agency_root(demo.root(AGENCY).read_bytes()).public)
+    done = demo.run.ok("trust", "import", str(demo.var / "scanned.json"), spoken,
+                       extra_env=colleague)
+    assert "pinned 7 agencies" in done
