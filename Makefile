@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run demo test lint bench clean web web-test
+.PHONY: run demo test lint bench clean web web-test messages
 
 # The browser bundle (docs/browser.md): npm packages installed from web/package-lock.json, and
 # web/src bundled by esbuild into hub/web/static/app.js (built output, not committed).
@@ -46,6 +46,13 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.report $(BENCH_FLAGS)
+
+# The pages' words: extract what the templates, the browser's script and hub/ ask for, then
+# bring each language's catalog up to date (translate what is new in hub/locales/*/.po;
+# tests/test_i18n.py fails until every message has its translation).
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output -o hub/locales/messages.pot .
+	$(BIN)/pybabel update -i hub/locales/messages.pot -d hub/locales -w 96 --no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .hypothesis web/node_modules $(APP_JS)

@@ -102,9 +102,10 @@ class Settings(BaseSettings):
     smtp_implicit_tls: bool = Field(False, description="TLS from the first byte (port 465)")
     smtp_ca_file: Path | None = Field(None, description="a CA bundle to trust for the mail "
                                       "server (a private CA)")
-    sms_provider: Literal["webhook", "twilio"] = Field("webhook", description="how text "
-                                                       "notices are sent: a webhook gateway "
-                                                       "or Twilio")
+    sms_provider: Literal["webhook", "twilio", "sink"] = Field(
+        "webhook", description="how text notices are sent: a webhook gateway or Twilio; "
+        "sink (dev only) keeps them as files under DATA_DIR/sms/ instead, as `hub run` "
+        "does when no gateway is set")
     sms_gateway_url: str | None = Field(None, description="the webhook's URL, or Twilio's "
                                         "API base (https://api.twilio.com)")
     sms_token_file: Path | None = Field(None, description="the webhook's bearer token, or "
@@ -177,6 +178,13 @@ class Settings(BaseSettings):
             host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
             values = {**values, "public_base_url": f"http://{host}:{values.get('port', 8080)}"}
         return values
+
+    @model_validator(mode="after")
+    def _no_sink_in_production(self) -> Settings:
+        if self.mode == "production" and self.sms_provider == "sink":
+            raise ValueError("sms_provider 'sink' keeps texts on disk instead of sending them: "
+                             "it is for dev mode only; set 'webhook' or 'twilio'")
+        return self
 
     @property
     def replica_acks(self) -> int:

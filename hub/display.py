@@ -1,72 +1,186 @@
 """How the hub's codes and times read to a person, in one place for the command line, the
-pages and the notices: a time in the receiving agency's zone with the zone named, one name
-per status, and plain words for reason, outcome and history codes. Wire formats (--json,
-the API) keep the codes themselves."""
+pages (and their script, which gets these names from the page) and the notices: a time in
+the receiving agency's zone with the zone named, one name per status, and plain words for
+reason, outcome, history, audit and language codes, in the language of the moment
+(hub/i18n.py: English unless a page asked for another). Wire formats (--json, the API)
+keep the codes themselves."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from hub.i18n import N_, SOURCE, current, gettext
 from hub.models import Status
 
 # One name per status, everywhere a person reads one (the API keeps FHIR's codes).
 STATUS_NAMES: dict[str, str] = {
-    Status.REQUESTED: "waiting for acknowledgement",
-    Status.RECEIVED: "acknowledged",
-    Status.ACCEPTED: "accepted",
-    Status.REJECTED: "declined",
-    Status.IN_PROGRESS: "in progress",
-    Status.COMPLETED: "completed",
-    Status.CANCELLED: "cancelled",
-    Status.REVOKED: "consent withdrawn",
-    Status.EXPIRED: "consent ran out",
+    Status.REQUESTED: N_("waiting for acknowledgement"),
+    Status.RECEIVED: N_("acknowledged"),
+    Status.ACCEPTED: N_("accepted"),
+    Status.REJECTED: N_("declined"),
+    Status.IN_PROGRESS: N_("in progress"),
+    Status.COMPLETED: N_("completed"),
+    Status.CANCELLED: N_("cancelled"),
+    Status.REVOKED: N_("consent withdrawn"),
+    Status.EXPIRED: N_("consent ran out"),
 }
 
 CODE_NAMES: dict[str, str] = {
     # why a referral was declined
-    "capacity": "no capacity", "not-eligible": "not eligible", "duplicate": "a duplicate",
-    "survivor-declined": "the survivor declined", "unable-to-contact": "could not reach the "
-    "survivor", "outside-service-area": "outside the service area", "other": "other",
+    "capacity": N_("no capacity"), "not-eligible": N_("not eligible"),
+    "duplicate": N_("a duplicate"), "survivor-declined": N_("the survivor declined"),
+    "unable-to-contact": N_("could not reach the survivor"),
+    "outside-service-area": N_("outside the service area"), "other": N_("other"),
     # how it ended
-    "services-provided": "services provided", "referred-elsewhere": "referred elsewhere",
+    "services-provided": N_("services provided"), "referred-elsewhere": N_("referred elsewhere"),
     # why it was cancelled or consent withdrawn
-    "sent-in-error": "sent in error", "survivor-request": "at the survivor's request",
-    "survivor-withdrew": "the survivor withdrew consent",
-    "survivor-safety": "for the survivor's safety",
+    "sent-in-error": N_("sent in error"), "survivor-request": N_("at the survivor's request"),
+    "survivor-withdrew": N_("the survivor withdrew consent"),
+    "survivor-safety": N_("for the survivor's safety"),
     # urgencies
-    "routine": "routine", "urgent": "urgent", "emergent": "emergent",
+    "routine": N_("routine"), "urgent": N_("urgent"), "emergent": N_("emergent"),
     # whom a step of the ladder notifies (a step passed over names it)
-    "point_person": "point person", "backups": "backups", "coordinator": "coordinator",
+    "point_person": N_("point person"), "backups": N_("backups"),
+    "coordinator": N_("coordinator"),
+    # how consent was given
+    "written": N_("written"), "electronic-signature": N_("electronic signature"),
+    "verbal-documented": N_("verbal, documented"),
+    # why a coordinator marked a referral reviewed
+    "discussed": N_("discussed at the meeting"),
+    "agency-followed-up": N_("the agency followed up"), "systemic-issue": N_("a systemic issue"),
+    "resolved": N_("resolved"),
 }
 
-LANGUAGE_NAMES: dict[str, str] = {"en": "English", "es": "Spanish (español)"}
+LANGUAGE_NAMES: dict[str, str] = {"en": N_("English"), "es": N_("Spanish (español)")}
 
 EVENT_NAMES: dict[str, str] = {
-    "submitted": "sent", "opened": "opened", "notified": "notice sent", "reply": "reply posted",
-    "reviewed": "marked for team review", "consent.narrowed": "consent narrowed",
-    "rung.skipped": "no one on duty: went on to the next step at once",
-    "claimed": "claimed from a notice (escalation held; not yet acknowledged)",
+    "submitted": N_("sent"), "opened": N_("opened"), "notified": N_("notice sent"),
+    "reply": N_("reply posted"), "reviewed": N_("marked for team review"),
+    "consent.narrowed": N_("consent narrowed"),
+    "rung.skipped": N_("no one on duty: went on to the next step at once"),
+    "claimed": N_("claimed from a notice (escalation held; not yet acknowledged)"),
 }
+
+# What an audit event says was done (the actions that touch one referral).
+AUDIT_NAMES: dict[str, str] = {
+    "referral.submit": N_("sent it"), "referral.get": N_("looked at its status"),
+    "referral.envelope": N_("fetched the sealed envelope"),
+    "referral.download": N_("fetched the sealed envelope"),
+    "referral.history": N_("read its history"), "referral.audit": N_("read its audit trail"),
+    "referral.acknowledge": N_("acknowledged it"), "referral.accept": N_("accepted it"),
+    "referral.reject": N_("declined it"), "referral.progress": N_("recorded that work started"),
+    "referral.complete": N_("closed it with an outcome"), "referral.cancel": N_("cancelled it"),
+    "referral.cancelled": N_("cancelled it"), "referral.revoke": N_("withdrew consent"),
+    "referral.revoked": N_("consent withdrawn: content deleted"),
+    "referral.expired": N_("consent ran out: content deleted"),
+    "referral.purged": N_("content deleted"),
+    "consent.narrow": N_("narrowed consent"), "consent.narrowed": N_("narrowed consent"),
+    "reply.post": N_("sealed a reply"), "reply.list": N_("listed the replies"),
+    "reply.envelope": N_("fetched a reply"), "reply.download": N_("fetched a reply"),
+    "attachment.upload": N_("added an attachment"), "attachment.put": N_("added an attachment"),
+    "attachment.get": N_("fetched an attachment"),
+    "attachment.download": N_("fetched an attachment"),
+    "notice.email": N_("emailed a notice"), "notice.sms": N_("texted a notice"),
+    "notice.report": N_("took a delivery report"),
+    "page.thread": N_("opened its page"), "page.link": N_("followed a notice's link"),
+    "dashboard.referral": N_("viewed it on the dashboard"),
+    "dashboard.nudge": N_("nudged the receiving agency"),
+    "dashboard.review": N_("marked it reviewed"),
+}
+
+OUTCOME_NAMES: dict[str, str] = {"ok": N_("done"), "denied": N_("not allowed"),
+                                 "not_found": N_("not found"), "refused": N_("refused")}
+
+# A notice's own state (hub/store/outbox.py), and how far its provider says it got
+NOTICE_STATES: dict[str, str] = {
+    "queued": N_("waiting to go out"), "sent": N_("sent"),
+    "held": N_("held for one combined message"), "dead": N_("could not be delivered"),
+    "cancelled": N_("not sent: no longer needed"),
+}
+DELIVERY_NAMES: dict[str, str] = {
+    "accepted": N_("accepted by the provider"), "scheduled": N_("accepted by the provider"),
+    "queued": N_("accepted by the provider"), "sending": N_("on its way"),
+    "sent": N_("on its way"), "delivered": N_("delivered"),
+    "undelivered": N_("not delivered"), "failed": N_("not delivered"),
+    "canceled": N_("not delivered"), "read": N_("read"),
+}
+CHANNEL_NAMES: dict[str, str] = {"email": N_("email"), "sms": N_("text message")}
+
+ACTORS: dict[str, str] = {"anonymous": N_("CCR Hub (automatic)"),
+                          "hub": N_("CCR Hub (automatic)"), "": N_("CCR Hub (automatic)")}
+
+
+def _named(names: dict[str, str], code: str, fallback: str) -> str:
+    return gettext(names[code]) if code in names else fallback
 
 
 def status_name(status: str) -> str:
-    return STATUS_NAMES.get(status, status)
+    return _named(STATUS_NAMES, status, status)
 
 
 def code_name(code: str | None) -> str:
-    return "" if not code else CODE_NAMES.get(code, code.replace("-", " "))
+    return "" if not code else _named(CODE_NAMES, code, code.replace("-", " "))
 
 
 def event_name(action: str, to_status: str | None = None) -> str:
     """A history event as a person reads it: 'acknowledged', 'reply posted'."""
     if action.startswith("status.") and to_status:
         return status_name(to_status)
-    return EVENT_NAMES.get(action, action.replace(".", " ").replace("-", " "))
+    return _named(EVENT_NAMES, action, action.replace(".", " ").replace("-", " "))
+
+
+def audit_name(action: str) -> str:
+    """What an audit event says was done: 'looked at its status', not 'referral.get'."""
+    return _named(AUDIT_NAMES, action, action.replace(".", " ").replace("_", " "))
+
+
+def outcome_name(outcome: str) -> str:
+    return _named(OUTCOME_NAMES, outcome, outcome.replace("_", " "))
+
+
+def actor_name(actor: str | None, people: dict[str, str]) -> str:
+    """Who did it, by name: a person's display name (``people``: id to name); the hub
+    itself for what no person did (a notice, a deadline)."""
+    if not actor or actor in ACTORS:
+        return gettext(ACTORS[actor or ""])
+    return people.get(actor, actor)
+
+
+def notice_state(state: str) -> str:
+    return _named(NOTICE_STATES, state, state)
+
+
+def delivery_name(status: str) -> str:
+    return _named(DELIVERY_NAMES, status, status)
+
+
+def channel_name(kind: str) -> str:
+    return _named(CHANNEL_NAMES, kind, kind)
 
 
 def language_name(code: str) -> str:
-    return LANGUAGE_NAMES.get(code, code)
+    return _named(LANGUAGE_NAMES, code, code)
+
+
+def names_for_script() -> dict[str, dict[str, str]]:
+    """The names the browser's script shows, in the language of the moment: the same as
+    the pages' (one vocabulary), handed to it by the page."""
+    return {"statuses": {k: status_name(k) for k in STATUS_NAMES},
+            "codes": {k: code_name(k) for k in CODE_NAMES},
+            "events": {k: event_name(k) for k in EVENT_NAMES},
+            "languages": {k: language_name(k) for k in LANGUAGE_NAMES}}
+
+
+def _local(at: float, zone: str, pattern: str, english: str) -> str:
+    """``at`` in ``zone``: strftime's ``english`` in English; in another language, the
+    day and month names of its own (Babel's ``pattern``), the zone's abbreviation kept."""
+    local = datetime.fromtimestamp(float(at), ZoneInfo(zone))
+    if current() == SOURCE:
+        return local.strftime(english)
+    from babel.dates import format_datetime  # pages in another language only
+
+    return f"{format_datetime(local, pattern, locale=current())} {local:%Z}"
 
 
 def local_time(at: float | None, zone: str, *, year: bool = True) -> str:
@@ -74,15 +188,18 @@ def local_time(at: float | None, zone: str, *, year: bool = True) -> str:
     named: 'Tue 15 Dec 2026 14:06 CST'. '–' for no time."""
     if at is None:
         return "–"
-    local = datetime.fromtimestamp(float(at), ZoneInfo(zone))
-    return local.strftime("%a %d %b %Y %H:%M %Z" if year else "%a %d %b %H:%M %Z")
+    if year:
+        return _local(at, zone, "EEE dd MMM yyyy HH:mm", "%a %d %b %Y %H:%M %Z")
+    return _local(at, zone, "EEE dd MMM HH:mm", "%a %d %b %H:%M %Z")
 
 
 def moment(at: float, zone: str, now: float) -> str:
     """A moment in a person's own time zone, named: '14:02 CST' the same day, else with
     the day: 'Tue 03 Dec 14:02 CST'."""
     local, today = (datetime.fromtimestamp(float(t), ZoneInfo(zone)) for t in (at, now))
-    return local.strftime("%H:%M %Z" if local.date() == today.date() else "%a %d %b %H:%M %Z")
+    if local.date() == today.date():
+        return local.strftime("%H:%M %Z")
+    return local_time(at, zone, year=False)
 
 
 def span(start: float, end: float, zone: str) -> str:

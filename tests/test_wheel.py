@@ -1,7 +1,8 @@
 """The hub installed from its wheel, not run from the checkout: the templates live at the top
 of the repository (templates/), and only the build puts them inside the package. A hub
 installed by `pip install .` (or in the image) must still render a notice in each language
-and a page, reading its templates from where it was installed."""
+and a page (in English and, from the installed catalog, Spanish), reading its templates from
+where it was installed."""
 
 from __future__ import annotations
 
@@ -26,17 +27,21 @@ RENDER = f"""
 import json, aiohttp_jinja2, hub, hub.templates
 from aiohttp import web
 from hub.adapters.render import NoticeFacts, render
+from hub.i18n import LANGUAGES, speaking
 from hub.web.pages import setup_pages
 
 facts = NoticeFacts({REFERRAL!r}, "Harbor House", "ack", 1_800_000_000, 2, "America/Chicago")
 app = web.Application()
 setup_pages(app)
-page = aiohttp_jinja2.get_env(app).get_template("error.html").render(
-    error={{"status": 404, "message": "no such referral"}}, who=None, engine_stopped=None,
-    path="/")
+def page(lang):
+    with speaking(lang):
+        return aiohttp_jinja2.get_env(app).get_template("error.html").render(
+            error={{"status": 404, "message": "no such referral"}}, who=None,
+            engine_stopped=None, path="/", path_qs="/", lang=lang, languages=LANGUAGES)
 print(json.dumps({{"hub": hub.__file__, "templates": list(hub.templates.__path__),
                   "notices": {{lang: vars(render(facts, lang, "https://hub.example.org"))
-                              for lang in ("en", "es")}}, "page": page}}))
+                              for lang in ("en", "es")}}, "page": page("en"),
+                  "page_es": page("es")}}))
 """
 
 
@@ -75,3 +80,4 @@ def test_an_installed_wheel_renders_a_notice_and_a_page(installed: Path,
     assert "Harbor House" in english["html"] and english["text"] != spanish["text"]
     assert "<h1>Not found</h1>" in seen["page"] and "no such referral" in seen["page"]
     assert 'href="/static/hub.css"' in seen["page"]  # base.html, extended by error.html
+    assert "<h1>No encontrado</h1>" in seen["page_es"]  # the installed catalog, compiled

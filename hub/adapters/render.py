@@ -31,6 +31,8 @@ class NoticeFacts:
     level: int  # 1 for the first notice, then one more per rung
     timezone: str  # the recipient agency's, for the deadline's wall-clock time
     code: str = ""  # the claim code's place (services/claims.py CODE_MARK), if it has one
+    now: float = 0.0  # when it is written: past the deadline, it says overdue
+    reads: bool = True  # False for a coordinator, who sees a referral's status, not it
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ def _item(facts: NoticeFacts, lang: str, base_url: str) -> dict[str, object]:
             "timer": facts.timer if facts.timer in ("ack", "withdrawn", "expired")
             else "follow-up",
             "level": facts.level, "code": facts.code, "spoken_ref": " ".join(facts.referral[:8]),
+            "overdue": facts.now >= facts.due, "reads": facts.reads,
             "due": due, "due_short": due_short,
             "link": f"{base_url.rstrip('/')}/r/{facts.referral}"}
 
@@ -99,7 +102,8 @@ def render_digest(items: Sequence[NoticeFacts], language: str, base_url: str) ->
     lang = _language(language)
     rows = [_item(f, lang, base_url) for f in sorted(items, key=lambda f: f.due)]
     return _render(lang, {"digest": True, "count": len(rows), "items": rows, "lang": lang,
-                              "agency": rows[0]["agency"], "base": base_url})
+                          "agency": rows[0]["agency"], "reads": rows[0]["reads"],
+                          "base": base_url})
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """SMS over an HTTP gateway with the aiohttp client: a generic JSON webhook and a
-Twilio-compatible form API (HUB_SMS_PROVIDER). A notice must fit one segment; a gateway's
+Twilio-compatible form API (HUB_SMS_PROVIDER), and in dev mode a sink that keeps texts as
+files. A notice must fit one segment; a gateway's
 429 or 5xx (or no answer) is transient, any other refusal permanent. Gateways report
 delivery later through signed callbacks (sms_reports.py)."""
 
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from pathlib import Path
 
 import aiohttp
 
@@ -48,6 +50,8 @@ class SmsGateway:
 
     @classmethod
     def from_settings(cls, settings: Settings, book: object = None) -> SmsGateway | None:
+        if settings.sms_provider == "sink":
+            return SmsSink(settings.data_dir / "sms")
         token = read_secret(settings.sms_token_file) or ""
         if not settings.sms_gateway_url:
             return None
@@ -130,6 +134,24 @@ class TwilioSms(SmsGateway):
                                headers={"Authorization": self._authorization,
                                         "Idempotency-Key": _idempotency(notice.key)})
         return Sent(provider_id=str(doc.get("sid", "")))
+
+
+class SmsSink(SmsGateway):
+    """Development only (HUB_SMS_PROVIDER=sink, which `hub run` chooses when no gateway is
+    set): every text is kept as a file under var/sms/, beside the mail sink's var/mail/,
+    so texts can be read without sending anything anywhere. A text is checked as a
+    gateway would (one segment) and kept once per idempotency key."""
+
+    def __init__(self, directory: Path):
+        super().__init__(timeout=1.0)
+        self.directory = directory
+
+    async def send(self, notice: Notice) -> Sent:
+        self._check(notice)
+        key = _idempotency(notice.key)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        (self.directory / f"{key}.txt").write_text(f"To: {notice.to}\n\n{notice.text}\n")
+        return Sent(provider_id=f"sink-{key}")
 
 
 def retry_after(headers: Mapping[str, str]) -> float | None:

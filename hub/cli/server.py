@@ -127,8 +127,8 @@ def _alive(settings: Settings, as_json: bool) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Development: an embedded Valkey unless HUB_REDIS_URL is set, a mail sink, demo
-    tokens, then the worker and the web server together."""
+    """Development: an embedded Valkey unless HUB_REDIS_URL is set, a mail sink and (unless
+    a gateway is set) an SMS sink, demo tokens, then the worker and the web server together."""
     from hub.embedded import start_embedded
     from hub.mailsink import start_mail_sink
     from hub.web.app import create_app, serving
@@ -140,8 +140,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         valkey = start_embedded(settings.data_dir / "valkey", port=settings.embedded_redis_port)
         settings = settings.model_copy(update={"redis_url": valkey.connection_url})
     mail = start_mail_sink(settings.data_dir / "mail", settings.smtp_port)
+    if not settings.sms_gateway_url:  # texts kept under var/sms/, not dead-lettered
+        settings = settings.model_copy(update={"sms_provider": "sink"})
     worker = Supervisor("worker", [sys.executable, "-m", "hub.cli", "worker"],
                         {**os.environ, "HUB_REDIS_URL": settings.redis_url,
+                         "HUB_SMS_PROVIDER": settings.sms_provider,
+                         "HUB_DATA_DIR": str(settings.data_dir),
                          "HUB_CCR_DIR": str(settings.ccr_dir),
                          "HUB_PUBLIC_BASE_URL": settings.public_base_url}).start()
     guard = Guard()
@@ -179,7 +183,13 @@ def _welcome(settings: Settings, tokens: list[tuple[str, str]]) -> None:
     print(f"CCR Hub is running at {base}  (Redis: {shown})")
     print(f"  health: {base}/healthz   API: {base}/v1/openapi.json   docs: docs/api.md")
     print(f"  pages: {base}/signin (paste a token below: the dashboard, the inbox, sending)")
-    print(f"  mail sent in dev mode is kept in {settings.data_dir / 'mail'}/")
+    print(f"  notices are kept here, not sent: mail in {settings.data_dir / 'mail'}/ "
+          f"(SMTP on {settings.smtp_host}:{settings.smtp_port})")
+    if settings.sms_provider == "sink":
+        print(f"  texts (SMS) in {settings.data_dir / 'sms'}/")
+    else:
+        print(f"  texts (SMS) go out through {settings.sms_provider} at "
+              f"{settings.sms_gateway_url}")
     print(f"Demo people (dev only; tokens also in {settings.data_dir / 'demo-tokens.txt'}):")
     for person, token in tokens:
         print(f"  {person:<22} {token}")

@@ -20,6 +20,7 @@ from hub.adapters.base import Notice, PermanentSendError, Sender, Sent, Transien
 from hub.adapters.render import NoticeFacts, render_digest
 from hub.clock import Clock
 from hub.loops import hold_async
+from hub.models import Referral
 from hub.routing.ccr import Ccr
 from hub.routing.ladder import Rung
 from hub.services.claims import ClaimCodes
@@ -29,8 +30,8 @@ from hub.store.flood import DIGEST
 from hub.store.outbox import NoticeRecord
 from hub.store.subscriptions import HOOK
 
-from .flood import Flood, digest_id, digest_meta
-from .notify import Notifier, Step
+from .flood import Flood, digest_id, digest_meta, pressing
+from .notify import Notifier, Step, reads
 from .recipients import watching
 
 BACKOFF_BASE, BACKOFF_CAP = 5.0, 300.0
@@ -89,14 +90,16 @@ class Delivery:
             return "done"
         if notice.status == "dead":  # e.g. the carrier reported it undelivered
             return await self._dead_letter(notice, notice.last_error or "dead")
-        if not await self._still_wanted(notice):
+        referral = await self._wanted_for(notice) if notice.referral else None
+        if notice.referral and referral is None:
             await self.store.notices.update(notice.id, {"status": "cancelled"}, release=True)
             return "cancelled"
         adapter = self.senders.get(notice.channel)
         if adapter is None:
             return await self._dead_letter(notice, "no adapter for this channel")
-        free_at = await self.flood.take(notice.id, notice, self.clock.now()) \
-            if notice.referral else None  # a coverage gap's notice is never held in a digest
+        free_at = await self.flood.take(notice.id, notice, self.clock.now(),
+                                        pressing=pressing(referral, notice)) \
+            if referral else None  # a coverage gap's notice is never held in a digest
         if free_at:
             await self.store.flood.hold(notice.id, digest_id(notice), digest_meta(notice),
                                         free_at)
@@ -134,14 +137,13 @@ class Delivery:
                                         retry_at=retry_at)
         return "retry"
 
-    async def _still_wanted(self, notice: NoticeRecord) -> bool:
-        """False once the referral was acknowledged (or closed) after the notice was
-        committed: such a notice is not sent. A notice about no referral (an agency's
-        coverage gap) is always wanted."""
-        if not notice.referral:
-            return True
+    async def _wanted_for(self, notice: NoticeRecord) -> Referral | None:
+        """The notice's referral while its notices are wanted; None once it was
+        acknowledged (or closed) after the notice was committed: such a notice is not sent.
+        (A notice about no referral, an agency's coverage gap, is always wanted: the caller
+        asks only for a notice that has a referral.)"""
         referral = await self.store.referrals.get(notice.referral)
-        return referral is not None and referral.status.value in watching(notice.timer)
+        return referral if referral and referral.status.value in watching(notice.timer) else None
 
     async def _deliver_digest(self, digest: str) -> str:
         """Send a person's held notices as one message, once their window has room."""
@@ -150,7 +152,7 @@ class Delivery:
         live: list[NoticeRecord] = []
         for nid in nids:
             notice = await self.store.notices.get(nid)
-            if notice is not None and await self._still_wanted(notice):
+            if notice is not None and await self._wanted_for(notice):
                 live.append(notice)
         gone = sorted(set(nids) - {n.id for n in live})
         if gone:
@@ -207,9 +209,10 @@ class Delivery:
         if len(live) == 1:
             return message(live[0], self.notifier.codes)
         person = self.ccr.find_person(meta["person"])
+        now, can_read = self.clock.now(), person is not None and reads(person)
         words = SENDERS[meta["channel"]].words(render_digest(
-            [self._facts(n) for n in live], person.language if person else "en",
-            self.base_url))
+            [self._facts(n, now, can_read) for n in live],
+            person.language if person else "en", self.base_url))
         key = hashlib.sha256("|".join(n.id for n in live).encode()).hexdigest()[:32]
         return Notice(key=key, to=meta["to"], subject=words.subject, text=words.text,
                       html=words.html, language=live[0].language)
@@ -221,10 +224,11 @@ class Delivery:
             await self._dead_letter(notice, why)
         return "dead"
 
-    def _facts(self, notice: NoticeRecord) -> NoticeFacts:
+    def _facts(self, notice: NoticeRecord, now: float, can_read: bool) -> NoticeFacts:
         referral_agency = self.ccr.find_agency(notice.agency)
         return NoticeFacts(notice.referral, referral_agency.name, notice.timer,
-                           notice.deadline, notice.level, referral_agency.timezone)
+                           notice.deadline, notice.level, referral_agency.timezone,
+                           now=now, reads=can_read)
 
     async def _dead_letter(self, notice: NoticeRecord, why: str) -> str:
         """Mark the notice dead, then (idempotently) try the person's next contact, or flag

@@ -34,6 +34,12 @@ def notice_id(referral: Referral, rung: Rung, person: str, channel_index: int,
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
+def reads(person: Person) -> bool:
+    """Whether a notice may tell ``person`` to read the referral: the escalation group's
+    people open it on their devices; a coordinator sees its status, never what it says."""
+    return any(role in person.roles for role in ("point_person", "backup"))
+
+
 @dataclass(frozen=True)
 class Step:
     """What a notice is for: the rung, its level, when the rung fell due, the deadline."""
@@ -66,7 +72,8 @@ class Notifier:
         now = self.clock.now()
         claimable = SENDERS[ch.kind].claims and step.rung.timer == ACK and policy is not None
         facts = NoticeFacts(referral.id, agency.name, step.rung.timer, step.deadline,
-                            step.level, agency.timezone, CODE_MARK if claimable else "")
+                            step.level, agency.timezone, CODE_MARK if claimable else "",
+                            now=now, reads=reads(person))
         words = SENDERS[ch.kind].words(render(facts, person.language, self.base_url))
         nid = notice_id(referral, step.rung, person.id, index, tag)
         notice = NoticeRecord(

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jinja2 import Environment, PackageLoader, meta
 
-from hub.adapters.render import LANGUAGES, EngineFacts, GapFacts, NoticeFacts, render
+from hub.adapters.render import LANGUAGES, EngineFacts, GapFacts, NoticeFacts, render, render_digest
 from hub.adapters.sms import fits_one_segment
 from hub.services.claims import CODE_MARK
 
@@ -32,9 +32,9 @@ LEVEL_7 = {"en": ("Escalation level: 7", "level 7."),  # (email, SMS)
 
 
 def facts(agency: str = "Harbor Shelter", *, timer: str = "ack", level: int = 2,
-          referral: str = REFERRAL, due: int = DUE,
-          timezone: str = "America/Los_Angeles") -> NoticeFacts:
-    return NoticeFacts(referral, agency, timer, due, level, timezone)
+          referral: str = REFERRAL, due: int = DUE, timezone: str = "America/Los_Angeles",
+          now: float = DUE - 3600, reads: bool = True) -> NoticeFacts:
+    return NoticeFacts(referral, agency, timer, due, level, timezone, now=now, reads=reads)
 
 
 # Nothing but content-free facts
@@ -42,7 +42,7 @@ def facts(agency: str = "Harbor Shelter", *, timer: str = "ack", level: int = 2,
 
 def test_notice_facts_hold_only_content_free_fields():
     assert [f.name for f in dataclasses.fields(NoticeFacts)] == \
-        ["referral", "agency", "timer", "due", "level", "timezone", "code"]
+        ["referral", "agency", "timer", "due", "level", "timezone", "code", "now", "reads"]
     assert list(inspect.signature(render).parameters) == ["facts", "language", "base_url"]
 
 
@@ -60,7 +60,8 @@ def test_the_templates_use_only_names_derived_from_the_facts():
     # claim.txt's answer to a claim says what happened (outcome), until when, by whom
     assert _names_used(env, engine=False) <= {
         "digest", "count", "items", "ref", "agency", "timer", "due", "due_short", "level",
-        "link", "base", "code", "spoken_ref", "outcome", "until", "by", "spoken"}
+        "link", "base", "code", "spoken_ref", "outcome", "until", "by", "spoken", "overdue",
+        "reads"}
     # the engine's alerts name no referral at all: whether it stopped, since when, a link
     assert _names_used(env, engine=True) <= {"stopped", "since", "since_short", "link"}
     assert [f.name for f in dataclasses.fields(EngineFacts)] == \
@@ -110,7 +111,46 @@ def test_the_sms_names_the_local_deadline_and_level(language):
 def test_a_first_notice_waits_and_an_escalation_asks_for_action_now():
     first, later = (render(facts(level=n), "en", BASE_URL) for n in (1, 2))
     assert first.subject.endswith("is waiting") and later.subject.endswith("needs action now")
-    assert "not handled in time" not in first.text and "not handled in time" in later.text
+    assert "not handled in time" not in first.text + later.text  # the deadline is ahead
+    assert "it has not been handled yet" in later.text and "yet" not in first.text
+
+
+@pytest.mark.parametrize("language, late, waiting", [
+    ("en", "not handled in time", "is waiting"),
+    ("es", "no se atendió a tiempo", "espera acuse")])
+def test_an_overdue_referral_is_called_overdue_not_waiting(language, late, waiting):
+    rendered = render(facts(level=2, now=DUE + 60), language, BASE_URL)
+    for part in (rendered.subject, rendered.text, rendered.html):
+        assert waiting not in part and "en espera" not in part
+    assert late in rendered.text and late in rendered.html
+    assert rendered.subject.endswith(("is overdue", "vencida"))
+    assert ("overdue since" if language == "en" else "vencio") in rendered.sms
+
+
+@pytest.mark.parametrize("language, device", [("en", "read it on your device"),
+                                              ("es", "leerla en su dispositivo")])
+def test_a_coordinator_is_not_told_to_read_the_referral_on_a_device(language, device):
+    point, coordinator = (render(facts(reads=r), language, BASE_URL) for r in (True, False))
+    assert device in point.text and device in point.html
+    assert device not in coordinator.text + coordinator.html
+    assert ("see where it stands" if language == "en" else "en qué estado está") \
+        in coordinator.text
+
+
+@pytest.mark.parametrize("language, withdrawn, waiting", [
+    ("en", "the survivor withdrew consent; its content is deleted",
+     "waiting to be acknowledged by Fri 15 Jan 00:00 PST (escalation level 2)"),
+    ("es", "la persona sobreviviente retiró su consentimiento; su contenido fue borrado",
+     "espera acuse de recibo antes del vie 15 ene 00:00 PST (nivel de escalamiento 2)")])
+def test_a_digest_names_what_each_item_is(language, withdrawn, waiting):
+    other = "f" * 32
+    digest = render_digest([facts(), facts(timer="withdrawn", level=0, referral=other)],
+                           language, BASE_URL)
+    for part in (digest.text, digest.html):
+        assert f"{other[:8]}</a>: {withdrawn}" in part or f"{other[:8]}: {withdrawn}" in part
+        assert waiting in part
+        assert "(level 0)" not in part and "nivel 0" not in part and "nivel de escalamiento 0" \
+            not in part
 
 
 @pytest.mark.parametrize("timer, en, es", [("ack", "to ack", "acuse"),
@@ -150,15 +190,16 @@ TIMEZONES = ["America/Los_Angeles", "America/New_York", "America/Puerto_Rico",
 @given(agency=st.text(AGENCY_ALPHABET, min_size=1, max_size=80),
        level=st.integers(1, 12), timer=st.sampled_from(["ack", "fu:intake", "fu:safety-plan"]),
        language=st.sampled_from(LANGUAGES), timezone=st.sampled_from(TIMEZONES),
-       due=st.integers(1_700_000_000, 2_100_000_000),
+       due=st.integers(1_700_000_000, 2_100_000_000), late=st.booleans(),
        base_url=st.sampled_from(["http://127.0.0.1:8080", BASE_URL,
                                  "https://ccr-hub.example-county.org"]),
        claimable=st.booleans())
 def test_the_sms_fits_one_segment_for_any_agency_name_and_level(
-        agency, level, timer, language, timezone, due, base_url, claimable):
+        agency, level, timer, language, timezone, due, late, base_url, claimable):
     code = CODE_MARK if claimable and timer == "ack" else ""  # codes claim acknowledgements
     facts_ = dataclasses.replace(facts(agency, timer=timer, level=level, due=due,
-                                       timezone=timezone), code=code)
+                                       timezone=timezone, now=due + 60 if late else due - 60),
+                                 code=code)
     sms = render(facts_, language, base_url).sms
     assert fits_one_segment(sms.replace(CODE_MARK, "123456"))  # the code, in its place
 

@@ -18,8 +18,11 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+from hub.adapters import senders_from_settings
 from hub.adapters.base import Notice, PermanentSendError, Sent, TransientSendError
 from hub.adapters.sms import TwilioSms, WebhookSms, fits_one_segment
+from hub.config import Settings, load_settings
+from hub.errors import ConfigError
 from tests.adapters.loopback import LOOPBACK, free_port, make_notice
 
 TOKEN = "webhook-token"
@@ -221,3 +224,25 @@ GSM_LETTERS = "ñÑüÜäöÄÖàèéùìòÇØøÅåÆæßÉ¿¡"
         "70-a-acute", "70+a-acute", "35-emoji", "36-emoji"])
 def test_one_segment_is_160_gsm7_units_or_70_ucs2_units(text, fits):
     assert fits_one_segment(text) is fits
+
+
+# Dev mode's SMS sink
+
+
+async def test_the_dev_sms_sink_keeps_each_text_as_a_file_under_var_sms(tmp_path) -> None:
+    settings = Settings(data_dir=tmp_path / "var", sms_provider="sink")
+    sink = senders_from_settings(settings)["sms"]
+    sent = await sink.send(sms())
+    again = await sink.send(sms())  # the same notice sent twice is kept once
+    (kept,) = (tmp_path / "var" / "sms").iterdir()
+    assert kept.read_text() == "To: +15551234567\n\nCCR Hub: referral 0a1b2c3d\n"
+    assert sent == again and sent.provider_id.startswith("sink-")
+    with pytest.raises(PermanentSendError, match="one segment"):
+        await sink.send(sms(text="x" * 161))  # refused as a gateway would
+
+
+def test_production_refuses_the_sms_sink(monkeypatch) -> None:
+    monkeypatch.setenv("HUB_MODE", "production")
+    monkeypatch.setenv("HUB_SMS_PROVIDER", "sink")
+    with pytest.raises(ConfigError, match="dev mode only"):
+        load_settings()

@@ -43,6 +43,8 @@ def test_hub_run_starts_everything_and_the_demo_plays(tmp_path: Path) -> None:
         banner = banner_of(proc)
         assert f"running at http://127.0.0.1:{port} " in banner and ":8080" not in banner
         assert "harbor-intake" in banner and re.search(r"ccr_[0-9a-f]{16}_", banner)
+        assert f"mail in {tmp_path / 'var' / 'mail'}/ (SMTP on 127.0.0.1:{smtp})" in banner
+        assert f"texts (SMS) in {tmp_path / 'var' / 'sms'}/" in banner
         tokens = tmp_path / "var" / "demo-tokens.txt"
         assert oct(tokens.stat().st_mode & 0o777) == "0o600"
         homes = sorted((tmp_path / "var" / "demo" / "homes").iterdir())

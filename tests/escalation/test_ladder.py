@@ -19,10 +19,10 @@ HOUR = 3600
 CHICAGO = ZoneInfo("America/Chicago")
 
 
-async def submit(hub, content: bytes = b"{}") -> str:
+async def submit(hub, content: bytes = b"{}", urgency: Urgency = Urgency.URGENT) -> str:
     w = hub.world
     nurse = w.first("mercy-hospital", "sender")
-    sealed = w.seal_referral(nurse, DEST, TYPE, content)
+    sealed = w.seal_referral(nurse, DEST, TYPE, content, urgency=urgency)
     r = await hub.client.post("/v1/referrals", json=w.submit_body(sealed, DEST, TYPE),
                               headers=nurse.auth)
     assert r.status == 201
@@ -74,7 +74,7 @@ async def test_an_unacknowledged_referral_walks_the_whole_ladder(rig) -> None:
     assert await rig.advance(10 * HOUR) == 0
 
     levels = [m["Subject"] for m in rig.mail.to(INTAKE)]
-    assert levels[0].endswith("is waiting") and levels[1].endswith("needs action now")
+    assert levels[0].endswith("is waiting") and levels[1].endswith("is overdue")
     night = [t for t in rig.sms.texts if t["to"] == NIGHT]
     assert night[0]["body"].startswith("CCR Hub: ref ")  # Spanish, one segment
     assert all(len(t["body"]) <= 160 for t in rig.sms.texts)
@@ -82,6 +82,23 @@ async def test_an_unacknowledged_referral_walks_the_whole_ladder(rig) -> None:
         assert CANARY not in message.as_string()
         assert rid[:8] in message["Subject"] and "Jane" not in message.as_string()
     assert not [t for t in rig.sms.texts if CANARY in t["body"]]
+
+
+async def test_each_rungs_notice_says_how_late_it_is_and_what_its_reader_can_do(rig) -> None:
+    await submit(rig.hub)  # urgent: acknowledge within 2 h
+    await rig.run_due()
+    await rig.advance(HOUR)  # the backups, an hour before the deadline
+    (backup,) = rig.mail.to(DIRECTOR)
+    assert "(you are being contacted because it has not been handled yet)" in plain(backup)
+    assert "not handled in time" not in plain(backup) + backup["Subject"]
+    await rig.advance(HOUR)  # the coordinator, at the deadline
+    (alert,) = rig.mail.to(COORDINATOR)
+    text = plain(alert)
+    assert "was not acknowledged in time" in text and "is waiting" not in text
+    assert alert["Subject"].endswith("is overdue")
+    assert "read it on your device" not in alert.as_string()  # coordinators read no content
+    assert "Sign in to see where it stands." in text
+    assert "Sign in to read it on your device." in plain(rig.mail.to(INTAKE)[0])
 
 
 async def test_an_acknowledgement_stops_the_ladder(rig) -> None:

@@ -1,7 +1,7 @@
 """The hub's pages (server-rendered with aiohttp-jinja2): sign-in, the coordinators'
 dashboard, and the browser's device, inbox, thread and send pages (whose script seals and
-opens envelopes in the browser). Metadata only on the server; every page view is audited;
-no script runs inline."""
+opens envelopes in the browser), in the reader's language (language.py, hub/i18n.py).
+Metadata only on the server; every page view is audited; no script runs inline."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from . import dashboard, device, figures, inbox, referral, send, signin
+from hub import i18n
+
+from . import dashboard, device, figures, inbox, language, referral, send, signin
 from .render import FILTERS, request_query
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
@@ -21,12 +23,16 @@ def setup_pages(app: web.Application) -> None:
     env = aiohttp_jinja2.setup(
         app, loader=jinja2.PackageLoader("hub.templates", "pages"),
         autoescape=jinja2.select_autoescape(["html"], default=True),
-        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"])
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        i18n.gettext, i18n.ngettext, newstyle=True)
     env.filters.update(FILTERS)
     env.globals["request_query"] = request_query
     r = app.router
     r.add_get("/", signin.home, name="page.home")
     r.add_get("/signin", signin.form, name="page.signin")
+    r.add_post("/language", language.choose, name="page.language")
     r.add_post("/signin", signin.submit, name="page.signin.submit")
     r.add_post("/signout", signin.sign_out, name="page.signout")
     r.add_get("/r/{rid:[0-9a-f]{32}}", referral.link, name="page.link")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from hub.i18n import N_
 from hub.services.figures import Figures, Period, to_csv
 
 from ..context import SERVICES
@@ -16,13 +17,14 @@ from .session import query, render, session, signed_in
 def charts(figures: Figures) -> list:
     rows = figures.agencies
     return [
-        bar_chart("Time to acknowledge", ("Median", "90th percentile"), [
+        bar_chart(N_("Time to acknowledge"), (N_("Median"), N_("90th percentile")), [
             (a.name, [(a.ack_median_s, duration(a.ack_median_s)),
                       (a.ack_p90_s, duration(a.ack_p90_s))]) for a in rows]),
-        bar_chart("Share of those received (%)", ("Within the deadline", "Loop closed"), [
+        bar_chart(N_("Share of those received (%)"),
+                  (N_("Within the deadline"), N_("Loop closed")), [
             (a.name, [(_p(a.in_time), percent(a.in_time)),
                       (_p(a.loop_closed), percent(a.loop_closed))]) for a in rows], top=100),
-        bar_chart("Referrals", ("Received in the period", "Open now"), [
+        bar_chart(N_("Referrals"), (N_("Received in the period"), N_("Open now")), [
             (a.name, [(float(a.received), str(a.received)),
                       (float(a.open_now), str(a.open_now))]) for a in rows]),
     ]

@@ -10,7 +10,6 @@ from typing import get_args
 from aiohttp import web
 
 from hub.build import Services
-from hub.display import STATUS_NAMES
 from hub.models import CancelReason, OutcomeCode, RejectReason
 
 from ..context import SERVICES
@@ -53,7 +52,9 @@ async def thread(request: web.Request) -> web.Response:
         "zone": services.ccr.find_agency(referral.destination).timezone,
         "type_label": _label(services, referral.type),
         "reject_reasons": get_args(RejectReason), "outcomes": get_args(OutcomeCode),
-        "cancel_reasons": get_args(CancelReason), "status_names": STATUS_NAMES})
+        "cancel_reasons": get_args(CancelReason),
+        "script_people": {p.id: p.display_name for p in services.ccr.people
+                          if p.agency in (referral.sender_agency, referral.destination)}})
 
 
 def _label(services: Services, code: str) -> str:

@@ -3,18 +3,32 @@ about it: nudge the receiving agency, mark it reviewed at a team meeting."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from aiohttp import web
 
 from hub.api.codes import Codes
 from hub.cards import Card
 from hub.errors import BadRequest
+from hub.i18n import N_, gettext
 from hub.services.oversight import REVIEW_CODES
 
-from ..context import SERVICES
+from ..context import SERVICES, SETTINGS
 from .session import render, session, signed_in
 
-DONE = {"nudged": "Nudge sent: the current step's notice goes out again now.",
-        "reviewed": "Marked as reviewed."}
+DONE = {"nudged": N_("Nudge queued: the current step's notices go out again within a "
+                    "minute. Anyone who already had %(limit)d notices in the last "
+                    "%(minutes)d minutes gets theirs in one combined message as soon as "
+                    "that allows, within %(minutes)d minutes."),
+        "reviewed": N_("Marked as reviewed.")}
+
+
+def done(request: web.Request) -> str | None:
+    """What the coordinator's last action did, in words (the flood limits named)."""
+    said = DONE.get(request.query.get("done", ""))
+    settings = request.app[SETTINGS]
+    return said and gettext(said) % {"limit": settings.notice_limit_person,
+                                     "minutes": round(settings.notice_window / 60)}
 
 
 @signed_in("page.link", audit=False)
@@ -39,7 +53,7 @@ async def dossier(request: web.Request) -> web.Response:
         "people": {p.id: p.display_name for p in services.ccr.people},
         "now": services.clock.now(),
         "zone": services.ccr.find_agency(found.referral.destination).timezone,
-        "review_codes": REVIEW_CODES, "done": DONE.get(request.query.get("done", ""))})
+        "review_codes": REVIEW_CODES, "done": partial(done, request)})
 
 
 @signed_in("dashboard.nudge", form=True, audit=False)

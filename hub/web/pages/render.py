@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from hub.display import local_time
+from hub.display import (
+    actor_name,
+    audit_name,
+    channel_name,
+    code_name,
+    delivery_name,
+    event_name,
+    language_name,
+    local_time,
+    notice_state,
+    outcome_name,
+    status_name,
+)
+from hub.i18n import gettext, ngettext
 
 
 def span(seconds: float) -> str:
@@ -12,14 +25,16 @@ def span(seconds: float) -> str:
     minutes = int(abs(seconds) // 60)
     days, hours, mins = minutes // 1440, minutes % 1440 // 60, minutes % 60
     if days:
-        return f"{days} d {hours} h"
+        return gettext("%(days)d d %(hours)d h") % {"days": days, "hours": hours}
     if hours:
-        return f"{hours} h {mins:02d} min"
-    return f"{mins} min"
+        return gettext("%(hours)d h %(mins)02d min") % {"hours": hours, "mins": mins}
+    return gettext("%(mins)d min") % {"mins": mins}
 
 
 def relative(due: float, now: float) -> str:
-    return f"{span(now - due)} overdue" if due <= now else f"in {span(due - now)}"
+    if due <= now:
+        return gettext("%(span)s overdue") % {"span": span(now - due)}
+    return gettext("in %(span)s") % {"span": span(due - now)}
 
 
 def when(at: float | None, zone: str = "UTC") -> str:
@@ -34,21 +49,32 @@ def duration(seconds: float | None) -> str:
     """A measured time in the unit its size calls for: '40 s' under two minutes, '25 min'
     under an hour, '3.0 h' from there; 'no data' for none."""
     if seconds is None:
-        return "no data"
+        return gettext("no data")
     _, symbol, size, places = next(u for u in UNITS if abs(seconds) < u[0])
     return f"{seconds / size:.{places}f} {symbol}"
 
 
 def percent(share: float | None) -> str:
-    return "no data" if share is None else f"{100 * share:.0f}%"
+    return gettext("no data") if share is None else f"{100 * share:.0f}%"
 
 
 def timer_label(timer: str) -> str:
-    return "acknowledgement" if timer == "ack" else f"follow-up: {timer.removeprefix('fu:')}"
+    if timer == "ack":
+        return gettext("acknowledgement")
+    return gettext("follow-up: %(name)s") % {"name": timer.removeprefix("fu:").replace("-", " ")}
+
+
+def attempts(n: int) -> str:
+    return ngettext("%(num)d attempt", "%(num)d attempts", n) % {"num": n}
 
 
 FILTERS = {"span": span, "relative": relative, "when": when, "duration": duration,
-           "percent": percent, "timer_label": timer_label}
+           "percent": percent, "timer_label": timer_label, "attempts": attempts,
+           "status": status_name, "code": code_name, "event": event_name,
+           "audit": audit_name, "outcome": outcome_name, "actor": actor_name,
+           "language": language_name, "notice_state": notice_state,
+           "delivery": delivery_name, "channel": channel_name,
+           "t": gettext}  # a message named elsewhere (N_), as is: no %-formatting
 
 
 def request_query(query, **overrides: object) -> str:

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from hub.api.codes import Codes
 from hub.display import moment
 from hub.errors import BadRequest, Forbidden, HubError, TooManyRequests
+from hub.i18n import LANGUAGES, speaking
 from hub.services.principal import Principal
 from hub.services.sessions import Session
 
@@ -29,6 +30,7 @@ from ..context import (
     describe,
     session_cookie,
 )
+from .language import language_of
 
 COOKIE = SESSION_COOKIE  # its name in dev mode; session_cookie(request) in any
 SESSION = web.RequestKey("session", Session)
@@ -47,9 +49,22 @@ def session(request: web.Request) -> Session:
 def render(request: web.Request, template: str, context: dict[str, Any],
            status: int = 200) -> web.Response:
     who = request.get(SESSION) and request[SESSION].principal
-    base = {"who": who, "csrf": request[SESSION].csrf if request.get(SESSION) else "",
-            "path": request.path, "engine_stopped": engine_stopped(request, who)}
-    return aiohttp_jinja2.render_template(template, request, base | context, status=status)
+    lang = language_of(request, who or None)
+    with speaking(lang):
+        base = {"who": who, "csrf": request[SESSION].csrf if request.get(SESSION) else "",
+                "path": request.path, "path_qs": request.path_qs, "lang": lang,
+                "languages": LANGUAGES, "engine_stopped": engine_stopped(request, who),
+                **display_names(request)}
+        return aiohttp_jinja2.render_template(template, request, base | context,
+                                              status=status)
+
+
+def display_names(request: web.Request) -> dict[str, dict[str, str]]:
+    """Every page names agencies, people and referral types by name, never by id."""
+    ccr = request.app[SERVICES].ccr
+    return {"names": {a.id: a.name for a in ccr.agencies},
+            "people": {p.id: p.display_name for p in ccr.people},
+            "type_names": {t.code: t.label for t in ccr.referral_types}}
 
 
 def engine_stopped(request: web.Request, who: Principal | None) -> str | None:

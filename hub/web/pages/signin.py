@@ -11,18 +11,10 @@ from hub.errors import HubError
 from hub.services.scope import landing
 
 from ..context import SERVICES, SETTINGS, client_address, session_cookie
+from .language import local_path
 from .session import render, session, set_cookie, signed_in
 
 FORM_COOKIE = "ccr_signin"  # the sign-in form's CSRF token (there is no session yet)
-
-
-def _next(value: str | None) -> str:
-    """Where to go after signing in: only a path on this hub (browsers drop tabs and
-    newlines from a URL, so '/<tab>/evil' would be '//evil': no control characters)."""
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value \
-            and value.isprintable():
-        return value
-    return "/"
 
 
 @signed_in("page.home", audit=False)
@@ -35,7 +27,7 @@ async def form(request: web.Request, *, message: str | None = None,
                status: int = 200) -> web.Response:
     csrf = secrets.token_urlsafe(24)
     response = render(request, "signin.html", {
-        "csrf": csrf, "message": message, "next": _next(request.query.get("next"))},
+        "csrf": csrf, "message": message, "next": local_path(request.query.get("next"))},
         status=status)
     response.set_cookie(FORM_COOKIE, csrf, httponly=True, samesite="Strict", path="/signin",
                         secure=request.app[SETTINGS].mode != "dev")
@@ -56,7 +48,7 @@ async def submit(request: web.Request) -> web.Response:
                    if e.status == 429 else "That token was not accepted. Paste the whole "
                    "token your agency admin gave you (it starts with ccr_).")
         return await form(request, message=message, status=e.status)
-    response = web.HTTPSeeOther(_next(str(data.get("next", ""))))
+    response = web.HTTPSeeOther(local_path(str(data.get("next", ""))))
     set_cookie(request, response, sid)
     response.del_cookie(FORM_COOKIE, path="/signin")
     raise response

@@ -161,7 +161,7 @@ async def watch_it_stall_and_clear(page: Page, served: Served, late: tuple[objec
     watch_console(dossier, complaints)
     await dossier.goto(f"{served.url}/dashboard/referrals/{rid}")
     await expect(dossier.locator("h1")).to_have_text(f"Referral {rid[:8]}")
-    await expect(dossier.locator(".status")).to_have_text("requested")
+    await expect(dossier.locator(".status")).to_have_text("waiting for acknowledgement")
     await dossier.screenshot(path=SHOTS / "dashboard-referral.png", full_page=True)
     await dossier.close()
 

@@ -281,6 +281,9 @@ async def send_handoff(nurse: Person, canary: str) -> str:
     await page.click("#send-button")
     await expect(page.locator('#errors li[data-loc="survivor.name"]')).to_have_text(
         "Name: fill this in")
+    await expect(page.locator('[data-path="survivor.name"]')).to_have_attribute(
+        "aria-invalid", "true")  # the field in error is marked ...
+    await expect(page.locator("#send-status")).to_be_hidden()  # ... under one banner
     nurse.live.problems += await check_page(page, "browser-send-refused", shoot=())
     assert not [r for r in nurse.live.requests if r.url.endswith("/v1/referrals")]
     await page.fill('[data-path="survivor.name"]', "Alex Rivera")
@@ -288,6 +291,8 @@ async def send_handoff(nurse: Person, canary: str) -> str:
                     f"needs a ground-floor room. Code word at the front desk: {canary}.")
     await page.click("#send-button")
     await expect(page.locator("#sent")).to_be_visible()
+    await expect(page.locator("#sent-due")).to_have_text(re.compile(
+        r"It must be acknowledged by \w{3} \d\d \w{3} \d{4} \d\d:\d\d C[SD]T\."))
     rid = await page.locator("#sent").get_attribute("data-referral")
     assert await page.locator('[data-path="summary"]').input_value() == ""  # form cleared
     return rid
@@ -298,7 +303,7 @@ async def receive(point: Person, rid: str, canary: str) -> None:
     page = point.page
     await page.goto(f"{point.live.url}/inbox")
     row = page.locator(f'tr[data-referral="{rid}"]')
-    await expect(row).to_contain_text("requested")
+    await expect(row).to_contain_text("waiting for acknowledgement")  # as everywhere
     await expect(row).to_contain_text("acknowledgement")
     await page.screenshot(path=SHOTS / "browser-inbox.png", full_page=True)
     point.live.problems += await check_page(page, "browser-inbox", shoot=())
@@ -309,10 +314,18 @@ async def receive(point: Person, rid: str, canary: str) -> None:
     await expect(content.locator(".safe-contact")).to_contain_text(
         "Do NOT say which agency is calling")
     await expect(content.locator(".safe-contact")).to_contain_text("weekdays 09:00–12:00")
+    await expect(content.locator('.safe-contact dt:has-text("Language") + dd')).to_have_text(
+        "English")  # the language's name, not its code
     await expect(content).to_contain_text(canary)
     assert await point.download('#attachments button[data-index="0"]') == PDF + canary.encode()
     await page.click("#act-acknowledge")
     await expect(page.locator("#status-text")).to_have_attribute("data-status", "received")
+    await expect(page.locator("#status-text")).to_have_text("acknowledged")
+    # the history the script redraws after the action keeps the agency's zone (the browser
+    # runs in UTC), and names what happened and who did it
+    last = page.locator("#history li").last
+    await expect(last).to_have_text(re.compile(
+        r"^\w{3} \d\d \w{3} \d{4} \d\d:\d\d C[SD]T acknowledged · Harbor House intake advocate$"))
     await page.screenshot(path=SHOTS / "browser-referral.png", full_page=True)
     point.live.problems += await check_page(page, "browser-referral", shoot=PHONE_ONLY)
 
@@ -434,7 +447,8 @@ async def test_a_handoff_sealed_in_one_browser_is_opened_and_answered_in_another
             await nurse.open_thread("sent", rid)
             replies = nurse.page.locator("#replies")
             await expect(replies).to_contain_text(reply)
-            await expect(replies).to_contain_text(f"from {POINT} at {HARBOR}")
+            await expect(replies).to_contain_text(
+                "from Harbor House intake advocate at Harbor House Domestic Violence Shelter")
             live.problems += await check_page(nurse.page, "browser-sent-referral", shoot=())
             elsewhere = await Person.sign_in(browser, live, NURSE)
             await elsewhere.restore(nurse.backup)

@@ -55,7 +55,7 @@ async def test_the_page_shows_exact_figures_for_a_known_set_of_referrals(sign_in
                                                                          four) -> None:
     rows = figure_rows(await figures(sign_in))
     assert rows["harbor-house"] == [HARBOR, "4", "4", "1.0 h", "3.0 h", "75%", "50%",
-                                    "capacity: 1", "2"]
+                                    "no capacity: 1", "2"]
     assert rows["bridge-advocacy"] == ["Bridge Advocacy Center", "1", "0", "no data",
                                        "no data", "0%", "0%", "–", "1"]
     assert rows["riverside-pd"][1:] == ["0", "0", "no data", "no data", "no data", "no data",

@@ -45,16 +45,16 @@ async def test_the_page_shows_status_history_receipts_and_escalation_steps(
     assert section(html, "Receipts") == (
         "Receiving group notified: Fri 15 Jan 2027 02:00 CST "
         "Envelope first fetched: Fri 15 Jan 2027 02:10 CST "
-        "Acknowledged: Fri 15 Jan 2027 02:10 CST by harbor-intake")
+        "Acknowledged: Fri 15 Jan 2027 02:10 CST by Harbor House intake advocate")
     history = section(html, "Status history")
     assert [line.split(" CST ")[1].strip() for line in history.split("Fri 15 Jan 2027 ")[1:]] == [
-        "submitted · mercy-nurse-1", "notified · hub", "opened · harbor-intake",
-        "status.received from requested · harbor-intake",
-        "status.accepted from received · harbor-intake"]
+        "sent · SANE Nurse (day shift)", "notice sent · CCR Hub (automatic)",
+        "opened · Harbor House intake advocate", "acknowledged · Harbor House intake advocate",
+        "accepted · Harbor House intake advocate"]  # names and plain words, no slugs
     steps = [r.cells for r in Markup(html.split("<h2>Escalation steps</h2>")[1]
                                      .split("</section>")[0]).rows][1:]
-    assert steps == [["1", "acknowledgement", "harbor-intake", "email", "sent (1 attempts)", "–",
-                      "Fri 15 Jan 2027 02:00 CST"]]
+    assert steps == [["1", "acknowledgement", "Harbor House intake advocate", "email",
+                      "sent (1 attempt)", "–", "Fri 15 Jan 2027 02:00 CST"]]
     assert section(html, "Deadlines owed").count("Nudge Harbor House") == 2  # the follow-ups
 
 
@@ -65,8 +65,8 @@ async def test_the_page_shows_the_delivery_reported_for_a_text(hub, sign_in,
     await escalation.run_due()
     await hub.services.deliveries.apply("sms-1", "delivered")
     steps = section(await page(await sign_in("ccr-coordinator"), rid), "Escalation steps")
-    assert "harbor-intake email dead" in steps
-    assert "harbor-intake sms sent (1 attempts) delivered" in steps
+    assert "Harbor House intake advocate email could not be delivered" in steps
+    assert "Harbor House intake advocate text message sent (1 attempt) delivered" in steps
 
 
 @pytest.mark.parametrize(("person", "shown"), [
@@ -78,9 +78,11 @@ async def test_the_audit_trail_is_for_coordinators_and_agency_admins_only(
     html = await page(await sign_in(person), rid)
     trail = section(html, "Audit trail")
     assert bool(trail) is shown
-    assert ("referral.submit" in html) is shown
+    assert ("sent it" in html) is shown
     if shown:
-        assert "mercy-nurse-1 mercy-hospital referral.submit ok" in trail
+        assert "SANE Nurse (day shift) Mercy General Hospital (Emergency Department) sent it " \
+            "done" in trail
+        assert "referral." not in trail and "anonymous" not in trail
 
 
 async def test_viewing_the_page_shows_in_its_audit_trail(hub, sign_in) -> None:
@@ -88,7 +90,8 @@ async def test_viewing_the_page_shows_in_its_audit_trail(hub, sign_in) -> None:
     browser = await sign_in("ccr-coordinator")
     await page(browser, rid)
     trail = section(await page(browser, rid), "Audit trail")
-    assert "ccr-coordinator ccr-coordination dashboard.referral ok" in trail
+    assert "CCR coordinator River County CCR Coordination Office viewed it on the dashboard " \
+        "done" in trail
 
 
 async def test_a_nudge_queues_the_current_steps_notices_again(hub, sign_in,
@@ -107,7 +110,10 @@ async def test_a_nudge_queues_the_current_steps_notices_again(hub, sign_in,
         ("harbor-director", "queued", 2), ("harbor-night", "queued", 2)]
     assert await deliveries(hub) == {n.id for n in fresh}  # for the workers to send
     _, html = await browser.text(r.headers["Location"])
-    assert "Nudge sent: the current step's notice goes out again now." in text(html)
+    said = text(html)  # what will happen, flood control included: not "goes out again now"
+    assert "Nudge queued: the current step's notices go out again within a minute. Anyone " \
+        "who already had 3 notices in the last 10 minutes gets theirs in one combined " \
+        "message as soon as that allows, within 10 minutes." in said
     await escalation.run_due()
     assert [n.to for n in escalation.sms.sent] == ["+15555550121", "+15555550121"]
 
@@ -203,11 +209,12 @@ async def test_a_review_is_recorded_in_the_history_and_shown_in_the_queue(hub,
     assert r.headers["Location"] == f"/dashboard/referrals/{rid}?done=reviewed"
     _, html = await browser.text(r.headers["Location"])
     assert "Marked as reviewed." in text(html)
-    assert section(html, "Status history").endswith("reviewed (systemic-issue) · "
-                                                    "ccr-coordinator")
-    assert "ccr-coordinator ccr-coordination dashboard.review ok" in section(html, "Audit trail")
+    assert section(html, "Status history").endswith(
+        "marked for team review (a systemic issue) · CCR coordinator")
+    assert "CCR coordinator River County CCR Coordination Office marked it reviewed done" \
+        in section(html, "Audit trail")
     [row] = queue_rows((await browser.text("/dashboard"))[1])
-    assert row.cells[9] == "reviewed: systemic-issue"
+    assert row.cells[9] == "reviewed: a systemic issue"
 
 
 async def test_a_review_needs_one_of_the_reason_codes(hub, sign_in) -> None:

@@ -40,7 +40,8 @@ async def test_agency_staff_see_only_their_own_agencys_queue(sign_in, two, perso
     browser = await sign_in(person)
     status, html = await browser.text("/dashboard")
     assert status == 200 and references(html) == [harbor[:8]]
-    assert "1 due within 24 hours" in text(html)
+    assert ("1 vence dentro de 24 horas" if person == "harbor-night"  # reads Spanish
+            else "1 due within 24 hours") in text(html)
     assert agency_choices(html) == ["harbor-house"]
     status, html = await browser.text("/dashboard?agency=bridge-advocacy")
     assert status == 200 and references(html) == []
@@ -53,7 +54,8 @@ async def test_agency_staff_see_their_own_agencys_referral_page(sign_in, two,
                                                                 person: str) -> None:
     harbor, _ = two
     status, html = await (await sign_in(person)).text(f"/dashboard/referrals/{harbor}")
-    assert status == 200 and f"Referral {harbor[:8]}" in text(html)
+    title = "Referencia" if person == "harbor-night" else "Referral"  # reads Spanish
+    assert status == 200 and f"{title} {harbor[:8]}" in text(html)
 
 
 async def same_as_missing(browser, rid: str, path: str = "/dashboard/referrals/{rid}",

@@ -9,6 +9,7 @@ import { bytesEqual } from '../crypto/fields.js';
 import { api, fromBase64 } from './api.js';
 import { $, busy, download, el, nowSeconds, say, show, when } from './dom.js';
 import { showPush } from './push.js';
+import { gettext } from './i18n.js';
 import { PageTrust } from './trust.js';
 import { explain } from './unlock.js';
 import { Vault } from './vault.js';
@@ -39,20 +40,21 @@ function wireBundle(page, refresh) {
     event.preventDefault();
     const file = $('#bundle-file').files[0];
     if (!file) {
-      say(page.status, 'Choose the pin bundle file your agency admin gave you first.', 'alert');
+      say(page.status, gettext('Choose the pin bundle file your agency admin gave you first.'), 'alert');
       return;
     }
     try {
       const bundle = openPinBundle(new Uint8Array(await file.arrayBuffer()), $('#bundle-fingerprint').value);
       const fresh = await page.trust.pinAll(bundle.pins);
       $('#bundle-form').reset();
-      say(page.status, `Pin bundle of ${bundle.agency} imported: ${fresh.length} agencies newly `
-        + `pinned, ${bundle.pins.size - fresh.length} already were.`);
+      say(page.status, gettext('Pin bundle of %(agency)s imported: %(fresh)s agencies newly pinned, '
+        + '%(old)s already were.', { agency: bundle.agency, fresh: fresh.length,
+        old: bundle.pins.size - fresh.length }));
       await showPins(page, refresh);
       await refresh();
     } catch (error) {
-      say(page.status, `NOT imported: ${explain(error)} Ask your agency admin to read you your `
-        + 'agency\'s fingerprint again.', 'alert');
+      say(page.status, gettext('NOT imported: %(why)s Ask your agency admin to read you your '
+        + 'agency\'s fingerprint again.', { why: explain(error) }), 'alert');
     }
   });
 }
@@ -64,17 +66,17 @@ function wireSetup({ vault, status }, refresh) {
     event.preventDefault();
     const [pass, again] = [$('#setup-pass').value, $('#setup-pass2').value];
     if (pass !== again) {
-      say(status, 'The two passphrases differ; type them again.', 'alert');
+      say(status, gettext('The two passphrases differ; type them again.'), 'alert');
       return;
     }
     try {
-      await busy(event.submitter, status, 'Making this device\'s keys…', async () => {
+      await busy(event.submitter, status, gettext('Making this device\'s keys…'), async () => {
         await frame();
         await vault.create(pass);
       });
       $('#setup-form').reset();
-      say(status, 'Device keys made. Now send the device request to your agency admin and '
-        + 'read them the fingerprint.');
+      say(status, gettext('Device keys made. Now send the device request to your agency admin '
+        + 'and read them the fingerprint.'));
       await refresh();
     } catch (error) {
       say(status, explain(error), 'alert');
@@ -84,15 +86,15 @@ function wireSetup({ vault, status }, refresh) {
     event.preventDefault();
     const file = $('#restore-file').files[0];
     if (!file) {
-      say(status, 'Choose the key backup file first.', 'alert');
+      say(status, gettext('Choose the key backup file first.'), 'alert');
       return;
     }
     try {
-      await busy(event.submitter, status, 'Restoring…', async () => {
+      await busy(event.submitter, status, gettext('Restoring…'), async () => {
         await vault.restore(new Uint8Array(await file.arrayBuffer()), $('#restore-pass').value);
       });
       $('#restore-form').reset();
-      say(status, 'Device keys restored from the backup.');
+      say(status, gettext('Device keys restored from the backup.'));
       await refresh();
     } catch (error) {
       say(status, explain(error), 'alert');
@@ -111,20 +113,24 @@ function wireDevice({ vault, status, person, agency, trust }, refresh) {
   });
   $('#check-approval').addEventListener('click', async (event) => {
     try {
-      await busy(event.target, status, 'Looking for this device in your agency\'s roster…',
+      await busy(event.target, status, gettext('Looking for this device in your agency\'s roster…'),
         () => checkApproval({ vault, trust, agency }));
-      say(status, vault.certificate() ? 'This device is approved.'
-        : 'Not approved yet: your agency admin has not published a roster with this device.');
+      // approved is good news; not approved yet is a state to act on, not a success
+      if (vault.certificate()) say(status, gettext('This device is approved.'));
+      else {
+        say(status, gettext('Not approved yet: your agency admin has not published a roster '
+          + 'with this device.'), 'waiting');
+      }
       await refresh();
     } catch (error) {
       say(status, explain(error), 'alert');
     }
   });
   $('#forget').addEventListener('click', async () => {
-    if (!window.confirm('Forget this device? Without a key backup, what was sealed to it can '
-      + 'no longer be opened here.')) return;
+    if (!window.confirm(gettext('Forget this device? Without a key backup, what was sealed to '
+      + 'it can no longer be opened here.'))) return;
     await vault.forget();
-    say(status, 'This browser no longer holds your device keys.');
+    say(status, gettext('This browser no longer holds your device keys.'));
     await refresh();
   });
 }
@@ -148,8 +154,9 @@ async function showDevice(page) {
   const cert = vault.certificate();
   const approval = $('#approval');
   approval.textContent = cert
-    ? `Approved for ${cert.person} at ${cert.agency} until ${when(cert.expiresAt)}`
-    : 'Waiting for your agency admin to approve this device';
+    ? gettext('Approved for %(person)s at %(agency)s until %(until)s',
+      { person: cert.person, agency: cert.agency, until: when(cert.expiresAt) })
+    : gettext('Waiting for your agency admin to approve this device');
   approval.className = cert ? 'approved' : 'waiting';
   $('#device').dataset.approved = cert ? 'yes' : 'no';
   await showPush(cert, page.status);
@@ -174,16 +181,16 @@ function pinRow(page, agency, refresh) {
     el('td', { class: 'title' }, el('strong', { text: agency.name }), el('br'),
       el('small', { text: agency.id })));
   if (offered === null) {
-    row.append(el('td', { colspan: 2, class: 'muted wide', text: 'No root registered on the hub yet' }));
+    row.append(el('td', { colspan: 2, class: 'muted wide', text: gettext('No root registered on the hub yet') }));
   } else if (pinned && bytesEqual(pinned, offered)) {
-    row.append(el('td', { class: 'pinned', text: 'Pinned' }),
-      el('td', { 'data-label': 'Fingerprint' }, el('code', { text: shortFingerprint(pinned) })));
+    row.append(el('td', { class: 'pinned', text: gettext('Pinned') }),
+      el('td', { 'data-label': gettext('Fingerprint') }, el('code', { text: shortFingerprint(pinned) })));
   } else if (pinned) {
-    row.append(el('td', { colspan: 2, class: 'alert wide', text: 'The hub now offers another root '
+    row.append(el('td', { colspan: 2, class: 'alert wide', text: gettext('The hub now offers another root '
       + 'than the one you pinned. Do not send or open anything for this agency; call them and '
-      + 'your agency admin.' }));
+      + 'your agency admin.') }));
   } else {
-    row.append(el('td', { class: 'muted', text: 'Not pinned' }),
+    row.append(el('td', { class: 'muted', text: gettext('Not pinned') }),
       el('td', { class: 'wide' }, pinForm(page, agency, offered, refresh)));
   }
   return row;
@@ -191,21 +198,22 @@ function pinRow(page, agency, refresh) {
 
 function pinForm(page, agency, offered, refresh) {
   const input = el('input', { type: 'text', autocomplete: 'off', spellcheck: 'false',
-    'aria-label': `Fingerprint of ${agency.name}`, placeholder: 'CCR1-… or the 60 digits' });
+    'aria-label': gettext('Fingerprint of %(agency)s', { agency: agency.name }),
+    placeholder: gettext('CCR1-… or the 60 digits') });
   const form = el('form', { class: 'inline pin' }, input,
-    el('button', { type: 'submit', text: 'Pin' }));
+    el('button', { type: 'submit', text: gettext('Pin') }));
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     try {
       await page.trust.pin(agency.id, offered, input.value);
-      say(page.status, `${agency.name} pinned.`);
+      say(page.status, gettext('%(agency)s pinned.', { agency: agency.name }));
       await showPins(page, refresh);
       await refresh();
     } catch (error) {
       const mismatch = error.reason === 'fingerprint-mismatch';
-      say(page.status, mismatch ? `NOT pinned: the root the hub offers for ${agency.name} does `
-        + 'not match that fingerprint. Call them back on a number you know and compare again.'
-        : explain(error), 'alert');
+      say(page.status, mismatch ? gettext('NOT pinned: the root the hub offers for %(agency)s does '
+        + 'not match that fingerprint. Call them back on a number you know and compare again.',
+      { agency: agency.name }) : explain(error), 'alert');
     }
   });
   return form;

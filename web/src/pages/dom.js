@@ -25,11 +25,12 @@ export function show(node, visible = true) {
   if (node) node.hidden = !visible;
 }
 
-/** A message in a status element: kind 'notice' (done), 'alert' (went wrong) or 'busy'. */
+/** A message in a status element: kind 'notice' (done), 'alert' (went wrong), 'busy', or
+ * 'waiting' (a state to act on, neither done nor wrong: not shown as a success). */
 export function say(node, message, kind = 'notice') {
   if (!node) return;
   node.textContent = message;
-  node.className = kind === 'busy' ? 'busy' : kind;
+  node.className = kind;
   node.setAttribute('role', kind === 'alert' ? 'alert' : 'status');
   node.hidden = !message;
 }
@@ -46,11 +47,8 @@ export function download(name, bytes, type = 'application/octet-stream') {
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
-const FORMAT = new Intl.DateTimeFormat(undefined, { weekday: 'short', day: 'numeric',
-  month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' });
-
-/** A time in seconds since the epoch, in the reader's time zone. */
-export const when = (seconds) => (seconds ? FORMAT.format(new Date(Number(seconds) * 1000)) : '–');
+/** A time in seconds since the epoch, in the page's zone, named (i18n.js). */
+export { when } from './i18n.js';
 
 export const nowSeconds = () => Math.floor(Date.now() / 1000);
 

@@ -2,15 +2,17 @@
 // form with the safe-contact preferences first and prominent, a reply, or other content.
 
 import { el } from './dom.js';
+import { gettext, languageName } from './i18n.js';
 
-const CHANNELS = { phone: 'Phone call', sms: 'Text message (SMS)', email: 'Email',
-  'in-person': 'In person', 'through-advocate': 'Only through an advocate' };
-const NEEDS = { shelter: 'Shelter', advocacy: 'Advocacy', counseling: 'Counseling',
-  'medical-follow-up': 'Medical follow-up', legal: 'Legal', 'protective-order': 'Protective order',
-  transport: 'Transport', childcare: 'Childcare', 'language-access': 'Language access',
-  other: 'Other' };
-const METHODS = { written: 'Written', 'electronic-signature': 'Electronic signature',
-  'verbal-documented': 'Verbal, documented' };
+const N_ = (message) => message; // marked for the catalog, translated where shown
+const CHANNELS = { phone: N_('Phone call'), sms: N_('Text message (SMS)'), email: N_('Email'),
+  'in-person': N_('In person'), 'through-advocate': N_('Only through an advocate') };
+const NEEDS = { shelter: N_('Shelter'), advocacy: N_('Advocacy'), counseling: N_('Counseling'),
+  'medical-follow-up': N_('Medical follow-up'), legal: N_('Legal'), 'protective-order': N_('Protective order'),
+  transport: N_('Transport'), childcare: N_('Childcare'), 'language-access': N_('Language access'),
+  other: N_('Other') };
+const METHODS = { written: N_('Written'), 'electronic-signature': N_('Electronic signature'),
+  'verbal-documented': N_('Verbal, documented') };
 
 function facts(rows) {
   const list = el('dl', { class: 'facts' });
@@ -35,38 +37,38 @@ function flag(ok, yes, no) {
 function safeContact(c) {
   const times = c.safe_times.length
     ? c.safe_times.map((t) => `${t.days} ${t.start}–${t.end}`).join('; ')
-    : 'none given: ask the sender before calling';
+    : gettext('none given: ask the sender before calling');
   return el('section', { class: 'safe-contact', 'aria-labelledby': 'safe-contact-title' },
-    el('h2', { id: 'safe-contact-title', text: 'Safe contact: read this before any contact' }),
+    el('h2', { id: 'safe-contact-title', text: gettext('Safe contact: read this before any contact') }),
     el('ul', { class: 'safety-flags' },
-      flag(c.voicemail_ok, 'Voicemail is OK', 'Do NOT leave a voicemail'),
-      flag(c.may_name_agency, 'You may say which agency is calling',
-        'Do NOT say which agency is calling'),
-      c.interpreter_needed ? el('li', { class: 'flag-no', text: `Interpreter needed (${c.language})` })
+      flag(c.voicemail_ok, gettext('Voicemail is OK'), gettext('Do NOT leave a voicemail')),
+      flag(c.may_name_agency, gettext('You may say which agency is calling'),
+        gettext('Do NOT say which agency is calling')),
+      c.interpreter_needed ? el('li', { class: 'flag-no', text: gettext('Interpreter needed (%(language)s)', { language: languageName(c.language) }) })
         : null),
     facts([
-      ['Safe ways to reach them', c.channels.map((ch) => CHANNELS[ch] ?? ch).join(', '), 'strong'],
-      ['Safe times', times, 'strong'],
-      ['Phone', c.phone], ['Email', c.email], ['Language', c.language],
-      ['Notes on contact', c.notes],
+      [gettext('Safe ways to reach them'), c.channels.map((ch) => (CHANNELS[ch] ? gettext(CHANNELS[ch]) : ch)).join(', '), 'strong'],
+      [gettext('Safe times'), times, 'strong'],
+      [gettext('Phone'), c.phone], [gettext('Email'), c.email], [gettext('Language'), languageName(c.language)],
+      [gettext('Notes on contact'), c.notes],
     ]));
 }
 
 export function renderHandoff(h) {
   return el('article', { class: 'handoff' },
     safeContact(h.safe_contact),
-    el('section', {}, el('h2', { text: 'Survivor' }), facts([
-      ['Name', h.survivor.name, 'strong'], ['Preferred name', h.survivor.preferred_name],
-      ['Pronouns', h.survivor.pronouns], ['Date of birth', h.survivor.date_of_birth]])),
-    el('section', {}, el('h2', { text: 'Discharge handoff' }), facts([
-      ['Needs', h.needs.map((n) => NEEDS[n] ?? n).join(', ')],
-      ['Leaves the hospital', isoText(h.discharge_at)],
-      ['Children', h.children], ['Pets', h.pets ? 'Yes' : 'No'],
-      ['Accessibility', h.accessibility], ['What you need to know', h.summary]])),
-    el('section', {}, el('h2', { text: 'Consent' }), facts([
-      ['How it was given', METHODS[h.consent.method] ?? h.consent.method],
-      ['When', isoText(h.consent.given_at)], ['Documented by', h.consent.documented_by],
-      ['What may be shared', h.consent.scope], ['Must not be shared', h.consent.limits]])));
+    el('section', {}, el('h2', { text: gettext('Survivor') }), facts([
+      [gettext('Name'), h.survivor.name, 'strong'], [gettext('Preferred name'), h.survivor.preferred_name],
+      [gettext('Pronouns'), h.survivor.pronouns], [gettext('Date of birth'), h.survivor.date_of_birth]])),
+    el('section', {}, el('h2', { text: gettext('Discharge handoff') }), facts([
+      [gettext('Needs'), h.needs.map((n) => (NEEDS[n] ? gettext(NEEDS[n]) : n)).join(', ')],
+      [gettext('Leaves the hospital'), isoText(h.discharge_at)],
+      [gettext('Children'), h.children], [gettext('Pets'), h.pets ? gettext('Yes') : gettext('No')],
+      [gettext('Accessibility'), h.accessibility], [gettext('What you need to know'), h.summary]])),
+    el('section', {}, el('h2', { text: gettext('Consent') }), facts([
+      [gettext('How it was given'), METHODS[h.consent.method] ? gettext(METHODS[h.consent.method]) : h.consent.method],
+      [gettext('When'), isoText(h.consent.given_at)], [gettext('Documented by'), h.consent.documented_by],
+      [gettext('What may be shared'), h.consent.scope], [gettext('Must not be shared'), h.consent.limits]])));
 }
 
 /** Any opened content (contents.js parseContent's result). */
@@ -75,7 +77,7 @@ export function renderContent(parsed) {
   if (parsed.kind === 'reply') return el('p', { class: 'reply-text', text: parsed.value.text });
   if (parsed.kind === 'json' && parsed.value && typeof parsed.value.text === 'string') {
     return el('article', { class: 'generic' },
-      el('p', { class: 'muted', text: `Referral type: ${parsed.value.kind ?? 'not given'}` }),
+      el('p', { class: 'muted', text: gettext('Referral type: %(kind)s', { kind: parsed.value.kind ?? gettext('not given') }) }),
       el('p', { class: 'reply-text', text: parsed.value.text }));
   }
   const text = parsed.kind === 'json' ? JSON.stringify(parsed.value, null, 2) : parsed.value;

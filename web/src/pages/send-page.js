@@ -8,15 +8,17 @@ import { Urgency, sealReferral } from '../crypto/index.js';
 
 import { ApiError, api, toBase64 } from './api.js';
 import { HANDOFF, consentMetadata, referralContent } from './contents.js';
-import { $, $$, busy, el, nowSeconds, say, show } from './dom.js';
+import { $, $$, busy, el, nowSeconds, say, show, when } from './dom.js';
+import { gettext } from './i18n.js';
 import { Problem, explain, unlockDevice } from './unlock.js';
 
 const URGENCY = { routine: Urgency.ROUTINE, urgent: Urgency.URGENT, emergent: Urgency.EMERGENT };
 const HUMAN = {
-  missing: 'fill this in', too_short: 'choose at least one', int_type: 'a whole number',
-  int_parsing: 'a whole number', int_from_float: 'a whole number',
-  greater_than_equal: '0 or more', string_pattern_mismatch: 'a time such as 09:30',
-  string_too_short: 'write something',
+  missing: () => gettext('fill this in'), too_short: () => gettext('choose at least one'),
+  int_type: () => gettext('a whole number'), int_parsing: () => gettext('a whole number'),
+  int_from_float: () => gettext('a whole number'), greater_than_equal: () => gettext('0 or more'),
+  string_pattern_mismatch: () => gettext('a time such as 09:30'),
+  string_too_short: () => gettext('write something'),
 };
 
 /** The form's inputs under `root` as contents.js formToDoc reads them. */
@@ -89,9 +91,10 @@ function showErrors(errors) {
   list.replaceChildren();
   for (const error of errors) {
     const path = error.loc.join('.');
+    // the field itself, its group, or (for a part left empty, e.g. the survivor) its first field
     const target = $(`[data-path="${path}"]`) ?? $(`[data-group="${path}"]`)
-      ?? $(`[data-consent="${error.loc[1]}"]`);
-    const message = HUMAN[error.type] ?? error.msg;
+      ?? $(`[data-consent="${error.loc[1]}"]`) ?? $(`[data-path^="${path}."]`);
+    const message = HUMAN[error.type]?.() ?? error.msg;
     if (target) {
       target.setAttribute('aria-invalid', 'true');
       target.after(el('span', { class: 'field-error', text: message }));
@@ -112,9 +115,14 @@ function readConsent(page, type, now) {
 
 async function readFiles(page) {
   const files = [...$('#attachments').files];
-  if (files.length > MAX_ATTACHMENTS) throw new Problem(`at most ${MAX_ATTACHMENTS} attachments`);
+  if (files.length > MAX_ATTACHMENTS) {
+    throw new Problem(gettext('at most %(num)s attachments', { num: MAX_ATTACHMENTS }));
+  }
   const big = files.find((f) => f.size + 1024 > page.maxBody);
-  if (big) throw new Problem(`${big.name} is too large for this hub (${page.maxBody} bytes at most)`);
+  if (big) {
+    throw new Problem(gettext('%(name)s is too large for this hub (%(max)s bytes at most)',
+      { name: big.name, max: page.maxBody }));
+  }
   return Promise.all(files.map(async (f) => new Uint8Array(await f.arrayBuffer())));
 }
 
@@ -130,12 +138,12 @@ async function send(page, button) {
   const consent = readConsent(page, type, now);
   const errors = [...(content.errors ?? []), ...(consent.errors ?? [])];
   if (errors.length) {
+    say(page.status, ''); // one banner: the list of what to fix, each field marked
     showErrors(errors);
-    say(page.status, 'Nothing was sent: check the fields marked below.', 'alert');
     return;
   }
   try {
-    const view = await busy(button, page.status, 'Sealing in this browser…', async () => {
+    const view = await busy(button, page.status, gettext('Sealing in this browser…'), async () => {
       page.pending ??= await seal(page, type, content.bytes, consent.consent, now);
       return submit(page, page.pending);
     });
@@ -144,7 +152,8 @@ async function send(page, button) {
   } catch (error) {
     const retry = error instanceof ApiError && (error.status === 0 || error.status >= 500);
     if (!retry) page.pending = null;
-    say(page.status, `Not sent: ${explain(error)}${retry ? ' Send again to retry.' : ''}`, 'alert');
+    say(page.status, retry ? gettext('Not sent: %(why)s Send again to retry.', { why: explain(error) })
+      : gettext('Not sent: %(why)s', { why: explain(error) }), 'alert');
   }
 }
 
@@ -159,11 +168,12 @@ async function seal(page, type, bytes, consent, now) {
 }
 
 async function submit(page, { sealed, consent }) {
-  say(page.status, 'Sending the sealed envelope…', 'busy');
+  say(page.status, gettext('Sending the sealed envelope…'), 'busy');
   const view = await api('POST', '/v1/referrals', { json: {
     envelope: toBase64(sealed.envelope), consent } });
   for (const [index, blob] of sealed.attachments.entries()) {
-    say(page.status, `Sending sealed attachment ${index + 1} of ${sealed.attachments.length}…`, 'busy');
+    say(page.status, gettext('Sending sealed attachment %(num)s of %(all)s…',
+      { num: index + 1, all: sealed.attachments.length }), 'busy');
     await api('PUT', `/v1/referrals/${view.id}/attachments/${index}`, { bytes: blob });
   }
   return view;
@@ -177,6 +187,7 @@ function done(page, view) {
   const sent = $('#sent');
   sent.dataset.referral = view.id;
   $('#sent-reference').textContent = view.id.slice(0, 8);
+  $('#sent-due').textContent = gettext('It must be acknowledged by %(due)s.', { due: when(view.ack_due_at) });
   $('#sent-link').href = `/inbox/${view.id}`;
   show(sent);
   sent.scrollIntoView({ block: 'start' });

@@ -13,6 +13,7 @@ import { handOver, openSealed } from './handover.js';
 import { parseContent, replyContent } from './contents.js';
 import { $, $$, busy, download, el, nowSeconds, say, show, size, when } from './dom.js';
 import { attachmentName } from './files.js';
+import { actorName, agencyName, codeName, eventName, gettext, statusName } from './i18n.js';
 import { renderContent } from './render.js';
 import { Problem, explain, unlockDevice } from './unlock.js';
 
@@ -20,14 +21,12 @@ const OPEN = ['requested', 'received', 'accepted', 'in-progress'];
 
 export async function threadPage(root) {
   const t = { ...root.dataset, status: $('#thread-status'), opened: null };
-  // one name per status, as hub/display.py gives them to the command line, pages and notices
-  t.names = JSON.parse(root.dataset.statusNames || '{}');
   t.base = `/v1/referrals/${t.rid}`;
   wireActions(t);
   wireReplies(t);
   t.unlocked = await unlockDevice({ agency: t.agency, person: t.person });
   handOver(t.unlocked).catch((error) => say($('#handover'), explain(error), 'alert'));
-  $('#content')?.replaceChildren(el('p', { class: 'busy', text: 'Opening the envelope…' }));
+  $('#content')?.replaceChildren(el('p', { class: 'busy', text: gettext('Opening the envelope…') }));
   try {
     t.view = await api('GET', t.base);
     showStatus(t, t.view);
@@ -37,8 +36,9 @@ export async function threadPage(root) {
     }
     if (t.side === 'receiving') {
       if (['revoked', 'expired'].includes(t.view.status)) {
-        $('#content').replaceChildren(el('p', { class: 'muted', text: 'The survivor\'s consent was '
-          + 'withdrawn or ran out: the hub deleted the envelope, its replies and attachments.' }));
+        $('#content').replaceChildren(el('p', { class: 'muted', text: gettext(
+          'The survivor\'s consent was withdrawn or ran out: the hub deleted the envelope, its '
+          + 'replies and attachments.') }));
       } else {
         await openIt(t).catch((error) => unreadable(t, error));
       }
@@ -56,7 +56,7 @@ export async function threadPage(root) {
 
 async function openIt(t) {
   const { device, trust } = t.unlocked;
-  say(t.status, 'Opening the envelope in this browser…', 'busy');
+  say(t.status, gettext('Opening the envelope in this browser…'), 'busy');
   const data = await api('GET', `${t.base}/envelope`, { binary: true });
   const opened = await openSealed(data, { rid: t.rid, device, trust: trust.store,
     now: nowSeconds() });
@@ -86,7 +86,7 @@ function showAttachments(t) {
   show($('#attachments'), refs.length > 0);
   $('#attachments ul').replaceChildren(...refs.map((ref) => {
     const button = el('button', { type: 'button', 'data-index': ref.index,
-      text: `Download attachment ${ref.index + 1} (${size(ref.size)})` });
+      text: gettext('Download attachment %(num)s (%(size)s)', { num: ref.index + 1, size: size(ref.size) }) });
     button.addEventListener('click', () => fetchAttachment(t, ref, button));
     return el('li', {}, button);
   }));
@@ -94,12 +94,13 @@ function showAttachments(t) {
 
 async function fetchAttachment(t, ref, button) {
   try {
-    const blob = await busy(button, t.status, `Downloading attachment ${ref.index + 1}…`,
+    const blob = await busy(button, t.status, gettext('Downloading attachment %(num)s…', { num: ref.index + 1 }),
       () => api('GET', `${t.base}/attachments/${ref.index}`, { binary: true }));
     const bytes = t.opened.openAttachment(ref.index, blob);
     const [name, type] = attachmentName(t.rid, ref.index, bytes, t.files?.[ref.index]);
     download(name, bytes, type);
-    say(t.status, `Attachment ${ref.index + 1} decrypted in this browser and saved as ${name}.`);
+    say(t.status, gettext('Attachment %(num)s decrypted in this browser and saved as %(name)s.',
+      { num: ref.index + 1, name }));
   } catch (error) {
     say(t.status, explain(error), 'alert');
   }
@@ -107,13 +108,11 @@ async function fetchAttachment(t, ref, button) {
 
 // -- status changes -------------------------------------------------------------------------
 
-const statusName = (t, status) => t.names[status] ?? status;
-
 /** The referral's status, and only the actions valid in it: none before the device is
  * unlocked, and none on the receiving side while the envelope is not open here. */
 function showStatus(t, view) {
   t.view = view;
-  $('#status-text').textContent = statusName(t, view.status);
+  $('#status-text').textContent = statusName(view.status);
   $('#status-text').dataset.status = view.status;
   if (view.status !== 'requested') $$('[data-timer="ack"]').forEach((e) => show(e, false));
   for (const part of $$('#actions [data-when]')) {
@@ -125,8 +124,8 @@ function showStatus(t, view) {
 async function refreshHistory(t) {
   const { events } = await api('GET', `${t.base}/history`);
   $('#history').replaceChildren(...events.map((e) => el('li', {},
-    el('time', { text: when(e.at) }), ` ${e.action}`,
-    e.from_status ? ` from ${e.from_status}` : '', e.code ? ` (${e.code})` : '', ` · ${e.actor}`)));
+    el('time', { text: when(e.at) }), ` ${eventName(e.action, e.to_status)}`,
+    e.code ? ` (${codeName(e.code)})` : '', ` · ${actorName(e.actor)}`)));
 }
 
 async function act(t, button, message, step) {
@@ -134,7 +133,7 @@ async function act(t, button, message, step) {
     const view = await busy(button, t.status, message, step);
     showStatus(t, view);
     await refreshHistory(t);
-    say(t.status, `Done: the referral is ${statusName(t, view.status)}.`);
+    say(t.status, gettext('Done: the referral is %(status)s.', { status: statusName(view.status) }));
   } catch (error) {
     if (!(error instanceof ApiError && error.status === 409)) {
       say(t.status, explain(error), 'alert');
@@ -144,8 +143,9 @@ async function act(t, button, message, step) {
     try {
       showStatus(t, await api('GET', t.base));
       await refreshHistory(t);
-      say(t.status, `Not done: the referral is already ${statusName(t, t.view.status)}, `
-        + 'changed meanwhile on another device. What you can do now is below.', 'alert');
+      say(t.status, gettext('Not done: the referral is already %(status)s, changed meanwhile on '
+        + 'another device. What you can do now is below.', { status: statusName(t.view.status) }),
+      'alert');
     } catch (again) {
       say(t.status, explain(again), 'alert');
     }
@@ -153,7 +153,7 @@ async function act(t, button, message, step) {
 }
 
 function acknowledge(t) {
-  if (t.opened === null) throw new Problem('Open the referral before acknowledging it.');
+  if (t.opened === null) throw new Problem(gettext('Open the referral before acknowledging it.'));
   const receipt = signReceipt(t.unlocked.device, { envelopeId: t.opened.header.envelopeId,
     headerHash: t.opened.header.hash, status: ReceiptStatus.ACKNOWLEDGED, at: nowSeconds() });
   return api('POST', `${t.base}/acknowledge`, { json: { receipt: toBase64(receipt) } });
@@ -167,14 +167,14 @@ function wireActions(t) {
       act(t, event.submitter ?? event.target, message, body);
     });
   };
-  on('#act-acknowledge', 'click', 'Signing a receipt in this browser…', () => acknowledge(t));
-  on('#act-accept', 'click', 'Accepting…', () => api('POST', `${t.base}/accept`, { json: {} }));
-  on('#act-progress', 'click', 'Recording…', () => api('POST', `${t.base}/progress`, { json: {} }));
-  on('#reject-form', 'submit', 'Declining…', () => api('POST', `${t.base}/reject`,
+  on('#act-acknowledge', 'click', gettext('Signing a receipt in this browser…'), () => acknowledge(t));
+  on('#act-accept', 'click', gettext('Accepting…'), () => api('POST', `${t.base}/accept`, { json: {} }));
+  on('#act-progress', 'click', gettext('Recording…'), () => api('POST', `${t.base}/progress`, { json: {} }));
+  on('#reject-form', 'submit', gettext('Declining…'), () => api('POST', `${t.base}/reject`,
     { json: { reason: $('#reject-reason').value } }));
-  on('#complete-form', 'submit', 'Closing…', () => api('POST', `${t.base}/complete`,
+  on('#complete-form', 'submit', gettext('Closing…'), () => api('POST', `${t.base}/complete`,
     { json: { outcome: $('#complete-outcome').value } }));
-  on('#cancel-form', 'submit', 'Cancelling…', () => api('POST', `${t.base}/cancel`,
+  on('#cancel-form', 'submit', gettext('Cancelling…'), () => api('POST', `${t.base}/cancel`,
     { json: { reason: $('#cancel-reason').value } }));
 }
 
@@ -194,7 +194,9 @@ async function loadReplies(t) {
     if (reply.to_agency !== t.agency) {
       const mine = t.written?.get(reply.id);
       items.push(replyItem(reply, mine ? el('p', { class: 'reply-text', text: mine }) : null,
-        `your agency replied, sealed to ${reply.to_agency}${mine ? '' : ' (only they can read it)'}`));
+        mine ? gettext('your agency replied, sealed to %(agency)s', { agency: agencyName(reply.to_agency) })
+          : gettext('your agency replied, sealed to %(agency)s (only they can read it)',
+            { agency: agencyName(reply.to_agency) })));
       continue;
     }
     try {
@@ -204,11 +206,12 @@ async function loadReplies(t) {
       if (opened.header.kind !== Kind.REPLY || toHex(opened.header.threadId) !== t.rid) {
         throw new EnvelopeError('not-a-reply-on-this-thread');
       }
-      const who = `${opened.sender.person} at ${opened.sender.agency}`;
-      items.push(replyItem(reply, renderContent(parseContent(opened.content, 'reply')), `from ${who}`));
+      const who = gettext('from %(person)s at %(agency)s', { person: actorName(opened.sender.person),
+        agency: agencyName(opened.sender.agency) });
+      items.push(replyItem(reply, renderContent(parseContent(opened.content, 'reply')), who));
     } catch (error) {
       items.push(replyItem(reply, el('p', { class: 'alert', text: explain(error) }),
-        `from ${reply.from_agency}`));
+        gettext('from %(agency)s', { agency: agencyName(reply.from_agency) })));
     }
   }
   $('#replies').replaceChildren(...items);
@@ -221,11 +224,11 @@ function wireReplies(t) {
     const text = $('#reply-text');
     const built = replyContent(text.value);
     if (built.errors) {
-      say(t.status, 'Write the reply first.', 'alert');
+      say(t.status, gettext('Write the reply first.'), 'alert');
       return;
     }
     try {
-      await busy(event.submitter, t.status, 'Sealing the reply in this browser…', async () => {
+      await busy(event.submitter, t.status, gettext('Sealing the reply in this browser…'), async () => {
         const { device, trust } = t.unlocked;
         const other = t.side === 'receiving' ? t.view.sender_agency : t.view.destination;
         const now = nowSeconds();
@@ -240,7 +243,7 @@ function wireReplies(t) {
       text.value = '';
       await loadReplies(t);
       await refreshHistory(t);
-      say(t.status, 'Reply sealed and sent.');
+      say(t.status, gettext('Reply sealed and sent.'));
     } catch (error) {
       say(t.status, explain(error), 'alert');
     }

@@ -6,6 +6,7 @@ import { DeviceIdentity, EnvelopeError, TrustError } from '../crypto/index.js';
 
 import { ApiError } from './api.js';
 import { $, busy, el, nowSeconds, say, show } from './dom.js';
+import { gettext } from './i18n.js';
 import { PageTrust } from './trust.js';
 import { Vault } from './vault.js';
 
@@ -17,19 +18,19 @@ export class Problem extends Error {}
 export function explain(error) {
   if (error instanceof ApiError || error instanceof Problem) return error.message;
   if (error instanceof EnvelopeError && error.reason === 'not-a-recipient') {
-    return 'This referral was sealed before this device was approved, so this device cannot '
-      + 'open it. Ask a colleague whose device can open it.';
+    return gettext('This referral was sealed before this device was approved, so this device '
+      + 'cannot open it. Ask a colleague whose device can open it.');
   }
   if (error instanceof EnvelopeError) {
-    return 'This envelope was refused: it may have been altered, or it was not sealed to this '
-      + 'device. Nothing in it was shown. Tell your agency admin.';
+    return gettext('This envelope was refused: it may have been altered, or it was not sealed to '
+      + 'this device. Nothing in it was shown. Tell your agency admin.');
   }
   if (error instanceof TrustError) {
-    if (error.reason === 'bad-passphrase') return 'That passphrase does not unlock this device.';
+    if (error.reason === 'bad-passphrase') return gettext('That passphrase does not unlock this device.');
     return error.message || `not trusted (${error.reason})`;
   }
   console.error(error); // eslint-disable-line no-console
-  return 'Something went wrong in this page; reload it and try again.';
+  return gettext('Something went wrong in this page; reload it and try again.');
 }
 
 const frame = () => new Promise((resolve) => { requestAnimationFrame(() => setTimeout(resolve, 0)); });
@@ -42,8 +43,8 @@ async function open(vault, passphrase, agency, person) {
   const roster = await trust.refresh(agency, now);
   const certificate = await vault.findCertificate(roster, now);
   if (certificate === null) {
-    throw new TrustError('not-approved', 'Your agency admin has not approved this device yet '
-      + '(or its approval was withdrawn): see the Device page.');
+    throw new TrustError('not-approved', gettext('Your agency admin has not approved this device '
+      + 'yet (or its approval was withdrawn): see the Device page.'));
   }
   return { device: new DeviceIdentity(keys, certificate), trust, vault };
 }
@@ -57,8 +58,8 @@ export async function unlockDevice({ agency, person }) {
   const vault = await Vault.load(agency, person);
   if (!vault.exists) {
     show(form, false);
-    say(status, 'This browser is not set up as your device yet. ', 'alert');
-    status.append(el('a', { href: '/device', text: 'Set it up on the Device page.' }));
+    say(status, `${gettext('This browser is not set up as your device yet.')} `, 'alert');
+    status.append(el('a', { href: '/device', text: gettext('Set it up on the Device page.') }));
     return new Promise(() => {}); // nothing to unlock
   }
   show(panel);
@@ -68,7 +69,7 @@ export async function unlockDevice({ agency, person }) {
       event.preventDefault();
       const input = $('#unlock-pass');
       try {
-        const unlocked = await busy(form.querySelector('button'), status, 'Unlocking…',
+        const unlocked = await busy(form.querySelector('button'), status, gettext('Unlocking…'),
           () => open(vault, input.value, agency, person));
         input.value = '';
         say(status, '');
