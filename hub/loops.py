@@ -195,10 +195,10 @@ class Guard:
         self._stop()
 
 
-def guarded_thread(guard: Guard, name: str, target: Callable[[], None],
+def guarded_thread(guard: Guard, name: str, target: Callable[[], object],
                    stop: threading.Event) -> threading.Thread:
-    """A thread running ``target`` until ``stop``; if it raises, or returns before
-    ``stop`` was set, ``guard`` ends the process."""
+    """A thread running ``target`` until ``stop``; if it raises, or returns (whatever it
+    returns) before ``stop`` was set, ``guard`` ends the process."""
     def run() -> None:
         try:
             target()

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 SLUG = r"^[a-z0-9][a-z0-9-]{0,31}$"
+UrgencyName = Literal["routine", "urgent", "emergent"]  # a sealed header's 1, 2, 3
 
 
 class Frozen(BaseModel):
@@ -88,7 +89,7 @@ class Referral(Frozen):
     sender_person: str
     destination: str
     type: str
-    urgency: Literal["routine", "urgent", "emergent"]
+    urgency: UrgencyName
     created_at: int
     expires_at: int
     submitted_at: float
@@ -141,4 +142,4 @@ OutcomeCode = Literal["services-provided", "referred-elsewhere", "survivor-decli
                       "unable-to-contact", "other"]
 CancelReason = Literal["sent-in-error", "survivor-request", "duplicate", "other"]
 RevokeReason = Literal["survivor-withdrew", "survivor-safety", "other"]
-URGENCY_NAMES = {1: "routine", 2: "urgent", 3: "emergent"}
+URGENCY_NAMES: dict[int, UrgencyName] = {1: "routine", 2: "urgent", 3: "emergent"}

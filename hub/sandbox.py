@@ -49,6 +49,14 @@ class Member:
         return Principal(self.person, self.agency, self.roles, token_id)
 
     @property
+    def sealer(self) -> DeviceIdentity:
+        """The device this member seals with; only people of DEVICE_ROLES have one."""
+        if self.device is None:
+            raise ValueError(f"{self.person} has no device: only a person with one of the "
+                             f"roles {', '.join(sorted(DEVICE_ROLES))} seals")
+        return self.device
+
+    @property
     def auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
 
@@ -90,7 +98,7 @@ class World:
                       attachments: tuple[bytes, ...] = (), lifetime: int = 30 * 86400) -> Sealed:
         now = now or self.now
         roster = self.roster(destination, now)
-        sealed = seal(content, sender=sender.device,
+        sealed = seal(content, sender=sender.sealer,
                       recipients=roster.recipients(referral_type, now),
                       destination=destination, referral_type=referral_type, urgency=urgency,
                       now=now, lifetime=lifetime, attachments=attachments)
@@ -101,7 +109,7 @@ class World:
                    content: bytes, *, now: int | None = None) -> Sealed:
         now = now or self.now
         roster = self.roster(destination, now)
-        return seal(content, sender=author.device, recipients=roster.recipients(referral_type, now),
+        return seal(content, sender=author.sealer, recipients=roster.recipients(referral_type, now),
                     destination=destination, referral_type=referral_type,
                     urgency=Urgency.ROUTINE, now=now, lifetime=30 * 86400, kind=Kind.REPLY,
                     thread_id=thread)

@@ -46,7 +46,10 @@ class Supervisor:
     def _keep(self) -> None:
         while not self._stopping.is_set():
             started = monotonic()
-            code = self.child.wait()  # reaps it
+            child = self.child
+            if child is None:  # _spawn found the supervisor stopping
+                return
+            code = child.wait()  # reaps it
             if self._stopping.is_set():
                 return
             if monotonic() - started >= SETTLED:

@@ -13,7 +13,7 @@ import logging
 import threading
 from collections.abc import Callable
 from functools import partial
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from rq import Queue, SimpleWorker
 from rq.exceptions import StopRequested
@@ -119,8 +119,9 @@ class SurvivingWorker(SimpleWorker):
         if pipeline is not None:
             return super().heartbeat(timeout, pipeline)
         self._hold("heartbeat", lambda: super(SurvivingWorker, self).heartbeat(timeout))
-        if self._beat is not None:
-            self._hold("heartbeat", lambda: self._beat(self._clock.now()))
+        beat = self._beat
+        if beat is not None:
+            self._hold("heartbeat", lambda: beat(self._clock.now()))
 
     def execute_job(self, job, queue) -> None:
         self._hold(f"job {job.id}",
@@ -142,7 +143,13 @@ class SurvivingWorker(SimpleWorker):
         super().request_stop(signum, frame)
 
 
-def _held_queue(holding: Callable[[str, Callable[[], T]], T]) -> type[Queue]:
+class Holding(Protocol):
+    """SurvivingWorker._hold: ``step`` retried through Redis outages, its result."""
+
+    def __call__(self, what: str, step: Callable[[], T]) -> T: ...
+
+
+def _held_queue(holding: Holding) -> type[Queue]:
     """RQ's Queue whose wait for the next job is held through Redis outages."""
 
     class HeldQueue(Queue):

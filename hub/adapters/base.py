@@ -61,6 +61,9 @@ class Words:
     html: str | None = None
 
 
+ContactField = Literal["address", "number", "person"]  # person: no address, their browsers
+
+
 class Sender(Protocol):
     """A channel's adapter (hub/adapters/__init__.py SENDERS names them by kind).
 
@@ -71,7 +74,7 @@ class Sender(Protocol):
     An instance, made from the settings, sends."""
 
     kind: ClassVar[str]  # a person's contacts name it: { kind = "sms", number = "+1..." }
-    contact_field: ClassVar[Literal["address", "number", "person"]]  # person: no address
+    contact_field: ClassVar[ContactField]  # person: no address
     contact_rule: ClassVar[str]  # what a contact of this kind needs, in plain words
     receivers: ClassVar[tuple[type[Receiver], ...]]  # its delivery reports (none: none)
     inbound: ClassVar[tuple[type[Inbound], ...]]  # what people answer through it (claims)

@@ -10,12 +10,14 @@ import ssl
 from email.message import EmailMessage
 from email.utils import formatdate
 from pathlib import Path
+from typing import ClassVar
 
 import aiosmtplib
 
 from hub.config import Settings, read_secret
+from hub.reports import Inbound, Receiver
 
-from .base import Notice, PermanentSendError, Sent, TransientSendError, Words
+from .base import ContactField, Notice, PermanentSendError, Sent, TransientSendError, Words
 from .render import Rendered
 
 
@@ -42,12 +44,12 @@ def message_id(key: str) -> str:
 
 
 class EmailSender:
-    kind = "email"
-    contact_field = "address"
-    contact_rule = "an email channel has an 'address' and no 'number'"
-    receivers = ()  # a mail server reports nothing back
-    inbound = ()
-    claims = False  # a reply to an email claims nothing: it is not read
+    kind: ClassVar[str] = "email"
+    contact_field: ClassVar[ContactField] = "address"
+    contact_rule: ClassVar[str] = "an email channel has an 'address' and no 'number'"
+    receivers: ClassVar[tuple[type[Receiver], ...]] = ()  # a mail server reports nothing back
+    inbound: ClassVar[tuple[type[Inbound], ...]] = ()
+    claims: ClassVar[bool] = False  # a reply to an email claims nothing: it is not read
 
     @staticmethod
     def words(rendered: Rendered) -> Words:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 import aiohttp
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -19,8 +19,9 @@ from py_vapid.utils import b64urlencode
 from pywebpush import WebPushException, webpush_async
 
 from hub.config import Settings, read_secret
+from hub.reports import Inbound, Receiver
 
-from .base import Notice, PermanentSendError, Sent, TransientSendError, Words
+from .base import ContactField, Notice, PermanentSendError, Sent, TransientSendError, Words
 from .render import Rendered
 
 GONE = (404, 410)  # the push service no longer knows the subscription
@@ -53,13 +54,16 @@ def vapid_public_key(settings: Settings) -> str | None:
 
 
 class WebPush:
-    kind = "push"
-    contact_field = "person"  # { kind = "push" }: the person's subscribed browsers
-    contact_rule = "a push channel has neither 'address' nor 'number': it reaches the " \
-        "browsers the person turned notices on in (the device page)"
-    receivers = ()  # push services report nothing back but their answer
-    inbound = ()
-    claims = False
+    kind: ClassVar[str] = "push"
+    # { kind = "push" }: the person's subscribed browsers
+    contact_field: ClassVar[ContactField] = "person"
+    contact_rule: ClassVar[str] = ("a push channel has neither 'address' nor 'number': it "
+                                   "reaches the browsers the person turned notices on in "
+                                   "(the device page)")
+    # push services report nothing back but their answer
+    receivers: ClassVar[tuple[type[Receiver], ...]] = ()
+    inbound: ClassVar[tuple[type[Inbound], ...]] = ()
+    claims: ClassVar[bool] = False
 
     @staticmethod
     def words(rendered: Rendered) -> Words:

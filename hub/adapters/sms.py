@@ -9,12 +9,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from pathlib import Path
+from typing import ClassVar
 
 import aiohttp
 
 from hub.config import Settings, read_secret
+from hub.reports import Inbound, Receiver
 
-from .base import Notice, PermanentSendError, Sent, TransientSendError, Words
+from .base import ContactField, Notice, PermanentSendError, Sent, TransientSendError, Words
 from .render import Rendered
 from .sms_inbound import TwilioReplies, WebhookReplies
 from .sms_reports import TwilioReports, WebhookReports
@@ -37,12 +39,12 @@ def _idempotency(key: str) -> str:
 class SmsGateway:
     """What every SMS gateway shares; ``from_settings`` picks the provider's."""
 
-    kind = "sms"
-    contact_field = "number"
-    contact_rule = "an sms channel has a 'number' (E.164, e.g. +15555550100)"
-    receivers = (WebhookReports, TwilioReports)
-    inbound = (WebhookReplies, TwilioReplies)
-    claims = True  # "Reply 123456 to claim."
+    kind: ClassVar[str] = "sms"
+    contact_field: ClassVar[ContactField] = "number"
+    contact_rule: ClassVar[str] = "an sms channel has a 'number' (E.164, e.g. +15555550100)"
+    receivers: ClassVar[tuple[type[Receiver], ...]] = (WebhookReports, TwilioReports)
+    inbound: ClassVar[tuple[type[Inbound], ...]] = (WebhookReplies, TwilioReplies)
+    claims: ClassVar[bool] = True  # "Reply 123456 to claim."
 
     @staticmethod
     def words(rendered: Rendered) -> Words:

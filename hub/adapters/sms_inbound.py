@@ -6,6 +6,7 @@ the gateway sends back to the person. What a reply claims is services/claims.py'
 from __future__ import annotations
 
 import json
+from typing import ClassVar
 from xml.sax.saxutils import escape
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -41,7 +42,7 @@ class WebhookReplies(WebhookReports):
                "(X-Hub-Signature-256): a claim code or \"1\" claims; answered with "
                "{\"result\", \"reply\"}, the text to send back")
     called = "the SMS gateway's inbound message"
-    schema = SmsReply  # type: ignore[assignment]
+    schema: ClassVar[type[BaseModel]] = SmsReply
     missing = MISSING.format("webhook")
 
     @staticmethod
@@ -58,7 +59,7 @@ class TwilioReplies(TwilioReports):
     summary = ("Twilio's incoming-message webhook (X-Twilio-Signature): a claim code or "
                "\"1\" claims; answered with TwiML <Message> holding the text sent back")
     called = "Twilio's incoming message"
-    schema = TwilioReply  # type: ignore[assignment]
+    schema: ClassVar[type[BaseModel]] = TwilioReply
     missing = MISSING.format("twilio")
 
     @staticmethod

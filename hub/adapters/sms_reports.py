@@ -9,7 +9,7 @@ import base64
 import hashlib
 import hmac
 from collections.abc import Mapping
-from typing import Self
+from typing import ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -62,8 +62,15 @@ class TwilioReport(BaseModel):
 
 class Signed:
     """A gateway's reports, taken when the hub sends through it (HUB_SMS_PROVIDER) and
-    holds the secret that signs them (the setting ``secret_file`` names)."""
+    holds the secret that signs them (the setting ``secret_file`` names). Its subclasses
+    are hub/reports.py's Receiver or Inbound, whose class variables they set."""
 
+    route: ClassVar[str]
+    summary: ClassVar[str]
+    called: ClassVar[str]
+    form: ClassVar[bool]
+    schema: ClassVar[type[BaseModel]]
+    missing: ClassVar[str]
     provider = ""
     provider_setting = "sms_provider"  # the setting that names the provider sent through
     secret_file = ""
@@ -87,7 +94,7 @@ class WebhookReports(Signed):
                "sha256=<hex HMAC of the body>)")
     called = "the SMS gateway's delivery report"
     form = False
-    schema = SmsReport
+    schema: ClassVar[type[BaseModel]] = SmsReport
     provider = "webhook"
     secret_file = "sms_report_secret_file"  # an HMAC secret shared with the gateway
     missing = MISSING.format(provider)
@@ -106,7 +113,7 @@ class TwilioReports(Signed):
     summary = "A Twilio status callback (X-Twilio-Signature)"
     called = "Twilio's status callback"
     form = True
-    schema = TwilioReport
+    schema: ClassVar[type[BaseModel]] = TwilioReport
     provider = "twilio"
     secret_file = "sms_token_file"  # Twilio signs with the account's auth token
     missing = MISSING.format(provider)

@@ -7,13 +7,15 @@ permanent."""
 
 from __future__ import annotations
 
+from typing import ClassVar
 from xml.sax.saxutils import escape, quoteattr
 
 import aiohttp
 
 from hub.config import Settings, read_secret
+from hub.reports import Inbound, Receiver
 
-from .base import Notice, PermanentSendError, Sent, TransientSendError, Words
+from .base import ContactField, Notice, PermanentSendError, Sent, TransientSendError, Words
 from .render import Rendered
 from .sms import _idempotency, retry_after
 from .sms_inbound import twiml
@@ -29,12 +31,12 @@ from .voice_reports import (
 class VoiceCall:
     """What every voice gateway shares; ``from_settings`` picks the provider's."""
 
-    kind = "voice"
-    contact_field = "number"
-    contact_rule = "a voice channel has a 'number' (E.164, e.g. +15555550100)"
-    receivers = (WebhookCallReports, TwilioCallReports)
-    inbound = (WebhookKeypresses, TwilioKeypresses)
-    claims = True  # "Press 1 to claim it."
+    kind: ClassVar[str] = "voice"
+    contact_field: ClassVar[ContactField] = "number"
+    contact_rule: ClassVar[str] = "a voice channel has a 'number' (E.164, e.g. +15555550100)"
+    receivers: ClassVar[tuple[type[Receiver], ...]] = (WebhookCallReports, TwilioCallReports)
+    inbound: ClassVar[tuple[type[Inbound], ...]] = (WebhookKeypresses, TwilioKeypresses)
+    claims: ClassVar[bool] = True  # "Press 1 to claim it."
 
     @staticmethod
     def words(rendered: Rendered) -> Words:

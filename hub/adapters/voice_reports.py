@@ -7,7 +7,7 @@ the provider the hub calls through (HUB_VOICE_PROVIDER), with its secret."""
 from __future__ import annotations
 
 import json
-from typing import Literal
+from typing import ClassVar, Literal
 from xml.sax.saxutils import escape, quoteattr
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -71,7 +71,7 @@ class WebhookCallReports(_Voice, WebhookReports):
     summary = ("A call report from the voice webhook gateway (X-Hub-Signature-256): "
                "completed is delivered; busy, no-answer or failed moves to the next contact")
     called = "the voice gateway's call report"
-    schema = CallReport  # type: ignore[assignment]
+    schema: ClassVar[type[BaseModel]] = CallReport
     secret_file = "voice_report_secret_file"
     missing = MISSING.format("webhook")
 
@@ -84,7 +84,7 @@ class TwilioCallReports(_Voice, TwilioReports):
     route = "twilio-call"
     summary = "Twilio's call status callback (X-Twilio-Signature)"
     called = "Twilio's call status callback"
-    schema = TwilioCallStatus  # type: ignore[assignment]
+    schema: ClassVar[type[BaseModel]] = TwilioCallStatus
     secret_file = "voice_token_file"
     missing = MISSING.format("twilio")
 
@@ -100,7 +100,7 @@ class WebhookKeypresses(WebhookCallReports):
     summary = ("Keys pressed on a call, from the voice webhook gateway "
                "(X-Hub-Signature-256): 1 claims; answered with {\"result\", \"say\"}")
     called = "the voice gateway's keypress"
-    schema = Keypress  # type: ignore[assignment]
+    schema: ClassVar[type[BaseModel]] = Keypress
 
     @staticmethod
     def read(parsed: Keypress) -> Said:  # type: ignore[override]
@@ -118,7 +118,7 @@ class TwilioKeypresses(TwilioCallReports):
     summary = ("Twilio's <Gather> callback on a call (X-Twilio-Signature): 1 claims; "
                "answered with TwiML <Say>")
     called = "Twilio's keypress callback"
-    schema = TwilioGather  # type: ignore[assignment]
+    schema: ClassVar[type[BaseModel]] = TwilioGather
 
     @staticmethod
     def read(parsed: TwilioGather) -> Said:  # type: ignore[override]

@@ -85,10 +85,16 @@ def problem_of(error: Exception) -> Problem:
         return error
     if isinstance(error, STORAGE_UNAVAILABLE):
         return Problem("cannot reach Redis at HUB_REDIS_URL", EXIT_UNREACHABLE)
-    for kind, translate in ((HubApiError, _api), (HubError, _hub), (CryptoError, _crypto),
-                            (ValidationError, _invalid), (OSError, _os)):
-        if isinstance(error, kind):
-            return translate(error)
+    if isinstance(error, HubApiError):
+        return _api(error)
+    if isinstance(error, HubError):
+        return _hub(error)
+    if isinstance(error, CryptoError):
+        return _crypto(error)
+    if isinstance(error, ValidationError):
+        return _invalid(error)
+    if isinstance(error, OSError):
+        return _os(error)
     if isinstance(error, ConfigError):
         return Problem(f"configuration error: {error}", EXIT_CONFIG)
     return Problem(f"unexpected error ({type(error).__name__}: {error}); this is a bug in "

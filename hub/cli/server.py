@@ -99,7 +99,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     if settings.redis_url is None:
         raise Problem("set HUB_REDIS_URL to the hub's Redis", EXIT_CONFIG)
     if args.alive:
-        return _alive(settings, args.json)
+        return _alive(settings, settings.redis_url, args.json)
     hub_key(settings)  # its sealer signs the audit checkpoints
     setup_logging(settings.log_level)
     guard = Guard()
@@ -108,7 +108,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _alive(settings: Settings, as_json: bool) -> int:
+def _alive(settings: Settings, redis_url: str, as_json: bool) -> int:
     """A container's health check: a worker of this host is registered on the hub's queue
     (RQ drops a worker that stops answering from the registry)."""
     from rq import Queue, Worker
@@ -117,7 +117,7 @@ def _alive(settings: Settings, as_json: bool) -> int:
     from hub.worker import queue_name
 
     here = socket.gethostname()
-    queue = Queue(queue_name(settings), connection=jobs_redis_at(settings.redis_url))
+    queue = Queue(queue_name(settings), connection=jobs_redis_at(redis_url))
     mine = [w.name for w in Worker.all(queue=queue) if w.hostname == here]
     if not mine:
         raise Problem(f"no worker of this host ({here}) is registered on {queue.name}")
@@ -136,14 +136,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     setup_logging(settings.log_level)
     valkey = None
-    if settings.redis_url is None:
+    redis_url = settings.redis_url
+    if redis_url is None:
         valkey = start_embedded(settings.data_dir / "valkey", port=settings.embedded_redis_port)
-        settings = settings.model_copy(update={"redis_url": valkey.connection_url})
+        redis_url = valkey.connection_url
+        settings = settings.model_copy(update={"redis_url": redis_url})
     mail = start_mail_sink(settings.data_dir / "mail", settings.smtp_port)
     if not settings.sms_gateway_url:  # texts kept under var/sms/, not dead-lettered
         settings = settings.model_copy(update={"sms_provider": "sink"})
     worker = Supervisor("worker", [sys.executable, "-m", "hub.cli", "worker"],
-                        {**os.environ, "HUB_REDIS_URL": settings.redis_url,
+                        {**os.environ, "HUB_REDIS_URL": redis_url,
                          "HUB_SMS_PROVIDER": settings.sms_provider,
                          "HUB_DATA_DIR": str(settings.data_dir),
                          "HUB_CCR_DIR": str(settings.ccr_dir),

@@ -225,7 +225,7 @@ class Delivery:
         return "dead"
 
     def _facts(self, notice: NoticeRecord, now: float, can_read: bool) -> NoticeFacts:
-        referral_agency = self.ccr.find_agency(notice.agency)
+        referral_agency = self.ccr.agency(notice.agency)
         return NoticeFacts(notice.referral, referral_agency.name, notice.timer,
                            notice.deadline, notice.level, referral_agency.timezone,
                            now=now, reads=can_read)

@@ -68,7 +68,7 @@ class Notifier:
         ch = contact(person, index, _channel(policy, step.rung))
         if ch is None:
             return "no-channel", ""
-        agency = self.ccr.find_agency(referral.destination)
+        agency = self.ccr.agency(referral.destination)
         now = self.clock.now()
         claimable = SENDERS[ch.kind].claims and step.rung.timer == ACK and policy is not None
         facts = NoticeFacts(referral.id, agency.name, step.rung.timer, step.deadline,

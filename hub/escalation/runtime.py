@@ -13,14 +13,33 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from .engine import Engine
 
 T = TypeVar("T")
 EngineFactory = Callable[[], AbstractAsyncContextManager[Engine]]
+
+
+@dataclass(frozen=True)
+class _Running:
+    """An engine entered on its own event loop, which a thread runs."""
+
+    loop: asyncio.AbstractEventLoop
+    thread: threading.Thread
+    context: AbstractAsyncContextManager[Engine]
+    engine: Engine
+
+    def call(self, coro: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+        self.loop.close()
 
 
 class EngineRunner:
@@ -29,39 +48,39 @@ class EngineRunner:
     def __init__(self, factory: EngineFactory):
         self.factory = factory
         self.pid = os.getpid()
-        self.loop: asyncio.AbstractEventLoop | None = None
-        self.thread: threading.Thread | None = None
-        self.context: AbstractAsyncContextManager[Engine] | None = None
-        self.engine: Engine | None = None
+        self.running: _Running | None = None
         self.lock = threading.Lock()
 
-    def _start(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, name="engine",
-                                       daemon=True)
-        self.thread.start()
-        self.context = self.factory()
-        self.engine = self._call(self.context.__aenter__())
+    def _start(self) -> _Running:
+        loop = asyncio.new_event_loop()
+        thread = threading.Thread(target=loop.run_forever, name="engine", daemon=True)
+        thread.start()
+        context = self.factory()
+        try:
+            engine = asyncio.run_coroutine_threadsafe(context.__aenter__(), loop).result()
+        except BaseException:  # no engine: stop its loop, and the next job tries again
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(10)
+            loop.close()
+            raise
+        return _Running(loop, thread, context, engine)
 
-    def _call(self, coro: Awaitable[T]) -> T:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
-
-    def run(self, work: Callable[[Engine], Awaitable[T]]) -> T:
+    def run(self, work: Callable[[Engine], Coroutine[Any, Any, T]]) -> T:
         with self.lock:
-            if self.loop is None:
-                self._start()
-        return self._call(work(self.engine))
+            if self.running is None:
+                self.running = self._start()
+            running = self.running
+        return running.call(work(running.engine))
 
     def close(self) -> None:
-        if self.loop is None or self.pid != os.getpid():
+        running = self.running
+        if running is None or self.pid != os.getpid():
             return
         try:
-            self._call(self.context.__aexit__(None, None, None))
+            running.call(running.context.__aexit__(None, None, None))
         finally:
-            self.loop.call_soon_threadsafe(self.loop.stop)
-            self.thread.join(10)
-            self.loop.close()
-            self.loop = None
+            running.stop()
+            self.running = None
 
 
 _runner: EngineRunner | None = None  # this process's, once installed (see the docstring)
@@ -93,7 +112,7 @@ def prepare() -> None:
     run(_ready)
 
 
-def run(work: Callable[[Engine], Awaitable[T]]) -> T:
+def run(work: Callable[[Engine], Coroutine[Any, Any, T]]) -> T:
     global _runner
     if _runner is None:
         raise RuntimeError("no escalation engine in this process: jobs run in `hub worker` "

@@ -240,6 +240,15 @@ class Ccr(Model):
     def find_agency(self, agency_id: str) -> Agency | None:
         return self._agencies.get(agency_id)
 
+    def agency(self, agency_id: str) -> Agency:
+        """The agency a referral or notice names: one this CCR lists (a referral's ends are
+        checked when it is made), unless it has since left the configuration."""
+        found = self._agencies.get(agency_id)
+        if found is None:
+            raise LookupError(f"agency '{agency_id}' is not in this CCR's configuration "
+                              "(was it removed from the CCR file?)")
+        return found
+
     def find_person(self, person_id: str) -> Person | None:
         return self._people.get(person_id)
 

@@ -88,7 +88,7 @@ class DeadlineCalculator:
             return calendar.add_hours(start, duration.amount * 3600)
         return calendar.add_days(start, duration.amount)
 
-    def ack_due(self, referral_type: str, urgency: str, agency: str, submitted_at: int
+    def ack_due(self, referral_type: str, urgency: str, agency: str, submitted_at: float
                 ) -> int | None:
         """When the receiving agency must acknowledge; None when no policy covers the type
         and urgency (the referral is then never overdue, and the coordinator sees it)."""

@@ -11,6 +11,7 @@ import json
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypedDict
 
 from hub.api.codes import Codes
 from hub.clock import Clock
@@ -25,6 +26,14 @@ from .principal import Principal
 
 BATCH = 500
 CHECKPOINT_EVERY = 1.0  # seconds: the longest a sealed entry goes without a signed checkpoint
+
+
+class AuditExport(TypedDict):
+    """What `hub audit export` writes: enough to verify the log on another machine."""
+
+    format: str
+    checkpoints: list[dict[str, str]]
+    entries: list[dict[str, str]]
 
 
 @dataclass(frozen=True)
@@ -45,6 +54,13 @@ class Checkpoint:
                           doc["signature"])
 
 
+class VerdictDoc(TypedDict):
+    ok: bool
+    entries: int
+    checkpoints: int
+    problem: str
+
+
 @dataclass(frozen=True)
 class Verdict:
     ok: bool
@@ -52,7 +68,7 @@ class Verdict:
     checkpoints: int
     problem: str = ""  # the first thing found wrong, naming the entry
 
-    def doc(self) -> dict[str, object]:
+    def doc(self) -> VerdictDoc:
         return {"ok": self.ok, "entries": self.entries, "checkpoints": self.checkpoints,
                 "problem": self.problem}
 
@@ -120,7 +136,7 @@ class AuditLog:
     async def checkpoints(self) -> list[Checkpoint]:
         return [Checkpoint.of(d) for d in await self.store.audit.checkpoints()]
 
-    async def export(self) -> dict[str, object]:
+    async def export(self) -> AuditExport:
         """Everything needed to verify the log elsewhere: checkpoints and sealed entries."""
         return {"format": "ccr-audit/1",
                 "checkpoints": [c.doc() for c in await self.checkpoints()],

@@ -24,13 +24,13 @@ class ConsentService:
         self._max_seconds = max_days * 86400
 
     def check_submission(self, consent: Consent | None, *, sender_agency: str,
-                         destination: str, referral_type: str, now: float) -> None:
+                         destination: str, referral_type: str, now: float) -> Consent:
         """Consent as sent with a referral: its metadata are the CCR's own codes and
-        people (nothing else is stored), and it allows this release."""
+        people (nothing else is stored), and it allows this release (returned, checked)."""
         if consent is not None:
             self.check_metadata(consent, sender_agency)
-        self.check_release(consent, destination=destination, referral_type=referral_type,
-                           now=now)
+        return self.check_release(consent, destination=destination,
+                                  referral_type=referral_type, now=now)
 
     def check_metadata(self, consent: Consent, sender_agency: str) -> None:
         unknown = [p for p in consent.purposes if self._ccr.referral_type(p) is None]
@@ -56,8 +56,9 @@ class ConsentService:
                            referral_type=referral.type, now=now)
 
     def check_release(self, consent: Consent | None, *, destination: str, referral_type: str,
-                      now: float) -> None:
-        """Refuse, with a message that says what to do, unless consent covers this release."""
+                      now: float) -> Consent:
+        """Refuse, with a message that says what to do, unless consent covers this release;
+        the consent that covers it."""
         if consent is None:
             raise _refused("a referral needs the survivor's consent: add a 'consent' object",
                            Codes.CONSENT_MISSING)
@@ -79,3 +80,4 @@ class ConsentService:
         if consent.expires_at - consent.given_at > self._max_seconds:
             raise _refused(f"consent may last at most {self._max_seconds // 86400} days; "
                            "shorten 'expires_at'", Codes.CONSENT_TOO_LONG)
+        return consent

@@ -17,6 +17,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypedDict
 
 from hub.clock import Clock
 from hub.loops import keep_going
@@ -25,6 +26,17 @@ from hub.store.engine import Beats, Lateness
 
 Tell = Callable[..., Awaitable[int]]  # tell(stopped=, since=): how many were told
 REPEAT = 900.0  # seconds between two alerts while the engine stays stopped
+
+
+class EngineDoc(TypedDict):
+    """EngineHealth's figures as /healthz and /engine/health show them."""
+
+    ticker_age_s: float | None
+    sealer_age_s: float | None
+    sealer_backlog: int
+    workers: int
+    rungs_fired: int
+    last_rung_late_s: float | None
 
 
 @dataclass(frozen=True)
@@ -39,7 +51,7 @@ class EngineHealth:
     workers: int  # workers that completed a cycle within the stale window
     lateness: Lateness
 
-    def doc(self) -> dict[str, object]:
+    def doc(self) -> EngineDoc:
         """The figures (without the verdict: that is ``running``)."""
         return {"ticker_age_s": self.ticker_age_s, "sealer_age_s": self.sealer_age_s,
                 "sealer_backlog": self.sealer_backlog, "workers": self.workers,

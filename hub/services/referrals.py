@@ -89,9 +89,9 @@ class ReferralService:
         header = read_header(envelope)
         now = self._clock.now()
         self._check_route(who, header, now)
-        self._consent.check_submission(consent, sender_agency=who.agency,
-                                       destination=header.destination,
-                                       referral_type=header.referral_type, now=now)
+        consent = self._consent.check_submission(consent, sender_agency=who.agency,
+                                                 destination=header.destination,
+                                                 referral_type=header.referral_type, now=now)
         ack_due = self._deadlines.ack_due(header.referral_type, URGENCY_NAMES[header.urgency],
                                           header.destination, now)
         referral = self._new_referral(who, header, envelope, consent, now, ack_due)

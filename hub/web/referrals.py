@@ -25,7 +25,8 @@ from .context import (
 )
 
 OCTETS = "application/octet-stream"
-_FROM_REFERRAL = frozenset(s.ReferralView.model_fields) - {"consent_expires_at", "share_outcome"}
+# a set, not a frozenset: pydantic's IncEx names set (it reads any collection of names)
+_FROM_REFERRAL = set(s.ReferralView.model_fields) - {"consent_expires_at", "share_outcome"}
 
 
 def view(seen: Sight) -> s.ReferralView:

@@ -49,7 +49,7 @@ async def thread(request: web.Request) -> web.Response:
     referral = found.item.referral
     return render_sealed(request, "thread.html", {
         "t": found, "r": referral, "names": _names(request), "now": services.worklist.now(),
-        "zone": services.ccr.find_agency(referral.destination).timezone,
+        "zone": services.ccr.agency(referral.destination).timezone,
         "type_label": _label(services, referral.type),
         "reject_reasons": get_args(RejectReason), "outcomes": get_args(OutcomeCode),
         "cancel_reasons": get_args(CancelReason),

@@ -52,7 +52,7 @@ async def dossier(request: web.Request) -> web.Response:
         "names": {a.id: a.name for a in services.ccr.agencies},
         "people": {p.id: p.display_name for p in services.ccr.people},
         "now": services.clock.now(),
-        "zone": services.ccr.find_agency(found.referral.destination).timezone,
+        "zone": services.ccr.agency(found.referral.destination).timezone,
         "review_codes": REVIEW_CODES, "done": partial(done, request)})
 
 

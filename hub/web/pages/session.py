@@ -73,9 +73,12 @@ def engine_stopped(request: web.Request, who: Principal | None) -> str | None:
     watch = request.app.get(WATCH)
     if who is None or watch is None or not watch.seen.stopped:
         return None
+    ran_at = watch.seen.ran_at
+    if ran_at is None:  # never the case: a sighting is stale or alert only after a run
+        return None
     services = request.app[SERVICES]
     agency = services.ccr.find_agency(who.agency)
-    return moment(watch.seen.ran_at, agency.timezone if agency else "UTC",
+    return moment(ran_at, agency.timezone if agency else "UTC",
                   services.clock.now())
 
 
