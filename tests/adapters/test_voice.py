@@ -179,7 +179,7 @@ async def test_a_call_not_answered_moves_on_to_her_next_contact(twilio) -> None:
     assert (r.status, await r.json()) == (200, {"result": "undelivered"})
     await twilio.escalation.run_due()
     (text,) = twilio.escalation.sms.sent  # her SMS, with a code of its own
-    assert text.to == NIGHT and re.search(r"Responda \d{6} para tomarla", text.text)
+    assert text.to == NIGHT and re.search(r"Tomarla: responda \d{6}\.", text.text)
     notices = {n.channel: n for n in await twilio.hub.store.notices.of_referral(rid)
                if n.person == "harbor-night"}
     assert notices["voice"].status == "dead" and notices["sms"].status == "sent"

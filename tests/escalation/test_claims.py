@@ -59,7 +59,7 @@ async def phone(aiohttp_client, rig, tmp_path: Path) -> Phone:
 
 
 def code_in(text: str) -> str:
-    found = re.search(r"(?:Reply|Responda) (\d{6})", text)
+    found = re.search(r"(?:Reply|responda) (\d{6})", text)
     assert found, text
     return found.group(1)
 

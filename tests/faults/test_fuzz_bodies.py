@@ -168,7 +168,7 @@ CALLER = {"roster.publish": ADMIN, "referral.acknowledge": RECIPIENT,
           "reply.post": RECIPIENT, "report.sms": None, "schedule.override": ADMIN,
           "schedule.away": ADMIN, "report.voice": None,
           "answer.sms-inbound": None, "answer.voice-keypress": None,
-          "push.subscribe": RECIPIENT}
+          "push.subscribe": RECIPIENT, "person.offboard": ADMIN, "grant.post": RECIPIENT}
 SIGNED = ("report.sms", "report.voice", "answer.sms-inbound", "answer.voice-keypress")
 
 
@@ -191,7 +191,8 @@ def thread(live: LiveHub) -> dict[str, str]:
 
 def _path(route: Route, thread: dict[str, str]) -> str:
     return route.path.replace("{rid:[0-9a-f]{32}}", thread["rid"]) \
-        .replace("{agency}", ADMIN_AGENCY).replace("{device:[0-9a-f]{32}}", thread["device"])
+        .replace("{agency}", ADMIN_AGENCY).replace("{device:[0-9a-f]{32}}", thread["device"]) \
+        .replace("{person}", ADMIN)
 
 
 def send(live: LiveHub, route: Route, thread: dict[str, str], raw: bytes,
@@ -278,6 +279,8 @@ def example(route: Route, live: LiveHub) -> dict[str, Any]:
         "answer.voice-keypress": {"id": "CA1", "digits": "1"},
         "push.subscribe": {"endpoint": "https://push.example.org/x",
                            "keys": {"p256dh": "B" * 87, "auth": "A" * 22}},
+        "person.offboard": {"reason": "lost-device"},
+        "grant.post": {"grants": [base64.b64encode(b"not a key grant").decode()]},
     }[route.name]
 
 

@@ -119,7 +119,7 @@ async def test_grants_made_in_the_browser_open_on_a_cli_device_and_the_reverse(l
 
             # the reverse: a new browser of the night advocate, granted by the SDK
             second = await send(live, b'{"note": "sealed before the new browser"}')
-            night = await Person.sign_in(browser, live, NIGHT)
+            night = await Person.sign_in(browser, live, NIGHT, language="en")
             await approve_browser(live, await night.set_up_device())
             await night.pin_roots()
             intake_sdk = sdk_agent(live, POINT)

@@ -161,9 +161,14 @@ class Person:
     backup: bytes = b""  # the encrypted key backup the page offered
 
     @classmethod
-    async def sign_in(cls, browser: Browser, live: Live, person: str) -> Person:
+    async def sign_in(cls, browser: Browser, live: Live, person: str,
+                      language: str | None = None) -> Person:
+        """``language``: the one the reader chose at a page's foot (else people.toml's)."""
         context = await browser.new_context(viewport={"width": 1280, "height": 900},
                                             accept_downloads=True)
+        if language:
+            await context.add_cookies([{"name": "ccr_lang", "value": language,
+                                        "url": live.url}])
         context.on("request", lambda r: live.requests.append(r))
         page = await context.new_page()
         page.on("console", lambda m: live.complaints.append(f"{page.url}: {m.text}")
@@ -195,7 +200,8 @@ class Person:
         keys = import_device_keys(self.backup, PASSPHRASE)  # the CLI can restore it too
         assert base64.b64encode(keys.box_public).decode() == request["box_public"]
         assert json.loads(self.backup)["kdf"] == "argon2id"
-        await expect(page.locator("#approval")).to_contain_text("Waiting")
+        # waiting for the admin's approval, in the person's own language
+        await expect(page.locator("#approval")).to_have_class("waiting")
         return request
 
     async def pin(self, agency: str, fingerprint: str) -> None:

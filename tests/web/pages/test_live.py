@@ -53,7 +53,7 @@ async def test_a_claim_from_a_notice_and_its_pause_ending_send_queue_events(
     (text,) = [n for n in escalation.sms.sent if n.to == "+15555550121"]
     stream = await open_stream(await live("harbor-intake"))
     assert (await next_event(stream)).data["claimed"] == 0
-    code = text.text.split("Responda ")[1][:6]
+    code = text.text.split("responda ")[1][:6]
     assert (await hub.services.claims.by_reply("+15555550121", code)).outcome == "claimed"
     assert (await next_event(stream)).data["claimed"] == 1
     hub.clock.advance(15 * MINUTE)

@@ -298,7 +298,7 @@ async def test_a_referral_claimed_from_a_notice_shows_who_claimed_it_until_the_p
     await escalation.run_due()
     await escalation.advance(HOUR)  # the backups' rung: the night advocate's SMS
     (text_,) = [n for n in escalation.sms.sent if n.to == "+15555550121"]
-    code = text_.text.split("Responda ")[1][:6]
+    code = text_.text.split("responda ")[1][:6]
     answer = await hub.services.claims.by_reply("+15555550121", code)
     assert answer.outcome == "claimed"
     [row] = queue_rows(await queue(sign_in))
