@@ -6,8 +6,6 @@ delivery later through signed callbacks (sms_reports.py)."""
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Mapping
 from pathlib import Path
 from typing import ClassVar
 
@@ -16,7 +14,8 @@ import aiohttp
 from hub.config import Settings, read_secret
 from hub.reports import Inbound, Receiver
 
-from .base import ContactField, Notice, PermanentSendError, Sent, TransientSendError, Words
+from .base import ContactField, Notice, PermanentSendError, Sent, Words
+from .gateway import GatewayClient, idempotency_key
 from .render import Rendered
 from .sms_inbound import TwilioReplies, WebhookReplies
 from .sms_reports import TwilioReports, WebhookReports
@@ -32,14 +31,11 @@ def fits_one_segment(text: str) -> bool:
     return len(text.encode("utf-16-le")) // 2 <= 70
 
 
-def _idempotency(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()[:32]
-
-
-class SmsGateway:
+class SmsGateway(GatewayClient):
     """What every SMS gateway shares; ``from_settings`` picks the provider's."""
 
     kind: ClassVar[str] = "sms"
+    gateway: ClassVar[str] = "the SMS gateway"
     contact_field: ClassVar[ContactField] = "number"
     contact_rule: ClassVar[str] = "an sms channel has a 'number' (E.164, e.g. +15555550100)"
     receivers: ClassVar[tuple[type[Receiver], ...]] = (WebhookReports, TwilioReports)
@@ -62,39 +58,6 @@ class SmsGateway:
                              settings.sms_sender or "")
         return WebhookSms(settings.sms_gateway_url, token)
 
-    def __init__(self, timeout: float):
-        self._timeout = aiohttp.ClientTimeout(total=timeout)
-        self._session: aiohttp.ClientSession | None = None
-
-    def _client(self) -> aiohttp.ClientSession:
-        if self._session is None:
-            self._session = aiohttp.ClientSession(timeout=self._timeout)
-        return self._session
-
-    async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
-
-    async def _post(self, url: str, **kwargs) -> dict:
-        try:
-            async with self._client().post(url, **kwargs) as r:
-                if r.status == 429 or r.status >= 500:
-                    raise TransientSendError(f"the SMS gateway answered {r.status}",
-                                             status=r.status,
-                                             retry_after=retry_after(r.headers))
-                if r.status >= 400:
-                    raise PermanentSendError(f"the SMS gateway refused ({r.status})",
-                                             status=r.status)
-                doc = await r.json(content_type=None)
-        except (aiohttp.ClientError, TimeoutError) as e:
-            raise TransientSendError(f"SMS gateway unreachable: {type(e).__name__}") from None
-        except ValueError:
-            doc = None
-        if not isinstance(doc, dict):
-            raise TransientSendError("the SMS gateway answered something unreadable")
-        return doc
-
     @staticmethod
     def _check(notice: Notice) -> None:
         if not fits_one_segment(notice.text):
@@ -114,7 +77,7 @@ class WebhookSms(SmsGateway):
     async def send(self, notice: Notice) -> Sent:
         self._check(notice)
         doc = await self._post(self._url, json={"to": notice.to, "body": notice.text,
-                                                "idempotency_key": _idempotency(notice.key)},
+                                                "idempotency_key": idempotency_key(notice.key)},
                                headers={"Authorization": f"Bearer {self._token}"})
         return Sent(provider_id=str(doc.get("id", "")))
 
@@ -134,7 +97,7 @@ class TwilioSms(SmsGateway):
         doc = await self._post(self._url, data={"To": notice.to, "From": self._sender,
                                                 "Body": notice.text},
                                headers={"Authorization": self._authorization,
-                                        "Idempotency-Key": _idempotency(notice.key)})
+                                        "Idempotency-Key": idempotency_key(notice.key)})
         return Sent(provider_id=str(doc.get("sid", "")))
 
 
@@ -150,17 +113,8 @@ class SmsSink(SmsGateway):
 
     async def send(self, notice: Notice) -> Sent:
         self._check(notice)
-        key = _idempotency(notice.key)
+        key = idempotency_key(notice.key)
         self.directory.mkdir(parents=True, exist_ok=True)
         (self.directory / f"{key}.txt").write_text(f"To: {notice.to}\n\n{notice.text}\n")
         return Sent(provider_id=f"sink-{key}")
 
-
-def retry_after(headers: Mapping[str, str]) -> float | None:
-    """A gateway's Retry-After in seconds (the delay form; a date or nonsense is ignored),
-    at most an hour."""
-    try:
-        seconds = float(headers.get("Retry-After", ""))
-    except ValueError:
-        return None
-    return min(seconds, 3600.0) if seconds >= 0 else None

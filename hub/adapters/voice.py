@@ -15,9 +15,9 @@ import aiohttp
 from hub.config import Settings, read_secret
 from hub.reports import Inbound, Receiver
 
-from .base import ContactField, Notice, PermanentSendError, Sent, TransientSendError, Words
+from .base import ContactField, Notice, Sent, Words
+from .gateway import GatewayClient, idempotency_key
 from .render import Rendered
-from .sms import _idempotency, retry_after
 from .sms_inbound import twiml
 from .voice_reports import (
     SAY_LANGUAGE,
@@ -28,10 +28,11 @@ from .voice_reports import (
 )
 
 
-class VoiceCall:
+class VoiceCall(GatewayClient):
     """What every voice gateway shares; ``from_settings`` picks the provider's."""
 
     kind: ClassVar[str] = "voice"
+    gateway: ClassVar[str] = "the voice gateway"
     contact_field: ClassVar[ContactField] = "number"
     contact_rule: ClassVar[str] = "a voice channel has a 'number' (E.164, e.g. +15555550100)"
     receivers: ClassVar[tuple[type[Receiver], ...]] = (WebhookCallReports, TwilioCallReports)
@@ -56,40 +57,9 @@ class VoiceCall:
                             ring=settings.voice_ring_seconds)
 
     def __init__(self, public_base_url: str, ring: int, timeout: float):
+        super().__init__(timeout)
         self._base = public_base_url
         self._ring = ring
-        self._timeout = aiohttp.ClientTimeout(total=timeout)
-        self._session: aiohttp.ClientSession | None = None
-
-    def _client(self) -> aiohttp.ClientSession:
-        if self._session is None:
-            self._session = aiohttp.ClientSession(timeout=self._timeout)
-        return self._session
-
-    async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
-
-    async def _post(self, url: str, **kwargs) -> dict:
-        try:
-            async with self._client().post(url, **kwargs) as r:
-                if r.status == 429 or r.status >= 500:
-                    raise TransientSendError(f"the voice gateway answered {r.status}",
-                                             status=r.status,
-                                             retry_after=retry_after(r.headers))
-                if r.status >= 400:
-                    raise PermanentSendError(f"the voice gateway refused ({r.status})",
-                                             status=r.status)
-                doc = await r.json(content_type=None)
-        except (aiohttp.ClientError, TimeoutError) as e:
-            raise TransientSendError(f"voice gateway unreachable: {type(e).__name__}") \
-                from None
-        except ValueError:
-            doc = None
-        if not isinstance(doc, dict):
-            raise TransientSendError("the voice gateway answered something unreadable")
-        return doc
 
     async def send(self, notice: Notice) -> Sent:
         raise NotImplementedError("each gateway calls in its own way")
@@ -111,7 +81,7 @@ class WebhookVoice(VoiceCall):
             "language": SAY_LANGUAGE.get(notice.language, "en-US"),
             "keypress_url": f"{self._base}/v1/reports/{WebhookKeypresses.route}",
             "status_url": f"{self._base}/v1/reports/{WebhookCallReports.route}",
-            "ring_seconds": self._ring, "idempotency_key": _idempotency(notice.key)},
+            "ring_seconds": self._ring, "idempotency_key": idempotency_key(notice.key)},
             headers={"Authorization": f"Bearer {self._token}"})
         return Sent(provider_id=str(doc.get("id", "")))
 
@@ -142,5 +112,5 @@ class TwilioVoice(VoiceCall):
             "StatusCallback": f"{self._base}/v1/reports/{TwilioCallReports.route}",
             "StatusCallbackEvent": "completed"},
             headers={"Authorization": self._authorization,
-                     "Idempotency-Key": _idempotency(notice.key)})
+                     "Idempotency-Key": idempotency_key(notice.key)})
         return Sent(provider_id=str(doc.get("sid", "")))
