@@ -157,21 +157,23 @@ async def hold_async(name: str, step: Callable[[], Awaitable[T]], *,
 
 
 def _terminate_this_process() -> None:
+    """SIGTERM to this process, which `hub worker` and `hub serve` take as a request to
+    stop (their commands then exit non-zero); a process that has not ended GRACE seconds
+    later is ended at once."""
+    last_resort = threading.Timer(GRACE, os._exit, (EXIT_FAILED,))
+    last_resort.daemon = True
+    last_resort.start()
     os.kill(os.getpid(), signal.SIGTERM)
 
 
 class Guard:
     """What a process does when one of its loops fails: log it, remember the first
-    failure, and stop the process (SIGTERM to itself, which `hub worker` and `hub serve`
-    take as a request to stop; their commands then exit non-zero). A process that has not
-    ended ``grace`` seconds later is ended at once. ``Guard(stop=None)`` only logs and
-    remembers (a hub inside a test)."""
+    failure, and stop the process (by default `_terminate_this_process`). ``Guard(stop=None)``
+    only logs and remembers (a hub inside a test)."""
 
-    def __init__(self, *, stop: Callable[[], None] | None = _terminate_this_process,
-                 grace: float = GRACE):
+    def __init__(self, *, stop: Callable[[], None] | None = _terminate_this_process):
         self.failure: str | None = None
         self._stop = stop
-        self._grace = grace
         self._lock = threading.Lock()
 
     def note(self, name: str, error: BaseException | str) -> bool:
@@ -187,12 +189,8 @@ class Guard:
 
     def fail(self, name: str, error: BaseException | str) -> None:
         """Note the failure and stop the process."""
-        if not self.note(name, error) or self._stop is None:
-            return
-        last_resort = threading.Timer(self._grace, os._exit, (EXIT_FAILED,))
-        last_resort.daemon = True
-        last_resort.start()
-        self._stop()
+        if self.note(name, error) and self._stop is not None:
+            self._stop()
 
 
 def guarded_thread(guard: Guard, name: str, target: Callable[[], object],

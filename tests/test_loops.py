@@ -85,7 +85,7 @@ def test_hold_retries_a_step_through_an_outage_and_gives_up_when_asked() -> None
 
 def test_a_thread_that_dies_stops_its_process_once() -> None:
     stopped = []
-    guard = Guard(stop=lambda: stopped.append(1), grace=60)
+    guard = Guard(stop=lambda: stopped.append(1))
     stop = threading.Event()
 
     def broken() -> None:
@@ -99,6 +99,17 @@ def test_a_thread_that_dies_stops_its_process_once() -> None:
         thread.join(5)
     assert stopped == [1], "the process is asked to stop once, whichever thread died first"
     assert guard.failure is not None and "WRONGTYPE" in guard.failure
+
+
+def test_a_guard_that_stops_in_its_own_way_never_ends_the_process_later() -> None:
+    """Ending the process at once when it outstays its grace belongs to the default stop
+    (a SIGTERM to itself); a guard given its own stop (a test's) leaves no timer behind
+    that would end, a while later, whatever process it ran in."""
+    before = set(threading.enumerate())
+    guard = Guard(stop=lambda: None)
+    guard.fail("ticker", "it broke")
+    armed = [t for t in threading.enumerate() if t not in before and t.is_alive()]
+    assert armed == [], f"a timer is left to end this process: {armed}"
 
 
 def test_a_thread_that_returns_before_it_was_stopped_counts_as_failed() -> None:
