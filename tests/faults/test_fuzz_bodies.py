@@ -142,7 +142,9 @@ def test_receipt_and_certificate_parsers_parse_or_refuse(data: bytes) -> None:
 @pytest.mark.parametrize("size", [0, 64 * 1024, 4 * 1024 * 1024, 12 * 1024 * 1024])
 def test_header_parser_time_and_memory_stay_bounded(size: int) -> None:
     """A header followed by up to 12 MiB: about one copy of the body at most, and no time
-    spent on a body over the limit."""
+    spent on a body over the limit. The time allowed is ten times what a quiet machine
+    takes (a test run shares its machine); a parser that read the body byte by byte, or
+    copied it once per field, takes longer still."""
     raw = SEALED[1].header.raw
     data = raw + os.urandom(size)
     tracemalloc.start()
@@ -154,7 +156,7 @@ def test_header_parser_time_and_memory_stay_bounded(size: int) -> None:
     finally:
         tracemalloc.stop()
     assert peak <= 1.2 * size + 64 * 1024, peak
-    assert elapsed < 0.05 + size / 200e6
+    assert elapsed < 0.5 + size / 20e6, f"{elapsed:.3f} s for {size} bytes"
 
 
 # --- the endpoints ------------------------------------------------------------------------
