@@ -11,6 +11,7 @@ from hub.crypto import SignedRoster
 from hub.crypto.rosterlog import LogHead
 
 from .context import body, principal, respond, services, whole_number
+from .schedules import gap_view
 
 
 async def agencies(request: web.Request) -> web.Response:
@@ -72,9 +73,14 @@ async def publish_roster(request: web.Request) -> web.Response:
 async def offboard(request: web.Request) -> web.Response:
     req = await body(request, s.Offboard)
     person = request.match_info["person"]
-    revoked = await services(request).staff.offboard(
-        principal(request), request.match_info["agency"], person, req.reason)
-    return respond(s.Offboarded(person=person, tokens_revoked=revoked))
+    agency = request.match_info["agency"]
+    done = await services(request).staff.offboard(principal(request), agency, person,
+                                                  req.reason)
+    zone = services(request).directory.agency(agency).timezone
+    return respond(s.Offboarded(person=person, tokens_revoked=done.tokens_revoked,
+                                schedule_layers=list(done.layers),
+                                schedule_entries=list(done.entries),
+                                gaps=[gap_view(g, zone) for g in done.gaps]))
 
 
 async def offboarded(request: web.Request) -> web.Response:
