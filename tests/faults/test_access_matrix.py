@@ -1,8 +1,8 @@
 """The access matrix: every person of the example CCR (every agency, every role) against
 every endpoint on one referral's thread (the referral, its history and audit trail, its
-envelope, an attachment, a reply, its key grants), compared with the rules of docs/api.md written out
-below as one small function per endpoint. Run for two referrals, so that agencies with and
-without point persons are on each side.
+envelope, an attachment, a reply, its key grants), compared with the rules of docs/api.md
+written out below as one small function per endpoint. Run for two referrals, so that
+agencies with and without point persons are on each side.
 
 Allowed: the call succeeds and does what it says (each state-changing call on a referral
 of its own, in the state the call needs). May see but may not do: 403, and nothing moves.
