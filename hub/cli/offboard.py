@@ -38,12 +38,13 @@ class Handover:
 
 
 async def _hand_over(api: HubApi, args: argparse.Namespace, agency: str) -> Handover:
-    """The referrals no one on duty can read, and what the recovery key handed on."""
-    found = await api.unreadable(agency)
+    """The referrals no device left in their group can read (those only an off-duty
+    colleague can read are theirs to hand on), and what the recovery key handed on."""
+    found = await api.unreadable(agency, by="group")
     out = Handover([r.id for r in found.referrals])
     if not out.unreadable:
         return out
-    say(_listing(found))
+    say(_listing(found, "no device left in their group"))
     if args.recovery_key is None:
         say("  hand them on with the recovery key: 'hub agency recover --all --key ... "
             "--cert ...' (docs/operations.md)")
@@ -57,15 +58,15 @@ async def _hand_over(api: HubApi, args: argparse.Namespace, agency: str) -> Hand
         except EnvelopeError:
             say(f"  {rid}: sealed before the recovery key was on the roster; ask the sender "
                 "to send it again")
-    out.unreadable = [r.id for r in (await api.unreadable(agency)).referrals]
+    out.unreadable = [r.id for r in (await api.unreadable(agency, by="group")).referrals]
     return out
 
 
-def _listing(found: UnreadableList) -> str:
+def _listing(found: UnreadableList, who: str = "no one on duty") -> str:
     rows = [(r.id, r.type, r.status, local_time(r.submitted_at, "UTC"))
             for r in found.referrals]
-    return (f"{len(rows)} open referral(s) of {found.agency} that no one on duty can read "
-            "yet:\n" + table(rows, ("REFERRAL", "TYPE", "STATUS", "SENT")))
+    return (f"{len(rows)} open referral(s) of {found.agency} that {who} can read yet:\n"
+            + table(rows, ("REFERRAL", "TYPE", "STATUS", "SENT")))
 
 
 def _run(args: argparse.Namespace, person: str, remove: str, reason: str,
@@ -111,7 +112,7 @@ def _run(args: argparse.Namespace, person: str, remove: str, reason: str,
          + (f"; {handed.recovered} referral(s) handed on with the recovery key"
             if handed.recovered else "")
          + (f"; {left} open referral(s) still unreadable" if left
-            else "; every open referral can be read by someone on duty")
+            else "; every open referral can be read by a device of its group")
          + _schedule_lines(done))
     return EXIT_OK
 

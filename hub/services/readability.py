@@ -4,8 +4,9 @@ of the people on duty now in its escalation group: for a group with a schedule, 
 holds a duty at this moment (hub/routing/coverage.py), so the count moves with the shifts;
 for a group without one, or in a coverage gap (shown on its own), the whole group. An open
 referral none of them can read is one "no one on duty can read yet": a device that can read
-it (or the recovery key) must grant it. What the hub knows of this is metadata: device
-ids, never a key."""
+it (or the recovery key) must grant it. Offboarding asks the other question, whether any
+current device of the group can read it (``on_duty_only=False``): only what no one left can read
+needs the recovery key. What the hub knows of this is metadata: device ids, never a key."""
 
 from __future__ import annotations
 
@@ -41,9 +42,9 @@ class ReadabilityService:
         self._schedules = schedules
         self._counted: dict[str, tuple[float, int]] = {}  # agency -> (when, count)
 
-    async def unreadable(self, agency: str) -> list[Referral]:
+    async def unreadable(self, agency: str, on_duty_only: bool = True) -> list[Referral]:
         """The agency's open referrals that no current device of anyone on duty now in
-        their group can read."""
+        their group can read (``on_duty_only``), or of anyone in their group."""
         roster = await self._directory.verified_roster(agency)
         rids = await self._store.referrals.page(self._store.keys.inbox(agency), offset=0,
                                                 limit=MAX_SCAN)
@@ -55,27 +56,30 @@ class ReadabilityService:
         on_duty: dict[str, set[str]] = {}
         for r in referrals:
             if r.type not in on_duty:
-                on_duty[r.type] = await self._on_duty(agency, r.type, roster, now)
+                on_duty[r.type] = await self._readers_wanted(agency, r.type, roster, now,
+                                                             on_duty=on_duty_only)
         return [r for r in referrals if not readers[r.id] & on_duty[r.type]]
 
-    async def _on_duty(self, agency: str, kind: str, roster: VerifiedRoster | None,
-                       now: int) -> set[str]:
-        """The device ids of the people on duty now in the group for ``kind``."""
+    async def _readers_wanted(self, agency: str, kind: str, roster: VerifiedRoster | None,
+                              now: int, *, on_duty: bool) -> set[str]:
+        """The device ids of the people on duty now in the group for ``kind`` (or of the
+        whole group)."""
         if roster is None:
             return set()
         members = roster.group_members(kind)
-        duty = await self._schedules.on_duty(agency, kind, now, roster)
+        duty = await self._schedules.on_duty(agency, kind, now, roster) if on_duty else None
         if duty is not None and not duty.nobody:
             members = tuple(p for p in members if p == duty.point_person or p in duty.backups)
         return {c.device_id.hex() for c in roster.devices_of(members, now)}
 
-    async def listing(self, who: Principal, agency: str) -> list[Referral]:
+    async def listing(self, who: Principal, agency: str, on_duty: bool = True
+                      ) -> list[Referral]:
         """For the agency's admins and the CCR's coordinators (metadata only)."""
         self._directory.agency(agency)
         if not (who.is_coordinator or (who.agency == agency and who.has("agency_admin"))):
             raise Forbidden("only the agency's admins and the CCR's coordinators see which "
                             "referrals no one can read")
-        return await self.unreadable(agency)
+        return await self.unreadable(agency, on_duty)
 
     async def counts(self, agencies: list[str]) -> dict[str, int]:
         """Each agency's count for the dashboard: reading a whole inbox is not done on every

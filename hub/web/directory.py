@@ -7,8 +7,10 @@ import base64
 from aiohttp import web
 
 from hub.api import schemas as s
+from hub.api.codes import Codes
 from hub.crypto import SignedRoster
 from hub.crypto.rosterlog import LogHead
+from hub.errors import BadRequest
 
 from .context import body, principal, respond, services, whole_number
 from .schedules import gap_view
@@ -91,7 +93,12 @@ async def offboarded(request: web.Request) -> web.Response:
 
 async def unreadable(request: web.Request) -> web.Response:
     agency = request.match_info["agency"]
-    found = await services(request).readability.listing(principal(request), agency)
+    by = request.query.get("by", "duty")
+    if by not in ("duty", "group"):
+        raise BadRequest("'by' is 'duty' (no one on duty now can read it, the default) or "
+                         "'group' (no current device of the group can)", code=Codes.BAD_QUERY)
+    found = await services(request).readability.listing(principal(request), agency,
+                                                        by == "duty")
     return respond(s.UnreadableList(agency=agency, referrals=[
         s.UnreadableView(id=r.id, type=r.type, status=r.status, submitted_at=r.submitted_at)
         for r in found]))

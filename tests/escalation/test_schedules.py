@@ -258,7 +258,8 @@ async def test_the_unreadable_count_follows_who_is_on_duty_across_a_shift_change
     devices are replaced. By day the intake advocate, whose device it was sealed to, is on
     duty: nothing unreadable. At 20:00 the night advocate takes over, with the director as
     backup: it is one that no one on duty can read, until 08:00 brings the intake advocate
-    back."""
+    back. Offboarding asks whether any device of the group can read it (?by=group): yes,
+    the intake advocate's, off duty or not, so the recovery key is not for this one."""
     from tests.client.test_grants_sdk import new_phone, publish_devices
 
     _, rid = await submit_at(hub, local("2027-03-13 12:00"))
@@ -268,14 +269,17 @@ async def test_the_unreadable_count_follows_who_is_on_duty_across_a_shift_change
                                 new_phone(hub, "harbor-director")], 2)
     admin = w.first(DEST, "agency_admin")
 
-    async def unreadable_at(moment: str) -> list[str]:
+    async def unreadable_at(moment: str, by: str = "duty") -> list[str]:
         hub.clock.set(local(moment))
-        r = await hub.client.get(f"/v1/agencies/{DEST}/unreadable", headers=admin.auth)
+        r = await hub.client.get(f"/v1/agencies/{DEST}/unreadable?by={by}", headers=admin.auth)
         assert r.status == 200, await r.text()
         return [x["id"] for x in (await r.json())["referrals"]]
 
     assert await unreadable_at("2027-03-13 19:59") == []
     assert await unreadable_at("2027-03-13 20:00") == [rid]
     assert await hub.services.readability.counts([DEST]) == {DEST: 1}  # the dashboard's
+    assert await unreadable_at("2027-03-13 20:00", by="group") == []
+    wrong = await hub.client.get(f"/v1/agencies/{DEST}/unreadable?by=shift", headers=admin.auth)
+    assert wrong.status == 400 and (await wrong.json())["error"]["code"] == "bad_query"
     assert await unreadable_at("2027-03-14 07:59") == [rid]
     assert await unreadable_at("2027-03-14 08:00") == []
