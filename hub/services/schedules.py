@@ -123,6 +123,10 @@ class ScheduleService:
         live = await self.live(agency)
         return self._coverage(schedule, live, _eligible(roster, referral_type, at)).at(at)
 
+    async def left(self, agency: str) -> frozenset[str]:
+        """The people who left the agency (offboarded): on duty nowhere."""
+        return frozenset(await self._store.access.offboarded(agency))
+
     async def live(self, agency: str) -> Live:
         stored, left = await self._store.schedules.live(agency)
         added = [Entry(e.id, e.person, e.start, e.end, e.duty, "live", e.by) for e in stored]
