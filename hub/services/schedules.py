@@ -4,7 +4,9 @@ periods agency admins add live), what an admin sees and changes, and the coverag
 the coming week.
 
 Only a person with a current device in the group's signed roster can be put on duty by a
-live change: anyone else could not open the referral they were called for."""
+live change: anyone else could not open the referral they were called for. A person who left
+the agency (offboarded, services/staff.py) is on duty nowhere: the file's entries naming them
+are set aside, and their turns on its layers are gaps until the file changes."""
 
 from __future__ import annotations
 
