@@ -213,7 +213,10 @@ def build_services(settings: Settings, *, store: Store | None = None, clock: Clo
     referrals = ReferralService(store=store, clock=clock, directory=directory, consent=consent,
                                 deadlines=calculator, timers=timers, tokens=tokens,
                                 auditor=auditor)
-    readability = ReadabilityService(store=store, clock=clock, directory=directory)
+    schedules = ScheduleService(store=store, clock=clock, ccr=ccr, directory=directory,
+                                auditor=auditor)
+    readability = ReadabilityService(store=store, clock=clock, directory=directory,
+                                     schedules=schedules)
     services = Services(
         store=store, clock=clock, ccr=ccr, auditor=auditor, tokens=tokens,
         directory=directory, referrals=referrals,
@@ -233,7 +236,8 @@ def build_services(settings: Settings, *, store: Store | None = None, clock: Clo
                          public_key=vapid_public_key(settings)),
         rosterlog=rosterlog,
         readability=readability,
-        staff=StaffService(store=store, ccr=ccr, auditor=auditor),
+        staff=StaffService(store=store, clock=clock, ccr=ccr, auditor=auditor,
+                           schedules=schedules),
         sessions=SessionService(store=store, clock=clock, ccr=ccr, tokens=tokens,
                                 auditor=auditor),
         limits=RequestLimits(store=store, clock=clock, limit=settings.person_rate_limit,
@@ -241,8 +245,7 @@ def build_services(settings: Settings, *, store: Store | None = None, clock: Clo
         queue=QueueService(store=store, clock=clock, ccr=ccr),
         figures=FiguresService(store=store, clock=clock, ccr=ccr),
         engine_health=EngineService(store=store, clock=clock, stale=settings.engine_stale),
-        schedules=ScheduleService(store=store, clock=clock, ccr=ccr, directory=directory,
-                                  auditor=auditor),
+        schedules=schedules,
         smart=SmartService(store=store, clock=clock, ccr=ccr, auditor=auditor,
                            clients=load_clients(settings.smart_clients_file, ccr),
                            token_url=f"{settings.public_base_url.rstrip('/')}/fhir/R4/auth/token"),

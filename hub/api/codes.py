@@ -103,7 +103,10 @@ class Codes(StrEnum):
     BAD_REPLY = "bad_reply", "422: a reply sealed for another thread, agency or type"
     BAD_KEY_GRANT = "bad_key_grant", ("422: a key grant that is malformed, for another "
                                       "envelope, not signed by a current device of yours, "
-                                      "or to a device outside the escalation group")
+                                      "or to a device outside the escalation group; grant "
+                                      "again from a device the referral was sealed to, to a "
+                                      "device on your agency's current roster (hub device "
+                                      "grant does both)")
     NOT_A_REFERRAL = "not_a_referral", "422: a reply submitted as a referral"
     UNKNOWN_AGENCY = "unknown_agency", "422: the envelope's destination is no agency of the CCR"
     UNKNOWN_TYPE = "unknown_type", "422: the envelope's referral type is not the CCR's"

@@ -160,6 +160,15 @@ class Offboard(Body):
 class Offboarded(Body):
     person: str
     tokens_revoked: int
+    schedule_layers: list[str] = Field(
+        default_factory=list, description="the layers of schedules.toml the person took turns "
+        "on: their turns are uncovered (gaps) until the file changes or an override covers them")
+    schedule_entries: list[str] = Field(
+        default_factory=list, description="their overrides and away periods: those added live "
+        "deleted, those in schedules.toml set aside")
+    gaps: list[GapView] = Field(default_factory=list,
+                                description="the agency's coverage gaps of the next 7 days, "
+                                "after it")
 
 
 class OffboardedList(Body):
@@ -350,6 +359,9 @@ class LayerView(Body):
     from_: str = Field(alias="from")
     until: str
     holidays: Literal["work", "off", "only"]
+    left: list[str] = Field(default_factory=list,
+                            description="people of the layer who left the agency (offboarded): "
+                            "their turns are uncovered until schedules.toml changes")
 
 
 class GroupSchedule(Body):

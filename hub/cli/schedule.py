@@ -48,7 +48,9 @@ def describe(view: ScheduleView) -> str:
             out.append(f"  layer {layer.name} ({code_name(layer.duty)}): "
                        f"{', '.join(layer.people)} in {layer.turn_days}-day turns from "
                        f"{layer.starts.replace('T', ' ')}; {_days(layer.days)} "
-                       f"{layer.from_}-{layer.until}; holidays: {layer.holidays}")
+                       f"{layer.from_}-{layer.until}; holidays: {layer.holidays}"
+                       + (f"; left the agency: {', '.join(layer.left)} (their turns are "
+                          "gaps until schedules.toml changes)" if layer.left else ""))
     if view.groups:
         out += ["overrides:", _entries(view.overrides, True), "away:",
                 _entries(view.away, False), gap_lines(view)]

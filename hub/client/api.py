@@ -115,9 +115,11 @@ class HubApi:
         return (await self._model(s.OffboardedList, "GET", f"/v1/agencies/{agency}/offboarded",
                                   retry=True)).people
 
-    async def unreadable(self, agency: str) -> s.UnreadableList:
-        return await self._model(s.UnreadableList, "GET", f"/v1/agencies/{agency}/unreadable",
-                                 retry=True)
+    async def unreadable(self, agency: str, by: str = "duty") -> s.UnreadableList:
+        """The open referrals no one on duty now can read (``by`` 'duty'), or no current
+        device of their group ('group')."""
+        return await self._model(s.UnreadableList, "GET",
+                                 f"/v1/agencies/{agency}/unreadable?by={by}", retry=True)
 
     async def publish_roster(self, agency: str, signed: dict[str, str]) -> s.RosterView:
         return await self._model(s.RosterView, "PUT", f"/v1/agencies/{agency}/roster",

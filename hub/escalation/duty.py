@@ -1,7 +1,8 @@
 """Who a rung reaches when it fires: the people on duty at that moment for a group with a
 schedule (services/schedules.py), or its fixed point person and backups. A rung whose duty
 no one holds now (a coverage gap) is passed over at once for the next rung of the ladder,
-and the referral's history says so."""
+and the referral's history says so. Someone who left the agency (offboarded) is never
+reached, even by a roster signed before they left."""
 
 from __future__ import annotations
 
@@ -39,10 +40,12 @@ class Rota:
         agency, kind = referral.destination, referral.type
         scheduled = self.schedules.scheduled(agency, kind)
         on_duty = await self.schedules.on_duty(agency, kind, now, roster) if scheduled else None
+        left = frozenset() if scheduled else await self.schedules.left(agency)
         skipped: list[HistoryEvent] = []
         for _ in range(len(policy.escalation)):
             notify = policy.escalation[rung.step].notify
-            people = people_to_notify(self.ccr, agency, kind, notify, roster, on_duty)
+            people = [p for p in people_to_notify(self.ccr, agency, kind, notify, roster,
+                                                  on_duty) if p.id not in left]
             if people or on_duty is None or notify == "coordinator":
                 return Reached(rung, people, tuple(skipped))
             skipped.append(HistoryEvent(at=now, actor="hub", action=SKIPPED, code=notify))

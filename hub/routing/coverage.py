@@ -9,8 +9,10 @@ hour shorter or longer), and a holiday is the agency's local date. At a moment:
   ``point_person`` layer's person on turn (later layers first);
 - the backups are the other point person candidates, then the ``backup`` overrides and
   layers in the same order;
-- someone away is never on duty, and (when the group's signed roster is known) nor is
-  someone with no current device in the group: they could not open the referral.
+- someone away is never on duty, nor is someone who left the agency (offboarded: their
+  turns on a layer stay theirs, uncovered, until schedules.toml changes), and (when the
+  group's signed roster is known) nor is someone with no current device in the group:
+  they could not open the referral.
 
 A gap is a stretch where no one at all is on duty."""
 
@@ -117,7 +119,7 @@ class Coverage:
 
     def __init__(self, schedule: Schedule, timezone: str, holidays: Iterable[date],
                  overrides: Sequence[Span] = (), away: Sequence[Span] = (),
-                 eligible: frozenset[str] | None = None):
+                 eligible: frozenset[str] | None = None, left: frozenset[str] = frozenset()):
         self.schedule = schedule
         self.zone = ZoneInfo(timezone)
         days = frozenset(holidays)
@@ -125,13 +127,14 @@ class Coverage:
         self._overrides = sorted(overrides, key=lambda s: s.start, reverse=True)
         self._away = list(away)
         self._eligible = eligible
+        self._left = left
 
     def local(self, t: float) -> datetime:
         return datetime.fromtimestamp(t, self.zone).replace(tzinfo=None)
 
     def at(self, t: float) -> OnDuty:
         local = self.local(t)
-        away = {s.person for s in self._away if s.covers(t)}
+        away = {s.person for s in self._away if s.covers(t)} | self._left
         points: list[str | None] = []
         backups: list[str | None] = []
         for duty, found in (("point_person", points), ("backup", backups)):

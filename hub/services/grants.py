@@ -17,7 +17,6 @@ from hub.errors import Conflict, NotFound, Unprocessable
 from hub.models import Referral
 from hub.store import Store, StoredGrant
 
-from .access import require_recipient
 from .auditor import Auditor
 from .consent import ConsentService
 from .directory import DirectoryService
@@ -61,8 +60,8 @@ class GrantService:
         """Store grants of this referral's envelopes made by ``who``'s devices (or, for an
         agency admin, by the agency's recovery device); the number newly stored."""
         referral = await self._referrals.get(who, rid)
-        if who.agency != referral.destination:
-            require_recipient(who, referral, None)  # 403 for the sender, 404 for others
+        if not is_admin_of(who, referral.destination):  # the escalation group, as for GET;
+            await self._directory.require_recipient(who, referral)  # 403 or 404 for others
         if not 1 <= len(grants) <= MAX_BATCH:
             raise _bad(f"send 1 to {MAX_BATCH} grants at a time")
         now = self._clock.now()

@@ -1,20 +1,26 @@
 """Who can read each open referral (docs/envelope.md, "Key grants"): the devices it was
-sealed to and those granted it since, against the devices of its escalation group on the
-agency's current roster. An open referral none of them can read is one "no one on duty can
-read yet": a device that can read it (or the recovery key) must grant it. What the hub
-knows of this is metadata: device ids, never a key."""
+sealed to and those granted it since, against the current devices (on the agency's roster)
+of the people on duty now in its escalation group: for a group with a schedule, whoever
+holds a duty at this moment (hub/routing/coverage.py), so the count moves with the shifts;
+for a group without one, or in a coverage gap (shown on its own), the whole group. An open
+referral none of them can read is one "no one on duty can read yet": a device that can read
+it (or the recovery key) must grant it. Offboarding asks the other question, whether any
+current device of the group can read it (``on_duty_only=False``): only what no one left can read
+needs the recovery key. What the hub knows of this is metadata: device ids, never a key."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from hub.clock import Clock
+from hub.crypto import VerifiedRoster
 from hub.errors import Forbidden
 from hub.models import Referral, Status
 from hub.store import Store
 
 from .directory import DirectoryService
 from .principal import Principal
+from .schedules import ScheduleService
 
 COUNT_FOR = 60.0  # seconds a dashboard's count is reused in this process (a grant here resets it)
 MAX_SCAN = 1_000_000  # an agency's whole inbox (closed referrals are skipped after reading)
@@ -28,14 +34,17 @@ class Unreadable:
 
 
 class ReadabilityService:
-    def __init__(self, *, store: Store, clock: Clock, directory: DirectoryService):
+    def __init__(self, *, store: Store, clock: Clock, directory: DirectoryService,
+                 schedules: ScheduleService):
         self._store = store
         self._clock = clock
         self._directory = directory
+        self._schedules = schedules
         self._counted: dict[str, tuple[float, int]] = {}  # agency -> (when, count)
 
-    async def unreadable(self, agency: str) -> list[Referral]:
-        """The agency's open referrals that no current device of their group can read."""
+    async def unreadable(self, agency: str, on_duty_only: bool = True) -> list[Referral]:
+        """The agency's open referrals that no current device of anyone on duty now in
+        their group can read (``on_duty_only``), or of anyone in their group."""
         roster = await self._directory.verified_roster(agency)
         rids = await self._store.referrals.page(self._store.keys.inbox(agency), offset=0,
                                                 limit=MAX_SCAN)
@@ -47,17 +56,30 @@ class ReadabilityService:
         on_duty: dict[str, set[str]] = {}
         for r in referrals:
             if r.type not in on_duty:
-                devices = roster.devices_of(roster.group_members(r.type), now) if roster else []
-                on_duty[r.type] = {c.device_id.hex() for c in devices}
+                on_duty[r.type] = await self._readers_wanted(agency, r.type, roster, now,
+                                                             on_duty=on_duty_only)
         return [r for r in referrals if not readers[r.id] & on_duty[r.type]]
 
-    async def listing(self, who: Principal, agency: str) -> list[Referral]:
+    async def _readers_wanted(self, agency: str, kind: str, roster: VerifiedRoster | None,
+                              now: int, *, on_duty: bool) -> set[str]:
+        """The device ids of the people on duty now in the group for ``kind`` (or of the
+        whole group)."""
+        if roster is None:
+            return set()
+        members = roster.group_members(kind)
+        duty = await self._schedules.on_duty(agency, kind, now, roster) if on_duty else None
+        if duty is not None and not duty.nobody:
+            members = tuple(p for p in members if p == duty.point_person or p in duty.backups)
+        return {c.device_id.hex() for c in roster.devices_of(members, now)}
+
+    async def listing(self, who: Principal, agency: str, on_duty: bool = True
+                      ) -> list[Referral]:
         """For the agency's admins and the CCR's coordinators (metadata only)."""
         self._directory.agency(agency)
         if not (who.is_coordinator or (who.agency == agency and who.has("agency_admin"))):
             raise Forbidden("only the agency's admins and the CCR's coordinators see which "
                             "referrals no one can read")
-        return await self.unreadable(agency)
+        return await self.unreadable(agency, on_duty)
 
     async def counts(self, agencies: list[str]) -> dict[str, int]:
         """Each agency's count for the dashboard: reading a whole inbox is not done on every

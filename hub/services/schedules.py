@@ -4,12 +4,13 @@ periods agency admins add live), what an admin sees and changes, and the coverag
 the coming week.
 
 Only a person with a current device in the group's signed roster can be put on duty by a
-live change: anyone else could not open the referral they were called for."""
+live change: anyone else could not open the referral they were called for. A person who left
+the agency (offboarded, services/staff.py) is on duty nowhere: the file's entries naming them
+are set aside, and their turns on its layers are gaps until the file changes."""
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -50,6 +51,15 @@ class Entry:
 
 
 @dataclass(frozen=True)
+class Live:
+    """An agency's overrides and away periods in force (from the file and added live), and
+    the people who left it (offboarded): on duty nowhere, their entries set aside."""
+
+    entries: tuple[Entry, ...]
+    left: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class Gap:
     agency: str
     types: tuple[str, ...]
@@ -68,6 +78,7 @@ class GroupCoverage:
 class ScheduleView:
     agency: Agency
     groups: tuple[GroupCoverage, ...]  # () for an agency without a schedule
+    left: frozenset[str]  # offboarded: their turns on the layers are uncovered
     overrides: tuple[Entry, ...]
     away: tuple[Entry, ...]
     gaps: tuple[Gap, ...]
@@ -111,48 +122,56 @@ class ScheduleService:
         schedule = self._ccr.schedules.of(agency, referral_type)
         if schedule is None:
             return None
-        entries = await self.entries(agency)
-        return self._coverage(schedule, entries, _eligible(roster, referral_type, at)).at(at)
+        live = await self.live(agency)
+        return self._coverage(schedule, live, _eligible(roster, referral_type, at)).at(at)
 
-    async def entries(self, agency: str) -> list[Entry]:
-        live = [Entry(e.id, e.person, e.start, e.end, e.duty, "live", e.by)
-                for e in await self._store.schedules.entries(agency)]
-        return [*self._file.get(agency, ()), *live]
+    async def left(self, agency: str) -> frozenset[str]:
+        """The people who left the agency (offboarded): on duty nowhere."""
+        return frozenset(await self._store.access.offboarded(agency))
 
-    def _coverage(self, schedule: Schedule, entries: Sequence[Entry],
+    async def live(self, agency: str) -> Live:
+        stored, left = await self._store.schedules.live(agency)
+        added = [Entry(e.id, e.person, e.start, e.end, e.duty, "live", e.by) for e in stored]
+        return Live(tuple(e for e in [*self._file.get(agency, ()), *added]
+                          if e.person not in left), left)
+
+    def _coverage(self, schedule: Schedule, live: Live,
                   eligible: frozenset[str] | None) -> Coverage:
         agency = self._directory.agency(schedule.agency)
+        entries = live.entries
         return Coverage(schedule, agency.timezone, agency.holidays,
                         overrides=[e.as_span() for e in entries if e.duty],
-                        away=[e.as_span() for e in entries if not e.duty], eligible=eligible)
+                        away=[e.as_span() for e in entries if not e.duty], eligible=eligible,
+                        left=live.left)
 
     # what an admin sees
 
     async def view(self, who: Principal, agency_id: str) -> ScheduleView:
         agency = self._readable(who, agency_id)
         now = self._clock.now()
-        entries = await self.entries(agency_id)
+        live = await self.live(agency_id)
+        entries = live.entries
         groups = []
         for types, schedule in self._groups(agency_id):
             roster = await self._directory.verified_roster(agency_id)
             eligible = _eligible(roster, types[0], now)
             groups.append(GroupCoverage(types, schedule,
-                                        self._coverage(schedule, entries, eligible).at(now)))
+                                        self._coverage(schedule, live, eligible).at(now)))
         points = [p.id for p in self._ccr.people_of(agency_id) if "point_person" in p.roles]
-        fixed = () if groups else tuple(dict.fromkeys(
-            points + [p for p in group_members(self._ccr, agency_id)]))
-        return ScheduleView(agency, tuple(groups),
+        fixed = () if groups else tuple(p for p in dict.fromkeys(
+            points + [p for p in group_members(self._ccr, agency_id)]) if p not in live.left)
+        return ScheduleView(agency, tuple(groups), live.left,
                             tuple(e for e in entries if e.duty and e.end > now),
                             tuple(e for e in entries if not e.duty and e.end > now),
                             tuple(await self.gaps(agency_id, now)), fixed)
 
     async def gaps(self, agency_id: str, start: float, seconds: float = WEEK) -> list[Gap]:
         """Where no one is on duty in the agency's scheduled groups, from ``start`` on."""
-        entries = await self.entries(agency_id)
+        live = await self.live(agency_id)
         roster = await self._directory.verified_roster(agency_id)
         out = []
         for types, schedule in self._groups(agency_id):
-            coverage = self._coverage(schedule, entries, _eligible(roster, types[0], start))
+            coverage = self._coverage(schedule, live, _eligible(roster, types[0], start))
             out += [Gap(agency_id, types, a, b) for a, b in coverage.gaps(start, start + seconds)]
         return sorted(out, key=lambda g: (g.start, g.types))
 
@@ -232,6 +251,9 @@ class ScheduleService:
         return Entry(entry.id, person, begin, end, duty, "live", who.person)
 
     async def _check_person(self, agency: str, person: str, at: float, on_duty: bool) -> None:
+        if person in (await self.live(agency)).left:
+            raise Unprocessable(f"{person} has left {agency} (offboarded), so is on duty "
+                                "nowhere", code=Codes.BAD_SCHEDULE)
         if person not in group_members(self._ccr, agency):
             raise Unprocessable(f"{person} is not in {agency}'s escalation group (people.toml "
                                 "gives them neither the point_person nor the backup role)",
@@ -270,6 +292,10 @@ class ScheduleService:
         if not who.has("agency_admin"):
             raise Forbidden(f"only an agency admin of {agency_id} changes its schedule")
         return agency
+
+    def file_entries(self, agency: str) -> tuple[Entry, ...]:
+        """The overrides and away periods of schedules.toml at ``agency``."""
+        return tuple(self._file.get(agency, ()))
 
     def _file_entries(self) -> dict[str, list[Entry]]:
         """The overrides and away periods of schedules.toml, by agency."""

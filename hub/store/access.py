@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+import orjson
 from redis.asyncio import Redis
+from redis.exceptions import WatchError
 
 from hub.models import AuditEvent
 
 from .codec import as_hash, dumps, number, text, text_fields
 from .keys import Keys
 from .scripts import Scripts
+
+
+@dataclass(frozen=True)
+class Offboarding:
+    """What offboarding took away: how many tokens, and the ids of the live overrides and
+    away periods of the person's agency schedule that named them."""
+
+    tokens: int
+    schedule_entries: tuple[str, ...]
+
+
+def _entries_of(person: str, raw: Mapping[bytes | str, bytes | str]) -> list[str]:
+    return [text(entry_id) for entry_id, value in raw.items()
+            if orjson.loads(value).get("person") == person]
 
 
 @dataclass(frozen=True)
@@ -56,21 +73,32 @@ class AccessStore:
         return bool(deleted)
 
     async def offboard(self, person: str, agency: str, *, record: bool,
-                       audit: AuditEvent) -> int:
+                       audit: AuditEvent) -> Offboarding:
         """Delete every token of ``person`` (a session lives only as long as its token) and,
-        with ``record``, add them to the agency's offboarded people, in one step. How many
-        tokens there were."""
+        with ``record`` (they left), add them to the agency's offboarded people and delete
+        their live overrides and away periods from its schedule, in one step."""
         k = self._k
-        tokens = [text(t) for t in await self._r.smembers(k.person_tokens(person))]
+        schedule = k.schedule(agency)
         async with self._r.pipeline(transaction=True) as pipe:
-            for token_id in tokens:
-                pipe.delete(k.token(token_id))
-            pipe.delete(k.person_tokens(person))
-            if record:
-                pipe.sadd(k.offboarded(agency), person)
-            pipe.xadd(k.audit(), {"event": dumps(audit)})
-            await pipe.execute()
-        return len(tokens)
+            while True:
+                try:
+                    await pipe.watch(k.person_tokens(person), schedule)
+                    tokens = [text(t) for t in await pipe.smembers(k.person_tokens(person))]
+                    entries = _entries_of(person, await pipe.hgetall(schedule)) \
+                        if record else []
+                    pipe.multi()
+                    for token_id in tokens:
+                        pipe.delete(k.token(token_id))
+                    pipe.delete(k.person_tokens(person))
+                    if record:
+                        pipe.sadd(k.offboarded(agency), person)
+                    if entries:
+                        pipe.hdel(schedule, *entries)
+                    pipe.xadd(k.audit(), {"event": dumps(audit)})
+                    await pipe.execute()
+                    return Offboarding(len(tokens), tuple(sorted(entries)))
+                except WatchError:  # a token or schedule entry came meanwhile: read again
+                    continue
 
     async def offboarded(self, agency: str) -> list[str]:
         return sorted(text(p) for p in await self._r.smembers(self._k.offboarded(agency)))

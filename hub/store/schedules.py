@@ -1,9 +1,11 @@
 """The live layer of the on-duty schedules: overrides and away periods agency admins add
 (schedules.toml is the base layer, read at start-up), each change stored with its audit
-event in one MULTI/EXEC; and the coverage gaps each agency's admins were told of."""
+event in one MULTI/EXEC (offboarding deletes a person's: hub/store/access.py); and the
+coverage gaps each agency's admins were told of."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
 import orjson
@@ -35,9 +37,16 @@ class ScheduleStore:
         self._k = keys
 
     async def entries(self, agency: str) -> list[LiveEntry]:
-        raw = await self._r.hgetall(self._k.schedule(agency))
-        return sorted((LiveEntry(**orjson.loads(v)) for v in raw.values()),
-                      key=lambda e: (e.start, e.id))
+        return _sorted(await self._r.hgetall(self._k.schedule(agency)))
+
+    async def live(self, agency: str) -> tuple[list[LiveEntry], frozenset[str]]:
+        """The live entries, and the people who left the agency (offboarded: on duty
+        nowhere, whatever a layer of schedules.toml says), read together."""
+        async with self._r.pipeline(transaction=False) as pipe:
+            pipe.hgetall(self._k.schedule(agency))
+            pipe.smembers(self._k.offboarded(agency))
+            raw, left = await pipe.execute()
+        return _sorted(raw), frozenset(text(p) for p in left)
 
     async def add(self, agency: str, entry: LiveEntry, audit: AuditEvent) -> None:
         async with self._r.pipeline(transaction=True) as pipe:
@@ -79,6 +88,11 @@ class ScheduleStore:
         """Record that the admins are told of a gap; False when they were already."""
         return bool(await self._r.zadd(self._k.schedule_gaps(agency),
                                        {f"{start:.0f}-{end:.0f}": end}, nx=True))
+
+
+def _sorted(raw: Mapping[bytes | str, bytes | str]) -> list[LiveEntry]:
+    return sorted((LiveEntry(**orjson.loads(v)) for v in raw.values()),
+                  key=lambda e: (e.start, e.id))
 
 
 def _gap(member: str) -> tuple[float, float]:

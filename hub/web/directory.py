@@ -7,10 +7,13 @@ import base64
 from aiohttp import web
 
 from hub.api import schemas as s
+from hub.api.codes import Codes
 from hub.crypto import SignedRoster
 from hub.crypto.rosterlog import LogHead
+from hub.errors import BadRequest
 
 from .context import body, principal, respond, services, whole_number
+from .schedules import gap_view
 
 
 async def agencies(request: web.Request) -> web.Response:
@@ -72,9 +75,14 @@ async def publish_roster(request: web.Request) -> web.Response:
 async def offboard(request: web.Request) -> web.Response:
     req = await body(request, s.Offboard)
     person = request.match_info["person"]
-    revoked = await services(request).staff.offboard(
-        principal(request), request.match_info["agency"], person, req.reason)
-    return respond(s.Offboarded(person=person, tokens_revoked=revoked))
+    agency = request.match_info["agency"]
+    done = await services(request).staff.offboard(principal(request), agency, person,
+                                                  req.reason)
+    zone = services(request).directory.agency(agency).timezone
+    return respond(s.Offboarded(person=person, tokens_revoked=done.tokens_revoked,
+                                schedule_layers=list(done.layers),
+                                schedule_entries=list(done.entries),
+                                gaps=[gap_view(g, zone) for g in done.gaps]))
 
 
 async def offboarded(request: web.Request) -> web.Response:
@@ -85,7 +93,12 @@ async def offboarded(request: web.Request) -> web.Response:
 
 async def unreadable(request: web.Request) -> web.Response:
     agency = request.match_info["agency"]
-    found = await services(request).readability.listing(principal(request), agency)
+    by = request.query.get("by", "duty")
+    if by not in ("duty", "group"):
+        raise BadRequest("'by' is 'duty' (no one on duty now can read it, the default) or "
+                         "'group' (no current device of the group can)", code=Codes.BAD_QUERY)
+    found = await services(request).readability.listing(principal(request), agency,
+                                                        by == "duty")
     return respond(s.UnreadableList(agency=agency, referrals=[
         s.UnreadableView(id=r.id, type=r.type, status=r.status, submitted_at=r.submitted_at)
         for r in found]))

@@ -65,13 +65,16 @@ ROUTES: tuple[Route, ...] = (
       response=s.RosterView, audited=True, ok=201),
     R("POST", "/v1/agencies/{agency}/people/{person}/offboard", directory.offboard,
       "person.offboard", "Revoke every API token (and so page session) of a person of your "
-      "agency; with reason 'left', keep them out of the rosters' escalation groups "
-      "(agency admin)", body=s.Offboard, response=s.Offboarded, audited=True),
+      "agency; with reason 'left', keep them out of the rosters' escalation groups and take "
+      "them off the on-duty schedule, in the same step (agency admin)", body=s.Offboard,
+      response=s.Offboarded, audited=True),
     R("GET", "/v1/agencies/{agency}/offboarded", directory.offboarded, "person.offboarded",
       "The people of your agency who left (agency admin)", response=s.OffboardedList),
     R("GET", "/v1/agencies/{agency}/unreadable", directory.unreadable, "referral.unreadable",
-      "Open referrals that no current device of their escalation group can read yet: "
-      "metadata only (agency admin, coordinators)", response=s.UnreadableList),
+      "Open referrals that no one on duty now can read yet (no current device of the "
+      "people on duty in their escalation group): metadata only (agency admin, "
+      "coordinators; ?by=group: no current device of the group at all)",
+      response=s.UnreadableList),
     R("GET", "/v1/roster-log", directory.roster_log, "roster.log",
       "The roster log's entries from ?from= (default 0) and its signed head: every roster "
       "the hub has served, in one append-only hash chain", response=s.RosterLog),
@@ -125,7 +128,7 @@ ROUTES: tuple[Route, ...] = (
       "sealed: key grants from a device it was sealed to", body=s.PostGrants,
       response=s.GrantsStored, audited=True, ok=201),
     R("GET", f"/v1/referrals/{RID}/grants", referrals.get_grants, "grant.list",
-      "The key grants addressed to your devices (receiving escalation group)",
+      "The key grants addressed to your devices (receiving escalation group, its admin)",
       response=s.GrantList, audited=True),
     R("POST", f"/v1/referrals/{RID}/acknowledge", referrals.acknowledge, "referral.acknowledge",
       "Acknowledge with a signed receipt", body=s.Acknowledge, response=s.ReferralView,

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from hub.api import schemas as s
 from hub.display import gap_words
-from hub.services.schedules import Entry, ScheduleView
+from hub.services.schedules import Entry, Gap, ScheduleView
 
 from .context import body, principal, respond, services
 
@@ -35,7 +35,9 @@ def schedule_view(view: ScheduleView) -> s.ScheduleView:
         layers=[s.LayerView(name=x.name, duty=x.duty, people=list(x.people),
                             turn_days=x.turn_days, starts=x.starts.isoformat(timespec="minutes"),
                             days=list(x.days), from_=x.from_, until=x.until,
-                            holidays=x.holidays) for x in g.schedule.layer])
+                            holidays=x.holidays,
+                            left=[p for p in x.people if p in view.left])
+                for x in g.schedule.layer])
         for g in view.groups]
     fixed = s.OnDutyView(point_person=view.fixed[0], backups=list(view.fixed[1:])) \
         if view.fixed else None
@@ -43,9 +45,12 @@ def schedule_view(view: ScheduleView) -> s.ScheduleView:
         agency=view.agency.id, timezone=zone, groups=groups, fixed=fixed,
         overrides=[entry_view(e, zone) for e in view.overrides],
         away=[entry_view(e, zone) for e in view.away],
-        gaps=[s.GapView(types=list(g.types), from_=_iso(g.start, zone),
-                        until=_iso(g.end, zone), text=gap_words(g.types, g.start, g.end, zone))
-              for g in view.gaps])
+        gaps=[gap_view(g, zone) for g in view.gaps])
+
+
+def gap_view(gap: Gap, zone: str) -> s.GapView:
+    return s.GapView(types=list(gap.types), from_=_iso(gap.start, zone),
+                     until=_iso(gap.end, zone), text=gap_words(gap.types, gap.start, gap.end, zone))
 
 
 async def show(request: web.Request) -> web.Response:

@@ -1,6 +1,7 @@
 """`hub schedule` as an agency admin uses it against a real `hub serve`: who is on duty now,
 an away period that opens a gap (shown by `hub schedule gaps` in the agency's own time
-zone), an override added and removed; another agency's schedule is not found, and a
+zone), an override added and removed, a person who leaves taken off the schedule (the
+gap that leaves shown); another agency's schedule is not found, and a
 mistake says what to fix."""
 
 from __future__ import annotations
@@ -45,6 +46,25 @@ def test_an_admin_sees_changes_and_checks_coverage(demo) -> None:
     assert f"removed {entry['id']}" in demo.ok("schedule", "remove", AGENCY, entry["id"],
                                                who=ADMIN)
     assert entry["id"] not in demo.ok("schedule", "show", who=ADMIN)
+
+    # the lead is away one night later on, while the advocate covers; then the advocate
+    # leaves: offboarding takes them off both layers, deletes their away period, and says
+    # that the lead's night away is now a gap
+    gone = in_days(4)
+    demo.ok("schedule", "away", ADMIN, "--from", f"{gone}T02:00", "--until", f"{gone}T06:00",
+            who=ADMIN)
+    assert gone.strftime("%a %d %b") not in demo.ok("schedule", "gaps", who=ADMIN)
+    left = demo.ok("agency", "offboard", ADVOCATE, "--root", str(demo.root(AGENCY)),
+                   "--agency", AGENCY, "--yes", who=ADMIN)
+    assert "out of every escalation group and schedule" in left
+    assert "taken off schedule layer(s) on-call, second: their turns are uncovered" in left
+    assert "their override(s) and away period(s) removed: a-" in left
+    gap = f"{gone.strftime('%a %d %b')} 02:00–06:00 C"
+    assert gap in left and gap in demo.ok("schedule", "gaps", who=ADMIN)
+    shown = demo.ok("schedule", "show", who=ADMIN)
+    assert f"left the agency: {ADVOCATE}" in shown
+    away = shown.split("\naway:\n")[1].split("\ngaps")[0]
+    assert ADMIN in away and ADVOCATE not in away
 
 
 def test_another_agencys_schedule_is_not_found_and_mistakes_say_what_to_fix(demo) -> None:

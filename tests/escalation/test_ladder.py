@@ -172,3 +172,18 @@ async def test_an_overdue_follow_up_climbs_its_own_ladder_until_work_starts(rig)
     assert len(received(rig)) == before + 1
     await rig.advance(14 * 24 * HOUR - 27 * HOUR)  # the outcome is due 14 days in
     assert received(rig)[-1] == INTAKE and len(received(rig)) == before + 2
+
+
+async def test_someone_who_left_is_not_paged_before_the_next_roster_is_signed(rig) -> None:
+    """The shelter has no schedule: its backups come from its signed roster. The night
+    advocate is offboarded and the new roster is not published yet: the backups' rung
+    reaches the director alone."""
+    hub = rig.hub
+    admin = hub.world.first(DEST, "agency_admin")
+    r = await hub.client.post(f"/v1/agencies/{DEST}/people/harbor-night/offboard",
+                              headers=admin.auth, json={"reason": "left"})
+    assert r.status == 200, await r.text()
+    await submit(hub)
+    await rig.run_due()
+    await rig.advance(HOUR)
+    assert sorted(received(rig)) == sorted([INTAKE, DIRECTOR])

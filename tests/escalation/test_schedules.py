@@ -207,3 +207,79 @@ async def test_the_admin_is_told_of_each_new_gap_once(rig) -> None:
     assert await gaps.watch() == 0  # the same gap: not told again
     hub.clock.set(local("2027-03-20 03:00"))  # inside it: still the same gap
     assert await gaps.watch() == 0
+
+
+async def test_an_offboarded_person_is_on_duty_nowhere_and_their_turns_show_as_gaps(rig
+                                                                                    ) -> None:
+    """The night advocate leaves: offboarding takes them off the night layer, deletes the
+    override and the away period they had, and the week's schedule shows the nights their
+    turn leaves uncovered (the shelter's holiday, when the director is off); the ladder then
+    never pages them, even before a new roster is signed."""
+    hub = rig.hub
+    admin = hub.world.first(DEST, "agency_admin")  # harbor-director
+    base = f"/v1/agencies/{DEST}"
+    ids = []
+    for kind, times in (("overrides", ("2027-03-18T08:00", "2027-03-18T12:00")),
+                        ("away", ("2027-03-19", "2027-03-19"))):
+        r = await hub.client.post(f"{base}/schedule/{kind}", headers=admin.auth,
+                                  json={"person": "harbor-night", "from": times[0],
+                                        "until": times[1]})
+        assert r.status == 201, await r.text()
+        ids.append((await r.json())["id"])
+    before = await (await hub.client.get(f"{base}/schedule", headers=admin.auth)).json()
+    assert before["gaps"] == [] and len(before["overrides"]) == len(before["away"]) == 1
+
+    r = await hub.client.post(f"{base}/people/harbor-night/offboard", headers=admin.auth,
+                              json={"reason": "left"})
+    assert r.status == 200, await r.text()
+    done = await r.json()
+    gaps = [f"no one on duty for discharge-handoff, shelter-request, {when} CDT" for when in
+            ("Tue 16 Mar 00:00\u201308:00", "Tue 16 Mar 20:00 \u2013 Wed 17 Mar 00:00")]
+    assert (done["schedule_layers"], sorted(done["schedule_entries"])) == (["night"], sorted(ids))
+    assert [g["text"] for g in done["gaps"]] == gaps
+    after = await (await hub.client.get(f"{base}/schedule", headers=admin.auth)).json()
+    assert after["overrides"] == after["away"] == []
+    assert [g["text"] for g in after["gaps"]] == gaps
+    assert [x["left"] for x in after["groups"][0]["layers"]] == [[], ["harbor-night"], [], []]
+    assert await hub.store.schedules.entries(DEST) == []
+    again = await hub.client.post(f"{base}/schedule/overrides", headers=admin.auth,
+                                  json={"person": "harbor-night", "from": "2027-03-18T08:00",
+                                        "until": "2027-03-18T12:00"})
+    assert again.status == 422 and "left" in (await again.json())["error"]["message"]
+
+    _, rid = await submit_at(hub, local("2027-03-13 20:30"))  # the night layer's hours
+    await rig.run_due()
+    assert await rungs(rig, rid) == [("Sat 20:30 CST", "harbor-director")]  # the backup, now
+    assert NIGHT not in sent(rig)
+
+
+async def test_the_unreadable_count_follows_who_is_on_duty_across_a_shift_change(hub) -> None:
+    """A referral sealed on Saturday at noon; then the night advocate's and the director's
+    devices are replaced. By day the intake advocate, whose device it was sealed to, is on
+    duty: nothing unreadable. At 20:00 the night advocate takes over, with the director as
+    backup: it is one that no one on duty can read, until 08:00 brings the intake advocate
+    back. Offboarding asks whether any device of the group can read it (?by=group): yes,
+    the intake advocate's, off duty or not, so the recovery key is not for this one."""
+    from tests.client.test_grants_sdk import new_phone, publish_devices
+
+    _, rid = await submit_at(hub, local("2027-03-13 12:00"))
+    w = hub.world
+    await publish_devices(hub, [w.members["harbor-intake"].device,
+                                new_phone(hub, "harbor-night"),
+                                new_phone(hub, "harbor-director")], 2)
+    admin = w.first(DEST, "agency_admin")
+
+    async def unreadable_at(moment: str, by: str = "duty") -> list[str]:
+        hub.clock.set(local(moment))
+        r = await hub.client.get(f"/v1/agencies/{DEST}/unreadable?by={by}", headers=admin.auth)
+        assert r.status == 200, await r.text()
+        return [x["id"] for x in (await r.json())["referrals"]]
+
+    assert await unreadable_at("2027-03-13 19:59") == []
+    assert await unreadable_at("2027-03-13 20:00") == [rid]
+    assert await hub.services.readability.counts([DEST]) == {DEST: 1}  # the dashboard's
+    assert await unreadable_at("2027-03-13 20:00", by="group") == []
+    wrong = await hub.client.get(f"/v1/agencies/{DEST}/unreadable?by=shift", headers=admin.auth)
+    assert wrong.status == 400 and (await wrong.json())["error"]["code"] == "bad_query"
+    assert await unreadable_at("2027-03-14 07:59") == [rid]
+    assert await unreadable_at("2027-03-14 08:00") == []

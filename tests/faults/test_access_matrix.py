@@ -1,8 +1,8 @@
 """The access matrix: every person of the example CCR (every agency, every role) against
 every endpoint on one referral's thread (the referral, its history and audit trail, its
-envelope, an attachment, a reply), compared with the rules of docs/api.md written out
-below as one small function per endpoint. Run for two referrals, so that agencies with and
-without point persons are on each side.
+envelope, an attachment, a reply, its key grants), compared with the rules of docs/api.md
+written out below as one small function per endpoint. Run for two referrals, so that
+agencies with and without point persons are on each side.
 
 Allowed: the call succeeds and does what it says (each state-changing call on a referral
 of its own, in the state the call needs). May see but may not do: 403, and nothing moves.
@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from hub.crypto import ReceiptStatus, Sealed, sign_receipt
+from hub.crypto.grants import Granter
 from hub.models import Status
 from hub.sandbox import Member
 from hub.web.routes import ROUTES
@@ -65,6 +66,10 @@ def _either_agency_with_a_role(who: Member, t: Thread) -> bool:
     return _party(who, t) and bool(who.roles & CONTENT_ROLES)
 
 
+def _receiving_group_or_admin(who: Member, t: Thread) -> bool:
+    return receiving_group(who, t) or (who.agency == t.receiver and "agency_admin" in who.roles)
+
+
 receiving_group = _group(lambda t: t.receiver)
 RULES: dict[str, Callable[[Member, Thread], bool]] = {
     "referral.get": _anyone_who_sees,  # both agencies, coordinators
@@ -84,6 +89,9 @@ RULES: dict[str, Callable[[Member, Thread], bool]] = {
     "referral.revoke": _either_agency_with_a_role,
     "consent.narrow": _either_agency_with_a_role,
     "reply.post": lambda who, t: _party(who, t),  # either agency
+    # key grants: the group hands on; its admin may also upload the recovery key's
+    "grant.post": _receiving_group_or_admin,
+    "grant.list": _receiving_group_or_admin,
 }
 
 
@@ -114,6 +122,7 @@ ENDPOINTS = [
     Endpoint("referral.envelope", "GET", R + "/envelope"),
     Endpoint("attachment.get", "GET", R + "/attachments/0"),
     Endpoint("reply.envelope", "GET", R + "/replies/{reply}"),
+    Endpoint("grant.list", "GET", R + "/grants"),
     Endpoint("referral.acknowledge", "POST", R + "/acknowledge", S.REQUESTED, S.RECEIVED),
     Endpoint("referral.accept", "POST", R + "/accept", S.RECEIVED, S.ACCEPTED),
     Endpoint("referral.reject", "POST", R + "/reject", S.RECEIVED, S.REJECTED,
@@ -129,20 +138,16 @@ ENDPOINTS = [
              {"share_outcome": False}),
     Endpoint("reply.post", "POST", R + "/replies", S.REQUESTED, S.REQUESTED),
     Endpoint("attachment.put", "PUT", R + "/attachments/1", S.REQUESTED, S.REQUESTED),
+    Endpoint("grant.post", "POST", R + "/grants", S.REQUESTED, S.REQUESTED),
 ]
 READS = [e for e in ENDPOINTS if e.before is None]
 WRITES = [e for e in ENDPOINTS if e.before is not None]
+READS_BY_NAME = {e.name: e for e in READS}
 DOWNLOADS = {"referral.envelope", "attachment.get", "reply.envelope"}
 
 
-# Key grants' routes have their access tested in tests/client/test_grants_sdk.py (grants
-# stored only from a device sealed to the referral, served only to the grantee's person);
-# they join this matrix when it learns their bodies.
-TESTED_ELSEWHERE = {"grant.post", "grant.list"}
-
-
 def test_every_route_on_a_referral_has_a_rule() -> None:
-    on_a_referral = {r.name for r in ROUTES if "{rid" in r.path} - TESTED_ELSEWHERE
+    on_a_referral = {r.name for r in ROUTES if "{rid" in r.path}
     assert on_a_referral == set(RULES) == {e.name for e in ENDPOINTS}
 
 
@@ -199,7 +204,20 @@ class Driver:
             return {"json": {"envelope": base64.b64encode(reply.envelope).decode()}}
         if e.name == "attachment.put":
             return {"data": b"another sealed blob"}
+        if e.name == "grant.post":
+            return {"json": {"grants": [self._grant(who, sealed)]}}
         return {"json": e.body} if e.body is not None else {}
+
+    def _grant(self, who: Member, sealed: Sealed) -> str:
+        """A key grant of the referral to the receiving point person's device, from a
+        device it was sealed to: ``who``'s own at the receiving agency, else the point
+        person's (a grant the hub would store, were ``who`` allowed to upload it)."""
+        receiver = self.t.receiver
+        granter = who if who.agency == receiver and who.device is not None else self.point
+        roster = self.w.trust().roster(receiver, self.w.now)
+        grant = Granter(granter.device).grant(sealed.envelope, self.point.device.certificate,
+                                              roster_version=roster.version, now=self.w.now)
+        return base64.b64encode(grant).decode()
 
     async def call(self, who: Member, e: Endpoint, rid: str, reply: str = ""):
         kwargs = self._body(who, e, rid)
@@ -279,6 +297,9 @@ async def _writes(d: Driver, contents: list[bytes]) -> list[Mismatch]:
                 wrong.append((who.person, ",".join(sorted(who.roles)), e.name, want, r.status))
             elif want == 200:
                 assert (await store.get(rid)).status is e.after, (who.person, e.name)
+                if e.name == "grant.post":  # stored, and served to the grantee's person
+                    mine = await d.call(d.point, READS_BY_NAME["grant.list"], rid)
+                    assert len((await mine.json())["grants"]) == 1, who.person
             assert not _leaks(await r.read(), contents), (who.person, e.name)
         after = await store.get(shared)
         assert (after.status, after.generation) == (before.status, before.generation), e.name
