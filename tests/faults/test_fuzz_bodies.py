@@ -54,8 +54,11 @@ from tests.support.live import (
 )
 
 NOW = 1_800_000_000
-PARSE_SECONDS = 0.05  # one parse of a few KiB, with room for a loaded CI machine
-CALL_SECONDS = 2.0  # one request, body up to the 2 MiB limit, over loopback
+# Time bounds catch work that grows with what an attacker sends (a parse that backtracks, a
+# body read byte by byte); they are ten times a quiet machine's time, as a test run shares
+# its machine with others.
+PARSE_SECONDS = 0.5  # one parse of a few KiB
+CALL_SECONDS = 5.0  # one request, body up to the 2 MiB limit, over loopback
 BODY_LIMIT = 2 * 1024 * 1024
 FUZZ = settings(max_examples=40, derandomize=True, deadline=None, database=None,
                 suppress_health_check=list(HealthCheck))
@@ -126,7 +129,7 @@ def test_a_changed_envelope_never_opens(pair: tuple[bytes, bytes]) -> None:
     start = time.perf_counter()
     with pytest.raises(CryptoError):
         open_envelope(changed, device=_intake.device, trust=trust, now=NOW)
-    assert time.perf_counter() - start < 0.5  # every recipient slot tried, at worst
+    assert time.perf_counter() - start < 2.0  # every recipient slot tried, at worst
 
 
 @FUZZ
