@@ -42,7 +42,8 @@ class Rota:
         skipped: list[HistoryEvent] = []
         for _ in range(len(policy.escalation)):
             notify = policy.escalation[rung.step].notify
-            people = people_to_notify(self.ccr, agency, kind, notify, roster, on_duty)
+            people = [p for p in people_to_notify(self.ccr, agency, kind, notify, roster,
+                                                  on_duty) if referral.may_notify(p.id)]
             if people or on_duty is None or notify == "coordinator":
                 return Reached(rung, people, tuple(skipped))
             skipped.append(HistoryEvent(at=now, actor="hub", action=SKIPPED, code=notify))
