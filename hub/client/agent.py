@@ -152,7 +152,8 @@ class Agent:
         sealed = seal(_as_bytes(content), sender=self.device,
                       recipients=roster.recipients(view.type, now), destination=other,
                       referral_type=view.type, urgency=Urgency.ROUTINE, now=now,
-                      lifetime=DEFAULT_LIFETIME, kind=Kind.REPLY, thread_id=bytes.fromhex(rid))
+                      lifetime=DEFAULT_LIFETIME, kind=Kind.REPLY, thread_id=bytes.fromhex(rid),
+                      drill=view.drill is not None)
         return await self.api.post_reply(rid, sealed.envelope)
 
     async def open_replies(self, rid: str) -> list[Received]:

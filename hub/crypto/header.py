@@ -71,9 +71,10 @@ def encode_header(*, kind: Kind, envelope_id: bytes, thread_id: bytes, destinati
                   commitment: bytes, nonce: bytes, wrapped_keys: list[bytes],
                   drill: bool = False) -> bytes:
     return b"".join([
-        MAGIC, bytes([VERSION, kind | (DRILL if drill else 0)]), envelope_id, thread_id, encode_slug(destination),
-        encode_slug(referral_type), bytes([urgency]), U64.pack(created_at), U64.pack(expires_at),
-        commitment, nonce, bytes([len(wrapped_keys)]), *wrapped_keys,
+        MAGIC, bytes([VERSION, kind | (DRILL if drill else 0)]), envelope_id, thread_id,
+        encode_slug(destination), encode_slug(referral_type), bytes([urgency]),
+        U64.pack(created_at), U64.pack(expires_at), commitment, nonce,
+        bytes([len(wrapped_keys)]), *wrapped_keys,
     ])
 
 

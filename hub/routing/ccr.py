@@ -25,9 +25,9 @@ from pydantic import (
 from hub.adapters import SENDERS
 from hub.errors import ConfigError
 
+from .drills import Scenario, check_drills, read_drills
 from .durations import Duration
 from .patterns import CLOCK, CLOSING, SLUG
-from .drills import Scenario, check_drills, read_drills
 from .schedules import Schedules, check_schedules, read_schedules
 
 Slug = Annotated[str, Field(pattern=SLUG)]

@@ -9,7 +9,7 @@ from redis.asyncio import Redis
 
 from hub.models import AuditEvent, Status
 
-from .codec import dumps, text
+from .codec import as_hash, dumps, text
 from .keys import Keys
 
 
@@ -53,7 +53,7 @@ class DrillStore:
     async def start(self, record: DrillRecord, audit: AuditEvent) -> None:
         k = self._k
         async with self._r.pipeline(transaction=True) as pipe:
-            pipe.hset(k.drill(record.id), mapping=record.fields())
+            pipe.hset(k.drill(record.id), mapping=as_hash(record.fields()))
             pipe.zadd(k.drills(), {record.id: record.started_at})
             pipe.xadd(k.audit(), {"event": dumps(audit)})
             await pipe.execute()

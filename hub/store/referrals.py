@@ -60,8 +60,9 @@ class ReferralStore:
                      token_person: str | None = None) -> str:
         """'created', 'exists' (same bytes under the same id), 'conflict',
         'roster_changed' when the destination's (roster version, root) is no longer
-        ``roster``, or 'token_revoked' when ``token_id`` no longer stands for the sender (or ``token_person``: a drill's coordinator,
-        who submits in the scenario's sender's name)."""
+        ``roster``, or 'token_revoked' when ``token_id`` no longer stands for the sender
+        (or for ``token_person``: a drill's coordinator, who submits in the name of the
+        scenario's sender)."""
         k, rid, destination = self._k, referral.id, referral.destination
         fields = referral.model_dump(exclude_none=True, mode="json")
         fields["consent"] = referral.consent

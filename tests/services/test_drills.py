@@ -40,7 +40,8 @@ def engine(rig: Rig) -> Escalation:
 
 
 async def test_a_drill_runs_the_real_ladder_and_tells_only_its_people(rig: Rig) -> None:
-    figures_before = await rig.services.figures.figures(rig.person("ccr-coordinator"), Period())
+    coordinator = rig.person("ccr-coordinator")
+    figures_before = await rig.services.figures.figures(coordinator, Period())
     drill, sealed, referral = await start_drill(rig)
     assert referral.drill == drill.id and referral.sender_agency == "mercy-hospital"
     run = engine(rig)
@@ -61,7 +62,7 @@ async def test_a_drill_runs_the_real_ladder_and_tells_only_its_people(rig: Rig) 
     whats = [m.what for m in debrief.moments]
     assert whats[0] == "sent" and "notified" in whats and "acknowledged" in whats
     assert debrief.past_rungs and debrief.finishers == ("harbor-intake",)
-    assert await rig.services.figures.figures(rig.person("ccr-coordinator"), Period()) == figures_before
+    assert await rig.services.figures.figures(coordinator, Period()) == figures_before
 
     finished: list[str] = []
 

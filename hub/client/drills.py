@@ -1,0 +1,46 @@
+"""The coordinator's side of a drill: its drill sender device seals each step of the
+scenario with generated content, marked DRILL, and posts it to the drill. The hub holds no
+private key for this: the device is the coordinator's, a device of the step's sending agency
+in that agency's signed roster (approved by its admin like any other)."""
+
+from __future__ import annotations
+
+from hub.api import schemas as s
+from hub.api.drills import drill_content, real_looking
+from hub.crypto import Urgency, seal
+
+from .agent import Agent
+from .errors import HubApiError
+
+URGENCIES = {"routine": Urgency.ROUTINE, "urgent": Urgency.URGENT,
+             "emergent": Urgency.EMERGENT}
+LIFETIME = 7 * 86400
+
+
+class RealLooking(ValueError):
+    """Content that could reach a real person: a drill refuses it before sealing."""
+
+
+def check_drill_content(content: bytes) -> None:
+    why = real_looking(content)
+    if why:
+        raise RealLooking(f"refused for a drill: {why}")
+
+
+async def seal_steps(agent: Agent, drill: s.DrillView) -> list[s.ReferralView]:
+    """Seal and post every step of ``drill`` with ``agent``'s device (the drill sender)."""
+    sent = []
+    for step in drill.scenario.steps:
+        now = agent._now()
+        content = drill_content(step.type, step.story, step.needs,  # type: ignore[arg-type]
+                                sender=step.sender, now=now)
+        check_drill_content(content)
+        roster = await agent.refresh_roster(step.to)
+        sealed = seal(content, sender=agent.device, recipients=roster.recipients(step.type, now),
+                      destination=step.to, referral_type=step.type,
+                      urgency=URGENCIES[step.urgency], now=now, lifetime=LIFETIME, drill=True)
+        sent.append(await agent.api.submit_drill(drill.id, sealed.envelope))
+    return sent
+
+
+__all__ = ["HubApiError", "RealLooking", "check_drill_content", "seal_steps"]
