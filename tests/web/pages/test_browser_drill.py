@@ -1,9 +1,9 @@
 """A drill in real browsers: the coordinator starts the 2 a.m. scenario on the dashboard,
 the drill sender device (the coordinator's CLI, here the SDK) seals its referral; the
 shelter's point person claims it from the SMS (her email bounced), and on a phone-sized
-page sees the DRILL banner, opens it, acknowledges and replies (a real-looking reply is refused first); the
-debrief page shows each step's time; the figures are unchanged; ending the drill leaves
-nothing of it in Redis but the audit log's content-free entries."""
+page sees the DRILL banner, opens it, acknowledges and replies (a real-looking reply is
+refused first); the debrief page shows each step's time; the figures are unchanged; ending
+the drill leaves nothing of it in Redis but the audit log's content-free entries."""
 
 from __future__ import annotations
 
