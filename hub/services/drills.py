@@ -210,7 +210,8 @@ def _moments(step: int, referral: Referral, history: list[HistoryEvent],
         raw.append((event.at, what, event.actor, event.code or ""))
     for notice in notices:
         at = notice.sent_at or notice.created_at
-        raw.append((at, "notified", notice.person, f"{notice.channel}, level {notice.level}"))
+        raw.append((at, "notified", notice.person,
+                    f"{notice.channel}, level {notice.level}, {notice.status}"))
         if notice.level > 1:
             raw.append((at, "past-rung", notice.person, f"level {notice.level}"))
     raw.sort(key=lambda r: r[0])  # stable: the history first at the same moment
