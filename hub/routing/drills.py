@@ -76,21 +76,21 @@ def _read(path: Path) -> Scenario:
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"not valid TOML: {e}", path=str(path)) from None
     try:
-        return Scenario.model_validate(doc)
+        scenario = Scenario.model_validate(doc)
     except ValidationError as e:
         err = e.errors()[0]
         key = ".".join(str(p) for p in err["loc"]) or None
         raise ConfigError(err["msg"].removeprefix("Value error, "), path=str(path),
                           key=key) from None
+    if scenario.id != path.stem:
+        raise ConfigError(f"a scenario's id is its file's name: '{path.stem}'", path=str(path),
+                          key="id")
+    return scenario
 
 
 def check_drills(ccr: Ccr, directory: Path) -> None:
-    seen: set[str] = set()
     for scenario in ccr.drills:
-        path = str(Path(directory) / FOLDER / f"{scenario.id}.toml")
-        if scenario.id in seen:
-            raise ConfigError(f"a second scenario '{scenario.id}'", path=path, key="id")
-        seen.add(scenario.id)
+        path = str(Path(directory) / FOLDER / f"{scenario.id}.toml")  # its id is its name
         for i, person in enumerate(scenario.people):
             if ccr.find_person(person) is None:
                 raise ConfigError(f"unknown person '{person}'", path=path, key=f"people[{i}]")
