@@ -55,9 +55,20 @@ def drill_reply(text: str) -> bytes:
     ).encode()
 
 
-def real_looking(content: bytes) -> str | None:
+class RealLooking(ValueError):
+    """Content that could reach a real person: a drill refuses it before sealing."""
+
+
+def refuse_real_looking(content: bytes, *, marked: bool = True) -> None:
+    why = real_looking(content, marked=marked)
+    if why:
+        raise RealLooking(f"refused for a drill: {why}")
+
+
+def real_looking(content: bytes, *, marked: bool = True) -> str | None:
     """Why ``content`` looks real (a phone number or email address that could reach
-    someone, or no DRILL mark), or None when it is fit for a drill."""
+    someone, or, when it must be ``marked``, no DRILL mark), or None when it is fit for a
+    drill. A reply written in a drill need not say DRILL itself."""
     try:
         strings = list(_strings(json.loads(content)))
     except (ValueError, UnicodeDecodeError):
@@ -72,7 +83,7 @@ def real_looking(content: bytes) -> str | None:
             if not _FICTIONAL_DOMAIN.search(found.group(0).split("@")[1]):
                 return (f"'{found.group(0)}' looks like a real email address: a drill uses "
                         "only example.org or a .test address")
-    if not any(MARK in s for s in strings):
+    if marked and not any(MARK in s for s in strings):
         return f"a drill's content says {MARK} (in the name, story or text)"
     return None
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from hub.api.schemas import DebriefView, DrillView, ReferralView, ScenarioList
 from hub.client import Agent
-from hub.client.drills import RealLooking, seal_steps
+from hub.client.drills import seal_steps
 
 from .output import emit, say, table
 from .problems import EXIT_OK, EXIT_REFUSED, Problem
@@ -42,6 +42,7 @@ def cmd_start(args: argparse.Namespace) -> int:
 
     async def go() -> tuple[DrillView, list[ReferralView]]:
         async with api_session(args.home) as api:
+            await api.drill_scenarios()  # a coordinator's: anyone else is told so first
             agent = Agent(api, sender.device(), sender.trust())
             drill = await api.drill(args.drill) if args.drill else \
                 await api.start_drill(args.scenario)
@@ -50,8 +51,6 @@ def cmd_start(args: argparse.Namespace) -> int:
                               f"'{args.scenario}'", EXIT_REFUSED, kind="bad_drill_step")
             try:
                 sent = await seal_steps(agent, drill)
-            except RealLooking as e:
-                raise Problem(str(e), EXIT_REFUSED, kind="real_looking") from None
             finally:
                 sender.save_trust(agent.trust)
             return drill, sent
@@ -62,7 +61,8 @@ def cmd_start(args: argparse.Namespace) -> int:
              *(f"  sent {r.id[:8]} to {r.destination} ({r.type}, {r.urgency})" for r in sent),
              f"notices go only to {', '.join(drill.scenario.people)}",
              f"debrief: hub drill debrief {drill.id}; end and purge: hub drill end {drill.id}"]
-    emit(args.json, {"drill": drill, "referrals": sent}, "\n".join(lines))
+    emit(args.json, {"drill": drill.model_dump(mode="json"),
+                     "referrals": [r.model_dump(mode="json") for r in sent]}, "\n".join(lines))
     return EXIT_OK
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from hub.api import schemas as s
+from hub.api.drills import refuse_real_looking
 from hub.clock import SystemClock
 from hub.crypto import (
     DeviceIdentity,
@@ -146,6 +147,8 @@ class Agent:
     async def reply(self, rid: str, content: Content | bytes) -> s.Stored:
         """Seal a reply on the referral's thread to the other side's escalation group."""
         view = await self.api.referral(rid)
+        if view.drill is not None:  # a drill never reaches a real survivor's contact
+            refuse_real_looking(_as_bytes(content), marked=False)
         other = view.sender_agency if self.agency == view.destination else view.destination
         roster = await self.refresh_roster(other)
         now = self._now()

@@ -6,7 +6,7 @@ in that agency's signed roster (approved by its admin like any other)."""
 from __future__ import annotations
 
 from hub.api import schemas as s
-from hub.api.drills import drill_content, real_looking
+from hub.api.drills import RealLooking, drill_content, refuse_real_looking
 from hub.crypto import Urgency, seal
 
 from .agent import Agent
@@ -17,16 +17,6 @@ URGENCIES = {"routine": Urgency.ROUTINE, "urgent": Urgency.URGENT,
 LIFETIME = 7 * 86400
 
 
-class RealLooking(ValueError):
-    """Content that could reach a real person: a drill refuses it before sealing."""
-
-
-def check_drill_content(content: bytes) -> None:
-    why = real_looking(content)
-    if why:
-        raise RealLooking(f"refused for a drill: {why}")
-
-
 async def seal_steps(agent: Agent, drill: s.DrillView) -> list[s.ReferralView]:
     """Seal and post every step of ``drill`` with ``agent``'s device (the drill sender)."""
     sent = []
@@ -34,7 +24,7 @@ async def seal_steps(agent: Agent, drill: s.DrillView) -> list[s.ReferralView]:
         now = agent._now()
         content = drill_content(step.type, step.story, step.needs,  # type: ignore[arg-type]
                                 sender=step.sender, now=now)
-        check_drill_content(content)
+        refuse_real_looking(content)
         roster = await agent.refresh_roster(step.to)
         sealed = seal(content, sender=agent.device, recipients=roster.recipients(step.type, now),
                       destination=step.to, referral_type=step.type,
@@ -43,4 +33,4 @@ async def seal_steps(agent: Agent, drill: s.DrillView) -> list[s.ReferralView]:
     return sent
 
 
-__all__ = ["HubApiError", "RealLooking", "check_drill_content", "seal_steps"]
+__all__ = ["HubApiError", "RealLooking", "seal_steps"]
