@@ -359,7 +359,8 @@ def _drill(b: Builder) -> None:
               "device and send them, marked DRILL, through the real routing")
     c.add_argument("scenario", help="a scenario's id, as 'hub drill scenarios' lists them")
     c.add_argument("--sender-home", type=Path, help="the hub home holding the drill sender "
-                   "device (default: drill-sender inside your home)")
+                   "device, or a folder of them named after each sending agency (default: "
+                   "drill-senders inside your home)")
     c.add_argument("--drill", help="seal the steps of a drill started on the dashboard "
                    "(its id) rather than start a new one")
     a.add("list", drill.cmd_list, "The drills under way")

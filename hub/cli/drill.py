@@ -21,8 +21,12 @@ from .session import api_session, home, run
 BANNER = "DRILL: practice only. Every name, number and story is made up."
 
 
-def _sender_home(args: argparse.Namespace) -> Path:
-    return args.sender_home or home(args.home).path / "drill-sender"
+def _sender_home(args: argparse.Namespace, agency: str) -> Path:
+    """The hub home of the drill sender device for ``agency``: ``--sender-home`` (or
+    ``drill-senders`` in your own home), or its subfolder named after the agency when a
+    scenario sends from several agencies."""
+    base = args.sender_home or home(args.home).path / "drill-senders"
+    return base / agency if (base / agency).is_dir() else base
 
 
 def cmd_scenarios(args: argparse.Namespace) -> int:
@@ -38,21 +42,26 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
 
 
 def cmd_start(args: argparse.Namespace) -> int:
-    sender = home(_sender_home(args))
-
     async def go() -> tuple[DrillView, list[ReferralView]]:
         async with api_session(args.home) as api:
-            await api.drill_scenarios()  # a coordinator's: anyone else is told so first
-            agent = Agent(api, sender.device(), sender.trust())
+            found = await api.drill_scenarios()  # a coordinator's: anyone else is told so
+            scenario = next((x for x in found.scenarios if x.id == args.scenario), None)
+            if scenario is None:
+                raise Problem(f"no drill scenario '{args.scenario}': 'hub drill scenarios' "
+                              "lists them", EXIT_REFUSED, kind="unknown_scenario")
+            agents = {a: (Agent(api, where.device(), where.trust()), where) for a, where in
+                      ((a, home(_sender_home(args, a)))
+                       for a in {x.from_agency for x in scenario.steps})}
             drill = await api.drill(args.drill) if args.drill else \
                 await api.start_drill(args.scenario)
             if drill.scenario.id != args.scenario:
                 raise Problem(f"drill {drill.id} is of the scenario '{drill.scenario.id}', not "
                               f"'{args.scenario}'", EXIT_REFUSED, kind="bad_drill_step")
             try:
-                sent = await seal_steps(agent, drill)
+                sent = await seal_steps(lambda agency: agents[agency][0], drill)
             finally:
-                sender.save_trust(agent.trust)
+                for agent, where in agents.values():
+                    where.save_trust(agent.trust)
             return drill, sent
 
     drill, sent = run(go())

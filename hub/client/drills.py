@@ -5,6 +5,8 @@ in that agency's signed roster (approved by its admin like any other)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from hub.api import schemas as s
 from hub.api.drills import RealLooking, drill_content, refuse_real_looking
 from hub.crypto import Urgency, seal
@@ -17,10 +19,13 @@ URGENCIES = {"routine": Urgency.ROUTINE, "urgent": Urgency.URGENT,
 LIFETIME = 7 * 86400
 
 
-async def seal_steps(agent: Agent, drill: s.DrillView) -> list[s.ReferralView]:
-    """Seal and post every step of ``drill`` with ``agent``'s device (the drill sender)."""
+async def seal_steps(sender: Callable[[str], Agent], drill: s.DrillView
+                     ) -> list[s.ReferralView]:
+    """Seal and post every step of ``drill`` on the drill sender device of the step's
+    sending agency (``sender(agency)``)."""
     sent = []
     for step in drill.scenario.steps:
+        agent = sender(step.from_agency)
         now = agent._now()
         content = drill_content(step.type, step.story, step.needs,  # type: ignore[arg-type]
                                 sender=step.sender, now=now)

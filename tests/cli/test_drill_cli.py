@@ -1,6 +1,7 @@
 """`hub drill` as a coordinator uses it against a real `hub serve`: the scenarios, a drill
-started and sealed on the drill sender device (a hub home of its own: here the hospital
-nurse's device, as an admin would approve one into the hospital's roster), the point
+started and sealed on the drill sender device (a hub home of its own: the hospital nurse's
+demo device, as an admin would approve one into the hospital's roster; then the ones `hub
+run` puts in the coordinator's home), the point
 person's CLI marking it DRILL and refusing a real-looking reply, the debrief as CSV, and
 the end that leaves nothing to see."""
 
@@ -32,4 +33,10 @@ def test_a_coordinator_runs_a_drill_from_the_command_line(demo, tmp_path) -> Non
     assert f"drill {did} ended" in ended and ",replied,harbor-intake," in csv.read_text()
     gone = demo.hub("status", sent["id"], who=POINT)
     assert gone.code == 7
+
+    # `hub run` gave the coordinator's home a drill sender device per sending agency
+    police = demo.ok("drill", "start", "police-advocate", who=COORDINATOR)
+    assert "to bridge-advocacy (advocacy-request, urgent)" in police
+    assert "DRILL advocacy-request" in demo.ok("inbox", who="bridge-advocate")
+    assert "police-advocate" in demo.ok("drill", "list", who=COORDINATOR)
     assert demo.hub("drill", "start", "discharge-2am", who=POINT).code == 4  # not theirs

@@ -56,7 +56,7 @@ async def seal_on_the_drill_sender(live: Live, did: str) -> str:  # noqa: F811
     api = HubApi(live.url, w.members[COORDINATOR].token)
     try:
         agent = Agent(api, w.members["mercy-nurse-1"].sealer, w.trust())
-        [sent] = await seal_steps(agent, await api.drill(did))
+        [sent] = await seal_steps(lambda agency: agent, await api.drill(did))
     finally:
         await api.close()
     return sent.id
