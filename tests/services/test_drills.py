@@ -9,6 +9,7 @@ import base64
 import pytest
 
 from hub.api.drills import drill_content
+from hub.cards import Card
 from hub.crypto import ReceiptStatus, Urgency, sign_receipt
 from hub.errors import Forbidden, Unprocessable
 from hub.services.figures import Period
@@ -44,6 +45,8 @@ async def test_a_drill_runs_the_real_ladder_and_tells_only_its_people(rig: Rig) 
     figures_before = await rig.services.figures.figures(coordinator, Period())
     drill, sealed, referral = await start_drill(rig)
     assert referral.drill == drill.id and referral.sender_agency == "mercy-hospital"
+    card = await rig.store.redis.hget(rig.store.keys.cards(), referral.id)
+    assert Card.decode(card.decode()).drill  # the coordinators' queue says DRILL
     run = engine(rig)
     await run.run_due()
     await run.advance(45 * 60)  # nobody acknowledges: the ladder goes past the first rung
