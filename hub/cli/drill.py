@@ -1,6 +1,6 @@
 """`hub drill`: a coordinator's drills on the real hub. `start` asks the hub for a drill,
 then seals each of its steps here, on the drill sender device (a hub home of its own:
-`--sender-home`, by default `drill-sender` inside yours; a device of the step's sending
+`--sender-home`, by default `drill-senders/AGENCY` inside yours; a device of the step's sending
 agency, approved into its roster as any other), marked DRILL, and posts them. The hub never
 holds the private key. `debrief` and `end` give the team's debrief (text or CSV); `end`
 then purges every trace of the drill's referrals."""

@@ -20,6 +20,7 @@ import io
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from hub.api.codes import Codes
 from hub.clock import Clock
@@ -82,7 +83,6 @@ class Debrief:
 
 
 def _iso(at: float) -> str:
-    from datetime import UTC, datetime
     return datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -205,7 +205,7 @@ def _moments(step: int, referral: Referral, history: list[HistoryEvent],
     raw: list[tuple[float, str, str, str]] = []
     for event in history:
         what = ACTIONS.get(event.action, event.action)
-        if what in ("notified",):
+        if what == "notified":  # the notices themselves say whom, how and when
             continue
         raw.append((event.at, what, event.actor, event.code or ""))
     for notice in notices:
