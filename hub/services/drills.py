@@ -96,7 +96,8 @@ class DrillService:
     auditlog: AuditLog
     finished: list[FinishedHook] = field(default_factory=list)
 
-    def scenarios(self) -> tuple[Scenario, ...]:
+    def scenarios(self, who: Principal) -> tuple[Scenario, ...]:
+        _coordinator(who)
         return self.ccr.drills
 
     def scenario(self, sid: str) -> Scenario:

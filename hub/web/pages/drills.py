@@ -36,7 +36,7 @@ async def page(request: web.Request) -> web.Response:
     services, who = request.app[SERVICES], session(request).principal
     under_way = await services.drills.under_way(who)
     return render(request, "drills.html", {
-        "scenarios": services.drills.scenarios(), "under_way": under_way,
+        "scenarios": services.drills.scenarios(who), "under_way": under_way,
         "lang": current(), "done": request.query.get("done", ""),
         "zone": services.ccr.agency(who.agency).timezone})
 
