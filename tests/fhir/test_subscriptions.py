@@ -136,3 +136,6 @@ async def test_a_drill_never_reaches_the_ehr(fhir_hub, aiohttp_server) -> None:
     await fhir_hub.services.lifecycle.acknowledge(point.principal(), referral.id,
                                                   receipt(point, sealed))
     assert await _deliver_due(fhir_hub) == [] and endpoint.received == []
+    task = await fhir_hub.client.get(f"/fhir/R4/Task/{referral.id}",
+                                     headers={"Authorization": f"Bearer {point.token}"})
+    assert (await task.json())["meta"]["tag"][0]["code"] == "drill"  # read, it says DRILL
