@@ -38,6 +38,7 @@ from .referrals import ReferralService, read_header
 
 LIFETIME = 7 * 86400  # a drill's made-up consent lasts a week; ending it purges sooner
 FinishedHook = Callable[[str, DrillRecord], Awaitable[None]]  # (person, drill)
+__all__ = ["Debrief", "DrillRecord", "DrillService", "FinishedHook", "Moment"]
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,10 @@ class DrillService:
             raise NotFound(f"no drill '{did}' under way (it may have ended)",
                            code=Codes.UNKNOWN_DRILL)
         return record
+
+    async def referral_ids(self, who: Principal, did: str) -> list[str]:
+        """The ids of the referrals a drill under way made."""
+        return await self.store.drills.referrals((await self.get(who, did)).id)
 
     async def submit(self, who: Principal, did: str, envelope: bytes,
                      request_id: str | None = None) -> Referral:

@@ -8,8 +8,7 @@ from aiohttp import web
 
 from hub.api import schemas as s
 from hub.routing.drills import Scenario
-from hub.services.drills import Debrief
-from hub.store import DrillRecord
+from hub.services.drills import Debrief, DrillRecord
 
 from .context import body, principal, request_id, respond, services
 from .referrals import view
@@ -28,7 +27,7 @@ async def drill_view(request: web.Request, record: DrillRecord) -> s.DrillView:
     drills = services(request).drills
     return s.DrillView(id=record.id, scenario=scenario_view(drills.scenario(record.scenario)),
                        started_by=record.started_by, started_at=record.started_at,
-                       referrals=await services(request).store.drills.referrals(record.id))
+                       referrals=await drills.referral_ids(principal(request), record.id))
 
 
 def debrief_view(debrief: Debrief) -> s.DebriefView:
