@@ -38,6 +38,7 @@ from hub.services.claims import ClaimCodes, ClaimService
 from hub.services.consent import ConsentService
 from hub.services.deliveries import DeliveryReports
 from hub.services.directory import DirectoryService
+from hub.services.drills import DrillService
 from hub.services.engine import EngineService
 from hub.services.figures import FiguresService
 from hub.services.grants import GrantService
@@ -96,6 +97,7 @@ class Services:
     subscriptions: SubscriptionService = field(init=False)  # its Subscriptions
     oversight: OversightService = field(init=False)  # nudges commit for the workers to send
     worklist: WorklistService = field(init=False)  # the browser's inbox and thread pages
+    drills: DrillService = field(init=False)  # drills on the real hub
     resthook: RestHook = field(default_factory=RestHook)  # Subscriptions' notifications
 
     def notifier(self, base_url: str, lease: float = 60.0) -> Notifier:
@@ -260,6 +262,8 @@ def build_services(settings: Settings, *, store: Store | None = None, clock: Clo
     referrals.after_change = services.lifecycle.after_change = services.subscriptions.changed
     services.worklist = WorklistService(store=store, clock=clock, ccr=ccr, referrals=referrals,
                                         timers=timers)
+    services.drills = DrillService(store=store, clock=clock, ccr=ccr, referrals=referrals,
+                                   auditor=auditor, auditlog=services.auditlog)
     return services
 
 

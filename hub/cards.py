@@ -19,20 +19,22 @@ class Card(NamedTuple):  # a tuple: a queue page may sift a hundred thousand
     type: str
     urgency: str
     submitted_at: float
+    drill: bool = False  # a drill's referral (services/drills.py): the queue says DRILL
 
     @staticmethod
     def of(referral: Referral) -> Card:
         return Card(referral.sender_agency, referral.destination, referral.type,
-                    referral.urgency, float(round(referral.submitted_at)))
+                    referral.urgency, float(round(referral.submitted_at)),
+                    referral.drill is not None)
 
     def encode(self) -> str:
         return SEP.join((self.sender, self.destination, self.type, self.urgency,
-                         f"{self.submitted_at:.0f}"))
+                         f"{self.submitted_at:.0f}", *(("drill",) if self.drill else ())))
 
     @staticmethod
     def decode(text: str) -> Card:
         """A card as written; its codes are interned, so the many cards a process keeps
         share one copy of each agency, type and urgency."""
-        sender, destination, type_, urgency, submitted = text.split(SEP)
+        sender, destination, type_, urgency, submitted, *drill = text.split(SEP)
         return Card(sys.intern(sender), sys.intern(destination), sys.intern(type_),
-                    sys.intern(urgency), float(submitted))
+                    sys.intern(urgency), float(submitted), bool(drill))

@@ -63,6 +63,7 @@ async def prepare_demo(services: Services, data_dir: Path, url: str
     for member in world.members.values():
         member.token = (await services.tokens.issue(member.person, issued_by="hub-run")).token
         _write_home(world, member.person, homes(data_dir) / member.person, url)
+    _drill_senders(world, homes(data_dir) / COORDINATOR / "drill-senders", url)
     ready.write_text("the example CCR is installed in this hub's data\n")
     return [(m.person, m.token) for m in world.members.values()]
 
@@ -77,6 +78,16 @@ def _write_home(world: World, person: str, path: Path, url: str) -> None:
     store = world.trust()
     store.rosters.clear()  # fetched (and verified) from the hub on first use
     home.save_trust(store)
+
+
+def _drill_senders(world: World, where: Path, url: str) -> None:
+    """Dev only: the coordinator's drill sender devices, one per agency a scenario sends
+    from, so that `hub drill start SCENARIO` works at once. Here they are copies of the
+    scenario's senders' demo devices; a real CCR's sending agency approves a device of its
+    own for the coordinator (docs/cli.md, "Drills")."""
+    for step in (x for scenario in world.ccr.drills for x in scenario.steps):
+        _write_home(world, step.sender, where / step.from_agency, url)
+        Home(where / step.from_agency).save_login(url, world.members[COORDINATOR].token)
 
 
 def _agent(data_dir: Path, person: str) -> Agent:

@@ -110,10 +110,17 @@ class Referral(Frozen):
     claimed_by: str | None = None  # a person who claimed it from a notice (not an ack)
     claimed_at: float | None = None
     claim_until: float | None = None  # escalation holds until then, unless acknowledged
+    drill: str | None = None  # the drill it belongs to (services/drills.py): never in figures
+    drill_people: str | None = None  # a drill's: the only people told (space-separated ids)
 
     def claimed(self, now: float) -> bool:
         """Whether a claim holds the escalation now (only while it waits for an ack)."""
         return self.status is Status.REQUESTED and (self.claim_until or 0.0) > now
+
+    def may_notify(self, person: str) -> bool:
+        """Whether a notice may go to ``person``: anyone for a real referral; for a
+        drill's, only the people its scenario names."""
+        return self.drill_people is None or person in self.drill_people.split()
     reply_count: int = 0
     attachment_count: int = 0
 

@@ -105,6 +105,16 @@ class World:
         self._sealed_by[sealed.header.envelope_id] = sender.person
         return sealed
 
+    def seal_drill(self, sender: Member, destination: str, referral_type: str, content: bytes,
+                   *, urgency: Urgency, now: int | None = None) -> Sealed:
+        """A drill's referral, sealed by ``sender``'s device standing in for the drill
+        sender device a coordinator's CLI holds (services/drills.py)."""
+        now = now or self.now
+        roster = self.roster(destination, now)
+        return seal(content, sender=sender.sealer, recipients=roster.recipients(referral_type, now),
+                    destination=destination, referral_type=referral_type, urgency=urgency,
+                    now=now, lifetime=7 * 86400, drill=True)
+
     def seal_reply(self, author: Member, thread: bytes, destination: str, referral_type: str,
                    content: bytes, *, now: int | None = None) -> Sealed:
         now = now or self.now

@@ -33,6 +33,7 @@ class NoticeFacts:
     code: str = ""  # the claim code's place (services/claims.py CODE_MARK), if it has one
     now: float = 0.0  # when it is written: past the deadline, it says overdue
     reads: bool = True  # False for a coordinator, who sees a referral's status, not it
+    drill: bool = False  # a drill's: the notice says so first ("DRILL:")
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ def _item(facts: NoticeFacts, lang: str, base_url: str) -> dict[str, object]:
             "timer": facts.timer if facts.timer in ("ack", "withdrawn", "expired")
             else "follow-up",
             "level": facts.level, "code": facts.code, "spoken_ref": " ".join(facts.referral[:8]),
-            "overdue": facts.now >= facts.due, "reads": facts.reads,
+            "overdue": facts.now >= facts.due, "reads": facts.reads, "drill": facts.drill,
             "due": due, "due_short": due_short,
             "link": f"{base_url.rstrip('/')}/r/{facts.referral}"}
 
@@ -103,7 +104,7 @@ def render_digest(items: Sequence[NoticeFacts], language: str, base_url: str) ->
     rows = [_item(f, lang, base_url) for f in sorted(items, key=lambda f: f.due)]
     return _render(lang, {"digest": True, "count": len(rows), "items": rows, "lang": lang,
                           "agency": rows[0]["agency"], "reads": rows[0]["reads"],
-                          "base": base_url})
+                          "drill": all(r["drill"] for r in rows), "base": base_url})
 
 
 @dataclass(frozen=True)

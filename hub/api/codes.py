@@ -61,6 +61,7 @@ class Codes(StrEnum):
     NOT_FOUND = "not_found", ("404: no such referral that you can see (the same for another "
                               "agency's), or no such endpoint")
     ENVELOPE_GONE = "envelope_gone", "404: the envelope or reply was deleted"
+    UNKNOWN_DRILL = "unknown_drill", "404: no drill under way with that id (it may have ended)"
     ATTACHMENT_GONE = "attachment_gone", "404: the attachment is not uploaded, or deleted"
     UNKNOWN_MESSAGE = "unknown_message", "404: a delivery report for no notice sent"
     REPORTS_NOT_CONFIGURED = "reports_not_configured", ("404: this hub takes no delivery "
@@ -108,6 +109,11 @@ class Codes(StrEnum):
                                       "device on your agency's current roster (hub device "
                                       "grant does both)")
     NOT_A_REFERRAL = "not_a_referral", "422: a reply submitted as a referral"
+    DRILL_ENVELOPE = "drill_envelope", ("422: an envelope sealed for a drill sent as a real "
+                                        "referral, or a real one sent to a drill")
+    BAD_DRILL_STEP = "bad_drill_step", ("422: a drill's envelope that is none of its scenario's "
+                                        "steps (destination, type, urgency)")
+    UNKNOWN_SCENARIO = "unknown_scenario", "422: no drill scenario of that id in the CCR"
     UNKNOWN_AGENCY = "unknown_agency", "422: the envelope's destination is no agency of the CCR"
     UNKNOWN_TYPE = "unknown_type", "422: the envelope's referral type is not the CCR's"
     ENVELOPE_EXPIRED = "envelope_expired", "422: the envelope has expired; seal it again"

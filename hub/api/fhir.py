@@ -28,6 +28,8 @@ RECEIPT_SYSTEM = f"{BASE}/CodeSystem/receipt"  # businessStatus: the furthest re
 REASON_SYSTEM = f"{BASE}/CodeSystem/reason"  # statusReason: decline, cancel, revoke codes
 OUTCOME_SYSTEM = f"{BASE}/CodeSystem/outcome"  # output: the closing outcome code
 INPUT_SYSTEM = f"{BASE}/CodeSystem/task-input"  # input types the hub reads
+DRILL_TAG = {"system": f"{BASE}/CodeSystem/drill", "code": "drill",
+             "display": "DRILL: practice only, made-up content"}  # a drill's Task's meta.tag
 RECEIPT_INPUT = "acknowledgement-receipt"  # Task.input: the device-signed receipt (base64)
 OUTCOME_OUTPUT = "outcome"  # Task.output: the outcome code of a completed referral
 CONSENT_EXTENSION = f"{BASE}/StructureDefinition/consent-expires"  # Task.extension

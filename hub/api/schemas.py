@@ -114,6 +114,8 @@ class ReferralView(Body):
                                 "learns the outcome")
     reply_count: int
     attachment_count: int
+    drill: str | None = Field(None, description="the drill it belongs to: made-up content, "
+                              "never in the figures, purged when the drill ends")
 
 
 class ReferralList(Body):
@@ -421,3 +423,67 @@ class PushSettings(Body):
 
     public_key: str | None
     subscribed: bool = Field(description="whether this device has a subscription")
+
+
+class StartDrill(Body):
+    scenario: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$",
+                          description="a scenario's id (config/<ccr>/drills/*.toml)")
+
+
+class SubmitDrillReferral(Body):
+    envelope: Base64Bytes = Field(description="one step's envelope, sealed as a drill "
+                                  "(docs/envelope.md: the kind byte's DRILL bit), base64")
+
+
+class DrillStepView(Body):
+    from_agency: str
+    sender: str = Field(description="the person it is sent in the name of")
+    to: str
+    type: str
+    urgency: str
+    story: str = Field(description="made up: what the drill's content says")
+    needs: list[str]
+
+
+class ScenarioView(Body):
+    id: str
+    title: str
+    summary: str
+    people: list[str] = Field(description="the only people its notices reach")
+    steps: list[DrillStepView]
+
+
+class ScenarioList(Body):
+    scenarios: list[ScenarioView]
+
+
+class DrillView(Body):
+    id: str
+    scenario: ScenarioView
+    started_by: str
+    started_at: float
+    referrals: list[str]
+
+
+class DrillList(Body):
+    drills: list[DrillView]
+
+
+class DrillMoment(Body):
+    step: int
+    referral: str
+    what: str = Field(description="sent, notified, claimed, opened, acknowledged, replied, "
+                      "status.*, past-rung (a later rung's notice), rung.skipped")
+    who: str
+    at: float
+    after_sent: float = Field(description="seconds since the referral was sent")
+    after_previous: float = Field(description="seconds since the line before")
+    detail: str
+
+
+class DebriefView(Body):
+    drill: str
+    scenario: str
+    moments: list[DrillMoment]
+    finishers: list[str] = Field(description="who acknowledged one of its referrals")
+    past_rungs: int = Field(description="how often the ladder went past a rung")

@@ -15,6 +15,7 @@ from . import (
     agreements,
     audit,
     device,
+    drill,
     offboard,
     operator,
     recovery,
@@ -350,6 +351,28 @@ def _schedule(b: Builder) -> None:
     c.add_argument("entry", help="its id, as 'hub schedule show' lists it")
 
 
+def _drill(b: Builder) -> None:
+    a = b.group("drill", "Drills on the real hub (coordinators): start one from a scenario, "
+                "read its debrief, end it (its referrals are purged)")
+    a.add("scenarios", drill.cmd_scenarios, "The CCR's drill scenarios")
+    c = a.add("start", drill.cmd_start, "Start a drill: seal its steps on the drill sender "
+              "device and send them, marked DRILL, through the real routing")
+    c.add_argument("scenario", help="a scenario's id, as 'hub drill scenarios' lists them")
+    c.add_argument("--sender-home", type=Path, help="the hub home holding the drill sender "
+                   "device, or a folder of them named after each sending agency (default: "
+                   "drill-senders inside your home)")
+    c.add_argument("--drill", help="seal the steps of a drill started on the dashboard "
+                   "(its id) rather than start a new one")
+    a.add("list", drill.cmd_list, "The drills under way")
+    for name, handler, what in (
+            ("debrief", drill.cmd_debrief, "Who was notified when, who claimed, opened and "
+             "acknowledged, how long each step took, where the ladder went past a rung"),
+            ("end", drill.cmd_end, "End a drill: its debrief, then its referrals purged")):
+        c = a.add(name, handler, what)
+        c.add_argument("drill", help="the drill's id, as 'hub drill start' or 'list' shows")
+        c.add_argument("--csv", type=Path, help="also save the debrief as CSV there")
+
+
 def parser() -> argparse.ArgumentParser:
     p = ArgumentParser(prog="hub", epilog=EPILOG,
                        formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -358,8 +381,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--home", type=Path, help="your keys and pins (default HUB_HOME or "
                    "~/.ccr-hub)")
     b = Builder(p.add_subparsers(dest="command", required=True, metavar="COMMAND"))
-    for section in (_running, _operator, _audit, _agreements, _agency, _schedule, _device,
-                    _sending, _work):
+    for section in (_running, _operator, _audit, _agreements, _agency, _schedule, _drill,
+                    _device, _sending, _work):
         section(b)
     return p
 

@@ -8,6 +8,7 @@ import errno
 
 from pydantic import ValidationError
 
+from hub.api.drills import RealLooking
 from hub.client import HubApiError, NotFound, RateLimited, Unauthorized, Unavailable
 from hub.crypto import CryptoError, EnvelopeError, TrustError
 from hub.errors import ConfigError, HubError
@@ -97,5 +98,7 @@ def problem_of(error: Exception) -> Problem:
         return _os(error)
     if isinstance(error, ConfigError):
         return Problem(f"configuration error: {error}", EXIT_CONFIG)
+    if isinstance(error, RealLooking):
+        return Problem(str(error), EXIT_REFUSED, kind="real_looking")
     return Problem(f"unexpected error ({type(error).__name__}: {error}); this is a bug in "
                    "hub, please report it (HUB_DEBUG=1 shows where it happened)", EXIT_BUG)

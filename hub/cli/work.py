@@ -136,9 +136,13 @@ def cmd_send(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+DRILL = "DRILL: practice only. Everything in it is made up; no survivor is involved."
+
+
 def _summary(r: ReferralView) -> str:
-    return (f"{r.id}  {status_name(r.status)}  {r.type} ({r.urgency})  from {r.sender_agency} "
-            f"to {r.destination}")
+    drill = "DRILL  " if r.drill else ""
+    return (f"{r.id}  {drill}{status_name(r.status)}  {r.type} ({r.urgency})  from "
+            f"{r.sender_agency} to {r.destination}")
 
 
 # -- lists -------------------------------------------------------------------------------------
@@ -149,7 +153,8 @@ def _listing(args: argparse.Namespace, which: str) -> int:
             return await lister(*args.status, limit=args.limit), await zones(api)
 
     found, zone = run(go())
-    rows = [(r.id, status_name(r.status), r.type, r.urgency,
+    rows = [(r.id, status_name(r.status), f"DRILL {r.type}" if r.drill else r.type,
+             r.urgency,
              r.sender_agency if which == "inbox" else r.destination,
              when(r.submitted_at, zone[r.destination]), when(r.ack_due_at, zone[r.destination]))
             for r in found]
@@ -187,6 +192,8 @@ def cmd_open(args: argparse.Namespace) -> int:
             "content": _json_content(parsed, received.content),
             "attachments": [str(p) for p in saved]}
     text = f"from {received.sender}\n\n{as_text(parsed)}"
+    if received.opened.header.drill:  # the sender's device said so, whatever the hub says
+        text = f"{DRILL}\n\n{text}"
     if received.attachments:
         text += (f"\n\n{len(received.attachments)} attachment(s)"
                  + (f" saved: {', '.join(map(str, saved))}" if saved

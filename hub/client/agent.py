@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from hub.api import schemas as s
+from hub.api.drills import refuse_real_looking
 from hub.clock import SystemClock
 from hub.crypto import (
     DeviceIdentity,
@@ -146,13 +147,16 @@ class Agent:
     async def reply(self, rid: str, content: Content | bytes) -> s.Stored:
         """Seal a reply on the referral's thread to the other side's escalation group."""
         view = await self.api.referral(rid)
+        if view.drill is not None:  # a drill never reaches a real survivor's contact
+            refuse_real_looking(_as_bytes(content), marked=False)
         other = view.sender_agency if self.agency == view.destination else view.destination
         roster = await self.refresh_roster(other)
         now = self._now()
         sealed = seal(_as_bytes(content), sender=self.device,
                       recipients=roster.recipients(view.type, now), destination=other,
                       referral_type=view.type, urgency=Urgency.ROUTINE, now=now,
-                      lifetime=DEFAULT_LIFETIME, kind=Kind.REPLY, thread_id=bytes.fromhex(rid))
+                      lifetime=DEFAULT_LIFETIME, kind=Kind.REPLY, thread_id=bytes.fromhex(rid),
+                      drill=view.drill is not None)
         return await self.api.post_reply(rid, sealed.envelope)
 
     async def open_replies(self, rid: str) -> list[Received]:

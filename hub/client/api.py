@@ -148,6 +148,32 @@ class HubApi:
                                  f"/v1/agencies/{agency}/schedule/{which}/{entry}")
 
     # -- referrals ---------------------------------------------------------------------------
+    # -- drills (coordinators) ------------------------------------------------------------
+    async def drill_scenarios(self) -> s.ScenarioList:
+        return await self._model(s.ScenarioList, "GET", "/v1/drills/scenarios", retry=True)
+
+    async def drills(self) -> s.DrillList:
+        return await self._model(s.DrillList, "GET", "/v1/drills", retry=True)
+
+    async def start_drill(self, scenario: str) -> s.DrillView:
+        return await self._model(s.DrillView, "POST", "/v1/drills", json={"scenario": scenario})
+
+    async def drill(self, did: str) -> s.DrillView:
+        return await self._model(s.DrillView, "GET", f"/v1/drills/{did}", retry=True)
+
+    async def submit_drill(self, did: str, envelope: bytes) -> s.ReferralView:
+        return await self._model(s.ReferralView, "POST", f"/v1/drills/{did}/referrals",
+                                 json={"envelope": _b64(envelope)})
+
+    async def drill_debrief(self, did: str) -> s.DebriefView:
+        return await self._model(s.DebriefView, "GET", f"/v1/drills/{did}/debrief", retry=True)
+
+    async def drill_debrief_csv(self, did: str) -> str:
+        return (await self.request("GET", f"/v1/drills/{did}/debrief.csv", retry=True)).decode()
+
+    async def end_drill(self, did: str) -> s.DebriefView:
+        return await self._model(s.DebriefView, "DELETE", f"/v1/drills/{did}")
+
     async def submit(self, envelope: bytes, consent: dict[str, Any]) -> s.ReferralView:
         return await self._model(s.ReferralView, "POST", "/v1/referrals", retry=True,
                                  json={"envelope": _b64(envelope), "consent": consent})

@@ -136,8 +136,9 @@ def seal(content: bytes, *, sender: DeviceIdentity, recipients: Sequence[DeviceC
          destination: str, referral_type: str, urgency: Urgency, now: int, lifetime: int,
          kind: Kind = Kind.REFERRAL, thread_id: bytes | None = None,
          envelope_id: bytes | None = None, attachments: Sequence[bytes] = (),
-         rand: Random = system_random) -> Sealed:
-    """Seal ``content`` (and attachments) for every recipient device."""
+         rand: Random = system_random, drill: bool = False) -> Sealed:
+    """Seal ``content`` (and attachments) for every recipient device; a ``drill``'s header
+    says it is one (header.DRILL)."""
     if not 1 <= len(recipients) <= MAX_RECIPIENTS:
         raise TrustError("recipients", f"an envelope goes to 1 to {MAX_RECIPIENTS} devices")
     if len(content) > MAX_CONTENT or len(attachments) > MAX_ATTACHMENTS \
@@ -159,7 +160,7 @@ def seal(content: bytes, *, sender: DeviceIdentity, recipients: Sequence[DeviceC
     raw_header = encode_header(
         kind=kind, envelope_id=envelope_id, thread_id=thread_id, destination=destination,
         referral_type=referral_type, urgency=urgency, created_at=now, expires_at=now + lifetime,
-        commitment=key_commitment, nonce=nonce, wrapped_keys=wrapped)
+        commitment=key_commitment, nonce=nonce, wrapped_keys=wrapped, drill=drill)
     header = Header(kind, envelope_id, thread_id, destination, referral_type, urgency, now,
                     now + lifetime, key_commitment, nonce, tuple(wrapped), raw_header)
     digest = header.hash

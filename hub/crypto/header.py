@@ -28,6 +28,9 @@ class Kind(IntEnum):
     REPLY = 2
 
 
+DRILL = 0x80  # the kind byte's high bit: a drill's envelope (every device shows a banner)
+
+
 class Urgency(IntEnum):
     ROUTINE = 1
     URGENT = 2
@@ -53,6 +56,11 @@ class Header:
     def hash(self) -> bytes:
         return header_hash(self.raw)
 
+    @property
+    def drill(self) -> bool:
+        """Sealed for a drill: its content is made up, and every device says so."""
+        return bool(self.raw[5] & DRILL)
+
 
 def header_hash(raw: bytes) -> bytes:
     return blake2b(raw, person=b"ccrhub-hdr-v1")
@@ -60,11 +68,13 @@ def header_hash(raw: bytes) -> bytes:
 
 def encode_header(*, kind: Kind, envelope_id: bytes, thread_id: bytes, destination: str,
                   referral_type: str, urgency: Urgency, created_at: int, expires_at: int,
-                  commitment: bytes, nonce: bytes, wrapped_keys: list[bytes]) -> bytes:
+                  commitment: bytes, nonce: bytes, wrapped_keys: list[bytes],
+                  drill: bool = False) -> bytes:
     return b"".join([
-        MAGIC, bytes([VERSION, kind]), envelope_id, thread_id, encode_slug(destination),
-        encode_slug(referral_type), bytes([urgency]), U64.pack(created_at), U64.pack(expires_at),
-        commitment, nonce, bytes([len(wrapped_keys)]), *wrapped_keys,
+        MAGIC, bytes([VERSION, kind | (DRILL if drill else 0)]), envelope_id, thread_id,
+        encode_slug(destination), encode_slug(referral_type), bytes([urgency]),
+        U64.pack(created_at), U64.pack(expires_at), commitment, nonce,
+        bytes([len(wrapped_keys)]), *wrapped_keys,
     ])
 
 
@@ -96,7 +106,7 @@ def _read_fixed(data: bytes) -> tuple[_Fixed, int]:
     if version != VERSION:
         raise EnvelopeError("unknown-version")
     try:
-        kind, urgency = Kind(kind_code), Urgency(urgency_code)
+        kind, urgency = Kind(kind_code & ~DRILL), Urgency(urgency_code)
     except ValueError:
         raise _malformed() from None
     destination, referral_type = decode_slug(destination_field), decode_slug(type_field)

@@ -228,7 +228,7 @@ class Delivery:
         referral_agency = self.ccr.agency(notice.agency)
         return NoticeFacts(notice.referral, referral_agency.name, notice.timer,
                            notice.deadline, notice.level, referral_agency.timezone,
-                           now=now, reads=can_read)
+                           now=now, reads=can_read, drill=bool(notice.drill))
 
     async def _dead_letter(self, notice: NoticeRecord, why: str) -> str:
         """Mark the notice dead, then (idempotently) try the person's next contact, or flag

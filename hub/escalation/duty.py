@@ -45,7 +45,8 @@ class Rota:
         for _ in range(len(policy.escalation)):
             notify = policy.escalation[rung.step].notify
             people = [p for p in people_to_notify(self.ccr, agency, kind, notify, roster,
-                                                  on_duty) if p.id not in left]
+                                                  on_duty)
+                      if p.id not in left and referral.may_notify(p.id)]
             if people or on_duty is None or notify == "coordinator":
                 return Reached(rung, people, tuple(skipped))
             skipped.append(HistoryEvent(at=now, actor="hub", action=SKIPPED, code=notify))

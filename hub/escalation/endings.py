@@ -102,4 +102,4 @@ class Endings:
         told = timer != EXPIRED or status_flows_back(referral, self.ccr)
         sender = self.ccr.find_person(referral.sender_person) if told else None
         people = {p.id: p for p in [*([sender] if sender else []), *group]}
-        return list(people.values())
+        return [p for p in people.values() if referral.may_notify(p.id)]

@@ -73,7 +73,7 @@ class Notifier:
         claimable = SENDERS[ch.kind].claims and step.rung.timer == ACK and policy is not None
         facts = NoticeFacts(referral.id, agency.name, step.rung.timer, step.deadline,
                             step.level, agency.timezone, CODE_MARK if claimable else "",
-                            now=now, reads=reads(person))
+                            now=now, reads=reads(person), drill=referral.drill is not None)
         words = SENDERS[ch.kind].words(render(facts, person.language, self.base_url))
         nid = notice_id(referral, step.rung, person.id, index, tag)
         notice = NoticeRecord(
@@ -82,7 +82,8 @@ class Notifier:
             channel=ch.kind, channel_index=index, to=ch.to(person.id), subject=words.subject,
             text=words.text, html=words.html or "", status="queued", attempts=0,
             created_at=now, rung_due=step.rung_due, agency=agency.id, deadline=step.deadline,
-            language=person.language, send_by=now + SEND_WINDOW[referral.urgency])
+            language=person.language, drill="1" if referral.drill else "",
+            send_by=now + SEND_WINDOW[referral.urgency])
         hold = policy.holds_for_quiet_hours() if policy else referral.urgency == "routine"
         deliver_at = after_quiet_hours(person, agency.timezone, now, hold)
         code = self.codes.issue(nid, referral.id, person.id, ch.to(person.id), _code_life(

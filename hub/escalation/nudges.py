@@ -48,6 +48,8 @@ class Nudges:
         queued = 0
         for person in people_to_notify(self.ccr, referral.destination, referral.type,
                                        policy.escalation[rung.step].notify, roster, on_duty):
+            if not referral.may_notify(person.id):
+                continue  # a drill tells only the people its scenario names
             outcome, nid = await self.notifier.commit(referral, step, person, 0, tag)
             if outcome == "claimed":  # due now: for the workers to send, not this process
                 await self.store.timers.requeue(self.store.keys.deliveries(), nid,

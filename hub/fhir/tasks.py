@@ -33,7 +33,8 @@ def task(seen: Sight, ccr: Ccr) -> dict[str, Any]:
     r = seen.referral
     body: dict[str, Any] = {
         "resourceType": "Task", "id": r.id,
-        "meta": {"versionId": str(r.generation), "lastUpdated": fhir.instant(r.updated_at)},
+        "meta": {"versionId": str(r.generation), "lastUpdated": fhir.instant(r.updated_at),
+                 **({"tag": [fhir.DRILL_TAG]} if r.drill else {})},
         "identifier": [{"system": fhir.REFERRAL_SYSTEM, "value": r.id}],
         "status": fhir.TASK_STATUS[r.status], "intent": "order",
         "priority": fhir.PRIORITY[r.urgency],

@@ -25,6 +25,7 @@ from pydantic import (
 from hub.adapters import SENDERS
 from hub.errors import ConfigError
 
+from .drills import Scenario, check_drills, read_drills
 from .durations import Duration
 from .patterns import CLOCK, CLOSING, SLUG
 from .schedules import Schedules, check_schedules, read_schedules
@@ -215,6 +216,7 @@ class Ccr(Model):
     agreements: tuple[SharingAgreement, ...]
     operators: tuple[Operator, ...] = ()
     schedules: Schedules = Schedules()  # schedules.toml
+    drills: tuple[Scenario, ...] = ()  # drills/*.toml
 
     @cached_property
     def _agencies(self) -> dict[str, Agency]:
@@ -269,6 +271,9 @@ class Ccr(Model):
                   referral_type: str) -> SharingAgreement | None:
         return self._agreements.get((from_agency, to_agency, referral_type))
 
+    def drill(self, scenario: str) -> Scenario | None:
+        return next((s for s in self.drills if s.id == scenario), None)
+
     def policy(self, referral_type: str, urgency: str) -> DeadlinePolicy | None:
         return self._policies.get((referral_type, urgency))
 
@@ -322,12 +327,14 @@ def load_ccr(directory: Path) -> Ccr:
     ccr = Ccr.model_validate({  # each section holds its own model's entries (FILES)
         "agencies": found["agency"], "people": found["person"], "referral_types": found["type"],
         "policies": found["policy"], "agreements": found["agreement"],
-        "operators": found["operator"], "schedules": read_schedules(directory)})
+        "operators": found["operator"], "schedules": read_schedules(directory),
+        "drills": read_drills(directory)})
     from .groups import check_groups
     from .references import check_references
 
     check_references(ccr, directory)
     check_groups(ccr, directory)
     check_schedules(ccr, ccr.schedules, directory)
+    check_drills(ccr, directory)
     return ccr
 

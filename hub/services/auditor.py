@@ -20,13 +20,14 @@ class Auditor:
         self._clock = clock
 
     def event(self, who: Principal | None, action: str, *, referral: str | None = None,
-              outcome: str = "ok", request_id: str | None = None) -> AuditEvent:
+              outcome: str = "ok", request_id: str | None = None,
+              subject: str | None = None) -> AuditEvent:
         serving = request_id_var.get()
         return AuditEvent(at=self._clock.now(), actor=who.person if who else ANONYMOUS,
                           agency=who.agency if who else None, action=action, referral=referral,
                           outcome=outcome,
                           request_id=request_id or (serving if serving != "-" else None),
-                          client_request_id=client_request_id_var.get())
+                          client_request_id=client_request_id_var.get(), subject=subject)
 
     async def record(self, who: Principal | None, action: str, *, referral: str | None = None,
                      outcome: str = "ok", request_id: str | None = None) -> None:

@@ -87,6 +87,9 @@ class ReferralService:
         if not who.has("sender"):
             raise Forbidden("only a person with the sender role may submit referrals")
         header = read_header(envelope)
+        if header.drill:
+            raise Unprocessable("this envelope was sealed for a drill: a coordinator starts "
+                                "drills ('hub drill start')", code=Codes.DRILL_ENVELOPE)
         now = self._clock.now()
         self._check_route(who, header, now)
         consent = self._consent.check_submission(consent, sender_agency=who.agency,
@@ -111,8 +114,39 @@ class ReferralService:
         raise Conflict("another envelope was already submitted with this envelope id; seal "
                        "again (a new id) rather than editing an envelope", code=Codes.DUPLICATE_ID)
 
+    async def submit_drill(self, coordinator: Principal, sender: Principal, envelope: bytes,
+                           *, drill: str, people: tuple[str, ...], lifetime: float,
+                           request_id: str | None = None) -> Referral:
+        """Route a drill's referral (services/drills.py checked it is one of its scenario's
+        steps) as ``sender`` would send it, through the real routing and deadlines: marked
+        with its drill, told only to ``people``, with consent made up for the drill's
+        ``lifetime``. ``coordinator``, who started the drill, is the one audited."""
+        header = read_header(envelope)
+        if not header.drill:
+            raise Unprocessable("a drill's envelope is sealed as a drill (its header says "
+                                "so): seal it with 'hub drill start'", code=Codes.DRILL_ENVELOPE)
+        now = self._clock.now()
+        self._check_route(sender, header, now)
+        consent = Consent(agency=header.destination, purposes=(header.referral_type,),
+                          given_at=int(now) - 1, method="written", documented_by=sender.person,
+                          expires_at=int(now + lifetime))
+        ack_due = self._deadlines.ack_due(header.referral_type, URGENCY_NAMES[header.urgency],
+                                          header.destination, now)
+        referral = self._new_referral(sender, header, envelope, consent, now, ack_due
+                                      ).model_copy(update={"drill": drill,
+                                                           "drill_people": " ".join(people)})
+        submitted = HistoryEvent(at=now, actor=sender.person, action="submitted",
+                                 to_status=Status.REQUESTED)
+        result = await self._create(coordinator, referral, envelope, submitted, request_id,
+                                    "drill", token_person=coordinator.person)
+        if result != "created":
+            raise Conflict("this drill envelope was submitted already; start the drill again",
+                           code=Codes.DUPLICATE_ID)
+        return referral
+
     async def _create(self, who: Principal, referral: Referral, envelope: bytes,
-                      submitted: HistoryEvent, request_id: str | None, client: str) -> str:
+                      submitted: HistoryEvent, request_id: str | None, client: str,
+                      token_person: str | None = None) -> str:
         """Write the referral against the destination's current roster; when that roster
         changed since it was verified, verify the new one and write again."""
         for refresh in (False, True):
@@ -126,7 +160,8 @@ class ReferralService:
                 self._audit.event(who, "referral.submit", referral=referral.id,
                                   request_id=request_id),
                 roster=routed[0], token_id=who.token_id,
-                timer_fields={**timer_fields, "sealed_to": sealed_to(routed[1], referral)})
+                timer_fields={**timer_fields, "sealed_to": sealed_to(routed[1], referral)},
+                token_person=token_person)
             if result == "token_revoked":
                 await self._tokens.refuse_revoked(client, who.token_id)
             if result != "roster_changed":

@@ -150,7 +150,10 @@ class SubscriptionService:
     async def changed(self, referral: Referral) -> None:
         """Queue a notification for each Subscription whose subscriber's view of
         ``referral`` changed now and matches its filter. Never fails the change it follows:
-        a failure is logged (ids only) and seen by the subscriber as a gap."""
+        a failure is logged (ids only) and seen by the subscriber as a gap. A drill's
+        referral notifies no system: a drill reaches only the people its scenario names."""
+        if referral.drill:
+            return
         try:
             await self._changed(referral)
         except REDIS_ERRORS as e:

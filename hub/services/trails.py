@@ -72,6 +72,10 @@ def expected_indexes(entries: list[Sealed]) -> tuple[dict[str, list[Listed]], di
     created: dict[str, int] = {}
     for n, sealed in enumerate(entries):
         event = json.loads(sealed.entry)["event"]
+        if event.get("action") == "drill.purged":  # a drill's referral: its index is gone
+            named.pop(event.get("subject", ""), None)
+            created.pop(event.get("subject", ""), None)
+            continue
         rid = event.get("referral")
         if not rid:
             continue

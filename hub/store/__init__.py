@@ -20,6 +20,7 @@ from .audit import AuditStore
 from .claims import ClaimStore
 from .connection import redis_at
 from .directory import DirectoryStore
+from .drills import DrillRecord, DrillStore
 from .engine import EngineStore
 from .flood import FloodStore
 from .grants import GrantStore, StoredGrant
@@ -37,7 +38,8 @@ from .subscriptions import SubscriptionStore
 from .threads import ThreadStore
 from .timers import TimerStore
 
-__all__ = ["REDIS_ERRORS", "TRANSIENT_ERRORS", "Deadline", "DeadlineChanges", "Store",
+__all__ = ["REDIS_ERRORS", "TRANSIENT_ERRORS", "Deadline", "DeadlineChanges", "DrillRecord",
+           "Store",
            "StoredGrant", "TransitionResult", "connect"]
 
 TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
@@ -73,6 +75,7 @@ class Store:
     push: PushStore
     smart: SmartStore
     subscriptions: SubscriptionStore
+    drills: DrillStore
 
     @classmethod
     def open(cls, redis: Redis, prefix: str = "ccr", replication: Replication | None = None
@@ -86,7 +89,8 @@ class Store:
                    SessionStore(redis, keys), EngineStore(redis, keys, scripts), scripts,
                    GrantStore(redis, keys, scripts), ScheduleStore(redis, keys),
                    ClaimStore(redis, keys, scripts), PushStore(redis, keys),
-                   SmartStore(redis, keys), SubscriptionStore(redis, keys))
+                   SmartStore(redis, keys), SubscriptionStore(redis, keys),
+                   DrillStore(redis, keys))
 
     async def ping(self) -> bool:
         return bool(await self.redis.ping())

@@ -296,5 +296,18 @@ class Keys:
         """A person's browsers' push subscriptions, by device id."""
         return f"{self.prefix}:push:{person}"
 
+    # drills
+    def drill(self, did: str) -> str:
+        """A drill: its scenario, who started it and when, the people it may notify."""
+        return f"{self.prefix}:drill:{did}"
+
+    def drill_referrals(self, did: str) -> str:
+        """The referrals a drill made (a set of ids): what its end purges."""
+        return f"{self.prefix}:drill:{did}:referrals"
+
+    def drills(self) -> str:
+        """Drills under way, by when each started."""
+        return f"{self.prefix}:drills"
+
     def pattern(self) -> str:
         return f"{self.prefix}:*"

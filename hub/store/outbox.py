@@ -40,6 +40,7 @@ class NoticeRecord:
     agency: str = ""  # the receiving agency
     deadline: float = 0.0
     language: str = "en"  # the person's, which the notice is written (and spoken) in
+    drill: str = ""  # "1" for a drill's notice (it says DRILL first, and so does a digest)
     send_by: float = 0.0  # given up (dead-lettered) when still unsent by then
     last_error: str = ""
     provider_id: str = ""

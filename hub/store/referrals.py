@@ -56,10 +56,13 @@ class ReferralStore:
     async def create(self, referral: Referral, envelope: bytes, history: HistoryEvent,
                      deadlines: DeadlineChanges, audit: AuditEvent,
                      roster: tuple[int, bytes], token_id: str,
-                     timer_fields: dict[str, str] | None = None) -> str:
+                     timer_fields: dict[str, str] | None = None,
+                     token_person: str | None = None) -> str:
         """'created', 'exists' (same bytes under the same id), 'conflict',
         'roster_changed' when the destination's (roster version, root) is no longer
-        ``roster``, or 'token_revoked' when ``token_id`` no longer stands for the sender."""
+        ``roster``, or 'token_revoked' when ``token_id`` no longer stands for the sender
+        (or for ``token_person``: a drill's coordinator, who submits in the name of the
+        scenario's sender)."""
         k, rid, destination = self._k, referral.id, referral.destination
         fields = referral.model_dump(exclude_none=True, mode="json")
         fields["consent"] = referral.consent
@@ -77,7 +80,7 @@ class ReferralStore:
             score=referral.submitted_at, rid=rid, timers=packed(_pairs(deadlines.add)),
             audit_event=dumps(audit), roster_version=roster[0], root_key=roster[1],
             owed=packed(_pairs(deadlines.due)), card=Card.of(referral).encode(),
-            tally=tally.to_json(), sender=referral.sender_person)
+            tally=tally.to_json(), sender=token_person or referral.sender_person)
         return text(result)
 
     def _tally_keys(self, tally: Tally) -> dict[str, str]:

@@ -45,12 +45,17 @@ class Tally:
 
 
 def on_create(referral: Referral) -> Tally:
+    if referral.drill:
+        return Tally(referral.destination, day_of(referral.submitted_at))  # never counted
     return Tally(referral.destination, day_of(referral.submitted_at), {RECEIVED: 1}, open=1)
 
 
 def on_change(referral: Referral, to: Status | None, now: float,
               reason: str | None = None) -> Tally:
-    """What moving ``referral`` to ``to`` (None: it keeps its status) adds."""
+    """What moving ``referral`` to ``to`` (None: it keeps its status) adds: nothing for
+    a drill's."""
+    if referral.drill:
+        return Tally(referral.destination, day_of(referral.submitted_at))
     counts: dict[str, int] = {}
     ack = None
     if to is Status.RECEIVED:

@@ -12,12 +12,13 @@ from pydantic import BaseModel
 from hub.adapters import INBOUND, RECEIVERS
 from hub.api import schemas as s
 
-from . import directory, kinds, operations, push, referrals, reports, schedules
+from . import directory, drills, kinds, operations, push, referrals, reports, schedules
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 RID = "{rid:[0-9a-f]{32}}"
 SCHEDULE = "/v1/agencies/{agency}/schedule"
 ENTRY = "{entry:[a-z0-9-]{1,40}}"
+DRILL = "/v1/drills/{did:[0-9a-f]{16}}"
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,27 @@ ROUTES: tuple[Route, ...] = (
     R("POST", "/v1/referrals", referrals.submit, "referral.submit",
       "Submit a sealed referral with its consent metadata", body=s.SubmitReferral,
       response=s.ReferralView, audited=True, token_rechecked=True, ok=201),
+    R("GET", "/v1/drills/scenarios", drills.scenarios, "drill.scenarios",
+      "The CCR's drill scenarios (coordinators)", response=s.ScenarioList),
+    R("GET", "/v1/drills", drills.under_way, "drill.list", "The drills under way "
+      "(coordinators)", response=s.DrillList),
+    R("POST", "/v1/drills", drills.start, "drill.start", "Start a drill from a scenario; "
+      "its envelopes are then sealed by the coordinator's drill sender device and posted to "
+      "its referrals (coordinators)", body=s.StartDrill, response=s.DrillView, audited=True,
+      ok=201),
+    R("GET", DRILL, drills.show, "drill.get", "A drill under way (coordinators)",
+      response=s.DrillView),
+    R("POST", f"{DRILL}/referrals", drills.submit, "drill.submit", "One of the drill's "
+      "referrals, sealed as a drill, routed as its scenario's step says (coordinators)",
+      body=s.SubmitDrillReferral, response=s.ReferralView, audited=True, token_rechecked=True,
+      ok=201),
+    R("GET", f"{DRILL}/debrief", drills.debrief, "drill.debrief", "Who was notified when, "
+      "who claimed, opened and acknowledged, how long each step took, where the ladder went "
+      "past a rung: metadata only (coordinators)", response=s.DebriefView),
+    R("GET", f"{DRILL}/debrief.csv", drills.debrief_csv, "drill.debrief_csv",
+      "The debrief as CSV (coordinators)"),
+    R("DELETE", DRILL, drills.end, "drill.end", "End a drill: its debrief, then every "
+      "trace of its referrals purged (coordinators)", response=s.DebriefView, audited=True),
     R("GET", "/v1/inbox", referrals.inbox, "referral.inbox",
       "Referrals sent to your agency (?status=a,b&offset=&limit=)", response=s.ReferralList),
     R("GET", "/v1/outbox", referrals.outbox, "referral.outbox",

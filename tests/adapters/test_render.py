@@ -42,7 +42,8 @@ def facts(agency: str = "Harbor Shelter", *, timer: str = "ack", level: int = 2,
 
 def test_notice_facts_hold_only_content_free_fields():
     assert [f.name for f in dataclasses.fields(NoticeFacts)] == \
-        ["referral", "agency", "timer", "due", "level", "timezone", "code", "now", "reads"]
+        ["referral", "agency", "timer", "due", "level", "timezone", "code", "now", "reads",
+         "drill"]
     assert list(inspect.signature(render).parameters) == ["facts", "language", "base_url"]
 
 
@@ -61,7 +62,7 @@ def test_the_templates_use_only_names_derived_from_the_facts():
     assert _names_used(env, engine=False) <= {
         "digest", "count", "items", "ref", "agency", "timer", "due", "due_short", "level",
         "link", "base", "code", "spoken_ref", "outcome", "until", "by", "spoken", "overdue",
-        "reads"}
+        "reads", "drill"}
     # the engine's alerts name no referral at all: whether it stopped, since when, a link
     assert _names_used(env, engine=True) <= {"stopped", "since", "since_short", "link"}
     assert [f.name for f in dataclasses.fields(EngineFacts)] == \
@@ -179,6 +180,19 @@ def test_a_spanish_notice_names_the_deadline_in_spanish():
     assert "Fri" not in rendered.sms and "Jan" not in rendered.text
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_drills_notice_says_drill_first_in_every_part(language):
+    drill = render(dataclasses.replace(facts(), drill=True), language, BASE_URL)
+    for part in (drill.subject, drill.text, drill.sms, drill.part("push.txt")):
+        assert part.startswith("DRILL:"), part
+    assert "<strong>DRILL:" in drill.html
+    assert drill.part("voice.txt").startswith(("This is a drill", "Esto es un simulacro"))
+    real = render(facts(), language, BASE_URL)
+    assert "DRILL" not in real.subject + real.text + real.sms + real.html
+    digest = render_digest([dataclasses.replace(facts(), drill=True)] * 2, language, BASE_URL)
+    assert digest.subject.startswith("DRILL:") and "DRILL:" in digest.text
+
+
 # One SMS segment
 
 AGENCY_ALPHABET = string.ascii_letters + string.digits + " &'-.,()/" + "áéíóúñÑüçÇàèãõ"
@@ -193,13 +207,13 @@ TIMEZONES = ["America/Los_Angeles", "America/New_York", "America/Puerto_Rico",
        due=st.integers(1_700_000_000, 2_100_000_000), late=st.booleans(),
        base_url=st.sampled_from(["http://127.0.0.1:8080", BASE_URL,
                                  "https://ccr-hub.example-county.org"]),
-       claimable=st.booleans())
+       claimable=st.booleans(), drill=st.booleans())
 def test_the_sms_fits_one_segment_for_any_agency_name_and_level(
-        agency, level, timer, language, timezone, due, late, base_url, claimable):
+        agency, level, timer, language, timezone, due, late, base_url, claimable, drill):
     code = CODE_MARK if claimable and timer == "ack" else ""  # codes claim acknowledgements
     facts_ = dataclasses.replace(facts(agency, timer=timer, level=level, due=due,
                                        timezone=timezone, now=due + 60 if late else due - 60),
-                                 code=code)
+                                 code=code, drill=drill)
     sms = render(facts_, language, base_url).sms
     assert fits_one_segment(sms.replace(CODE_MARK, "123456"))  # the code, in its place
 

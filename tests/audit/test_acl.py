@@ -17,6 +17,7 @@ from rq import Queue, SimpleWorker
 from hub.build import build_services
 from hub.clock import FakeClock
 from hub.config import Settings
+from hub.crypto import Urgency
 from hub.embedded import start_embedded
 from hub.escalation import runtime
 from hub.escalation.ticker import Ticker
@@ -93,6 +94,12 @@ async def test_the_hub_works_under_its_acl_and_cannot_rewrite_the_audit_log(acl_
     sync.incr(services.store.keys.replication_mark())
     await services.lifecycle.revoke_consent(nurse.principal(), referral.id, "survivor-withdrew")
     assert await services.store.referrals.envelope(referral.id) is None
+    coordinator = world.members["ccr-coordinator"].principal()  # a drill, purged at its end
+    drill = await services.drills.start(coordinator, "discharge-2am")
+    practice = world.seal_drill(nurse, DEST, TYPE, b"{}", urgency=Urgency.EMERGENT)
+    await services.drills.submit(coordinator, drill.id, practice.envelope)
+    await services.drills.end(coordinator, drill.id)
+    assert await services.store.drills.get(drill.id) is None
     assert await services.auditlog.seal() > 0
     await services.auditlog.checkpoint()
 

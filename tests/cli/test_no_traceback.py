@@ -205,6 +205,12 @@ def cases(demo) -> dict[str, list[tuple[tuple[str, ...], dict, int]]]:
                            {}, 4)],
         "schedule remove": [(("bridge-advocacy",), {}, 2),
                             (("bridge-advocacy", "o-0000000000000000"), {}, 7)],
+        # the nurse is no coordinator: the hub refuses her every drill
+        "drill scenarios": [((), {}, 4)],
+        "drill start": [((), {}, 2), (("discharge-2am",), {}, 4)],
+        "drill list": [((), {}, 4)],
+        "drill debrief": [((), {}, 2), (("0" * 16,), {}, 4), (("zz",), {}, 7)],
+        "drill end": [((), {}, 2), (("0" * 16, "--csv", missing), {}, 4)],
     }
 
 

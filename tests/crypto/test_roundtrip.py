@@ -134,6 +134,19 @@ def test_a_reply_goes_back_to_the_senders_group_in_the_same_format(world: World)
     assert_every_recipient_recovers(world, reply, mercy, b'{"status": "bed held"}', world.point)
 
 
+def test_a_drills_envelope_says_so_in_its_authenticated_header(world: World):
+    drill = seal_to(world, [world.point], drill=True)
+    real = seal_to(world, [world.point])
+    assert drill.envelope[5] == 0x80 | Kind.REFERRAL and real.envelope[5] == Kind.REFERRAL
+    opened = open_as(world, drill.envelope, world.point)
+    assert (opened.header.drill, opened.header.kind) == (True, Kind.REFERRAL)
+    assert not parse_header(real.envelope).drill
+    cleared = bytearray(drill.envelope)
+    cleared[5] = Kind.REFERRAL  # the hub (or anyone) taking the mark off: it no longer opens
+    with rejected():
+        open_as(world, bytes(cleared), world.point)
+
+
 ATTACHMENT_SIZES = [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK, 2 * CHUNK + 1, 3 * CHUNK - 7]
 
 

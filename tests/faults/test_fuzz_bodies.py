@@ -173,7 +173,8 @@ CALLER = {"roster.publish": ADMIN, "referral.acknowledge": RECIPIENT,
           "reply.post": RECIPIENT, "report.sms": None, "schedule.override": ADMIN,
           "schedule.away": ADMIN, "report.voice": None,
           "answer.sms-inbound": None, "answer.voice-keypress": None,
-          "push.subscribe": RECIPIENT, "person.offboard": ADMIN, "grant.post": RECIPIENT}
+          "push.subscribe": RECIPIENT, "person.offboard": ADMIN, "grant.post": RECIPIENT,
+          "drill.start": "ccr-coordinator", "drill.submit": "ccr-coordinator"}
 SIGNED = ("report.sms", "report.voice", "answer.sms-inbound", "answer.voice-keypress")
 
 
@@ -197,7 +198,7 @@ def thread(live: LiveHub) -> dict[str, str]:
 def _path(route: Route, thread: dict[str, str]) -> str:
     return route.path.replace("{rid:[0-9a-f]{32}}", thread["rid"]) \
         .replace("{agency}", ADMIN_AGENCY).replace("{device:[0-9a-f]{32}}", thread["device"]) \
-        .replace("{person}", ADMIN)
+        .replace("{person}", ADMIN).replace("{did:[0-9a-f]{16}}", "0" * 16)
 
 
 def send(live: LiveHub, route: Route, thread: dict[str, str], raw: bytes,
@@ -286,6 +287,8 @@ def example(route: Route, live: LiveHub) -> dict[str, Any]:
                            "keys": {"p256dh": "B" * 87, "auth": "A" * 22}},
         "person.offboard": {"reason": "lost-device"},
         "grant.post": {"grants": [base64.b64encode(b"not a key grant").decode()]},
+        "drill.start": {"scenario": "discharge-2am"},
+        "drill.submit": {"envelope": base64.b64encode(sealed.envelope).decode()},
     }[route.name]
 
 

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from hub.adapters.resthook import SIGNATURE, TIMESTAMP, signature
 from hub.api import fhir
+from hub.crypto import Urgency
 from hub.services.subscriptions import FILTER, PAYLOAD, TOPIC
 from hub.store.subscriptions import HOOK
 from tests.fhir.conftest import DEST, receipt
@@ -120,3 +121,21 @@ async def test_filters_and_other_agencies(fhir_hub, aiohttp_server) -> None:
     assert r.status == 400 and fhir.checked(await r.json(), "OperationOutcome")
     r = await fhir_hub.client.delete(f"/fhir/R4/Subscription/{sid}", headers=auth)
     assert r.status == 204
+
+
+async def test_a_drill_never_reaches_the_ehr(fhir_hub, aiohttp_server) -> None:
+    endpoint = Endpoint()
+    await _subscribe(fhir_hub, aiohttp_server, endpoint,
+                     "Task?requester=Organization/mercy-hospital")
+    w, coordinator = fhir_hub.world, fhir_hub.world.members["ccr-coordinator"].principal()
+    drill = await fhir_hub.services.drills.start(coordinator, "discharge-2am")
+    sealed = w.seal_drill(w.members["mercy-nurse-1"], DEST, "discharge-handoff", b"{}",
+                          urgency=Urgency.EMERGENT, now=int(fhir_hub.clock.now()))
+    referral = await fhir_hub.services.drills.submit(coordinator, drill.id, sealed.envelope)
+    point = w.first(DEST, "point_person")
+    await fhir_hub.services.lifecycle.acknowledge(point.principal(), referral.id,
+                                                  receipt(point, sealed))
+    assert await _deliver_due(fhir_hub) == [] and endpoint.received == []
+    task = await fhir_hub.client.get(f"/fhir/R4/Task/{referral.id}",
+                                     headers={"Authorization": f"Bearer {point.token}"})
+    assert (await task.json())["meta"]["tag"][0]["code"] == "drill"  # read, it says DRILL

@@ -61,6 +61,27 @@ describe('a referral and its reply', () => {
   });
 });
 
+describe('a drill', () => {
+  test("a drill's reply says so in its header, as hub/crypto reads it, and opens", () => {
+    const trust = new TrustStore();
+    for (const agency of Object.values(world.agencies)) {
+      trust.pin(agency.id, agency.root.public, shortFingerprint(agency.root.public));
+      trust.acceptRoster(agency.id, agency.roster(), NOW);
+    }
+    const referral = sealReferral(CONTENT, { sender: world.sender, trust, destination: RECEIVING,
+      referralType: TYPE, now: NOW });
+    assert.equal(referral.header.drill, false);
+    const reply = sealReply(text('{"kind":"reply","text":"DRILL: bed held"}'), {
+      sender: world.point, trust, referralId: referral.header.envelopeId, otherAgency: SENDING,
+      referralType: TYPE, now: NOW, drill: true });
+    assert.equal(reply.envelope[5], 0x80 | Kind.REPLY);
+    const read = openReply(reply.envelope, { referralId: referral.header.envelopeId,
+      device: world.sender, trust, now: NOW });
+    assert.equal(read.header.drill, true);
+    assert.equal(read.header.kind, Kind.REPLY);
+  });
+});
+
 describe('fingerprints', () => {
   const root = AgencyRoot.fromSeed(new Uint8Array(32).fill(7));
   const short = shortFingerprint(root.public);

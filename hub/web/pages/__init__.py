@@ -13,7 +13,7 @@ from aiohttp import web
 
 from hub import i18n
 
-from . import dashboard, device, figures, inbox, language, referral, send, signin
+from . import dashboard, device, drills, figures, inbox, language, referral, send, signin
 from .render import FILTERS, request_query
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
@@ -46,6 +46,12 @@ def setup_pages(app: web.Application) -> None:
                name="page.referral.review")
     r.add_get("/dashboard/figures", figures.page, name="page.figures")
     r.add_get("/dashboard/figures.csv", figures.export, name="page.figures.csv")
+    r.add_get("/dashboard/drills", drills.page, name="page.drills")
+    r.add_post("/dashboard/drills", drills.start, name="page.drills.start")
+    r.add_get("/dashboard/drills/{did:[0-9a-f]{16}}", drills.debrief, name="page.drill")
+    r.add_get("/dashboard/drills/{did:[0-9a-f]{16}}/debrief.csv", drills.export,
+              name="page.drill.csv")
+    r.add_post("/dashboard/drills/{did:[0-9a-f]{16}}/end", drills.end, name="page.drill.end")
     r.add_get("/device", device.page, name="page.device")
     r.add_get("/inbox", inbox.inbox, name="page.inbox")
     r.add_get("/inbox/{rid:[0-9a-f]{32}}", inbox.thread, name="page.thread")

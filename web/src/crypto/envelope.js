@@ -123,7 +123,7 @@ function checkSealArguments(content, recipients, attachments, kind, urgency) {
  */
 export function seal(content, { sender, recipients, destination, referralType, urgency, now,
   lifetime, kind = Kind.REFERRAL, threadId = null, envelopeId = null, attachments = [],
-  rand = systemRandom }) {
+  rand = systemRandom, drill = false }) {
   checkSealArguments(content, recipients, attachments, kind, urgency);
   const createdAt = seconds(now);
   const contentKey = rand(32);
@@ -139,7 +139,7 @@ export function seal(content, { sender, recipients, destination, referralType, u
   const wrappedKeys = recipients.map((c) => wrapKey(contentKey, c.boxPublic, rand));
   const fields = { kind, envelopeId: id, threadId: thread, destination, referralType, urgency,
     createdAt, expiresAt: createdAt + BigInt(lifetime), commitment: commitment(contentKey, id),
-    nonce, wrappedKeys };
+    nonce, wrappedKeys, drill };
   const header = new Header({ ...fields, raw: encodeHeader(fields) });
   const sealed = attachments.map((data, i) => att.sealAttachment(data, contentKey, header.hash, i));
   const refs = sealed.map((s, i) => ({ index: i, size: attachments[i].length,

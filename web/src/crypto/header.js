@@ -18,6 +18,8 @@ export const MAX_LIFETIME = 400 * 86400;
 
 export const Kind = Object.freeze({ REFERRAL: 1, REPLY: 2 });
 export const Urgency = Object.freeze({ ROUTINE: 1, URGENT: 2, EMERGENT: 3 });
+/** The kind byte's high bit: a drill's envelope, whose content is made up (docs/envelope.md). */
+export const DRILL = 0x80;
 
 export function headerHash(raw) {
   return H(raw, { person: 'ccrhub-hdr-v1' });
@@ -26,14 +28,15 @@ export function headerHash(raw) {
 export class Header {
   constructor(fields) {
     Object.assign(this, fields); // kind, envelopeId, threadId, destination, referralType,
+    this.drill = Boolean(this.raw[5] & DRILL); // sealed for a drill: every page says so
     this.hash = headerHash(this.raw); // urgency, createdAt, expiresAt (BigInt), commitment,
     Object.freeze(this); //              nonce, wrappedKeys, raw
   }
 }
 
 export function encodeHeader({ kind, envelopeId, threadId, destination, referralType, urgency,
-  createdAt, expiresAt, commitment, nonce, wrappedKeys }) {
-  return concat(MAGIC, u8(VERSION), u8(kind), envelopeId, threadId, encodeSlug(destination),
+  createdAt, expiresAt, commitment, nonce, wrappedKeys, drill = false }) {
+  return concat(MAGIC, u8(VERSION), u8(kind | (drill ? DRILL : 0)), envelopeId, threadId, encodeSlug(destination),
     encodeSlug(referralType), u8(urgency), u64(createdAt), u64(expiresAt), commitment, nonce,
     u8(wrappedKeys.length), ...wrappedKeys);
 }
@@ -49,7 +52,7 @@ const malformed = () => new EnvelopeError('malformed');
 function readFixed(r) {
   if (!bytesEqual(r.take(4), MAGIC)) throw malformed();
   if (r.u8() !== VERSION) throw new EnvelopeError('unknown-version');
-  const kind = r.u8();
+  const kind = r.u8() & ~DRILL;
   const envelopeId = r.take(16);
   const threadId = r.take(16);
   const destination = decodeSlug(r.take(SLUG_LEN));

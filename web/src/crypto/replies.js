@@ -25,11 +25,11 @@ export function sealReferral(content, { sender, trust, destination, referralType
  * on the receiving side, its destination otherwise.
  */
 export function sealReply(content, { sender, trust, referralId, otherAgency, referralType, now,
-  lifetime = DEFAULT_LIFETIME, attachments = [], rand }) {
+  lifetime = DEFAULT_LIFETIME, attachments = [], rand, drill = false }) {
   const recipients = trust.roster(otherAgency, now).recipients(referralType, now);
   return seal(content, { sender, recipients, destination: otherAgency, referralType,
     urgency: Urgency.ROUTINE, now, lifetime, kind: Kind.REPLY, threadId: referralId,
-    attachments, rand });
+    attachments, rand, drill });
 }
 
 /** Open a reply and check it is one, on the thread of `referralId`: anything else is the one

@@ -14,6 +14,7 @@ import { parseContent, replyContent } from './contents.js';
 import { $, $$, busy, download, el, nowSeconds, say, show, size, when } from './dom.js';
 import { attachmentName } from './files.js';
 import { actorName, agencyName, codeName, eventName, gettext, statusName } from './i18n.js';
+import { realLooking, showDrillBanner } from './drills.js';
 import { renderContent } from './render.js';
 import { Problem, explain, unlockDevice } from './unlock.js';
 
@@ -65,6 +66,7 @@ async function openIt(t) {
     throw new EnvelopeError('not-this-referral');
   }
   t.opened = opened;
+  if (opened.header.drill) showDrillBanner(); // the sender's own device said so
   const parsed = parseContent(opened.content, opened.header.referralType);
   t.files = parsed.value?.attachment_names ?? [];
   $('#content').replaceChildren(renderContent(parsed));
@@ -227,6 +229,12 @@ function wireReplies(t) {
       say(t.status, gettext('Write the reply first.'), 'alert');
       return;
     }
+    const drill = Boolean(t.opened?.header.drill || t.view?.drill);
+    const refused = drill ? realLooking(text.value) : null;
+    if (refused) {
+      say(t.status, refused, 'alert');
+      return;
+    }
     try {
       await busy(event.submitter, t.status, gettext('Sealing the reply in this browser…'), async () => {
         const { device, trust } = t.unlocked;
@@ -234,7 +242,7 @@ function wireReplies(t) {
         const now = nowSeconds();
         await trust.refresh(other, now);
         const sealed = sealReply(built.bytes, { sender: device, trust: trust.store,
-          referralId: fromHex(t.rid), otherAgency: other, referralType: t.view.type, now });
+          referralId: fromHex(t.rid), otherAgency: other, referralType: t.view.type, now, drill });
         const stored = await api('POST', `${t.base}/replies`,
           { json: { envelope: toBase64(sealed.envelope) } });
         t.written ??= new Map();
