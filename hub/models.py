@@ -110,6 +110,7 @@ class Referral(Frozen):
     claimed_by: str | None = None  # a person who claimed it from a notice (not an ack)
     claimed_at: float | None = None
     claim_until: float | None = None  # escalation holds until then, unless acknowledged
+    narrative_purged_at: float | None = None  # the receiving agency purged the narrative
 
     def claimed(self, now: float) -> bool:
         """Whether a claim holds the escalation now (only while it waits for an ack)."""

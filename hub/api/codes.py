@@ -105,6 +105,8 @@ class Codes(StrEnum):
                                       "envelope, not signed by a current device of yours, "
                                       "or to a device outside the escalation group")
     NOT_A_REFERRAL = "not_a_referral", "422: a reply submitted as a referral"
+    NOT_A_REDUCTION = "not_a_reduction", ("422: a purge's envelope is no reduced copy of this "
+                                          "referral (kind, thread, destination, type, lifetime)")
     UNKNOWN_AGENCY = "unknown_agency", "422: the envelope's destination is no agency of the CCR"
     UNKNOWN_TYPE = "unknown_type", "422: the envelope's referral type is not the CCR's"
     ENVELOPE_EXPIRED = "envelope_expired", "422: the envelope has expired; seal it again"

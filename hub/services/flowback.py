@@ -32,6 +32,8 @@ from .principal import Principal
 OUTCOMES = (Status.COMPLETED, Status.REJECTED)  # closing codes the sender may not learn
 SENDER_CANCELLED = "sender.cancelled"  # the sender cancelled what had closed out of its sight
 CONSENT_ENDED = (Status.REVOKED, Status.EXPIRED)
+NARRATIVE_PURGED = "narrative.purged"  # the receiving agency's own record keeping
+RECEIVERS_OWN = frozenset({NARRATIVE_PURGED})  # never shown to the sending agency
 Row = TypeVar("Row", bound=dict)
 
 
@@ -99,7 +101,7 @@ def sight(who: Principal, referral: Referral, ccr: Ccr, now: float,
     if how is Reach.STATUS:
         return Sight(_without_codes(referral), how, None if events is None else tuple(
             e.model_copy(update={"code": None}) if e.to_status in OUTCOMES else e
-            for e in events))
+            for e in events if e.action not in RECEIVERS_OWN))
     if events is None:
         raise ValueError("the sending agency's own view is replayed from the history")
     ours = frozenset(p.id for p in ccr.people_of(referral.sender_agency))
@@ -112,7 +114,7 @@ def sight(who: Principal, referral: Referral, ccr: Ccr, now: float,
 
 
 def _without_codes(referral: Referral) -> Referral:
-    update: dict[str, object] = {"outcome_code": None}
+    update: dict[str, object] = {"outcome_code": None, "narrative_purged_at": None}
     if referral.status in OUTCOMES:
         update["reason_code"] = None  # a decline reason is an outcome too
     return referral.model_copy(update=update)
@@ -180,4 +182,5 @@ class _Replay:
             "acknowledged_by": None, "reason_code": self.reason, "outcome_code": None,
             "revoked_at": self.revoked_at, "revoked_by": self.revoked_by,
             "reply_count": self.replies, "sender_cancelled_at": None,
+            "narrative_purged_at": None,
             "consent": consent.model_copy(update={"share_outcome": shared})})
