@@ -40,7 +40,8 @@ async def aof_hub(aiohttp_client, clock, tmp_path):
     agents = {}
     for role, who in (("nurse", world.first("mercy-hospital", "sender")),
                       ("point", world.first(DEST, "point_person")),
-                      ("outsider", world.first("bridge-advocacy", "point_person"))):
+                      ("outsider", world.first("bridge-advocacy", "point_person")),
+                      ("coordinator", world.first("ccr-coordination", "coordinator"))):
         trust = TrustStore()
         for agency, root in world.roots.items():
             trust.pin(agency, root.public, fingerprint=short_fingerprint(root.public))
@@ -113,9 +114,9 @@ async def test_the_narrative_is_gone_from_redis_and_the_aof_and_the_codes_remain
 
 async def test_only_the_receiving_agency_may_purge(aof_hub, clock) -> None:
     _, agents = aof_hub
-    nurse, outsider = agents["nurse"], agents["outsider"]
+    nurse = agents["nurse"]
     consent = consent_for(DEST, TYPE, documented_by="mercy-nurse-1", now=int(clock.now()))
     sent = await nurse.send(DEST, TYPE, b'{"kind": "discharge-handoff"}', consent)
-    for who in (nurse, outsider):
+    for who in (nurse, agents["outsider"], agents["coordinator"]):
         with pytest.raises(NotFound):
             await who.api.replace_envelope(sent.id, b"anything")

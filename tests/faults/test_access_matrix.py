@@ -137,8 +137,10 @@ DOWNLOADS = {"referral.envelope", "attachment.get", "reply.envelope"}
 
 # Key grants' routes have their access tested in tests/client/test_grants_sdk.py (grants
 # stored only from a device sealed to the referral, served only to the grantee's person);
-# they join this matrix when it learns their bodies.
-TESTED_ELSEWHERE = {"grant.post", "grant.list"}
+# they join this matrix when it learns their bodies. Purging the narrative (a reduced copy
+# sealed by a device of the receiving group; 404 to anyone not of the receiving agency) is
+# tested in tests/client/test_purge.py.
+TESTED_ELSEWHERE = {"grant.post", "grant.list", "referral.purge_narrative"}
 
 
 def test_every_route_on_a_referral_has_a_rule() -> None:
