@@ -65,7 +65,11 @@ def _inline(node: Any, defs: dict[str, Any]) -> Any:
     if isinstance(node, dict):
         if "$ref" in node:
             return _inline(copy.deepcopy(defs[node["$ref"].rsplit("/", 1)[1]]), defs)
-        return {k: _inline(v, defs) for k, v in node.items()}
+        inlined = {k: _inline(v, defs) for k, v in node.items()}
+        for name, field in node.get("properties", {}).items():
+            if "$ref" in field:  # named by the field, as pydantic names any other
+                inlined["properties"][name]["title"] = name.replace("_", " ").title()
+        return inlined
     if isinstance(node, list):
         return [_inline(v, defs) for v in node]
     return node
