@@ -27,6 +27,8 @@ from .contents import Content, json_schema
 
 Base = Literal["discharge-handoff", "text"]
 NARRATIVE = "x-narrative"  # a schema keyword (an annotation): free text that may be purged
+LABELLED = "x-label"  # annotation: the CCR named this field (its title is the form's label)
+FORM = "x-form"  # annotation at the top: {"base": ...}, the type has a form of its own
 BASE_NARRATIVE: dict[str, tuple[str, ...]] = {"discharge-handoff": ("summary",),
                                               "text": ("text",)}
 
@@ -96,7 +98,7 @@ def _apply(schema: dict[str, Any], path: str, rule: FieldRule) -> None:
         holder["required"] = [r for r in holder.get("required", ()) if r != name]
         return
     if rule.label:
-        field["title"] = rule.label
+        field["title"], field[LABELLED] = rule.label, True
     if rule.optional and name in holder.get("required", ()):
         holder["required"] = [r for r in holder["required"] if r != name]
     if rule.narrative:
@@ -113,7 +115,7 @@ def form_schema(kind: str, form: Form | None = None) -> dict[str, Any]:
     schema = _inline({k: v for k, v in schema.items() if k != "$defs"}, schema.get("$defs", {}))
     schema["properties"]["kind"] = {"const": kind, "title": "Kind",
                                     "description": "this referral type's code"}
-    schema["title"] = kind
+    schema["title"], schema[FORM] = kind, {"base": base}
     for name in BASE_NARRATIVE[base]:
         schema["properties"][name][NARRATIVE] = True
     for path, rule in form.fields.items():
