@@ -14,9 +14,9 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
+from hub.api.forms import model_from_schema
 from hub.api.schemas import ReferralView
 from hub.client import Agent, Conflict, HubApi, NotFound, Reply, consent_for
-from hub.api.forms import model_from_schema
 from hub.client.contents import Content
 from hub.client.reading import as_text
 from hub.display import code_name, event_name, local_time, status_name

@@ -5,7 +5,6 @@ form keeps its schema exactly as it was."""
 
 from __future__ import annotations
 
-
 import pytest
 from pydantic import ValidationError
 

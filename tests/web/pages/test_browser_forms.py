@@ -41,7 +41,8 @@ __all__ = ["pytestmark"]
 
 
 @pytest.fixture
-async def live(aiohttp_server, store: Store, redis_url: str, bundle: Path, tmp_path: Path
+async def live(aiohttp_server, store: Store, redis_url: str, bundle: Path,  # noqa: F811
+               tmp_path: Path
                ) -> AsyncIterator[Live]:
     settings = Settings(redis_url=redis_url, ccr_dir=ccr_with_form(tmp_path / "ccr"))
     services = build_services(settings, store=store, clock=SystemClock())
