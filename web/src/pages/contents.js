@@ -192,8 +192,9 @@ export function fromSchema(node, defs = node.$defs ?? {}) {
       const required = new Set(node.required ?? []);
       return model(Object.entries(node.properties ?? {}).map(([name, field]) => {
         const type = fromSchema(field, defs);
+        if (name === 'kind' && 'const' in field) return [name, type, { default: field.const }];
         if (required.has(name)) return [name, type];
-        const fallback = name === 'kind' && 'const' in field ? field.const : field.default ?? null;
+        const fallback = field.default ?? null;
         return [name, fallback === null ? optional(type) : type, { default: fallback }];
       }));
     }
