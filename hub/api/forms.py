@@ -111,7 +111,7 @@ def form_schema(kind: str, form: Form | None = None) -> dict[str, Any]:
     if form is None or not form.configured:
         return json_schema(kind)
     base = form.base_for(kind)
-    schema = json_schema(base if base == "discharge-handoff" else kind)
+    schema = json_schema(base if base == "discharge-handoff" else "text")  # free text's
     schema = _inline({k: v for k, v in schema.items() if k != "$defs"}, schema.get("$defs", {}))
     schema["properties"]["kind"] = {"const": kind, "title": "Kind",
                                     "description": "this referral type's code"}

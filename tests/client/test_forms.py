@@ -78,6 +78,15 @@ def test_a_type_without_a_form_keeps_its_model() -> None:
         DischargeHandoff.model_validate(doc).to_bytes()
 
 
+def test_a_free_text_form_may_rename_its_text_for_any_type() -> None:
+    form = Form.model_validate({"base": "text", "fields": {"text": {"label": "Notes"}}})
+    schema = form_schema("discharge-handoff", form)
+    assert set(schema["properties"]) == {"kind", "text", "attachment_names"}
+    assert schema["properties"]["text"]["title"] == "Notes"
+    assert schema["properties"]["kind"] == {"const": "discharge-handoff", "title": "Kind",
+                                            "description": "this referral type's code"}
+
+
 def test_a_form_naming_no_field_stops_start_up(tmp_path) -> None:
     directory = ccr_with_form(tmp_path / "ccr")
     types = directory / "referral_types.toml"
