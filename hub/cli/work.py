@@ -190,9 +190,11 @@ def cmd_open(args: argparse.Namespace) -> int:
     parsed = received.parsed()
     saved = save_attachments(args.save, args.rid, received.attachments, parsed) \
         if args.save else []
-    data = {"referral": args.rid, "sender": received.sender,
+    data = {"referral": args.rid,
+            "sender": received.sender if not received.reduced else view.sender_agency,
             "content": _json_content(parsed, received.content),
-            "attachments": [str(p) for p in saved]}
+            "attachments": [str(p) for p in saved],
+            "narrative_purged_by": received.sender if received.reduced else None}
     text = (f"from {received.sender}" if not received.reduced else
             f"from {view.sender_agency}; narrative purged by {received.sender}")
     text += f"\n\n{as_text(parsed, schema)}"

@@ -43,5 +43,8 @@ def test_a_form_type_is_sent_opened_and_purged_from_the_command_line(demo) -> No
     after = demo.ok("open", rid, who=INTAKE)
     assert f"narrative purged by {INTAKE}@harbor-house" in after
     assert "room near the stairs" not in after and "Needs: shelter, childcare" in after
+    kept = json.loads(demo.ok("open", rid, "--json", who=INTAKE))
+    assert kept["narrative_purged_by"] == f"{INTAKE}@harbor-house"
+    assert "summary" not in kept["content"] and kept["content"]["children"] == 2
     nurse_try = demo.hub("purge-narrative", rid, "--yes", who=NURSE)  # she cannot open it
     assert nurse_try.code == 4 and "receiving agency's escalation group" in nurse_try.err
