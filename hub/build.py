@@ -46,6 +46,7 @@ from hub.services.lifecycle import LifecycleService
 from hub.services.limits import RequestLimits
 from hub.services.monitor import MonitorService
 from hub.services.oversight import OversightService
+from hub.services.purge import PurgeService
 from hub.services.push import PushService
 from hub.services.queue import QueueService
 from hub.services.readability import ReadabilityService
@@ -74,6 +75,7 @@ class Services:
     directory: DirectoryService
     referrals: ReferralService
     lifecycle: LifecycleService
+    purge: PurgeService
     threads: ThreadService
     grants: GrantService
     monitor: MonitorService
@@ -224,6 +226,8 @@ def build_services(settings: Settings, *, store: Store | None = None, clock: Clo
         directory=directory, referrals=referrals,
         lifecycle=LifecycleService(store=store, clock=clock, directory=directory,
                                    referrals=referrals, timers=timers, auditor=auditor),
+        purge=PurgeService(store=store, clock=clock, directory=directory, referrals=referrals,
+                           consent=consent, auditor=auditor),
         threads=ThreadService(store=store, clock=clock, directory=directory, referrals=referrals,
                               consent=consent, auditor=auditor),
         grants=GrantService(store=store, clock=clock, directory=directory, referrals=referrals,

@@ -58,6 +58,7 @@ EVENT_NAMES: dict[str, str] = {
     "submitted": N_("sent"), "opened": N_("opened"), "notified": N_("notice sent"),
     "reply": N_("reply posted"), "reviewed": N_("marked for team review"),
     "consent.narrowed": N_("consent narrowed"),
+    "narrative.purged": N_("narrative purged; the codes are kept"),
     "rung.skipped": N_("no one on duty: went on to the next step at once"),
     "claimed": N_("claimed from a notice (escalation held; not yet acknowledged)"),
 }
@@ -76,6 +77,8 @@ AUDIT_NAMES: dict[str, str] = {
     "referral.expired": N_("consent ran out: content deleted"),
     "referral.purged": N_("content deleted"),
     "consent.narrow": N_("narrowed consent"), "consent.narrowed": N_("narrowed consent"),
+    "referral.purge_narrative": N_("purged the narrative"),
+    "referral.narrative_purged": N_("purged the narrative"),
     "reply.post": N_("sealed a reply"), "reply.list": N_("listed the replies"),
     "reply.envelope": N_("fetched a reply"), "reply.download": N_("fetched a reply"),
     "attachment.upload": N_("added an attachment"), "attachment.put": N_("added an attachment"),

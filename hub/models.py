@@ -112,6 +112,7 @@ class Referral(Frozen):
     claim_until: float | None = None  # escalation holds until then, unless acknowledged
     drill: str | None = None  # the drill it belongs to (services/drills.py): never in figures
     drill_people: str | None = None  # a drill's: the only people told (space-separated ids)
+    narrative_purged_at: float | None = None  # the receiving agency purged the narrative
 
     def claimed(self, now: float) -> bool:
         """Whether a claim holds the escalation now (only while it waits for an ack)."""

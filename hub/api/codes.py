@@ -114,6 +114,8 @@ class Codes(StrEnum):
     BAD_DRILL_STEP = "bad_drill_step", ("422: a drill's envelope that is none of its scenario's "
                                         "steps (destination, type, urgency)")
     UNKNOWN_SCENARIO = "unknown_scenario", "422: no drill scenario of that id in the CCR"
+    NOT_A_REDUCTION = "not_a_reduction", ("422: a purge's envelope is no reduced copy of this "
+                                          "referral (kind, thread, destination, type, lifetime)")
     UNKNOWN_AGENCY = "unknown_agency", "422: the envelope's destination is no agency of the CCR"
     UNKNOWN_TYPE = "unknown_type", "422: the envelope's referral type is not the CCR's"
     ENVELOPE_EXPIRED = "envelope_expired", "422: the envelope has expired; seal it again"

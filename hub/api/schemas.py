@@ -78,6 +78,11 @@ class NarrowConsent(Body):
     share_outcome: bool = Field(description="false: the sender no longer learns the outcome")
 
 
+class ReplaceEnvelope(Body):
+    envelope: Base64Bytes = Field(description="the referral's reduced copy, sealed by a device "
+                                  "of the receiving agency (envelope kind 3), base64")
+
+
 class PostReply(Body):
     envelope: Base64Bytes = Field(description="a sealed reply envelope, base64")
 
@@ -116,6 +121,8 @@ class ReferralView(Body):
     attachment_count: int
     drill: str | None = Field(None, description="the drill it belongs to: made-up content, "
                               "never in the figures, purged when the drill ends")
+    narrative_purged_at: float | None = Field(
+        None, description="the receiving agency purged the narrative (its own view only)")
 
 
 class ReferralList(Body):

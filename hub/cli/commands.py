@@ -305,6 +305,10 @@ def _work(b: Builder) -> None:
     c.add_argument("rid", **RID)
     c.add_argument("--reason", required=True, choices=_choices(RevokeReason))
     c.add_argument("--yes", action="store_true", help=YES)
+    c = b.add("purge-narrative", work.cmd_purge_narrative, "Keep a received referral's codes "
+              "and delete its narrative and attachments (receiving agency)")
+    c.add_argument("rid", **RID)
+    c.add_argument("--yes", action="store_true", help=YES)
     c = b.add("narrow-consent", work.cmd_narrow_consent, "Record that the survivor narrowed "
               "consent (it can only take back)")
     c.add_argument("rid", **RID)

@@ -14,9 +14,10 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
+from hub.api.forms import model_from_schema
 from hub.api.schemas import ReferralView
 from hub.client import Agent, Conflict, HubApi, NotFound, Reply, consent_for
-from hub.client.contents import Content, content_model
+from hub.client.contents import Content
 from hub.client.reading import as_text
 from hub.display import code_name, event_name, local_time, status_name
 
@@ -50,8 +51,11 @@ def _on_referral(args: argparse.Namespace, work: Callable[[HubApi], Awaitable[T]
 
 
 # -- sending -----------------------------------------------------------------------------------
-def _content(path: Path, referral_type: str, names: list[str]) -> Content:
-    model = content_model(referral_type)
+def _content(path: Path, referral_type: str, names: list[str], schema: dict[str, Any]
+             ) -> Content:
+    """The document in ``path``, checked against the type's schema as the hub serves it
+    (its form in referral_types.toml: fields hidden, renamed, optional)."""
+    model = model_from_schema(schema)
     try:
         doc = json.loads(path.read_bytes())
         if not isinstance(doc, dict):
@@ -105,13 +109,14 @@ async def _check_documenter(api: HubApi, agency: str, person: str) -> None:
 
 def _check_send(args: argparse.Namespace) -> Content:
     """Everything the command line can get wrong, before the device key is unlocked."""
-    async def go() -> None:
+    async def go() -> dict[str, Any]:
         async with api_session(args.home) as api:
             await _check_destination(api, args.to, args.type)
             await _check_documenter(api, (await api.me()).agency, args.consent_by)
+            return await api.content_schema(args.type)
 
-    run(go())
-    return _content(args.content, args.type, [p.name for p in args.attach])
+    schema = run(go())
+    return _content(args.content, args.type, [p.name for p in args.attach], schema)
 
 
 def cmd_send(args: argparse.Namespace) -> int:
@@ -182,16 +187,22 @@ def _json_content(parsed: object, raw: bytes) -> Any:
 def cmd_open(args: argparse.Namespace) -> int:
     async def go():
         async with agent_session(args.home) as agent, _referral(args.rid):
-            return await agent.open(args.rid)
+            received = await agent.open(args.rid)
+            view = await agent.api.referral(args.rid)
+            return received, await agent.api.content_schema(view.type), view
 
-    received = run(go())
+    received, schema, view = run(go())
     parsed = received.parsed()
     saved = save_attachments(args.save, args.rid, received.attachments, parsed) \
         if args.save else []
-    data = {"referral": args.rid, "sender": received.sender,
+    data = {"referral": args.rid,
+            "sender": received.sender if not received.reduced else view.sender_agency,
             "content": _json_content(parsed, received.content),
-            "attachments": [str(p) for p in saved]}
-    text = f"from {received.sender}\n\n{as_text(parsed)}"
+            "attachments": [str(p) for p in saved],
+            "narrative_purged_by": received.sender if received.reduced else None}
+    text = (f"from {received.sender}" if not received.reduced else
+            f"from {view.sender_agency}; narrative purged by {received.sender}")
+    text += f"\n\n{as_text(parsed, schema)}"
     if received.opened.header.drill:  # the sender's device said so, whatever the hub says
         text = f"{DRILL}\n\n{text}"
     if received.attachments:
@@ -279,6 +290,24 @@ def cmd_revoke_consent(args: argparse.Namespace) -> int:
         "and its deadlines stop.")
     confirm(f"Withdraw consent for {args.rid}?", yes=args.yes)
     return _move(args, "revoke-consent", {"reason": args.reason})
+
+
+def cmd_purge_narrative(args: argparse.Namespace) -> int:
+    say("This keeps the referral's codes (needs, safe contact, consent) and deletes its "
+        "narrative and attachments, for good: your device seals what is kept again, and the "
+        "hub replaces the envelope.")
+    confirm(f"Purge the narrative of {args.rid}?", yes=args.yes)
+
+    async def go() -> ReferralView:
+        async with agent_session(args.home) as agent, _referral(args.rid):
+            try:
+                return await agent.purge_narrative(args.rid)
+            except ValueError as e:
+                raise usage(str(e)) from None
+
+    referral = run(go())
+    emit(args.json, referral, f"narrative purged; the codes are kept: {_summary(referral)}")
+    return EXIT_OK
 
 
 def cmd_narrow_consent(args: argparse.Namespace) -> int:

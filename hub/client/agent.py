@@ -33,6 +33,7 @@ from hub.models import Consent, ConsentMethod
 from .api import HubApi
 from .contents import Content, parse_content
 from .errors import HubApiError
+from .forms import without_narrative
 
 DEFAULT_LIFETIME = 30 * 86400
 OPEN_STATUSES = ("requested", "received", "accepted", "in-progress")
@@ -63,6 +64,11 @@ class Received:
     @property
     def sender(self) -> str:
         return f"{self.opened.sender.person}@{self.opened.sender.agency}"
+
+    @property
+    def reduced(self) -> bool:
+        """A reduced copy: the receiving agency purged the narrative (``sender`` is who)."""
+        return self.opened.header.kind is Kind.REDUCED
 
 
 def _as_bytes(content: Content | bytes) -> bytes:
@@ -136,6 +142,23 @@ class Agent:
                 blob = await self.api.attachment(rid, ref.index)
                 blobs.append(opened.open_attachment(ref.index, blob))
         return Received(rid, opened, tuple(blobs))
+
+    async def purge_narrative(self, rid: str) -> s.ReferralView:
+        """Keep the codes, let the narrative go: open the referral, take out the fields its
+        type's schema marks as narrative, seal what is left as a reduced copy (envelope kind
+        3) to this agency's escalation group for the type, and have the hub put it in place
+        of the envelope. Its attachments go too (bound to the old envelope's key)."""
+        view = await self.api.referral(rid)
+        received = await self.open(rid, with_attachments=False)
+        reduced = without_narrative(received.content, await self.api.content_schema(view.type))
+        roster = await self.refresh_roster(self.agency)
+        now = self._now()
+        sealed = seal(reduced, sender=self.device, recipients=roster.recipients(view.type, now),
+                      destination=self.agency, referral_type=view.type,
+                      urgency=received.opened.header.urgency, now=now,
+                      lifetime=max(1, received.opened.header.expires_at - now),
+                      kind=Kind.REDUCED, thread_id=bytes.fromhex(rid))
+        return await self.api.replace_envelope(rid, sealed.envelope)
 
     async def acknowledge(self, received: Received) -> s.ReferralView:
         header = received.opened.header

@@ -254,6 +254,17 @@ class HubApi:
         return await self.request("GET", f"/v1/referrals/{rid}/attachments/{index}",
                                   retry=True)
 
+    # -- forms and purging -------------------------------------------------------------------
+    async def content_schema(self, kind: str) -> dict[str, Any]:
+        """The JSON Schema of a referral type's documents (or 'reply'), as the CCR's form
+        for it says (hub/api/forms.py)."""
+        return json.loads(await self.request("GET", f"/v1/schemas/{kind}.json", retry=True))
+
+    async def replace_envelope(self, rid: str, envelope: bytes) -> s.ReferralView:
+        """Put a reduced envelope in place of the referral's (receiving agency only)."""
+        return await self._model(s.ReferralView, "PUT", f"/v1/referrals/{rid}/envelope",
+                                 retry=True, json={"envelope": _b64(envelope)})
+
 
 def _seconds(retry_after: str | None) -> float:
     """A Retry-After in seconds (the hub sends seconds; a date or garbage counts as none)."""

@@ -44,8 +44,39 @@ def _handoff(h: DischargeHandoff) -> list[str]:
     return [*lines, consent]
 
 
-def _document(doc: dict) -> list[str]:
-    """JSON of no known kind: any safe-contact preferences still come first."""
+def _label(name: str, schema: dict | None) -> str:
+    """A field's name as its type's form calls it (the schema's title), else in words."""
+    field = (schema or {}).get("properties", {}).get(name, {})
+    return field.get("title") or name.replace("_", " ").capitalize()
+
+
+def _inner(name: str, schema: dict | None) -> dict | None:
+    field = (schema or {}).get("properties", {}).get(name, {})
+    return next((a for a in field.get("anyOf", ()) if a.get("type") == "object"), field)
+
+
+def _fields(doc: dict, schema: dict | None, indent: str = "") -> list[str]:
+    """Any document, field by field, each under its form's name."""
+    lines = []
+    for name, value in doc.items():
+        if name == "kind" or value in (None, [], ""):
+            continue
+        label = f"{indent}{_label(name, schema)}"
+        if isinstance(value, dict):
+            lines += [f"{label}:", *_fields(value, _inner(name, schema), indent + "  ")]
+        elif isinstance(value, list) and all(not isinstance(v, dict | list) for v in value):
+            lines.append(f"{label}: {', '.join(map(str, value))}")
+        elif isinstance(value, list):
+            lines.append(f"{label}: {json.dumps(value, ensure_ascii=False)}")
+        else:
+            shown = ("yes" if value else "no") if isinstance(value, bool) else value
+            lines.append(f"{label}: {shown}")
+    return lines
+
+
+def _document(doc: dict, schema: dict | None = None) -> list[str]:
+    """A document of any type (a form of the CCR's own, or JSON of no known kind), read
+    generically: the safe-contact preferences first, then every field by its form's name."""
     lines = []
     if isinstance(doc.get("safe_contact"), dict):
         try:
@@ -54,17 +85,18 @@ def _document(doc: dict) -> list[str]:
             lines = ["SAFE CONTACT (as sent; check it with the sender)",
                      json.dumps(doc["safe_contact"], indent=2, ensure_ascii=False), ""]
     rest = {k: v for k, v in doc.items() if k != "safe_contact" or not lines}
-    return [*lines, json.dumps(rest, indent=2, ensure_ascii=False)]
+    return [*lines, *_fields(rest, schema)]
 
 
-def as_text(parsed: object) -> str:
-    """``parsed`` (parse_content's answer) in plain lines."""
+def as_text(parsed: object, schema: dict | None = None) -> str:
+    """``parsed`` (parse_content's answer) in plain lines; a document of a type with a form
+    of its own is read by its ``schema``'s names."""
     if isinstance(parsed, DischargeHandoff):
         return "\n".join(_handoff(parsed))
     if isinstance(parsed, GenericReferral | Reply):
         return parsed.text
     if isinstance(parsed, dict):
-        return "\n".join(_document(parsed))
+        return "\n".join(_document(parsed, schema))
     if isinstance(parsed, bytes):
         return parsed.decode(errors="replace")
     return json.dumps(parsed, indent=2, ensure_ascii=False)

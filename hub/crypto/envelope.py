@@ -279,7 +279,10 @@ def _parse_inner(plain: bytes, header: Header, content_key: bytes) -> Opened:
 
 
 def check_sender(opened: Opened, trust: TrustStoreLike, now: int) -> None:
-    if opened.sender.agency == opened.header.destination:
-        raise EnvelopeError("sender-is-recipient-agency")
+    """Only a reduced copy comes from the destination agency itself (its kind says so, so it
+    cannot pass for the original sender's words); any other envelope never does."""
+    own = opened.sender.agency == opened.header.destination
+    if own != (opened.header.kind is Kind.REDUCED):
+        raise EnvelopeError("sender-is-recipient-agency" if own else "reduced-by-other-agency")
     if not trust.is_current_sender(opened.sender, now):
         raise EnvelopeError("untrusted-sender")

@@ -26,6 +26,7 @@ MAX_LIFETIME = 400 * 86400
 class Kind(IntEnum):
     REFERRAL = 1
     REPLY = 2
+    REDUCED = 3  # a referral's content reduced by its receiving agency (narrative purged)
 
 
 DRILL = 0x80  # the kind byte's high bit: a drill's envelope (every device shows a banner)

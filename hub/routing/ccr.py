@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from hub.adapters import SENDERS
+from hub.api.forms import Form, form_schema
 from hub.errors import ConfigError
 
 from .drills import Scenario, check_drills, read_drills
@@ -143,6 +144,20 @@ class ReferralType(Model):
     code: Slug
     label: str = Field(min_length=1)
     default_urgency: Urgency
+    form: Form = Field(default_factory=Form, description="the content fields it asks for: "
+                       "a base, and fields hidden, renamed or made optional (hub/api/forms.py)")
+
+    @model_validator(mode="after")
+    def _form_names_real_fields(self) -> ReferralType:
+        try:
+            form_schema(self.code, self.form)
+        except ValueError as e:
+            raise ValueError(f"form: {e}") from None
+        return self
+
+    def content_schema(self) -> dict[str, Any]:
+        """The JSON Schema of this type's documents (hub/api/forms.py)."""
+        return form_schema(self.code, self.form)
 
 
 class FollowUp(Model):

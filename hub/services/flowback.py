@@ -32,6 +32,9 @@ from .principal import Principal
 OUTCOMES = (Status.COMPLETED, Status.REJECTED)  # closing codes the sender may not learn
 SENDER_CANCELLED = "sender.cancelled"  # the sender cancelled what had closed out of its sight
 CONSENT_ENDED = (Status.REVOKED, Status.EXPIRED)
+NARRATIVE_PURGED = "narrative.purged"  # the receiving agency's own record keeping
+RECEIVERS_OWN = frozenset({NARRATIVE_PURGED})  # never shown to the sending agency
+RECEIVERS_OWN_AUDIT = frozenset({"referral.narrative_purged", "referral.purge_narrative"})
 Row = TypeVar("Row", bound=dict)
 
 
@@ -69,6 +72,7 @@ class Sight:
     referral: Referral
     reach: Reach
     history: tuple[HistoryEvent, ...] | None  # None: not read for this answer
+    sender_side: bool = False  # the reader is of the sending agency (not a coordinator)
 
     @property
     def status(self) -> Status:
@@ -85,7 +89,8 @@ class Sight:
     def audit(self, events: Iterable[AuditEvent]) -> list[AuditEvent]:
         """The audit trail the reader may see (OWN: only its own agency's doings)."""
         return [e for e in events
-                if self.reach is not Reach.OWN or e.agency == self.referral.sender_agency]
+                if (self.reach is not Reach.OWN or e.agency == self.referral.sender_agency)
+                and not (self.sender_side and e.action in RECEIVERS_OWN_AUDIT)]
 
 
 def sight(who: Principal, referral: Referral, ccr: Ccr, now: float,
@@ -94,12 +99,16 @@ def sight(who: Principal, referral: Referral, ccr: Ccr, now: float,
     ``needs_history`` says so, and otherwise only shaped for the reader when given."""
     how = reach(who, referral, ccr)
     events = tuple(history) if history is not None else None
+    sender_side = not who.is_coordinator and who.agency == referral.sender_agency
+    if sender_side and events is not None:  # the receiving agency's own record keeping
+        events = tuple(e for e in events if e.action not in RECEIVERS_OWN)
     if how is Reach.FULL:
-        return Sight(referral, how, events)
+        return Sight(referral if not sender_side else referral.model_copy(
+            update={"narrative_purged_at": None}), how, events, sender_side)
     if how is Reach.STATUS:
         return Sight(_without_codes(referral), how, None if events is None else tuple(
             e.model_copy(update={"code": None}) if e.to_status in OUTCOMES else e
-            for e in events))
+            for e in events), sender_side)
     if events is None:
         raise ValueError("the sending agency's own view is replayed from the history")
     ours = frozenset(p.id for p in ccr.people_of(referral.sender_agency))
@@ -108,11 +117,11 @@ def sight(who: Principal, referral: Referral, ccr: Ccr, now: float,
         replay.consent_ran_out_by(event.at)
         replay.see(event)
     replay.consent_ran_out_by(now)
-    return Sight(replay.referral(), how, tuple(replay.events))
+    return Sight(replay.referral(), how, tuple(replay.events), sender_side)
 
 
 def _without_codes(referral: Referral) -> Referral:
-    update: dict[str, object] = {"outcome_code": None}
+    update: dict[str, object] = {"outcome_code": None, "narrative_purged_at": None}
     if referral.status in OUTCOMES:
         update["reason_code"] = None  # a decline reason is an outcome too
     return referral.model_copy(update=update)
@@ -180,4 +189,5 @@ class _Replay:
             "acknowledged_by": None, "reason_code": self.reason, "outcome_code": None,
             "revoked_at": self.revoked_at, "revoked_by": self.revoked_by,
             "reply_count": self.replies, "sender_cancelled_at": None,
+            "narrative_purged_at": None,
             "consent": consent.model_copy(update={"share_outcome": shared})})

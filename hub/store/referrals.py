@@ -186,6 +186,18 @@ class ReferralStore:
             audit_event=dumps(audit), updated_at=now)
         return result == b"ok"
 
+    async def replace_envelope(self, rid: str, expected_digest: str, envelope: bytes,
+                               fields: dict[str, object], history: HistoryEvent,
+                               audit: AuditEvent) -> str:
+        """Put ``envelope`` in place of the referral's, if its digest is still
+        ``expected_digest`` (lua/replace_envelope.lua): 'ok', 'stale' or 'gone'."""
+        k = self._k
+        return text(await self._s.replace_envelope(
+            ref=k.referral(rid), envelope=k.envelope(rid), history=k.history(rid),
+            audit=k.audit(), attachments=k.attachments(rid), grants=k.grants(rid),
+            granted=k.granted(rid), expected=expected_digest, envelope_bytes=envelope,
+            fields=to_fields(fields), history_event=dumps(history), audit_event=dumps(audit)))
+
     async def mark_receipt(self, rid: str, field: str, at: float, history: HistoryEvent,
                            audit: AuditEvent) -> str:
         k = self._k

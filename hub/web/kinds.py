@@ -1,6 +1,7 @@
 """The JSON Schema of every kind of content that travels sealed (hub/api/contents.py):
-discharge handoffs, replies, and each of the CCR's other referral types, for clients
-written without this code (docs/clients.md). The hub never reads content; it only says
+discharge handoffs, replies, and each of the CCR's other referral types, each as its form
+in referral_types.toml says (hub/api/forms.py), for every client: the SDK, the CLI and the
+browser's send form build from it (docs/clients.md). The hub never reads content; it only says
 what clients agree to write."""
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ async def schema(request: web.Request) -> web.Response:
     if kind not in kinds(request):
         raise NotFound(f"no content kind '{kind}'; the kinds are "
                        f"{', '.join(kinds(request))} (see /v1/schemas)")
-    doc = json_schema(kind)
+    found = services(request).ccr.referral_type(kind)
+    doc = found.content_schema() if found is not None else json_schema(kind)
     doc["$id"] = f"{request.app[SETTINGS].public_base_url.rstrip('/')}/v1/schemas/{kind}.json"
     return web.json_response(doc, content_type="application/schema+json")

@@ -200,6 +200,13 @@ async def narrow_consent(request: web.Request) -> web.Response:
     return respond(view(seen))
 
 
+async def purge_narrative(request: web.Request) -> web.Response:
+    req = await body(request, s.ReplaceEnvelope)
+    seen = await services(request).purge.purge_narrative(
+        principal(request), _rid(request), req.envelope, request_id(request))
+    return respond(view(seen))
+
+
 async def post_grants(request: web.Request) -> web.Response:
     req = await body(request, s.PostGrants)
     stored = await services(request).grants.put(principal(request), _rid(request),

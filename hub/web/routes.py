@@ -145,6 +145,10 @@ ROUTES: tuple[Route, ...] = (
     R("GET", f"/v1/referrals/{RID}/envelope", referrals.envelope, "referral.envelope",
       "Download the sealed envelope (receiving escalation group)", audited=True,
       octets_out=True),
+    R("PUT", f"/v1/referrals/{RID}/envelope", referrals.purge_narrative,
+      "referral.purge_narrative", "Purge the narrative: put the reduced copy your device "
+      "sealed in place of the envelope (receiving escalation group)", body=s.ReplaceEnvelope,
+      response=s.ReferralView, audited=True),
     R("POST", f"/v1/referrals/{RID}/grants", referrals.post_grants, "grant.post",
       "Hand the referral (and replies to your agency) on to devices approved after it was "
       "sealed: key grants from a device it was sealed to", body=s.PostGrants,

@@ -78,12 +78,18 @@ class Running:
 
 
 @pytest.fixture
-def running(redis_url: str, tmp_path: Path) -> Iterator[Running]:
+def ccr_dir() -> Path:
+    """The CCR the hub serves (a module may give its own)."""
+    return ROOT / "config" / "example"
+
+
+@pytest.fixture
+def running(redis_url: str, tmp_path: Path, ccr_dir: Path) -> Iterator[Running]:
     prefix = f"cli-{uuid.uuid4().hex[:10]}"
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
     env.update(HUB_REDIS_URL=redis_url, HUB_KEY_PREFIX=prefix, HUB_PORT=str(port),
-               HUB_CCR_DIR=str(ROOT / "config" / "example"), HUB_LOG_LEVEL="WARNING",
+               HUB_CCR_DIR=str(ccr_dir), HUB_LOG_LEVEL="WARNING",
                HUB_DATA_DIR=str(tmp_path / "var"))
     url = f"http://127.0.0.1:{port}"
     proc = subprocess.Popen([sys.executable, "-m", "hub.cli", "serve"], env=env, cwd=ROOT,
@@ -128,11 +134,11 @@ class Demo:
 
 
 @pytest.fixture
-def demo(running: Running) -> Demo:
+def demo(running: Running, ccr_dir: Path) -> Demo:
     var = running.tmp / "var"
     settings = Settings(redis_url=running.env["HUB_REDIS_URL"],
-                        key_prefix=running.env["HUB_KEY_PREFIX"], ccr_dir=ROOT / "config" /
-                        "example", data_dir=var)
+                        key_prefix=running.env["HUB_KEY_PREFIX"], ccr_dir=ccr_dir,
+                        data_dir=var)
 
     async def install() -> None:
         services = build_services(settings)

@@ -189,6 +189,8 @@ def cases(demo) -> dict[str, list[tuple[tuple[str, ...], dict, int]]]:
         "revoke-consent": [((RID, "--reason", "other"), {}, 9),
                            ((RID, "--reason", "other", "--yes"), {}, 7)],
         "narrow-consent": [((RID,), {}, 2), ((RID, "--no-share-outcome"), {}, 7)],
+        "purge-narrative": [(("abc", "--yes"), {}, 2), ((RID,), {}, 9),
+                            ((RID, "--yes"), {}, 7)],
         "reply": [((RID, "--text", ""), {}, 2), ((RID, "--text", "hello"), {}, 7),
                   ((RID,), {}, 2)],
         "replies": [(("zz",), {}, 2), ((RID,), {}, 7)],

@@ -144,7 +144,7 @@ HEADER_EDITS = {
     "magic": (change("magic", b"CCRX"), "malformed"),
     "version": (change("version", b"\x02"), "unknown-version"),
     "kind-reply": (change("kind", b"\x02"), "ciphertext"),
-    "kind-unknown": (change("kind", b"\x03"), "malformed"),
+    "kind-unknown": (change("kind", b"\x04"), "malformed"),
     "envelope-id": (new_id, "key-commitment"),
     "thread-id-of-a-referral": (change("thread_id", b"\x99" * 16), "malformed"),
     "destination-another-agency": (change("destination", forge.slug(OTHER)), "wrong-agency"),

@@ -174,7 +174,8 @@ CALLER = {"roster.publish": ADMIN, "referral.acknowledge": RECIPIENT,
           "schedule.away": ADMIN, "report.voice": None,
           "answer.sms-inbound": None, "answer.voice-keypress": None,
           "push.subscribe": RECIPIENT, "person.offboard": ADMIN, "grant.post": RECIPIENT,
-          "drill.start": "ccr-coordinator", "drill.submit": "ccr-coordinator"}
+          "drill.start": "ccr-coordinator", "drill.submit": "ccr-coordinator",
+          "referral.purge_narrative": RECIPIENT}
 SIGNED = ("report.sms", "report.voice", "answer.sms-inbound", "answer.voice-keypress")
 
 
@@ -289,6 +290,7 @@ def example(route: Route, live: LiveHub) -> dict[str, Any]:
         "grant.post": {"grants": [base64.b64encode(b"not a key grant").decode()]},
         "drill.start": {"scenario": "discharge-2am"},
         "drill.submit": {"envelope": base64.b64encode(sealed.envelope).decode()},
+        "referral.purge_narrative": {"envelope": base64.b64encode(sealed.envelope).decode()},
     }[route.name]
 
 

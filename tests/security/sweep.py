@@ -119,6 +119,7 @@ def bodies(route: Route, twins: Twins, case: Case, person: str) -> list[dict]:
                               "keys": {"p256dh": "B" * 87, "auth": "A" * 22}}],
         s.PostGrants: [{"grants": [base64.b64encode(b"not a key grant").decode()]}],
         s.Offboard: [{"reason": "lost-device"}],
+        s.ReplaceEnvelope: [{"envelope": base64.b64encode(b"not a reduced copy").decode()}],
     }
     assert route.body in examples, f"the sweep has no example {route.body.__name__}: add one"
     return [{"json": doc} for doc in examples[route.body]]

@@ -203,3 +203,50 @@ describe('attachment names', () => {
       ['referral-a4c8192e-attachment-4.bin', 'application/octet-stream']);
   });
 });
+
+// A type's form, from the JSON Schema the hub serves (hub/api/forms.py): the same checker as
+// the typed models, and the narrative taken out for a purge.
+import { readFileSync } from 'node:fs';
+
+import { fromSchema, narrativePaths, schemaField, withoutNarrative } from '../src/pages/contents.js';
+
+const HANDOFF_SCHEMA = JSON.parse(readFileSync(new URL('../../docs/schemas/discharge-handoff.json',
+  import.meta.url)));
+
+describe('forms from a schema', () => {
+  const doc = { survivor: { name: 'A' }, needs: ['shelter'], discharge_at: '2027-01-15',
+    safe_contact: { channels: ['sms'], safe_times: [{ days: 'mon', start: '09:00', end: '10:00' }] },
+    consent: { method: 'written', given_at: 'x', documented_by: 'y', scope: 'z' },
+    summary: 'what happened' };
+
+  test('the handoff schema checks and writes as the handoff model does', () => {
+    const schema = fromSchema(HANDOFF_SCHEMA);
+    assert.deepEqual(dump(validate(schema, doc).value), dump(validate(DischargeHandoff, doc).value));
+    for (const bad of [{ ...doc, pets: 'yes' }, { ...doc, needs: [] }, { ...doc, extra: 1 },
+      { ...doc, safe_contact: { channels: ['sms'], safe_times: [{ days: 'x', start: '9', end: '10:00' }] } }]) {
+      assert.deepEqual(validate(schema, bad).errors, validate(DischargeHandoff, bad).errors);
+    }
+  });
+
+  test('a hidden field is not in the form, an optional one is not required', () => {
+    const form = structuredClone(HANDOFF_SCHEMA);
+    delete form.properties.pets;
+    form.required = form.required.filter((r) => r !== 'discharge_at');
+    form['x-form'] = { base: 'discharge-handoff' };
+    assert.equal(schemaField(form, 'pets'), null);
+    assert.equal(schemaField(form, 'discharge_at').required, false);
+    assert.equal(schemaField(form, 'safe_contact.safe_times.0.start').required, true);
+    const { discharge_at: _, ...without } = doc;
+    assert.equal(validate(fromSchema(form), without).errors.length, 0);
+    assert.equal(validate(fromSchema(form), { ...doc, pets: true }).errors[0].type, 'extra_forbidden');
+  });
+
+  test('a purge takes out the narrative and the attachment names, and keeps the codes', () => {
+    assert.deepEqual(narrativePaths(HANDOFF_SCHEMA), ['summary']);
+    const kept = JSON.parse(text(withoutNarrative(dump({ ...doc, attachment_names: ['a.pdf'] }),
+      HANDOFF_SCHEMA)));
+    assert.equal(kept.summary, undefined);
+    assert.equal(kept.attachment_names, undefined);
+    assert.deepEqual(kept.needs, ['shelter']);
+  });
+});

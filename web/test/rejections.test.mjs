@@ -97,7 +97,7 @@ describe('every header field is bound', () => {
     magic: [change('magic', forge.text('CCRX')), 'malformed'],
     version: [change('version', Uint8Array.of(2)), 'unknown-version'],
     'kind-reply': [change('kind', Uint8Array.of(2)), 'ciphertext'],
-    'kind-unknown': [change('kind', Uint8Array.of(3)), 'malformed'],
+    'kind-unknown': [change('kind', Uint8Array.of(4)), 'malformed'],
     'envelope-id': [(e) => put(put(e, 'envelope_id', new Uint8Array(16).fill(0x99)), 'thread_id',
       new Uint8Array(16).fill(0x99)), 'key-commitment'],
     'thread-id-of-a-referral': [change('thread_id', new Uint8Array(16).fill(0x99)), 'malformed'],

@@ -35,4 +35,5 @@ async def form(request: web.Request) -> web.Response:
         "needs": _options(get_args(Need), NEED_LABELS),
         "channels": _options(get_args(SafeChannel), CHANNEL_LABELS),
         "methods": get_args(ConsentMethod),
+        "schemas": {t.code: t.content_schema() for t in types.values()},
         "max_body": request.app[SETTINGS].max_body_bytes})

@@ -257,9 +257,11 @@ function parseInner(plain, header, contentKey) {
   return new Opened({ header, content, sender, recipients, attachments: refs }, contentKey);
 }
 
+/** Only a reduced copy (Kind.REDUCED) comes from the destination agency itself. */
 export function checkSender(opened, trust, now) {
-  if (opened.sender.agency === opened.header.destination) {
-    throw new EnvelopeError('sender-is-recipient-agency');
+  const own = opened.sender.agency === opened.header.destination;
+  if (own !== (opened.header.kind === Kind.REDUCED)) {
+    throw new EnvelopeError(own ? 'sender-is-recipient-agency' : 'reduced-by-other-agency');
   }
   if (!trust.isCurrentSender(opened.sender, now)) throw new EnvelopeError('untrusted-sender');
 }

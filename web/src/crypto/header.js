@@ -16,7 +16,8 @@ export const MAX_CONTENT = 4 * 1024 * 1024;
 export const MAX_ATTACHMENTS = 16;
 export const MAX_LIFETIME = 400 * 86400;
 
-export const Kind = Object.freeze({ REFERRAL: 1, REPLY: 2 });
+// REDUCED: a referral's content reduced by its receiving agency (its narrative purged)
+export const Kind = Object.freeze({ REFERRAL: 1, REPLY: 2, REDUCED: 3 });
 export const Urgency = Object.freeze({ ROUTINE: 1, URGENT: 2, EMERGENT: 3 });
 /** The kind byte's high bit: a drill's envelope, whose content is made up (docs/envelope.md). */
 export const DRILL = 0x80;

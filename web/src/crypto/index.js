@@ -22,6 +22,8 @@ export {
 } from './envelope.js';
 export { attachmentKey, blobLength, openAttachment, sealAttachment } from './attachments.js';
 export { ReceiptStatus, parseReceipt, signReceipt, verifyReceipt } from './receipts.js';
-export { DEFAULT_LIFETIME, openReply, sealReferral, sealReply } from './replies.js';
+export {
+  DEFAULT_LIFETIME, openReply, sealReduced, sealReferral, sealReply,
+} from './replies.js';
 export { GRANT_LEN, Granter, granteeHash, openWithGrant, parseGrant } from './grants.js';
 export { LogWitness, chain, entryHash, logHead, rosterDigest } from './rosterlog.js';

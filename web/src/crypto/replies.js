@@ -19,6 +19,16 @@ export function sealReferral(content, { sender, trust, destination, referralType
     attachments, envelopeId, rand, kind: Kind.REFERRAL });
 }
 
+/** Seal a reduced copy of referral `referralId` (its narrative purged) to this device's own
+ * agency's escalation group for the type: kind 3, living no longer than the original. */
+export function sealReduced(content, { sender, trust, referralId, agency, referralType, now,
+  urgency, expiresAt, rand }) {
+  const recipients = trust.roster(agency, now).recipients(referralType, now);
+  return seal(content, { sender, recipients, destination: agency, referralType, urgency, now,
+    lifetime: Math.max(1, Number(BigInt(expiresAt) - BigInt(now))), kind: Kind.REDUCED,
+    threadId: referralId, rand });
+}
+
 /**
  * Seal a reply on the thread of referral `referralId` (its 16-byte envelope id) to the other
  * side's escalation group: `otherAgency` is the referral's sender agency when this device is

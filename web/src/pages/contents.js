@@ -116,7 +116,7 @@ const SafeTime = model([
   ['end', str({ pattern: HHMM })],
 ]);
 
-const SafeContact = model([
+export const SafeContact = model([
   ['channels', tuple(literal(...SAFE_CHANNELS), { minLength: 1 })],
   ['phone', optional(str()), NONE],
   ['email', optional(str()), NONE],
@@ -168,6 +168,88 @@ export const GenericReferral = (code) => model([
   ['text', str({ minLength: 1 })],
   ['attachment_names', optional(tuple(str())), NONE],
 ]);
+
+// -- a referral type's form, from the JSON Schema the hub serves (hub/api/forms.py) -----------
+
+/** The checker a JSON Schema describes, built from the same pieces as the models above, so a
+ * type with a form of its own is checked as the SDK checks it (model_from_schema). */
+export function fromSchema(node, defs = node.$defs ?? {}) {
+  if (node.$ref) return fromSchema(defs[node.$ref.split('/').at(-1)], defs);
+  if (node.anyOf) {
+    const inner = node.anyOf.filter((a) => a.type !== 'null');
+    const type = fromSchema(inner[0], defs);
+    return inner.length < node.anyOf.length ? optional(type) : type;
+  }
+  if ('const' in node) return literal(node.const);
+  if (node.enum) return literal(...node.enum);
+  const pattern = node.pattern ? new RegExp(node.pattern) : null;
+  switch (node.type) {
+    case 'string': return str({ pattern, minLength: node.minLength ?? 0 });
+    case 'integer': return int({ ge: node.minimum ?? null });
+    case 'boolean': return bool();
+    case 'array': return tuple(fromSchema(node.items ?? {}, defs), { minLength: node.minItems ?? 0 });
+    case 'object': {
+      const required = new Set(node.required ?? []);
+      return model(Object.entries(node.properties ?? {}).map(([name, field]) => {
+        const type = fromSchema(field, defs);
+        if (name === 'kind' && 'const' in field) return [name, type, { default: field.const }];
+        if (required.has(name)) return [name, type];
+        const fallback = field.default ?? null;
+        return [name, fallback === null ? optional(type) : type, { default: fallback }];
+      }));
+    }
+    default: return (v) => v;
+  }
+}
+
+/** The schema of the field at a form path ("safe_contact.safe_times.0.days"), or null when
+ * the type's form has no such field (hidden); `required` says whether it must be filled. */
+export function schemaField(schema, path) {
+  let at = schema;
+  let required = true;
+  for (const part of path.split('.')) {
+    if (/^\d+$/.test(part)) { at = at.items ?? {}; continue; }
+    at = at.anyOf?.find((a) => a.type === 'object') ?? at;
+    if (at.$ref) at = schema.$defs?.[at.$ref.split('/').at(-1)] ?? {};
+    if (!at.properties || !(part in at.properties)) return null;
+    required = (at.required ?? []).includes(part);
+    at = at.properties[part];
+    if (at.$ref) at = { ...schema.$defs?.[at.$ref.split('/').at(-1)], title: at.title };
+  }
+  return { field: at, required };
+}
+
+/** The dotted paths of a schema's narrative (hub/api/forms.py narrative_paths): those it
+ * marks, else its base's (the handoff's summary, a free-text type's text). */
+export function narrativePaths(schema, prefix = '') {
+  const marked = [];
+  for (const [name, field] of Object.entries(schema?.properties ?? {})) {
+    if (field['x-narrative']) marked.push(prefix + name);
+    const inner = field.anyOf?.find((a) => a.type === 'object') ?? field;
+    if (inner.type === 'object') marked.push(...narrativePaths(inner, `${prefix}${name}.`));
+  }
+  if (prefix || marked.length) return marked;
+  return schema?.properties?.kind?.default === HANDOFF ? ['summary'] : ['text'];
+}
+
+/** A document's bytes without its narrative and its attachments' names (hub/client/forms.py
+ * without_narrative). Throws a Problem-worthy Error when it is no JSON object. */
+export function withoutNarrative(bytes, schema) {
+  let doc = null;
+  try { doc = JSON.parse(new TextDecoder().decode(bytes)); } catch { /* not JSON */ }
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
+    throw new Error('this referral is not a form\'s document: there are no codes to keep');
+  }
+  for (const path of [...narrativePaths(schema), 'attachment_names']) {
+    const parts = path.split('.');
+    const at = parts.slice(0, -1).reduce((o, p) => (o && typeof o === 'object' ? o[p] : null), doc);
+    if (at && typeof at === 'object') delete at[parts.at(-1)];
+  }
+  return new TextEncoder().encode(JSON.stringify(doc));
+}
+
+/** Whether a type's schema is a form of the CCR's own (not the type's own model). */
+export const hasForm = (schema) => Boolean(schema?.['x-form']);
 
 /** {value, errors}: errors is [] when `doc` is valid; then `value` has every default. */
 export function validate(type, doc) {
@@ -263,10 +345,12 @@ export function formToDoc(entries) {
 }
 
 /** A referral's content from its form: {bytes} or {errors}. `names`: the attached files'
- * names, which travel sealed with it (attachment_names). */
-export function referralContent(referralType, entries, names = []) {
+ * names, which travel sealed with it (attachment_names). `schema`: the type's JSON Schema;
+ * a type with a form of its own is checked against it. */
+export function referralContent(referralType, entries, names = [], schema = null) {
   const doc = formToDoc(entries);
-  const type = referralType === HANDOFF ? DischargeHandoff : GenericReferral(referralType);
+  const type = hasForm(schema) ? fromSchema(schema)
+    : referralType === HANDOFF ? DischargeHandoff : GenericReferral(referralType);
   if (referralType !== HANDOFF) doc.kind = referralType;
   if (names.length) doc.attachment_names = names;
   const { value, errors } = validate(type, doc);

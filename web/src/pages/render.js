@@ -1,6 +1,7 @@
 // What was opened, shown in the page (as text nodes only): a discharge handoff as a readable
 // form with the safe-contact preferences first and prominent, a reply, or other content.
 
+import { SafeContact, validate } from './contents.js';
 import { el } from './dom.js';
 import { gettext, languageName } from './i18n.js';
 
@@ -71,10 +72,57 @@ export function renderHandoff(h) {
       [gettext('What may be shared'), h.consent.scope], [gettext('Must not be shared'), h.consent.limits]])));
 }
 
-/** Any opened content (contents.js parseContent's result). */
-export function renderContent(parsed) {
+const fieldOf = (schema, name) => {
+  const field = schema?.properties?.[name] ?? {};
+  return field.anyOf?.find((a) => a.type === 'object') ?? field;
+};
+
+/** A field's name as the type's form calls it (its schema title), else in words. */
+const labelOf = (schema, name) => schema?.properties?.[name]?.title
+  ?? name.replaceAll('_', ' ').replace(/^./, (c) => c.toUpperCase());
+
+function shown(value) {
+  if (typeof value === 'boolean') return value ? gettext('Yes') : gettext('No');
+  if (Array.isArray(value) && value.every((v) => v === null || typeof v !== 'object')) {
+    return value.map((v) => (NEEDS[v] ? gettext(NEEDS[v]) : v)).join(', ');
+  }
+  return typeof value === 'object' && value !== null ? JSON.stringify(value) : isoText(String(value));
+}
+
+/** Any document, read generically (a type with a form of the CCR's own): the safe-contact
+ * preferences first, then each field under its form's name, a part of it as a section. */
+export function renderDocument(doc, schema = null) {
+  const parts = [];
+  const safe = doc.safe_contact ? validate(SafeContact, doc.safe_contact) : null;
+  if (safe && !safe.errors.length) parts.push(safeContact(safe.value));
+  else if (doc.safe_contact) {
+    parts.push(el('section', { class: 'safe-contact' }, el('h2', { text: gettext('Safe contact') }),
+      el('pre', { text: JSON.stringify(doc.safe_contact, null, 2) })));
+  }
+  const rows = [];
+  for (const [name, value] of Object.entries(doc)) {
+    if (name === 'kind' || name === 'safe_contact' || value === null) continue;
+    if (typeof value === 'object' && !Array.isArray(value)) {
+      const inner = fieldOf(schema, name);
+      parts.push(el('section', { 'data-field': name }, el('h2', { text: labelOf(schema, name) }),
+        facts(Object.entries(value).map(([k, v]) => [labelOf(inner, k), v === null ? null : shown(v)]))));
+    } else {
+      rows.push([labelOf(schema, name), shown(value)]);
+    }
+  }
+  parts.splice(safe || doc.safe_contact ? 1 : 0, 0, el('section', { 'data-field': '' }, facts(rows)));
+  return el('article', { class: 'handoff generic-form' }, ...parts);
+}
+
+/** Any opened content (contents.js parseContent's result); `schema`, the type's JSON Schema,
+ * names the fields of a type with a form of its own. */
+export function renderContent(parsed, schema = null) {
   if (parsed.kind === 'handoff') return renderHandoff(parsed.value);
   if (parsed.kind === 'reply') return el('p', { class: 'reply-text', text: parsed.value.text });
+  if (parsed.kind === 'json' && parsed.value && typeof parsed.value === 'object'
+      && !Array.isArray(parsed.value) && typeof parsed.value.text !== 'string') {
+    return renderDocument(parsed.value, schema);
+  }
   if (parsed.kind === 'json' && parsed.value && typeof parsed.value.text === 'string') {
     return el('article', { class: 'generic' },
       el('p', { class: 'muted', text: gettext('Referral type: %(kind)s', { kind: parsed.value.kind ?? gettext('not given') }) }),

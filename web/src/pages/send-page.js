@@ -7,7 +7,7 @@ import { MAX_ATTACHMENTS } from '../crypto/header.js';
 import { Urgency, sealReferral } from '../crypto/index.js';
 
 import { ApiError, api, toBase64 } from './api.js';
-import { HANDOFF, consentMetadata, referralContent } from './contents.js';
+import { HANDOFF, consentMetadata, hasForm, referralContent, schemaField } from './contents.js';
 import { $, $$, busy, el, nowSeconds, say, show, when } from './dom.js';
 import { gettext } from './i18n.js';
 import { Problem, explain, unlockDevice } from './unlock.js';
@@ -26,6 +26,38 @@ export function entries(root) {
   return $$('[data-path]', root).filter((e) => !e.closest('[hidden]')).map((e) => ({
     path: e.dataset.path, type: e.type, value: e.value, checked: e.checked,
     multi: 'multi' in e.dataset }));
+}
+
+/** Each referral type's JSON Schema, as the hub serves it (/v1/schemas), given with the page. */
+function schemas() {
+  return JSON.parse(document.querySelector('meta[name="schemas"]')?.content ?? '{}');
+}
+
+/** The part of the form a field's input sits in: its label, or its group of checkboxes. */
+const holderOf = (input) => input.closest('fieldset[data-group]') ?? input.closest('label');
+
+/**
+ * The form as the chosen type's schema says it: a field its form hides is not shown (and so
+ * not sent), a field it renames is called so, and "required" is shown only where the schema
+ * requires it. A type without a form of its own keeps the page's own words.
+ */
+export function fitForm(schema) {
+  const own = hasForm(schema);
+  const parts = [$('#handoff'), ...$$('.handoff-only'), $('#generic')];
+  for (const input of parts.flatMap((part) => $$('[data-path]', part))) {
+    const holder = holderOf(input);
+    if (!holder) continue;
+    const found = own ? schemaField(schema, input.dataset.path) : { field: {}, required: null };
+    holder.hidden = found === null;
+    const words = holder.matches('label') ? holder.firstChild : holder.querySelector('legend')?.firstChild;
+    if (words?.nodeType === Node.TEXT_NODE) {
+      holder.dataset.words ??= words.textContent;
+      words.textContent = found?.field['x-label'] ? `${found.field.title} ` : holder.dataset.words;
+    }
+    const mark = holder.querySelector(':scope > .req, :scope > legend > .req');
+    if (mark && found && found.required !== null) mark.hidden = !found.required;
+    if (mark && !own) mark.hidden = false;
+  }
 }
 
 export async function sendPage(root) {
@@ -51,11 +83,15 @@ function wireChoices() {
     type.replaceChildren(...choices.filter((o) => allowed.includes(o.value)).map((o) => o.cloneNode(true)));
     pickType();
   };
+  const forms = schemas();
   const pickType = () => {
-    const handoff = type.value === HANDOFF;
+    const schema = forms[type.value];
+    const base = schema?.['x-form']?.base ?? (type.value === HANDOFF ? HANDOFF : 'text');
+    const handoff = base === HANDOFF;
     show($('#handoff'), handoff);
     $$('.handoff-only').forEach((e) => show(e, handoff));
     show($('#generic'), !handoff);
+    fitForm(schema);
     $('#urgency').value = type.selectedOptions[0]?.dataset.urgency ?? 'urgent';
   };
   destination.addEventListener('change', pickTypes);
@@ -133,8 +169,10 @@ async function send(page, button) {
   const now = nowSeconds();
   const type = $('#type').value;
   const names = [...$('#attachments').files].map((f) => f.name);
-  const content = referralContent(type, entries(type === HANDOFF ? $('#send-fields') : $('#generic')),
-    names);
+  const schema = schemas()[type];
+  const handoff = (schema?.['x-form']?.base ?? (type === HANDOFF ? HANDOFF : 'text')) === HANDOFF;
+  const content = referralContent(type, entries(handoff ? $('#send-fields') : $('#generic')),
+    names, schema);
   const consent = readConsent(page, type, now);
   const errors = [...(content.errors ?? []), ...(consent.errors ?? [])];
   if (errors.length) {

@@ -4,13 +4,13 @@
 // either agency reads the replies sealed to it and writes replies sealed to the other.
 // Nothing opened is stored: it lives in this page until the page is left.
 
-import { Kind, ReceiptStatus, fromHex, openReply, sealReply, signReceipt,
+import { Kind, ReceiptStatus, fromHex, openReply, sealReduced, sealReply, signReceipt,
   toHex } from '../crypto/index.js';
 import { EnvelopeError } from '../crypto/errors.js';
 
 import { ApiError, api, toBase64 } from './api.js';
 import { handOver, openSealed } from './handover.js';
-import { parseContent, replyContent } from './contents.js';
+import { parseContent, replyContent, withoutNarrative } from './contents.js';
 import { $, $$, busy, download, el, nowSeconds, say, show, size, when } from './dom.js';
 import { attachmentName } from './files.js';
 import { actorName, agencyName, codeName, eventName, gettext, statusName } from './i18n.js';
@@ -61,15 +61,22 @@ async function openIt(t) {
   const data = await api('GET', `${t.base}/envelope`, { binary: true });
   const opened = await openSealed(data, { rid: t.rid, device, trust: trust.store,
     now: nowSeconds() });
-  // the hub names a referral by its envelope id and keeps its header hash: both must agree
-  if (toHex(opened.header.envelopeId) !== t.rid || toHex(opened.header.hash) !== t.view.header_hash) {
+  // the hub names a referral by its envelope id (a reduced copy's thread id) and keeps its
+  // header hash: both must agree
+  const reduced = opened.header.kind === Kind.REDUCED;
+  const id = reduced ? opened.header.threadId : opened.header.envelopeId;
+  if (toHex(id) !== t.rid || toHex(opened.header.hash) !== t.view.header_hash) {
     throw new EnvelopeError('not-this-referral');
   }
   t.opened = opened;
   if (opened.header.drill) showDrillBanner(); // the sender's own device said so
+  t.schema ??= await api('GET', `/v1/schemas/${t.view.type}.json`).catch(() => null);
   const parsed = parseContent(opened.content, opened.header.referralType);
   t.files = parsed.value?.attachment_names ?? [];
-  $('#content').replaceChildren(renderContent(parsed));
+  $('#content').replaceChildren(...(reduced ? [el('p', { class: 'muted', id: 'purged-note',
+    text: gettext('The narrative was purged by %(who)s; the codes are kept.', {
+      who: `${actorName(opened.sender.person)} (${agencyName(opened.sender.agency)})` }) })] : []),
+  renderContent(parsed, t.schema));
   $('#content').dataset.opened = 'yes';
   showAttachments(t);
 }
@@ -178,6 +185,26 @@ function wireActions(t) {
     { json: { outcome: $('#complete-outcome').value } }));
   on('#cancel-form', 'submit', gettext('Cancelling…'), () => api('POST', `${t.base}/cancel`,
     { json: { reason: $('#cancel-reason').value } }));
+  on('#purge-form', 'submit', gettext('Sealing what is kept in this browser…'), () => purge(t));
+}
+
+/** Keep the codes, let the narrative go: what was opened here, without the fields the type's
+ * schema marks as narrative, sealed again to this agency's group as a reduced copy; the hub
+ * replaces the envelope (and deletes the attachments), then the page opens what is left. */
+async function purge(t) {
+  if (t.opened === null) throw new Problem(gettext('Open the referral before purging it.'));
+  const { device, trust } = t.unlocked;
+  const now = nowSeconds();
+  await trust.refresh(t.agency, now);
+  const kept = withoutNarrative(t.opened.content, t.schema);
+  const sealed = sealReduced(kept, { sender: device, trust: trust.store, referralId: fromHex(t.rid),
+    agency: t.agency, referralType: t.view.type, now, urgency: t.opened.header.urgency,
+    expiresAt: t.opened.header.expiresAt });
+  const view = await api('PUT', `${t.base}/envelope`, { json: { envelope: toBase64(sealed.envelope) } });
+  t.view = view;
+  $('#purge-sure').checked = false;
+  await openIt(t);
+  return view;
 }
 
 // -- replies --------------------------------------------------------------------------------
