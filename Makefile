@@ -11,6 +11,8 @@ STAMP := $(VENV)/.installed
 WEB_STAMP := web/node_modules/.installed
 WEB_SRC := $(shell find web/src -type f 2>/dev/null)
 APP_JS := hub/web/static/app.js
+# pytest-xdist: a worker per core, each test file on one worker (TEST_WORKERS=0: none)
+TEST_WORKERS ?= auto
 
 $(STAMP): pyproject.toml setup.py
 	$(PY) -m venv $(VENV)
@@ -38,7 +40,7 @@ demo: $(STAMP)
 
 test: $(STAMP) $(APP_JS)
 	cd web && npm test
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check hub tests bench
