@@ -34,6 +34,7 @@ from hub.routing.deadlines import DeadlineCalculator
 from hub.routing.ladder import Ladder
 from hub.services.auditlog import AuditLog
 from hub.services.auditor import Auditor
+from hub.services.checklists import ChecklistService
 from hub.services.claims import ClaimCodes, ClaimService
 from hub.services.consent import ConsentService
 from hub.services.deliveries import DeliveryReports
@@ -96,6 +97,7 @@ class Services:
     subscriptions: SubscriptionService = field(init=False)  # its Subscriptions
     oversight: OversightService = field(init=False)  # nudges commit for the workers to send
     worklist: WorklistService = field(init=False)  # the browser's inbox and thread pages
+    checklists: ChecklistService = field(init=False)  # start pages' checklists
     resthook: RestHook = field(default_factory=RestHook)  # Subscriptions' notifications
 
     def notifier(self, base_url: str, lease: float = 60.0) -> Notifier:
@@ -257,6 +259,9 @@ def build_services(settings: Settings, *, store: Store | None = None, clock: Clo
     referrals.after_change = services.lifecycle.after_change = services.subscriptions.changed
     services.worklist = WorklistService(store=store, clock=clock, ccr=ccr, referrals=referrals,
                                         timers=timers)
+    services.checklists = ChecklistService(
+        store=store, clock=clock, ccr=ccr, directory=directory, schedules=services.schedules,
+        readability=readability, auditor=auditor)
     return services
 
 

@@ -114,6 +114,18 @@ class ScheduleService:
         entries = await self.entries(agency)
         return self._coverage(schedule, entries, _eligible(roster, referral_type, at)).at(at)
 
+    async def takes_turns(self, agency: str, person: str) -> bool | None:
+        """Whether ``person`` is on the agency's schedules (in a layer's rotation, or with
+        an override still to come); None when the agency has no schedule."""
+        schedules = [s for s in self._ccr.schedules.schedule if s.agency == agency]
+        if not schedules:
+            return None
+        if any(person in layer.people for s in schedules for layer in s.layer):
+            return True
+        now = self._clock.now()
+        return any(e.person == person and e.duty and e.end > now
+                   for e in await self.entries(agency))
+
     async def entries(self, agency: str) -> list[Entry]:
         live = [Entry(e.id, e.person, e.start, e.end, e.duty, "live", e.by)
                 for e in await self._store.schedules.entries(agency)]

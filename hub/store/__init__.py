@@ -17,6 +17,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from .access import AccessStore
 from .audit import AuditStore
+from .checklists import ChecklistStore, SetupFacts
 from .claims import ClaimStore
 from .connection import redis_at
 from .directory import DirectoryStore
@@ -38,7 +39,7 @@ from .threads import ThreadStore
 from .timers import TimerStore
 
 __all__ = ["REDIS_ERRORS", "TRANSIENT_ERRORS", "Deadline", "DeadlineChanges", "Store",
-           "StoredGrant", "TransitionResult", "connect"]
+           "SetupFacts", "StoredGrant", "TransitionResult", "connect"]
 
 TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
     RedisConnectionError, RedisTimeoutError, ReadOnlyError, MasterDownError, TryAgainError,
@@ -73,6 +74,7 @@ class Store:
     push: PushStore
     smart: SmartStore
     subscriptions: SubscriptionStore
+    checklists: ChecklistStore
 
     @classmethod
     def open(cls, redis: Redis, prefix: str = "ccr", replication: Replication | None = None
@@ -86,7 +88,8 @@ class Store:
                    SessionStore(redis, keys), EngineStore(redis, keys, scripts), scripts,
                    GrantStore(redis, keys, scripts), ScheduleStore(redis, keys),
                    ClaimStore(redis, keys, scripts), PushStore(redis, keys),
-                   SmartStore(redis, keys), SubscriptionStore(redis, keys))
+                   SmartStore(redis, keys), SubscriptionStore(redis, keys),
+                   ChecklistStore(redis, keys))
 
     async def ping(self) -> bool:
         return bool(await self.redis.ping())

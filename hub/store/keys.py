@@ -296,5 +296,15 @@ class Keys:
         """A person's browsers' push subscriptions, by device id."""
         return f"{self.prefix}:push:{person}"
 
+    # checklists
+    def setup(self, person: str) -> str:
+        """What a person's device page said of its setup (keys made, roots pinned) and when
+        they finished their first drill: the facts their checklist reads."""
+        return f"{self.prefix}:setup:{person}"
+
+    def drilled_agencies(self) -> str:
+        """Each agency that has done a drill, with when it first did."""
+        return f"{self.prefix}:setup:drilled"
+
     def pattern(self) -> str:
         return f"{self.prefix}:*"
