@@ -118,9 +118,9 @@ class ChecklistService:
         roster = await self._directory.verified_roster(found.agency)
         approved = bool(roster and roster.devices_of((person,), int(self._clock.now())))
         steps = [
-            Step("device-made", N_("Make your device: its keys, in this browser"),
+            Step("device-made", N_("Make your device's keys in this browser"),
                  approved or facts.device_made_at is not None, "/device"),
-            Step("approved", N_("Your agency admin approves the device"), approved, "/device"),
+            Step("approved", N_("Your agency admin approved your device"), approved, "/device"),
             Step("roots-pinned", N_("Pin your agency's root and your partners' roots"),
                  self._partners(found.agency) <= facts.pinned, "/device"),
         ]
