@@ -168,7 +168,8 @@ CALLER = {"roster.publish": ADMIN, "referral.acknowledge": RECIPIENT,
           "reply.post": RECIPIENT, "report.sms": None, "schedule.override": ADMIN,
           "schedule.away": ADMIN, "report.voice": None,
           "answer.sms-inbound": None, "answer.voice-keypress": None,
-          "push.subscribe": RECIPIENT, "person.offboard": ADMIN, "grant.post": RECIPIENT}
+          "push.subscribe": RECIPIENT, "person.offboard": ADMIN, "grant.post": RECIPIENT,
+          "me.setup": RECIPIENT}
 SIGNED = ("report.sms", "report.voice", "answer.sms-inbound", "answer.voice-keypress")
 
 
@@ -281,6 +282,7 @@ def example(route: Route, live: LiveHub) -> dict[str, Any]:
                            "keys": {"p256dh": "B" * 87, "auth": "A" * 22}},
         "person.offboard": {"reason": "lost-device"},
         "grant.post": {"grants": [base64.b64encode(b"not a key grant").decode()]},
+        "me.setup": {"device_made": True, "pinned": [DEST]},
     }[route.name]
 
 
