@@ -15,6 +15,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    StrictBool,
     WithJsonSchema,
 )
 
@@ -190,7 +191,7 @@ class AgencyView(Body):
 class SetupReport(Body):
     """What a device page says of its own setup; its keys and pins stay on the device."""
 
-    device_made: bool = Field(description="this browser holds the person's device keys")
+    device_made: StrictBool = Field(description="this browser holds the person's device keys")
     pinned: list[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]] = Field(
         max_length=500, description="the agencies whose root this device has pinned")
 

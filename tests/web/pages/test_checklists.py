@@ -106,11 +106,15 @@ async def test_a_coordinator_sees_each_agency_joining_until_it_has_done_a_drill(
     assert ("new-agency", "mercy-hospital") in checklists(html)
 
 
-async def test_a_setup_report_naming_an_agency_the_ccr_lacks_is_refused_and_changes_nothing(
+async def test_a_setup_report_naming_an_agency_the_ccr_lacks_or_a_number_for_a_yes_is_refused(
         hub) -> None:
     r = await hub.client.put("/v1/me/setup", json={"device_made": True, "pinned": ["nowhere"]},
                              headers=hub.world.members[NEWCOMER].auth)
     assert r.status == 422
     assert "nowhere" in (await r.json())["error"]["message"]
+    r = await hub.client.put("/v1/me/setup", json={"device_made": 1, "pinned": []},
+                             headers=hub.world.members[NEWCOMER].auth)
+    assert r.status == 422  # a yes or no, not a number
+    assert "device_made" in (await r.json())["error"]["message"]
     facts = await hub.store.checklists.facts(NEWCOMER)
     assert facts.device_made_at is None and facts.pinned == frozenset()
