@@ -114,18 +114,6 @@ class ScheduleService:
         entries = await self.entries(agency)
         return self._coverage(schedule, entries, _eligible(roster, referral_type, at)).at(at)
 
-    async def takes_turns(self, agency: str, person: str) -> bool | None:
-        """Whether ``person`` is on the agency's schedules (in a layer's rotation, or with
-        an override still to come); None when the agency has no schedule."""
-        schedules = [s for s in self._ccr.schedules.schedule if s.agency == agency]
-        if not schedules:
-            return None
-        if any(person in layer.people for s in schedules for layer in s.layer):
-            return True
-        now = self._clock.now()
-        return any(e.person == person and e.duty and e.end > now
-                   for e in await self.entries(agency))
-
     async def entries(self, agency: str) -> list[Entry]:
         live = [Entry(e.id, e.person, e.start, e.end, e.duty, "live", e.by)
                 for e in await self._store.schedules.entries(agency)]
@@ -179,6 +167,18 @@ class ScheduleService:
         if who.is_coordinator:
             return list(scheduled)
         return [a for a in scheduled if a == who.agency and who.has(*READERS)]
+
+    async def takes_turns(self, agency: str, person: str) -> bool | None:
+        """Whether ``person`` is on the agency's schedules (in a layer's rotation, or with
+        an override still to come); None when the agency has no schedule."""
+        schedules = [s for s in self._ccr.schedules.schedule if s.agency == agency]
+        if not schedules:
+            return None
+        if any(person in layer.people for s in schedules for layer in s.layer):
+            return True
+        now = self._clock.now()
+        return any(e.person == person and e.duty and e.end > now
+                   for e in await self.entries(agency))
 
     def _groups(self, agency_id: str) -> list[tuple[tuple[str, ...], Schedule]]:
         """Each schedule of the agency with the referral types it covers that the agency
