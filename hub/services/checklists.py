@@ -5,8 +5,9 @@ person's start page until every step is done (issue 24):
   schedule (point persons and backups), first drill done;
 - **leaving staff**, for their agency's admins: offboarded, their devices out of the
   roster, no open referral left that no one on duty can read (handed over);
-- **a new agency joining the CCR**, for the coordinators: root registered, sharing
-  agreements, people with approved devices, first drill.
+- **a new agency joining the CCR** (all but the coordination office), for the
+  coordinators: root registered, sharing agreements, people with approved devices, first
+  drill.
 
 What a device keeps to itself (its keys, the roots it pinned) the hub learns only as the
 device page says it (``report``); a finished drill is ``record_drill_done``, which the
@@ -142,7 +143,9 @@ class ChecklistService:
         ))
 
     async def joining(self) -> list[Checklist]:
-        ids = [a.id for a in self._ccr.agencies]
+        """Each agency of the CCR but the coordinators' own office (agencies.toml's kind
+        "coordination": it neither sends nor receives referrals)."""
+        ids = [a.id for a in self._ccr.agencies if a.kind != "coordination"]
         roots = await self._store.checklists.roots(ids)
         drilled = await self._store.checklists.drilled(ids)
         now = int(self._clock.now())
