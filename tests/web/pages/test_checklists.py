@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from hub.client.rosters import escalation_groups, roster_people
 from hub.crypto import make_roster
 
@@ -101,6 +103,8 @@ async def test_a_coordinator_sees_each_agency_joining_until_it_has_done_a_drill(
     assert joining[AGENCY] == {"root": True, "agreements": True, "people": True, "drill": False}
     assert ("new-staff", "ccr-coordinator") not in checklists(html)
 
+    with pytest.raises(LookupError):  # the drills name people of this CCR only
+        await hub.services.checklists.record_drill_done("no-such-person")
     await hub.services.checklists.record_drill_done(NEWCOMER)
     _, html = await coordinator.text("/dashboard")
     assert ("new-agency", AGENCY) not in checklists(html)
