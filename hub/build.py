@@ -34,6 +34,7 @@ from hub.routing.deadlines import DeadlineCalculator
 from hub.routing.ladder import Ladder
 from hub.services.auditlog import AuditLog
 from hub.services.auditor import Auditor
+from hub.services.checklists import ChecklistService
 from hub.services.claims import ClaimCodes, ClaimService
 from hub.services.consent import ConsentService
 from hub.services.deliveries import DeliveryReports
@@ -100,6 +101,7 @@ class Services:
     oversight: OversightService = field(init=False)  # nudges commit for the workers to send
     worklist: WorklistService = field(init=False)  # the browser's inbox and thread pages
     drills: DrillService = field(init=False)  # drills on the real hub
+    checklists: ChecklistService = field(init=False)  # start pages' checklists
     resthook: RestHook = field(default_factory=RestHook)  # Subscriptions' notifications
 
     def notifier(self, base_url: str, lease: float = 60.0) -> Notifier:
@@ -268,6 +270,14 @@ def build_services(settings: Settings, *, store: Store | None = None, clock: Clo
                                         timers=timers)
     services.drills = DrillService(store=store, clock=clock, ccr=ccr, referrals=referrals,
                                    auditor=auditor, auditlog=services.auditlog)
+    services.checklists = ChecklistService(
+        store=store, clock=clock, ccr=ccr, directory=directory, schedules=services.schedules,
+        readability=readability, auditor=auditor)
+
+    async def drill_done(person: str, _drill: object) -> None:
+        await services.checklists.record_drill_done(person)
+
+    services.drills.finished.append(drill_done)  # a drill ends: its people's step ticks
     return services
 
 

@@ -15,6 +15,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    StrictBool,
     WithJsonSchema,
 )
 
@@ -203,6 +204,28 @@ class AgencyView(Body):
     timezone: str
     root_public_key: str | None
     roster_version: int | None
+
+
+class SetupReport(Body):
+    """What a device page says of its own setup; its keys and pins stay on the device."""
+
+    device_made: StrictBool = Field(description="this browser holds the person's device keys")
+    pinned: list[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]] = Field(
+        max_length=500, description="the agencies whose root this device has pinned")
+
+
+class StepView(Body):
+    code: str
+    done: bool
+
+
+class ChecklistView(Body):
+    """A checklist the hub ticks from what it knows: for a new staff member, device-made,
+    approved, roots-pinned, on-schedule (point persons and backups), drill."""
+
+    kind: str
+    subject: str
+    steps: list[StepView]
 
 
 class Me(Body):

@@ -187,6 +187,20 @@ class ScheduleService:
             return list(scheduled)
         return [a for a in scheduled if a == who.agency and who.has(*READERS)]
 
+    async def takes_turns(self, agency: str, person: str) -> bool | None:
+        """Whether ``person`` is on the agency's schedules (in a layer's rotation, or with
+        an override still to come); None when the agency has no schedule."""
+        schedules = [s for s in self._ccr.schedules.schedule if s.agency == agency]
+        if not schedules:
+            return None
+        live = await self.live(agency)
+        if person in live.left:  # their turns stay in the file, but they take none
+            return False
+        if any(person in layer.people for s in schedules for layer in s.layer):
+            return True
+        now = self._clock.now()
+        return any(e.person == person and e.duty and e.end > now for e in live.entries)
+
     def _groups(self, agency_id: str) -> list[tuple[tuple[str, ...], Schedule]]:
         """Each schedule of the agency with the referral types it covers that the agency
         receives (its escalation groups that referrals reach)."""

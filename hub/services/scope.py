@@ -77,3 +77,18 @@ def landing(who: Principal) -> str:
     if who.has("point_person", "backup"):
         return "/inbox"
     return "/sent" if who.has("sender") else "/dashboard"
+
+
+# Each role's quick guide (/help/{role}), in the order a person with several roles finds
+# theirs: the one for what they do at 2 a.m. first.
+GUIDES = {"point-person": "point_person", "backup": "backup", "sender": "sender",
+          "coordinator": "coordinator", "agency-admin": "agency_admin"}
+
+
+def guide(who: Principal | None) -> str:
+    """Where the header's help link takes ``who``: their role's quick guide, or the list."""
+    if who is not None:
+        for slug, role in GUIDES.items():
+            if who.has(role):
+                return f"/help/{slug}"
+    return "/help"

@@ -17,6 +17,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from .access import AccessStore
 from .audit import AuditStore
+from .checklists import ChecklistStore, SetupFacts
 from .claims import ClaimStore
 from .connection import redis_at
 from .directory import DirectoryStore
@@ -39,8 +40,7 @@ from .threads import ThreadStore
 from .timers import TimerStore
 
 __all__ = ["REDIS_ERRORS", "TRANSIENT_ERRORS", "Deadline", "DeadlineChanges", "DrillRecord",
-           "Store",
-           "StoredGrant", "TransitionResult", "connect"]
+           "SetupFacts", "Store", "StoredGrant", "TransitionResult", "connect"]
 
 TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
     RedisConnectionError, RedisTimeoutError, ReadOnlyError, MasterDownError, TryAgainError,
@@ -76,6 +76,7 @@ class Store:
     smart: SmartStore
     subscriptions: SubscriptionStore
     drills: DrillStore
+    checklists: ChecklistStore
 
     @classmethod
     def open(cls, redis: Redis, prefix: str = "ccr", replication: Replication | None = None
@@ -90,7 +91,7 @@ class Store:
                    GrantStore(redis, keys, scripts), ScheduleStore(redis, keys),
                    ClaimStore(redis, keys, scripts), PushStore(redis, keys),
                    SmartStore(redis, keys), SubscriptionStore(redis, keys),
-                   DrillStore(redis, keys))
+                   DrillStore(redis, keys), ChecklistStore(redis, keys))
 
     async def ping(self) -> bool:
         return bool(await self.redis.ping())

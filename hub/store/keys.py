@@ -308,6 +308,15 @@ class Keys:
     def drills(self) -> str:
         """Drills under way, by when each started."""
         return f"{self.prefix}:drills"
+    # checklists
+    def setup(self, person: str) -> str:
+        """What a person's device page said of its setup (keys made, roots pinned) and when
+        they finished their first drill: the facts their checklist reads."""
+        return f"{self.prefix}:setup:{person}"
+
+    def drilled_agencies(self) -> str:
+        """Each agency that has done a drill, with when it first did."""
+        return f"{self.prefix}:setup:drilled"
 
     def pattern(self) -> str:
         return f"{self.prefix}:*"

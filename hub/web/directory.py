@@ -38,6 +38,16 @@ async def me(request: web.Request) -> web.Response:
                         roles=sorted(who.roles)))
 
 
+async def report_setup(request: web.Request) -> web.Response:
+    """The device page's word on its own setup; answered with the person's checklist."""
+    req = await body(request, s.SetupReport)
+    who, checklists = principal(request), services(request).checklists
+    await checklists.report(who, device_made=req.device_made, pinned=req.pinned)
+    mine = await checklists.new_staff(who.person)
+    return respond(s.ChecklistView(kind=mine.kind, subject=mine.subject, steps=[
+        s.StepView(code=step.code, done=step.done) for step in mine.steps]))
+
+
 def _head(head: LogHead | None) -> s.LogHeadView | None:
     if head is None:
         return None

@@ -57,6 +57,10 @@ ROUTES: tuple[Route, ...] = (
       "The JSON Schema of one kind of sealed content (docs/clients.md)", auth=False),
     R("GET", "/v1/me", directory.me, "me", "Who this token belongs to: person, agency, "
       "roles and the agency's time zone", response=s.Me),
+    R("PUT", "/v1/me/setup", directory.report_setup, "me.setup",
+      "What your device page says of its own setup (keys made in this browser, the "
+      "agencies whose roots it pinned), which your start page's checklist ticks; answered "
+      "with that checklist", body=s.SetupReport, response=s.ChecklistView, audited=True),
     R("GET", "/v1/agencies", directory.agencies, "agencies.list",
       "The CCR's agencies with their root keys and roster versions", response=s.AgencyList),
     R("GET", "/v1/agencies/{agency}/roster", directory.get_roster, "roster.get",

@@ -175,7 +175,7 @@ CALLER = {"roster.publish": ADMIN, "referral.acknowledge": RECIPIENT,
           "answer.sms-inbound": None, "answer.voice-keypress": None,
           "push.subscribe": RECIPIENT, "person.offboard": ADMIN, "grant.post": RECIPIENT,
           "drill.start": "ccr-coordinator", "drill.submit": "ccr-coordinator",
-          "referral.purge_narrative": RECIPIENT}
+          "referral.purge_narrative": RECIPIENT, "me.setup": RECIPIENT}
 SIGNED = ("report.sms", "report.voice", "answer.sms-inbound", "answer.voice-keypress")
 
 
@@ -291,6 +291,7 @@ def example(route: Route, live: LiveHub) -> dict[str, Any]:
         "drill.start": {"scenario": "discharge-2am"},
         "drill.submit": {"envelope": base64.b64encode(sealed.envelope).decode()},
         "referral.purge_narrative": {"envelope": base64.b64encode(sealed.envelope).decode()},
+        "me.setup": {"device_made": True, "pinned": [DEST]},
     }[route.name]
 
 

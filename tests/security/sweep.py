@@ -83,7 +83,8 @@ def fill(path: str, case: Case) -> str:
               "agency": case.sender_agency, "kind": case.kind, "entry": "o-0000000000000000",
               "device": "0" * 32, "id": case.rid,
               "sid": "0" * 32,  # the FHIR facade's Task and Subscription
-              "person": "no-such-person"}  # an offboarding that finds no one
+              "person": "no-such-person",  # an offboarding that finds no one
+              "role": "point-person"}  # a quick guide
 
 
     def one(match: re.Match) -> str:
@@ -120,6 +121,7 @@ def bodies(route: Route, twins: Twins, case: Case, person: str) -> list[dict]:
         s.PostGrants: [{"grants": [base64.b64encode(b"not a key grant").decode()]}],
         s.Offboard: [{"reason": "lost-device"}],
         s.ReplaceEnvelope: [{"envelope": base64.b64encode(b"not a reduced copy").decode()}],
+        s.SetupReport: [{"device_made": True, "pinned": [case.sender_agency]}],
     }
     assert route.body in examples, f"the sweep has no example {route.body.__name__}: add one"
     return [{"json": doc} for doc in examples[route.body]]

@@ -74,6 +74,9 @@ async def test_a_drill_runs_the_real_ladder_and_tells_only_its_people(rig: Rig) 
     rig.services.drills.finished.append(hook)
     ended = await rig.services.drills.end(rig.person("ccr-coordinator"), drill.id)
     assert ended.csv().count("\n") == len(debrief.moments) + 1 and finished == ["harbor-intake"]
+    facts = await rig.store.checklists.facts("harbor-intake")  # the checklists heard of it
+    assert facts.drill_done_at == rig.clock.now()
+    assert await rig.store.checklists.drilled(["harbor-house"]) == {"harbor-house"}
     left = [k.decode() async for k in rig.store.redis.scan_iter(match=f"{rig.store.keys.prefix}:*")]
     traces = [k for k in left if not k.endswith((":audit", ":audit:log"))
               and (referral.id in k or drill.id in k

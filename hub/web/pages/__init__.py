@@ -1,7 +1,8 @@
 """The hub's pages (server-rendered with aiohttp-jinja2): sign-in, the coordinators'
-dashboard, and the browser's device, inbox, thread and send pages (whose script seals and
-opens envelopes in the browser), in the reader's language (language.py, hub/i18n.py).
-Metadata only on the server; every page view is audited; no script runs inline."""
+dashboard, the browser's device, inbox, thread and send pages (whose script seals and
+opens envelopes in the browser), and each role's quick guide (help.py), in the reader's
+language (language.py, hub/i18n.py). Metadata only on the server; every page view but the
+guides' and sign-in's is audited; no script runs inline."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from aiohttp import web
 
 from hub import i18n
 
-from . import dashboard, device, drills, figures, inbox, language, referral, send, signin
+from . import dashboard, device, drills, figures, help, inbox, language, referral, send, signin
 from .render import FILTERS, request_query
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
@@ -57,4 +58,6 @@ def setup_pages(app: web.Application) -> None:
     r.add_get("/inbox/{rid:[0-9a-f]{32}}", inbox.thread, name="page.thread")
     r.add_get("/sent", inbox.sent, name="page.sent")
     r.add_get("/send", send.form, name="page.send")
+    r.add_get("/help", help.index, name="page.help")
+    r.add_get("/help/{role:[a-z-]{1,30}}", help.guide, name="page.help.guide")
     r.add_static("/static/", STATIC, name="static")

@@ -14,6 +14,7 @@ from hub.services.queue import STATES, QueueFilter
 from hub.services.scope import queue_agencies, queue_scope
 
 from ..context import SERVICES, SETTINGS, session_cookie
+from .help import start_checklists
 from .session import query, render, session, signed_in
 
 
@@ -39,7 +40,8 @@ async def queue(request: web.Request) -> web.Response:
     unreadable = await services.readability.counts(
         [a.id for a in queue_agencies(who, services.ccr.agencies)])
     return render(request, "queue.html", {**_context(request, filters, page), "gaps": gaps,
-                                          "unreadable": unreadable})
+                                          "unreadable": unreadable,
+                                          "checklists": await start_checklists(request)})
 
 
 @signed_in("dashboard.queue")

@@ -13,6 +13,7 @@ from hub.build import Services
 from hub.models import CancelReason, OutcomeCode, RejectReason
 
 from ..context import SERVICES
+from .help import start_checklists
 from .sealed import render_sealed
 from .session import render, session, signed_in
 
@@ -21,24 +22,25 @@ def _names(request: web.Request) -> dict[str, str]:
     return {a.id: a.name for a in request.app[SERVICES].ccr.agencies}
 
 
-def _list(request: web.Request, items: list, sent: bool) -> web.Response:
+async def _list(request: web.Request, items: list, sent: bool) -> web.Response:
     services, who = request.app[SERVICES], session(request).principal
     agency = services.ccr.find_agency(who.agency)
     return render(request, "inbox.html", {
         "items": items, "names": _names(request), "now": services.worklist.now(),
-        "sent": sent, "zone": agency.timezone if agency else "UTC"})
+        "sent": sent, "zone": agency.timezone if agency else "UTC",
+        "checklists": await start_checklists(request)})
 
 
 @signed_in("page.inbox")
 async def inbox(request: web.Request) -> web.Response:
     items = await request.app[SERVICES].worklist.inbox(session(request).principal)
-    return _list(request, items, sent=False)
+    return await _list(request, items, sent=False)
 
 
 @signed_in("page.sent")
 async def sent(request: web.Request) -> web.Response:
     items = await request.app[SERVICES].worklist.sent(session(request).principal)
-    return _list(request, items, sent=True)
+    return await _list(request, items, sent=True)
 
 
 @signed_in("page.thread")

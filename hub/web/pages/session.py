@@ -19,6 +19,7 @@ from hub.display import moment
 from hub.errors import BadRequest, Forbidden, HubError, TooManyRequests
 from hub.i18n import LANGUAGES, speaking
 from hub.services.principal import Principal
+from hub.services.scope import guide
 from hub.services.sessions import Session
 
 from ..context import (
@@ -54,6 +55,7 @@ def render(request: web.Request, template: str, context: dict[str, Any],
         base = {"who": who, "csrf": request[SESSION].csrf if request.get(SESSION) else "",
                 "path": request.path, "path_qs": request.path_qs, "lang": lang,
                 "languages": LANGUAGES, "engine_stopped": engine_stopped(request, who),
+                "guide": guide(who or None),
                 **display_names(request)}
         return aiohttp_jinja2.render_template(template, request, base | context,
                                               status=status)

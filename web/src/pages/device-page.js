@@ -25,6 +25,7 @@ export async function devicePage(root) {
     show($('#setup'), !vault.exists);
     show($('#device'), vault.exists);
     if (vault.exists) await showDevice(page);
+    await tellHub(page);
   };
   wireSetup(page, refresh);
   wireDevice(page, refresh);
@@ -172,6 +173,23 @@ async function showPins(page, refresh) {
     return;
   }
   body.replaceChildren(...agencies.map((a) => pinRow(page, a, refresh)));
+  page.agencies = agencies;
+  await tellHub(page);
+}
+
+/** Tell the hub what this page set up (keys made here, the roots pinned that match what it
+ * offers), for the checklist on the person's start page; the keys and pins stay here. */
+async function tellHub(page) {
+  if (!page.agencies) return;
+  const pinned = page.agencies.filter((a) => {
+    const mine = page.trust.pinned(a.id);
+    return mine && a.root_public_key && bytesEqual(mine, fromBase64(a.root_public_key));
+  }).map((a) => a.id);
+  try {
+    await api('PUT', '/v1/me/setup', { json: { device_made: page.vault.exists, pinned } });
+  } catch {
+    // the checklist waits for the next visit; nothing on this page depends on it
+  }
 }
 
 function pinRow(page, agency, refresh) {
