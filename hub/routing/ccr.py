@@ -26,6 +26,7 @@ from hub.adapters import SENDERS
 from hub.errors import ConfigError
 
 from .durations import Duration
+from .milestones import Milestones, check_milestones, read_milestones
 from .patterns import CLOCK, CLOSING, SLUG
 from .schedules import Schedules, check_schedules, read_schedules
 
@@ -215,6 +216,7 @@ class Ccr(Model):
     agreements: tuple[SharingAgreement, ...]
     operators: tuple[Operator, ...] = ()
     schedules: Schedules = Schedules()  # schedules.toml
+    milestones: Milestones = Milestones()  # milestones.toml
 
     @cached_property
     def _agencies(self) -> dict[str, Agency]:
@@ -322,12 +324,14 @@ def load_ccr(directory: Path) -> Ccr:
     ccr = Ccr.model_validate({  # each section holds its own model's entries (FILES)
         "agencies": found["agency"], "people": found["person"], "referral_types": found["type"],
         "policies": found["policy"], "agreements": found["agreement"],
-        "operators": found["operator"], "schedules": read_schedules(directory)})
+        "operators": found["operator"], "schedules": read_schedules(directory),
+        "milestones": read_milestones(directory)})
     from .groups import check_groups
     from .references import check_references
 
     check_references(ccr, directory)
     check_groups(ccr, directory)
     check_schedules(ccr, ccr.schedules, directory)
+    check_milestones({t.code for t in ccr.referral_types}, ccr.milestones, directory)
     return ccr
 

@@ -24,6 +24,8 @@ from .engine import EngineStore
 from .flood import FloodStore
 from .grants import GrantStore, StoredGrant
 from .keys import Keys
+from .mdt import MdtStore
+from .milestones import MilestoneStore
 from .notices import NoticeStore
 from .oversight import OversightStore
 from .push import PushStore
@@ -73,6 +75,8 @@ class Store:
     push: PushStore
     smart: SmartStore
     subscriptions: SubscriptionStore
+    milestones: MilestoneStore
+    mdt: MdtStore
 
     @classmethod
     def open(cls, redis: Redis, prefix: str = "ccr", replication: Replication | None = None
@@ -86,7 +90,8 @@ class Store:
                    SessionStore(redis, keys), EngineStore(redis, keys, scripts), scripts,
                    GrantStore(redis, keys, scripts), ScheduleStore(redis, keys),
                    ClaimStore(redis, keys, scripts), PushStore(redis, keys),
-                   SmartStore(redis, keys), SubscriptionStore(redis, keys))
+                   SmartStore(redis, keys), SubscriptionStore(redis, keys),
+                   MilestoneStore(redis, keys, scripts), MdtStore(redis, keys, scripts))
 
     async def ping(self) -> bool:
         return bool(await self.redis.ping())

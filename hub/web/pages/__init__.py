@@ -13,7 +13,7 @@ from aiohttp import web
 
 from hub import i18n
 
-from . import dashboard, device, figures, inbox, language, referral, send, signin
+from . import dashboard, device, figures, inbox, language, mdt, referral, send, signin
 from .render import FILTERS, request_query
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
@@ -46,6 +46,8 @@ def setup_pages(app: web.Application) -> None:
                name="page.referral.review")
     r.add_get("/dashboard/figures", figures.page, name="page.figures")
     r.add_get("/dashboard/figures.csv", figures.export, name="page.figures.csv")
+    r.add_get("/dashboard/mdt", mdt.page, name="page.mdt")
+    r.add_get("/dashboard/mdt.csv", mdt.export, name="page.mdt.csv")
     r.add_get("/device", device.page, name="page.device")
     r.add_get("/inbox", inbox.inbox, name="page.inbox")
     r.add_get("/inbox/{rid:[0-9a-f]{32}}", inbox.thread, name="page.thread")
