@@ -92,8 +92,10 @@ def read_milestones(directory: Path) -> Milestones:
         return Milestones.model_validate(doc)
     except ValidationError as e:
         err = e.errors()[0]
+        section, index, *rest = (*err["loc"], "", "")
+        key = f"{section}[{index}]" + "".join(f".{p}" for p in rest if p != "")
         raise ConfigError(err["msg"].removeprefix("Value error, "), path=str(path),
-                          key=".".join(str(p) for p in err["loc"])) from None
+                          key=key) from None
 
 
 def check_milestones(types: set[str], milestones: Milestones, directory: Path) -> None:
