@@ -50,6 +50,11 @@ async def test_a_gap_falls_due_and_reaches_the_dashboard_and_the_sender(
     harbor_rows, _ = await gap_rows(sign_in, "harbor-intake")
     assert [r.reference for r in harbor_rows] == [rid[:8]]  # the agency's own queue
 
+    coordinator = await sign_in("ccr-coordinator")  # a gap can be nudged, as a follow-up
+    page = f"/dashboard/referrals/{rid}"
+    nudged = await coordinator.post_form(f"{page}/nudge",
+                                         {"timer": "ms:exam-followup-scheduled"}, page=page)
+    assert nudged.status == 303 and nudged.headers["Location"].endswith("done=nudged")
     r = await hub.client.post(f"/v1/referrals/{rid}/milestones", headers=point.auth,
                               json={"code": "exam-followup-scheduled"})
     assert r.status == 201 and (await r.json())["in_time"] is False  # late: still a gap met
