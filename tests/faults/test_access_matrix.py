@@ -84,6 +84,9 @@ RULES: dict[str, Callable[[Member, Thread], bool]] = {
     "referral.revoke": _either_agency_with_a_role,
     "consent.narrow": _either_agency_with_a_role,
     "reply.post": lambda who, t: _party(who, t),  # either agency
+    "milestone.list": _anyone_who_sees,  # what each may know of them: tests/web/pages
+    "mdt.mark": _anyone_who_sees,  # either agency may ask for a case review
+    "mdt.unmark": lambda who, t: "coordinator" in who.roles,
 }
 
 
@@ -128,6 +131,10 @@ ENDPOINTS = [
     Endpoint("consent.narrow", "POST", R + "/consent", S.REQUESTED, S.REQUESTED,
              {"share_outcome": False}),
     Endpoint("reply.post", "POST", R + "/replies", S.REQUESTED, S.REQUESTED),
+    Endpoint("milestone.list", "GET", R + "/milestones"),
+    Endpoint("mdt.mark", "POST", R + "/review-mark", S.REQUESTED, S.REQUESTED,
+             {"code": "other"}),
+    Endpoint("mdt.unmark", "DELETE", R + "/review-mark", S.REQUESTED, S.REQUESTED),
     Endpoint("attachment.put", "PUT", R + "/attachments/1", S.REQUESTED, S.REQUESTED),
 ]
 READS = [e for e in ENDPOINTS if e.before is None]
@@ -138,7 +145,9 @@ DOWNLOADS = {"referral.envelope", "attachment.get", "reply.envelope"}
 # Key grants' routes have their access tested in tests/client/test_grants_sdk.py (grants
 # stored only from a device sealed to the referral, served only to the grantee's person);
 # they join this matrix when it learns their bodies.
-TESTED_ELSEWHERE = {"grant.post", "grant.list"}
+# Recording a milestone needs an accepted referral and a type with milestones (one pair here
+# has none): its access is tested in tests/web/test_milestones.py.
+TESTED_ELSEWHERE = {"grant.post", "grant.list", "milestone.record"}
 
 
 def test_every_route_on_a_referral_has_a_rule() -> None:

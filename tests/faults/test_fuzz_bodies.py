@@ -161,6 +161,7 @@ def test_header_parser_time_and_memory_stay_bounded(size: int) -> None:
 
 SMS_SECRET = "fuzz-report-secret"
 ADMIN_AGENCY, ADMIN = "county-prosecutor", "prosecutor-admin"  # roster fuzzing stays here
+COORDINATOR = "ccr-coordinator"
 JSON_ROUTES = [r for r in ROUTES if r.body is not None]
 # who calls each body route: someone who could do it, so a valid body would be acted on
 CALLER = {"roster.publish": ADMIN, "referral.acknowledge": RECIPIENT,
@@ -168,7 +169,8 @@ CALLER = {"roster.publish": ADMIN, "referral.acknowledge": RECIPIENT,
           "reply.post": RECIPIENT, "report.sms": None, "schedule.override": ADMIN,
           "schedule.away": ADMIN, "report.voice": None,
           "answer.sms-inbound": None, "answer.voice-keypress": None,
-          "push.subscribe": RECIPIENT, "person.offboard": ADMIN, "grant.post": RECIPIENT}
+          "push.subscribe": RECIPIENT, "person.offboard": ADMIN, "grant.post": RECIPIENT,
+          "milestone.record": RECIPIENT, "mdt.action.add": COORDINATOR}
 SIGNED = ("report.sms", "report.voice", "answer.sms-inbound", "answer.voice-keypress")
 
 
@@ -281,6 +283,10 @@ def example(route: Route, live: LiveHub) -> dict[str, Any]:
                            "keys": {"p256dh": "B" * 87, "auth": "A" * 22}},
         "person.offboard": {"reason": "lost-device"},
         "grant.post": {"grants": [base64.b64encode(b"not a key grant").decode()]},
+        "milestone.record": {"code": "no-show"},
+        "mdt.mark": {"code": "other"},
+        "mdt.action.add": {"referral": "0" * 32, "owner": DEST, "code": "other",
+                           "due": "2027-01-20"},
     }[route.name]
 
 

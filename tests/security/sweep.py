@@ -20,6 +20,8 @@ from hub.adapters.sms_reports import SmsReport
 from hub.adapters.voice_reports import CallReport, Keypress
 from hub.api import fhir
 from hub.api import schemas as s
+from hub.api.mdt import AddAction, MarkForReview
+from hub.api.milestones import RecordMilestone
 from hub.web.context import SESSION_COOKIE
 from hub.web.routes import BY_NAME, Route
 
@@ -83,7 +85,8 @@ def fill(path: str, case: Case) -> str:
               "agency": case.sender_agency, "kind": case.kind, "entry": "o-0000000000000000",
               "device": "0" * 32, "id": case.rid,
               "sid": "0" * 32,  # the FHIR facade's Task and Subscription
-              "person": "no-such-person"}  # an offboarding that finds no one
+              "person": "no-such-person",  # an offboarding that finds no one
+              "aid": "0" * 16}  # a case review's action item that is not there
 
 
     def one(match: re.Match) -> str:
@@ -119,6 +122,10 @@ def bodies(route: Route, twins: Twins, case: Case, person: str) -> list[dict]:
                               "keys": {"p256dh": "B" * 87, "auth": "A" * 22}}],
         s.PostGrants: [{"grants": [base64.b64encode(b"not a key grant").decode()]}],
         s.Offboard: [{"reason": "lost-device"}],
+        RecordMilestone: [{"code": "no-show"}, {"code": "not-a-milestone"}],
+        MarkForReview: [{"code": "other"}],
+        AddAction: [{"referral": case.rid, "owner": case.sender_agency, "code": "other",
+                     "due": "2027-01-20"}],
     }
     assert route.body in examples, f"the sweep has no example {route.body.__name__}: add one"
     return [{"json": doc} for doc in examples[route.body]]
