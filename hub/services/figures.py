@@ -129,7 +129,8 @@ def milestones_of(counts: dict[str, int]) -> dict[str, tuple[int, int]]:
 
 CSV_COLUMNS = ("agency", "first_day", "last_day", "received", "acknowledged",
                "ack_median_hours", "ack_p90_hours", "acknowledged_in_time_pct",
-               "loop_closed_pct", "declined", "open_now")
+               "loop_closed_pct", "declined", "open_now", "milestones_met",
+               "milestones_missed")
 
 
 def to_csv(figures: Figures) -> str:
@@ -141,7 +142,10 @@ def to_csv(figures: Figures) -> str:
         writer.writerow([a.agency, figures.first_day, figures.last_day, a.received,
                          a.acknowledged, _hours(a.ack_median_s), _hours(a.ack_p90_s),
                          _pct(a.in_time), _pct(a.loop_closed),
-                         "; ".join(f"{k}={v}" for k, v in a.declined.items()), a.open_now])
+                         "; ".join(f"{k}={v}" for k, v in a.declined.items()), a.open_now,
+                         "; ".join(f"{t}={met}" for t, (met, _) in a.milestones.items()),
+                         "; ".join(f"{t}={missed}" for t, (_, missed) in
+                                   a.milestones.items())])
     return out.getvalue()
 
 

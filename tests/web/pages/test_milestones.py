@@ -66,6 +66,9 @@ async def test_a_gap_falls_due_and_reaches_the_dashboard_and_the_sender(
     row = html[html.index('data-agency="harbor-house" data-type="discharge-handoff"'):]
     cells = [c.split(">")[-1] for c in row.split("</td>")[:4]]
     assert status == 200 and cells[2:] == ["1", "1"]  # one met in time, one missed
+    csv = await (await sign_in("ccr-coordinator")).text("/dashboard/figures.csv?days=7")
+    [harbor] = [line for line in csv[1].split("\r\n") if line.startswith("harbor-house,")]
+    assert harbor.endswith(",discharge-handoff=1,discharge-handoff=1")
 
 
 async def test_an_agreement_without_flow_back_keeps_the_gap_from_the_sender(
