@@ -148,13 +148,13 @@ class MdtService:
             reasons.setdefault(rid, set()).add("action")
         rids = list(reasons)
         cards = await self._store.oversight.cards(rids)
-        details = await self._store.oversight.details(rids)
-        items = [AgendaItem(rid, card, record.get("status", ""),
-                            tuple(r for r in REASONS if r in reasons[rid]),
+        shown = [(rid, card) for rid, card in zip(rids, cards, strict=True)
+                 if card is not None and in_scope(scope, card.destination)]
+        statuses = await self._store.mdt.statuses([rid for rid, _ in shown])
+        items = [AgendaItem(rid, card, status, tuple(r for r in REASONS if r in reasons[rid]),
                             tuple(sorted(gaps.get(rid, ()))), marks.get(rid),
                             tuple(actions.get(rid, ())))
-                 for rid, card, (record, _) in zip(rids, cards, details, strict=True)
-                 if card is not None and record and in_scope(scope, card.destination)]
+                 for (rid, card), status in zip(shown, statuses, strict=True) if status]
         items.sort(key=lambda i: (i.card.submitted_at, i.rid))
         return Agenda(day, self._clock.now(), items)
 

@@ -99,6 +99,14 @@ class MdtStore:
             audit=k.audit(), aid=item.id, member=f"{rid}:{item.timer}", done_at=at,
             done_by=by, history_event=dumps(history), audit_event=dumps(audit)))
 
+    async def statuses(self, rids: list[str]) -> list[str | None]:
+        """Each referral's status (None when it is gone), in one round trip."""
+        async with self._r.pipeline(transaction=False) as pipe:
+            for rid in rids:
+                pipe.hget(self._k.referral(rid), "status")
+            found = await pipe.execute()
+        return [text(s) if s is not None else None for s in found]
+
     async def get(self, aid: str) -> ActionItem | None:
         row = text_fields(await self._r.hgetall(self._k.action(aid)))
         return ActionItem.decode(aid, row) if row else None

@@ -187,7 +187,8 @@ def _bad_credentials(live: LiveHub) -> dict[str, dict[str, str]]:
 def _url(live: LiveHub, path: str, thread: dict[str, str]) -> str:
     path = path.replace("{rid:[0-9a-f]{32}}", thread["rid"]).replace("{index}", "0")
     path = path.replace("{agency}", DEST).replace("{entry:[a-z0-9-]{1,40}}", "o-" + "0" * 16)
-    path = path.replace("{device:[0-9a-f]{32}}", "0" * 32)
+    path = path.replace("{device:[0-9a-f]{32}}", "0" * 32).replace("{person}", "nobody")
+    path = path.replace("{aid:[0-9a-f]{16}}", "0" * 16)  # a case review's action item
     return live.base_url + path.replace("{reply_id:[0-9a-f]{32}}", thread["reply_id"])
 
 
