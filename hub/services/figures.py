@@ -107,8 +107,8 @@ class FiguresService:
         counts: dict[str, int] = {}
         times: list[float] = []
         for day in days:
-            for name, n in day.counts.items():
-                counts[name] = counts.get(name, 0) + n
+            for counter, n in day.counts.items():
+                counts[counter] = counts.get(counter, 0) + n
             times += day.ack_seconds
         times.sort()
         received = counts.get(RECEIVED, 0)

@@ -63,9 +63,10 @@ async def test_a_gap_falls_due_and_reaches_the_dashboard_and_the_sender(
     await escalation.advance(2 * DAY)
     assert NURSE not in sent_to(escalation, before)  # told once; the ladder stopped
     status, html = await (await sign_in("ccr-coordinator")).text("/dashboard/figures?days=7")
-    row = html[html.index('data-agency="harbor-house" data-type="discharge-handoff"'):]
+    row = html[html.index('data-milestones="harbor-house discharge-handoff"'):]
     cells = [c.split(">")[-1] for c in row.split("</td>")[:4]]
-    assert status == 200 and cells[2:] == ["1", "1"]  # one met in time, one missed
+    assert status == 200 and cells == ["Harbor House Domestic Violence Shelter",
+                                       "Hospital discharge handoff", "1", "1"]  # met, missed
     csv = await (await sign_in("ccr-coordinator")).text("/dashboard/figures.csv?days=7")
     [harbor] = [line for line in csv[1].split("\r\n") if line.startswith("harbor-house,")]
     assert harbor.endswith(",discharge-handoff=1,discharge-handoff=1")
