@@ -5,6 +5,9 @@ event; a retry answers the record kept."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+
 from tests.web.pages.conftest import acknowledge, act, submit
 
 DEST = "harbor-house"
@@ -71,3 +74,16 @@ async def test_milestones_wait_for_acceptance(hub) -> None:
     point = hub.world.first(DEST, "point_person")
     r = await _post(hub, rid, point, "exam-followup-scheduled")
     assert r.status == 409 and "accepted" in (await r.json())["error"]["message"]
+
+
+async def test_hub_milestone_records_one_and_a_wrong_code_lists_the_right_ones(hub) -> None:
+    from tests.web.pages.test_mdt import _cli  # the `hub` command in-process, on this hub
+
+    rid = await _accepted(hub)
+    point = hub.world.first(DEST, "point_person")
+    env = {"HUB_URL": str(hub.client.make_url("")).rstrip("/"), "HUB_TOKEN": point.token}
+    code, out = await asyncio.to_thread(_cli, env, ["milestone", rid, "exam-followup-scheduled"])
+    assert code == 0 and out.strip() == f"milestone exam-followup-scheduled recorded on {rid}"
+    code, out = await asyncio.to_thread(_cli, env, ["milestone", rid, "exam", "--json"])
+    error = json.loads(out)["error"]
+    assert code != 0 and "exam-followup-attended" in error["message"]
