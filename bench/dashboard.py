@@ -1,5 +1,7 @@
 """Dashboard speed: the server time of the coordinators' queue page (its first page, default
-filters) and of the figures page (the last 90 days), over a Redis holding N open referrals.
+filters), of the figures page (the last 90 days) and of the case review's agenda (today:
+every referral breached, with a gap, marked or with an action item, on one page), over a
+Redis holding N open referrals.
 
     python -m bench.dashboard [--quick] [--open N] [--requests R] [--redis-url URL]
 
@@ -299,6 +301,7 @@ async def measure(base: str, baseline: str, token: str, requests: int) -> dict[s
         await sign_in(session, base, token)
         pages = {"queue": (f"{base}/dashboard", "data-referral"),
                  "figures": (f"{base}/dashboard/figures?days=90", "<svg"),
+                 "mdt": (f"{base}/dashboard/mdt", "data-referral"),
                  "baseline": (f"{baseline}/", "owed"), "scan": (f"{baseline}/scan", "owed")}
         for url, must in pages.values():  # warm up: connections, template caches, scripts
             await timed(session, url, 3, must)

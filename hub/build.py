@@ -20,6 +20,7 @@ from hub.clock import Clock, SystemClock
 from hub.config import Settings, read_secret
 from hub.crypto.auditlog import HubKey
 from hub.errors import ConfigError
+from hub.escalation.actions import ActionsDue
 from hub.escalation.delivery import Delivery
 from hub.escalation.duty import Rota
 from hub.escalation.endings import Endings
@@ -27,6 +28,7 @@ from hub.escalation.engine import Engine
 from hub.escalation.flood import Flood, FloodLimits
 from hub.escalation.gaps import GapNotices
 from hub.escalation.hooks import HookDelivery
+from hub.escalation.missed import Missed
 from hub.escalation.notify import Notifier
 from hub.escalation.nudges import Nudges
 from hub.routing.ccr import Ccr, load_ccr
@@ -45,6 +47,8 @@ from hub.services.figures import FiguresService
 from hub.services.grants import GrantService
 from hub.services.lifecycle import LifecycleService
 from hub.services.limits import RequestLimits
+from hub.services.mdt import MdtService
+from hub.services.milestones import MilestoneService
 from hub.services.monitor import MonitorService
 from hub.services.oversight import OversightService
 from hub.services.purge import PurgeService
@@ -102,6 +106,8 @@ class Services:
     worklist: WorklistService = field(init=False)  # the browser's inbox and thread pages
     drills: DrillService = field(init=False)  # drills on the real hub
     checklists: ChecklistService = field(init=False)  # start pages' checklists
+    milestones: MilestoneService = field(init=False)  # recorded by the receiving agency
+    mdt: MdtService = field(init=False)  # the team meeting's case review
     resthook: RestHook = field(default_factory=RestHook)  # Subscriptions' notifications
 
     def notifier(self, base_url: str, lease: float = 60.0) -> Notifier:
@@ -130,6 +136,10 @@ class Services:
             endings=Endings(store=self.store, clock=self.clock, ccr=self.ccr,
                             ladder=self.ladder, directory=self.directory,
                             auditor=self.auditor, notifier=notifier),
+            missed=Missed(store=self.store, clock=self.clock, ccr=self.ccr,
+                          auditor=self.auditor, notifier=notifier),
+            actions=ActionsDue(store=self.store, clock=self.clock, ccr=self.ccr,
+                               notifier=notifier),
             delivery=Delivery(store=self.store, clock=self.clock, ccr=self.ccr,
                               notifier=notifier, senders=senders, base_url=base_url,
                               lease=lease,
@@ -258,6 +268,8 @@ def build_services(settings: Settings, *, store: Store | None = None, clock: Clo
                            clients=load_clients(settings.smart_clients_file, ccr),
                            token_url=f"{settings.public_base_url.rstrip('/')}/fhir/R4/auth/token"),
         tasks=TaskSearch(store=store, referrals=referrals))
+    services.milestones = MilestoneService(store=store, clock=clock, ccr=ccr, auditor=auditor)
+    services.mdt = MdtService(store=store, clock=clock, ccr=ccr, auditor=auditor)
     services.oversight = OversightService(
         store=store, clock=clock, ccr=ccr, auditor=auditor, timers=timers,
         nudger=services.nudges(settings.public_base_url).nudge)

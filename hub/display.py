@@ -50,6 +50,13 @@ CODE_NAMES: dict[str, str] = {
     "discussed": N_("discussed at the meeting"),
     "agency-followed-up": N_("the agency followed up"), "systemic-issue": N_("a systemic issue"),
     "resolved": N_("resolved"),
+    # why a referral is marked for the case review, and its action items
+    "safety-concern": N_("a safety concern"), "stalled-handoff": N_("a stalled handoff"),
+    "missed-milestones": N_("missed milestones"), "agency-request": N_("an agency asked"),
+    "contact-agency": N_("contact the agency"), "reschedule-exam": N_("reschedule the exam"),
+    "compensation-claim": N_("help with the compensation claim"),
+    "safety-plan-review": N_("review the safety plan"),
+    "supervisor-review": N_("a supervisor reviews it"),
 }
 
 LANGUAGE_NAMES: dict[str, str] = {"en": N_("English"), "es": N_("Spanish (español)")}
@@ -61,6 +68,12 @@ EVENT_NAMES: dict[str, str] = {
     "narrative.purged": N_("narrative purged; the codes are kept"),
     "rung.skipped": N_("no one on duty: went on to the next step at once"),
     "claimed": N_("claimed from a notice (escalation held; not yet acknowledged)"),
+    "milestone.recorded": N_("milestone recorded"),
+    "milestone.missed": N_("milestone missed: not recorded by its deadline"),
+    "mdt.marked": N_("marked for the case review"),
+    "mdt.unmarked": N_("taken off the case review"),
+    "mdt.action": N_("action item from the case review"),
+    "mdt.action.done": N_("action item done"),
 }
 
 # What an audit event says was done (the actions that touch one referral).
@@ -90,6 +103,13 @@ AUDIT_NAMES: dict[str, str] = {
     "dashboard.referral": N_("viewed it on the dashboard"),
     "dashboard.nudge": N_("nudged the receiving agency"),
     "dashboard.review": N_("marked it reviewed"),
+    "milestone.recorded": N_("recorded a milestone"),
+    "milestone.missed": N_("a milestone was missed"),
+    "milestone.list": N_("listed its milestones"),
+    "mdt.marked": N_("marked it for the case review"),
+    "mdt.unmarked": N_("took it off the case review"),
+    "mdt.action": N_("recorded an action item"),
+    "mdt.action.done": N_("marked an action item done"),
 }
 
 OUTCOME_NAMES: dict[str, str] = {"ok": N_("done"), "denied": N_("not allowed"),

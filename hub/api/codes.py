@@ -118,6 +118,8 @@ class Codes(StrEnum):
                                           "referral (kind, thread, destination, type, lifetime)")
     UNKNOWN_AGENCY = "unknown_agency", "422: the envelope's destination is no agency of the CCR"
     UNKNOWN_TYPE = "unknown_type", "422: the envelope's referral type is not the CCR's"
+    UNKNOWN_MILESTONE = "unknown_milestone", ("422: a milestone code not configured for the "
+                                              "referral's type (the message lists them)")
     ENVELOPE_EXPIRED = "envelope_expired", "422: the envelope has expired; seal it again"
     ENVELOPE_FROM_FUTURE = "envelope_from_future", ("422: the envelope was made in the future; "
                                                     "check the device's clock")

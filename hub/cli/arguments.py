@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import re
 from collections.abc import Callable
+from datetime import date
 
 from hub.display import STATUS_NAMES
 
@@ -36,6 +37,17 @@ def whole(low: int, high: int, what: str) -> Callable[[str], int]:
 
     parse.__name__ = what  # argparse names the type in some messages
     return parse
+
+
+def meeting_day(text: str) -> date:
+    """A day written YYYY-MM-DD."""
+    try:
+        if len(text) != 10:
+            raise ValueError(text)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a day: write it YYYY-MM-DD, e.g. "
+                                         "2026-12-08") from None
 
 
 def some_text(text: str) -> str:

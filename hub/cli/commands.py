@@ -16,6 +16,7 @@ from . import (
     audit,
     device,
     drill,
+    mdt,
     offboard,
     operator,
     recovery,
@@ -24,7 +25,7 @@ from . import (
     trust,
     work,
 )
-from .arguments import referral_id, some_text, status, whole
+from .arguments import meeting_day, referral_id, some_text, status, whole
 from .problems import SUMMARY, usage
 
 EPILOG = f"""exit codes (docs/cli.md): {SUMMARY}.
@@ -377,6 +378,21 @@ def _drill(b: Builder) -> None:
         c.add_argument("--csv", type=Path, help="also save the debrief as CSV there")
 
 
+def _case_review(b: Builder) -> None:
+    c = b.add("milestone", mdt.cmd_milestone, "Record a milestone reached on a referral your "
+              "agency accepted (a code from milestones.toml for its type)")
+    c.add_argument("rid", **RID)
+    c.add_argument("code", help="e.g. exam-followup-attended; a wrong one is answered with "
+                   "the list of this referral's milestones")
+    a = b.group("mdt", "The team meeting's case review (coordinators and agency admins)")
+    c = a.add("agenda", mdt.cmd_agenda, "The agenda for a meeting day: referrals past their "
+              "acknowledgement deadline, with missed milestones, marked for review or with "
+              "open action items (references and codes only)")
+    c.add_argument("--date", type=meeting_day, help="the meeting day, YYYY-MM-DD (default "
+                   "today, UTC)")
+    c.add_argument("--csv", action="store_true", help="print it as CSV")
+
+
 def parser() -> argparse.ArgumentParser:
     p = ArgumentParser(prog="hub", epilog=EPILOG,
                        formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -386,7 +402,7 @@ def parser() -> argparse.ArgumentParser:
                    "~/.ccr-hub)")
     b = Builder(p.add_subparsers(dest="command", required=True, metavar="COMMAND"))
     for section in (_running, _operator, _audit, _agreements, _agency, _schedule, _drill,
-                    _device, _sending, _work):
+                    _device, _sending, _work, _case_review):
         section(b)
     return p
 

@@ -6,12 +6,15 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+from datetime import date
 from typing import Any, TypeVar
 
 import aiohttp
 from pydantic import BaseModel
 
 from hub.api import schemas as s
+from hub.api.mdt import AgendaView
+from hub.api.milestones import MilestoneList, MilestoneRecord
 
 from .errors import HubApiError, Unavailable, error_for
 
@@ -124,6 +127,21 @@ class HubApi:
     async def publish_roster(self, agency: str, signed: dict[str, str]) -> s.RosterView:
         return await self._model(s.RosterView, "PUT", f"/v1/agencies/{agency}/roster",
                                  json=signed, retry=True)
+
+    # -- milestones and the case review -----------------------------------------------------
+    async def record_milestone(self, rid: str, code: str) -> MilestoneRecord:
+        """Record a milestone reached (the same record again when it was recorded before)."""
+        return await self._model(MilestoneRecord, "POST", f"/v1/referrals/{rid}/milestones",
+                                 json={"code": code}, retry=True)
+
+    async def milestones(self, rid: str) -> MilestoneList:
+        return await self._model(MilestoneList, "GET", f"/v1/referrals/{rid}/milestones",
+                                 retry=True)
+
+    async def mdt_agenda(self, day: date | None = None) -> AgendaView:
+        params = {"date": day.isoformat()} if day else None
+        return await self._model(AgendaView, "GET", "/v1/mdt/agenda", params=params,
+                                 retry=True)
 
     # -- on-duty schedules -------------------------------------------------------------------
     async def schedule(self, agency: str) -> s.ScheduleView:

@@ -19,13 +19,17 @@ from hub.loops import hold_async
 from hub.models import HistoryEvent, Referral
 from hub.routing.ccr import Ccr
 from hub.routing.ladder import ACK, CONSENT, RETAIN, Ladder, Rung, split_member
+from hub.routing.milestones import GAP, PREFIX, is_milestone
 from hub.services.directory import DirectoryService
 from hub.services.timers import timer_field
 from hub.store import Store
+from hub.store.mdt import ACT
 
+from .actions import ActionsDue
 from .delivery import Delivery
 from .duty import Rota
 from .endings import TOLD, Endings
+from .missed import Missed
 from .notify import Notifier, Step
 from .recipients import watching
 
@@ -43,6 +47,8 @@ class Engine:
     endings: Endings
     delivery: Delivery
     rota: Rota  # who a rung reaches: on duty now, or the fixed group
+    missed: Missed  # a milestone's deadline passed, or a code missed it: a gap
+    actions: ActionsDue  # a team meeting's action item fell due
     lease: float = 60.0  # seconds a claimed step is held for this process
 
     @property
@@ -82,6 +88,10 @@ class Engine:
             return await self.endings.consent_ran_out(referral, member), []
         if timer == RETAIN:
             return await self.endings.retention_over(referral, member), []
+        if timer.startswith(GAP):
+            return await self.missed.gap_step(referral, member, timer.removeprefix(GAP))
+        if timer.startswith(ACT):
+            return await self.actions.fall_due(referral, member, timer.removeprefix(ACT))
         state = await self.store.referrals.timer_state(rid, timer_field(timer))
         if referral is None or state is None or referral.status not in watching(timer) \
                 or self.clock.now() >= referral.consent.expires_at:  # fail closed: consent
@@ -106,12 +116,16 @@ class Engine:
         if due > self.clock.now() + SKEW:  # handed out twice (a lease ran out while its job
             await self.store.timers.requeue(queue, member, due)  # waited) and the other
             return "not-due", []  # job fired it: the rung now waiting is not due yet
+        deadline = self.ladder.deadline(policy, referral.destination, rung.timer, rung.base)
+        claimed: list[str] = []
+        if is_milestone(rung.timer) and (rung.step, rung.round) == (0, 0):  # now a gap
+            claimed += await self.missed.fall_due(referral, rung.timer.removeprefix(PREFIX),
+                                                  deadline)
         roster = await self.directory.verified_roster(referral.destination)
         reached = await self.rota.reach(referral, policy, rung, roster, self.clock.now())
         rung = reached.rung  # a later one when no one was on duty for those before it
         step = Step(rung, rung.round * len(policy.escalation) + rung.step + 1, due,
-                    self.ladder.deadline(policy, referral.destination, rung.timer, rung.base))
-        claimed: list[str] = []
+                    deadline)
         for person in reached.people:
             outcome, nid = await self.notifier.commit(referral, step, person, 0)
             if outcome == "stale":

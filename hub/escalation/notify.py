@@ -97,8 +97,9 @@ class Notifier:
 
 
 def _channel(policy: DeadlinePolicy | None, rung: Rung) -> str | None:
-    """The channel a ladder's rung reaches people on first, when its policy names one."""
-    if policy is None or rung.timer != ACK and not rung.timer.startswith("fu:"):
+    """The channel a ladder's rung (acknowledgement, follow-up, milestone) reaches people
+    on first, when its policy names one."""
+    if policy is None or rung.timer != ACK and not rung.timer.startswith(("fu:", "ms:")):
         return None
     return policy.escalation[rung.step].channel if rung.step < len(policy.escalation) \
         else None

@@ -21,8 +21,14 @@ WATCHING = {ACK: (Status.REQUESTED.value,), WITHDRAWN: (Status.REVOKED.value,),
 FOLLOW_UP_STATUSES = (Status.ACCEPTED.value, Status.IN_PROGRESS.value)
 
 
+OPEN = (Status.REQUESTED.value, Status.RECEIVED.value, *FOLLOW_UP_STATUSES)
+
+
 def watching(timer: str) -> tuple[str, ...]:
-    """The statuses in which a timer's notices are still wanted."""
+    """The statuses in which a timer's notices are still wanted (a team meeting's action
+    item, ``act:``, while the referral is open)."""
+    if timer.startswith("act:"):
+        return OPEN
     return WATCHING.get(timer, FOLLOW_UP_STATUSES)
 
 

@@ -185,7 +185,7 @@ class Ticker:
         if status is Status.IN_PROGRESS:
             met = self.ladder.follow_ups(policy, met_by=Status.IN_PROGRESS.value)
             names = tuple(n for n in names if n not in met)
-        return names
+        return (*names, *self.ladder.milestones(policy))  # until recorded (t: field gone)
 
     async def pause(self, interval: float) -> float:
         """How long to sleep before the next tick: until the earliest entry falls due, at

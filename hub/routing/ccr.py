@@ -28,6 +28,7 @@ from hub.errors import ConfigError
 
 from .drills import Scenario, check_drills, read_drills
 from .durations import Duration
+from .milestones import Milestones, check_milestones, read_milestones
 from .patterns import CLOCK, CLOSING, SLUG
 from .schedules import Schedules, check_schedules, read_schedules
 
@@ -232,6 +233,7 @@ class Ccr(Model):
     operators: tuple[Operator, ...] = ()
     schedules: Schedules = Schedules()  # schedules.toml
     drills: tuple[Scenario, ...] = ()  # drills/*.toml
+    milestones: Milestones = Milestones()  # milestones.toml
 
     @cached_property
     def _agencies(self) -> dict[str, Agency]:
@@ -343,7 +345,8 @@ def load_ccr(directory: Path) -> Ccr:
         "agencies": found["agency"], "people": found["person"], "referral_types": found["type"],
         "policies": found["policy"], "agreements": found["agreement"],
         "operators": found["operator"], "schedules": read_schedules(directory),
-        "drills": read_drills(directory)})
+        "drills": read_drills(directory),
+        "milestones": read_milestones(directory)})
     from .groups import check_groups
     from .references import check_references
 
@@ -351,5 +354,6 @@ def load_ccr(directory: Path) -> Ccr:
     check_groups(ccr, directory)
     check_schedules(ccr, ccr.schedules, directory)
     check_drills(ccr, directory)
+    check_milestones({t.code for t in ccr.referral_types}, ccr.milestones, directory)
     return ccr
 

@@ -1,10 +1,11 @@
 """Where a referral stands on its escalation ladder, and when the next rung is due. Pure
 arithmetic over the CCR's policies: no Redis, no clock.
 
-A timer is the acknowledgement (``ack``, counted from submission) or a follow-up
-(``fu:NAME``, counted from acceptance). Round ``r`` of a ladder starts ``r`` times the
-timer's length after its base; step ``i`` fires ``steps[i].after`` into its round. Every
-length is counted in the receiving agency's calendar (clock or business time)."""
+A timer is the acknowledgement (``ack``, counted from submission), a follow-up (``fu:NAME``,
+counted from acceptance) or a milestone (``ms:CODE``, milestones.toml, counted from
+acceptance too: the first rung of one falls due, a gap). Round ``r`` of a ladder starts
+``r`` times the timer's length after its base; step ``i`` fires ``steps[i].after`` into its
+round. Every length is counted in the receiving agency's calendar (clock or business time)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from .ccr import Ccr, DeadlinePolicy, EscalationStep
 from .deadlines import DeadlineCalculator
 from .durations import Duration
+from .milestones import PREFIX as MILESTONE
 
 ACK = "ack"
 WITHDRAWN = "withdrawn"  # not a ladder: the one step that tells everyone consent was withdrawn
@@ -63,6 +65,12 @@ class Ladder:
     def length(self, policy: DeadlinePolicy, timer: str) -> Duration:
         if timer == ACK:
             return policy.ack_within
+        if timer.startswith(MILESTONE):
+            found = self._ccr.milestones.find(policy.type, timer.removeprefix(MILESTONE))
+            if found is None or found.within is None:
+                raise LookupError(f"no milestone '{timer}' with a deadline for '{policy.type}'"
+                                  " (was it removed from milestones.toml?)")
+            return found.within
         name = timer.removeprefix("fu:")
         return next(f.within for f in policy.follow_ups if f.name == name)
 
@@ -116,3 +124,10 @@ class Ladder:
             return ()
         return tuple(f"fu:{f.name}" for f in policy.follow_ups
                      if met_by is None or f.met_by == met_by)
+
+    def milestones(self, policy: DeadlinePolicy | None) -> tuple[str, ...]:
+        """The milestone timers a policy's referrals run once accepted (a type's
+        milestones with a deadline; none without a policy, whose ladder they climb)."""
+        if policy is None:
+            return ()
+        return tuple(m.timer for m in self._ccr.milestones.timed(policy.type))

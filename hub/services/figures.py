@@ -1,15 +1,16 @@
 """Figures per receiving agency over a period, for the team meeting: referrals received,
 median and 90th-percentile time to acknowledge, the share acknowledged within the deadline,
-the share with the loop closed (completed, or declined with a reason), decline reasons, and
-how many are open now. Aggregates only, counted per day as each change happened
-(store/tallies.py): nothing here is about one survivor."""
+the share with the loop closed (completed, or declined with a reason), decline reasons, how
+many are open now, and milestones met in time and missed per referral type. Aggregates only,
+counted per day as each change happened (store/tallies.py): nothing here is about one
+survivor."""
 
 from __future__ import annotations
 
 import csv
 import io
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from pydantic import Field, model_validator
@@ -20,6 +21,7 @@ from hub.errors import Unprocessable
 from hub.models import Frozen
 from hub.routing.ccr import Ccr
 from hub.store import Store
+from hub.store.milestones import MET, MISSED
 from hub.store.tallies import ACKED, CLOSED, DECLINED, IN_TIME, RECEIVED, day_of
 
 from .principal import Principal
@@ -64,6 +66,7 @@ class AgencyFigures:
     loop_closed: float | None
     declined: dict[str, int]
     open_now: int
+    milestones: dict[str, tuple[int, int]] = field(default_factory=dict)  # type: met, missed
 
 
 @dataclass(frozen=True)
@@ -104,8 +107,8 @@ class FiguresService:
         counts: dict[str, int] = {}
         times: list[float] = []
         for day in days:
-            for field, n in day.counts.items():
-                counts[field] = counts.get(field, 0) + n
+            for counter, n in day.counts.items():
+                counts[counter] = counts.get(counter, 0) + n
             times += day.ack_seconds
         times.sort()
         received = counts.get(RECEIVED, 0)
@@ -114,12 +117,20 @@ class FiguresService:
         return AgencyFigures(agency, name, received, counts.get(ACKED, 0),
                              percentile(times, 0.5), percentile(times, 0.9),
                              share(counts.get(IN_TIME, 0), received),
-                             share(counts.get(CLOSED, 0), received), declined, open_now)
+                             share(counts.get(CLOSED, 0), received), declined, open_now,
+                             milestones_of(counts))
+
+
+def milestones_of(counts: dict[str, int]) -> dict[str, tuple[int, int]]:
+    """Milestones met in time and missed, per referral type, from a period's counters."""
+    types = sorted({f.partition(":")[2] for f in counts if f.startswith((MET, MISSED))})
+    return {t: (counts.get(MET + t, 0), counts.get(MISSED + t, 0)) for t in types}
 
 
 CSV_COLUMNS = ("agency", "first_day", "last_day", "received", "acknowledged",
                "ack_median_hours", "ack_p90_hours", "acknowledged_in_time_pct",
-               "loop_closed_pct", "declined", "open_now")
+               "loop_closed_pct", "declined", "open_now", "milestones_met",
+               "milestones_missed")
 
 
 def to_csv(figures: Figures) -> str:
@@ -131,7 +142,10 @@ def to_csv(figures: Figures) -> str:
         writer.writerow([a.agency, figures.first_day, figures.last_day, a.received,
                          a.acknowledged, _hours(a.ack_median_s), _hours(a.ack_p90_s),
                          _pct(a.in_time), _pct(a.loop_closed),
-                         "; ".join(f"{k}={v}" for k, v in a.declined.items()), a.open_now])
+                         "; ".join(f"{k}={v}" for k, v in a.declined.items()), a.open_now,
+                         "; ".join(f"{t}={met}" for t, (met, _) in a.milestones.items()),
+                         "; ".join(f"{t}={missed}" for t, (_, missed) in
+                                   a.milestones.items())])
     return out.getvalue()
 
 

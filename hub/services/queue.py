@@ -1,9 +1,10 @@
 """The stalled-referral queue: referrals past their acknowledgement deadline, about to
-breach one (acknowledgement or follow-up) within a chosen number of hours, and follow-ups
-overdue. Read from the obligations index, filtered by each referral's routing card, so a
-page costs a few reads whatever the number of open referrals. Everyone's queue by deadline
-(the coordinators' usual view) is counted and paged off the index alone, reading cards for
-the rows shown; cards once read are kept (store/oversight.py). Metadata only."""
+breach one (acknowledgement, follow-up or milestone) within a chosen number of hours,
+follow-ups overdue, and gaps (milestones past their deadline unrecorded, or missed). Read
+from the obligations index, filtered by each referral's routing card, so a page costs a few
+reads whatever the number of open referrals. Everyone's queue by deadline (the coordinators'
+usual view) is counted and paged off the index alone, reading cards for the rows shown;
+cards once read are kept (store/oversight.py). Metadata only."""
 
 from __future__ import annotations
 
@@ -16,14 +17,15 @@ from hub.cards import Card
 from hub.clock import Clock
 from hub.models import OPEN_STATUSES, SLUG, Frozen
 from hub.routing.ccr import Ccr
+from hub.routing.milestones import is_milestone
 from hub.store import Store
 from hub.store.oversight import Owed
 
 from .principal import Principal
 from .scope import in_scope, queue_scope
 
-State = Literal["breached", "due-soon", "follow-up", "claimed"]
-STATES: tuple[State, ...] = ("breached", "due-soon", "follow-up")  # to filter by
+State = Literal["breached", "due-soon", "follow-up", "gap", "claimed"]
+STATES: tuple[State, ...] = ("breached", "due-soon", "follow-up", "gap")  # to filter by
 # "claimed": a row whose acknowledgement someone claimed from a notice, while that holds
 URGENCY_RANK = {"emergent": 0, "urgent": 1, "routine": 2}
 PAGE_SIZE = 25
@@ -88,7 +90,15 @@ class QueuePage:
 def state_of(owed: Owed, now: float) -> State:
     if owed.due > now:
         return "due-soon"
-    return "breached" if owed.timer == "ack" else "follow-up"
+    return overdue(owed.timer)
+
+
+def overdue(timer: str) -> State:
+    """What a deadline past is: a breach (acknowledgement), a gap (milestone) or a late
+    follow-up."""
+    if timer == "ack":
+        return "breached"
+    return "gap" if is_milestone(timer) else "follow-up"
 
 
 class QueueService:
@@ -129,19 +139,19 @@ class QueueService:
         oversight = self._store.oversight
         past = await oversight.owed_raw(now, agency=agency)
         soon = await oversight.owed_count(now, until, agency=agency)
-        counts: dict[str, int] = {"breached": 0, "due-soon": soon, "follow-up": 0}
-        overdue = []
+        counts: dict[str, int] = {"breached": 0, "due-soon": soon, "follow-up": 0, "gap": 0}
+        late = []
         for member, due in past:
-            state: State = "breached" if member.partition(b":")[2] == b"ack" else "follow-up"
+            state = overdue(member.partition(b":")[2].decode())
             counts[state] += 1
             if query.state in (None, state):
-                overdue.append((member, due, state))
+                late.append((member, due, state))
         coming = soon if query.state in (None, "due-soon") else 0
-        number, pages, start = _paging(len(overdue) + coming, query.page)
-        picked = overdue[start:start + PAGE_SIZE]
+        number, pages, start = _paging(len(late) + coming, query.page)
+        picked = late[start:start + PAGE_SIZE]
         if coming and len(picked) < PAGE_SIZE:  # the page reaches deadlines still to come
             picked += [(member, due, "due-soon") for member, due in await oversight.owed_raw(
-                until, after=now, offset=max(0, start - len(overdue)),
+                until, after=now, offset=max(0, start - len(late)),
                 count=PAGE_SIZE - len(picked), agency=agency)]
         shown = []
         for member, due, state in picked:
@@ -153,7 +163,7 @@ class QueueService:
             return None
         rows = await self._rows([Entry(o, card, state)
                                  for (o, state), card in zip(shown, cards, strict=True)])
-        return QueuePage(rows, len(overdue) + coming, number, pages, counts, now)
+        return QueuePage(rows, len(late) + coming, number, pages, counts, now)
 
     async def signature(self, who: Principal, hours: int) -> dict[str, int]:
         """Changes when the queue ``who`` sees may have: how many of its deadlines have

@@ -1,8 +1,9 @@
 """Which timers a state change starts and stops, decided here so that every change writes
 them in the same atomic step as the status: submission starts the acknowledgement ladder,
-acknowledgement stops it, acceptance starts the follow-ups, a status that meets a follow-up
-stops it, and closing a referral stops them all; the end of consent runs until consent is
-withdrawn or runs out (then the content goes, closed or not)."""
+acknowledgement stops it, acceptance starts the follow-ups and the milestones' timers, a
+status that meets a follow-up stops it (a milestone is met by recording it,
+services/milestones.py), and closing a referral stops them all; the end of consent runs
+until consent is withdrawn or runs out (then the content goes, closed or not)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ def timer_field(timer: str) -> str:
 def obligations(ladder: Ladder, referral: Referral) -> tuple[str, ...]:
     """Every deadline the referral's policy can owe (to drop when consent ends)."""
     policy = ladder.policy(referral.type, referral.urgency)
-    return tuple(member(referral.id, t) for t in (ACK, *ladder.follow_ups(policy)))
+    return tuple(member(referral.id, t) for t in (ACK, *ladder.follow_ups(policy),
+                                                  *ladder.milestones(policy)))
 
 
 class TimerPlanner:
@@ -49,8 +51,11 @@ class TimerPlanner:
                       ) -> tuple[DeadlineChanges, dict[str, str]]:
         policy = self.ladder.policy(referral.type, referral.urgency)
         follow_ups = self.ladder.follow_ups(policy)
+        milestones = self.ladder.milestones(policy)
         stop: tuple[str, ...] = ()
-        if to in (Status.RECEIVED, *CLOSED):
+        if to in CLOSED:
+            stop = (ACK, *follow_ups, *milestones)
+        elif to is Status.RECEIVED:
             stop = (ACK, *follow_ups)
         elif to is Status.IN_PROGRESS:
             stop = self.ladder.follow_ups(policy, met_by=Status.IN_PROGRESS.value)
@@ -62,7 +67,7 @@ class TimerPlanner:
                 add.append(Deadline(member(referral.id, RETAIN), until))
                 fields[timer_field(RETAIN)] = "{}"
         if to is Status.ACCEPTED and policy is not None:
-            for timer in follow_ups:
+            for timer in (*follow_ups, *milestones):
                 rung = self.ladder.first(policy, referral.destination, timer, now)
                 add.append(Deadline(member(referral.id, timer), rung.due))
                 due.append(Deadline(member(referral.id, timer), self.ladder.deadline(

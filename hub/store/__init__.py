@@ -26,6 +26,8 @@ from .engine import EngineStore
 from .flood import FloodStore
 from .grants import GrantStore, StoredGrant
 from .keys import Keys
+from .mdt import MdtStore
+from .milestones import MilestoneStore
 from .notices import NoticeStore
 from .oversight import OversightStore
 from .push import PushStore
@@ -77,6 +79,8 @@ class Store:
     subscriptions: SubscriptionStore
     drills: DrillStore
     checklists: ChecklistStore
+    milestones: MilestoneStore
+    mdt: MdtStore
 
     @classmethod
     def open(cls, redis: Redis, prefix: str = "ccr", replication: Replication | None = None
@@ -91,7 +95,8 @@ class Store:
                    GrantStore(redis, keys, scripts), ScheduleStore(redis, keys),
                    ClaimStore(redis, keys, scripts), PushStore(redis, keys),
                    SmartStore(redis, keys), SubscriptionStore(redis, keys),
-                   DrillStore(redis, keys), ChecklistStore(redis, keys))
+                   DrillStore(redis, keys), ChecklistStore(redis, keys),
+                   MilestoneStore(redis, keys, scripts), MdtStore(redis, keys, scripts))
 
     async def ping(self) -> bool:
         return bool(await self.redis.ping())

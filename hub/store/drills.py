@@ -93,6 +93,10 @@ class DrillStore:
             found = [text(m) async for m, _ in self._r.zscan_iter(index, match=f"{rid}:*")]
             plan.member(plan.zrem, index, *found)
         plan.member(plan.hdel, k.cards(), rid)
+        plan.member(plan.hdel, k.marked_for_review(), rid)  # the case review's
+        for aid in [text(a) for a in await self._r.lrange(k.referral_actions(rid), 0, -1)]:
+            plan.delete.add(k.action(aid))
+            plan.member(plan.zrem, k.actions(), aid)
         return plan
 
     async def _plan_notice(self, plan: PurgePlan, nid: str) -> None:

@@ -23,6 +23,10 @@ class Keys:
     def history(self, rid: str) -> str:
         return f"{self.prefix}:ref:{rid}:history"
 
+    def milestones(self, rid: str) -> str:
+        """The milestones the receiving agency recorded: code -> JSON (at, by, in_time)."""
+        return f"{self.prefix}:ref:{rid}:milestones"
+
     def replies(self, rid: str) -> str:
         return f"{self.prefix}:ref:{rid}:replies"
 
@@ -123,6 +127,23 @@ class Keys:
     def open_counts(self) -> str:
         """Open referrals per receiving agency, now."""
         return f"{self.prefix}:open"
+
+    # the team meeting (MDT): referrals marked for case review, action items
+    def marked_for_review(self) -> str:
+        """Referral id -> JSON (code, by, at) of those marked for the next case review."""
+        return f"{self.prefix}:mdt:marked"
+
+    def action(self, aid: str) -> str:
+        """One action item: referral, owner agency, code, due, status, who, when."""
+        return f"{self.prefix}:mdt:action:{aid}"
+
+    def actions(self) -> str:
+        """Open action items by due time."""
+        return f"{self.prefix}:mdt:actions"
+
+    def referral_actions(self, rid: str) -> str:
+        """A referral's action item ids, oldest first."""
+        return f"{self.prefix}:ref:{rid}:actions"
 
     # dashboard
     def subscription(self, sid: str) -> str:

@@ -180,12 +180,14 @@ class OversightStore:
 
     async def review(self, rid: str, fields: dict[str, str], history: HistoryEvent,
                      audit: AuditEvent) -> bool:
-        """Record a team meeting's review on the referral (False if it is gone)."""
+        """Record a team meeting's review on the referral (False if it is gone); it comes
+        off the case review's list of referrals marked for it (store/mdt.py)."""
         k = self._k
         if not await self._r.exists(k.referral(rid)):
             return False
         async with self._r.pipeline(transaction=True) as pipe:
             pipe.hset(k.referral(rid), mapping=as_hash(fields))
+            pipe.hdel(k.marked_for_review(), rid)
             pipe.rpush(k.history(rid), dumps(history))
             pipe.xadd(k.audit(), {"event": dumps(audit)})
             await pipe.execute()

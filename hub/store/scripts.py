@@ -28,7 +28,8 @@ _NAMES = ("create_referral", "transition", "mark_receipt", "put_blob", "put_rost
           "claim_due", "reap", "advance_timer", "claim_notice", "delivery_report",
           "take_send_slot", "seal_audit", "end_consent", "narrow_consent", "record_failure",
           "release_tallies", "engine_alarm", "update_notice", "claim_referral",
-          "put_grants", "append_roster_log", "replace_envelope")
+          "put_grants", "append_roster_log", "replace_envelope", "record_milestone",
+          "mark_gap", "mark_for_review", "add_action", "finish_action")
 
 
 @dataclass
@@ -187,3 +188,8 @@ class Scripts:
     put_grants: Script
     append_roster_log: Script
     replace_envelope: Script
+    record_milestone: Script
+    mark_gap: Script
+    mark_for_review: Script
+    add_action: Script
+    finish_action: Script

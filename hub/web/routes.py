@@ -10,9 +10,22 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from hub.adapters import INBOUND, RECEIVERS
+from hub.api import mdt as case
+from hub.api import milestones as ms
 from hub.api import schemas as s
 
-from . import directory, drills, kinds, operations, push, referrals, reports, schedules
+from . import (
+    directory,
+    drills,
+    kinds,
+    mdt,
+    milestones,
+    operations,
+    push,
+    referrals,
+    reports,
+    schedules,
+)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 RID = "{rid:[0-9a-f]{32}}"
@@ -181,6 +194,32 @@ ROUTES: tuple[Route, ...] = (
     R("POST", f"/v1/referrals/{RID}/consent", referrals.narrow_consent, "consent.narrow",
       "Record that the survivor narrowed consent (either agency); never widens it",
       body=s.NarrowConsent, response=s.ReferralView, audited=True),
+    R("POST", f"/v1/referrals/{RID}/milestones", milestones.record, "milestone.record",
+      "Record a milestone reached (receiving agency): one of the codes milestones.toml "
+      "configures for the referral's type; 201 when new, 200 with the record kept when it "
+      "was recorded before", body=ms.RecordMilestone, response=ms.MilestoneRecord,
+      audited=True, ok=201, also=((200, "Recorded before: the record kept"),)),
+    R("GET", f"/v1/referrals/{RID}/milestones", milestones.listing, "milestone.list",
+      "The referral's milestones: those of its type with their deadlines and gaps, and "
+      "those recorded (a sender kept from the status sees none)", response=ms.MilestoneList),
+    R("POST", f"/v1/referrals/{RID}/review-mark", mdt.mark, "mdt.mark",
+      "Mark the referral for the team meeting's case review (coordinators, and people of "
+      "its two agencies), with a code saying why", body=case.MarkForReview,
+      response=case.Marked, audited=True),
+    R("DELETE", f"/v1/referrals/{RID}/review-mark", mdt.unmark, "mdt.unmark",
+      "Take the referral off the case review (coordinators)", response=case.Marked,
+      audited=True),
+    R("POST", "/v1/mdt/actions", mdt.add_action, "mdt.action.add",
+      "Record a case review's action item on a referral: an owner agency, a code and the "
+      "day it is due (coordinators); the deadline engine tracks it", body=case.AddAction,
+      response=case.ActionView, audited=True, ok=201),
+    R("POST", "/v1/mdt/actions/{aid:[0-9a-f]{16}}/done", mdt.finish_action,
+      "mdt.action.done", "Mark an action item done (its owner agency, or coordinators)",
+      response=case.ActionView, audited=True),
+    R("GET", "/v1/mdt/agenda", mdt.agenda, "mdt.agenda", "The case review's agenda for "
+      "?date=YYYY-MM-DD (default today, UTC): referrals past their acknowledgement "
+      "deadline or with a gap by the end of that day, marked for review, or with open "
+      "action items; codes and references only", response=case.AgendaView),
     R("POST", f"/v1/referrals/{RID}/replies", referrals.post_reply, "reply.post",
       "Post a sealed reply on the referral's thread", body=s.PostReply, response=s.Stored,
       audited=True, ok=201),

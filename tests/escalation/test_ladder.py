@@ -161,6 +161,10 @@ async def test_an_overdue_follow_up_climbs_its_own_ladder_until_work_starts(rig)
     await acknowledge(hub, sealed, rid)
     point = hub.world.first(DEST, "point_person")
     assert (await hub.client.post(f"/v1/referrals/{rid}/accept", headers=point.auth)).status == 200
+    for code in ("exam-followup-scheduled", "exam-followup-attended"):  # no gaps here
+        r = await hub.client.post(f"/v1/referrals/{rid}/milestones", headers=point.auth,
+                                  json={"code": code})
+        assert r.status == 201
     before = len(received(rig))
     assert await rig.advance(24 * HOUR - 1) == 0  # first contact is due a day after accepting
     await rig.advance(1)

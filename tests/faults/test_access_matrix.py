@@ -92,6 +92,9 @@ RULES: dict[str, Callable[[Member, Thread], bool]] = {
     # key grants: the group hands on; its admin may also upload the recovery key's
     "grant.post": _receiving_group_or_admin,
     "grant.list": _receiving_group_or_admin,
+    "milestone.list": _anyone_who_sees,  # what each may know of them: tests/web/pages
+    "mdt.mark": _anyone_who_sees,  # either agency may ask for a case review
+    "mdt.unmark": lambda who, t: "coordinator" in who.roles,
 }
 
 
@@ -137,6 +140,10 @@ ENDPOINTS = [
     Endpoint("consent.narrow", "POST", R + "/consent", S.REQUESTED, S.REQUESTED,
              {"share_outcome": False}),
     Endpoint("reply.post", "POST", R + "/replies", S.REQUESTED, S.REQUESTED),
+    Endpoint("milestone.list", "GET", R + "/milestones"),
+    Endpoint("mdt.mark", "POST", R + "/review-mark", S.REQUESTED, S.REQUESTED,
+             {"code": "other"}),
+    Endpoint("mdt.unmark", "DELETE", R + "/review-mark", S.REQUESTED, S.REQUESTED),
     Endpoint("attachment.put", "PUT", R + "/attachments/1", S.REQUESTED, S.REQUESTED),
     Endpoint("grant.post", "POST", R + "/grants", S.REQUESTED, S.REQUESTED),
 ]
@@ -148,7 +155,9 @@ DOWNLOADS = {"referral.envelope", "attachment.get", "reply.envelope"}
 
 # Purging the narrative (a reduced copy sealed by a device of the receiving group; 404 to
 # anyone not of the receiving agency) has its access tested in tests/client/test_purge.py.
-TESTED_ELSEWHERE = {"referral.purge_narrative"}
+# Recording a milestone needs an accepted referral and a type with milestones (one pair here
+# has none): its access is tested in tests/web/test_milestones.py.
+TESTED_ELSEWHERE = {"referral.purge_narrative", "milestone.record"}
 
 
 def test_every_route_on_a_referral_has_a_rule() -> None:

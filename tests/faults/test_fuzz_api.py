@@ -189,6 +189,7 @@ def _url(live: LiveHub, path: str, thread: dict[str, str]) -> str:
     path = path.replace("{agency}", DEST).replace("{entry:[a-z0-9-]{1,40}}", "o-" + "0" * 16)
     path = path.replace("{device:[0-9a-f]{32}}", "0" * 32).replace("{did:[0-9a-f]{16}}", "0" * 16)
     path = path.replace("{person}", "harbor-night")
+    path = path.replace("{aid:[0-9a-f]{16}}", "0" * 16)  # a case review's action item
     return live.base_url + path.replace("{reply_id:[0-9a-f]{32}}", thread["reply_id"])
 
 

@@ -166,6 +166,7 @@ def test_header_parser_time_and_memory_stay_bounded(size: int) -> None:
 
 SMS_SECRET = "fuzz-report-secret"
 ADMIN_AGENCY, ADMIN = "county-prosecutor", "prosecutor-admin"  # roster fuzzing stays here
+COORDINATOR = "ccr-coordinator"
 JSON_ROUTES = [r for r in ROUTES if r.body is not None]
 # who calls each body route: someone who could do it, so a valid body would be acted on
 CALLER = {"roster.publish": ADMIN, "referral.acknowledge": RECIPIENT,
@@ -175,7 +176,8 @@ CALLER = {"roster.publish": ADMIN, "referral.acknowledge": RECIPIENT,
           "answer.sms-inbound": None, "answer.voice-keypress": None,
           "push.subscribe": RECIPIENT, "person.offboard": ADMIN, "grant.post": RECIPIENT,
           "drill.start": "ccr-coordinator", "drill.submit": "ccr-coordinator",
-          "referral.purge_narrative": RECIPIENT, "me.setup": RECIPIENT}
+          "referral.purge_narrative": RECIPIENT, "me.setup": RECIPIENT,
+          "milestone.record": RECIPIENT, "mdt.action.add": COORDINATOR}
 SIGNED = ("report.sms", "report.voice", "answer.sms-inbound", "answer.voice-keypress")
 
 
@@ -292,6 +294,10 @@ def example(route: Route, live: LiveHub) -> dict[str, Any]:
         "drill.submit": {"envelope": base64.b64encode(sealed.envelope).decode()},
         "referral.purge_narrative": {"envelope": base64.b64encode(sealed.envelope).decode()},
         "me.setup": {"device_made": True, "pinned": [DEST]},
+        "milestone.record": {"code": "no-show"},
+        "mdt.mark": {"code": "other"},
+        "mdt.action.add": {"referral": "0" * 32, "owner": DEST, "code": "other",
+                           "due": "2027-01-20"},
     }[route.name]
 
 

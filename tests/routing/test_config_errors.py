@@ -107,6 +107,19 @@ CASES = [
          "unknown table", "[[agency]]"),
     case("missing-file", "agreements.toml", "", None, None,
          "cannot read", "No such file or directory"),
+    case("milestone-unknown-type", "milestones.toml", 'type = "legal-advocacy"',
+         'type = "legal-advice"', "milestone[7].type", "unknown referral type 'legal-advice'",
+         "known: advocacy-request"),
+    case("milestone-twice", "milestones.toml", 'code = "exam-followup-attended"',
+         'code = "exam-followup-scheduled"', "milestone[1].code",
+         "duplicate milestone 'exam-followup-scheduled' for 'discharge-handoff'"),
+    case("milestone-misses-nothing", "milestones.toml", 'misses = "exam-followup-attended"',
+         'misses = "first-session"', "milestone[2].misses",
+         "'first-session' is no milestone of 'discharge-handoff' with a deadline"),
+    case("milestone-free-text-code", "milestones.toml", 'code = "no-show"',
+         'code = "Did not come"', "milestone[2].code", "should match pattern"),
+    case("milestone-bad-duration", "milestones.toml", 'within = "14 days"',
+         'within = "two weeks"', "milestone[1].within", "duration"),
 ]
 
 
@@ -139,6 +152,11 @@ def test_a_broken_file_names_file_key_and_fault(tmp_path: Path, breakage: Breaka
     assert message.startswith(f"{where}: {breakage.key}: " if breakage.key else f"{where}: ")
     for fragment in breakage.what:
         assert fragment in message
+
+
+def test_milestones_are_optional(tmp_path: Path) -> None:
+    ccr = load_ccr(edited_copy(tmp_path, "milestones.toml", "", None))
+    assert ccr.milestones.of("discharge-handoff") == ()
 
 
 def test_a_missing_ccr_directory_is_named(tmp_path: Path) -> None:

@@ -20,6 +20,8 @@ from hub.adapters.sms_reports import SmsReport
 from hub.adapters.voice_reports import CallReport, Keypress
 from hub.api import fhir
 from hub.api import schemas as s
+from hub.api.mdt import AddAction, MarkForReview
+from hub.api.milestones import RecordMilestone
 from hub.web.context import SESSION_COOKIE
 from hub.web.routes import BY_NAME, Route
 
@@ -84,7 +86,8 @@ def fill(path: str, case: Case) -> str:
               "device": "0" * 32, "id": case.rid,
               "sid": "0" * 32,  # the FHIR facade's Task and Subscription
               "person": "no-such-person",  # an offboarding that finds no one
-              "role": "point-person"}  # a quick guide
+              "role": "point-person",  # a quick guide
+              "aid": "0" * 16}  # a case review's action item that is not there
 
 
     def one(match: re.Match) -> str:
@@ -122,6 +125,10 @@ def bodies(route: Route, twins: Twins, case: Case, person: str) -> list[dict]:
         s.Offboard: [{"reason": "lost-device"}],
         s.ReplaceEnvelope: [{"envelope": base64.b64encode(b"not a reduced copy").decode()}],
         s.SetupReport: [{"device_made": True, "pinned": [case.sender_agency]}],
+        RecordMilestone: [{"code": "no-show"}, {"code": "not-a-milestone"}],
+        MarkForReview: [{"code": "other"}],
+        AddAction: [{"referral": case.rid, "owner": case.sender_agency, "code": "other",
+                     "due": "2027-01-20"}],
     }
     assert route.body in examples, f"the sweep has no example {route.body.__name__}: add one"
     return [{"json": doc} for doc in examples[route.body]]

@@ -5,6 +5,7 @@ in Redis when it ends (but its debrief)."""
 from __future__ import annotations
 
 import base64
+from datetime import date
 
 import pytest
 
@@ -84,6 +85,22 @@ async def test_a_drill_runs_the_real_ladder_and_tells_only_its_people(rig: Rig) 
     assert traces == []
     await rig.services.auditlog.seal()
     assert (await rig.services.auditlog.verify()).ok
+
+
+async def test_a_drill_marked_for_the_case_review_leaves_no_mark_or_action_item(
+        rig: Rig) -> None:
+    """The case review's index and action items name a referral outside its own keys: a
+    drill's end takes them too."""
+    coordinator = rig.person("ccr-coordinator")
+    drill, _, referral = await start_drill(rig)
+    await rig.services.mdt.mark(coordinator, referral.id, "other")
+    item = await rig.services.mdt.add_action(coordinator, referral.id, "harbor-house",
+                                             "contact-agency", date(2030, 1, 1))
+    await rig.services.drills.end(coordinator, drill.id)
+    left = [k.decode() async for k in rig.store.redis.scan_iter(match=f"{rig.store.keys.prefix}:*")]
+    ids = (referral.id, drill.id, item.id)
+    assert [k for k in left if not k.endswith((":audit", ":audit:log"))
+            and (any(i in k for i in ids) or await _holds(rig, k, ids))] == []
 
 
 async def _holds(rig: Rig, key: str, ids: tuple[str, ...]) -> bool:

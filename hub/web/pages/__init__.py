@@ -14,7 +14,7 @@ from aiohttp import web
 
 from hub import i18n
 
-from . import dashboard, device, drills, figures, help, inbox, language, referral, send, signin
+from . import dashboard, device, drills, figures, help, inbox, language, mdt, referral, send, signin
 from .render import FILTERS, request_query
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
@@ -53,6 +53,8 @@ def setup_pages(app: web.Application) -> None:
     r.add_get("/dashboard/drills/{did:[0-9a-f]{16}}/debrief.csv", drills.export,
               name="page.drill.csv")
     r.add_post("/dashboard/drills/{did:[0-9a-f]{16}}/end", drills.end, name="page.drill.end")
+    r.add_get("/dashboard/mdt", mdt.page, name="page.mdt")
+    r.add_get("/dashboard/mdt.csv", mdt.export, name="page.mdt.csv")
     r.add_get("/device", device.page, name="page.device")
     r.add_get("/inbox", inbox.inbox, name="page.inbox")
     r.add_get("/inbox/{rid:[0-9a-f]{32}}", inbox.thread, name="page.thread")

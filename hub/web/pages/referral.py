@@ -60,8 +60,9 @@ async def dossier(request: web.Request) -> web.Response:
 async def nudge(request: web.Request) -> web.Response:
     rid = request.match_info["rid"]
     timer = str((await request.post()).get("timer", "ack"))
-    if timer != "ack" and not timer.startswith("fu:"):
-        raise BadRequest("choose the acknowledgement or a follow-up to nudge", code=Codes.BAD_TIMER)
+    if timer != "ack" and not timer.startswith(("fu:", "ms:")):
+        raise BadRequest("choose the acknowledgement or one of its follow-ups or milestones "
+                         "to nudge", code=Codes.BAD_TIMER)
     await request.app[SERVICES].oversight.nudge(session(request).principal, rid, timer)
     raise web.HTTPSeeOther(f"/dashboard/referrals/{rid}?done=nudged")
 

@@ -61,6 +61,11 @@ def percent(share: float | None) -> str:
 def timer_label(timer: str) -> str:
     if timer == "ack":
         return gettext("acknowledgement")
+    if timer.startswith("act:"):
+        return gettext("action item from the case review")
+    if timer.startswith("ms:"):
+        return gettext("milestone: %(name)s") % {"name": timer.removeprefix("ms:").replace(
+            "-", " ")}
     return gettext("follow-up: %(name)s") % {"name": timer.removeprefix("fu:").replace("-", " ")}
 
 

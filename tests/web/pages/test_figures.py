@@ -70,7 +70,8 @@ async def test_the_csv_holds_the_same_figures(sign_in, four) -> None:
                       "last_day": "2027-01-15", "received": "4", "acknowledged": "4",
                       "ack_median_hours": "1.00", "ack_p90_hours": "3.00",
                       "acknowledged_in_time_pct": "75.0", "loop_closed_pct": "50.0",
-                      "declined": "capacity=1", "open_now": "2"}
+                      "declined": "capacity=1", "open_now": "2",
+                      "milestones_met": "", "milestones_missed": ""}  # none recorded or due
     assert len(rows) == 7
 
 

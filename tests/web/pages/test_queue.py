@@ -68,11 +68,20 @@ async def test_an_acknowledged_referral_leaves_the_queue(hub, sign_in) -> None:
     assert "Nothing stalled with these filters." in text(html)
 
 
+async def record_exams(hub, rid: str) -> None:
+    point = hub.world.first("harbor-house", "point_person")
+    for code in ("exam-followup-scheduled", "exam-followup-attended"):
+        r = await hub.client.post(f"/v1/referrals/{rid}/milestones", headers=point.auth,
+                                  json={"code": code})
+        assert r.status == 201, await r.text()
+
+
 async def test_a_follow_up_is_overdue_once_its_deadline_after_acceptance_passes(
         hub, sign_in) -> None:
     sealed, rid = await submit(hub)  # urgent handoffs owe first contact within a day
     await acknowledge(hub, sealed, rid)
     await act(hub, rid, "accept")
+    await record_exams(hub, rid)  # no gaps here: tests/web/pages/test_milestones.py
     hub.clock.advance(DAY - HOUR)
     [row] = queue_rows(await queue(sign_in))
     assert row.state == "due-soon" and "follow-up: first contact" in row.cells[6]

@@ -55,7 +55,9 @@ async def test_the_page_shows_status_history_receipts_and_escalation_steps(
                                      .split("</section>")[0]).rows][1:]
     assert steps == [["1", "acknowledgement", "Harbor House intake advocate", "email",
                       "sent (1 attempt)", "–", "Fri 15 Jan 2027 02:00 CST"]]
-    assert section(html, "Deadlines owed").count("Nudge Harbor House") == 2  # the follow-ups
+    owed = section(html, "Deadlines owed")
+    assert owed.count("Nudge Harbor House") == 4  # the follow-ups and the exam milestones
+    assert "milestone: exam followup attended" in owed
 
 
 async def test_the_page_shows_the_delivery_reported_for_a_text(hub, sign_in,

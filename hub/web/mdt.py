@@ -1,0 +1,79 @@
+"""HTTP handlers for the team meeting's case review: mark a referral for it, record and
+finish action items, and the agenda (JSON here; the printable page and CSV in pages/)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+
+from aiohttp import web
+
+from hub.api.codes import Codes
+from hub.api.mdt import ActionView, AddAction, AgendaRow, AgendaView, Marked, MarkForReview
+from hub.errors import BadRequest
+from hub.services.mdt import ActionItem, Agenda
+
+from .context import body, principal, respond, services
+
+DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def action_view(a: ActionItem) -> ActionView:
+    return ActionView(id=a.id, referral=a.referral, owner=a.owner, code=a.code, due=a.due,
+                      status="done" if a.status == "done" else "open",
+                      created_by=a.created_by, created_at=a.created_at, done_at=a.done_at)
+
+
+def agenda_view(agenda: Agenda) -> AgendaView:
+    return AgendaView(date=agenda.day, made_at=agenda.made_at, items=[AgendaRow(
+        reference=i.reference, referral=i.rid, from_agency=i.card.sender,
+        to_agency=i.card.destination, type=i.card.type, urgency=i.card.urgency,
+        status=i.status, submitted_at=i.card.submitted_at, reasons=list(i.reasons),
+        gaps=list(i.gaps), marked=i.mark.code if i.mark else None,
+        actions=[action_view(a) for a in i.actions]) for i in agenda.items])
+
+
+def meeting_day(request: web.Request, today: float) -> date:
+    """The ``date`` query value (YYYY-MM-DD), today (UTC) when there is none."""
+    raw = request.query.get("date")
+    if raw is None:
+        return datetime.fromtimestamp(today, UTC).date()
+    try:
+        if not DAY.fullmatch(raw):
+            raise ValueError(raw)
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise BadRequest("'date' must be a day written YYYY-MM-DD, e.g. 2026-12-08",
+                         code=Codes.BAD_QUERY) from None
+
+
+async def mark(request: web.Request) -> web.Response:
+    req = await body(request, MarkForReview)
+    rid = request.match_info["rid"]
+    await services(request).mdt.mark(principal(request), rid, req.code)
+    return respond(Marked(referral=rid, marked=req.code))
+
+
+async def unmark(request: web.Request) -> web.Response:
+    rid = request.match_info["rid"]
+    await services(request).mdt.mark(principal(request), rid, None)
+    return respond(Marked(referral=rid, marked=None))
+
+
+async def add_action(request: web.Request) -> web.Response:
+    req = await body(request, AddAction)
+    item = await services(request).mdt.add_action(principal(request), req.referral,
+                                                  req.owner, req.code, req.due)
+    return respond(action_view(item), 201)
+
+
+async def finish_action(request: web.Request) -> web.Response:
+    item = await services(request).mdt.finish_action(principal(request),
+                                                     request.match_info["aid"])
+    return respond(action_view(item))
+
+
+async def agenda(request: web.Request) -> web.Response:
+    found = services(request)
+    day = meeting_day(request, found.clock.now())
+    return respond(agenda_view(await found.mdt.agenda(principal(request), day)))

@@ -1,0 +1,118 @@
+"""Milestones and gaps (issue 22): a milestone whose deadline passes unrecorded is a gap.
+It falls due on the fake clock through the same engine as an acknowledgement, reaches the
+coordinators' queue (?state=gap) and the sender, where the agreement lets the status flow
+back; an agreement without flow-back keeps it from the sender."""
+
+from __future__ import annotations
+
+from .conftest import acknowledge, act, submit
+from .support import queue_rows
+
+HOUR, DAY = 3600, 86400
+NURSE = "sane-day@mercy.example.org"  # mercy-hospital's first sender
+INTAKE = "intake@harbor.example.org"  # harbor-house's point person
+VICTIM_WITNESS = "vw@prosecutor.example.org"  # the prosecutor's point person
+
+
+async def gap_rows(sign_in, person: str = "ccr-coordinator"):
+    browser = await sign_in(person)
+    status, html = await browser.text("/dashboard?state=gap&hours=1")
+    assert status == 200, html
+    return queue_rows(html), html
+
+
+def sent_to(escalation, since: int = 0) -> list[str]:
+    return [n.to for n in escalation.email.sent[since:]]
+
+
+async def test_a_gap_falls_due_and_reaches_the_dashboard_and_the_sender(
+        hub, sign_in, escalation) -> None:
+    sealed, rid = await submit(hub)  # urgent discharge handoff, mercy -> harbor-house
+    await escalation.run_due()
+    await acknowledge(hub, sealed, rid)
+    await act(hub, rid, "accept")  # exam-followup-scheduled is due 3 days from now
+    point = hub.world.first("harbor-house", "point_person")
+    r = await hub.client.post(f"/v1/referrals/{rid}/milestones", headers=point.auth,
+                              json={"code": "exam-followup-attended"})  # met in time
+    assert r.status == 201 and (await r.json())["in_time"] is True
+    await escalation.advance(DAY)  # first contact's follow-up falls due: no gap yet
+    assert (await gap_rows(sign_in))[0] == []
+    before = len(escalation.email.sent)
+
+    await escalation.advance(2 * DAY)
+    told = sent_to(escalation, before)
+    assert NURSE in told and INTAKE in told  # the sender hears of it, the agency is asked
+    [notice] = [n for n in escalation.email.sent[before:] if n.to == NURSE]
+    assert rid[:8] in notice.subject and "holds no details of the referral" in notice.text
+    rows, html = await gap_rows(sign_in)
+    assert [(r.reference, r.state) for r in rows] == [(rid[:8], "gap")]
+    assert "milestone: exam followup scheduled" in html
+    harbor_rows, _ = await gap_rows(sign_in, "harbor-intake")
+    assert [r.reference for r in harbor_rows] == [rid[:8]]  # the agency's own queue
+
+    coordinator = await sign_in("ccr-coordinator")  # a gap can be nudged, as a follow-up
+    page = f"/dashboard/referrals/{rid}"
+    nudged = await coordinator.post_form(f"{page}/nudge",
+                                         {"timer": "ms:exam-followup-scheduled"}, page=page)
+    assert nudged.status == 303 and nudged.headers["Location"].endswith("done=nudged")
+    r = await hub.client.post(f"/v1/referrals/{rid}/milestones", headers=point.auth,
+                              json={"code": "exam-followup-scheduled"})
+    assert r.status == 201 and (await r.json())["in_time"] is False  # late: still a gap met
+    assert (await gap_rows(sign_in))[0] == []
+    before = len(escalation.email.sent)
+    await escalation.advance(2 * DAY)
+    assert NURSE not in sent_to(escalation, before)  # told once; the ladder stopped
+    status, html = await (await sign_in("ccr-coordinator")).text("/dashboard/figures?days=7")
+    row = html[html.index('data-milestones="harbor-house discharge-handoff"'):]
+    cells = [c.split(">")[-1] for c in row.split("</td>")[:4]]
+    assert status == 200 and cells == ["Harbor House Domestic Violence Shelter",
+                                       "Hospital discharge handoff", "1", "1"]  # met, missed
+    csv = await (await sign_in("ccr-coordinator")).text("/dashboard/figures.csv?days=7")
+    [harbor] = [line for line in csv[1].split("\r\n") if line.startswith("harbor-house,")]
+    assert harbor.endswith(",discharge-handoff=1,discharge-handoff=1")
+
+
+async def test_an_agreement_without_flow_back_keeps_the_gap_from_the_sender(
+        hub, sign_in, escalation) -> None:
+    dest, type_ = "bridge-advocacy", "advocacy-request"  # the status does not flow back
+    sealed, rid = await submit(hub, dest=dest, type_=type_, sender_agency="county-prosecutor")
+    await escalation.run_due()
+    await acknowledge(hub, sealed, rid, dest=dest)
+    await act(hub, rid, "accept", dest=dest)  # compensation-claim-filed: within 21 days
+    before = len(escalation.email.sent)
+    await escalation.advance(21 * DAY)
+    told = sent_to(escalation, before)
+    assert any(t.endswith("@bridge.example.org") for t in told)  # the agency is asked
+    assert VICTIM_WITNESS not in told  # the prosecutor, kept from the status, hears nothing
+    rows, _ = await gap_rows(sign_in)
+    assert rid[:8] in [r.reference for r in rows]
+    prosecutor = hub.world.first("county-prosecutor", "sender")
+    r = await hub.client.get(f"/v1/referrals/{rid}/milestones", headers=prosecutor.auth)
+    listed = await r.json()
+    assert r.status == 200 and listed["recorded"] == []
+    assert all(m["gap_at"] is None for m in listed["configured"])
+    history = await (await hub.client.get(f"/v1/referrals/{rid}/history",
+                                          headers=prosecutor.auth)).json()
+    assert "milestone" not in str(history)
+    advocate = hub.world.first(dest, "point_person")
+    listed = await (await hub.client.get(f"/v1/referrals/{rid}/milestones",
+                                         headers=advocate.auth)).json()
+    assert [m["code"] for m in listed["configured"] if m["gap_at"]] == [
+        "compensation-claim-filed"]
+
+
+async def test_a_no_show_makes_the_exam_a_gap_at_once(hub, sign_in, escalation) -> None:
+    sealed, rid = await submit(hub)
+    await escalation.run_due()
+    await acknowledge(hub, sealed, rid)
+    await act(hub, rid, "accept")
+    point = hub.world.first("harbor-house", "point_person")
+    before = len(escalation.email.sent)
+    r = await hub.client.post(f"/v1/referrals/{rid}/milestones", headers=point.auth,
+                              json={"code": "no-show"})
+    assert r.status == 201, await r.text()
+    await escalation.run_due()
+    assert sent_to(escalation, before) == [NURSE]
+    rows, html = await gap_rows(sign_in)
+    assert [(r.reference, r.state) for r in rows] == [(rid[:8], "gap")]
+    assert "milestone: exam followup attended" in html
