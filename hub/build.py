@@ -44,6 +44,7 @@ from hub.services.grants import GrantService
 from hub.services.lifecycle import LifecycleService
 from hub.services.limits import RequestLimits
 from hub.services.monitor import MonitorService
+from hub.services.onward import OnwardService
 from hub.services.oversight import OversightService
 from hub.services.push import PushService
 from hub.services.queue import QueueService
@@ -96,6 +97,7 @@ class Services:
     subscriptions: SubscriptionService = field(init=False)  # its Subscriptions
     oversight: OversightService = field(init=False)  # nudges commit for the workers to send
     worklist: WorklistService = field(init=False)  # the browser's inbox and thread pages
+    onward: OnwardService = field(init=False)  # onward referrals: who learns of them
     resthook: RestHook = field(default_factory=RestHook)  # Subscriptions' notifications
 
     def notifier(self, base_url: str, lease: float = 60.0) -> Notifier:
@@ -255,6 +257,7 @@ def build_services(settings: Settings, *, store: Store | None = None, clock: Clo
         clients_with_secrets=frozenset(c.id for c in services.smart.clients.values()
                                        if c.webhook_secret))
     referrals.after_change = services.lifecycle.after_change = services.subscriptions.changed
+    services.onward = OnwardService(store=store, directory=directory, referrals=referrals)
     services.worklist = WorklistService(store=store, clock=clock, ccr=ccr, referrals=referrals,
                                         timers=timers)
     return services

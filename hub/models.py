@@ -110,6 +110,8 @@ class Referral(Frozen):
     claimed_by: str | None = None  # a person who claimed it from a notice (not an ack)
     claimed_at: float | None = None
     claim_until: float | None = None  # escalation holds until then, unless acknowledged
+    parent: str | None = None  # the referral this one was forwarded from (an onward referral)
+    case_link: str | None = None  # the case's opaque link id for this agency pair (hex)
 
     def claimed(self, now: float) -> bool:
         """Whether a claim holds the escalation now (only while it waits for an ack)."""

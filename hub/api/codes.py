@@ -89,6 +89,8 @@ class Codes(StrEnum):
     SCHEDULE_FILE = "schedule_file", ("409: that override or away period is in schedules.toml; "
                                       "change the file")
     GONE = "gone", "410: it is gone for good"
+    PARENT_CONSENT_ENDED = "parent_consent_ended", ("410: the survivor's consent for the "
+                                                    "referral you forward has ended")
     VERSION_CHANGED = "version_changed", ("412: the Task changed since the version your "
                                           "If-Match names; read it again")
     CONSENT_WITHDRAWN = "consent_withdrawn", ("410: the survivor withdrew consent; the content "
@@ -105,6 +107,8 @@ class Codes(StrEnum):
                                       "envelope, not signed by a current device of yours, "
                                       "or to a device outside the escalation group")
     NOT_A_REFERRAL = "not_a_referral", "422: a reply submitted as a referral"
+    UNKNOWN_PARENT = "unknown_parent", ("422: an onward referral's parent is no referral your "
+                                        "agency received")
     UNKNOWN_AGENCY = "unknown_agency", "422: the envelope's destination is no agency of the CCR"
     UNKNOWN_TYPE = "unknown_type", "422: the envelope's referral type is not the CCR's"
     ENVELOPE_EXPIRED = "envelope_expired", "422: the envelope has expired; seal it again"
