@@ -13,10 +13,11 @@ from typing import Any
 
 from hub.api import schemas as s
 from hub.api.casefile import CaseFile, Forwarding, RecordStep, forward, new_case
+from hub.crypto import EnvelopeError
 from hub.models import Consent
 
 from .agent import Agent, Content, Received
-from .errors import NotFound
+from .errors import HubApiError, NotFound
 
 ACCEPTED = ("accepted", "in-progress", "completed")
 OPEN = ("requested", "received", "accepted", "in-progress")
@@ -107,18 +108,19 @@ async def case_timeline(agent: Agent, rid: str) -> Timeline:
     """The case of ``rid``: opened where this device is a recipient, from the case secret
     this device kept where it sent it."""
     view = await agent.api.referral(rid)
-    case, steps = None, {}
     if view.destination == agent.agency:
         received = await agent.open(rid, with_attachments=False)
-        case = received.case
-        steps[rid] = _with_status(_from_record(step_of(received)), view)
+        case, own = received.case, _with_status(_from_record(step_of(received)), view)
     else:
-        steps[rid] = _with_status(Step(rid, view.sender_agency, view.destination, view.type,
-                                       view.submitted_at), view)
         secret = agent.cases.get(rid)
         case = CaseFile(secret=secret) if secret else None
-    for step in case.record if case else ():
-        steps.setdefault(step.referral, _from_record(step))
+        own = _with_status(Step(rid, view.sender_agency, view.destination, view.type,
+                                view.submitted_at), view)
+    record = case.record if case else ()
+    if view.parent is not None and view.destination != agent.agency:
+        record = await _record_to(agent, view.parent)  # this agency forwarded it
+    steps = {step.referral: _from_record(step) for step in record}
+    steps[rid] = own  # after the record it carries: the same second sorts it last
     for related in await _party_referrals(agent, view, case):
         known = steps.get(related.id)
         steps[related.id] = _with_status(known or Step(
@@ -126,8 +128,18 @@ async def case_timeline(agent: Agent, rid: str) -> Timeline:
             related.submitted_at), related)
     onward = [_onward(o, sender) for o, sender in await _onward_of(agent, view)]
     ordered = sorted([*steps.values(), *(o for o in onward if o.referral not in steps)],
-                     key=lambda st: st.at)
+                     key=lambda st: st.at)  # stable: a tie keeps the record's order
     return Timeline(rid, tuple(ordered), case.forwarding if case else None)
+
+
+async def _record_to(agent: Agent, parent: str) -> tuple[RecordStep, ...]:
+    """The record up to ``parent``, a referral this agency received: as this device opens
+    it now (nothing, when it no longer can: consent withdrawn, say)."""
+    try:
+        received = await agent.open(parent, with_attachments=False)
+    except (HubApiError, EnvelopeError):
+        return ()
+    return (*(received.case.record if received.case else ()), step_of(received))
 
 
 def _from_record(step: RecordStep) -> Step:
