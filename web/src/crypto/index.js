@@ -25,3 +25,4 @@ export { ReceiptStatus, parseReceipt, signReceipt, verifyReceipt } from './recei
 export { DEFAULT_LIFETIME, openReply, sealReferral, sealReply } from './replies.js';
 export { GRANT_LEN, Granter, granteeHash, openWithGrant, parseGrant } from './grants.js';
 export { LogWitness, chain, entryHash, logHead, rosterDigest } from './rosterlog.js';
+export { SECRET_LEN, linkId } from './caselink.js';

@@ -10,6 +10,7 @@ import { EnvelopeError } from '../crypto/errors.js';
 
 import { ApiError, api, toBase64 } from './api.js';
 import { handOver, openSealed } from './handover.js';
+import { detachCase } from './casefile.js';
 import { parseContent, replyContent } from './contents.js';
 import { $, $$, busy, download, el, nowSeconds, say, show, size, when } from './dom.js';
 import { attachmentName } from './files.js';
@@ -65,7 +66,7 @@ async function openIt(t) {
     throw new EnvelopeError('not-this-referral');
   }
   t.opened = opened;
-  const parsed = parseContent(opened.content, opened.header.referralType);
+  const parsed = parseContent(detachCase(opened.content).content, opened.header.referralType);
   t.files = parsed.value?.attachment_names ?? [];
   $('#content').replaceChildren(renderContent(parsed));
   $('#content').dataset.opened = 'yes';
