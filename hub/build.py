@@ -50,6 +50,7 @@ from hub.services.limits import RequestLimits
 from hub.services.mdt import MdtService
 from hub.services.milestones import MilestoneService
 from hub.services.monitor import MonitorService
+from hub.services.onward import OnwardService
 from hub.services.oversight import OversightService
 from hub.services.purge import PurgeService
 from hub.services.push import PushService
@@ -108,6 +109,7 @@ class Services:
     checklists: ChecklistService = field(init=False)  # start pages' checklists
     milestones: MilestoneService = field(init=False)  # recorded by the receiving agency
     mdt: MdtService = field(init=False)  # the team meeting's case review
+    onward: OnwardService = field(init=False)  # onward referrals: who learns of them
     resthook: RestHook = field(default_factory=RestHook)  # Subscriptions' notifications
 
     def notifier(self, base_url: str, lease: float = 60.0) -> Notifier:
@@ -278,6 +280,7 @@ def build_services(settings: Settings, *, store: Store | None = None, clock: Clo
         clients_with_secrets=frozenset(c.id for c in services.smart.clients.values()
                                        if c.webhook_secret))
     referrals.after_change = services.lifecycle.after_change = services.subscriptions.changed
+    services.onward = OnwardService(store=store, directory=directory, referrals=referrals)
     services.worklist = WorklistService(store=store, clock=clock, ccr=ccr, referrals=referrals,
                                         timers=timers)
     services.drills = DrillService(store=store, clock=clock, ccr=ccr, referrals=referrals,

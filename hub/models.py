@@ -113,6 +113,8 @@ class Referral(Frozen):
     drill: str | None = None  # the drill it belongs to (services/drills.py): never in figures
     drill_people: str | None = None  # a drill's: the only people told (space-separated ids)
     narrative_purged_at: float | None = None  # the receiving agency purged the narrative
+    parent: str | None = None  # the referral this one was forwarded from (an onward referral)
+    case_link: str | None = None  # the case's opaque link id for this agency pair (hex)
 
     def claimed(self, now: float) -> bool:
         """Whether a claim holds the escalation now (only while it waits for an ack)."""

@@ -90,6 +90,8 @@ class Codes(StrEnum):
     SCHEDULE_FILE = "schedule_file", ("409: that override or away period is in schedules.toml; "
                                       "change the file")
     GONE = "gone", "410: it is gone for good"
+    PARENT_CONSENT_ENDED = "parent_consent_ended", ("410: the survivor's consent for the "
+                                                    "referral you forward has ended")
     VERSION_CHANGED = "version_changed", ("412: the Task changed since the version your "
                                           "If-Match names; read it again")
     CONSENT_WITHDRAWN = "consent_withdrawn", ("410: the survivor withdrew consent; the content "
@@ -116,6 +118,8 @@ class Codes(StrEnum):
     UNKNOWN_SCENARIO = "unknown_scenario", "422: no drill scenario of that id in the CCR"
     NOT_A_REDUCTION = "not_a_reduction", ("422: a purge's envelope is no reduced copy of this "
                                           "referral (kind, thread, destination, type, lifetime)")
+    UNKNOWN_PARENT = "unknown_parent", ("422: an onward referral's parent is no referral your "
+                                        "agency received")
     UNKNOWN_AGENCY = "unknown_agency", "422: the envelope's destination is no agency of the CCR"
     UNKNOWN_TYPE = "unknown_type", "422: the envelope's referral type is not the CCR's"
     UNKNOWN_MILESTONE = "unknown_milestone", ("422: a milestone code not configured for the "

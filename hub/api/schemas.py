@@ -49,9 +49,17 @@ class Body(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+RID_HEX = r"^[0-9a-f]{32}$"
+LINK_HEX = r"^[0-9a-f]{64}$"
+
+
 class SubmitReferral(Body):
     envelope: Base64Bytes = Field(description="the sealed envelope (docs/envelope.md), base64")
     consent: Consent
+    parent: str | None = Field(None, pattern=RID_HEX, description="an onward referral: the "
+                               "referral your agency received that this one forwards")
+    case_link: str | None = Field(None, pattern=LINK_HEX, description="the case's link id for "
+                                  "this agency pair (docs/envelope.md, 'Case link'), hex")
 
 
 class Acknowledge(Body):
@@ -124,6 +132,26 @@ class ReferralView(Body):
                               "never in the figures, purged when the drill ends")
     narrative_purged_at: float | None = Field(
         None, description="the receiving agency purged the narrative (its own view only)")
+    parent: str | None = Field(None, description="the referral this one forwards (shown to "
+                               "the agency that forwarded it only)")
+    case_link: str | None = Field(None, description="the case's link id for this agency pair "
+                                  "(shown to the two agencies of the pair only)")
+
+
+class OnwardView(Body):
+    """An onward referral made from one your agency is party to: to the agency that
+    made it, its id and status; to the first sender, where the agreement lets status flow
+    back, only that it was made, to whom, of which type and when."""
+
+    id: str | None = Field(None, description="null for the first sender")
+    destination: str
+    type: str
+    submitted_at: float
+    status: Status | None = Field(None, description="null for the first sender")
+
+
+class OnwardList(Body):
+    onward: list[OnwardView]
 
 
 class ReferralList(Body):

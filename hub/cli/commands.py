@@ -14,6 +14,7 @@ from . import (
     agency,
     agreements,
     audit,
+    case,
     device,
     drill,
     mdt,
@@ -272,6 +273,8 @@ def _sending(b: Builder) -> None:
                    "closed)")
     c.add_argument("--attach", type=Path, action="append", default=[], help="a file to attach "
                    "(repeat for more; its name travels sealed)")
+    c.add_argument("--no-case", action="store_true", help="start no case: the receiver cannot "
+                   "forward the record onward or link it to this survivor's other referrals")
     for name, fn, what in (("inbox", work.cmd_inbox, "Referrals sent to your agency, what is "
                             "due first at the top"),
                            ("outbox", work.cmd_outbox, "Referrals your agency sent")):
@@ -322,6 +325,36 @@ def _work(b: Builder) -> None:
           ).add_argument("rid", **RID)
     b.add("status", work.cmd_status, "A referral's status and history").add_argument(
         "rid", **RID)
+
+
+def _case(b: Builder) -> None:
+    g = b.group("case", "A survivor's case across agencies, put together on this device")
+    g.add("show", case.cmd_show, "The case's timeline: the agencies involved, what was "
+          "offered and accepted, the follow-ups pending or missed, and the record carried"
+          ).add_argument("rid", **RID)
+    c = g.add("forward", case.cmd_forward, "Refer the survivor onward from a referral your "
+              "agency received: the new referral carries its record, as far as the "
+              "survivor's consent covers")
+    c.add_argument("rid", **RID)
+    c.add_argument("--to", required=True, help="the next agency's id")
+    c.add_argument("--type", required=True, help="the referral type code")
+    c.add_argument("--content", type=Path, required=True, help="a JSON file with your own "
+                   "referral (your notes), as for 'hub send'")
+    c.add_argument("--purpose", required=True, help="why the record goes onward, a code "
+                   "(e.g. counseling)")
+    c.add_argument("--covers", required=True, help="the handoff's fields the survivor agreed "
+                   "may go onward, comma-separated (e.g. survivor,needs,safe_contact), or '*' "
+                   "for all of it")
+    c.add_argument("--urgency", choices=("routine", "urgent", "emergent"), default="urgent")
+    c.add_argument("--consent-by", required=True,
+                   help="the person of your agency who documented the consent")
+    c.add_argument("--consent-method", default="written",
+                   choices=("written", "electronic-signature", "verbal-documented"))
+    c.add_argument("--consent-days", type=whole(1, 366, "a number of days"), default=30,
+                   help="how many days consent lasts")
+    c.add_argument("--share-outcome", action="store_true",
+                   help="the survivor agreed that you learn the outcome")
+    c.set_defaults(attach=[])
 
 
 def _period(c: argparse.ArgumentParser) -> None:
@@ -402,7 +435,7 @@ def parser() -> argparse.ArgumentParser:
                    "~/.ccr-hub)")
     b = Builder(p.add_subparsers(dest="command", required=True, metavar="COMMAND"))
     for section in (_running, _operator, _audit, _agreements, _agency, _schedule, _drill,
-                    _device, _sending, _work, _case_review):
+                    _device, _sending, _work, _case, _case_review):
         section(b)
     return p
 

@@ -146,6 +146,19 @@ class Home:
         cert = parse_certificate(base64.b64decode(self.device_cert.read_text()))
         return DeviceIdentity(keys, cert)
 
+    # -- the cases this device started ---------------------------------------------------------
+    def cases(self) -> dict[str, bytes]:
+        """The case secrets of the referrals this device sent (it cannot open them again)."""
+        doc = self._read_json("cases.json", {})
+        return {rid: base64.b64decode(secret) for rid, secret in doc.items()}
+
+    def save_cases(self, cases: dict[str, bytes]) -> None:
+        if not cases and not (self.path / "cases.json").exists():
+            return
+        doc = {rid: base64.b64encode(secret).decode() for rid, secret in sorted(cases.items())}
+        write_private(self.path / "cases.json", json.dumps(doc, indent=2).encode() + b"\n",
+                      replace=True)
+
     # -- trust --------------------------------------------------------------------------------
     def trust(self) -> TrustStore:
         doc = self._read_json("trust.json", {"pins": {}, "rosters": {}})

@@ -55,11 +55,12 @@ async def _device(where: Home, api: HubApi) -> DeviceIdentity:
 async def agent_session(given: Path | None) -> AsyncIterator[Agent]:
     where = home(given)
     async with api_session(given) as api:
-        agent = Agent(api, await _device(where, api), where.trust())
+        agent = Agent(api, await _device(where, api), where.trust(), cases=where.cases())
         try:
             yield agent
         finally:
             where.save_trust(agent.trust)
+            where.save_cases(agent.cases)
 
 
 async def zones(api: HubApi) -> dict[str, str]:

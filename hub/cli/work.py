@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
+from hub.api.casefile import new_case
 from hub.api.forms import model_from_schema
 from hub.api.schemas import ReferralView
 from hub.client import Agent, Conflict, HubApi, NotFound, Reply, consent_for
@@ -132,7 +133,8 @@ def cmd_send(args: argparse.Namespace) -> int:
                                   method=args.consent_method, days=args.consent_days,
                                   share_outcome=args.share_outcome)
             sent = await agent.send(args.to, args.type, content, consent, urgency=args.urgency,
-                                    attachments=blobs, progress=progress)
+                                    attachments=blobs, progress=progress,
+                                    case=None if args.no_case else new_case())
             return sent, (await zones(agent.api))[args.to]
 
     referral, zone = run(go())

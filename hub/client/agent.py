@@ -5,9 +5,10 @@ signs receipts. Keys never leave it; the hub sees sealed bytes and metadata only
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from hub.api import schemas as s
+from hub.api.casefile import CaseFile, attach, detach
 from hub.api.drills import refuse_real_looking
 from hub.clock import SystemClock
 from hub.crypto import (
@@ -52,7 +53,13 @@ class Received:
 
     @property
     def content(self) -> bytes:
-        return self.opened.content
+        """The document sealed, without the case file it may carry (``case``)."""
+        return detach(self.opened.content)[0]
+
+    @property
+    def case(self) -> CaseFile | None:
+        """The survivor's case this referral carries: its secret and earlier record."""
+        return detach(self.opened.content)[1]
 
     def parsed(self):
         """The content typed by its kind; one without a kind is read as its envelope says
@@ -81,6 +88,9 @@ class Agent:
     device: DeviceIdentity
     trust: TrustStore
     clock: Callable[[], float] = SystemClock().now
+    cases: dict[str, bytes] = field(default_factory=dict)
+    """The case secrets of the referrals this device sent (referral id -> secret): the
+    sender cannot open its own envelope, so it keeps them to build the case's timeline."""
 
     def _now(self) -> int:
         return int(self.clock())
@@ -108,16 +118,27 @@ class Agent:
     async def send(self, destination: str, referral_type: str, content: Content | bytes,
                    consent: Consent, *, urgency: str = "urgent",
                    attachments: Sequence[bytes] = (), lifetime: int = DEFAULT_LIFETIME,
-                   progress: Callable[[int, int], None] | None = None) -> s.ReferralView:
+                   progress: Callable[[int, int], None] | None = None,
+                   case: CaseFile | None = None, parent: str | None = None) -> s.ReferralView:
         """Seal to the destination's escalation group and submit. The envelope id is fixed
-        before the first attempt, so a retry after a timeout returns the same referral."""
+        before the first attempt, so a retry after a timeout returns the same referral.
+        ``case``: the survivor's case travels sealed beside the content (a first referral:
+        ``new_case()``; onward: cases.refer_onward), and the hub is told its link id for
+        this pair; ``parent``: the referral this one forwards."""
         roster = await self.refresh_roster(destination)
         now = self._now()
-        sealed = seal(_as_bytes(content), sender=self.device,
+        data = _as_bytes(content)
+        if case is not None:
+            data = attach(data, case)
+        sealed = seal(data, sender=self.device,
                       recipients=roster.recipients(referral_type, now), destination=destination,
                       referral_type=referral_type, urgency=URGENCIES[urgency], now=now,
                       lifetime=lifetime, attachments=tuple(attachments))
-        referral = await self.api.submit(sealed.envelope, consent.model_dump())
+        link = case.link(self.agency, destination) if case is not None else None
+        referral = await self.api.submit(sealed.envelope, consent.model_dump(), parent=parent,
+                                         case_link=link)
+        if case is not None:
+            self.cases[referral.id] = case.secret
         for index, blob in enumerate(sealed.attachments):
             await self.api.put_attachment(referral.id, index, blob)
             if progress:
@@ -150,7 +171,8 @@ class Agent:
         of the envelope. Its attachments go too (bound to the old envelope's key)."""
         view = await self.api.referral(rid)
         received = await self.open(rid, with_attachments=False)
-        reduced = without_narrative(received.content, await self.api.content_schema(view.type))
+        reduced = without_narrative(received.opened.content,  # its case too
+                                    await self.api.content_schema(view.type))
         roster = await self.refresh_roster(self.agency)
         now = self._now()
         sealed = seal(reduced, sender=self.device, recipients=roster.recipients(view.type, now),

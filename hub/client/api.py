@@ -192,9 +192,19 @@ class HubApi:
     async def end_drill(self, did: str) -> s.DebriefView:
         return await self._model(s.DebriefView, "DELETE", f"/v1/drills/{did}")
 
-    async def submit(self, envelope: bytes, consent: dict[str, Any]) -> s.ReferralView:
-        return await self._model(s.ReferralView, "POST", "/v1/referrals", retry=True,
-                                 json={"envelope": _b64(envelope), "consent": consent})
+    async def submit(self, envelope: bytes, consent: dict[str, Any], *,
+                     parent: str | None = None, case_link: str | None = None
+                     ) -> s.ReferralView:
+        body: dict[str, Any] = {"envelope": _b64(envelope), "consent": consent}
+        if parent is not None:
+            body["parent"] = parent
+        if case_link is not None:
+            body["case_link"] = case_link
+        return await self._model(s.ReferralView, "POST", "/v1/referrals", retry=True, json=body)
+
+    async def onward(self, rid: str) -> list[s.OnwardView]:
+        return (await self._model(s.OnwardList, "GET", f"/v1/referrals/{rid}/onward",
+                                  retry=True)).onward
 
     async def _list(self, which: str, statuses: tuple[str, ...], offset: int,
                     limit: int) -> list[s.ReferralView]:

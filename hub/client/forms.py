@@ -18,9 +18,15 @@ async def content_form(api: HubApi, kind: str) -> type[Content]:
     return model_from_schema(await api.content_schema(kind))
 
 
+# What a reduced copy keeps of the case it carries (hub/api/casefile.py): the secret, so the
+# survivor's referrals still link; the earlier handoffs and what went onward are narrative.
+CASE_KEPT = ("format", "secret")
+
+
 def without_narrative(content: bytes, schema: dict[str, Any]) -> bytes:
     """``content`` with every narrative field of ``schema`` taken out, and the attachments'
-    names (their blobs go with the narrative: docs/envelope.md, 'Reduced copies'). Raises
+    names (their blobs go with the narrative: docs/envelope.md, 'Reduced copies'), and of
+    its case all but the secret. Raises
     ValueError when the content is no JSON object (there are no codes to keep)."""
     try:
         doc = json.loads(content)
@@ -36,4 +42,6 @@ def without_narrative(content: bytes, schema: dict[str, Any]) -> bytes:
             at = at.get(part) if isinstance(at, dict) else None
         if isinstance(at, dict):
             at.pop(name, None)
+    if isinstance(doc.get("case"), dict):  # the case's link stays; its record is narrative
+        doc["case"] = {k: v for k, v in doc["case"].items() if k in CASE_KEPT}
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()

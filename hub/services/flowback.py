@@ -98,6 +98,7 @@ def sight(who: Principal, referral: Referral, ccr: Ccr, now: float,
     """``referral`` as ``who`` may know it at ``now``. ``history`` is required when
     ``needs_history`` says so, and otherwise only shaped for the reader when given."""
     how = reach(who, referral, ccr)
+    referral = _links_for(who, referral)
     events = tuple(history) if history is not None else None
     sender_side = not who.is_coordinator and who.agency == referral.sender_agency
     if sender_side and events is not None:  # the receiving agency's own record keeping
@@ -118,6 +119,19 @@ def sight(who: Principal, referral: Referral, ccr: Ccr, now: float,
         replay.see(event)
     replay.consent_ran_out_by(now)
     return Sight(replay.referral(), how, tuple(replay.events), sender_side)
+
+
+def _links_for(who: Principal, referral: Referral) -> Referral:
+    """An onward referral's parent is shown to the agency that forwarded it only (the
+    receiver and the coordinators are not party to the parent); the case's link id to the
+    two agencies of its pair only (services/onward.py)."""
+    if referral.parent is None and referral.case_link is None:
+        return referral
+    if who.agency == referral.sender_agency and not who.is_coordinator:
+        return referral
+    party = who.agency == referral.destination and not who.is_coordinator
+    return referral.model_copy(update={"parent": None,
+                                       "case_link": referral.case_link if party else None})
 
 
 def _without_codes(referral: Referral) -> Referral:

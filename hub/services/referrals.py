@@ -21,6 +21,7 @@ from .auditor import Auditor
 from .consent import ConsentService
 from .directory import DirectoryService
 from .flowback import Sight, needs_history, sight
+from .onward import check_parent
 from .principal import Principal
 from .timers import TimerPlanner
 from .tokens import TokenService
@@ -78,12 +79,15 @@ class ReferralService:
         self.after_change: Callable[[Referral], Awaitable[None]] | None = None  # Subscriptions
 
     async def submit(self, who: Principal, envelope: bytes, consent: Consent | None,
-                     request_id: str | None = None, *, client: str = "unknown"
+                     request_id: str | None = None, *, client: str = "unknown",
+                     parent: str | None = None, case_link: str | None = None
                      ) -> tuple[Sight, bool]:
         """Route a sealed referral. Returns (referral, created); the same envelope again
         returns the existing referral as the sender may see it, other bytes under the same
         id are a conflict. A token revoked since ``who`` was authenticated (the write
-        checks it) is refused as a failed sign-in from ``client``, the asker's address."""
+        checks it) is refused as a failed sign-in from ``client``, the asker's address.
+        ``parent``: an onward referral's (onward.py); ``case_link``: the case's link id for
+        this agency pair, opaque to the hub."""
         if not who.has("sender"):
             raise Forbidden("only a person with the sender role may submit referrals")
         header = read_header(envelope)
@@ -95,9 +99,12 @@ class ReferralService:
         consent = self._consent.check_submission(consent, sender_agency=who.agency,
                                                  destination=header.destination,
                                                  referral_type=header.referral_type, now=now)
+        if parent is not None:
+            await check_parent(self._store, who, parent, now)
         ack_due = self._deadlines.ack_due(header.referral_type, URGENCY_NAMES[header.urgency],
                                           header.destination, now)
-        referral = self._new_referral(who, header, envelope, consent, now, ack_due)
+        referral = self._new_referral(who, header, envelope, consent, now, ack_due).model_copy(
+            update={"parent": parent, "case_link": case_link})
         submitted = HistoryEvent(at=now, actor=who.person, action="submitted",
                                  to_status=Status.REQUESTED)
         result = await self._create(who, referral, envelope, submitted, request_id, client)

@@ -20,6 +20,10 @@ class Keys:
     def envelope(self, rid: str) -> str:
         return f"{self.prefix}:ref:{rid}:envelope"
 
+    def onward(self, rid: str) -> str:
+        """The onward referrals made from a referral (ids, scored by submission)."""
+        return f"{self.prefix}:ref:{rid}:onward"
+
     def history(self, rid: str) -> str:
         return f"{self.prefix}:ref:{rid}:history"
 

@@ -80,8 +80,13 @@ class ReferralStore:
             score=referral.submitted_at, rid=rid, timers=packed(_pairs(deadlines.add)),
             audit_event=dumps(audit), roster_version=roster[0], root_key=roster[1],
             owed=packed(_pairs(deadlines.due)), card=Card.of(referral).encode(),
-            tally=tally.to_json(), sender=token_person or referral.sender_person)
+            tally=tally.to_json(), sender=token_person or referral.sender_person,
+            onward=k.onward(referral.parent or rid), parent=referral.parent or "")
         return text(result)
+
+    async def onward(self, rid: str) -> list[str]:
+        """The onward referrals made from ``rid``, oldest first."""
+        return [text(m) for m in await self._r.zrange(self._k.onward(rid), 0, -1)]
 
     def _tally_keys(self, tally: Tally) -> dict[str, str]:
         """The keys a tally adds to (lua/_lib.lua add_tally)."""

@@ -59,7 +59,7 @@ async def submit(request: web.Request) -> web.Response:
     req = await body(request, s.SubmitReferral)
     seen, created = await services(request).referrals.submit(
         principal(request), req.envelope, req.consent, request_id(request),
-        client=client_address(request))
+        client=client_address(request), parent=req.parent, case_link=req.case_link)
     request.app[METRICS].submissions.labels("created" if created else "existing").inc()
     return respond(view(seen), 201 if created else 200)
 
@@ -86,6 +86,17 @@ async def outbox(request: web.Request) -> web.Response:
 async def get_referral(request: web.Request) -> web.Response:
     seen = await services(request).referrals.read(principal(request), _rid(request))
     return respond(view(seen))
+
+
+async def onward(request: web.Request) -> web.Response:
+    found = await services(request).onward.onward(principal(request), _rid(request))
+    return respond(s.OnwardList(onward=[
+        s.OnwardView(id=o.referral.id, destination=o.referral.destination, type=o.referral.type,
+                     submitted_at=o.referral.submitted_at, status=o.sight.status)
+        if o.sight else
+        s.OnwardView(destination=o.referral.destination, type=o.referral.type,
+                     submitted_at=o.referral.submitted_at)
+        for o in found]))
 
 
 async def history(request: web.Request) -> web.Response:

@@ -151,6 +151,10 @@ ROUTES: tuple[Route, ...] = (
       "Referrals your agency sent (?status=a,b&offset=&limit=)", response=s.ReferralList),
     R("GET", f"/v1/referrals/{RID}", referrals.get_referral, "referral.get",
       "A referral's metadata", response=s.ReferralView),
+    R("GET", f"/v1/referrals/{RID}/onward", referrals.onward, "referral.onward",
+      "The onward referrals made from a referral: to the agency that forwarded them, with "
+      "their status; to the first sender only where status flows back, only to whom, which "
+      "type and when", response=s.OnwardList),
     R("GET", f"/v1/referrals/{RID}/history", referrals.history, "referral.history",
       "A referral's status history and receipts", response=s.History),
     R("GET", f"/v1/referrals/{RID}/audit", referrals.audit_trail, "referral.audit",

@@ -74,6 +74,10 @@ def cases(demo) -> dict[str, list[tuple[tuple[str, ...], dict, int]]]:
     missing = str(tmp / "no-such-file")
     request = str(tmp / "request.json")
     Path(request).write_text(json.dumps({"agency": "mercy-hospital", "person": "x"}))
+    notes = str(tmp / "notes.json")
+    Path(notes).write_text(json.dumps({"kind": "counseling-referral", "text": "notes"}))
+    onward = ("--to", "northside-counseling", "--type", "counseling-referral", "--purpose",
+              "counseling", "--consent-by", "mercy-nurse-1", "--content")
     return {
         "serve": [((), NO_REDIS, 3), (("--port", "70000"), {}, 2), (("--processes", "0"), {}, 2),
                   (("--with-worker", "--processes", "2"), {}, 2),
@@ -195,6 +199,10 @@ def cases(demo) -> dict[str, list[tuple[tuple[str, ...], dict, int]]]:
                   ((RID,), {}, 2)],
         "replies": [(("zz",), {}, 2), ((RID,), {}, 7)],
         "status": [(("zz",), {}, 2), ((RID,), {}, 7)],
+        "case show": [(("zz",), {}, 2), ((RID,), {}, 7)],
+        "case forward": [((RID,), {}, 2), ((RID, *onward, junk, "--covers", "survivor"), {}, 2),
+                         ((RID, *onward, notes, "--covers", ","), {}, 2),
+                         ((RID, *onward, notes, "--covers", "survivor"), {}, 7)],
         "schedule show": [(("nowhere",), {}, 7), (("bridge-advocacy",), {}, 7)],
         "schedule gaps": [(("bridge-advocacy",), {}, 7), ((), {"HUB_TOKEN": "ccr_0_nope"}, 8)],
         "schedule override": [(("bridge-advocacy", "bridge-lead"), {}, 2),

@@ -95,3 +95,21 @@ def test_a_form_naming_no_field_stops_start_up(tmp_path) -> None:
         load_ccr(directory)
     with pytest.raises(ValueError, match="no field 'kind'"):
         form_schema("x", Form.model_validate({"fields": {"kind": {"hidden": True}}}))
+
+
+def test_a_reduced_copy_keeps_the_case_secret_and_lets_the_record_go() -> None:
+    """A purge keeps what links the survivor's referrals (the case secret) and takes the
+    earlier agencies' handoffs with the narrative."""
+    from hub.api.casefile import Forwarding, RecordStep, attach, detach, new_case
+    from hub.client.forms import without_narrative
+
+    step = RecordStep(referral="a" * 32, sender="mercy-hospital", destination="harbor-house",
+                      type="discharge-handoff", sent_at=1, content={"summary": "earlier story"})
+    case = new_case().model_copy(update={
+        "record": (step,), "forwarding": Forwarding(purpose="counseling", covers=("*",))})
+    content = attach(b'{"summary":"long story","needs":["shelter"]}', case)
+    schema = {"properties": {"summary": {"x-narrative": True}}}
+    kept, carried = detach(without_narrative(content, schema))
+    assert carried is not None and carried.secret == case.secret
+    assert (carried.record, carried.forwarding) == ((), None)
+    assert b"story" not in kept

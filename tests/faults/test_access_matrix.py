@@ -74,6 +74,7 @@ receiving_group = _group(lambda t: t.receiver)
 RULES: dict[str, Callable[[Member, Thread], bool]] = {
     "referral.get": _anyone_who_sees,  # both agencies, coordinators
     "referral.history": _anyone_who_sees,
+    "referral.onward": _anyone_who_sees,  # each sees what it may ([] where it may know none)
     "reply.list": _anyone_who_sees,
     "referral.audit": lambda who, t: bool(who.roles & {"coordinator", "agency_admin"}),
     "referral.envelope": receiving_group,
@@ -121,6 +122,7 @@ R = "/v1/referrals/{rid}"
 S = Status
 ENDPOINTS = [
     Endpoint("referral.get", "GET", R), Endpoint("referral.history", "GET", R + "/history"),
+    Endpoint("referral.onward", "GET", R + "/onward"),
     Endpoint("referral.audit", "GET", R + "/audit"), Endpoint("reply.list", "GET", R + "/replies"),
     Endpoint("referral.envelope", "GET", R + "/envelope"),
     Endpoint("attachment.get", "GET", R + "/attachments/0"),

@@ -249,4 +249,11 @@ describe('forms from a schema', () => {
     assert.equal(kept.attachment_names, undefined);
     assert.deepEqual(kept.needs, ['shelter']);
   });
+
+  test('a purge keeps the case secret it carries and lets the earlier record go', () => {
+    const kase = { format: 'ccr-case/1', secret: 'A'.repeat(43) + '=', record: [{ agency: 'x' }],
+      forwarding: { purpose: 'counseling', covers: ['*'] } };
+    const kept = JSON.parse(text(withoutNarrative(dump({ ...doc, case: kase }), HANDOFF_SCHEMA)));
+    assert.deepEqual(kept.case, { format: 'ccr-case/1', secret: kase.secret });
+  });
 });

@@ -11,12 +11,13 @@
 -- fields: JSON object of strings; score: the indexes' score; timers, owed: the deadlines
 -- and the obligations (JSON lists of [score, member]); root_key: the root public key;
 -- tally: the figures it adds (_lib.lua add_tally); sender: the person the token must
--- belong to.
+-- belong to. An onward referral (parent: the referral it forwards, else '') joins its
+-- parent's onward set.
 local ref, envelope, history, inbox, outbox, status_index, deadlines, audit, roster, root,
       obligations, cards, figures, ack_times, open_counts, agency_obligations,
-      token = unpack(KEYS)
+      token, onward = unpack(KEYS)
 local digest, envelope_bytes, fields, history_event, score, rid, timers, audit_event,
-      roster_version, root_key, owed, card, tally, sender = unpack(ARGV)
+      roster_version, root_key, owed, card, tally, sender, parent = unpack(ARGV)
 if redis.call('HGET', token, 'person') ~= sender then
   return 'token_revoked'
 end
@@ -35,6 +36,7 @@ redis.call('ZADD', status_index, score, rid)
 zadd_each(cjson.decode(timers), deadlines)
 zadd_each(cjson.decode(owed), obligations, agency_obligations)
 redis.call('HSET', cards, rid, card)
+if parent ~= '' then redis.call('ZADD', onward, score, rid) end
 add_tally(tally, figures, ack_times, open_counts)
 append_audit(audit, audit_event)
 return 'created'

@@ -58,6 +58,7 @@ def setup_pages(app: web.Application) -> None:
     r.add_get("/device", device.page, name="page.device")
     r.add_get("/inbox", inbox.inbox, name="page.inbox")
     r.add_get("/inbox/{rid:[0-9a-f]{32}}", inbox.thread, name="page.thread")
+    r.add_get("/inbox/{rid:[0-9a-f]{32}}/case", inbox.case, name="page.case")
     r.add_get("/sent", inbox.sent, name="page.sent")
     r.add_get("/send", send.form, name="page.send")
     r.add_get("/help", help.index, name="page.help")

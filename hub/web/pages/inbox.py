@@ -59,6 +59,19 @@ async def thread(request: web.Request) -> web.Response:
                           if p.agency in (referral.sender_agency, referral.destination)}})
 
 
+@signed_in("page.case")
+async def case(request: web.Request) -> web.Response:
+    """The survivor's case, put together by the page's script on this device
+    (web/src/pages/case-page.js): for the two agencies of the referral, as its thread."""
+    services = request.app[SERVICES]
+    found = await services.worklist.thread(session(request).principal,
+                                           request.match_info["rid"])
+    referral = found.item.referral
+    return render_sealed(request, "case.html", {
+        "t": found, "r": referral, "type_label": _label(services, referral.type),
+        "zone": services.ccr.agency(referral.destination).timezone})
+
+
 def _label(services: Services, code: str) -> str:
     found = services.ccr.referral_type(code)
     return found.label if found else code

@@ -20,7 +20,7 @@ SENDER_ONLY = "mercy-ehr"  # the hospital's nurses are also its point person and
 async def test_only_the_pages_that_seal_and_open_may_compile_webassembly(hub, sign_in) -> None:
     _, rid = await submit(hub)
     point = await sign_in("harbor-intake")
-    for path in ("/device", "/send", f"/inbox/{rid}"):
+    for path in ("/device", "/send", f"/inbox/{rid}", f"/inbox/{rid}/case"):
         r = await point.get(path)
         assert r.status == 200, path
         policy = r.headers["Content-Security-Policy"]
@@ -54,6 +54,8 @@ async def test_each_page_is_for_the_people_who_use_it(hub, sign_in) -> None:
     assert (await coordinator.get("/send")).status == 403
     assert (await coordinator.get(f"/inbox/{rid}")).status == 403  # metadata: the dashboard
     assert (await (await sign_in("bridge-advocate")).get(f"/inbox/{rid}")).status == 404
+    assert (await coordinator.get(f"/inbox/{rid}/case")).status == 403  # no content, ever
+    assert (await (await sign_in("bridge-advocate")).get(f"/inbox/{rid}/case")).status == 404
     status, html = await nurse.text(f"/inbox/{rid}")
     assert status == 200 and 'data-side="sending"' in html and 'id="cancel-form"' in html
 

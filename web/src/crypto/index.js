@@ -27,3 +27,4 @@ export {
 } from './replies.js';
 export { GRANT_LEN, Granter, granteeHash, openWithGrant, parseGrant } from './grants.js';
 export { LogWitness, chain, entryHash, logHead, rosterDigest } from './rosterlog.js';
+export { SECRET_LEN, linkId } from './caselink.js';

@@ -245,6 +245,9 @@ export function withoutNarrative(bytes, schema) {
     const at = parts.slice(0, -1).reduce((o, p) => (o && typeof o === 'object' ? o[p] : null), doc);
     if (at && typeof at === 'object') delete at[parts.at(-1)];
   }
+  if (doc.case && typeof doc.case === 'object') { // the case's link stays; its record is narrative
+    doc.case = { format: doc.case.format, secret: doc.case.secret };
+  }
   return new TextEncoder().encode(JSON.stringify(doc));
 }
 

@@ -10,6 +10,7 @@ import { EnvelopeError } from '../crypto/errors.js';
 
 import { ApiError, api, toBase64 } from './api.js';
 import { handOver, openSealed } from './handover.js';
+import { detachCase } from './casefile.js';
 import { parseContent, replyContent, withoutNarrative } from './contents.js';
 import { $, $$, busy, download, el, nowSeconds, say, show, size, when } from './dom.js';
 import { attachmentName } from './files.js';
@@ -71,7 +72,7 @@ async function openIt(t) {
   t.opened = opened;
   if (opened.header.drill) showDrillBanner(); // the sender's own device said so
   t.schema ??= await api('GET', `/v1/schemas/${t.view.type}.json`).catch(() => null);
-  const parsed = parseContent(opened.content, opened.header.referralType);
+  const parsed = parseContent(detachCase(opened.content).content, opened.header.referralType);
   t.files = parsed.value?.attachment_names ?? [];
   $('#content').replaceChildren(...(reduced ? [el('p', { class: 'muted', id: 'purged-note',
     text: gettext('The narrative was purged by %(who)s; the codes are kept.', {
