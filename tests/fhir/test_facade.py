@@ -170,3 +170,68 @@ async def test_metadata_says_what_is_supported(fhir_hub) -> None:
     assert {i["code"] for i in task["interaction"]} == {"read", "search-type", "update"}
     assert {p["name"] for p in task["searchParam"]} == {"owner", "requester", "status",
                                                          "_lastUpdated", "_id"}
+
+
+async def _ids(fhir_hub, who, **params) -> list[str]:
+    r = await fhir_hub.client.get(T, params=params, headers=who.auth)
+    assert r.status == 200, await r.text()
+    return [e["resource"]["id"] for e in (await r.json()).get("entry", [])]
+
+
+async def test_a_search_by_last_updated_finds_what_changed_in_the_order_sent(fhir_hub) -> None:
+    """The IG's polling: Tasks changed since a time, newest submitted first (not moved up
+    by their change), and before a time as the reader saw them then."""
+    sent = []
+    for _ in range(4):
+        sent.append(await fhir_hub.submitted())
+        fhir_hub.clock.advance(60)
+    since = fhir_hub.clock.now()
+    point = fhir_hub.world.first(DEST, "point_person")
+    for sealed, rid in (sent[0], sent[2]):
+        fhir_hub.clock.advance(30)
+        await fhir_hub.services.lifecycle.acknowledge(point.principal(), rid,
+                                                      receipt(point, sealed))
+    nurse = fhir_hub.world.first("mercy-hospital", "sender")
+    changed = [sent[2][1], sent[0][1]]
+    for who in (point, nurse):
+        assert await _ids(fhir_hub, who, _lastUpdated=f"gt{fhir.instant(since)}") == changed
+        assert await _ids(fhir_hub, who, _lastUpdated=f"lt{fhir.instant(since)}") == \
+            [sent[3][1], sent[1][1]]
+    assert await _ids(fhir_hub, point, _lastUpdated=[f"gt{fhir.instant(since)}",
+                                                     f"le{fhir.instant(since + 30)}"]) \
+        == [sent[0][1]]
+
+
+async def test_a_sender_kept_from_the_status_finds_its_task_by_when_it_sent_it(fhir_hub
+                                                                              ) -> None:
+    """The prosecutor does not learn that the advocate acknowledged: its Task keeps the
+    time it was sent, in a search by time as in a read (flowback.py)."""
+    sealed, rid = await fhir_hub.submitted("county-prosecutor", "bridge-advocacy",
+                                           "advocacy-request")
+    sent_at = fhir_hub.clock.now()
+    fhir_hub.clock.advance(600)
+    advocate = fhir_hub.world.first("bridge-advocacy", "point_person")
+    await fhir_hub.services.lifecycle.acknowledge(advocate.principal(), rid,
+                                                  receipt(advocate, sealed))
+    prosecutor = fhir_hub.world.first("county-prosecutor", "sender")
+    middle = fhir.instant(sent_at + 300)
+    assert await _ids(fhir_hub, prosecutor, _lastUpdated=f"gt{middle}") == []
+    assert await _ids(fhir_hub, prosecutor, _lastUpdated=f"lt{middle}") == [rid]
+    assert await _ids(fhir_hub, advocate, _lastUpdated=f"gt{middle}") == [rid]
+
+
+async def test_tasks_stored_before_the_change_index_are_found_after_start_up(fhir_hub
+                                                                            ) -> None:
+    """A hub upgraded over older data fills the index the search by time reads, once."""
+    _, rid = await fhir_hub.submitted()
+    redis, keys = fhir_hub.store.redis, fhir_hub.store.keys
+    await redis.delete(keys.changed_in(DEST), keys.changed_out("mercy-hospital"),
+                       keys.schema())
+    point = fhir_hub.world.first(DEST, "point_person")
+    since = f"gt{fhir.instant(fhir_hub.clock.now() - 60)}"
+    assert await _ids(fhir_hub, point, _lastUpdated=since) == []
+    await fhir_hub.services.tasks.prepare(fhir_hub.clock.now())
+    assert await _ids(fhir_hub, point, _lastUpdated=since) == [rid]
+    await redis.delete(keys.changed_in(DEST))
+    await fhir_hub.services.tasks.prepare(fhir_hub.clock.now())  # once only
+    assert await _ids(fhir_hub, point, _lastUpdated=since) == []

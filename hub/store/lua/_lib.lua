@@ -53,6 +53,14 @@ local function add_tally(json, figures, ack_times, open_counts)
   if tally['open'] ~= 0 then redis.call('HINCRBY', open_counts, tally['agency'], tally['open']) end
 end
 
+-- The referral `rid` put at its updated_at (as its hash `ref` holds it now) in the
+-- receiving and the sending agency's change indexes (keys.py changed_in, changed_out).
+local function index_change(ref, rid, changed_in, changed_out)
+  local at = redis.call('HGET', ref, 'updated_at')
+  redis.call('ZADD', changed_in, at, rid)
+  redis.call('ZADD', changed_out, at, rid)
+end
+
 -- An audit event, into the intake stream the sealer reads (store/audit.py).
 local function append_audit(audit, event)
   redis.call('XADD', audit, '*', 'event', event)
