@@ -116,6 +116,8 @@ class Referral(Frozen):
         return self.status is Status.REQUESTED and (self.claim_until or 0.0) > now
     reply_count: int = 0
     attachment_count: int = 0
+    # the escalation ladders' states as stored (``t:{timer}`` without ``t:``: the next rung)
+    timers: dict[str, str] = Field(default_factory=dict)
 
 
 class AuditEvent(Frozen):

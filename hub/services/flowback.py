@@ -179,5 +179,5 @@ class _Replay:
             "notified_at": None, "opened_at": None, "acknowledged_at": None,
             "acknowledged_by": None, "reason_code": self.reason, "outcome_code": None,
             "revoked_at": self.revoked_at, "revoked_by": self.revoked_by,
-            "reply_count": self.replies, "sender_cancelled_at": None,
+            "reply_count": self.replies, "sender_cancelled_at": None, "timers": {},
             "consent": consent.model_copy(update={"share_outcome": shared})})

@@ -82,7 +82,7 @@ class ReferralStore:
         'roster_changed' when the destination's (roster version, root) is no longer
         ``roster``, or 'token_revoked' when ``token_id`` no longer stands for the sender."""
         k, rid, destination = self._k, referral.id, referral.destination
-        fields = referral.model_dump(exclude_none=True, mode="json")
+        fields = referral.model_dump(exclude_none=True, exclude={"timers"}, mode="json")
         fields["consent"] = referral.consent
         fields.update(timer_fields or {})
         tally = on_create(referral)

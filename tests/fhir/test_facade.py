@@ -235,3 +235,47 @@ async def test_tasks_stored_before_the_change_index_are_found_after_start_up(fhi
     await redis.delete(keys.changed_in(DEST))
     await fhir_hub.services.tasks.prepare(fhir_hub.clock.now())  # once only
     assert await _ids(fhir_hub, point, _lastUpdated=since) == []
+
+
+async def _fire_due(fhir_hub) -> None:
+    """What the ticker and a worker do with the due rungs (the real engine)."""
+    engine = fhir_hub.services.engine({}, "http://127.0.0.1:8080")
+    while due := await fhir_hub.store.timers.claim(fhir_hub.store.keys.deadlines(),
+                                                   fhir_hub.clock.now(), 60, 100):
+        for m, _ in due:
+            await engine.fire(m)
+
+
+async def test_business_status_shows_how_far_the_escalation_went(fhir_hub) -> None:
+    """The urgent discharge handoff's ladder: the point person at once, the backups after
+    an hour, the coordinator after two (when the second round starts with the point
+    person again); the sender kept from the status sees none of it."""
+    _, rid = await fhir_hub.submitted()
+    point = fhir_hub.world.first(DEST, "point_person")
+
+    async def level(who=point) -> tuple[str | None, str]:
+        task = await (await fhir_hub.client.get(f"{T}/{rid}", headers=who.auth)).json()
+        _invariants(task)
+        status = task["businessStatus"]
+        return fhir.code_of(status, fhir.ESCALATION_SYSTEM), status["text"]
+
+    assert await level() == ("none", "requested")
+    await _fire_due(fhir_hub)
+    assert await level() == ("point-person", "requested; escalated to the point person "
+                                             "(1 rung)")
+    fhir_hub.clock.advance(3600)
+    await _fire_due(fhir_hub)
+    assert (await level())[0] == "backups"
+    fhir_hub.clock.advance(3600)
+    await _fire_due(fhir_hub)
+    assert await level() == ("coordinator", "requested; escalated to the coordinator "
+                                            "(4 rungs)")  # and the second round began
+    nurse = fhir_hub.world.first("mercy-hospital", "sender")
+    assert (await level(nurse))[0] == "coordinator"  # the status flows back to Mercy
+
+    sealed, hidden = await fhir_hub.submitted("county-prosecutor", "bridge-advocacy",
+                                              "advocacy-request")
+    await _fire_due(fhir_hub)
+    prosecutor = fhir_hub.world.first("county-prosecutor", "sender")
+    task = await (await fhir_hub.client.get(f"{T}/{hidden}", headers=prosecutor.auth)).json()
+    assert fhir.code_of(task["businessStatus"], fhir.ESCALATION_SYSTEM) is None
