@@ -110,6 +110,7 @@ class Referral(Frozen):
     claimed_by: str | None = None  # a person who claimed it from a notice (not an ack)
     claimed_at: float | None = None
     claim_until: float | None = None  # escalation holds until then, unless acknowledged
+    escalated_at: float | None = None  # when the last rung of an escalation ladder fired
 
     def claimed(self, now: float) -> bool:
         """Whether a claim holds the escalation now (only while it waits for an ack)."""
@@ -118,6 +119,14 @@ class Referral(Frozen):
     attachment_count: int = 0
     # the escalation ladders' states as stored (``t:{timer}`` without ``t:``: the next rung)
     timers: dict[str, str] = Field(default_factory=dict)
+
+    @property
+    def changed_at(self) -> float:
+        """When it last changed as a Task does: its status and consent (``updated_at``), its
+        receipts, its escalation, and a sender's cancelling after it closed (a Task's
+        lastUpdated; store/referrals.py CHANGE_TIMES, the change indexes' score)."""
+        return max(self.updated_at, self.notified_at or 0.0, self.opened_at or 0.0,
+                   self.escalated_at or 0.0, self.sender_cancelled_at or 0.0)
 
 
 class AuditEvent(Frozen):

@@ -23,6 +23,7 @@ from hub.services.directory import DirectoryService
 from hub.services.timers import timer_field
 from hub.store import Store
 
+from .changes import Changed, tell
 from .delivery import Delivery
 from .duty import Rota
 from .endings import TOLD, Endings
@@ -44,6 +45,7 @@ class Engine:
     delivery: Delivery
     rota: Rota  # who a rung reaches: on duty now, or the fixed group
     lease: float = 60.0  # seconds a claimed step is held for this process
+    changed: Changed | None = None  # told of each rung fired (FHIR Subscriptions)
 
     @property
     def senders(self) -> Mapping[str, Sender]:
@@ -121,12 +123,14 @@ class Engine:
         following = self.ladder.next(policy, referral.destination, rung)
         now = self.clock.now()
         result = await self.store.timers.advance(
-            referral.id, member, timer_field=timer_field(rung.timer),
+            referral, member, timer_field=timer_field(rung.timer),
             generation=referral.generation, next_state=following.state() if following else None,
             next_due=following.due if following else 0.0, now=now,
             due=due,
             first_notice=HistoryEvent(at=now, actor="hub", action="notified")
             if rung.timer == ACK and reached.people else None, skipped=reached.skipped)
+        if result == "ok":
+            await tell(self.store, self.changed, referral.id)
         return (await self._stale(member) if result == "stale" else result), claimed
 
     async def _stale(self, member: str) -> str:

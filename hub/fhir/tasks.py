@@ -34,7 +34,7 @@ def task(seen: Sight, ccr: Ccr) -> dict[str, Any]:
     r = seen.referral
     body: dict[str, Any] = {
         "resourceType": "Task", "id": r.id,
-        "meta": {"versionId": str(r.generation), "lastUpdated": fhir.instant(r.updated_at)},
+        "meta": {"versionId": str(r.generation), "lastUpdated": fhir.instant(r.changed_at)},
         "identifier": [{"system": fhir.REFERRAL_SYSTEM, "value": r.id}],
         "status": fhir.TASK_STATUS[r.status], "intent": "order",
         "priority": fhir.PRIORITY[r.urgency],
@@ -42,7 +42,7 @@ def task(seen: Sight, ccr: Ccr) -> dict[str, Any]:
         "focus": {"identifier": {"system": fhir.FOCUS_SYSTEM, "value": r.id}},
         "for": {"identifier": {"system": fhir.FOR_SYSTEM, "value": r.id}},
         "authoredOn": fhir.instant(r.submitted_at),
-        "lastModified": fhir.instant(r.updated_at),
+        "lastModified": fhir.instant(r.changed_at),
         "requester": organization(r.sender_agency, ccr),
         "owner": organization(r.destination, ccr),
         "businessStatus": _business_status(r, ccr),

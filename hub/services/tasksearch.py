@@ -38,7 +38,7 @@ class TaskQuery:
     offset: int = 0
 
     def span(self, *, upper: bool) -> Span:
-        """The stored updated_at a match can have: the _lastUpdated bounds taken together
+        """The change index scores a match can have: the _lastUpdated bounds taken together
         (the upper ones only with ``upper``)."""
         low, high = Span(), Span()
         for op, at in self.updated:
@@ -56,7 +56,7 @@ class TaskQuery:
         return ((self.owner is None or r.destination == self.owner)
                 and (self.requester is None or r.sender_agency == self.requester)
                 and (self.statuses is None or task_status in self.statuses)
-                and all(COMPARE[op](r.updated_at, at) for op, at in self.updated))
+                and all(COMPARE[op](r.changed_at, at) for op, at in self.updated))
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ class Index:
     """Where the referrals of one side of an agency are found: ``submitted``, newest
     submitted first (the order of every answer, which no change moves: a sender kept from
     the status must not learn from the order that the receiver did something), and
-    ``changed``, by when each last changed (the store's updated_at), which narrows a
+    ``changed``, by when each last changed (Referral.changed_at), which narrows a
     search by _lastUpdated. The reader's view is never changed later than the store says
     (flowback.py), so a lower bound always narrows; an upper bound only where the reader
     sees every change (``full``: the receiving agency, a coordinator). One lag: the

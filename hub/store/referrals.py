@@ -40,6 +40,10 @@ class DeadlineChanges:
                        "due": _pairs(self.due)})
 
 
+# what moves a referral in the change indexes: its changes, receipts and escalation rungs
+CHANGE_TIMES = ("updated_at", "notified_at", "opened_at", "escalated_at", "sender_cancelled_at")
+
+
 @dataclass(frozen=True)
 class Span:
     """Scores from ``low`` to ``high`` (None: no bound); an open bound is left out."""
@@ -214,12 +218,13 @@ class ReferralStore:
             audit_event=dumps(audit), updated_at=now, rid=rid, **self._change_keys(referral))
         return result == b"ok"
 
-    async def mark_receipt(self, rid: str, field: str, at: float, history: HistoryEvent,
-                           audit: AuditEvent) -> str:
-        k = self._k
+    async def mark_receipt(self, referral: Referral, field: str, at: float,
+                           history: HistoryEvent, audit: AuditEvent) -> str:
+        k, rid = self._k, referral.id
         result = await self._s.mark_receipt(
             ref=k.referral(rid), history=k.history(rid), audit=k.audit(), field=field, at=at,
-            history_event=dumps(history), audit_event=dumps(audit))
+            history_event=dumps(history), audit_event=dumps(audit), rid=rid,
+            **self._change_keys(referral))
         return text(result)
 
     async def page(self, index_key: str, *, offset: int, limit: int) -> list[str]:
@@ -265,9 +270,10 @@ class ReferralStore:
             rids = [text(rid) for rid, _ in rows]
             async with self._r.pipeline(transaction=False) as pipe:
                 for rid in rids:
-                    pipe.hget(self._k.referral(rid), "updated_at")
+                    pipe.hmget(self._k.referral(rid), CHANGE_TIMES)
                 stamps = await pipe.execute()
-            found = {rid: float(at) for rid, at in zip(rids, stamps, strict=True) if at}
+            found = {rid: max(float(t) for t in times if t)
+                     for rid, times in zip(rids, stamps, strict=True) if times[0]}
             if found:
                 await self._r.zadd(index, found, gt=True)
                 put += len(found)
