@@ -12,9 +12,10 @@ and times R requests of each of:
   `Task?owner=Organization/harbor-house&status=requested,received,accepted,in-progress&_count=50`,
   its first page unfiltered, `Task?owner=...&_count=50`, and what changed in the last five
   minutes, `Task?owner=...&_lastUpdated=gt<5 minutes ago>&_count=50` (the largest p95 of
-  the three is the figure; each is reported). Beside it, in the same run, `baseline_search_p95_ms`: a
-  bare read of the same index, ZREVRANGE of its 50 newest and one HGETALL of each, from a
-  client straight to Redis (no HTTP, no sight, no audit event, no FHIR).
+  the three is the figure; each is reported). Beside it, in the same run,
+  `baseline_search_p95_ms`: a bare read of the same index, ZREVRANGE of its 50 newest and
+  one HGETALL of each, from a client straight to Redis (no HTTP, no sight, no audit event,
+  no FHIR).
 - `bridge_submit_p95_ms`: a synthetic EHR's transaction Bundle (ServiceRequest, Patient,
   Consent, the safe-contact answers and a 20 kB C-CDA) posted to a bridge in this process,
   to its answer. Beside it, `baseline_submit_p95_ms`: the same device sealing the same
