@@ -62,12 +62,14 @@ async def prepare_demo(services: Services, data_dir: Path, url: str
         write_private(key, export_agency_root(root), replace=True)
     for member in world.members.values():
         member.token = (await services.tokens.issue(member.person, issued_by="hub-run")).token
-        _write_home(world, member.person, homes(data_dir) / member.person, url)
+        write_home(world, member.person, homes(data_dir) / member.person, url)
     ready.write_text("the example CCR is installed in this hub's data\n")
     return [(m.person, m.token) for m in world.members.values()]
 
 
-def _write_home(world: World, person: str, path: Path, url: str) -> None:
+def write_home(world: World, person: str, path: Path, url: str) -> None:
+    """A ready `hub` home for ``person`` of ``world``: the hub's address and the person's
+    token, their device's key and certificate, the agencies' roots pinned."""
     member = world.members[person]
     home = Home(path)
     home.save_login(url, member.token)
