@@ -62,13 +62,15 @@ async def prepare_demo(services: Services, data_dir: Path, url: str
         write_private(key, export_agency_root(root), replace=True)
     for member in world.members.values():
         member.token = (await services.tokens.issue(member.person, issued_by="hub-run")).token
-        _write_home(world, member.person, homes(data_dir) / member.person, url)
+        write_home(world, member.person, homes(data_dir) / member.person, url)
     _drill_senders(world, homes(data_dir) / COORDINATOR / "drill-senders", url)
     ready.write_text("the example CCR is installed in this hub's data\n")
     return [(m.person, m.token) for m in world.members.values()]
 
 
-def _write_home(world: World, person: str, path: Path, url: str) -> None:
+def write_home(world: World, person: str, path: Path, url: str) -> None:
+    """A ready `hub` home for ``person`` of ``world``: the hub's address and the person's
+    token, their device's key and certificate, the agencies' roots pinned."""
     member = world.members[person]
     home = Home(path)
     home.save_login(url, member.token)
@@ -86,7 +88,7 @@ def _drill_senders(world: World, where: Path, url: str) -> None:
     scenario's senders' demo devices; a real CCR's sending agency approves a device of its
     own for the coordinator (docs/cli.md, "Drills")."""
     for step in (x for scenario in world.ccr.drills for x in scenario.steps):
-        _write_home(world, step.sender, where / step.from_agency, url)
+        write_home(world, step.sender, where / step.from_agency, url)
         Home(where / step.from_agency).save_login(url, world.members[COORDINATOR].token)
 
 

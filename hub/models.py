@@ -115,6 +115,7 @@ class Referral(Frozen):
     narrative_purged_at: float | None = None  # the receiving agency purged the narrative
     parent: str | None = None  # the referral this one was forwarded from (an onward referral)
     case_link: str | None = None  # the case's opaque link id for this agency pair (hex)
+    escalated_at: float | None = None  # when the last rung of an escalation ladder fired
 
     def claimed(self, now: float) -> bool:
         """Whether a claim holds the escalation now (only while it waits for an ack)."""
@@ -126,6 +127,16 @@ class Referral(Frozen):
         return self.drill_people is None or person in self.drill_people.split()
     reply_count: int = 0
     attachment_count: int = 0
+    # the escalation ladders' states as stored (``t:{timer}`` without ``t:``: the next rung)
+    timers: dict[str, str] = Field(default_factory=dict)
+
+    @property
+    def changed_at(self) -> float:
+        """When it last changed as a Task does: its status and consent (``updated_at``), its
+        receipts, its escalation, and a sender's cancelling after it closed (a Task's
+        lastUpdated; store/referrals.py CHANGE_TIMES, the change indexes' score)."""
+        return max(self.updated_at, self.notified_at or 0.0, self.opened_at or 0.0,
+                   self.escalated_at or 0.0, self.sender_cancelled_at or 0.0)
 
 
 class AuditEvent(Frozen):

@@ -25,6 +25,9 @@ FOCUS_SYSTEM = f"{BASE}/sid/sealed-request"  # focus: the sealed ServiceRequest,
 FOR_SYSTEM = f"{BASE}/sid/sealed-subject"  # for: the sealed Patient, by referral id
 STATUS_SYSTEM = f"{BASE}/CodeSystem/referral-status"  # businessStatus: the hub's own status
 RECEIPT_SYSTEM = f"{BASE}/CodeSystem/receipt"  # businessStatus: the furthest receipt
+# businessStatus: the widest audience the escalation has told (none, point-person, backups,
+# coordinator) about the deadline that runs now
+ESCALATION_SYSTEM = f"{BASE}/CodeSystem/escalation"
 REASON_SYSTEM = f"{BASE}/CodeSystem/reason"  # statusReason: decline, cancel, revoke codes
 OUTCOME_SYSTEM = f"{BASE}/CodeSystem/outcome"  # output: the closing outcome code
 INPUT_SYSTEM = f"{BASE}/CodeSystem/task-input"  # input types the hub reads

@@ -22,6 +22,7 @@ from hub.services.flowback import status_flows_back
 from hub.services.timers import obligations
 from hub.store import Store
 
+from .changes import Changed, tell
 from .notify import Notifier, Step
 from .recipients import people_to_notify
 
@@ -37,6 +38,7 @@ class Endings:
     directory: DirectoryService
     auditor: Auditor
     notifier: Notifier
+    changed: Changed | None = None  # told of each Task change here (FHIR Subscriptions)
 
     async def tell_everyone(self, referral: Referral | None, member_: str, timer: str
                             ) -> tuple[str, list[str]]:
@@ -91,6 +93,7 @@ class Endings:
         if not result.ok:  # it changed meanwhile: decide again with what it is now
             await self.store.timers.requeue(self.store.keys.deadlines(), member_, now)
             return "stale"
+        await tell(self.store, self.changed, referral.id)
         return "expired" if to else "purged"
 
     async def _had_access(self, referral: Referral, timer: str) -> list[Person]:

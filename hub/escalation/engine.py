@@ -26,6 +26,7 @@ from hub.store import Store
 from hub.store.mdt import ACT
 
 from .actions import ActionsDue
+from .changes import Changed, tell
 from .delivery import Delivery
 from .duty import Rota
 from .endings import TOLD, Endings
@@ -50,6 +51,7 @@ class Engine:
     missed: Missed  # a milestone's deadline passed, or a code missed it: a gap
     actions: ActionsDue  # a team meeting's action item fell due
     lease: float = 60.0  # seconds a claimed step is held for this process
+    changed: Changed | None = None  # told of each rung fired (FHIR Subscriptions)
 
     @property
     def senders(self) -> Mapping[str, Sender]:
@@ -135,12 +137,14 @@ class Engine:
         following = self.ladder.next(policy, referral.destination, rung)
         now = self.clock.now()
         result = await self.store.timers.advance(
-            referral.id, member, timer_field=timer_field(rung.timer),
+            referral, member, timer_field=timer_field(rung.timer),
             generation=referral.generation, next_state=following.state() if following else None,
             next_due=following.due if following else 0.0, now=now,
             due=due,
             first_notice=HistoryEvent(at=now, actor="hub", action="notified")
             if rung.timer == ACK and reached.people else None, skipped=reached.skipped)
+        if result == "ok":
+            await tell(self.store, self.changed, referral.id)
         return (await self._stale(member) if result == "stale" else result), claimed
 
     async def _stale(self, member: str) -> str:

@@ -45,6 +45,30 @@ class Rung:
         return Rung(timer, int(doc["step"]), int(doc["round"]), float(doc["base"]), due)
 
 
+AUDIENCES = ("point_person", "backups", "coordinator")  # from the nearest to the widest
+
+
+@dataclass(frozen=True)
+class Reached:
+    """How far a ladder has escalated: the rungs fired, the widest audience they told."""
+
+    fired: int
+    widest: str | None  # one of AUDIENCES; None while no rung has fired
+
+
+def reached(policy: DeadlinePolicy, state: str | None) -> Reached:
+    """How far a ladder of ``policy`` has gone, from its timer's state (``t:{timer}``: the
+    next rung to fire; None once every rung has fired)."""
+    steps = policy.escalation
+    if state is None:
+        fired = len(steps) * policy.repeat
+    else:
+        rung = Rung.parse("", state, 0.0)
+        fired = rung.round * len(steps) + rung.step
+    told = {s.notify for s in steps[:min(fired, len(steps))]}
+    return Reached(fired, max(told, key=AUDIENCES.index, default=None))
+
+
 def member(rid: str, timer: str) -> str:
     return f"{rid}:{timer}"
 

@@ -203,5 +203,5 @@ class _Replay:
             "acknowledged_by": None, "reason_code": self.reason, "outcome_code": None,
             "revoked_at": self.revoked_at, "revoked_by": self.revoked_by,
             "reply_count": self.replies, "sender_cancelled_at": None,
-            "narrative_purged_at": None,
+            "narrative_purged_at": None, "timers": {}, "escalated_at": None,
             "consent": consent.model_copy(update={"share_outcome": shared})})

@@ -96,7 +96,7 @@ class LifecycleService:
                 return await cancelled(current)
             now = self._clock.now()
             await self._store.referrals.mark_receipt(
-                rid, "sender_cancelled_at", now,
+                current, "sender_cancelled_at", now,
                 HistoryEvent(at=now, actor=who.person, action=SENDER_CANCELLED, code=reason),
                 self._audit.event(who, "referral.cancelled", referral=rid,
                                   request_id=request_id))
@@ -162,7 +162,7 @@ class LifecycleService:
             stored, consent = record
             now = self._clock.now()
             if await self._store.referrals.narrow_consent(
-                    rid, stored, consent.model_copy(update={"share_outcome": False}),
+                    seen.referral, stored, consent.model_copy(update={"share_outcome": False}),
                     HistoryEvent(at=now, actor=who.person, action="consent.narrowed"),
                     self._audit.event(who, "consent.narrowed", referral=rid,
                                       request_id=request_id), now):

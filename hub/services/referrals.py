@@ -256,9 +256,11 @@ class ReferralService:
             await self._audit.record(who, "referral.download.grant", referral=rid,
                                      request_id=request_id)
             return envelope
-        await self._store.referrals.mark_receipt(
-            rid, "opened_at", now, HistoryEvent(at=now, actor=who.person, action="opened"),
+        first = await self._store.referrals.mark_receipt(
+            referral, "opened_at", now, HistoryEvent(at=now, actor=who.person, action="opened"),
             self._audit.event(who, "referral.download", referral=rid, request_id=request_id))
+        if first == "first" and self.after_change is not None:
+            await self.after_change(referral.model_copy(update={"opened_at": now}))
         return envelope
 
     async def inbox(self, who: Principal, *, statuses: frozenset[Status] | None, offset: int,

@@ -167,7 +167,7 @@ class SubscriptionService:
         for sid, s in subs:
             who = Principal(s["person"], s["agency"], self._roles(s["person"]), "")
             seen = await self._referrals.sight(who, referral)
-            if seen.referral.updated_at != referral.updated_at:
+            if seen.referral.changed_at != referral.changed_at:
                 continue  # the subscriber's view did not change: nothing to tell
             if not criteria(s["filter"]).matches(seen.referral):
                 continue

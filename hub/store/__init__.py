@@ -31,7 +31,7 @@ from .milestones import MilestoneStore
 from .notices import NoticeStore
 from .oversight import OversightStore
 from .push import PushStore
-from .referrals import Deadline, DeadlineChanges, ReferralStore, TransitionResult
+from .referrals import Deadline, DeadlineChanges, ReferralStore, Span, TransitionResult
 from .replication import Replication, ReplicaUnconfirmed
 from .schedules import ScheduleStore
 from .scripts import Scripts
@@ -42,7 +42,7 @@ from .threads import ThreadStore
 from .timers import TimerStore
 
 __all__ = ["REDIS_ERRORS", "TRANSIENT_ERRORS", "Deadline", "DeadlineChanges", "DrillRecord",
-           "SetupFacts", "Store", "StoredGrant", "TransitionResult", "connect"]
+           "SetupFacts", "Span", "Store", "StoredGrant", "TransitionResult", "connect"]
 
 TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
     RedisConnectionError, RedisTimeoutError, ReadOnlyError, MasterDownError, TryAgainError,

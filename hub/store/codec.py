@@ -96,7 +96,8 @@ def to_fields(values: Mapping[str, object]) -> bytes:
 
 
 def referral_from_hash(raw: Mapping[bytes | str, bytes | str]) -> Referral:
-    fields: dict[str, object] = {k: v for k, v in text_fields(raw).items()
-                                 if k in Referral.model_fields}  # not timers
+    every = text_fields(raw)
+    fields: dict[str, object] = {k: v for k, v in every.items() if k in Referral.model_fields}
+    fields["timers"] = {k[2:]: v for k, v in every.items() if k.startswith("t:")}
     fields["consent"] = Consent.model_validate_json(text(fields["consent"]))
     return Referral.model_validate(fields)

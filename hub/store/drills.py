@@ -85,6 +85,7 @@ class DrillStore:
             await self._plan_notice(plan, nid)
         await self._plan_claims(plan, rid)
         for index in (k.inbox(destination), k.outbox(sender_agency), k.stalled(), k.alerted(),
+                      k.changed_in(destination), k.changed_out(sender_agency),
                       k.claims_held(), k.claims_held(destination),
                       *(k.by_status(s.value) for s in Status)):
             plan.member(plan.zrem, index, rid)

@@ -80,6 +80,20 @@ class Keys:
     def outbox(self, agency: str) -> str:
         return f"{self.prefix}:outbox:{agency}"
 
+    def changed_in(self, agency: str) -> str:
+        """The agency's received referrals scored by when each last changed (``updated_at``):
+        the FHIR Task search's index, kept in each change's own step (lua/_lib.lua)."""
+        return f"{self.prefix}:changed:in:{agency}"
+
+    def changed_out(self, agency: str) -> str:
+        """The agency's sent referrals, likewise."""
+        return f"{self.prefix}:changed:out:{agency}"
+
+    def schema(self) -> str:
+        """What the store has filled once for an older data set (store/referrals.py
+        index_changes): field -> when."""
+        return f"{self.prefix}:schema"
+
     def by_status(self, status: str) -> str:
         return f"{self.prefix}:status:{status}"
 

@@ -40,6 +40,31 @@ class DeadlineChanges:
                        "due": _pairs(self.due)})
 
 
+# what moves a referral in the change indexes: its changes, receipts and escalation rungs
+CHANGE_TIMES = ("updated_at", "notified_at", "opened_at", "escalated_at", "sender_cancelled_at")
+
+
+@dataclass(frozen=True)
+class Span:
+    """Scores from ``low`` to ``high`` (None: no bound); an open bound is left out."""
+
+    low: float | None = None
+    low_open: bool = False
+    high: float | None = None
+    high_open: bool = False
+
+    def bounds(self) -> tuple[str, str]:
+        """(max, min) as ZREVRANGEBYSCORE takes them."""
+        return (_bound(self.high, self.high_open, "+inf"),
+                _bound(self.low, self.low_open, "-inf"))
+
+
+def _bound(value: float | None, open_: bool, none: str) -> str:
+    if value is None:
+        return none
+    return f"({value!r}" if open_ else repr(value)
+
+
 @dataclass(frozen=True)
 class TransitionResult:
     ok: bool
@@ -64,7 +89,7 @@ class ReferralStore:
         (or for ``token_person``: a drill's coordinator, who submits in the name of the
         scenario's sender)."""
         k, rid, destination = self._k, referral.id, referral.destination
-        fields = referral.model_dump(exclude_none=True, mode="json")
+        fields = referral.model_dump(exclude_none=True, exclude={"timers"}, mode="json")
         fields["consent"] = referral.consent
         fields.update(timer_fields or {})
         tally = on_create(referral)
@@ -81,7 +106,8 @@ class ReferralStore:
             audit_event=dumps(audit), roster_version=roster[0], root_key=roster[1],
             owed=packed(_pairs(deadlines.due)), card=Card.of(referral).encode(),
             tally=tally.to_json(), sender=token_person or referral.sender_person,
-            onward=k.onward(referral.parent or rid), parent=referral.parent or "")
+            onward=k.onward(referral.parent or rid), parent=referral.parent or "",
+            **self._change_keys(referral))
         return text(result)
 
     async def onward(self, rid: str) -> list[str]:
@@ -94,6 +120,12 @@ class ReferralStore:
         return {"figures": k.figures(tally.agency, tally.day),
                 "ack_times": k.ack_times(tally.agency, tally.day),
                 "open_counts": k.open_counts()}
+
+    def _change_keys(self, referral: Referral) -> dict[str, str]:
+        """The change indexes a change of ``referral`` moves it up in (lua/_lib.lua
+        index_change)."""
+        return {"changed_in": self._k.changed_in(referral.destination),
+                "changed_out": self._k.changed_out(referral.sender_agency)}
 
     async def get(self, rid: str) -> Referral | None:
         raw = await self._r.hgetall(self._k.referral(rid))
@@ -147,7 +179,8 @@ class ReferralStore:
             **self._tally_keys(tally), agency_obligations=k.obligations_of(referral.destination),
             expected=referral.status, new_status=to, fields=to_fields(fields),
             history_event=dumps(history), score=referral.submitted_at, rid=rid,
-            changes=deadlines.to_json(), audit_event=dumps(audit), tally=tally.to_json()))
+            changes=deadlines.to_json(), audit_event=dumps(audit), tally=tally.to_json(),
+            **self._change_keys(referral)))
         if status == b"ok":
             return TransitionResult(True, to, number(value))
         return TransitionResult(False, text(value) or None)
@@ -171,7 +204,8 @@ class ReferralStore:
             expected=referral.status, new_status=to or "", fields=to_fields(fields),
             history_event=dumps(history), score=referral.submitted_at, rid=rid,
             audit_event=dumps(audit), notify_at=notify_at, notify_member=notify_member or "",
-            dropped=packed(list(obligations)), tally=tally.to_json()))
+            dropped=packed(list(obligations)), tally=tally.to_json(),
+            **self._change_keys(referral)))
         if status == b"ok":
             return TransitionResult(True, to or referral.status, number(value))
         return TransitionResult(False, text(value) or None)
@@ -181,14 +215,15 @@ class ReferralStore:
         raw = blob(await self._r.hget(self._k.referral(rid), "consent"))
         return (raw, Consent.model_validate_json(raw)) if raw is not None else None
 
-    async def narrow_consent(self, rid: str, stored: bytes, narrowed: Consent,
+    async def narrow_consent(self, referral: Referral, stored: bytes, narrowed: Consent,
                              history: HistoryEvent, audit: AuditEvent, now: float) -> bool:
-        """Replace the consent record if it is still ``stored``; False if it changed."""
-        k = self._k
+        """Replace ``referral``'s consent record if it is still ``stored``; False if it
+        changed."""
+        k, rid = self._k, referral.id
         result = await self._s.narrow_consent(
             ref=k.referral(rid), history=k.history(rid), audit=k.audit(), stored=stored,
             narrowed=narrowed.model_dump_json(), history_event=dumps(history),
-            audit_event=dumps(audit), updated_at=now)
+            audit_event=dumps(audit), updated_at=now, rid=rid, **self._change_keys(referral))
         return result == b"ok"
 
     async def replace_envelope(self, rid: str, expected_digest: str, envelope: bytes,
@@ -203,17 +238,67 @@ class ReferralStore:
             granted=k.granted(rid), expected=expected_digest, envelope_bytes=envelope,
             fields=to_fields(fields), history_event=dumps(history), audit_event=dumps(audit)))
 
-    async def mark_receipt(self, rid: str, field: str, at: float, history: HistoryEvent,
-                           audit: AuditEvent) -> str:
-        k = self._k
+    async def mark_receipt(self, referral: Referral, field: str, at: float,
+                           history: HistoryEvent, audit: AuditEvent) -> str:
+        k, rid = self._k, referral.id
         result = await self._s.mark_receipt(
             ref=k.referral(rid), history=k.history(rid), audit=k.audit(), field=field, at=at,
-            history_event=dumps(history), audit_event=dumps(audit))
+            history_event=dumps(history), audit_event=dumps(audit), rid=rid,
+            **self._change_keys(referral))
         return text(result)
 
     async def page(self, index_key: str, *, offset: int, limit: int) -> list[str]:
         rids = await self._r.zrevrange(index_key, offset, offset + limit - 1)
         return [text(r) for r in rids]
+
+    async def count_changed(self, index_key: str, span: Span) -> int:
+        """How many ids a change index (keys.py changed_in, changed_out) holds in ``span``."""
+        newest, oldest = span.bounds()
+        return await self._r.zcount(index_key, oldest, newest)
+
+    async def changed_newest_first(self, index_key: str, span: Span, order_key: str
+                                   ) -> list[str]:
+        """The ids a change index holds in ``span``, in ``order_key``'s order (inbox or
+        outbox: newest submitted first), without reading a referral."""
+        newest, oldest = span.bounds()
+        rids = [text(r) for r in await self._r.zrangebyscore(index_key, oldest, newest)]
+        if not rids:
+            return []
+        scores = await self._r.zmscore(order_key, rids)
+        ranked = sorted((score, rid) for rid, score in zip(rids, scores, strict=True)
+                        if score is not None)
+        return [rid for _, rid in reversed(ranked)]
+
+    async def index_changes(self, now: float) -> int:
+        """Put every referral stored before the change indexes existed into them, once
+        (the schema hash remembers it); returns how many were put. ZADD GT never lowers
+        a score a change set meanwhile."""
+        k, put = self._k, 0
+        if await self._r.hexists(k.schema(), "changed"):
+            return 0
+        for pattern, index in ((k.inbox("*"), k.changed_in), (k.outbox("*"), k.changed_out)):
+            async for key in self._r.scan_iter(match=pattern, count=1000):
+                agency = text(key).rpartition(":")[2]
+                put += await self._index_from(text(key), index(agency))
+        await self._r.hset(k.schema(), "changed", repr(now))
+        return put
+
+    async def _index_from(self, source: str, index: str) -> int:
+        put, cursor = 0, 0
+        while True:
+            cursor, rows = await self._r.zscan(source, cursor, count=1000)
+            rids = [text(rid) for rid, _ in rows]
+            async with self._r.pipeline(transaction=False) as pipe:
+                for rid in rids:
+                    pipe.hmget(self._k.referral(rid), CHANGE_TIMES)
+                stamps = await pipe.execute()
+            found = {rid: max(float(t) for t in times if t)
+                     for rid, times in zip(rids, stamps, strict=True) if times[0]}
+            if found:
+                await self._r.zadd(index, found, gt=True)
+                put += len(found)
+            if cursor == 0:
+                return put
 
     async def count(self, index_key: str) -> int:
         return await self._r.zcard(index_key)

@@ -7,7 +7,7 @@ import json
 
 from redis.asyncio import Redis
 
-from hub.models import HistoryEvent
+from hub.models import HistoryEvent, Referral
 
 from .codec import dumps, items, number, packed, real, text
 from .engine import lateness_bucket
@@ -52,17 +52,20 @@ class TimerStore:
             pipe.zadd(queue, {member: due})
             await pipe.execute()
 
-    async def advance(self, rid: str, member: str, *, timer_field: str, generation: int,
+    async def advance(self, referral: Referral, member: str, *, timer_field: str,
+                      generation: int,
                       next_state: str | None, next_due: float, now: float,
                       first_notice: HistoryEvent | None, due: float,
                       skipped: tuple[HistoryEvent, ...] = ()) -> str:
         """'ok', 'lost' (no longer ours), 'gone' (the referral was purged) or 'stale'.
         A rung that fell ``due`` is counted in the lateness histogram when it is 'ok'.
         ``skipped``: history events of rungs passed over (no one on duty for them)."""
-        k = self._k
+        k, rid = self._k, referral.id
         late = max(0.0, now - due)
         result = await self._s.advance_timer(
             ref=k.referral(rid), deadlines=k.deadlines(), claimed=k.inflight(k.deadlines()),
+            changed_in=k.changed_in(referral.destination),
+            changed_out=k.changed_out(referral.sender_agency), rid=rid,
             history=k.history(rid), lateness=k.engine_lateness(),
             member=member, timer_field=timer_field, generation=generation,
             next_state=next_state or "", next_due=next_due, now=now,

@@ -79,6 +79,7 @@ def create_app(settings: Settings, services: Services | None = None, *,
         app[SERVICES] = services or build_services(settings)
         await check_durability(app[SERVICES], settings)
         await check_replicas(app[SERVICES], settings)
+        await app[SERVICES].tasks.prepare(app[SERVICES].clock.now())
         yield
         if owned:
             await app[SERVICES].close()

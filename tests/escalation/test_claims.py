@@ -197,7 +197,7 @@ async def test_a_rung_in_a_workers_hands_when_the_claim_comes_waits_for_the_paus
     referral = await store.referrals.get(rid)  # and a worker finishing a rung it held
     await store.timers.claim(queue, until, 60, 10)  # schedules the next inside the pause
     assert await store.timers.advance(
-        rid, member, timer_field="t:ack", generation=referral.generation,
+        referral, member, timer_field="t:ack", generation=referral.generation,
         next_state='{"step": 0, "round": 1, "base": 0.0}', next_due=hub.clock.now(),
         now=hub.clock.now(), first_notice=None, due=due) == "ok"
     assert await store.timers.due(queue, member) == until

@@ -170,3 +170,112 @@ async def test_metadata_says_what_is_supported(fhir_hub) -> None:
     assert {i["code"] for i in task["interaction"]} == {"read", "search-type", "update"}
     assert {p["name"] for p in task["searchParam"]} == {"owner", "requester", "status",
                                                          "_lastUpdated", "_id"}
+
+
+async def _ids(fhir_hub, who, **params) -> list[str]:
+    r = await fhir_hub.client.get(T, params=params, headers=who.auth)
+    assert r.status == 200, await r.text()
+    return [e["resource"]["id"] for e in (await r.json()).get("entry", [])]
+
+
+async def test_a_search_by_last_updated_finds_what_changed_in_the_order_sent(fhir_hub) -> None:
+    """The IG's polling: Tasks changed since a time, newest submitted first (not moved up
+    by their change), and before a time as the reader saw them then."""
+    sent = []
+    for _ in range(4):
+        sent.append(await fhir_hub.submitted())
+        fhir_hub.clock.advance(60)
+    since = fhir_hub.clock.now()
+    point = fhir_hub.world.first(DEST, "point_person")
+    for sealed, rid in (sent[0], sent[2]):
+        fhir_hub.clock.advance(30)
+        await fhir_hub.services.lifecycle.acknowledge(point.principal(), rid,
+                                                      receipt(point, sealed))
+    nurse = fhir_hub.world.first("mercy-hospital", "sender")
+    changed = [sent[2][1], sent[0][1]]
+    for who in (point, nurse):
+        assert await _ids(fhir_hub, who, _lastUpdated=f"gt{fhir.instant(since)}") == changed
+        assert await _ids(fhir_hub, who, _lastUpdated=f"lt{fhir.instant(since)}") == \
+            [sent[3][1], sent[1][1]]
+    assert await _ids(fhir_hub, point, _lastUpdated=[f"gt{fhir.instant(since)}",
+                                                     f"le{fhir.instant(since + 30)}"]) \
+        == [sent[0][1]]
+
+
+async def test_a_sender_kept_from_the_status_finds_its_task_by_when_it_sent_it(fhir_hub
+                                                                              ) -> None:
+    """The prosecutor does not learn that the advocate acknowledged: its Task keeps the
+    time it was sent, in a search by time as in a read (flowback.py)."""
+    sealed, rid = await fhir_hub.submitted("county-prosecutor", "bridge-advocacy",
+                                           "advocacy-request")
+    sent_at = fhir_hub.clock.now()
+    fhir_hub.clock.advance(600)
+    advocate = fhir_hub.world.first("bridge-advocacy", "point_person")
+    await fhir_hub.services.lifecycle.acknowledge(advocate.principal(), rid,
+                                                  receipt(advocate, sealed))
+    prosecutor = fhir_hub.world.first("county-prosecutor", "sender")
+    middle = fhir.instant(sent_at + 300)
+    assert await _ids(fhir_hub, prosecutor, _lastUpdated=f"gt{middle}") == []
+    assert await _ids(fhir_hub, prosecutor, _lastUpdated=f"lt{middle}") == [rid]
+    assert await _ids(fhir_hub, advocate, _lastUpdated=f"gt{middle}") == [rid]
+
+
+async def test_tasks_stored_before_the_change_index_are_found_after_start_up(fhir_hub
+                                                                            ) -> None:
+    """A hub upgraded over older data fills the index the search by time reads, once."""
+    _, rid = await fhir_hub.submitted()
+    redis, keys = fhir_hub.store.redis, fhir_hub.store.keys
+    await redis.delete(keys.changed_in(DEST), keys.changed_out("mercy-hospital"),
+                       keys.schema())
+    point = fhir_hub.world.first(DEST, "point_person")
+    since = f"gt{fhir.instant(fhir_hub.clock.now() - 60)}"
+    assert await _ids(fhir_hub, point, _lastUpdated=since) == []
+    await fhir_hub.services.tasks.prepare(fhir_hub.clock.now())
+    assert await _ids(fhir_hub, point, _lastUpdated=since) == [rid]
+    await redis.delete(keys.changed_in(DEST))
+    await fhir_hub.services.tasks.prepare(fhir_hub.clock.now())  # once only
+    assert await _ids(fhir_hub, point, _lastUpdated=since) == []
+
+
+async def _fire_due(fhir_hub) -> None:
+    """What the ticker and a worker do with the due rungs (the real engine)."""
+    engine = fhir_hub.services.engine({}, "http://127.0.0.1:8080")
+    while due := await fhir_hub.store.timers.claim(fhir_hub.store.keys.deadlines(),
+                                                   fhir_hub.clock.now(), 60, 100):
+        for m, _ in due:
+            await engine.fire(m)
+
+
+async def test_business_status_shows_how_far_the_escalation_went(fhir_hub) -> None:
+    """The urgent discharge handoff's ladder: the point person at once, the backups after
+    an hour, the coordinator after two (when the second round starts with the point
+    person again); the sender kept from the status sees none of it."""
+    _, rid = await fhir_hub.submitted()
+    point = fhir_hub.world.first(DEST, "point_person")
+
+    async def level(who=point) -> tuple[str | None, str]:
+        task = await (await fhir_hub.client.get(f"{T}/{rid}", headers=who.auth)).json()
+        _invariants(task)
+        status = task["businessStatus"]
+        return fhir.code_of(status, fhir.ESCALATION_SYSTEM), status["text"]
+
+    assert await level() == ("none", "requested")
+    await _fire_due(fhir_hub)
+    assert await level() == ("point-person", "requested; escalated to the point person "
+                                             "(1 rung)")
+    fhir_hub.clock.advance(3600)
+    await _fire_due(fhir_hub)
+    assert (await level())[0] == "backups"
+    fhir_hub.clock.advance(3600)
+    await _fire_due(fhir_hub)
+    assert await level() == ("coordinator", "requested; escalated to the coordinator "
+                                            "(4 rungs)")  # and the second round began
+    nurse = fhir_hub.world.first("mercy-hospital", "sender")
+    assert (await level(nurse))[0] == "coordinator"  # the status flows back to Mercy
+
+    sealed, hidden = await fhir_hub.submitted("county-prosecutor", "bridge-advocacy",
+                                              "advocacy-request")
+    await _fire_due(fhir_hub)
+    prosecutor = fhir_hub.world.first("county-prosecutor", "sender")
+    task = await (await fhir_hub.client.get(f"{T}/{hidden}", headers=prosecutor.auth)).json()
+    assert fhir.code_of(task["businessStatus"], fhir.ESCALATION_SYSTEM) is None

@@ -139,3 +139,44 @@ async def test_a_drill_never_reaches_the_ehr(fhir_hub, aiohttp_server) -> None:
     task = await fhir_hub.client.get(f"/fhir/R4/Task/{referral.id}",
                                      headers={"Authorization": f"Bearer {point.token}"})
     assert (await task.json())["meta"]["tag"][0]["code"] == "drill"  # read, it says DRILL
+async def test_receipts_rungs_and_consent_running_out_reach_the_ehr(fhir_hub,
+                                                                    aiohttp_server) -> None:
+    """Each change of the Task the engine or a receipt makes is one notification, and the
+    Task's lastUpdated moves with it, so a poll by _lastUpdated finds it too."""
+    from tests.fhir.test_facade import _fire_due
+
+    endpoint = Endpoint()
+    await _subscribe(fhir_hub, aiohttp_server, endpoint,
+                     "Task?requester=Organization/mercy-hospital")
+    _, rid = await fhir_hub.submitted()
+    nurse = fhir_hub.world.first("mercy-hospital", "sender")
+
+    async def told() -> tuple[int, str]:
+        assert set(await _deliver_due(fhir_hub)) <= {"sent"}
+        task = await (await fhir_hub.client.get(f"/fhir/R4/Task/{rid}",
+                                                headers=nurse.auth)).json()
+        return len(endpoint.received), task["meta"]["lastUpdated"]
+
+    assert await told() == (1, fhir.instant(fhir_hub.clock.now()))  # submitted
+    fhir_hub.clock.advance(10)
+    await _fire_due(fhir_hub)  # the point person's rung: delivered, escalated
+    assert await told() == (2, fhir.instant(fhir_hub.clock.now()))
+    fhir_hub.clock.advance(10)
+    point = fhir_hub.world.first(DEST, "point_person")
+    await fhir_hub.services.referrals.download(point.principal(), rid)  # opened
+    await fhir_hub.services.referrals.download(point.principal(), rid)  # again: no change
+    assert await told() == (3, fhir.instant(fhir_hub.clock.now()))
+    since = fhir.instant(fhir_hub.clock.now() - 1)
+    r = await fhir_hub.client.get("/fhir/R4/Task", params={"_lastUpdated": f"gt{since}"},
+                                  headers=nurse.auth)
+    assert [e["resource"]["id"] for e in (await r.json())["entry"]] == [rid]
+
+    fhir_hub.clock.advance(3600)
+    await _fire_due(fhir_hub)  # the backups' rung
+    assert await told() == (4, fhir.instant(fhir_hub.clock.now()))
+    fhir_hub.clock.advance(31 * 86400)  # consent runs out (no rung fires past it)
+    await _fire_due(fhir_hub)
+    assert await told() == (5, fhir.instant(fhir_hub.clock.now()))
+    task = await (await fhir_hub.client.get(f"/fhir/R4/Task/{rid}", headers=nurse.auth)).json()
+    assert task["status"] == "cancelled"
+    assert fhir.code_of(task["statusReason"], fhir.REASON_SYSTEM) == "consent-expired"

@@ -9,6 +9,7 @@ import hashlib
 import re
 from importlib.resources import files
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -56,12 +57,16 @@ def _script_calls() -> list[tuple[str, str, set[str], list[ast.expr]]]:
 
 
 def _spread_names(part: ast.expr) -> set[str]:
-    """The names a `**self._tally_keys(tally)` gives (the only spread the store uses)."""
-    assert isinstance(part, ast.Call) and ast.unparse(part.func) == "self._tally_keys", \
+    """The names a `**self._tally_keys(tally)` or `**self._change_keys(referral)` gives
+    (the spreads the store uses)."""
+    spreads = {"self._tally_keys": lambda s: s._tally_keys(Tally("harbor-house", "2026-01-01")),
+               "self._change_keys": lambda s: s._change_keys(SimpleNamespace(
+                   destination="harbor-house", sender_agency="mercy-hospital"))}
+    assert isinstance(part, ast.Call) and ast.unparse(part.func) in spreads, \
         f"teach this test the names `**{ast.unparse(part)}` gives"
     store = ReferralStore.__new__(ReferralStore)
     store._k = hub.store.Keys("t")
-    return set(store._tally_keys(Tally("harbor-house", "2026-01-01")))
+    return set(spreads[ast.unparse(part.func)](store))
 
 
 def test_the_store_calls_each_script_by_exactly_the_names_the_script_gives() -> None:

@@ -53,6 +53,18 @@ local function add_tally(json, figures, ack_times, open_counts)
   if tally['open'] ~= 0 then redis.call('HINCRBY', open_counts, tally['agency'], tally['open']) end
 end
 
+-- The referral `rid` moved up to `at` in the receiving and the sending agency's change
+-- indexes (keys.py changed_in, changed_out): never down, so a score is its latest change.
+local function index_at(rid, at, changed_in, changed_out)
+  redis.call('ZADD', changed_in, 'GT', at, rid)
+  redis.call('ZADD', changed_out, 'GT', at, rid)
+end
+
+-- The same at its updated_at, as its hash `ref` holds it now.
+local function index_change(ref, rid, changed_in, changed_out)
+  index_at(rid, redis.call('HGET', ref, 'updated_at'), changed_in, changed_out)
+end
+
 -- An audit event, into the intake stream the sealer reads (store/audit.py).
 local function append_audit(audit, event)
   redis.call('XADD', audit, '*', 'event', event)

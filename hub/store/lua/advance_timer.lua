@@ -6,10 +6,11 @@
 -- next_state: the next rung ('' = ladder done); first_notice: the
 -- history event for the first notice ('' = none); late: seconds late, bucket: the
 -- histogram's bucket for that; skipped: the history events of rungs passed over because no
--- one was on duty for them (a JSON list of their JSON, '[]' for none).
-local ref, deadlines, claimed, history, lateness = unpack(KEYS)
+-- one was on duty for them (a JSON list of their JSON, '[]' for none). The rung is a
+-- change of the Task (its escalation level): escalated_at and the change indexes.
+local ref, deadlines, claimed, history, lateness, changed_in, changed_out = unpack(KEYS)
 local member, timer_field, generation, next_state, next_due, now, first_notice,
-      late, bucket, skipped = unpack(ARGV)
+      late, bucket, skipped, rid = unpack(ARGV)
 if not redis.call('ZSCORE', claimed, member) then return 'lost' end
 local current = redis.call('HGET', ref, 'generation')
 if not current then
@@ -30,6 +31,8 @@ for _, event in ipairs(cjson.decode(skipped)) do redis.call('RPUSH', history, ev
 if first_notice ~= '' and redis.call('HSETNX', ref, 'notified_at', now) == 1 then
   redis.call('RPUSH', history, first_notice)
 end
+redis.call('HSET', ref, 'escalated_at', now)
+index_at(rid, now, changed_in, changed_out)
 redis.call('HINCRBY', lateness, bucket, 1)
 redis.call('HINCRBY', lateness, 'count', 1)
 redis.call('HINCRBYFLOAT', lateness, 'sum', late)

@@ -12,10 +12,11 @@
 -- and the obligations (JSON lists of [score, member]); root_key: the root public key;
 -- tally: the figures it adds (_lib.lua add_tally); sender: the person the token must
 -- belong to. An onward referral (parent: the referral it forwards, else '') joins its
--- parent's onward set.
+-- parent's onward set. changed_in, changed_out: the two agencies' change indexes
+-- (index_change).
 local ref, envelope, history, inbox, outbox, status_index, deadlines, audit, roster, root,
       obligations, cards, figures, ack_times, open_counts, agency_obligations,
-      token, onward = unpack(KEYS)
+      token, onward, changed_in, changed_out = unpack(KEYS)
 local digest, envelope_bytes, fields, history_event, score, rid, timers, audit_event,
       roster_version, root_key, owed, card, tally, sender, parent = unpack(ARGV)
 if redis.call('HGET', token, 'person') ~= sender then
@@ -33,6 +34,7 @@ redis.call('RPUSH', history, history_event)
 redis.call('ZADD', inbox, score, rid)
 redis.call('ZADD', outbox, score, rid)
 redis.call('ZADD', status_index, score, rid)
+index_change(ref, rid, changed_in, changed_out)
 zadd_each(cjson.decode(timers), deadlines)
 zadd_each(cjson.decode(owed), obligations, agency_obligations)
 redis.call('HSET', cards, rid, card)

@@ -7,10 +7,11 @@
 -- claimed: claimed deadlines; agency_obligations: the destination's; new_status: '' keeps
 -- it; fields: JSON object of strings; score: the indexes' score; notify_at, notify_member:
 -- when the notice step is due, and its timer member ('' for none); dropped: obligations to
--- drop (JSON list of members); tally: see _lib.lua add_tally.
+-- drop (JSON list of members); tally: see _lib.lua add_tally; changed_in, changed_out:
+-- the change indexes (index_change).
 local ref, history, old_index, new_index, deadlines, claimed, audit, envelope, replies,
       attachments, obligations, figures, ack_times, open_counts,
-      agency_obligations, grants, granted = unpack(KEYS)
+      agency_obligations, grants, granted, changed_in, changed_out = unpack(KEYS)
 local expected, new_status, fields, history_event, score, rid, audit_event, notify_at,
       notify_member, dropped, tally = unpack(ARGV)
 local current = redis.call('HGET', ref, 'status')
@@ -24,6 +25,7 @@ end
 local flat = field_list(fields)
 if #flat > 0 then redis.call('HSET', ref, unpack(flat)) end
 local generation = redis.call('HINCRBY', ref, 'generation', 1)
+index_change(ref, rid, changed_in, changed_out)
 redis.call('RPUSH', history, history_event)
 for _, field in ipairs(redis.call('HKEYS', ref)) do
   if string.sub(field, 1, 2) == 't:' then

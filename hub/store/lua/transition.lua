@@ -4,9 +4,9 @@
 -- agency_obligations: the destination's; fields: JSON object of strings; score: the
 -- indexes' score; changes: the deadlines' (JSON {remove = [...], add = [[score, member]],
 -- due = [[score, member]]}: removed timers are dropped from the obligations too); tally:
--- see _lib.lua add_tally.
+-- see _lib.lua add_tally; changed_in, changed_out: the change indexes (index_change).
 local ref, history, old_index, new_index, deadlines, audit, claimed, obligations, figures,
-      ack_times, open_counts, agency_obligations = unpack(KEYS)
+      ack_times, open_counts, agency_obligations, changed_in, changed_out = unpack(KEYS)
 local expected, new_status, fields, history_event, score, rid, changes, audit_event,
       tally = unpack(ARGV)
 local current = redis.call('HGET', ref, 'status')
@@ -17,6 +17,7 @@ local generation = redis.call('HINCRBY', ref, 'generation', 1)
 redis.call('RPUSH', history, history_event)
 redis.call('ZREM', old_index, rid)
 redis.call('ZADD', new_index, score, rid)
+index_change(ref, rid, changed_in, changed_out)
 local deadline = cjson.decode(changes)
 zrem_each(deadline['remove'], deadlines, claimed, obligations, agency_obligations)
 zadd_each(deadline['add'], deadlines)
