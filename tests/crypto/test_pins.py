@@ -42,7 +42,8 @@ def forged(data: bytes, change) -> bytes:
 
 
 @pytest.mark.parametrize("fingerprint", [short_fingerprint(OWN.public),
-                                         numeric_fingerprint(OWN.public)])
+                                         numeric_fingerprint(OWN.public)],
+                         ids=["short", "numeric"])  # the keys are new each run
 def test_a_bundle_opens_against_its_agencys_fingerprint(fingerprint: str) -> None:
     opened = open_pin_bundle(bundle(), fingerprint)
     assert (opened.agency, opened.issued_at) == ("harbor-house", NOW)
