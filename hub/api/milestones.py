@@ -26,6 +26,8 @@ class MilestoneDue(BaseModel):
     code: str
     label: str
     within: str | None = Field(description="its deadline from acceptance, as configured")
+    due_at: float | None = Field(None, description="its deadline, while it is owed (once "
+                                 "the referral is accepted, until recorded or a gap)")
     gap_at: float | None = Field(None, description="when it became a gap, if it did")
 
 

@@ -41,6 +41,7 @@ def _as_text(timeline: Timeline, zone: dict[str, str], now: float) -> str:
             for s in timeline.steps]
     lines = [f"agencies involved: {', '.join(timeline.agencies)}", "",
              table(rows, ("SENT", "FROM", "TO", "TYPE", "STATUS", "FOLLOW-UP"))]
+    lines += _milestone_lines(timeline, zone, now)
     if timeline.forwarding:
         covers = ", ".join(timeline.forwarding.covers)
         lines += ["", f"forwarded for {timeline.forwarding.purpose}; the survivor's consent "
@@ -61,6 +62,25 @@ def _follow_up(step: Step, now: float, zone: str) -> str:
     return ""
 
 
+MILESTONE_WORDS = {"recorded": "recorded {at}", "pending": "due {at}",
+                   "missed": "MISSED, a gap (due {at})"}
+
+
+def _milestone_lines(timeline: Timeline, zone: dict[str, str], now: float) -> list[str]:
+    """Each referral's milestones this agency may know of: recorded, owed, or missed."""
+    lines = []
+    for s in timeline.steps:
+        shown = [(m, state) for m in s.milestones if (state := m.state(now))]
+        if not shown:
+            continue
+        lines += ["", f"milestones of {s.sender} to {s.destination} ({s.type}):"]
+        for m, state in shown:
+            at = m.at if state == "recorded" else (m.due_at or m.gap_at)
+            lines.append(f"  {m.label} ({m.code}): "
+                         + MILESTONE_WORDS[state].format(at=when(at, zone[s.destination])))
+    return lines
+
+
 def _bytes(content: dict[str, Any]) -> bytes:
     return json.dumps(content).encode()
 
@@ -71,6 +91,10 @@ def _as_json(timeline: Timeline, now: float) -> dict[str, Any]:
             "steps": [{"referral": s.referral, "from": s.sender, "to": s.destination,
                        "type": s.type, "at": s.at, "status": s.status,
                        "ack_due_at": s.ack_due_at, "follow_up": s.follow_up(now),
+                       "milestones": [{"code": m.code, "label": m.label,
+                                       "state": m.state(now), "at": m.at,
+                                       "due_at": m.due_at, "gap_at": m.gap_at}
+                                      for m in s.milestones],
                        "content": s.content} for s in timeline.steps]}
 
 

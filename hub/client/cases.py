@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from hub.api import schemas as s
@@ -59,6 +59,27 @@ def _document(content: bytes) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
+class Milestone:
+    """A milestone of a referral's type, as the hub tells its agencies: recorded (``at``),
+    owed by ``due_at``, or a gap since ``gap_at`` (missed)."""
+
+    code: str
+    label: str
+    at: float | None = None
+    due_at: float | None = None
+    gap_at: float | None = None
+
+    def state(self, now: float) -> str | None:
+        """'recorded', 'missed' (a gap, or past its deadline), 'pending', or None (not
+        owed yet: the referral is not accepted, or the milestone has no deadline)."""
+        if self.at is not None:
+            return "recorded"
+        if self.gap_at is not None or (self.due_at is not None and now > self.due_at):
+            return "missed"
+        return "pending" if self.due_at is not None else None
+
+
+@dataclass(frozen=True)
 class Step:
     """One referral of the case: who sent it to whom, what it said where this device read
     it (or was carried it), and its status where its agency is party to it."""
@@ -72,6 +93,7 @@ class Step:
     status: str | None = None  # None: this agency is not party to it
     ack_due_at: float | None = None
     acknowledged_at: float | None = None
+    milestones: tuple[Milestone, ...] = ()  # of a referral this agency is party to
 
     def follow_up(self, now: float) -> str | None:
         """'missed' or 'pending' while the acknowledgement is owed, else None."""
@@ -103,6 +125,10 @@ class Timeline:
     def follow_ups(self, now: float) -> list[tuple[Step, str]]:
         return [(s, f) for s in self.steps if (f := s.follow_up(now))]
 
+    def milestones(self, now: float, state: str) -> list[tuple[Step, Milestone]]:
+        """The milestones in ``state`` ('recorded', 'pending', 'missed': the gaps)."""
+        return [(s, m) for s in self.steps for m in s.milestones if m.state(now) == state]
+
 
 async def case_timeline(agent: Agent, rid: str) -> Timeline:
     """The case of ``rid``: opened where this device is a recipient, from the case secret
@@ -129,7 +155,22 @@ async def case_timeline(agent: Agent, rid: str) -> Timeline:
     onward = [_onward(o, sender) for o, sender in await _onward_of(agent, view)]
     ordered = sorted([*steps.values(), *(o for o in onward if o.referral not in steps)],
                      key=lambda st: st.at)  # stable: a tie keeps the record's order
+    ordered = [await _with_milestones(agent, st) for st in ordered]
     return Timeline(rid, tuple(ordered), case.forwarding if case else None)
+
+
+async def _with_milestones(agent: Agent, step: Step) -> Step:
+    """The step with its milestones, where this agency is party to it (it has a status)."""
+    if step.referral is None or step.status is None:
+        return step
+    try:
+        found = await agent.api.milestones(step.referral)
+    except NotFound:
+        return step
+    recorded = {m.code: m.at for m in found.recorded}
+    return replace(step, milestones=tuple(
+        Milestone(m.code, m.label, recorded.get(m.code), m.due_at, m.gap_at)
+        for m in found.configured))
 
 
 async def _record_to(agent: Agent, parent: str) -> tuple[RecordStep, ...]:

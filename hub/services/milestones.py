@@ -15,7 +15,7 @@ from hub.errors import Conflict, Forbidden, Unprocessable
 from hub.models import HistoryEvent, Referral, Status
 from hub.routing.ccr import Ccr
 from hub.routing.ladder import member
-from hub.routing.milestones import GAP, Milestone
+from hub.routing.milestones import GAP, PREFIX, Milestone
 from hub.store import Store
 from hub.store.milestones import RecordedMilestone, Recording
 
@@ -36,6 +36,7 @@ class MilestoneView:
     configured: tuple[Milestone, ...]
     recorded: tuple[RecordedMilestone, ...]
     gaps: dict[str, float]
+    due: dict[str, float]  # code -> deadline, of those still owed
 
 
 class MilestoneService:
@@ -76,9 +77,12 @@ class MilestoneService:
         history = await self._store.referrals.history(rid) if who.agency == \
             referral.sender_agency and not who.is_coordinator else None
         if sight(who, referral, self._ccr, self._clock.now(), history).reach is Reach.OWN:
-            return MilestoneView(configured, (), {})
+            return MilestoneView(configured, (), {}, {})
+        owed = await self._store.oversight.owed_by([member(rid, m.timer) for m in configured
+                                                    if m.within is not None])
         return MilestoneView(configured, tuple(await self._store.milestones.recorded(rid)),
-                             await self._store.milestones.gaps(rid))
+                             await self._store.milestones.gaps(rid),
+                             {o.timer.removeprefix(PREFIX): o.due for o in owed})
 
     async def _receiving(self, who: Principal, rid: str) -> Referral:
         referral = await self._store.referrals.get(rid)

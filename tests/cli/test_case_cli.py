@@ -36,3 +36,11 @@ def test_a_shelter_forwards_a_case_and_the_counselor_reads_the_whole_journey(dem
     steps = json.loads(demo.ok("case", "show", first, "--json", who=NURSE))["steps"]
     assert [(s["to"], s["status"]) for s in steps] == [("harbor-house", "requested"),
                                                        ("northside-counseling", None)]
+
+    for step in (("ack", first), ("accept", first),
+                 ("milestone", first, "exam-followup-scheduled")):
+        demo.ok(*step, who=INTAKE)
+    shown = demo.ok("case", "show", first, who=NURSE)  # status flows back to Mercy
+    assert "milestones of mercy-hospital to harbor-house (discharge-handoff):" in shown
+    assert "Follow-up exam scheduled (exam-followup-scheduled): recorded" in shown
+    assert "Follow-up exam attended (exam-followup-attended): due" in shown

@@ -139,6 +139,36 @@ async def test_the_shelters_and_the_hospitals_timelines_show_the_onward_referral
     assert (await agents["nurse"].api.referral(first.id)).parent is None
 
 
+async def test_the_timeline_shows_each_milestone_recorded_owed_and_missed_where_the_agency_is_party(
+        hub, agents, rig) -> None:  # noqa: F811
+    first = await hospital_to_shelter(hub, agents)
+    await agents["shelter"].api.record_milestone(first.id, "exam-followup-scheduled")
+    onward = await shelter_to_counseling(hub, agents, first.id)
+
+    def states(timeline, rid):
+        (step,) = [s for s in timeline.steps if s.referral == rid]
+        return {m.code: (m.state(hub.clock.now()), m) for m in step.milestones}
+
+    hospital = await case_timeline(agents["nurse"], first.id)  # status flows back to Mercy
+    seen = states(hospital, first.id)
+    assert seen["exam-followup-scheduled"][0] == "recorded"
+    state, attended = seen["exam-followup-attended"]
+    assert state == "pending" and attended.due_at > hub.clock.now() + 13 * 86400
+    assert seen["no-show"][0] is None  # a code without a deadline is owed by no one
+    assert hospital.milestones(hub.clock.now(), "missed") == []
+
+    await rig.run_due()
+    await rig.advance(15 * 86400)  # the follow-up exam was never recorded: a gap
+    hospital = await case_timeline(agents["nurse"], first.id)
+    ((step, gap),) = hospital.milestones(hub.clock.now(), "missed")
+    assert (step.referral, gap.code) == (first.id, "exam-followup-attended")
+    assert gap.gap_at is not None  # the engine made it a gap, not just the device's clock
+
+    counselor = await case_timeline(agents["counselor"], onward.id)
+    assert states(counselor, first.id) == {}  # not party to the hospital's referral
+    assert set(states(counselor, onward.id)) == {"counseling-intake-scheduled", "first-session"}
+
+
 async def test_an_onward_referral_is_hidden_from_a_sender_the_status_does_not_flow_back_to(
         hub, agents) -> None:
     """The prosecutor learns that its referral was sent, not what the advocate did with
