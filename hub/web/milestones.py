@@ -27,5 +27,6 @@ async def listing(request: web.Request) -> web.Response:
     return respond(MilestoneList(
         configured=[MilestoneDue(code=m.code, label=m.label,
                                  within=str(m.within) if m.within else None,
-                                 due_at=seen.due.get(m.code), gap_at=seen.gaps.get(m.code)) for m in seen.configured],
+                                 due_at=seen.due.get(m.code), gap_at=seen.gaps.get(m.code))
+                    for m in seen.configured],
         recorded=[_record(m) for m in seen.recorded]))
