@@ -9,10 +9,11 @@ from __future__ import annotations
 import base64
 import json
 import logging
+from pathlib import Path
 
 import pytest
 
-from hub.api.casefile import Forwarding, new_case
+from hub.api.casefile import CaseFile, Forwarding, RecordStep, forward, new_case
 from hub.client import Agent, ConsentDetails, DischargeHandoff, HubApi, SafeContact, consent_for
 from hub.client.cases import case_timeline, refer_onward
 from hub.client.contents import GenericReferral, Person
@@ -269,3 +270,21 @@ async def test_a_bad_parent_or_link_is_a_clear_422(hub, agents) -> None:
         assert where in (await r.json())["error"]["message"]
     with pytest.raises(HubApiError):
         await agents["nurse"].api.onward("0" * 32)
+
+
+def test_the_record_goes_onward_cut_down_as_the_browser_cuts_it() -> None:
+    """The same input gives the same record in Python and in the browser's script: the
+    cases of tests/vectors/case-forward.json, which web/test/caselink.test.mjs checks too."""
+    doc = json.loads((Path(__file__).parents[1] / "vectors" / "case-forward.json").read_text())
+    prior, step = CaseFile.model_validate(doc["prior"]), RecordStep.model_validate(doc["step"])
+    for case in doc["cases"]:
+        fwd = Forwarding.model_validate(case["forwarding"])
+        if case["error"]:
+            with pytest.raises(ValueError) as refused:
+                forward(prior, step, fwd)
+            assert str(refused.value) == case["error"], case["name"]
+            continue
+        got = forward(prior, step, fwd).model_dump(mode="json", exclude_none=True)
+        assert got == case["expected"], case["name"]
+    cut = doc["cases"][0]["expected"]["record"]
+    assert "summary" not in cut[0]["content"] and cut[0]["content"]["kind"]  # a test that bites

@@ -3,10 +3,11 @@
 // pair (a known answer pinned in tests/crypto/test_caselink.py too), either side.
 
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 
 import { linkId, ready, toHex } from '../src/crypto/index.js';
-import { detachCase } from '../src/pages/casefile.js';
+import { attachCase, caseJson, detachCase, forwardCase, forwarding, newCase } from '../src/pages/casefile.js';
 
 const SECRET = Uint8Array.from({ length: 32 }, (_, i) => i);
 
@@ -35,5 +36,35 @@ describe('the case link', () => {
     assert.equal(carried.record[0].sender, 'mercy-hospital');
     const plain = new TextEncoder().encode('{"kind":"x","case":{"format":"other"}}');
     assert.equal(detachCase(plain).content, plain); // not a case this reads: left whole
+  });
+
+  test('goes onward cut down to what consent covers, as Python cuts it', async () => {
+    await ready();
+    // the same input and answers tests/client/test_cases.py checks against hub/api/casefile.py
+    const doc = JSON.parse(readFileSync(new URL('../../tests/vectors/case-forward.json', import.meta.url)));
+    const prior = detachCase(new TextEncoder().encode(JSON.stringify({ case: doc.prior }))).case;
+    assert.notEqual(prior, null);
+    for (const c of doc.cases) {
+      const fwd = forwarding(c.forwarding.purpose, c.forwarding.covers);
+      if (c.error) {
+        assert.throws(() => forwardCase(prior, doc.step, fwd), { message: c.error }, c.name);
+        continue;
+      }
+      assert.deepEqual(caseJson(forwardCase(prior, doc.step, fwd)), c.expected, c.name);
+    }
+    assert.throws(() => forwarding('Counseling!', ['survivor']), RangeError);
+    assert.throws(() => forwarding('counseling', []), RangeError);
+  });
+
+  test('a first referral starts a case that travels beside the document', async () => {
+    await ready();
+    const started = newCase();
+    assert.equal(started.secret.length, 32);
+    assert.notDeepEqual(newCase().secret, started.secret);
+    const bytes = attachCase(new TextEncoder().encode('{"kind":"x","text":"hi"}'), started);
+    const { content, case: carried } = detachCase(bytes);
+    assert.deepEqual(JSON.parse(new TextDecoder().decode(content)), { kind: 'x', text: 'hi' });
+    assert.deepEqual(carried, { secret: started.secret, record: [], forwarding: null });
+    assert.throws(() => attachCase(bytes, started), TypeError); // already has a case
   });
 });
