@@ -5,12 +5,13 @@ referral's thread page, where the page itself opens the envelope and the replies
 
 from __future__ import annotations
 
-from typing import get_args
+from typing import Any, get_args
 
 from aiohttp import web
 
 from hub.build import Services
-from hub.models import CancelReason, OutcomeCode, RejectReason
+from hub.models import CancelReason, ConsentMethod, OutcomeCode, RejectReason
+from hub.services.principal import Principal
 
 from ..context import SERVICES
 from .help import start_checklists
@@ -55,6 +56,7 @@ async def thread(request: web.Request) -> web.Response:
         "type_label": _label(services, referral.type),
         "reject_reasons": get_args(RejectReason), "outcomes": get_args(OutcomeCode),
         "cancel_reasons": get_args(CancelReason),
+        **_onward(services, session(request).principal, found.side),
         "script_people": {p.id: p.display_name for p in services.ccr.people
                           if p.agency in (referral.sender_agency, referral.destination)}})
 
@@ -70,6 +72,17 @@ async def case(request: web.Request) -> web.Response:
     return render_sealed(request, "case.html", {
         "t": found, "r": referral, "type_label": _label(services, referral.type),
         "zone": services.ccr.agency(referral.destination).timezone})
+
+
+def _onward(services: Services, who: Principal, side: str) -> dict[str, Any]:
+    """Where the receiving agency may refer the survivor onward (its own agreements), for
+    the thread page's "Refer onward" form."""
+    if side != "receiving" or not who.has("sender"):
+        return {"onward_to": []}
+    destinations = services.worklist.destinations(who)
+    types = {t.code: t for d in destinations for t in d.types}
+    return {"onward_to": destinations, "onward_types": list(types.values()),
+            "methods": get_args(ConsentMethod)}
 
 
 def _label(services: Services, code: str) -> str:

@@ -1,19 +1,19 @@
-"""The survivor's case in the browser (issue 22): a counselor's browser opens a referral
-the shelter forwarded and shows the whole journey, put together on the device: the three
-agencies, the hospital's handoff as far as the survivor's consent covers it, the shelter's
-notes, and the status only of what the counselor's agency is party to. Checked at 390 and
+"""The survivor's case in the browser (issue 22), every step sealed in a browser: a nurse
+sends a handoff from the send form, which starts the case; the shelter's intake advocate
+opens it on the referral page and refers the survivor onward to counseling with the parts
+of the record the survivor's consent covers and her notes; the counselor's case page shows
+the whole journey, put together on the device (the three agencies, the hospital's handoff
+as far as the consent covers it, the shelter's notes, status only where the counselor's
+agency is party); the nurse's case page shows the shelter's milestones. Checked at 390 and
 1280 px (no sideways scrolling, axe-core)."""
 
 from __future__ import annotations
 
-import json
+import re
 
 from playwright.async_api import async_playwright, expect
 
-from hub.api.casefile import Forwarding, RecordStep, attach, forward, new_case
-from hub.client.contents import DischargeHandoff, GenericReferral
 from hub.crypto import short_fingerprint
-from hub.models import Consent
 
 from .phones import check_page
 from .test_browser_story import (  # noqa: F401 (bundle and live are fixtures)
@@ -25,84 +25,132 @@ from .test_browser_story import (  # noqa: F401 (bundle and live are fixtures)
     Live,
     Person,
     bundle,
+    fill_handoff,
     live,
     pytestmark,
 )
 
 __all__ = ["pytestmark"]
 
+KEPT = """async (key) => {
+  const db = await new Promise((ok, no) => {
+    const r = indexedDB.open('ccr-hub', 1); r.onsuccess = () => ok(r.result); r.onerror = no; });
+  const kept = await new Promise((ok, no) => {
+    const r = db.transaction('records').objectStore('records').get(key);
+    r.onsuccess = () => ok(r.result ?? {}); r.onerror = no; });
+  return Object.fromEntries(Object.entries(kept).map(([rid, sealed]) => [rid, sealed.length]));
+}"""
+
 COUNSELING, COUNSELOR, INTAKE = "northside-counseling", "northside-intake", "harbor-intake"
 NOTES = "Stayed three nights at Harbor House; asks for evening sessions"
+SUMMARY = "Discharged after an assessment; not for counseling"
 
 
-async def forwarded_case(live: Live) -> tuple[str, str]:  # noqa: F811
-    """Mercy's handoff to Harbor House, and Harbor House's referral onward to Northside
-    with the record (sealed as the SDK seals them, to the rosters of the moment)."""
-    w, services = live.world, live.services
-    now = int(services.clock.now())
-    handoff = DischargeHandoff(
-        survivor={"name": "Sam Example"}, needs=("shelter", "counseling"),
-        discharge_at="2026-12-01T09:00Z",
-        safe_contact={"channels": ("email",), "email": "safe@example.org"},
-        consent={"method": "written", "given_at": "2026-11-30T18:00Z",
-                 "documented_by": NURSE, "scope": "shelter and counseling"},
-        summary="not for counseling")
-    case = new_case()
-    first = w.seal_referral(w.members[NURSE], HARBOR, "discharge-handoff",
-                            attach(handoff.to_bytes(), case), now=now)
-    seen, _ = await services.referrals.submit(
-        w.members[NURSE].principal(), first.envelope,
-        Consent.model_validate(w.consent(HARBOR, "discharge-handoff")),
-        case_link=case.link(MERCY, HARBOR))
-    parent = seen.referral.id
-    step = RecordStep(referral=parent, sender=MERCY, destination=HARBOR,
-                      type="discharge-handoff", sent_at=now,
-                      content=json.loads(handoff.to_bytes()))
-    onward = forward(case, step, Forwarding(purpose="counseling",
-                                            covers=("survivor", "needs", "safe_contact")))
-    notes = GenericReferral(kind="counseling-referral", text=NOTES)
-    second = w.seal_referral(w.members[INTAKE], COUNSELING, "counseling-referral",
-                             attach(notes.to_bytes(), onward), now=now)
-    seen, _ = await services.referrals.submit(
-        w.members[INTAKE].principal(), second.envelope, Consent.model_validate(
-            w.consent(COUNSELING, "counseling-referral", documented_by=INTAKE)),
-        parent=parent, case_link=onward.link(HARBOR, COUNSELING))
-    return parent, seen.referral.id
+async def device(browser, live: Live, person: str) -> Person:  # noqa: F811
+    """A person's browser set up as their device, the three agencies' roots pinned, and
+    approved by their agency admin."""
+    who = await Person.sign_in(browser, live, person)
+    request = await who.set_up_device()
+    for agency in (MERCY, HARBOR, COUNSELING):
+        await who.pin(agency, short_fingerprint(live.world.roots[agency].public))
+        await expect(who.page.locator(f'tr[data-agency="{agency}"] .pinned')).to_be_visible()
+    await live.approve(request)
+    return who
 
 
-async def test_a_counselor_reads_the_whole_journey_on_the_case_page(live: Live) -> None:  # noqa: F811
+async def send_from_the_form(nurse: Person) -> str:
+    page = nurse.page
+    await page.goto(f"{nurse.live.url}/send")
+    await nurse.unlock()
+    await expect(page.locator("#send-fields")).to_be_enabled()
+    await page.select_option("#destination", HARBOR)
+    await page.select_option("#type", "discharge-handoff")
+    await fill_handoff(page, SUMMARY)
+    await page.fill('[data-path="survivor.name"]', "Sam Example")
+    await page.click("#send-button")
+    await expect(page.locator("#sent")).to_be_visible()
+    return await page.locator("#sent").get_attribute("data-referral")
+
+
+async def refer_onward(intake: Person, rid: str) -> str:
+    """Open, acknowledge and accept the handoff, then refer onward from its page."""
+    page = intake.page
+    await page.goto(f"{intake.live.url}/inbox/{rid}")
+    await intake.unlock()
+    await expect(page.locator("#content")).to_have_attribute("data-opened", "yes")
+    await page.click("#act-acknowledge")
+    await expect(page.locator("#status-text")).to_have_attribute("data-status", "received")
+    await page.click("#act-accept")
+    await expect(page.locator("#status-text")).to_have_attribute("data-status", "accepted")
+    onward = page.locator("#onward")
+    await expect(onward).to_be_visible()
+    await page.select_option("#onward-to", COUNSELING)
+    await page.select_option("#onward-type", "counseling-referral")
+    await page.fill("#onward-purpose", "counseling")
+    await page.fill("#onward-notes", NOTES)
+    await page.click("#onward-form button[type=submit]")  # nothing covered: refused here
+    await expect(page.locator("#thread-status")).to_contain_text(
+        "choose at least one part of the handoff")
+    for covered in ("survivor", "needs", "safe_contact"):
+        await page.check(f'#onward-covers input[value="{covered}"]')
+    intake.live.problems += await check_page(page, "browser-refer-onward", shoot=())
+    await page.click("#onward-form button[type=submit]")
+    await expect(page.locator("#onward-done")).to_be_visible()
+    href = await page.locator("#onward-link").get_attribute("href")
+    assert href is not None
+    return href.rsplit("/", 1)[1]
+
+
+async def test_a_case_started_in_the_send_form_goes_onward_and_reads_whole_on_the_case_page(
+        live: Live) -> None:  # noqa: F811
     problems: list[str] = []
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         try:
-            counselor = await Person.sign_in(browser, live, COUNSELOR)
-            request = await counselor.set_up_device()
-            for agency in (MERCY, HARBOR, COUNSELING):
-                await counselor.pin(agency, short_fingerprint(live.world.roots[agency].public))
-                await expect(counselor.page.locator(f'tr[data-agency="{agency}"] .pinned')
-                             ).to_be_visible()
-            await live.approve(request)
-            parent, rid = await forwarded_case(live)
+            nurse, intake, counselor = [await device(browser, live, p)
+                                        for p in (NURSE, INTAKE, COUNSELOR)]
+            parent = await send_from_the_form(nurse)
+            kept = await nurse.page.evaluate(KEPT, f"cases:{MERCY}/{NURSE}")
+            assert kept == {parent: 32 + 48}  # the secret, sealed to the device's own key
+            rid = await refer_onward(intake, parent)
+            first, onward = (await live.store.referrals.get(parent),
+                             await live.store.referrals.get(rid))
+            assert onward.parent == parent  # the hub sees the onward link, and only ids:
+            assert first.case_link and onward.case_link and first.case_link != onward.case_link
 
             page = counselor.page
             await page.goto(f"{live.url}/inbox/{rid}")
             await page.click(f'a[href="/inbox/{rid}/case"]')
             await counselor.unlock()
             await expect(page.locator("#case")).to_have_attribute("data-ready", "yes")
-            agencies = page.locator("#case-agencies li")
-            await expect(agencies).to_have_text([
+            await expect(page.locator("#case-agencies li")).to_have_text([
                 "Mercy General Hospital (Emergency Department)",
                 "Harbor House Domestic Violence Shelter", "Northside Trauma Counseling"])
             record = page.locator("#case-record")
-            await expect(record).to_contain_text("Sam Example")
-            await expect(record).to_contain_text("safe@example.org")
+            await expect(record).to_contain_text("Sam Example")  # never retold
+            await expect(record).to_contain_text("+1 555 0100")
             await expect(record).to_contain_text(NOTES)
             await expect(record).not_to_contain_text("not for counseling")  # not covered
             await expect(page.locator(f'#case-steps tr[data-referral="{parent}"]')
                          ).to_contain_text("Not yours to follow")
             await expect(page.locator("#case-forwarding")).to_contain_text(
                 "survivor, needs, safe_contact")
+            milestones = page.locator("#case-milestones li")  # only the counselor's own
+            await expect(milestones).to_have_count(0)
             problems += await check_page(page, "browser-case", shoot=())
+
+            await live.services.milestones.record(live.world.members[INTAKE].principal(),
+                                                  parent, "exam-followup-scheduled")
+            page = nurse.page  # the sender's device kept the case's secret
+            await page.goto(f"{live.url}/inbox/{parent}/case")
+            await nurse.unlock()
+            await expect(page.locator("#case")).to_have_attribute("data-ready", "yes")
+            shown = page.locator(f'#case-milestones li[data-referral="{parent}"]')
+            await expect(shown.and_(page.locator('[data-state="recorded"]'))).to_contain_text(
+                "Follow-up exam scheduled: recorded")
+            await expect(shown.and_(page.locator('[data-code="exam-followup-attended"]'))
+                         ).to_have_text(re.compile(r"Follow-up exam attended: due "))
+            await expect(page.locator("#case-agencies li")).to_have_count(3)
         finally:
             await browser.close()
     assert not problems, "\n".join(problems)

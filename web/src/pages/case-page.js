@@ -3,7 +3,9 @@
 // carries: the earlier handoffs, as far as the survivor's consent let them come, and the
 // forwarding agency's notes; the hub adds the status of the referrals this agency is party
 // to (the one forwarded, the onward ones, those of the same case between the same two
-// agencies found by their link id). Nothing opened is stored.
+// agencies found by their link id), and their milestones: recorded, owed by a deadline,
+// missed (a gap). Where this browser sent the referral, the case secret it kept when sending
+// (kept-cases.js) finds the rest of the case. Nothing opened is stored.
 
 import { linkId, toHex } from '../crypto/index.js';
 import { EnvelopeError } from '../crypto/errors.js';
@@ -13,6 +15,7 @@ import { detachCase } from './casefile.js';
 import { $, el, nowSeconds, say, when } from './dom.js';
 import { openSealed } from './handover.js';
 import { agencyName, gettext, statusName } from './i18n.js';
+import { keptCase } from './kept-cases.js';
 import { renderStep } from './record.js';
 import { explain, unlockDevice } from './unlock.js';
 
@@ -29,9 +32,14 @@ export async function casePage(root) {
     } else if (view.parent) { // this agency forwarded it: the record is in the parent
       carried = await openCase(c, view.parent, null).catch(() => null);
     }
+    if (!carried && view.destination !== c.agency) { // this browser sent it: the kept secret
+      const secret = await keptCase(c.unlocked.device, c.rid);
+      carried = secret ? { secret, record: [], forwarding: null } : null;
+    }
     note(c, { id: c.rid, sender: view.sender_agency, destination: view.destination,
       type: view.type, at: view.submitted_at }, view);
     await addRelated(c, view, carried);
+    await addMilestones(c);
     show(c, carried);
     say(c.status, '');
   } catch (error) {
@@ -97,6 +105,49 @@ async function addRelated(c, view, carried) {
   }
 }
 
+/** Each referral's milestones, where this agency is party to it (it has a status). */
+async function addMilestones(c) {
+  for (const step of c.steps.values()) {
+    if (!step.id || !step.status) continue;
+    const found = await api('GET', `/v1/referrals/${step.id}/milestones`).catch(() => null);
+    if (!found) continue;
+    const recorded = new Map(found.recorded.map((m) => [m.code, m.at]));
+    step.milestones = found.configured.map((m) => ({ code: m.code, label: m.label,
+      at: recorded.get(m.code) ?? null, due: m.due_at, gap: m.gap_at }));
+  }
+}
+
+/** 'recorded', 'missed' (a gap, or past its deadline), 'pending', or null (not owed yet). */
+export function milestoneState(m, now) {
+  if (m.at) return 'recorded';
+  if (m.gap || (m.due && now > m.due)) return 'missed';
+  return m.due ? 'pending' : null;
+}
+
+function milestoneText(m, state) {
+  if (state === 'recorded') return gettext('%(label)s: recorded %(when)s', { label: m.label, when: when(m.at) });
+  if (state === 'missed') {
+    return gettext('%(label)s: missed, a gap (due %(when)s)', { label: m.label, when: when(m.due ?? m.gap) });
+  }
+  return gettext('%(label)s: due %(when)s', { label: m.label, when: when(m.due) });
+}
+
+function showMilestones(steps, now) {
+  const items = [];
+  for (const s of steps) {
+    for (const m of s.milestones ?? []) {
+      const state = milestoneState(m, now);
+      if (!state) continue;
+      items.push(el('li', { 'data-referral': s.id, 'data-code': m.code, 'data-state': state,
+        class: state === 'missed' ? 'alert' : '' },
+      `${gettext('%(from)s to %(to)s', { from: agencyName(s.sender), to: agencyName(s.destination) })}: `,
+      milestoneText(m, state)));
+    }
+  }
+  $('#case-milestones').replaceChildren(...items);
+  $('#case-no-milestones').hidden = items.length > 0;
+}
+
 /** 'missed' or 'pending' while the acknowledgement is owed, else null. */
 function owed(step, now) {
   if (step.status !== 'requested' || !step.ackDue) return null;
@@ -121,6 +172,7 @@ function show(c, carried) {
     el('td', { text: agencyName(s.destination) }), el('td', { text: s.type }),
     el('td', { text: s.status ? statusName(s.status) : gettext('Not yours to follow') }),
     el('td', { class: owed(s, now) === 'missed' ? 'alert' : '', text: followUp(s, now) }))));
+  showMilestones(steps, now);
   const forwarding = carried?.forwarding;
   $('#case-forwarding').textContent = forwarding
     ? gettext('Forwarded for %(purpose)s. The survivor\'s consent covers: %(covers)s.',

@@ -1,15 +1,19 @@
 // /send: a referral written in a form, checked as the SDK's models check it, sealed in this
 // browser to the destination's escalation group (its roster verified against the pinned
 // root), with its attachments, and submitted with the consent metadata the hub requires.
-// The form's fields have no `name`: the browser itself never submits them anywhere.
+// The form's fields have no `name`: the browser itself never submits them anywhere. Each
+// referral starts the survivor's case (casefile.js): a random secret sealed beside the form,
+// its link id for the pair told to the hub, the secret kept on this device (kept-cases.js).
 
 import { MAX_ATTACHMENTS } from '../crypto/header.js';
-import { Urgency, sealReferral } from '../crypto/index.js';
+import { Urgency, linkId, sealReferral, toHex } from '../crypto/index.js';
 
 import { ApiError, api, toBase64 } from './api.js';
+import { attachCase, newCase } from './casefile.js';
 import { HANDOFF, consentMetadata, hasForm, referralContent, schemaField } from './contents.js';
 import { $, $$, busy, el, nowSeconds, say, show, when } from './dom.js';
 import { gettext } from './i18n.js';
+import { keepCase } from './kept-cases.js';
 import { Problem, explain, unlockDevice } from './unlock.js';
 
 const URGENCY = { routine: Urgency.ROUTINE, urgent: Urgency.URGENT, emergent: Urgency.EMERGENT };
@@ -200,15 +204,18 @@ async function seal(page, type, bytes, consent, now) {
   const destination = $('#destination').value;
   const attachments = await readFiles(page);
   await trust.refresh(destination, now);
-  const sealed = sealReferral(bytes, { sender: device, trust: trust.store, destination,
-    referralType: type, now, urgency: URGENCY[$('#urgency').value], attachments });
-  return { sealed, consent };
+  const started = newCase();
+  const sealed = sealReferral(attachCase(bytes, started), { sender: device, trust: trust.store,
+    destination, referralType: type, now, urgency: URGENCY[$('#urgency').value], attachments });
+  return { sealed, consent, secret: started.secret,
+    link: toHex(linkId(started.secret, page.agency, destination)) };
 }
 
-async function submit(page, { sealed, consent }) {
+async function submit(page, { sealed, consent, secret, link }) {
   say(page.status, gettext('Sending the sealed envelope…'), 'busy');
   const view = await api('POST', '/v1/referrals', { json: {
-    envelope: toBase64(sealed.envelope), consent } });
+    envelope: toBase64(sealed.envelope), consent, case_link: link } });
+  await keepCase(page.unlocked.device, view.id, secret);
   for (const [index, blob] of sealed.attachments.entries()) {
     say(page.status, gettext('Sending sealed attachment %(num)s of %(all)s…',
       { num: index + 1, all: sealed.attachments.length }), 'busy');

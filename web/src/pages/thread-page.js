@@ -16,6 +16,7 @@ import { $, $$, busy, download, el, nowSeconds, say, show, size, when } from './
 import { attachmentName } from './files.js';
 import { actorName, agencyName, codeName, eventName, gettext, statusName } from './i18n.js';
 import { realLooking, showDrillBanner } from './drills.js';
+import { offerOnward, wireOnward } from './onward.js';
 import { renderContent } from './render.js';
 import { Problem, explain, unlockDevice } from './unlock.js';
 
@@ -26,6 +27,7 @@ export async function threadPage(root) {
   t.base = `/v1/referrals/${t.rid}`;
   wireActions(t);
   wireReplies(t);
+  wireOnward(t);
   t.unlocked = await unlockDevice({ agency: t.agency, person: t.person });
   handOver(t.unlocked).catch((error) => say($('#handover'), explain(error), 'alert'));
   $('#content')?.replaceChildren(el('p', { class: 'busy', text: gettext('Opening the envelope…') }));
@@ -80,6 +82,7 @@ async function openIt(t) {
   renderContent(parsed, t.schema));
   $('#content').dataset.opened = 'yes';
   showAttachments(t);
+  offerOnward(t);
 }
 
 /** What this device cannot open is said in its place (no prompt to unlock stays, and no
