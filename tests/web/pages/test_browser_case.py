@@ -90,7 +90,7 @@ async def refer_onward(intake: Person, rid: str) -> str:
     await page.fill("#onward-notes", NOTES)
     await page.click("#onward-form button[type=submit]")  # nothing covered: refused here
     await expect(page.locator("#thread-status")).to_contain_text(
-        "choose at least one part of the handoff")
+        "choose at least one part of the handoff the survivor's consent covers")
     for covered in ("survivor", "needs", "safe_contact"):
         await page.check(f'#onward-covers input[value="{covered}"]')
     intake.live.problems += await check_page(page, "browser-refer-onward", shoot=())

@@ -78,10 +78,15 @@ async function referOnward(t) {
     documentedBy: $('#onward-consent-by').value.trim(), now });
   const wrong = notes.errors?.[0] ?? consent.errors?.[0];
   if (wrong) throw new Problem(`${wrong.loc.at(-1)}: ${wrong.msg}`);
+  const purpose = $('#onward-purpose').value.trim();
+  const covers = $$('#onward-covers [data-cover]').filter((e) => e.checked).map((e) => e.value);
+  if (!covers.length) throw new Problem(gettext('choose at least one part of the handoff the survivor\'s consent covers'));
+  if (!/^[a-z0-9][a-z0-9-]{0,31}$/.test(purpose)) {
+    throw new Problem(gettext('write the purpose as a short code: lower-case letters, digits and dashes, e.g. counseling'));
+  }
   let next;
   try {
-    const fwd = forwarding($('#onward-purpose').value.trim(),
-      $$('#onward-covers [data-cover]').filter((e) => e.checked).map((e) => e.value));
+    const fwd = forwarding(purpose, covers);
     const { content, case: prior } = detachCase(t.opened.content);
     next = forwardCase(prior ?? newCase(), stepOf(t.rid, t.opened, content), fwd);
   } catch (error) {
