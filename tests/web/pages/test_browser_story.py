@@ -37,6 +37,7 @@ from playwright.async_api import (
     expect,
 )
 
+from hub.api.casefile import detach
 from hub.build import Services, build_services
 from hub.client.contents import DischargeHandoff, Reply
 from hub.client.rosters import escalation_groups, roster_people
@@ -388,7 +389,10 @@ async def python_opens_what_the_browsers_sealed(live: Live, rid: str, canary: st
         trust.accept_roster(agency, w.rosters[agency], now)
     data = await live.store.referrals.envelope(rid)
     opened = open_envelope(data, device=w.members[POINT].device, trust=trust, now=now)
-    handoff = DischargeHandoff.model_validate_json(opened.content)
+    content, case = detach(opened.content)  # the browser started the survivor's case
+    handoff = DischargeHandoff.model_validate_json(content)
+    assert case is not None and case.record == () and case.forwarding is None
+    assert case.link(MERCY, HARBOR) == (await live.store.referrals.get(rid)).case_link
     assert canary in handoff.summary and handoff.safe_contact.voicemail_ok is False
     assert len(opened.attachments) == 1
     reply_id = (await live.store.threads.replies(rid))[0]["id"]
@@ -466,7 +470,8 @@ async def test_a_handoff_sealed_in_one_browser_is_opened_and_answered_in_another
             log = caplog.text + "\n".join(r.getMessage() for r in caplog.records)
             submitted = [json.loads(r.post_data_buffer) for r in live.requests
                          if r.method == "POST" and r.url.endswith("/v1/referrals")]
-            assert [sorted(s) for s in submitted] == [["consent", "envelope"]]  # bodies seen
+            assert [sorted(s) for s in submitted] == [["case_link", "consent", "envelope"]]
+            assert re.fullmatch(r"[0-9a-f]{64}", submitted[0]["case_link"])  # an opaque id
             assert submitted[0]["consent"]["documented_by"] == NURSE
             await assert_canary_nowhere(live, [nurse, point, elsewhere], canary, log)
         finally:
