@@ -63,7 +63,7 @@ def _follow_up(step: Step, now: float, zone: str) -> str:
 
 
 MILESTONE_WORDS = {"recorded": "recorded {at}", "pending": "due {at}",
-                   "missed": "MISSED, a gap (due {at})"}
+                   "missed": "MISSED, a gap since {at}"}
 
 
 def _milestone_lines(timeline: Timeline, zone: dict[str, str], now: float) -> list[str]:
@@ -75,7 +75,7 @@ def _milestone_lines(timeline: Timeline, zone: dict[str, str], now: float) -> li
             continue
         lines += ["", f"milestones of {s.sender} to {s.destination} ({s.type}):"]
         for m, state in shown:
-            at = m.at if state == "recorded" else (m.due_at or m.gap_at)
+            at = {"recorded": m.at, "pending": m.due_at}.get(state, m.gap_at or m.due_at)
             lines.append(f"  {m.label} ({m.code}): "
                          + MILESTONE_WORDS[state].format(at=when(at, zone[s.destination])))
     return lines

@@ -127,7 +127,7 @@ export function milestoneState(m, now) {
 function milestoneText(m, state) {
   if (state === 'recorded') return gettext('%(label)s: recorded %(when)s', { label: m.label, when: when(m.at) });
   if (state === 'missed') {
-    return gettext('%(label)s: missed, a gap (due %(when)s)', { label: m.label, when: when(m.due ?? m.gap) });
+    return gettext('%(label)s: missed, a gap since %(when)s', { label: m.label, when: when(m.gap ?? m.due) });
   }
   return gettext('%(label)s: due %(when)s', { label: m.label, when: when(m.due) });
 }
