@@ -37,7 +37,8 @@ def page(lang):
     with speaking(lang):
         return aiohttp_jinja2.get_env(app).get_template("error.html").render(
             error={{"status": 404, "message": "no such referral"}}, who=None,
-            engine_stopped=None, path="/", path_qs="/", lang=lang, languages=LANGUAGES)
+            engine_stopped=None, path="/", path_qs="/", lang=lang, languages=LANGUAGES,
+            guide="/help")
 print(json.dumps({{"hub": hub.__file__, "templates": list(hub.templates.__path__),
                   "notices": {{lang: vars(render(facts, lang, "https://hub.example.org"))
                               for lang in ("en", "es")}}, "page": page("en"),

@@ -145,7 +145,7 @@ class ChecklistService:
     async def joining(self) -> list[Checklist]:
         """Each agency of the CCR but the coordinators' own office (agencies.toml's kind
         "coordination": it neither sends nor receives referrals)."""
-        ids = [a.id for a in self._ccr.agencies if a.kind != "coordination"]
+        ids = [a.id for a in self._ccr.agencies if a.kind not in ("coordination",)]
         roots = await self._store.checklists.roots(ids)
         drilled = await self._store.checklists.drilled(ids)
         now = int(self._clock.now())

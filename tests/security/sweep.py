@@ -87,8 +87,8 @@ def fill(path: str, case: Case) -> str:
               "sid": "0" * 32,  # the FHIR facade's Task and Subscription
               "person": "no-such-person",  # an offboarding that finds no one
               "role": "point-person",  # a quick guide
-              "aid": "0" * 16}  # a case review's action item that is not there
-
+              "aid": "0" * 16,  # a case review's action item that is not there
+              "did": "0" * 16}  # a drill that is not there
 
     def one(match: re.Match) -> str:
         name = match.group(1).split(":")[0]
@@ -129,6 +129,8 @@ def bodies(route: Route, twins: Twins, case: Case, person: str) -> list[dict]:
         MarkForReview: [{"code": "other"}],
         AddAction: [{"referral": case.rid, "owner": case.sender_agency, "code": "other",
                      "due": "2027-01-20"}],
+        s.StartDrill: [{"scenario": "discharge-2am"}, {"scenario": "no-such-scenario"}],
+        s.SubmitDrillReferral: [{"envelope": base64.b64encode(b"not a drill's").decode()}],
     }
     assert route.body in examples, f"the sweep has no example {route.body.__name__}: add one"
     return [{"json": doc} for doc in examples[route.body]]
