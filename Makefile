@@ -11,8 +11,9 @@ STAMP := $(VENV)/.installed
 WEB_STAMP := web/node_modules/.installed
 WEB_SRC := $(shell find web/src -type f 2>/dev/null)
 APP_JS := hub/web/static/app.js
-# pytest-xdist: a worker per core, each test file on one worker (TEST_WORKERS=0: none)
-TEST_WORKERS ?= auto
+# pytest-xdist: two workers per core (many tests wait on a subprocess, a browser or a
+# timer), each test file on one worker (TEST_WORKERS=0: none)
+TEST_WORKERS ?= $(shell echo $$(( 2 * $$(nproc) )))
 
 $(STAMP): pyproject.toml setup.py
 	$(PY) -m venv $(VENV)
