@@ -12,8 +12,10 @@ from hub.crypto import Urgency
 async def test_a_coordinator_runs_a_drill_over_the_api(hub) -> None:
     coordinator = hub.world.members["ccr-coordinator"]
     r = await hub.client.get("/v1/drills/scenarios", headers=coordinator.auth)
-    assert {x["id"] for x in (await r.json())["scenarios"]} == {"discharge-2am",
-                                                               "police-advocate"}
+    scenarios = {x["id"]: x for x in (await r.json())["scenarios"]}
+    assert set(scenarios) == {"discharge-2am", "police-advocate", "shelter-counseling"}
+    onward = scenarios["shelter-counseling"]["steps"][1]
+    assert (onward["onward_from"], onward["purpose"]) == (1, "counseling")
     r = await hub.client.post("/v1/drills", json={"scenario": "discharge-2am"},
                               headers=coordinator.auth)
     assert r.status == 201, await r.text()
