@@ -67,7 +67,10 @@ def cmd_start(args: argparse.Namespace) -> int:
     drill, sent = run(go())
     say(BANNER)
     lines = [f"drill {drill.id} started: {drill.scenario.title}",
-             *(f"  sent {r.id[:8]} to {r.destination} ({r.type}, {r.urgency})" for r in sent),
+             *(f"  sent {r.id[:8]} to {r.destination} ({r.type}, {r.urgency})" + (
+                 f", forwarded by {x.from_agency} onward from step {x.onward_from}"
+                 if x.onward_from else "") for x, r in zip(drill.scenario.steps, sent,
+                                                           strict=True)),
              f"notices go only to {', '.join(drill.scenario.people)}",
              f"debrief: hub drill debrief {drill.id}; end and purge: hub drill end {drill.id}"]
     emit(args.json, {"drill": drill.model_dump(mode="json"),

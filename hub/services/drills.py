@@ -8,6 +8,10 @@ Who seals: the hub never does, and holds no private key for a drill either. The 
 envelopes are sealed on the coordinator's side (``hub drill start``: the CLI holds a drill
 sender device, a device of the step's sending agency in that agency's signed roster) and
 submitted here; the hub checks each is a drill's envelope and one of its scenario's steps.
+An onward step (``onward_from``) is sealed by the forwarding agency's drill sender device and
+names the drill's own referral of the step it forwards, which goes through the real onward
+checks (onward.py) in the forwarding sender's name; the end purges both, and the parent's
+onward set with its keys.
 
 ``finished`` is the fact other parts hook onto: when a drill ends, each person who
 acknowledged one of its referrals has finished a drill (e.g. a new staff member's

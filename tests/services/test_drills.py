@@ -183,11 +183,12 @@ async def test_an_onward_drill_forwards_the_shelters_referral_to_counseling_and_
     seen = await rig.services.onward.onward(intake.principal(), parent.id)
     assert [o.referral.id for o in seen] == [child.id]  # the shelter sees what it forwarded
 
+    await engine(rig).run_due()  # each step's group is told, and only the scenario's people
+    rig.clock.advance(300)
     counselor = rig.world.members["northside-intake"]
     raw = sign_receipt(counselor.sealer, envelope_id=forwarded.header.envelope_id,
                        header_hash=forwarded.header.hash, status=ReceiptStatus.ACKNOWLEDGED,
                        at=int(rig.clock.now()))
-    rig.clock.advance(300)
     await rig.services.lifecycle.acknowledge(counselor.principal(), child.id,
                                              base64.b64encode(raw).decode())
     debrief = await rig.services.drills.debrief(coordinator, drill.id)
@@ -195,6 +196,9 @@ async def test_an_onward_drill_forwards_the_shelters_referral_to_counseling_and_
     assert by_step[(1, "sent")].referral == parent.id
     assert by_step[(2, "sent")].referral == child.id and by_step[(2, "sent")].who == "harbor-intake"
     assert by_step[(2, "acknowledged")].after_sent == 300
+    told = {(m.step, m.who) for m in debrief.moments if m.what == "notified"}
+    assert {step for step, _ in told} == {1, 2}
+    assert {who for _, who in told} <= set(scenario.people)
     assert debrief.finishers == ("northside-intake",)
     assert await rig.services.figures.figures(coordinator, Period()) == figures_before
 
