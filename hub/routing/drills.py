@@ -4,11 +4,15 @@ on the real hub that a coordinator starts (services/drills.py).
 A scenario names the people it may notify (nobody else is told, whatever the ladder or
 the schedule says) and its steps: each a referral from one agency (in the name of one of its
 senders) to another, of a type and urgency, with a made-up story. The content sealed for a
-step is generated from the story (hub/api/drills.py) and marked as a drill.
+step is generated from the story (hub/api/drills.py) and marked as a drill. A step may be
+an onward referral (``onward_from``: the number, from 1, of an earlier step): the agency
+that step went to forwards its referral with the record (``covers``: the fields that go
+onward) for a ``purpose``, as ``hub case forward`` does for real.
 
 Checked at start-up, with the file and key of what is wrong: agencies, people and types
 exist, the sender is a sender of the agency it sends from, a sharing agreement allows the
-step, and the people named exist; an onward step forwards an earlier step's referral from
+step, the people named exist, no two steps share a destination, type and urgency (the hub
+tells them apart by these), and an onward step forwards an earlier step's referral from
 the agency that step went to."""
 
 from __future__ import annotations
@@ -134,8 +138,13 @@ def _step_problem(ccr: Ccr, step: Step) -> str | None:
 
 
 def _onward_problem(scenario: Scenario, index: int) -> str | None:
-    """An onward step forwards an earlier step's referral, from the agency it went to."""
+    """Steps differ in their envelope's header (destination, type, urgency); an onward step
+    forwards an earlier step's referral, from the agency it went to."""
     step = scenario.steps[index]
+    if any((x.to, x.type, x.urgency) == (step.to, step.type, step.urgency)
+           for x in scenario.steps[:index]):
+        return (f"step {index + 1} goes to {step.to} as '{step.type}', {step.urgency}, as an "
+                "earlier step does: the hub tells a drill's steps apart by these three")
     if step.onward_from is None:
         return None
     if step.onward_from > index:

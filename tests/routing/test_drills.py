@@ -40,6 +40,10 @@ def test_the_example_ships_three_scenarios_each_telling_only_its_people() -> Non
     ('urgency = "emergent"', 'urgency = "now"', "step.0.urgency", "'routine', 'urgent'"),
     ('id = "discharge-2am"', 'id = "night-drill"', "id", "its file's name"),
     ('title = ', 'colour = "red"\ntitle = ', "colour", "Extra inputs are not permitted"),
+    ('needs = ["shelter", "transport"]', 'needs = ["shelter", "transport"]\nstory = "x"\n'
+     '[[step]]\nfrom = "mercy-hospital"\nsender = "mercy-nurse-1"\nto = "harbor-house"\n'
+     'type = "discharge-handoff"\nurgency = "emergent"', "step[1]",
+     "the hub tells a drill's steps apart"),
 ])
 def test_a_broken_scenario_names_its_file_key_and_fault(tmp_path, old, new, key, what) -> None:
     with pytest.raises(ConfigError) as caught:
