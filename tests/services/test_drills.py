@@ -182,6 +182,8 @@ async def test_an_onward_drill_forwards_the_shelters_referral_to_counseling_and_
     assert await rig.store.referrals.onward(parent.id) == [child.id]
     seen = await rig.services.onward.onward(intake.principal(), parent.id)
     assert [o.referral.id for o in seen] == [child.id]  # the shelter sees what it forwarded
+    told_back = await rig.services.onward.onward(nurse.principal(), parent.id)
+    assert [o.referral.id for o in told_back] == [child.id]  # status flows back to Mercy
 
     await engine(rig).run_due()  # each step's group is told, and only the scenario's people
     rig.clock.advance(300)
