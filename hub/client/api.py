@@ -185,6 +185,11 @@ class HubApi:
         return await self._model(s.ReferralView, "POST", f"/v1/drills/{did}/referrals",
                                  json={k: v for k, v in body.items() if v is not None})
 
+    async def drill_envelope(self, did: str, rid: str) -> bytes:
+        """One of the drill's sealed envelopes, for the drill sender device that forwards it."""
+        return await self.request("GET", f"/v1/drills/{did}/referrals/{rid}/envelope",
+                                  retry=True)
+
     async def drill_debrief(self, did: str) -> s.DebriefView:
         return await self._model(s.DebriefView, "GET", f"/v1/drills/{did}/debrief", retry=True)
 

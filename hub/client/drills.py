@@ -5,15 +5,15 @@ in that agency's signed roster (approved by its admin like any other)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 from hub.api import schemas as s
-from hub.api.casefile import CaseFile, Forwarding, RecordStep, attach, detach, forward, new_case
+from hub.api.casefile import Forwarding, attach, forward, new_case
 from hub.api.drills import RealLooking, drill_content, refuse_real_looking
-from hub.crypto import Urgency, seal
+from hub.crypto import EnvelopeError, Urgency, open_envelope, seal
 
-from .agent import Agent
+from .agent import Agent, Received
+from .cases import step_of
 from .errors import HubApiError
 
 URGENCIES = {"routine": Urgency.ROUTINE, "urgent": Urgency.URGENT,
@@ -21,17 +21,21 @@ URGENCIES = {"routine": Urgency.ROUTINE, "urgent": Urgency.URGENT,
 LIFETIME = 7 * 86400
 
 
+class CannotForward(Exception):
+    """The forwarding agency's drill sender device cannot open the referral it forwards:
+    it is not in that agency's escalation group for the referral's type."""
+
+
 async def seal_steps(sender: Callable[[str], Agent], drill: s.DrillView
                      ) -> list[s.ReferralView]:
     """Seal and post every step of ``drill`` on the drill sender device of the step's
-    sending agency (``sender(agency)``). An onward step carries the case as ``hub case
-    forward`` seals it: the record of the step it forwards, cut down to what its
-    ``covers`` name, for its ``purpose``. That record is the content sealed here a moment
-    before (the forwarding agency's drill sender device is a device of that agency, but
-    the coordinator's token does not download its inbox's envelopes)."""
+    sending agency (``sender(agency)``). An onward step is sealed as ``hub case forward``
+    seals one (cases.refer_onward): the forwarding agency's device opens the referral of
+    the step it forwards (fetched through the drill: the coordinator's token is not of
+    that agency's group) and carries its record, cut down to what ``covers`` names, for
+    the step's ``purpose``."""
     sent: list[s.ReferralView] = []
-    records: list[tuple[RecordStep, CaseFile | None]] = []  # each step as it went onward
-    for step in drill.scenario.steps:
+    for number, step in enumerate(drill.scenario.steps, 1):
         agent = sender(step.from_agency)
         now = agent._now()
         content = drill_content(step.type, step.story, step.needs,  # type: ignore[arg-type]
@@ -39,23 +43,38 @@ async def seal_steps(sender: Callable[[str], Agent], drill: s.DrillView
         case, parent = None, None
         if step.onward_from is not None:
             assert step.purpose is not None  # checked at the hub's start-up
-            forwarded, prior = records[step.onward_from - 1]
-            case = forward(prior or new_case(), forwarded,
+            parent = sent[step.onward_from - 1].id
+            received = await _open_forwarded(agent, drill, parent, number, step)
+            case = forward(received.case or new_case(), step_of(received),
                            Forwarding(purpose=step.purpose, covers=tuple(step.covers)))
-            content, parent = attach(content, case), forwarded.referral
+            content = attach(content, case)
         refuse_real_looking(content)
         roster = await agent.refresh_roster(step.to)
         sealed = seal(content, sender=agent.device, recipients=roster.recipients(step.type, now),
                       destination=step.to, referral_type=step.type,
                       urgency=URGENCIES[step.urgency], now=now, lifetime=LIFETIME, drill=True)
-        view = await agent.api.submit_drill(
+        sent.append(await agent.api.submit_drill(
             drill.id, sealed.envelope, parent=parent,
-            case_link=case.link(step.from_agency, step.to) if case else None)
-        sent.append(view)
-        records.append((RecordStep(referral=view.id, sender=step.from_agency,
-                                   destination=step.to, type=step.type, sent_at=now,
-                                   content=json.loads(detach(content)[0])), case))
+            case_link=case.link(step.from_agency, step.to) if case else None))
     return sent
 
 
-__all__ = ["HubApiError", "RealLooking", "seal_steps"]
+async def _open_forwarded(agent: Agent, drill: s.DrillView, rid: str, number: int,
+                          step: s.DrillStepView) -> Received:
+    assert step.onward_from is not None
+    forwarded = drill.scenario.steps[step.onward_from - 1]
+    await agent.refresh_roster(forwarded.from_agency)  # to verify who sealed it
+    try:
+        opened = open_envelope(await agent.api.drill_envelope(drill.id, rid),
+                               device=agent.device, trust=agent.trust, now=agent._now())
+    except EnvelopeError as e:
+        if e.reason != "not-a-recipient":
+            raise
+        raise CannotForward(
+            f"step {number} forwards step {step.onward_from}'s referral, but the drill sender "
+            f"device of {step.from_agency} cannot open it: ask {step.from_agency}'s admin to "
+            f"approve it into the escalation group for '{forwarded.type}'") from None
+    return Received(rid, opened)
+
+
+__all__ = ["CannotForward", "HubApiError", "RealLooking", "seal_steps"]

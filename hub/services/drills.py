@@ -181,6 +181,20 @@ class DrillService:
                             "send that step first and name its referral as the parent",
                             code=Codes.BAD_DRILL_STEP)
 
+    async def envelope(self, who: Principal, did: str, rid: str,
+                       request_id: str | None = None) -> bytes:
+        """The sealed envelope of one of the drill's referrals, for the drill sender device
+        of the agency an onward step forwards it from: sealed bytes the coordinator cannot
+        open, only that device can (it is of the receiving agency's escalation group). Not
+        an 'opened' receipt: the receiving group has not read it. Audited."""
+        await self.get(who, did)
+        envelope = await self.store.referrals.envelope(rid) \
+            if rid in await self.store.drills.referrals(did) else None
+        if envelope is None:
+            raise NotFound(f"no referral {rid} in drill {did}", code=Codes.NOT_FOUND)
+        await self.auditor.record(who, "drill.envelope", referral=rid, request_id=request_id)
+        return envelope
+
     async def debrief(self, who: Principal, did: str) -> Debrief:
         record = await self.get(who, did)
         scenario = self.scenario(record.scenario)

@@ -77,6 +77,13 @@ async def submit(request: web.Request) -> web.Response:
     return respond(view(await services(request).referrals.sight(who, referral)), 201)
 
 
+async def envelope(request: web.Request) -> web.Response:
+    data = await services(request).drills.envelope(principal(request), _did(request),
+                                                   request.match_info["rid"],
+                                                   request_id(request))
+    return web.Response(body=data, content_type="application/octet-stream")
+
+
 async def debrief(request: web.Request) -> web.Response:
     found = await services(request).drills.debrief(principal(request), _did(request))
     return respond(debrief_view(found))
