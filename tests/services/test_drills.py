@@ -157,9 +157,10 @@ async def test_an_onward_drill_forwards_the_shelters_referral_to_counseling_and_
         urgency=Urgency.URGENT, now=now)
     parent = await rig.services.drills.submit(coordinator, drill.id, sealed.envelope)
 
-    # the shelter's drill sender device is in its escalation group: it opens the handoff
-    opened = open_envelope(sealed.envelope, device=intake.sealer, trust=rig.world.trust(),
-                           now=now)
+    # the shelter's drill sender device is in its escalation group: it opens the handoff,
+    # fetched through the drill (the coordinator's token is not of the shelter's group)
+    fetched = await rig.services.drills.envelope(coordinator, drill.id, parent.id)
+    opened = open_envelope(fetched, device=intake.sealer, trust=rig.world.trust(), now=now)
     assert opened.header.drill
     rig.clock.advance(600)
     now = int(rig.clock.now())
