@@ -40,6 +40,7 @@ async def seal_steps(sender: Callable[[str], Agent], drill: s.DrillView
         now = agent._now()
         content = drill_content(step.type, step.story, step.needs,  # type: ignore[arg-type]
                                 sender=step.sender, now=now)
+        refuse_real_looking(content)  # before the case: its ids and secret are no contact
         case, parent = None, None
         if step.onward_from is not None:
             assert step.purpose is not None  # checked at the hub's start-up
@@ -47,8 +48,7 @@ async def seal_steps(sender: Callable[[str], Agent], drill: s.DrillView
             received = await _open_forwarded(agent, drill, parent, number, step)
             case = forward(received.case or new_case(), step_of(received),
                            Forwarding(purpose=step.purpose, covers=tuple(step.covers)))
-            content = attach(content, case)
-        refuse_real_looking(content)
+            content = attach(content, case)  # its record: steps checked when they were sent
         roster = await agent.refresh_roster(step.to)
         sealed = seal(content, sender=agent.device, recipients=roster.recipients(step.type, now),
                       destination=step.to, referral_type=step.type,
