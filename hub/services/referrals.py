@@ -99,8 +99,10 @@ class ReferralService:
         consent = self._consent.check_submission(consent, sender_agency=who.agency,
                                                  destination=header.destination,
                                                  referral_type=header.referral_type, now=now)
-        if parent is not None:
-            await check_parent(self._store, who, parent, now)
+        if parent is not None and (await check_parent(self._store, who, parent, now)).drill:
+            raise Unprocessable(f"referral {parent} is a drill's: a drill's referral goes "
+                                "onward only in its drill, never as a real referral",
+                                code=Codes.DRILL_ENVELOPE)
         ack_due = self._deadlines.ack_due(header.referral_type, URGENCY_NAMES[header.urgency],
                                           header.destination, now)
         referral = self._new_referral(who, header, envelope, consent, now, ack_due).model_copy(

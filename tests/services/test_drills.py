@@ -232,3 +232,20 @@ async def test_a_drills_onward_step_names_its_own_drills_referral(rig: Rig) -> N
     assert refused.value.code == "bad_drill_step" and "step 1" in str(refused.value)
     assert await rig.store.referrals.onward(real.rid) == []
     assert await rig.store.referrals.get(sealed.header.envelope_id.hex()) is None
+
+
+async def test_a_drills_referral_never_goes_onward_as_a_real_one(rig: Rig) -> None:
+    """The shelter forwarding a drill's handoff with a real (unmarked) envelope would take
+    the drill out of the drill: refused, and nothing joins the drill's onward set."""
+    drill, _, referral = await start_drill(rig)
+    intake = rig.world.members["harbor-intake"]
+    real = rig.world.seal_referral(intake, "northside-counseling", "counseling-referral",
+                                   b"{}", urgency=Urgency.ROUTINE)
+    with pytest.raises(Unprocessable) as refused:
+        await rig.services.referrals.submit(
+            intake.principal(), real.envelope,
+            rig.consent(intake, "northside-counseling", "counseling-referral"),
+            parent=referral.id)
+    assert refused.value.code == "drill_envelope" and "drill" in str(refused.value)
+    assert await rig.store.referrals.onward(referral.id) == []
+    assert await rig.store.referrals.get(real.header.envelope_id.hex()) is None
