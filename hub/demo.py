@@ -85,8 +85,9 @@ def write_home(world: World, person: str, path: Path, url: str) -> None:
 def _drill_senders(world: World, where: Path, url: str) -> None:
     """Dev only: the coordinator's drill sender devices, one per agency a scenario sends
     from, so that `hub drill start SCENARIO` works at once. Here they are copies of the
-    scenario's senders' demo devices; a real CCR's sending agency approves a device of its
-    own for the coordinator (docs/cli.md, "Drills")."""
+    scenario's senders' demo devices (an onward step's forwarding agency's is its point
+    person's, of its escalation group, so it opens the referral it forwards); a real CCR's
+    sending agency approves a device of its own for the coordinator (docs/cli.md, "Drills")."""
     for step in (x for scenario in world.ccr.drills for x in scenario.steps):
         write_home(world, step.sender, where / step.from_agency, url)
         Home(where / step.from_agency).save_login(url, world.members[COORDINATOR].token)

@@ -112,7 +112,8 @@ class Codes(StrEnum):
                                       "grant does both)")
     NOT_A_REFERRAL = "not_a_referral", "422: a reply submitted as a referral"
     DRILL_ENVELOPE = "drill_envelope", ("422: an envelope sealed for a drill sent as a real "
-                                        "referral, or a real one sent to a drill")
+                                        "referral, or a real one sent to a drill or forwarding "
+                                        "a drill's referral")
     BAD_DRILL_STEP = "bad_drill_step", ("422: a drill's envelope that is none of its scenario's "
                                         "steps (destination, type, urgency)")
     UNKNOWN_SCENARIO = "unknown_scenario", "422: no drill scenario of that id in the CCR"

@@ -491,6 +491,10 @@ class StartDrill(Body):
 class SubmitDrillReferral(Body):
     envelope: Base64Bytes = Field(description="one step's envelope, sealed as a drill "
                                   "(docs/envelope.md: the kind byte's DRILL bit), base64")
+    parent: str | None = Field(None, pattern=RID_HEX, description="an onward step: the "
+                               "drill's referral of the step it forwards")
+    case_link: str | None = Field(None, pattern=LINK_HEX, description="an onward step: the "
+                                  "case's link id for this agency pair, hex")
 
 
 class DrillStepView(Body):
@@ -501,6 +505,11 @@ class DrillStepView(Body):
     urgency: str
     story: str = Field(description="made up: what the drill's content says")
     needs: list[str]
+    onward_from: int | None = Field(None, description="an onward step: the number (from 1) "
+                                    "of the step whose referral it forwards")
+    purpose: str | None = Field(None, description="an onward step's forwarding purpose")
+    covers: list[str] = Field(["*"], description="an onward step: the fields of the earlier "
+                              "handoffs that go onward ('*': all)")
 
 
 class ScenarioView(Body):

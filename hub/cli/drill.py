@@ -12,10 +12,10 @@ from pathlib import Path
 
 from hub.api.schemas import DebriefView, DrillView, ReferralView, ScenarioList
 from hub.client import Agent
-from hub.client.drills import seal_steps
+from hub.client.drills import CannotForward, seal_steps
 
 from .output import emit, say, table
-from .problems import EXIT_OK, EXIT_REFUSED, Problem
+from .problems import EXIT_OK, EXIT_REFUSED, EXIT_TRUST, Problem
 from .session import api_session, home, run
 
 BANNER = "DRILL: practice only. Every name, number and story is made up."
@@ -59,6 +59,8 @@ def cmd_start(args: argparse.Namespace) -> int:
                               f"'{args.scenario}'", EXIT_REFUSED, kind="bad_drill_step")
             try:
                 sent = await seal_steps(lambda agency: agents[agency][0], drill)
+            except CannotForward as e:
+                raise Problem(str(e), EXIT_TRUST, kind="not-a-recipient") from None
             finally:
                 for agent, where in agents.values():
                     where.save_trust(agent.trust)
@@ -67,7 +69,10 @@ def cmd_start(args: argparse.Namespace) -> int:
     drill, sent = run(go())
     say(BANNER)
     lines = [f"drill {drill.id} started: {drill.scenario.title}",
-             *(f"  sent {r.id[:8]} to {r.destination} ({r.type}, {r.urgency})" for r in sent),
+             *(f"  sent {r.id[:8]} to {r.destination} ({r.type}, {r.urgency})" + (
+                 f", forwarded by {x.from_agency} onward from step {x.onward_from}"
+                 if x.onward_from else "") for x, r in zip(drill.scenario.steps, sent,
+                                                           strict=True)),
              f"notices go only to {', '.join(drill.scenario.people)}",
              f"debrief: hub drill debrief {drill.id}; end and purge: hub drill end {drill.id}"]
     emit(args.json, {"drill": drill.model_dump(mode="json"),

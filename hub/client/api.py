@@ -179,9 +179,16 @@ class HubApi:
     async def drill(self, did: str) -> s.DrillView:
         return await self._model(s.DrillView, "GET", f"/v1/drills/{did}", retry=True)
 
-    async def submit_drill(self, did: str, envelope: bytes) -> s.ReferralView:
+    async def submit_drill(self, did: str, envelope: bytes, *, parent: str | None = None,
+                           case_link: str | None = None) -> s.ReferralView:
+        body = {"envelope": _b64(envelope), "parent": parent, "case_link": case_link}
         return await self._model(s.ReferralView, "POST", f"/v1/drills/{did}/referrals",
-                                 json={"envelope": _b64(envelope)})
+                                 json={k: v for k, v in body.items() if v is not None})
+
+    async def drill_envelope(self, did: str, rid: str) -> bytes:
+        """One of the drill's sealed envelopes, for the drill sender device that forwards it."""
+        return await self.request("GET", f"/v1/drills/{did}/referrals/{rid}/envelope",
+                                  retry=True)
 
     async def drill_debrief(self, did: str) -> s.DebriefView:
         return await self._model(s.DebriefView, "GET", f"/v1/drills/{did}/debrief", retry=True)

@@ -4,21 +4,29 @@ on the real hub that a coordinator starts (services/drills.py).
 A scenario names the people it may notify (nobody else is told, whatever the ladder or
 the schedule says) and its steps: each a referral from one agency (in the name of one of its
 senders) to another, of a type and urgency, with a made-up story. The content sealed for a
-step is generated from the story (hub/api/drills.py) and marked as a drill.
+step is generated from the story (hub/api/drills.py) and marked as a drill. A step may be
+an onward referral (``onward_from``: the number, from 1, of an earlier step): the agency
+that step went to forwards its referral with the record (``covers``: the fields that go
+onward) for a ``purpose``, as ``hub case forward`` does for real.
 
 Checked at start-up, with the file and key of what is wrong: agencies, people and types
 exist, the sender is a sender of the agency it sends from, a sharing agreement allows the
-step, and the people named exist."""
+step, the people named exist, no two steps share a destination, type and urgency (the hub
+tells them apart by these), and an onward step forwards an earlier step's referral from
+the agency that step went to."""
 
 from __future__ import annotations
 
+import json
 import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from hub.api.casefile import EVERYTHING
 from hub.api.contents import Need
+from hub.api.drills import drill_content
 from hub.errors import ConfigError
 
 from .patterns import SLUG
@@ -45,6 +53,20 @@ class Step(Model):
     story: str = Field(min_length=1, max_length=500,
                        description="what the receiving agency is told; made up")
     needs: tuple[Need, ...] = Field(("shelter",), min_length=1)
+    onward_from: int | None = Field(None, ge=1, le=10, description="an onward referral: the "
+                                    "number (from 1) of the earlier step it forwards")
+    purpose: Slug | None = Field(None, description="an onward step's forwarding purpose, "
+                                 "e.g. 'counseling'")
+    covers: tuple[str, ...] = Field(("*",), min_length=1, max_length=64,
+                                    description="an onward step: the fields of the earlier "
+                                    "handoffs that go onward ('*': all)")
+
+    @model_validator(mode="after")
+    def _onward(self) -> Step:
+        if (self.onward_from is None) != (self.purpose is None):
+            raise ValueError("an onward step names both the step it forwards (onward_from) "
+                             "and why (purpose); other steps name neither")
+        return self
 
 
 class Scenario(Model):
@@ -95,7 +117,7 @@ def check_drills(ccr: Ccr, directory: Path) -> None:
             if ccr.find_person(person) is None:
                 raise ConfigError(f"unknown person '{person}'", path=path, key=f"people[{i}]")
         for i, step in enumerate(scenario.steps):
-            problem = _step_problem(ccr, step)
+            problem = _step_problem(ccr, step) or _onward_problem(scenario, i)
             if problem:
                 raise ConfigError(problem, path=path, key=f"step[{i}]")
 
@@ -112,4 +134,31 @@ def _step_problem(ccr: Ccr, step: Step) -> str | None:
     if ccr.agreement(step.from_agency, step.to, step.type) is None:
         return (f"no sharing agreement lets {step.from_agency} send '{step.type}' to "
                 f"{step.to}: a drill follows the real agreements")
+    return None
+
+
+def _onward_problem(scenario: Scenario, index: int) -> str | None:
+    """Steps differ in their envelope's header (destination, type, urgency); an onward step
+    forwards an earlier step's referral, from the agency it went to."""
+    step = scenario.steps[index]
+    if any((x.to, x.type, x.urgency) == (step.to, step.type, step.urgency)
+           for x in scenario.steps[:index]):
+        return (f"step {index + 1} goes to {step.to} as '{step.type}', {step.urgency}, as an "
+                "earlier step does: the hub tells a drill's steps apart by these three")
+    if step.onward_from is None:
+        return None
+    if step.onward_from > index:
+        return (f"onward_from = {step.onward_from}: an onward step forwards the referral of "
+                f"an earlier step (1 to {index})" if index else
+                "the first step cannot be onward: there is no referral before it to forward")
+    parent = scenario.steps[step.onward_from - 1]
+    if parent.to != step.from_agency:
+        return (f"step {step.onward_from} went to {parent.to}, so only {parent.to} can "
+                f"forward it onward, not {step.from_agency}")
+    fields = set(json.loads(drill_content(parent.type, parent.story, parent.needs,
+                                          sender=parent.sender, now=0)))
+    unknown = set(step.covers) - fields - {EVERYTHING}
+    if unknown:
+        return (f"covers names {', '.join(sorted(unknown))}, which step {step.onward_from}'s "
+                f"{parent.type} does not have; it has {', '.join(sorted(fields))}")
     return None

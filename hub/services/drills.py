@@ -8,6 +8,10 @@ Who seals: the hub never does, and holds no private key for a drill either. The 
 envelopes are sealed on the coordinator's side (``hub drill start``: the CLI holds a drill
 sender device, a device of the step's sending agency in that agency's signed roster) and
 submitted here; the hub checks each is a drill's envelope and one of its scenario's steps.
+An onward step (``onward_from``) is sealed by the forwarding agency's drill sender device and
+names the drill's own referral of the step it forwards, which goes through the real onward
+checks (onward.py) in the forwarding sender's name; the end purges both, and the parent's
+onward set with its keys.
 
 ``finished`` is the fact other parts hook onto: when a drill ends, each person who
 acknowledged one of its referrals has finished a drill (e.g. a new staff member's
@@ -137,19 +141,59 @@ class DrillService:
         return await self.store.drills.referrals((await self.get(who, did)).id)
 
     async def submit(self, who: Principal, did: str, envelope: bytes,
-                     request_id: str | None = None) -> Referral:
-        """One of the drill's referrals, sealed by the coordinator's drill sender device."""
+                     request_id: str | None = None, *, parent: str | None = None,
+                     case_link: str | None = None) -> Referral:
+        """One of the drill's referrals, sealed by the coordinator's drill sender device.
+        An onward step names its ``parent``, the drill's referral of the step it forwards
+        (and the case's ``case_link`` for its pair), and goes through the real onward
+        checks in the name of the forwarding agency's sender."""
         record = await self.get(who, did)
+        scenario = self.scenario(record.scenario)
         header = read_header(envelope)
-        step = _step_of(self.scenario(record.scenario), header.destination,
-                        header.referral_type, URGENCY_NAMES[header.urgency])
+        step = _step_of(scenario, header.destination, header.referral_type,
+                        URGENCY_NAMES[header.urgency])
+        await self._check_parent(did, scenario, step, parent)
         sender = self.ccr.find_person(step.sender)
         assert sender is not None  # checked at start-up (routing/drills.py)
         as_sender = Principal(sender.id, sender.agency, frozenset(sender.roles), who.token_id)
         await self.store.drills.add_referral(did, header.envelope_id.hex())
         return await self.referrals.submit_drill(
             who, as_sender, envelope, drill=did, people=record.people, lifetime=LIFETIME,
-            request_id=request_id)
+            request_id=request_id, parent=parent, case_link=case_link)
+
+    async def _check_parent(self, did: str, scenario: Scenario, step: Step,
+                            parent: str | None) -> None:
+        """An onward step names the drill's referral of the step it forwards; no other
+        step names a parent (a drill never forwards a real referral)."""
+        if step.onward_from is None:
+            if parent is not None:
+                raise Unprocessable("this step of the drill is not an onward referral: send "
+                                    "it without a parent", code=Codes.BAD_DRILL_STEP)
+            return
+        forwarded = scenario.steps[step.onward_from - 1]
+        for rid in await self.store.drills.referrals(did):
+            found = await self.store.referrals.get(rid)
+            if found is not None and rid == parent and _step_of(
+                    scenario, found.destination, found.type, found.urgency) == forwarded:
+                return
+        raise Unprocessable(f"this step forwards the drill's referral of step "
+                            f"{step.onward_from} ({forwarded.from_agency} to {forwarded.to}): "
+                            "send that step first and name its referral as the parent",
+                            code=Codes.BAD_DRILL_STEP)
+
+    async def envelope(self, who: Principal, did: str, rid: str,
+                       request_id: str | None = None) -> bytes:
+        """The sealed envelope of one of the drill's referrals, for the drill sender device
+        of the agency an onward step forwards it from: sealed bytes the coordinator cannot
+        open, only that device can (it is of the receiving agency's escalation group). Not
+        an 'opened' receipt: the receiving group has not read it. Audited."""
+        await self.get(who, did)
+        envelope = await self.store.referrals.envelope(rid) \
+            if rid in await self.store.drills.referrals(did) else None
+        if envelope is None:
+            raise NotFound(f"no referral {rid} in drill {did}", code=Codes.NOT_FOUND)
+        await self.auditor.record(who, "drill.envelope", referral=rid, request_id=request_id)
+        return envelope
 
     async def debrief(self, who: Principal, did: str) -> Debrief:
         record = await self.get(who, did)

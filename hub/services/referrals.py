@@ -99,8 +99,10 @@ class ReferralService:
         consent = self._consent.check_submission(consent, sender_agency=who.agency,
                                                  destination=header.destination,
                                                  referral_type=header.referral_type, now=now)
-        if parent is not None:
-            await check_parent(self._store, who, parent, now)
+        if parent is not None and (await check_parent(self._store, who, parent, now)).drill:
+            raise Unprocessable(f"referral {parent} is a drill's: a drill's referral goes "
+                                "onward only in its drill, never as a real referral",
+                                code=Codes.DRILL_ENVELOPE)
         ack_due = self._deadlines.ack_due(header.referral_type, URGENCY_NAMES[header.urgency],
                                           header.destination, now)
         referral = self._new_referral(who, header, envelope, consent, now, ack_due).model_copy(
@@ -123,11 +125,14 @@ class ReferralService:
 
     async def submit_drill(self, coordinator: Principal, sender: Principal, envelope: bytes,
                            *, drill: str, people: tuple[str, ...], lifetime: float,
-                           request_id: str | None = None) -> Referral:
+                           request_id: str | None = None, parent: str | None = None,
+                           case_link: str | None = None) -> Referral:
         """Route a drill's referral (services/drills.py checked it is one of its scenario's
         steps) as ``sender`` would send it, through the real routing and deadlines: marked
         with its drill, told only to ``people``, with consent made up for the drill's
-        ``lifetime``. ``coordinator``, who started the drill, is the one audited."""
+        ``lifetime``. ``coordinator``, who started the drill, is the one audited.
+        ``parent``: an onward step's, checked as for real (onward.py: the sender's agency
+        received it, its consent stands)."""
         header = read_header(envelope)
         if not header.drill:
             raise Unprocessable("a drill's envelope is sealed as a drill (its header says "
@@ -137,11 +142,15 @@ class ReferralService:
         consent = Consent(agency=header.destination, purposes=(header.referral_type,),
                           given_at=int(now) - 1, method="written", documented_by=sender.person,
                           expires_at=int(now + lifetime))
+        if parent is not None:
+            await check_parent(self._store, sender, parent, now)
         ack_due = self._deadlines.ack_due(header.referral_type, URGENCY_NAMES[header.urgency],
                                           header.destination, now)
         referral = self._new_referral(sender, header, envelope, consent, now, ack_due
                                       ).model_copy(update={"drill": drill,
-                                                           "drill_people": " ".join(people)})
+                                                           "drill_people": " ".join(people),
+                                                           "parent": parent,
+                                                           "case_link": case_link})
         submitted = HistoryEvent(at=now, actor=sender.person, action="submitted",
                                  to_status=Status.REQUESTED)
         result = await self._create(coordinator, referral, envelope, submitted, request_id,

@@ -19,7 +19,9 @@ def scenario_view(scenario: Scenario) -> s.ScenarioView:
         id=scenario.id, title=scenario.title, summary=scenario.summary,
         people=list(scenario.people),
         steps=[s.DrillStepView(from_agency=x.from_agency, sender=x.sender, to=x.to, type=x.type,
-                               urgency=x.urgency, story=x.story, needs=list(x.needs))
+                               urgency=x.urgency, story=x.story, needs=list(x.needs),
+                               onward_from=x.onward_from, purpose=x.purpose,
+                               covers=list(x.covers))
                for x in scenario.steps])
 
 
@@ -70,8 +72,16 @@ async def submit(request: web.Request) -> web.Response:
     req = await body(request, s.SubmitDrillReferral)
     who = principal(request)
     referral = await services(request).drills.submit(who, _did(request), req.envelope,
-                                                     request_id(request))
+                                                     request_id(request), parent=req.parent,
+                                                     case_link=req.case_link)
     return respond(view(await services(request).referrals.sight(who, referral)), 201)
+
+
+async def envelope(request: web.Request) -> web.Response:
+    data = await services(request).drills.envelope(principal(request), _did(request),
+                                                   request.match_info["rid"],
+                                                   request_id(request))
+    return web.Response(body=data, content_type="application/octet-stream")
 
 
 async def debrief(request: web.Request) -> web.Response:

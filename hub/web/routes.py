@@ -138,6 +138,10 @@ ROUTES: tuple[Route, ...] = (
       "referrals, sealed as a drill, routed as its scenario's step says (coordinators)",
       body=s.SubmitDrillReferral, response=s.ReferralView, audited=True, token_rechecked=True,
       ok=201),
+    R("GET", f"{DRILL}/referrals/{RID}/envelope", drills.envelope, "drill.envelope",
+      "The sealed envelope of one of the drill's referrals, for the drill sender device "
+      "that forwards it onward; not an opened receipt (coordinators)", audited=True,
+      octets_out=True),
     R("GET", f"{DRILL}/debrief", drills.debrief, "drill.debrief", "Who was notified when, "
       "who claimed, opened and acknowledged, how long each step took, where the ladder went "
       "past a rung: metadata only (coordinators)", response=s.DebriefView),

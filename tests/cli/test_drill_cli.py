@@ -3,7 +3,8 @@ started and sealed on the drill sender device (a hub home of its own: the hospit
 demo device, as an admin would approve one into the hospital's roster; then the ones `hub
 run` puts in the coordinator's home), the point
 person's CLI marking it DRILL and refusing a real-looking reply, the debrief as CSV, and
-the end that leaves nothing to see."""
+the end that leaves nothing to see; and the onward scenario, its second step forwarded by
+the shelter's drill sender device with the record the counselor's device reads."""
 
 from __future__ import annotations
 
@@ -40,3 +41,15 @@ def test_a_coordinator_runs_a_drill_from_the_command_line(demo, tmp_path) -> Non
     assert "DRILL advocacy-request" in demo.ok("inbox", who="bridge-advocate")
     assert "police-advocate" in demo.ok("drill", "list", who=COORDINATOR)
     assert demo.hub("drill", "start", "discharge-2am", who=POINT).code == 4  # not theirs
+
+    # the onward scenario: the shelter's drill sender device forwards the hospital's handoff
+    onward = json.loads(demo.ok("drill", "start", "shelter-counseling", "--json",
+                                who=COORDINATOR))
+    first, second = onward["referrals"]
+    assert second["sender_agency"] == "harbor-house" and second["drill"] == first["drill"]
+    case = json.loads(demo.ok("case", "show", second["id"], "--json", who="northside-intake"))
+    assert case["forwarding"] == {"purpose": "counseling", "covers": ["needs", "summary"]}
+    assert [(x["from"], x["to"]) for x in case["steps"]][:1] == [("mercy-hospital",
+                                                                   "harbor-house")]
+    demo.ok("drill", "end", onward["drill"]["id"], who=COORDINATOR)
+    assert demo.hub("status", second["id"], who="northside-intake").code == 7

@@ -158,8 +158,10 @@ DOWNLOADS = {"referral.envelope", "attachment.get", "reply.envelope"}
 # Purging the narrative (a reduced copy sealed by a device of the receiving group; 404 to
 # anyone not of the receiving agency) has its access tested in tests/client/test_purge.py.
 # Recording a milestone needs an accepted referral and a type with milestones (one pair here
-# has none): its access is tested in tests/web/test_milestones.py.
-TESTED_ELSEWHERE = {"referral.purge_narrative", "milestone.record"}
+# has none): its access is tested in tests/web/test_milestones.py. A drill's envelope, for
+# the drill sender device that forwards it (coordinators, the drill's own referrals only):
+# tests/web/test_drills.py.
+TESTED_ELSEWHERE = {"referral.purge_narrative", "milestone.record", "drill.envelope"}
 
 
 def test_every_route_on_a_referral_has_a_rule() -> None:

@@ -12,8 +12,10 @@ from hub.crypto import Urgency
 async def test_a_coordinator_runs_a_drill_over_the_api(hub) -> None:
     coordinator = hub.world.members["ccr-coordinator"]
     r = await hub.client.get("/v1/drills/scenarios", headers=coordinator.auth)
-    assert {x["id"] for x in (await r.json())["scenarios"]} == {"discharge-2am",
-                                                               "police-advocate"}
+    scenarios = {x["id"]: x for x in (await r.json())["scenarios"]}
+    assert set(scenarios) == {"discharge-2am", "police-advocate", "shelter-counseling"}
+    onward = scenarios["shelter-counseling"]["steps"][1]
+    assert (onward["onward_from"], onward["purpose"]) == (1, "counseling")
     r = await hub.client.post("/v1/drills", json={"scenario": "discharge-2am"},
                               headers=coordinator.auth)
     assert r.status == 201, await r.text()
@@ -36,9 +38,20 @@ async def test_a_coordinator_runs_a_drill_over_the_api(hub) -> None:
     r = await hub.client.get(f"/v1/referrals/{view['id']}", headers=intake.auth)
     assert (await r.json())["drill"] == drill["id"]
 
+    # the sealed bytes, for the drill sender device that forwards a step onward: the
+    # coordinator's token fetches them through the drill only, and nobody has opened it yet
+    sealed_at = f"/v1/drills/{drill['id']}/referrals/{view['id']}/envelope"
+    r = await hub.client.get(sealed_at, headers=coordinator.auth)
+    assert r.status == 200 and await r.read() == sealed.envelope
+    r = await hub.client.get(sealed_at, headers=intake.auth)
+    assert r.status == 403
+    r = await hub.client.get(sealed_at.replace(view["id"], "0" * 32), headers=coordinator.auth)
+    assert r.status == 404
+
     r = await hub.client.get(f"/v1/drills/{drill['id']}/debrief.csv", headers=coordinator.auth)
     lines = (await r.text()).splitlines()
     assert lines[0].startswith("drill,scenario,step") and ",sent,mercy-nurse-1," in lines[1]
+    assert not any(",opened," in line for line in lines)
     r = await hub.client.delete(f"/v1/drills/{drill['id']}", headers=coordinator.auth)
     assert r.status == 200 and (await r.json())["moments"][0]["what"] == "sent"
     r = await hub.client.get(f"/v1/referrals/{view['id']}", headers=intake.auth)
