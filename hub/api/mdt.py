@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 SLUG = r"^[a-z0-9][a-z0-9-]{0,63}$"
 MarkCode = Literal["safety-concern", "stalled-handoff", "missed-milestones", "agency-request",
                    "other"]
+ActionStatus = Literal["open", "done", "closed"]
 ActionCode = Literal["contact-agency", "reschedule-exam", "compensation-claim",
                      "safety-plan-review", "supervisor-review", "other"]
 
@@ -45,7 +46,8 @@ class ActionView(BaseModel):
     owner: str
     code: str
     due: float
-    status: Literal["open", "done"]
+    status: ActionStatus = Field(
+        description="closed: the referral closed while it was open")
     created_by: str
     created_at: float
     done_at: float | None = None

@@ -16,7 +16,7 @@ from hub.api.codes import Codes
 from hub.clock import Clock
 from hub.crypto import EnvelopeError, ReceiptStatus, verify_receipt
 from hub.errors import Conflict, Forbidden, Unprocessable
-from hub.models import TRANSITIONS, HistoryEvent, Referral, Status
+from hub.models import OPEN_STATUSES, TRANSITIONS, HistoryEvent, Referral, Status
 from hub.routing.ladder import WITHDRAWN, member
 from hub.store import Store, TransitionResult
 
@@ -198,7 +198,10 @@ class LifecycleService:
                              from_status=referral.status, to_status=to, code=code),
                 deadlines,
                 self._audit.event(who, f"referral.{to}", referral=referral.id,
-                                  request_id=request_id))
+                                  request_id=request_id),
+                (HistoryEvent(at=now, actor="hub", action="mdt.action.closed"),
+                 self._audit.event(who, "mdt.action.closed", referral=referral.id,
+                                   request_id=request_id)) if to not in OPEN_STATUSES else None)
 
         return move
 

@@ -169,7 +169,10 @@ class ReferralStore:
 
     async def transition(self, referral: Referral, to: Status, fields: dict[str, object],
                          history: HistoryEvent, deadlines: DeadlineChanges,
-                         audit: AuditEvent) -> TransitionResult:
+                         audit: AuditEvent, closes: tuple[HistoryEvent, AuditEvent] | None = None
+                         ) -> TransitionResult:
+        """Move the referral to ``to``; with ``closes`` (a change that closes it), its open
+        action items close in the same step, with that history and audit event."""
         k, rid = self._k, referral.id
         tally = on_change(referral, to, history.at, history.code)
         status, value = items(await self._s.transition(
@@ -180,7 +183,10 @@ class ReferralStore:
             expected=referral.status, new_status=to, fields=to_fields(fields),
             history_event=dumps(history), score=referral.submitted_at, rid=rid,
             changes=deadlines.to_json(), audit_event=dumps(audit), tally=tally.to_json(),
-            **self._change_keys(referral)))
+            referral_actions=k.referral_actions(rid), actions=k.actions(),
+            action_prefix=k.action(""), closed_at=history.at,
+            close_history=dumps(closes[0]) if closes else "",
+            close_audit=dumps(closes[1]) if closes else "", **self._change_keys(referral)))
         if status == b"ok":
             return TransitionResult(True, to, number(value))
         return TransitionResult(False, text(value) or None)

@@ -5,11 +5,20 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
+from typing import cast
 
 from aiohttp import web
 
 from hub.api.codes import Codes
-from hub.api.mdt import ActionView, AddAction, AgendaRow, AgendaView, Marked, MarkForReview
+from hub.api.mdt import (
+    ActionStatus,
+    ActionView,
+    AddAction,
+    AgendaRow,
+    AgendaView,
+    Marked,
+    MarkForReview,
+)
 from hub.errors import BadRequest
 from hub.services.mdt import ActionItem, Agenda
 
@@ -20,7 +29,7 @@ DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 def action_view(a: ActionItem) -> ActionView:
     return ActionView(id=a.id, referral=a.referral, owner=a.owner, code=a.code, due=a.due,
-                      status="done" if a.status == "done" else "open",
+                      status=cast(ActionStatus, a.status),
                       created_by=a.created_by, created_at=a.created_at, done_at=a.done_at)
 
 

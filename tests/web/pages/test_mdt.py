@@ -12,6 +12,8 @@ import io
 import os
 from datetime import UTC, datetime, timedelta
 
+import orjson
+
 from hub.cli import main
 
 from .conftest import acknowledge, act, submit
@@ -147,3 +149,70 @@ async def test_an_action_item_is_tracked_like_a_follow_up_and_told_to_its_owner(
     assert done.status == 200 and (await done.json())["status"] == "done"
     _, html = await (await sign_in("ccr-coordinator")).text("/dashboard?state=follow-up&hours=1")
     assert rid[:8] not in [row.reference for row in queue_rows(html)]
+
+
+async def test_an_overdue_action_item_climbs_the_ladder_on_its_owners_queue_until_closed(
+        hub, sign_in, escalation) -> None:
+    """Owned by an agency that is neither side of the referral: its point person, then its
+    backups, then the coordinators are told as the urgent policy's steps say (0m, 1h, 2h),
+    it is on the owner's queue, and cancelling the referral closes it in the same step."""
+    sealed, rid = await submit(hub)  # urgent discharge handoff, mercy -> harbor-house
+    await acknowledge(hub, sealed, rid)
+    coordinator = hub.world.first("ccr-coordination", "coordinator")
+    r = await hub.client.post("/v1/mdt/actions", headers=coordinator.auth, json={
+        "referral": rid, "owner": "county-prosecutor", "code": "contact-agency",
+        "due": today(hub, 1)})
+    assert r.status == 201, await r.text()
+    item = await r.json()
+
+    def told(since: int) -> list[str]:
+        return sorted(n.to for n in escalation.email.sent[since:]
+                      if n.to.endswith(("prosecutor.example.org", "ccr.example.org")))
+
+    before = len(escalation.email.sent)
+    await escalation.advance(item["due"] - hub.clock.now() - 60)
+    assert told(before) == []  # not due yet
+    await escalation.advance(61)
+    assert told(before) == ["vw@prosecutor.example.org"]  # the owner's point person
+    [notice] = [n for n in escalation.email.sent[before:] if n.to.startswith("vw@")]
+    assert "action item from the case review" in notice.text and rid[:8] in notice.subject
+    await escalation.advance(HOUR)
+    assert told(before) == ["vw-supervisor@prosecutor.example.org",  # then its backups
+                            "vw@prosecutor.example.org"]
+    await escalation.advance(HOUR)
+    assert "coordinator@ccr.example.org" in told(before)  # then the coordinators
+    climbed = len(told(before))
+    await escalation.advance(DAY)
+    assert len(told(before)) == climbed  # the ladder is climbed once
+
+    owner = await sign_in("prosecutor-vw")  # on the owner agency's own queue
+    _, html = await owner.text("/dashboard?state=follow-up&hours=1")
+    assert rid[:8] in [row.reference for row in queue_rows(html)]
+    _, html = await owner.text("/dashboard?state=follow-up&hours=1&type=discharge-handoff")
+    assert rid[:8] in [row.reference for row in queue_rows(html)]  # the filtered path too
+    receiving = await sign_in("harbor-intake")
+    _, html = await receiving.text("/dashboard?state=follow-up&hours=1")
+    assert rid[:8] in [row.reference for row in queue_rows(html)]
+
+    nurse = hub.world.first("mercy-hospital", "sender")
+    r = await hub.client.post(f"/v1/referrals/{rid}/cancel", headers=nurse.auth,
+                              json={"reason": "duplicate"})
+    assert r.status == 200, await r.text()
+    store = hub.store
+    closed = await store.mdt.get(item["id"])
+    assert closed is not None and closed.status == "closed"
+    assert await store.mdt.open_items() == []
+    for reader in (owner, receiving):
+        _, html = await reader.text("/dashboard?state=follow-up&hours=1")
+        assert rid[:8] not in [row.reference for row in queue_rows(html)]
+    owed = await store.redis.zrange(store.keys.obligations_of("county-prosecutor"), 0, -1)
+    assert owed == []
+    history = [e.action for e in await store.referrals.history(rid)]
+    assert history[-2:] == ["status.cancelled", "mdt.action.closed"]
+    audit = [orjson.loads(row[b"event"]) for _, row in await store.redis.xrange(
+        store.keys.audit())]
+    assert [(e["action"], e["referral"]) for e in audit if e["action"] == "mdt.action.closed"
+            ] == [("mdt.action.closed", rid)]
+    before = len(escalation.email.sent)
+    await escalation.advance(DAY)
+    assert told(before) == []
