@@ -72,6 +72,27 @@ class AgendaView(BaseModel):
     date: date
     made_at: float
     items: list[AgendaRow]
+    agency: str | None = Field(None, description="the agency it is filtered by: referrals "
+                               "it sent or received, or owes an action item on")
+    total: int = Field(0, description="the referrals on the agenda, on every page")
+    page: int = 1
+    pages: int = 1
+    next: str | None = Field(None, description="the address of the next page, if any")
+
+
+LIMIT, MAX_LIMIT = 50, 200  # an agenda page's rows: by default, at most
+
+
+def agenda_page(agenda: AgendaView, page: int, limit: int, next_of: str) -> AgendaView:
+    """Page ``page`` of ``limit`` rows (none past the last); ``next_of`` is the address
+    the next page's query is put after (the page's own, with ``page`` left to add)."""
+    total = len(agenda.items)
+    pages = max(1, -(-total // limit))
+    start = (page - 1) * limit
+    more = f"{next_of}page={page + 1}" if page < pages else None
+    return agenda.model_copy(update={"items": agenda.items[start:start + limit],
+                                     "total": total, "page": page, "pages": pages,
+                                     "next": more})
 
 
 CSV_COLUMNS = ("meeting_date", "reference", "referral", "from_agency", "to_agency", "type",

@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import json
 import os
+import re
 from datetime import UTC, datetime, timedelta
 
 import orjson
@@ -216,3 +218,55 @@ async def test_an_overdue_action_item_climbs_the_ladder_on_its_owners_queue_unti
     before = len(escalation.email.sent)
     await escalation.advance(DAY)
     assert told(before) == []
+
+
+async def test_the_agenda_is_filtered_by_agency_and_paged(hub, sign_in, escalation) -> None:
+    ids = await flagged(hub, escalation)
+    coordinator = hub.world.first("ccr-coordination", "coordinator")
+    r = await hub.client.post("/v1/mdt/actions", headers=coordinator.auth, json={
+        "referral": ids["breached"], "owner": "county-prosecutor", "code": "contact-agency",
+        "due": today(hub, 2)})
+    assert r.status == 201, await r.text()
+
+    async def agenda(**params) -> dict:
+        r = await hub.client.get("/v1/mdt/agenda", params={"date": today(hub), **params},
+                                 headers=coordinator.auth)
+        assert r.status == 200, await r.text()
+        return await r.json()
+
+    owed = await agenda(agency="county-prosecutor")  # owes an action item on one only
+    assert [row["referral"] for row in owed["items"]] == [ids["breached"]]
+    assert (owed["agency"], owed["total"], owed["next"]) == ("county-prosecutor", 1, None)
+    assert (await agenda(agency="harbor-house"))["total"] == 3
+    assert (await agenda(agency="riverside-pd"))["items"] == []
+
+    first = await agenda(agency="harbor-house", limit="2")
+    assert (len(first["items"]), first["page"], first["pages"]) == (2, 1, 2)
+    assert "agency=harbor-house" in first["next"] and "page=2" in first["next"]
+    r = await hub.client.get(first["next"], headers=coordinator.auth)
+    second = await r.json()
+    assert len(second["items"]) == 1 and second["next"] is None
+    assert {row["referral"] for row in first["items"] + second["items"]} == set(ids.values())
+    for bad in ({"agency": "nowhere"}, {"page": "0"}, {"limit": "500"}, {"page": "x"}):
+        r = await hub.client.get("/v1/mdt/agenda", params=bad, headers=coordinator.auth)
+        assert r.status == 400 and (await r.json())["error"]["code"] == "bad_query", bad
+
+    browser = await sign_in("ccr-coordinator")
+    _, html = await browser.text(f"/dashboard/mdt?date={today(hub)}&limit=2")
+    assert len(queue_rows(html)) == 2 and 'rel="next"' in html
+    link = re.search(r'<a rel="next" href="([^"]+)"', html).group(1).replace("&amp;", "&")
+    _, html = await browser.text(link)
+    assert len(queue_rows(html)) == 1 and 'rel="next"' not in html
+    _, html = await browser.text(f"/dashboard/mdt?date={today(hub)}&agency=county-prosecutor")
+    assert [row.reference for row in queue_rows(html)] == [ids["breached"][:8]]
+    assert '<option value="county-prosecutor" selected>' in html
+    csv = await (await browser.get(
+        f"/dashboard/mdt.csv?date={today(hub)}&agency=harbor-house&limit=1&page=2")).text()
+    assert len(csv.strip().split("\r\n")) == 4  # the export holds every row
+
+    env = {"HUB_URL": str(hub.client.make_url("")).rstrip("/"),
+           "HUB_TOKEN": coordinator.token}
+    code, printed = await asyncio.to_thread(_cli, env, [
+        "mdt", "agenda", "--date", today(hub), "--agency", "county-prosecutor", "--json"])
+    assert code == 0, printed
+    assert [row["referral"] for row in json.loads(printed)["items"]] == [ids["breached"]]
