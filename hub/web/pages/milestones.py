@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from hub.routing.milestones import Milestone
-from hub.services.milestones import RECORDS, WHILE, MilestoneView
+from hub.services.milestones import RECORDS, MilestoneView
 from hub.services.principal import Principal
 from hub.services.worklist import Thread
 
@@ -46,9 +46,10 @@ def milestone_rows(view: MilestoneView, thread: Thread) -> list[MilestoneRow]:
 
 
 def can_record(who: Principal, thread: Thread) -> bool:
-    referral = thread.item.referral
-    return (who.agency == referral.destination and who.has(*RECORDS)
-            and referral.status.value in WHILE)
+    """Whether ``who`` records this referral's milestones (once it is accepted: the form
+    is on the page, shown while it is accepted or in progress, as the page's script
+    shows each action in the statuses it is for)."""
+    return who.agency == thread.item.referral.destination and who.has(*RECORDS)
 
 
 @signed_in("page.milestone.record", form=True, audit=False)

@@ -130,10 +130,13 @@ async def test_the_receiving_agency_records_a_milestone_on_the_referral_page(
         hub, sign_in, escalation) -> None:
     sealed, rid = await submit(hub)
     await acknowledge(hub, sealed, rid)
-    await act(hub, rid, "accept")
     page = f"/inbox/{rid}"
     intake = await sign_in("harbor-intake")
+    _, html = await intake.text(page)  # recorded once accepted: the page's script shows it
+    assert 'action="/inbox/' in html and 'data-when="accepted in-progress" hidden' in html
+    await act(hub, rid, "accept")
     status, html = await intake.text(page)
+    assert 'data-when="accepted in-progress">' in html
     assert status == 200, html
     assert milestone_states(html) == {"exam-followup-scheduled": "pending",
                                       "exam-followup-attended": "pending", "no-show": "none"}
