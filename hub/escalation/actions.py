@@ -50,7 +50,8 @@ class ActionsDue:
         claimed: list[str] = []
         notify = policy.escalation[item.step].notify
         for person in people_to_notify(self.ccr, item.owner, referral.type, notify, None):
-            outcome, nid = await self.notifier.commit(referral, step, person, 0)
+            outcome, nid = await self.notifier.commit(referral, step, person, 0,
+                                                      owing=item.owner)
             if outcome == "claimed":
                 claimed.append(nid)
         following = self.ladder.after_due(policy, item.owner, item.due, item.step + 1)

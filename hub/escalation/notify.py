@@ -61,14 +61,16 @@ class Notifier:
     lease: float = 60.0  # seconds to send a notice claimed at commit before it is re-sent
 
     async def commit(self, referral: Referral, step: Step, person: Person, index: int,
-                     tag: str = "") -> tuple[str, str]:
+                     tag: str = "", owing: str | None = None) -> tuple[str, str]:
         """Commit the notice for ``person`` on their contact number ``index``: its outcome
-        (see NoticeStore.commit, or 'no-channel') and its id."""
+        (see NoticeStore.commit, or 'no-channel') and its id. The notice names the agency
+        that owes the step, in its time zone: ``owing`` (an action item's owner), else
+        the receiving agency."""
         policy = self.ccr.policy(referral.type, referral.urgency)
         ch = contact(person, index, _channel(policy, step.rung))
         if ch is None:
             return "no-channel", ""
-        agency = self.ccr.agency(referral.destination)
+        agency = self.ccr.agency(owing or referral.destination)
         now = self.clock.now()
         claimable = SENDERS[ch.kind].claims and step.rung.timer == ACK and policy is not None
         facts = NoticeFacts(referral.id, agency.name, step.rung.timer, step.deadline,

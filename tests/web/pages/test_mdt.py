@@ -178,6 +178,7 @@ async def test_an_overdue_action_item_climbs_the_ladder_on_its_owners_queue_unti
     assert told(before) == ["vw@prosecutor.example.org"]  # the owner's point person
     [notice] = [n for n in escalation.email.sent[before:] if n.to.startswith("vw@")]
     assert "action item from the case review" in notice.text and rid[:8] in notice.subject
+    assert "River County Prosecutor" in notice.text  # the agency that owes it
     await escalation.advance(HOUR)
     assert told(before) == ["vw-supervisor@prosecutor.example.org",  # then its backups
                             "vw@prosecutor.example.org"]
