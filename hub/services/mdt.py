@@ -16,7 +16,7 @@ from hub.api.codes import Codes
 from hub.api.mdt import ActionCode, MarkCode
 from hub.cards import Card
 from hub.clock import Clock
-from hub.errors import BadRequest, Forbidden, Unprocessable
+from hub.errors import Forbidden, Unprocessable
 from hub.models import HistoryEvent
 from hub.routing.ccr import Ccr
 from hub.routing.milestones import is_milestone
@@ -130,9 +130,9 @@ class MdtService:
         ``agency``, only the referrals it sent or received, or owes an action item on."""
         scope = _scope(who)
         if agency is not None and self._ccr.find_agency(agency) is None:
-            raise BadRequest(f"no agency '{agency}' in this CCR; use one of: "
-                             f"{', '.join(a.id for a in self._ccr.agencies)}",
-                             code=Codes.BAD_QUERY)
+            raise Unprocessable(f"no agency '{agency}' in this CCR; use one of: "
+                                f"{', '.join(a.id for a in self._ccr.agencies)}",
+                                code=Codes.UNKNOWN_AGENCY)
         cutoff = datetime.combine(day + timedelta(days=1), time(), UTC).timestamp()
         reasons: dict[str, set[str]] = {}
         gaps: dict[str, list[str]] = {}

@@ -248,9 +248,12 @@ async def test_the_agenda_is_filtered_by_agency_and_paged(hub, sign_in, escalati
     second = await r.json()
     assert len(second["items"]) == 1 and second["next"] is None
     assert {row["referral"] for row in first["items"] + second["items"]} == set(ids.values())
-    for bad in ({"agency": "nowhere"}, {"page": "0"}, {"limit": "500"}, {"page": "x"}):
+    for bad in ({"page": "0"}, {"limit": "500"}, {"page": "x"}):
         r = await hub.client.get("/v1/mdt/agenda", params=bad, headers=coordinator.auth)
         assert r.status == 400 and (await r.json())["error"]["code"] == "bad_query", bad
+    r = await hub.client.get("/v1/mdt/agenda", params={"agency": "nowhere"},
+                             headers=coordinator.auth)
+    assert r.status == 422 and "harbor-house" in (await r.json())["error"]["message"]
 
     browser = await sign_in("ccr-coordinator")
     _, html = await browser.text(f"/dashboard/mdt?date={today(hub)}&limit=2")
