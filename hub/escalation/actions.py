@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hub.clock import Clock
-from hub.models import Referral
+from hub.models import OPEN_STATUSES, Referral
 from hub.routing.ccr import Ccr
 from hub.routing.ladder import Ladder, Rung
 from hub.store import Store
@@ -35,7 +35,8 @@ class ActionsDue:
                        ) -> tuple[str, list[str]]:
         item = await self.store.mdt.get(aid)
         policy = self.ladder.policy(referral.type, referral.urgency) if referral else None
-        if referral is None or item is None or item.status != "open" or policy is None:
+        if referral is None or item is None or item.status != "open" or policy is None \
+                or referral.status not in OPEN_STATUSES:
             await self.store.timers.release(self.store.keys.deadlines(), member_)
             return "done", []
         due = self.ladder.after_due(policy, item.owner, item.due, item.step)

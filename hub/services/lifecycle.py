@@ -131,7 +131,10 @@ class LifecycleService:
                              from_status=referral.status, to_status=Status.REVOKED, code=reason),
                 self._audit.event(who, "referral.revoked", referral=rid, request_id=request_id),
                 notify_at=now, notify_member=member(rid, WITHDRAWN),
-                obligations=self._timers.obligations(referral))
+                obligations=self._timers.obligations(referral),
+                closes=(HistoryEvent(at=now, actor="hub", action="mdt.action.closed"),
+                        self._audit.event(who, "mdt.action.closed", referral=rid,
+                                          request_id=request_id)))
 
         return await self._referrals.sight(who, await self._until_applied(referral, withdraw))
 

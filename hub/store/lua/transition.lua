@@ -5,9 +5,7 @@
 -- indexes' score; changes: the deadlines' (JSON {remove = [...], add = [[score, member]],
 -- due = [[score, member]]}: removed timers are dropped from the obligations too); tally:
 -- see _lib.lua add_tally; changed_in, changed_out: the change indexes (index_change).
--- A referral that closes closes its open action items (close_history, close_audit: the
--- history and audit events said once for them, '' when it does not close): each item's
--- status, its timer and its obligations (the receiving agency's and its owner's) go.
+-- A referral that closes closes its open action items (_lib.lua close_actions).
 local ref, history, old_index, new_index, deadlines, audit, claimed, obligations, figures,
       ack_times, open_counts, agency_obligations, changed_in, changed_out, referral_actions,
       actions = unpack(KEYS)
@@ -28,22 +26,6 @@ zadd_each(deadline['add'], deadlines)
 zadd_each(deadline['due'], obligations, agency_obligations)
 add_tally(tally, figures, ack_times, open_counts)
 append_audit(audit, audit_event)
-if close_audit ~= '' then
-  local closed = 0
-  for _, aid in ipairs(redis.call('LRANGE', referral_actions, 0, -1)) do
-    local action = action_prefix .. aid
-    local owner = redis.call('HGET', action, 'owner')
-    if owner and redis.call('HGET', action, 'status') == 'open' then
-      redis.call('HSET', action, 'status', 'closed', 'done_at', closed_at)
-      redis.call('ZREM', actions, aid)
-      zrem_each({rid .. ':act:' .. aid}, deadlines, claimed, obligations, agency_obligations,
-                obligations .. ':' .. owner)
-      closed = closed + 1
-    end
-  end
-  if closed > 0 then
-    redis.call('RPUSH', history, close_history)
-    append_audit(audit, close_audit)
-  end
-end
+close_actions(rid, referral_actions, actions, action_prefix, deadlines, claimed, obligations,
+              agency_obligations, history, audit, closed_at, close_history, close_audit)
 return {'ok', tostring(generation)}

@@ -274,3 +274,24 @@ async def test_the_agenda_is_filtered_by_agency_and_paged(hub, sign_in, escalati
         "mdt", "agenda", "--date", today(hub), "--agency", "county-prosecutor", "--json"])
     assert code == 0, printed
     assert [row["referral"] for row in json.loads(printed)["items"]] == [ids["breached"]]
+
+
+async def test_consent_withdrawn_closes_the_referrals_action_items_too(hub, escalation) -> None:
+    sealed, rid = await submit(hub)
+    await acknowledge(hub, sealed, rid)
+    coordinator = hub.world.first("ccr-coordination", "coordinator")
+    r = await hub.client.post("/v1/mdt/actions", headers=coordinator.auth, json={
+        "referral": rid, "owner": "county-prosecutor", "code": "contact-agency",
+        "due": today(hub, 1)})
+    item = await r.json()
+    nurse = hub.world.first("mercy-hospital", "sender")
+    r = await hub.client.post(f"/v1/referrals/{rid}/revoke-consent", headers=nurse.auth,
+                              json={"reason": "survivor-withdrew"})
+    assert r.status == 200, await r.text()
+    store = hub.store
+    assert (await store.mdt.get(item["id"])).status == "closed"
+    assert await store.redis.zrange(store.keys.obligations_of("county-prosecutor"), 0, -1) == []
+    assert "mdt.action.closed" in [e.action for e in await store.referrals.history(rid)]
+    before = len(escalation.email.sent)
+    await escalation.advance(2 * DAY)  # its due time passes: no one is told of it
+    assert not [n for n in escalation.email.sent[before:] if "action item" in n.text]
