@@ -302,6 +302,7 @@ async def measure(base: str, baseline: str, token: str, requests: int) -> dict[s
         pages = {"queue": (f"{base}/dashboard", "data-referral"),
                  "figures": (f"{base}/dashboard/figures?days=90", "<svg"),
                  "mdt": (f"{base}/dashboard/mdt", "data-referral"),
+                 "mdt_agency": (f"{base}/dashboard/mdt?agency=harbor-house", "data-referral"),
                  "baseline": (f"{baseline}/", "owed"), "scan": (f"{baseline}/scan", "owed")}
         for url, must in pages.values():  # warm up: connections, template caches, scripts
             await timed(session, url, 3, must)

@@ -142,7 +142,7 @@ class Services:
             missed=Missed(store=self.store, clock=self.clock, ccr=self.ccr,
                           auditor=self.auditor, notifier=notifier),
             actions=ActionsDue(store=self.store, clock=self.clock, ccr=self.ccr,
-                               notifier=notifier),
+                               ladder=self.ladder, notifier=notifier),
             changed=self.subscriptions.changed,
             delivery=Delivery(store=self.store, clock=self.clock, ccr=self.ccr,
                               notifier=notifier, senders=senders, base_url=base_url,

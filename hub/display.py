@@ -74,6 +74,7 @@ EVENT_NAMES: dict[str, str] = {
     "mdt.unmarked": N_("taken off the case review"),
     "mdt.action": N_("action item from the case review"),
     "mdt.action.done": N_("action item done"),
+    "mdt.action.closed": N_("open action items closed with the referral"),
 }
 
 # What an audit event says was done (the actions that touch one referral).
@@ -110,6 +111,7 @@ AUDIT_NAMES: dict[str, str] = {
     "mdt.unmarked": N_("took it off the case review"),
     "mdt.action": N_("recorded an action item"),
     "mdt.action.done": N_("marked an action item done"),
+    "mdt.action.closed": N_("closed its open action items with the referral"),
 }
 
 OUTCOME_NAMES: dict[str, str] = {"ok": N_("done"), "denied": N_("not allowed"),

@@ -26,7 +26,8 @@ class NoticeFacts:
 
     referral: str
     agency: str  # the receiving agency's name
-    timer: str  # "ack" or "fu:NAME"
+    timer: str  # "ack", "fu:NAME", "ms:CODE" (a milestone owed), "gap:CODE" (one missed),
+    # "act:ID" (a case review's action item), "withdrawn" or "expired"
     due: float
     level: int  # 1 for the first notice, then one more per rung
     timezone: str  # the recipient agency's, for the deadline's wall-clock time
@@ -34,6 +35,7 @@ class NoticeFacts:
     now: float = 0.0  # when it is written: past the deadline, it says overdue
     reads: bool = True  # False for a coordinator, who sees a referral's status, not it
     drill: bool = False  # a drill's: the notice says so first ("DRILL:")
+    milestone: str = ""  # a milestone's label from milestones.toml (else its code, in words)
 
 
 @dataclass(frozen=True)
@@ -68,13 +70,27 @@ def _when(local: datetime, lang: str) -> tuple[str, str]:
 
 def _item(facts: NoticeFacts, lang: str, base_url: str) -> dict[str, object]:
     due, due_short = _when(datetime.fromtimestamp(facts.due, ZoneInfo(facts.timezone)), lang)
+    code = facts.timer.partition(":")[2] if _kind(facts.timer) in ("milestone", "gap") else ""
     return {"ref": facts.referral[:8], "agency": facts.agency,
-            "timer": facts.timer if facts.timer in ("ack", "withdrawn", "expired")
-            else "follow-up",
+            "timer": _kind(facts.timer), "milestone_code": code[:SMS_CODE],
+            "milestone": facts.milestone or code.replace("-", " "),
             "level": facts.level, "code": facts.code, "spoken_ref": " ".join(facts.referral[:8]),
             "overdue": facts.now >= facts.due, "reads": facts.reads, "drill": facts.drill,
             "due": due, "due_short": due_short,
             "link": f"{base_url.rstrip('/')}/r/{facts.referral}"}
+
+
+SMS_CODE = 28  # a milestone's code in an SMS, cut to keep it in one segment with any level
+KINDS = {"ms": "milestone", "gap": "gap", "act": "action", "fu": "follow-up"}
+
+
+def _kind(timer: str) -> str:
+    """What a notice is about, as its templates tell them apart: ack, withdrawn, expired,
+    follow-up, milestone (one owed by the receiving agency), gap (one missed, told to the
+    sender) or action (a case review's action item)."""
+    if timer in ("ack", "withdrawn", "expired"):
+        return timer
+    return KINDS.get(timer.partition(":")[0], "follow-up")
 
 
 def _language(language: str) -> str:

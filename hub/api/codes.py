@@ -121,7 +121,9 @@ class Codes(StrEnum):
                                           "referral (kind, thread, destination, type, lifetime)")
     UNKNOWN_PARENT = "unknown_parent", ("422: an onward referral's parent is no referral your "
                                         "agency received")
-    UNKNOWN_AGENCY = "unknown_agency", "422: the envelope's destination is no agency of the CCR"
+    UNKNOWN_AGENCY = "unknown_agency", ("422: no agency of the CCR by that id (an envelope's "
+                                        "destination, an action item's owner, the agenda's "
+                                        "filter)")
     UNKNOWN_TYPE = "unknown_type", "422: the envelope's referral type is not the CCR's"
     UNKNOWN_MILESTONE = "unknown_milestone", ("422: a milestone code not configured for the "
                                               "referral's type (the message lists them)")

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 SLUG = r"^[a-z0-9][a-z0-9-]{0,63}$"
 MarkCode = Literal["safety-concern", "stalled-handoff", "missed-milestones", "agency-request",
                    "other"]
+ActionStatus = Literal["open", "done", "closed"]
 ActionCode = Literal["contact-agency", "reschedule-exam", "compensation-claim",
                      "safety-plan-review", "supervisor-review", "other"]
 
@@ -45,7 +46,8 @@ class ActionView(BaseModel):
     owner: str
     code: str
     due: float
-    status: Literal["open", "done"]
+    status: ActionStatus = Field(
+        description="closed: the referral closed while it was open")
     created_by: str
     created_at: float
     done_at: float | None = None
@@ -70,6 +72,27 @@ class AgendaView(BaseModel):
     date: date
     made_at: float
     items: list[AgendaRow]
+    agency: str | None = Field(None, description="the agency it is filtered by: referrals "
+                               "it sent or received, or owes an action item on")
+    total: int = Field(0, description="the referrals on the agenda, on every page")
+    page: int = 1
+    pages: int = 1
+    next: str | None = Field(None, description="the address of the next page, if any")
+
+
+LIMIT, MAX_LIMIT = 50, 200  # an agenda page's rows: by default, at most
+
+
+def agenda_page(agenda: AgendaView, page: int, limit: int, next_of: str) -> AgendaView:
+    """Page ``page`` of ``limit`` rows (none past the last); ``next_of`` is the address
+    the next page's query is put after (the page's own, with ``page`` left to add)."""
+    total = len(agenda.items)
+    pages = max(1, -(-total // limit))
+    start = (page - 1) * limit
+    more = f"{next_of}page={page + 1}" if page < pages else None
+    return agenda.model_copy(update={"items": agenda.items[start:start + limit],
+                                     "total": total, "page": page, "pages": pages,
+                                     "next": more})
 
 
 CSV_COLUMNS = ("meeting_date", "reference", "referral", "from_agency", "to_agency", "type",

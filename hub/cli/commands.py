@@ -423,6 +423,8 @@ def _case_review(b: Builder) -> None:
               "open action items (references and codes only)")
     c.add_argument("--date", type=meeting_day, help="the meeting day, YYYY-MM-DD (default "
                    "today, UTC)")
+    c.add_argument("--agency", help="only the referrals this agency (its id) sent or "
+                   "received, or owes an action item on")
     c.add_argument("--csv", action="store_true", help="print it as CSV")
 
 

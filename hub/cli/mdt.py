@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from hub.api.mdt import agenda_csv
+from hub.api.mdt import MAX_LIMIT, agenda_csv
 from hub.display import code_name
 
 from .output import emit, table
@@ -17,8 +17,14 @@ from .session import api_session, run
 
 def cmd_agenda(args: argparse.Namespace) -> int:
     async def go():
-        async with api_session(args.home) as api:
-            return await api.mdt_agenda(args.date)
+        async with api_session(args.home) as api:  # every page, one after another
+            first = page = await api.mdt_agenda(args.date, args.agency, 1, MAX_LIMIT)
+            items = list(first.items)
+            while page.next is not None:
+                page = await api.mdt_agenda(args.date, args.agency, page.page + 1, MAX_LIMIT)
+                items += page.items
+            return first.model_copy(update={"items": items, "page": 1, "pages": 1,
+                                            "next": None})
 
     agenda = run(go())
     if args.csv and not args.json:
@@ -28,7 +34,8 @@ def cmd_agenda(args: argparse.Namespace) -> int:
              ", ".join(r.reasons), " ".join(r.gaps) or "-", str(len(r.actions)))
             for r in agenda.items]
     emit(args.json, agenda.model_dump(mode="json"),
-         f"case review {agenda.date.isoformat()}: {len(rows)} referrals\n" + table(
+         f"case review {agenda.date.isoformat()}"
+         f"{f' ({args.agency})' if args.agency else ''}: {len(rows)} referrals\n" + table(
              rows, ("REF", "FROM", "TO", "TYPE", "STATUS", "WHY", "GAPS", "ACTIONS")))
     return EXIT_OK
 

@@ -138,8 +138,12 @@ class HubApi:
         return await self._model(MilestoneList, "GET", f"/v1/referrals/{rid}/milestones",
                                  retry=True)
 
-    async def mdt_agenda(self, day: date | None = None) -> AgendaView:
-        params = {"date": day.isoformat()} if day else None
+    async def mdt_agenda(self, day: date | None = None, agency: str | None = None,
+                         page: int = 1, limit: int | None = None) -> AgendaView:
+        """One page of the agenda (``next`` names the one after, if any)."""
+        params = {k: str(v) for k, v in (("date", day.isoformat() if day else None),
+                                         ("agency", agency), ("page", page),
+                                         ("limit", limit)) if v is not None}
         return await self._model(AgendaView, "GET", "/v1/mdt/agenda", params=params,
                                  retry=True)
 

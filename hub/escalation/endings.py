@@ -89,7 +89,9 @@ class Endings:
             self.auditor.event(None, "referral.expired" if to else "referral.purged",
                                referral=referral.id),
             notify_at=now, notify_member=member(referral.id, EXPIRED) if to else None,
-            obligations=obligations(self.ladder, referral))
+            obligations=obligations(self.ladder, referral),
+            closes=(HistoryEvent(at=now, actor="hub", action="mdt.action.closed"),
+                    self.auditor.event(None, "mdt.action.closed", referral=referral.id)))
         if not result.ok:  # it changed meanwhile: decide again with what it is now
             await self.store.timers.requeue(self.store.keys.deadlines(), member_, now)
             return "stale"

@@ -61,19 +61,23 @@ class Notifier:
     lease: float = 60.0  # seconds to send a notice claimed at commit before it is re-sent
 
     async def commit(self, referral: Referral, step: Step, person: Person, index: int,
-                     tag: str = "") -> tuple[str, str]:
+                     tag: str = "", owing: str | None = None) -> tuple[str, str]:
         """Commit the notice for ``person`` on their contact number ``index``: its outcome
-        (see NoticeStore.commit, or 'no-channel') and its id."""
+        (see NoticeStore.commit, or 'no-channel') and its id. The notice names the agency
+        that owes the step, in its time zone: ``owing`` (an action item's owner), else
+        the receiving agency."""
         policy = self.ccr.policy(referral.type, referral.urgency)
         ch = contact(person, index, _channel(policy, step.rung))
         if ch is None:
             return "no-channel", ""
-        agency = self.ccr.agency(referral.destination)
+        agency = self.ccr.agency(owing or referral.destination)
         now = self.clock.now()
         claimable = SENDERS[ch.kind].claims and step.rung.timer == ACK and policy is not None
         facts = NoticeFacts(referral.id, agency.name, step.rung.timer, step.deadline,
                             step.level, agency.timezone, CODE_MARK if claimable else "",
-                            now=now, reads=reads(person), drill=referral.drill is not None)
+                            now=now, reads=reads(person), drill=referral.drill is not None,
+                            milestone=_milestone(self.ccr, referral, step.rung.timer,
+                                                 person.language))
         words = SENDERS[ch.kind].words(render(facts, person.language, self.base_url))
         nid = notice_id(referral, step.rung, person.id, index, tag)
         notice = NoticeRecord(
@@ -110,3 +114,11 @@ def _code_life(step: Step, deliver_at: float, policy: DeadlinePolicy, now: float
     least a pause's length after the notice may go out (a person woken at 2 a.m. who reads
     it twenty minutes late can still claim it)."""
     return int(max(deliver_at + policy.pause_seconds, step.deadline) - now)
+
+
+def _milestone(ccr: Ccr, referral: Referral, timer: str, language: str) -> str:
+    """The label of the milestone a notice is about (``ms:`` owed, ``gap:`` missed), in the
+    recipient's language; "" for any other notice."""
+    kind, _, code = timer.partition(":")
+    found = ccr.milestones.find(referral.type, code) if kind in ("ms", "gap") else None
+    return found.label_in(language) if found else ""

@@ -132,6 +132,16 @@ class Ladder:
         return Rung(rung.timer, step, round_, rung.base,
                     self._due(policy, agency, rung.timer, rung.base, step, round_))
 
+    def after_due(self, policy: DeadlinePolicy, agency: str, due: float, step: int
+                  ) -> float | None:
+        """When rung ``step`` of ``policy``'s ladder fires for something due at ``due``
+        that ``agency`` owes (a case review's action item: the ladder climbed once, its
+        steps' delays counted from the due time in the agency's calendar); None past the
+        last."""
+        if step >= len(policy.escalation):
+            return None
+        return float(self._calc.add(agency, int(due), policy.escalation[step].after))
+
     def retain_until(self, sender: str, destination: str, referral_type: str,
                      closed_at: float) -> float | None:
         """When a referral closed at ``closed_at`` loses its content under the sharing

@@ -33,6 +33,8 @@ class Milestone(BaseModel):
     type: Annotated[str, Field(pattern=SLUG)]
     code: Annotated[str, Field(pattern=SLUG, max_length=40)]
     label: str = Field(min_length=1, max_length=80)
+    label_es: str | None = Field(None, min_length=1, max_length=80,
+                                 description="its label in Spanish (else the label)")
     within: Annotated[Duration | None, BeforeValidator(_duration)] = Field(
         None, description="how long after acceptance it should be recorded by (none: a "
         "code recorded when it happens, such as a no-show)")
@@ -43,6 +45,10 @@ class Milestone(BaseModel):
     @property
     def timer(self) -> str:
         return PREFIX + self.code
+
+    def label_in(self, language: str) -> str:
+        """Its label in ``language`` (en, es): the Spanish one where there is one."""
+        return self.label_es if language == "es" and self.label_es else self.label
 
 
 class Milestones(BaseModel):

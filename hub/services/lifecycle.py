@@ -16,7 +16,7 @@ from hub.api.codes import Codes
 from hub.clock import Clock
 from hub.crypto import EnvelopeError, ReceiptStatus, verify_receipt
 from hub.errors import Conflict, Forbidden, Unprocessable
-from hub.models import TRANSITIONS, HistoryEvent, Referral, Status
+from hub.models import OPEN_STATUSES, TRANSITIONS, HistoryEvent, Referral, Status
 from hub.routing.ladder import WITHDRAWN, member
 from hub.store import Store, TransitionResult
 
@@ -131,7 +131,10 @@ class LifecycleService:
                              from_status=referral.status, to_status=Status.REVOKED, code=reason),
                 self._audit.event(who, "referral.revoked", referral=rid, request_id=request_id),
                 notify_at=now, notify_member=member(rid, WITHDRAWN),
-                obligations=self._timers.obligations(referral))
+                obligations=self._timers.obligations(referral),
+                closes=(HistoryEvent(at=now, actor="hub", action="mdt.action.closed"),
+                        self._audit.event(who, "mdt.action.closed", referral=rid,
+                                          request_id=request_id)))
 
         return await self._referrals.sight(who, await self._until_applied(referral, withdraw))
 
@@ -198,7 +201,10 @@ class LifecycleService:
                              from_status=referral.status, to_status=to, code=code),
                 deadlines,
                 self._audit.event(who, f"referral.{to}", referral=referral.id,
-                                  request_id=request_id))
+                                  request_id=request_id),
+                (HistoryEvent(at=now, actor="hub", action="mdt.action.closed"),
+                 self._audit.event(who, "mdt.action.closed", referral=referral.id,
+                                   request_id=request_id)) if to not in OPEN_STATUSES else None)
 
         return move
 

@@ -121,13 +121,18 @@ class MdtService:
             audit=self._audit.event(who, "mdt.action.done", referral=item.referral))
         return await self._store.mdt.get(aid) or item
 
-    async def agenda(self, who: Principal, day: date) -> Agenda:
+    async def agenda(self, who: Principal, day: date, agency: str | None = None) -> Agenda:
         """The case review's agenda for ``day``: every referral in ``who``'s scope past its
         acknowledgement deadline or with a gap by the end of that day (UTC), marked for
         review, or with an open action item; soonest submitted first. An agency admin's
         scope is the referrals their agency received (as the queue's: what a sender may
-        know of a referral's state is the sender's own view, services/flowback.py)."""
+        know of a referral's state is the sender's own view, services/flowback.py). With
+        ``agency``, only the referrals it sent or received, or owes an action item on."""
         scope = _scope(who)
+        if agency is not None and self._ccr.find_agency(agency) is None:
+            raise Unprocessable(f"no agency '{agency}' in this CCR; use one of: "
+                                f"{', '.join(a.id for a in self._ccr.agencies)}",
+                                code=Codes.UNKNOWN_AGENCY)
         cutoff = datetime.combine(day + timedelta(days=1), time(), UTC).timestamp()
         reasons: dict[str, set[str]] = {}
         gaps: dict[str, list[str]] = {}
@@ -155,6 +160,9 @@ class MdtService:
                             tuple(sorted(gaps.get(rid, ()))), marks.get(rid),
                             tuple(actions.get(rid, ())))
                  for (rid, card), status in zip(shown, statuses, strict=True) if status]
+        if agency is not None:
+            items = [i for i in items if agency in (i.card.sender, i.card.destination)
+                     or any(a.owner == agency for a in i.actions)]
         items.sort(key=lambda i: (i.card.submitted_at, i.rid))
         return Agenda(day, self._clock.now(), items)
 

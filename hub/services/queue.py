@@ -19,6 +19,7 @@ from hub.models import OPEN_STATUSES, SLUG, Frozen
 from hub.routing.ccr import Ccr
 from hub.routing.milestones import is_milestone
 from hub.store import Store
+from hub.store.mdt import ACT
 from hub.store.oversight import Owed
 
 from .principal import Principal
@@ -190,8 +191,10 @@ class QueueService:
         cards = await self._store.oversight.cards([rid for rid, _, _ in members])
         out = []
         for (rid, _, timer), (_, due), card in zip(members, owed, cards, strict=True):
-            if card is None or not in_scope(scope, card.destination) or \
-                    query.agency not in (None, card.destination) or \
+            owes = agency is not None and timer.startswith(ACT)  # on that agency's own
+            # index: an action item it owes, on another agency's referral as may be
+            if card is None or not (owes or in_scope(scope, card.destination)) or \
+                    query.agency not in (None, card.destination, agency if owes else None) or \
                     query.type not in (None, card.type) or \
                     query.urgency not in (None, card.urgency):
                 continue

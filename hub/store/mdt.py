@@ -34,10 +34,11 @@ class ActionItem:
     owner: str  # the agency that owes it
     code: str
     due: float
-    status: str  # open, done
+    status: str  # open, done, closed (the referral closed while it was open)
     created_by: str
     created_at: float
     done_at: float | None = None
+    step: int = 0  # the next rung of the escalation ladder it climbs while overdue
 
     @property
     def timer(self) -> str:
@@ -52,7 +53,8 @@ class ActionItem:
     def decode(aid: str, row: dict[str, str]) -> ActionItem:
         return ActionItem(aid, row["referral"], row["owner"], row["code"], float(row["due"]),
                           row["status"], row["created_by"], float(row["created_at"]),
-                          float(row["done_at"]) if row.get("done_at") else None)
+                          float(row["done_at"]) if row.get("done_at") else None,
+                          int(row.get("step") or 0))
 
 
 class MdtStore:
@@ -84,6 +86,7 @@ class MdtStore:
             ref=k.referral(rid), action=k.action(item.id), actions=k.actions(),
             referral_actions=k.referral_actions(rid), deadlines=k.deadlines(),
             obligations=k.obligations(), agency_obligations=k.obligations_of(destination),
+            owner_obligations=k.obligations_of(item.owner),
             history=k.history(rid), audit=k.audit(), aid=item.id,
             fields=to_fields(item.fields()), due=item.due, member=f"{rid}:{item.timer}",
             history_event=dumps(history), audit_event=dumps(audit)))
@@ -95,9 +98,20 @@ class MdtStore:
         return text(await self._s.finish_action(
             action=k.action(item.id), actions=k.actions(), deadlines=k.deadlines(),
             claimed=k.inflight(k.deadlines()), obligations=k.obligations(),
-            agency_obligations=k.obligations_of(destination), history=k.history(rid),
+            agency_obligations=k.obligations_of(destination),
+            owner_obligations=k.obligations_of(item.owner), history=k.history(rid),
             audit=k.audit(), aid=item.id, member=f"{rid}:{item.timer}", done_at=at,
             done_by=by, history_event=dumps(history), audit_event=dumps(audit)))
+
+    async def climb(self, item: ActionItem, step: int | None, due: float) -> str:
+        """Give the engine's claim on the item's timer back, with its next rung (``step``,
+        due at ``due``) set while it is open; None: no rung is left. 'ok', 'spent' or
+        'closed' (lua/climb_action.lua)."""
+        k = self._k
+        return text(await self._s.climb_action(
+            action=k.action(item.id), deadlines=k.deadlines(),
+            claimed=k.inflight(k.deadlines()), member=f"{item.referral}:{item.timer}",
+            step="" if step is None else step, due=due))
 
     async def statuses(self, rids: list[str]) -> list[str | None]:
         """Each referral's status (None when it is gone), in one round trip."""

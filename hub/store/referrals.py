@@ -169,7 +169,10 @@ class ReferralStore:
 
     async def transition(self, referral: Referral, to: Status, fields: dict[str, object],
                          history: HistoryEvent, deadlines: DeadlineChanges,
-                         audit: AuditEvent) -> TransitionResult:
+                         audit: AuditEvent, closes: tuple[HistoryEvent, AuditEvent] | None = None
+                         ) -> TransitionResult:
+        """Move the referral to ``to``; with ``closes`` (a change that closes it), its open
+        action items close in the same step, with that history and audit event."""
         k, rid = self._k, referral.id
         tally = on_change(referral, to, history.at, history.code)
         status, value = items(await self._s.transition(
@@ -180,18 +183,30 @@ class ReferralStore:
             expected=referral.status, new_status=to, fields=to_fields(fields),
             history_event=dumps(history), score=referral.submitted_at, rid=rid,
             changes=deadlines.to_json(), audit_event=dumps(audit), tally=tally.to_json(),
-            **self._change_keys(referral)))
+            **self._closing(rid, history.at, closes), **self._change_keys(referral)))
         if status == b"ok":
             return TransitionResult(True, to, number(value))
         return TransitionResult(False, text(value) or None)
 
+    def _closing(self, rid: str, at: float, closes: tuple[HistoryEvent, AuditEvent] | None
+                 ) -> dict[str, str]:
+        """What a script needs to close the referral's open action items (_lib.lua
+        close_actions), with ``closes``' history and audit event; none without it."""
+        k = self._k
+        return {"referral_actions": k.referral_actions(rid), "actions": k.actions(),
+                "action_prefix": k.action(""), "closed_at": repr(at),
+                "close_history": dumps(closes[0]) if closes else "",
+                "close_audit": dumps(closes[1]) if closes else ""}
+
     async def end_consent(self, referral: Referral, to: Status | None,
                           fields: dict[str, object], history: HistoryEvent, audit: AuditEvent,
                           *, notify_at: float, notify_member: str | None,
-                          obligations: tuple[str, ...]) -> TransitionResult:
+                          obligations: tuple[str, ...],
+                          closes: tuple[HistoryEvent, AuditEvent] | None = None
+                          ) -> TransitionResult:
         """Consent withdrawn or run out: status (``to``; None keeps a closed referral's),
         timers and ``obligations``, content and the notice step in one step
-        (lua/end_consent.lua)."""
+        (lua/end_consent.lua); with ``closes``, its open action items close too."""
         k, rid = self._k, referral.id
         tally = on_change(referral, to, history.at)
         status, value = items(await self._s.end_consent(
@@ -205,7 +220,7 @@ class ReferralStore:
             history_event=dumps(history), score=referral.submitted_at, rid=rid,
             audit_event=dumps(audit), notify_at=notify_at, notify_member=notify_member or "",
             dropped=packed(list(obligations)), tally=tally.to_json(),
-            **self._change_keys(referral)))
+            **self._closing(rid, history.at, closes), **self._change_keys(referral)))
         if status == b"ok":
             return TransitionResult(True, to or referral.status, number(value))
         return TransitionResult(False, text(value) or None)

@@ -29,7 +29,8 @@ _NAMES = ("create_referral", "transition", "mark_receipt", "put_blob", "put_rost
           "take_send_slot", "seal_audit", "end_consent", "narrow_consent", "record_failure",
           "release_tallies", "engine_alarm", "update_notice", "claim_referral",
           "put_grants", "append_roster_log", "replace_envelope", "record_milestone",
-          "mark_gap", "mark_for_review", "add_action", "finish_action")
+          "mark_gap", "mark_for_review", "add_action", "finish_action",
+          "climb_action")
 
 
 @dataclass
@@ -193,3 +194,4 @@ class Scripts:
     mark_for_review: Script
     add_action: Script
     finish_action: Script
+    climb_action: Script

@@ -5,11 +5,24 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
+from typing import cast
+from urllib.parse import urlencode
 
 from aiohttp import web
 
 from hub.api.codes import Codes
-from hub.api.mdt import ActionView, AddAction, AgendaRow, AgendaView, Marked, MarkForReview
+from hub.api.mdt import (
+    LIMIT,
+    MAX_LIMIT,
+    ActionStatus,
+    ActionView,
+    AddAction,
+    AgendaRow,
+    AgendaView,
+    Marked,
+    MarkForReview,
+    agenda_page,
+)
 from hub.errors import BadRequest
 from hub.services.mdt import ActionItem, Agenda
 
@@ -20,7 +33,7 @@ DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 def action_view(a: ActionItem) -> ActionView:
     return ActionView(id=a.id, referral=a.referral, owner=a.owner, code=a.code, due=a.due,
-                      status="done" if a.status == "done" else "open",
+                      status=cast(ActionStatus, a.status),
                       created_by=a.created_by, created_at=a.created_at, done_at=a.done_at)
 
 
@@ -73,7 +86,35 @@ async def finish_action(request: web.Request) -> web.Response:
     return respond(action_view(item))
 
 
-async def agenda(request: web.Request) -> web.Response:
+def _number(request: web.Request, name: str, default: int, most: int) -> int:
+    raw = request.query.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= most:
+        raise BadRequest(f"'{name}' must be a whole number from 1 to {most}",
+                         code=Codes.BAD_QUERY)
+    return int(raw)
+
+
+def paging(request: web.Request) -> tuple[int, int]:
+    """The ``page`` (from 1) and ``limit`` (rows on it) query values."""
+    return _number(request, "page", 1, 10_000), _number(request, "limit", LIMIT, MAX_LIMIT)
+
+
+def next_of(request: web.Request) -> str:
+    """The request's address with its query but ``page``, ready for ``page=N``."""
+    kept = urlencode([(k, v) for k, v in request.query.items() if k != "page"])
+    return f"{request.path}?{kept}&" if kept else f"{request.path}?"
+
+
+async def whole_agenda(request: web.Request) -> AgendaView:
+    """The agenda the request asks for (``date``, ``agency``), every row."""
     found = services(request)
     day = meeting_day(request, found.clock.now())
-    return respond(agenda_view(await found.mdt.agenda(principal(request), day)))
+    agenda = await found.mdt.agenda(principal(request), day, request.query.get("agency") or None)
+    return agenda_view(agenda).model_copy(update={"agency": request.query.get("agency") or None})
+
+
+async def agenda(request: web.Request) -> web.Response:
+    page, limit = paging(request)
+    return respond(agenda_page(await whole_agenda(request), page, limit, next_of(request)))

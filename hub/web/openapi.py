@@ -26,7 +26,19 @@ _LISTING = [
     {"name": "limit", "in": "query", "required": False,
      "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}},
 ]
-QUERY = {"referral.inbox": _LISTING, "referral.outbox": _LISTING}
+_AGENDA = [
+    {"name": "date", "in": "query", "required": False,
+     "description": "the meeting day, YYYY-MM-DD (default today, UTC)",
+     "schema": {"type": "string", "format": "date"}},
+    {"name": "agency", "in": "query", "required": False,
+     "description": "only referrals this agency sent or received, or owes an action item on",
+     "schema": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,63}$"}},
+    {"name": "page", "in": "query", "required": False,
+     "schema": {"type": "integer", "minimum": 1, "maximum": 10_000, "default": 1}},
+    {"name": "limit", "in": "query", "required": False,
+     "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}},
+]
+QUERY = {"referral.inbox": _LISTING, "referral.outbox": _LISTING, "mdt.agenda": _AGENDA}
 FORMS = {f"report.{r.route}": r.schema for r in RECEIVERS.values()  # bodies sent as
          if r.form} | {f"answer.{r.route}": r.schema for r in INBOUND.values()  # application/
                        if r.form}  # x-www-form-urlencoded

@@ -227,7 +227,8 @@ ROUTES: tuple[Route, ...] = (
     R("GET", "/v1/mdt/agenda", mdt.agenda, "mdt.agenda", "The case review's agenda for "
       "?date=YYYY-MM-DD (default today, UTC): referrals past their acknowledgement "
       "deadline or with a gap by the end of that day, marked for review, or with open "
-      "action items; codes and references only", response=case.AgendaView),
+      "action items; codes and references only; ?agency= narrows it to one agency's, "
+      "?page= and ?limit= page it (next: the next page's address)", response=case.AgendaView),
     R("POST", f"/v1/referrals/{RID}/replies", referrals.post_reply, "reply.post",
       "Post a sealed reply on the referral's thread", body=s.PostReply, response=s.Stored,
       audited=True, ok=201),

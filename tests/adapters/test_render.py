@@ -43,7 +43,7 @@ def facts(agency: str = "Harbor Shelter", *, timer: str = "ack", level: int = 2,
 def test_notice_facts_hold_only_content_free_fields():
     assert [f.name for f in dataclasses.fields(NoticeFacts)] == \
         ["referral", "agency", "timer", "due", "level", "timezone", "code", "now", "reads",
-         "drill"]
+         "drill", "milestone"]
     assert list(inspect.signature(render).parameters) == ["facts", "language", "base_url"]
 
 
@@ -62,7 +62,7 @@ def test_the_templates_use_only_names_derived_from_the_facts():
     assert _names_used(env, engine=False) <= {
         "digest", "count", "items", "ref", "agency", "timer", "due", "due_short", "level",
         "link", "base", "code", "spoken_ref", "outcome", "until", "by", "spoken", "overdue",
-        "reads", "drill"}
+        "reads", "drill", "milestone", "milestone_code"}
     # the engine's alerts name no referral at all: whether it stopped, since when, a link
     assert _names_used(env, engine=True) <= {"stopped", "since", "since_short", "link"}
     assert [f.name for f in dataclasses.fields(EngineFacts)] == \
@@ -202,7 +202,9 @@ TIMEZONES = ["America/Los_Angeles", "America/New_York", "America/Puerto_Rico",
 
 @settings(max_examples=200, deadline=None)
 @given(agency=st.text(AGENCY_ALPHABET, min_size=1, max_size=80),
-       level=st.integers(1, 12), timer=st.sampled_from(["ack", "fu:intake", "fu:safety-plan"]),
+       level=st.integers(1, 12),
+       timer=st.sampled_from(["ack", "fu:intake", "fu:safety-plan", "act:" + "a" * 16,
+                              "ms:" + "m" * 40, "gap:" + "g" * 40]),
        language=st.sampled_from(LANGUAGES), timezone=st.sampled_from(TIMEZONES),
        due=st.integers(1_700_000_000, 2_100_000_000), late=st.booleans(),
        base_url=st.sampled_from(["http://127.0.0.1:8080", BASE_URL,
@@ -223,3 +225,57 @@ def test_only_an_overlong_base_url_can_push_the_sms_past_one_segment(language):
     base_url = "https://" + "h" * 92  # 100 characters
     sms = render(facts(timer="fu:intake", level=12), language, base_url).sms
     assert not fits_one_segment(sms)  # render() does not shorten it; the channel refuses it
+
+
+# A milestone's notices: what happened, in plain words (issue 22)
+
+GAP_WORDS = {"en": ("has a missed milestone: Follow-up exam attended", "milestone missed",
+                    "missed exam-followup-attended, due", "A milestone was missed"),
+             "es": ("tiene un hito no cumplido: Asistió al examen de seguimiento",
+                    "hito no cumplido", "hito exam-followup-attended no cumplido, vencia",
+                    "No se cumplió un hito")}
+LABELS = {"en": "Follow-up exam attended", "es": "Asistió al examen de seguimiento"}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_gap_notice_says_which_milestone_was_missed_and_when_it_was_due(language):
+    gap = dataclasses.replace(facts(timer="gap:exam-followup-attended", level=1, now=DUE),
+                              milestone=LABELS[language])
+    rendered = render(gap, language, BASE_URL)
+    text, subject, sms, push = GAP_WORDS[language]
+    assert text in rendered.text and text in rendered.html
+    assert subject in rendered.subject and LABELS[language] in rendered.subject
+    assert sms in rendered.sms and fits_one_segment(rendered.sms)
+    assert push in rendered.part("voice.txt") and LABELS[language] in rendered.part("voice.txt")
+    for part in (rendered.subject, rendered.text, rendered.sms, rendered.part("push.txt")):
+        assert "follow-up" not in part and "seguimiento " not in part
+    assert REFERRAL[:8] in rendered.sms and LOCAL_DUE[language] in rendered.text
+
+
+@pytest.mark.parametrize("language, words", [
+    ("en", ("has a milestone not recorded in time: Follow-up exam attended",
+            "record it on the referral's page", "exam-followup-attended overdue since")),
+    ("es", ("tiene un hito no registrado a tiempo: Asistió al examen de seguimiento",
+            "regístrelo en la página de la referencia", "hito exam-followup-attended vencio"))])
+def test_a_milestone_owed_asks_the_receiving_agency_to_record_it(language, words):
+    owed = dataclasses.replace(facts(timer="ms:exam-followup-attended", now=DUE + 60),
+                               milestone=LABELS[language])
+    rendered = render(owed, language, BASE_URL)
+    text, ask, sms = words
+    assert text in rendered.text and ask in rendered.text and sms in rendered.sms
+    assert "level 2" in rendered.sms or "nivel 2" in rendered.sms
+
+
+def test_without_its_label_a_milestone_is_named_by_its_code_in_words():
+    digest = render_digest([facts(timer="gap:compensation-paid", now=DUE),
+                            facts(timer="act:" + "a" * 16, referral="b" * 32, now=DUE)],
+                           "en", BASE_URL)
+    assert "milestone missed: compensation paid" in digest.text
+    assert "action item overdue since" in digest.text
+
+
+@pytest.mark.parametrize("language, words", [("en", "action item from the case review"),
+                                             ("es", "tarea de la revisión de casos")])
+def test_an_action_item_is_named_as_one(language, words):
+    rendered = render(facts(timer="act:" + "a" * 16), language, BASE_URL)
+    assert words in rendered.text and words in rendered.part("voice.txt")

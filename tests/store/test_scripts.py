@@ -57,11 +57,12 @@ def _script_calls() -> list[tuple[str, str, set[str], list[ast.expr]]]:
 
 
 def _spread_names(part: ast.expr) -> set[str]:
-    """The names a `**self._tally_keys(tally)` or `**self._change_keys(referral)` gives
-    (the spreads the store uses)."""
+    """The names a `**self._tally_keys(tally)`, `**self._change_keys(referral)` or
+    `**self._closing(...)` gives (the spreads the store uses)."""
     spreads = {"self._tally_keys": lambda s: s._tally_keys(Tally("harbor-house", "2026-01-01")),
                "self._change_keys": lambda s: s._change_keys(SimpleNamespace(
-                   destination="harbor-house", sender_agency="mercy-hospital"))}
+                   destination="harbor-house", sender_agency="mercy-hospital")),
+               "self._closing": lambda s: s._closing("0" * 32, 0.0, None)}
     assert isinstance(part, ast.Call) and ast.unparse(part.func) in spreads, \
         f"teach this test the names `**{ast.unparse(part)}` gives"
     store = ReferralStore.__new__(ReferralStore)

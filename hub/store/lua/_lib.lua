@@ -70,3 +70,30 @@ local function append_audit(audit, event)
   redis.call('XADD', audit, '*', 'event', event)
 end
 
+-- A referral that closes closes its open action items (a case review's): each item's
+-- status, its timer (claimed or not) and its obligations (everyone's, the receiving
+-- agency's, the owner agency's: `obligations` .. ':' .. owner) go; the history and audit
+-- events are said once, when one was open ('' for close_audit: the change does not close
+-- it). Item keys are `action_prefix` .. id: one Redis, not a cluster.
+local function close_actions(rid, referral_actions, actions, action_prefix, deadlines,
+                             claimed, obligations, agency_obligations, history, audit,
+                             closed_at, close_history, close_audit)
+  if close_audit == '' then return end
+  local closed = 0
+  for _, aid in ipairs(redis.call('LRANGE', referral_actions, 0, -1)) do
+    local action = action_prefix .. aid
+    local owner = redis.call('HGET', action, 'owner')
+    if owner and redis.call('HGET', action, 'status') == 'open' then
+      redis.call('HSET', action, 'status', 'closed', 'done_at', closed_at)
+      redis.call('ZREM', actions, aid)
+      zrem_each({rid .. ':act:' .. aid}, deadlines, claimed, obligations, agency_obligations,
+                obligations .. ':' .. owner)
+      closed = closed + 1
+    end
+  end
+  if closed > 0 then
+    redis.call('RPUSH', history, close_history)
+    append_audit(audit, close_audit)
+  end
+end
+

@@ -8,12 +8,14 @@
 -- it; fields: JSON object of strings; score: the indexes' score; notify_at, notify_member:
 -- when the notice step is due, and its timer member ('' for none); dropped: obligations to
 -- drop (JSON list of members); tally: see _lib.lua add_tally; changed_in, changed_out:
--- the change indexes (index_change).
+-- the change indexes (index_change). Its open action items close (_lib.lua close_actions).
 local ref, history, old_index, new_index, deadlines, claimed, audit, envelope, replies,
       attachments, obligations, figures, ack_times, open_counts,
-      agency_obligations, grants, granted, changed_in, changed_out = unpack(KEYS)
+      agency_obligations, grants, granted, changed_in, changed_out, referral_actions,
+      actions = unpack(KEYS)
 local expected, new_status, fields, history_event, score, rid, audit_event, notify_at,
-      notify_member, dropped, tally = unpack(ARGV)
+      notify_member, dropped, tally, action_prefix, closed_at, close_history,
+      close_audit = unpack(ARGV)
 local current = redis.call('HGET', ref, 'status')
 if not current then return {'missing', ''} end
 if current ~= expected then return {'stale', current} end
@@ -46,4 +48,6 @@ zrem_each(cjson.decode(dropped), obligations, agency_obligations)
 add_tally(tally, figures, ack_times, open_counts)
 if notify_member ~= '' then redis.call('ZADD', deadlines, notify_at, notify_member) end
 append_audit(audit, audit_event)
+close_actions(rid, referral_actions, actions, action_prefix, deadlines, claimed, obligations,
+              agency_obligations, history, audit, closed_at, close_history, close_audit)
 return {'ok', tostring(generation)}

@@ -5,10 +5,12 @@
 -- indexes' score; changes: the deadlines' (JSON {remove = [...], add = [[score, member]],
 -- due = [[score, member]]}: removed timers are dropped from the obligations too); tally:
 -- see _lib.lua add_tally; changed_in, changed_out: the change indexes (index_change).
+-- A referral that closes closes its open action items (_lib.lua close_actions).
 local ref, history, old_index, new_index, deadlines, audit, claimed, obligations, figures,
-      ack_times, open_counts, agency_obligations, changed_in, changed_out = unpack(KEYS)
+      ack_times, open_counts, agency_obligations, changed_in, changed_out, referral_actions,
+      actions = unpack(KEYS)
 local expected, new_status, fields, history_event, score, rid, changes, audit_event,
-      tally = unpack(ARGV)
+      tally, action_prefix, closed_at, close_history, close_audit = unpack(ARGV)
 local current = redis.call('HGET', ref, 'status')
 if not current then return {'missing', ''} end
 if current ~= expected then return {'stale', current} end
@@ -24,4 +26,6 @@ zadd_each(deadline['add'], deadlines)
 zadd_each(deadline['due'], obligations, agency_obligations)
 add_tally(tally, figures, ack_times, open_counts)
 append_audit(audit, audit_event)
+close_actions(rid, referral_actions, actions, action_prefix, deadlines, claimed, obligations,
+              agency_obligations, history, audit, closed_at, close_history, close_audit)
 return {'ok', tostring(generation)}

@@ -14,7 +14,20 @@ from aiohttp import web
 
 from hub import i18n
 
-from . import dashboard, device, drills, figures, help, inbox, language, mdt, referral, send, signin
+from . import (
+    dashboard,
+    device,
+    drills,
+    figures,
+    help,
+    inbox,
+    language,
+    mdt,
+    milestones,
+    referral,
+    send,
+    signin,
+)
 from .render import FILTERS, request_query
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
@@ -59,6 +72,8 @@ def setup_pages(app: web.Application) -> None:
     r.add_get("/inbox", inbox.inbox, name="page.inbox")
     r.add_get("/inbox/{rid:[0-9a-f]{32}}", inbox.thread, name="page.thread")
     r.add_get("/inbox/{rid:[0-9a-f]{32}}/case", inbox.case, name="page.case")
+    r.add_post("/inbox/{rid:[0-9a-f]{32}}/milestones", milestones.record,
+               name="page.milestone.record")
     r.add_get("/sent", inbox.sent, name="page.sent")
     r.add_get("/send", send.form, name="page.send")
     r.add_get("/help", help.index, name="page.help")

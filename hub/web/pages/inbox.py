@@ -15,6 +15,7 @@ from hub.services.principal import Principal
 
 from ..context import SERVICES
 from .help import start_checklists
+from .milestones import can_record, milestone_rows
 from .sealed import render_sealed
 from .session import render, session, signed_in
 
@@ -46,12 +47,14 @@ async def sent(request: web.Request) -> web.Response:
 
 @signed_in("page.thread")
 async def thread(request: web.Request) -> web.Response:
-    services = request.app[SERVICES]
-    found = await services.worklist.thread(session(request).principal,
-                                           request.match_info["rid"])
+    services, who = request.app[SERVICES], session(request).principal
+    found = await services.worklist.thread(who, request.match_info["rid"])
     referral = found.item.referral
+    milestones = milestone_rows(await services.milestones.view(who, referral.id), found)
     return render_sealed(request, "thread.html", {
         "t": found, "r": referral, "names": _names(request), "now": services.worklist.now(),
+        "milestones": milestones, "can_record": can_record(who, found),
+        "recorded": request.query.get("done") == "milestone",
         "zone": services.ccr.agency(referral.destination).timezone,
         "type_label": _label(services, referral.type),
         "reject_reasons": get_args(RejectReason), "outcomes": get_args(OutcomeCode),

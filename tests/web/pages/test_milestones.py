@@ -5,6 +5,10 @@ back; an agreement without flow-back keeps it from the sender."""
 
 from __future__ import annotations
 
+import re
+
+from hub.display import local_time
+
 from .conftest import acknowledge, act, submit
 from .support import queue_rows
 
@@ -116,3 +120,66 @@ async def test_a_no_show_makes_the_exam_a_gap_at_once(hub, sign_in, escalation) 
     rows, html = await gap_rows(sign_in)
     assert [(r.reference, r.state) for r in rows] == [(rid[:8], "gap")]
     assert "milestone: exam followup attended" in html
+
+
+def milestone_states(html: str) -> dict[str, str]:
+    return dict(re.findall(r'data-milestone="([a-z-]+)" data-state="([a-z]+)"', html))
+
+
+async def test_the_receiving_agency_records_a_milestone_on_the_referral_page(
+        hub, sign_in, escalation) -> None:
+    sealed, rid = await submit(hub)
+    await acknowledge(hub, sealed, rid)
+    page = f"/inbox/{rid}"
+    intake = await sign_in("harbor-intake")
+    _, html = await intake.text(page)  # recorded once accepted: the page's script shows it
+    assert 'action="/inbox/' in html and 'data-when="accepted in-progress" hidden' in html
+    await act(hub, rid, "accept")
+    status, html = await intake.text(page)
+    assert 'data-when="accepted in-progress">' in html
+    assert status == 200, html
+    assert milestone_states(html) == {"exam-followup-scheduled": "pending",
+                                      "exam-followup-attended": "pending", "no-show": "none"}
+    due = hub.clock.now() + 3 * DAY  # its deadline, on the wall in Chicago
+    assert local_time(due, "America/Chicago") in html and "CST" in html
+    assert '<option value="exam-followup-attended">Follow-up exam attended</option>' in html
+
+    r = await intake.post_form(f"{page}/milestones", {"code": "exam-followup-scheduled"},
+                               page=page)
+    assert r.status == 303 and r.headers["Location"].startswith(f"{page}?done=milestone")
+    r = await intake.post_form(f"{page}/milestones", {"code": "no-show"}, page=page)
+    assert r.status == 303  # the exam was missed: a gap at once, which the engine marks
+    await escalation.run_due()
+    _, html = await intake.text(page)
+    assert "Milestone recorded." not in html
+    assert milestone_states(html) == {"exam-followup-scheduled": "recorded",
+                                      "exam-followup-attended": "missed", "no-show": "recorded"}
+    assert '<option value="exam-followup-scheduled">' not in html  # recorded: not offered
+    listed = await hub.client.get(f"/v1/referrals/{rid}/milestones",
+                                  headers=hub.world.first("harbor-house", "point_person").auth)
+    assert {m["code"] for m in (await listed.json())["recorded"]} == {
+        "exam-followup-scheduled", "no-show"}
+
+    night = await sign_in("harbor-night")  # a backup who reads Spanish
+    _, html = await night.text(page)
+    assert "Asistió al examen de seguimiento" in html and "Hitos" in html
+
+    r = await intake.post_form(f"{page}/milestones", {"code": "made-up"}, page=page)
+    assert r.status == 422 and "exam-followup-attended" in await r.text()
+    r = await intake.post(f"{page}/milestones", {"code": "exam-followup-attended"})
+    assert r.status == 403  # no CSRF token: refused, nothing recorded
+    _, html = await intake.text(page)
+    assert milestone_states(html)["exam-followup-attended"] == "missed"
+
+
+async def test_the_sender_and_another_agency_cannot_record_from_the_page(
+        hub, sign_in) -> None:
+    sealed, rid = await submit(hub)
+    await acknowledge(hub, sealed, rid)
+    await act(hub, rid, "accept")
+    nurse = await sign_in("mercy-nurse-1")
+    status, html = await nurse.text(f"/inbox/{rid}")
+    assert status == 200 and 'action="/inbox/' not in html
+    r = await nurse.post_form(f"/inbox/{rid}/milestones", {"code": "no-show"},
+                              page=f"/inbox/{rid}")
+    assert r.status == 403

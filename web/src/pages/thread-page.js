@@ -128,7 +128,7 @@ function showStatus(t, view) {
   $('#status-text').textContent = statusName(view.status);
   $('#status-text').dataset.status = view.status;
   if (view.status !== 'requested') $$('[data-timer="ack"]').forEach((e) => show(e, false));
-  for (const part of $$('#actions [data-when]')) {
+  for (const part of $$('#actions [data-when], #milestones [data-when]')) {
     show(part, part.dataset.when.split(' ').includes(OPEN.includes(view.status) ? view.status : 'closed'));
   }
   show($('#actions'), Boolean(t.unlocked) && (t.side !== 'receiving' || t.opened !== null));
