@@ -255,12 +255,9 @@ RID: _Positional = {"type": referral_id, "metavar": "ID",
                     "help": "the referral's id (32 hex digits)"}
 
 
-def _sending(b: Builder) -> None:
-    c = b.add("send", work.cmd_send, "Seal a referral to an agency's group and send it")
-    c.add_argument("--to", required=True, help="the receiving agency's id")
-    c.add_argument("--type", required=True, help="the referral type code")
-    c.add_argument("--content", type=Path, required=True, help="a JSON file with the content "
-                   "(docs/clients.md; /v1/schemas/TYPE.json)")
+def _urgency_and_consent(c: argparse.ArgumentParser) -> None:
+    """What a referral sent says of its urgency and of the survivor's consent (hub send,
+    hub case forward)."""
     c.add_argument("--urgency", choices=("routine", "urgent", "emergent"), default="urgent")
     c.add_argument("--consent-by", required=True,
                    help="the person of your agency who documented the consent")
@@ -271,6 +268,15 @@ def _sending(b: Builder) -> None:
     c.add_argument("--share-outcome", action="store_true",
                    help="the survivor agreed that you learn the outcome (else only that it "
                    "closed)")
+
+
+def _sending(b: Builder) -> None:
+    c = b.add("send", work.cmd_send, "Seal a referral to an agency's group and send it")
+    c.add_argument("--to", required=True, help="the receiving agency's id")
+    c.add_argument("--type", required=True, help="the referral type code")
+    c.add_argument("--content", type=Path, required=True, help="a JSON file with the content "
+                   "(docs/clients.md; /v1/schemas/TYPE.json)")
+    _urgency_and_consent(c)
     c.add_argument("--attach", type=Path, action="append", default=[], help="a file to attach "
                    "(repeat for more; its name travels sealed)")
     c.add_argument("--no-case", action="store_true", help="start no case: the receiver cannot "
@@ -345,15 +351,7 @@ def _case(b: Builder) -> None:
     c.add_argument("--covers", required=True, help="the handoff's fields the survivor agreed "
                    "may go onward, comma-separated (e.g. survivor,needs,safe_contact), or '*' "
                    "for all of it")
-    c.add_argument("--urgency", choices=("routine", "urgent", "emergent"), default="urgent")
-    c.add_argument("--consent-by", required=True,
-                   help="the person of your agency who documented the consent")
-    c.add_argument("--consent-method", default="written",
-                   choices=("written", "electronic-signature", "verbal-documented"))
-    c.add_argument("--consent-days", type=whole(1, 366, "a number of days"), default=30,
-                   help="how many days consent lasts")
-    c.add_argument("--share-outcome", action="store_true",
-                   help="the survivor agreed that you learn the outcome")
+    _urgency_and_consent(c)
     c.set_defaults(attach=[])
 
 
