@@ -11,9 +11,10 @@ onward) for a ``purpose``, as ``hub case forward`` does for real.
 
 Checked at start-up, with the file and key of what is wrong: agencies, people and types
 exist, the sender is a sender of the agency it sends from, a sharing agreement allows the
-step, the people named exist, no two steps share a destination, type and urgency (the hub
-tells them apart by these), and an onward step forwards an earlier step's referral from
-the agency that step went to."""
+step, an escalation policy covers its type and urgency (without one its referral would
+reach nobody), the people named exist, no two steps share a destination, type and urgency
+(the hub tells them apart by these), and an onward step forwards an earlier step's referral
+from the agency that step went to."""
 
 from __future__ import annotations
 
@@ -134,7 +135,19 @@ def _step_problem(ccr: Ccr, step: Step) -> str | None:
     if ccr.agreement(step.from_agency, step.to, step.type) is None:
         return (f"no sharing agreement lets {step.from_agency} send '{step.type}' to "
                 f"{step.to}: a drill follows the real agreements")
+    if ccr.policy(step.type, step.urgency) is None:
+        return _no_policy(ccr, step)
     return None
+
+
+def _no_policy(ccr: Ccr, step: Step) -> str:
+    """Without an escalation policy a step's referral would reach nobody, silently."""
+    has = [u for u in ("routine", "urgent", "emergent") if ccr.policy(step.type, u)]
+    fix = (f"give the step an urgency that has one ({', '.join(has)}) or add" if has
+           else "add")
+    return (f"no escalation policy for '{step.type}', {step.urgency}, so the step would "
+            f"reach nobody: {fix} a [[policy]] with type = \"{step.type}\" and urgency = "
+            f"\"{step.urgency}\" to policies.toml")
 
 
 def _onward_problem(scenario: Scenario, index: int) -> str | None:

@@ -52,6 +52,15 @@ def test_a_broken_scenario_names_its_file_key_and_fault(tmp_path, old, new, key,
     assert caught.value.key == key and what in str(caught.value), str(caught.value)
 
 
+def test_a_step_without_an_escalation_policy_is_refused_as_it_would_reach_nobody(
+        tmp_path) -> None:
+    with pytest.raises(ConfigError) as caught:  # advocacy requests have an urgent policy only
+        load(tmp_path, 'urgency = "urgent"', 'urgency = "emergent"', "police-advocate.toml")
+    assert caught.value.path.endswith("police-advocate.toml") and caught.value.key == "step[0]"
+    assert "no escalation policy for 'advocacy-request', emergent" in str(caught.value)
+    assert "an urgency that has one (urgent)" in str(caught.value), str(caught.value)
+
+
 ONWARD = "shelter-counseling.toml"
 
 

@@ -1,8 +1,8 @@
-"""Drills on the dashboard (coordinators): the scenarios with a button to start each, the
-drills under way, and a drill's debrief for the team meeting (as a page and as CSV) with
-the button that ends it. Starting here records the drill; its envelopes are sealed by the
-coordinator's drill sender device (`hub drill start SCENARIO --drill ID`), never by the
-hub. Metadata only."""
+"""Drills on the dashboard (coordinators): the scenarios (each step and the people told, in
+words) with a button to start each, the drills under way, and a drill's debrief for the
+team meeting (as a page and as CSV) with the button that ends it. Starting here records
+the drill; its envelopes are sealed by the coordinator's drill sender device (`hub drill
+start SCENARIO --drill ID`), never by the hub. Metadata only."""
 
 from __future__ import annotations
 
@@ -38,6 +38,7 @@ async def page(request: web.Request) -> web.Response:
     return render(request, "drills.html", {
         "scenarios": services.drills.scenarios(who), "under_way": under_way,
         "lang": current(), "done": request.query.get("done", ""),
+        "agency_of": {p.id: p.agency for p in services.ccr.people},
         "zone": services.ccr.agency(who.agency).timezone})
 
 
