@@ -269,8 +269,8 @@ def _sending(b: Builder) -> None:
     c.add_argument("--consent-days", type=whole(1, 366, "a number of days"), default=30,
                    help="how many days consent lasts (the hub allows at most 90 by default)")
     c.add_argument("--share-outcome", action="store_true",
-                   help="the survivor agreed that you learn the outcome (else only that it "
-                   "closed)")
+                   help="the survivor agreed that you learn the outcome, the milestones and "
+                   "any missed (else only that it closed)")
     c.add_argument("--attach", type=Path, action="append", default=[], help="a file to attach "
                    "(repeat for more; its name travels sealed)")
     c.add_argument("--no-case", action="store_true", help="start no case: the receiver cannot "
