@@ -266,8 +266,8 @@ def _urgency_and_consent(c: argparse.ArgumentParser) -> None:
     c.add_argument("--consent-days", type=whole(1, 366, "a number of days"), default=30,
                    help="how many days consent lasts (the hub allows at most 90 by default)")
     c.add_argument("--share-outcome", action="store_true",
-                   help="the survivor agreed that you learn the outcome (else only that it "
-                   "closed)")
+                   help="the survivor agreed that you learn the outcome, the milestones and "
+                   "any missed (else only that it closed)")
 
 
 def _sending(b: Builder) -> None:

@@ -15,7 +15,12 @@ How far a reader sees (``Reach``):
   withdrawn (by whoever recorded it) or run out (at consent's ``expires_at``, which the
   sender set). That view is replayed from the history, so two referrals that differ only in
   what the receiving agency did look the same to the sender, down to ``updated_at``,
-  ``reply_count``, the audit trail and which requests are refused."""
+  ``reply_count``, the audit trail and which requests are refused.
+
+Milestones and gaps (``milestones_flow_back``) are narrowed as the outcome is: the sending
+agency learns of the milestones recorded and the gaps (their notices, the milestones'
+listing, the history and audit entries) only when the agreement lets the status flow back
+*and* the survivor agreed (consent's ``share_outcome``); narrowing consent takes them back."""
 
 from __future__ import annotations
 
@@ -35,6 +40,7 @@ CONSENT_ENDED = (Status.REVOKED, Status.EXPIRED)
 NARRATIVE_PURGED = "narrative.purged"  # the receiving agency's own record keeping
 RECEIVERS_OWN = frozenset({NARRATIVE_PURGED})  # never shown to the sending agency
 RECEIVERS_OWN_AUDIT = frozenset({"referral.narrative_purged", "referral.purge_narrative"})
+MILESTONE = "milestone."  # the history and audit actions of milestones and gaps
 Row = TypeVar("Row", bound=dict)
 
 
@@ -48,6 +54,13 @@ def status_flows_back(referral: Referral, ccr: Ccr) -> bool:
     """Whether the sharing agreement lets what the receiving agency does reach the sender."""
     agreement = ccr.agreement(referral.sender_agency, referral.destination, referral.type)
     return bool(agreement and agreement.status_flows_back)
+
+
+def milestones_flow_back(referral: Referral, ccr: Ccr) -> bool:
+    """Whether the sending agency learns of the milestones recorded and the gaps: where the
+    agreement lets the status flow back and the survivor agreed to share how it went
+    (consent's ``share_outcome``, as for the outcome; narrowing consent takes them back)."""
+    return status_flows_back(referral, ccr) and referral.consent.share_outcome
 
 
 def reach(who: Principal, referral: Referral, ccr: Ccr) -> Reach:
@@ -73,6 +86,7 @@ class Sight:
     reach: Reach
     history: tuple[HistoryEvent, ...] | None  # None: not read for this answer
     sender_side: bool = False  # the reader is of the sending agency (not a coordinator)
+    milestones: bool = True  # the reader learns of milestones and gaps (milestones_flow_back)
 
     @property
     def status(self) -> Status:
@@ -90,7 +104,8 @@ class Sight:
         """The audit trail the reader may see (OWN: only its own agency's doings)."""
         return [e for e in events
                 if (self.reach is not Reach.OWN or e.agency == self.referral.sender_agency)
-                and not (self.sender_side and e.action in RECEIVERS_OWN_AUDIT)]
+                and not (self.sender_side and e.action in RECEIVERS_OWN_AUDIT)
+                and (self.milestones or not e.action.startswith(MILESTONE))]
 
 
 def sight(who: Principal, referral: Referral, ccr: Ccr, now: float,
@@ -101,15 +116,17 @@ def sight(who: Principal, referral: Referral, ccr: Ccr, now: float,
     referral = _links_for(who, referral)
     events = tuple(history) if history is not None else None
     sender_side = not who.is_coordinator and who.agency == referral.sender_agency
+    milestones = not sender_side or milestones_flow_back(referral, ccr)
     if sender_side and events is not None:  # the receiving agency's own record keeping
-        events = tuple(e for e in events if e.action not in RECEIVERS_OWN)
+        events = tuple(e for e in events if e.action not in RECEIVERS_OWN
+                       and (milestones or not e.action.startswith(MILESTONE)))
     if how is Reach.FULL:
         return Sight(referral if not sender_side else referral.model_copy(
-            update={"narrative_purged_at": None}), how, events, sender_side)
+            update={"narrative_purged_at": None}), how, events, sender_side, milestones)
     if how is Reach.STATUS:
         return Sight(_without_codes(referral), how, None if events is None else tuple(
             e.model_copy(update={"code": None}) if e.to_status in OUTCOMES else e
-            for e in events), sender_side)
+            for e in events), sender_side, milestones)
     if events is None:
         raise ValueError("the sending agency's own view is replayed from the history")
     ours = frozenset(p.id for p in ccr.people_of(referral.sender_agency))
@@ -118,7 +135,7 @@ def sight(who: Principal, referral: Referral, ccr: Ccr, now: float,
         replay.consent_ran_out_by(event.at)
         replay.see(event)
     replay.consent_ran_out_by(now)
-    return Sight(replay.referral(), how, tuple(replay.events), sender_side)
+    return Sight(replay.referral(), how, tuple(replay.events), sender_side, False)
 
 
 def _links_for(who: Principal, referral: Referral) -> Referral:

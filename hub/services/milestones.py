@@ -21,7 +21,7 @@ from hub.store.milestones import RecordedMilestone, Recording
 
 from .access import not_found
 from .auditor import Auditor
-from .flowback import Reach, sight
+from .flowback import sight
 from .principal import Principal
 
 RECORDS = ("point_person", "backup", "agency_admin")
@@ -68,7 +68,8 @@ class MilestoneService:
 
     async def view(self, who: Principal, rid: str) -> MilestoneView:
         """The referral's milestones for ``who``: its agencies and coordinators; a sender
-        the agreement keeps from the status sees none recorded and no gaps."""
+        the agreement keeps from the status, or whose survivor did not agree to share how it
+        went (consent's ``share_outcome``, flowback.py), sees none recorded and no gaps."""
         referral = await self._store.referrals.get(rid)
         if referral is None or not (who.is_coordinator or who.agency in (
                 referral.sender_agency, referral.destination)):
@@ -76,7 +77,7 @@ class MilestoneService:
         configured = self._ccr.milestones.of(referral.type)
         history = await self._store.referrals.history(rid) if who.agency == \
             referral.sender_agency and not who.is_coordinator else None
-        if sight(who, referral, self._ccr, self._clock.now(), history).reach is Reach.OWN:
+        if not sight(who, referral, self._ccr, self._clock.now(), history).milestones:
             return MilestoneView(configured, (), {}, {})
         owed = await self._store.oversight.owed_by([member(rid, m.timer) for m in configured
                                                     if m.within is not None])

@@ -13,7 +13,7 @@ COUNSELOR = "northside-intake"
 
 
 def test_a_shelter_forwards_a_case_and_the_counselor_reads_the_whole_journey(demo) -> None:
-    first = sent_id(demo, "--urgency", "routine")
+    first = sent_id(demo, "--urgency", "routine", "--share-outcome")  # milestones flow back
     demo.ok("open", first, who=INTAKE)
     notes = demo.var / "notes.json"
     notes.write_text(json.dumps({"kind": "counseling-referral",

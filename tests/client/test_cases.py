@@ -64,10 +64,11 @@ def consent(hub, destination: str, referral_type: str, by: str):
     return consent_for(destination, referral_type, documented_by=by, now=int(hub.clock.now()))
 
 
-async def hospital_to_shelter(hub, agents):
+async def hospital_to_shelter(hub, agents, *, share_outcome: bool = False):
     nurse, shelter = agents["nurse"], agents["shelter"]
-    first = await nurse.send(SHELTER, HANDOFF, handoff(),
-                             consent(hub, SHELTER, HANDOFF, "mercy-nurse-1"), case=new_case())
+    given = consent(hub, SHELTER, HANDOFF, "mercy-nurse-1").model_copy(
+        update={"share_outcome": share_outcome})
+    first = await nurse.send(SHELTER, HANDOFF, handoff(), given, case=new_case())
     received = await shelter.open(first.id)
     await shelter.acknowledge(received)
     await shelter.api.move(first.id, "accept")
@@ -142,7 +143,7 @@ async def test_the_shelters_and_the_hospitals_timelines_show_the_onward_referral
 
 async def test_the_timeline_shows_each_milestone_recorded_owed_and_missed_where_the_agency_is_party(
         hub, agents, rig) -> None:  # noqa: F811
-    first = await hospital_to_shelter(hub, agents)
+    first = await hospital_to_shelter(hub, agents, share_outcome=True)  # gaps flow back too
     await agents["shelter"].api.record_milestone(first.id, "exam-followup-scheduled")
     onward = await shelter_to_counseling(hub, agents, first.id)
 

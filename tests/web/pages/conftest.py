@@ -112,12 +112,15 @@ def escalation(hub) -> Escalation:
 
 
 async def submit(hub, *, urgency: Urgency = Urgency.URGENT, dest: str = DEST,
-                 type_: str = TYPE, sender_agency: str = "mercy-hospital") -> tuple[object, str]:
+                 type_: str = TYPE, sender_agency: str = "mercy-hospital",
+                 share_outcome: bool = False) -> tuple[object, str]:
+    """``share_outcome``: the survivor agreed that the sender learns how it went."""
     w = hub.world
     nurse = w.first(sender_agency, "sender")
     sealed = w.seal_referral(nurse, dest, type_, b"{}", urgency=urgency,
                              now=int(hub.clock.now()))
     body = w.submit_body(sealed, dest, type_)
+    body["consent"]["share_outcome"] = share_outcome
     r = await hub.client.post("/v1/referrals", json=body, headers=nurse.auth)
     assert r.status == 201, await r.text()
     return sealed, sealed.header.envelope_id.hex()

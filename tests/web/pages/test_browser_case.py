@@ -67,6 +67,7 @@ async def send_from_the_form(nurse: Person) -> str:
     await page.select_option("#type", "discharge-handoff")
     await fill_handoff(page, SUMMARY)
     await page.fill('[data-path="survivor.name"]', "Sam Example")
+    await page.check("#consent-share")  # how it went, milestones included, flows back
     await page.click("#send-button")
     await expect(page.locator("#sent")).to_be_visible()
     return await page.locator("#sent").get_attribute("data-referral")

@@ -1,7 +1,9 @@
 """Milestones and gaps (issue 22): a milestone whose deadline passes unrecorded is a gap.
 It falls due on the fake clock through the same engine as an acknowledgement, reaches the
 coordinators' queue (?state=gap) and the sender, where the agreement lets the status flow
-back; an agreement without flow-back keeps it from the sender."""
+back and the survivor's consent shares how it went (share_outcome, as for the outcome); an
+agreement without flow-back, or a consent that does not share (or no longer does), keeps it
+from the sender."""
 
 from __future__ import annotations
 
@@ -31,7 +33,8 @@ def sent_to(escalation, since: int = 0) -> list[str]:
 
 async def test_a_gap_falls_due_and_reaches_the_dashboard_and_the_sender(
         hub, sign_in, escalation) -> None:
-    sealed, rid = await submit(hub)  # urgent discharge handoff, mercy -> harbor-house
+    # urgent discharge handoff, mercy -> harbor-house; the survivor shares how it went
+    sealed, rid = await submit(hub, share_outcome=True)
     await escalation.run_due()
     await acknowledge(hub, sealed, rid)
     await act(hub, rid, "accept")  # exam-followup-scheduled is due 3 days from now
@@ -106,7 +109,7 @@ async def test_an_agreement_without_flow_back_keeps_the_gap_from_the_sender(
 
 
 async def test_a_no_show_makes_the_exam_a_gap_at_once(hub, sign_in, escalation) -> None:
-    sealed, rid = await submit(hub)
+    sealed, rid = await submit(hub, share_outcome=True)
     await escalation.run_due()
     await acknowledge(hub, sealed, rid)
     await act(hub, rid, "accept")
@@ -120,6 +123,77 @@ async def test_a_no_show_makes_the_exam_a_gap_at_once(hub, sign_in, escalation) 
     rows, html = await gap_rows(sign_in)
     assert [(r.reference, r.state) for r in rows] == [(rid[:8], "gap")]
     assert "milestone: exam followup attended" in html
+
+
+async def sender_knows(hub, sign_in, rid: str) -> dict[str, object]:
+    """What the sending agency learns of the referral's milestones and gaps: its listing's
+    gaps and records, and whether its history, audit trail or page's history mention one."""
+    nurse = hub.world.first("mercy-hospital", "sender")
+    listed = await (await hub.client.get(f"/v1/referrals/{rid}/milestones",
+                                         headers=nurse.auth)).json()
+    history = await (await hub.client.get(f"/v1/referrals/{rid}/history",
+                                          headers=nurse.auth)).json()
+    trail = await hub.client.get(f"/v1/referrals/{rid}/audit",  # for the agency's admin
+                                 headers=hub.world.members["mercy-admin"].auth)
+    assert trail.status == 200, await trail.text()
+    _, html = await (await sign_in("mercy-nurse-1")).text(f"/inbox/{rid}")
+    return {"gaps": [m["code"] for m in listed["configured"] if m["gap_at"] is not None],
+            "recorded": [m["code"] for m in listed["recorded"]],
+            "history": "milestone" in str(history), "audit": "milestone" in str(await trail.json()),
+            "page": "milestone" in html[html.index('id="history"'):].partition("</ol>")[0]}
+
+
+NOTHING = {"gaps": [], "recorded": [], "history": False, "audit": False, "page": False}
+
+
+async def test_a_consent_that_does_not_share_the_outcome_keeps_the_gap_from_the_sender(
+        hub, sign_in, escalation) -> None:
+    sealed, rid = await submit(hub)  # the survivor did not agree to share how it went
+    await escalation.run_due()
+    await acknowledge(hub, sealed, rid)
+    await act(hub, rid, "accept")  # exam-followup-scheduled is due 3 days from now
+    point = hub.world.first("harbor-house", "point_person")
+    r = await hub.client.post(f"/v1/referrals/{rid}/milestones", headers=point.auth,
+                              json={"code": "no-show"})
+    assert r.status == 201
+    before = len(escalation.email.sent)
+    await escalation.advance(3 * DAY)  # the exam missed at once, its scheduling now
+    told = sent_to(escalation, before)
+    assert INTAKE in told and NURSE not in told  # the agency is asked, the nurse not told
+    rows, _ = await gap_rows(sign_in)
+    assert {(r.reference, r.state) for r in rows} == {(rid[:8], "gap")}
+    assert await sender_knows(hub, sign_in, rid) == NOTHING
+    listed = await (await hub.client.get(f"/v1/referrals/{rid}/milestones",
+                                         headers=point.auth)).json()
+    assert sorted(m["code"] for m in listed["configured"] if m["gap_at"]) == [
+        "exam-followup-attended", "exam-followup-scheduled"]  # the receiver still sees both
+
+
+async def test_narrowing_consent_after_a_gap_takes_it_back_from_the_sender(
+        hub, sign_in, escalation) -> None:
+    sealed, rid = await submit(hub, share_outcome=True)
+    await escalation.run_due()
+    await acknowledge(hub, sealed, rid)
+    await act(hub, rid, "accept")
+    point = hub.world.first("harbor-house", "point_person")
+    before = len(escalation.email.sent)
+    await hub.client.post(f"/v1/referrals/{rid}/milestones", headers=point.auth,
+                          json={"code": "no-show"})
+    await escalation.run_due()
+    assert sent_to(escalation, before) == [NURSE]  # shared: the nurse hears of the gap
+    knows = await sender_knows(hub, sign_in, rid)
+    assert knows["gaps"] == ["exam-followup-attended"] and knows["recorded"] == ["no-show"]
+    assert knows["history"] and knows["audit"] and knows["page"]
+
+    r = await hub.client.post(f"/v1/referrals/{rid}/consent", headers=point.auth,
+                              json={"share_outcome": False})  # the survivor takes it back
+    assert r.status == 200, await r.text()
+    assert await sender_knows(hub, sign_in, rid) == NOTHING
+    before = len(escalation.email.sent)
+    await escalation.advance(3 * DAY)  # the scheduling falls due too: a gap, untold
+    told = sent_to(escalation, before)
+    assert INTAKE in told and NURSE not in told
+    assert await sender_knows(hub, sign_in, rid) == NOTHING
 
 
 def milestone_states(html: str) -> dict[str, str]:
