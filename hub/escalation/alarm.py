@@ -8,12 +8,18 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from hub.adapters import SENDERS
 from hub.adapters.base import Notice, Sender, SendError
-from hub.adapters.render import EngineFacts, RecoveryFacts, render_engine, render_recovery
+from hub.adapters.render import (
+    EngineFacts,
+    RecoveryFacts,
+    Rendered,
+    render_engine,
+    render_recovery,
+)
 from hub.clock import Clock, iso
 from hub.routing.ccr import Ccr, Contact
 
@@ -41,6 +47,30 @@ def recipients(ccr: Ccr) -> list[Recipient]:
     return out
 
 
+async def tell_each(senders: Mapping[str, Sender], people: list[Recipient],
+                    render: Callable[[Recipient], Rendered], key: str, what: str) -> int:
+    """Send what ``render`` makes of each of ``people`` on every contact they have that
+    this process sends on, straight through the adapters (no queue); how many were
+    accepted. A failed send is logged as ``what`` was not sent. ``key`` (with the person
+    and channel) makes each notice's idempotency key."""
+    async def send(who: Recipient, contact: Contact) -> bool:
+        words = SENDERS[contact.kind].words(render(who))
+        digest = hashlib.sha256(f"{key}|{who.id}|{contact.kind}".encode()).hexdigest()[:32]
+        notice = Notice(key=digest, to=contact.to(who.id), subject=words.subject,
+                        text=words.text, html=words.html)
+        try:
+            await senders[contact.kind].send(notice)
+        except SendError as e:
+            raise RuntimeError(f"{contact.kind} to {who.id}: {e}") from None
+        return True
+
+    results = await asyncio.gather(*(send(r, c) for r in people for c in r.contacts
+                                     if c.kind in senders), return_exceptions=True)
+    for error in (r for r in results if isinstance(r, BaseException)):
+        log.error("%s was not sent: %s", what, error)
+    return sum(r is True for r in results)
+
+
 class EngineAlarm:
     def __init__(self, *, ccr: Ccr, clock: Clock, senders: Mapping[str, Sender],
                  base_url: str):
@@ -53,30 +83,15 @@ class EngineAlarm:
         """Send the alert (or the all-clear) to every operator and coordinator on every
         contact they have that this process sends on; how many were accepted. A failed send
         is logged: the next alert comes within 15 minutes while the outage lasts."""
-        sends = [self._send(r, c, stopped, since) for r in recipients(self._ccr)
-                 for c in r.contacts if c.kind in self._senders]
-        results = await asyncio.gather(*sends, return_exceptions=True)
-        for error in (r for r in results if isinstance(r, BaseException)):
-            log.error("an escalation %s alert was not sent: %s",
-                      "stopped" if stopped else "resumed", error)
+        sent = await tell_each(
+            self._senders, recipients(self._ccr),
+            lambda who: render_engine(EngineFacts(stopped, since, who.timezone),
+                                      who.language, self._base_url),
+            f"engine|{stopped}|{since}|{self._clock.now()}",
+            f"an escalation {'stopped' if stopped else 'resumed'} alert")
         log.warning("escalation %s (it had not run since %s): %d alerts sent",
-                    "has stopped" if stopped else "runs again", iso(since),
-                    sum(r is True for r in results))
-        return sum(r is True for r in results)
-
-    async def _send(self, who: Recipient, contact: Contact, stopped: bool,
-                    since: float) -> bool:
-        words = SENDERS[contact.kind].words(render_engine(
-            EngineFacts(stopped, since, who.timezone), who.language, self._base_url))
-        key = hashlib.sha256(f"engine|{stopped}|{since}|{who.id}|{contact.kind}|"
-                             f"{self._clock.now()}".encode()).hexdigest()[:32]
-        notice = Notice(key=key, to=contact.to(who.id), subject=words.subject, text=words.text,
-                        html=words.html)
-        try:
-            await self._senders[contact.kind].send(notice)
-        except SendError as e:
-            raise RuntimeError(f"{contact.kind} to {who.id}: {e}") from None
-        return True
+                    "has stopped" if stopped else "runs again", iso(since), sent)
+        return sent
 
 
 class RecoveryAlert:
@@ -93,24 +108,9 @@ class RecoveryAlert:
     async def tell(self, agency: str) -> int:
         """How many notices were accepted; a failed send is logged (the use is audited)."""
         at = self._clock.now()
-        coordinators = [r for r in recipients(self._ccr)
-                        if r.id not in {o.id for o in self._ccr.operators}]
-        sends = [self._send(r, c, agency, at) for r in coordinators
-                 for c in r.contacts if c.kind in self._senders]
-        results = await asyncio.gather(*sends, return_exceptions=True)
-        for error in (r for r in results if isinstance(r, BaseException)):
-            log.error("a recovery key notice was not sent: %s", error)
-        return sum(r is True for r in results)
-
-    async def _send(self, who: Recipient, contact: Contact, agency: str, at: float) -> bool:
-        words = SENDERS[contact.kind].words(render_recovery(
-            RecoveryFacts(agency, at, who.timezone), who.language, self._base_url))
-        key = hashlib.sha256(f"recovery|{agency}|{at}|{who.id}|{contact.kind}".encode()
-                             ).hexdigest()[:32]
-        notice = Notice(key=key, to=contact.to(who.id), subject=words.subject, text=words.text,
-                        html=words.html)
-        try:
-            await self._senders[contact.kind].send(notice)
-        except SendError as e:
-            raise RuntimeError(f"{contact.kind} to {who.id}: {e}") from None
-        return True
+        operators = {o.id for o in self._ccr.operators}
+        return await tell_each(
+            self._senders, [r for r in recipients(self._ccr) if r.id not in operators],
+            lambda who: render_recovery(RecoveryFacts(agency, at, who.timezone),
+                                        who.language, self._base_url),
+            f"recovery|{agency}|{at}", "a recovery key notice")
