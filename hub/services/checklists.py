@@ -105,8 +105,7 @@ class ChecklistService:
         if who.has(*DEVICE_ROLES) and not who.is_coordinator:
             found.append(await self.new_staff(who.person))
         if who.has("agency_admin"):
-            found += [await self.leaving(who.agency, p)
-                      for p in await self._store.access.offboarded(who.agency)]
+            found += await self.leaving(who.agency)
         if who.is_coordinator:
             found += await self.joining()
         return [c for c in found if not c.done]
@@ -131,16 +130,22 @@ class ChecklistService:
         steps.append(_drill(facts))
         return Checklist("new-staff", person, tuple(steps))
 
-    async def leaving(self, agency: str, person: str) -> Checklist:
+    async def leaving(self, agency: str) -> list[Checklist]:
+        """One checklist for each person the agency offboarded; its roster and what no one
+        on duty can read are read once for them all."""
+        people = await self._store.access.offboarded(agency)
+        if not people:
+            return []
         roster = await self._directory.verified_roster(agency)
-        kept = bool(roster and roster.devices_of((person,), int(self._clock.now())))
         unreadable = (await self._readability.counts([agency]))[agency]
-        return Checklist("leaving-staff", person, (
+        now = int(self._clock.now())
+        return [Checklist("leaving-staff", person, (
             Step("offboarded", N_("Offboarded: their sign-in is revoked"), True),
-            Step("devices-out", N_("Their devices are out of the roster you publish"), not kept),
+            Step("devices-out", N_("Their devices are out of the roster you publish"),
+                 not (roster and roster.devices_of((person,), now))),
             Step("handed-over", N_("Open referrals handed over: every one can be read on duty"),
                  unreadable == 0),
-        ))
+        )) for person in people]
 
     async def joining(self) -> list[Checklist]:
         """Each agency of the CCR but the coordinators' own office (agencies.toml's kind
